@@ -1,0 +1,310 @@
+"""The command line: thin commands that parse options, call one core function and print.
+
+Only this module prints and picks exit codes. Each command catches the project's own
+error type (:class:`~advisor.errors.AdvisorError`) and nothing broader, so a bug still
+shows as a bug. Heavy modules are imported inside the commands that need them, which
+keeps start-up as fast as a bare typer app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from advisor import __version__
+from advisor.errors import AdvisorError, ExitCode, InputError, Problem
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from advisor.engine import Result
+    from advisor.kb import KnowledgeBase
+
+app = typer.Typer(
+    name="dbadvisor",
+    help="Choose a database for a described workload, with the reasons and sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """Turn the project's errors into one line per problem on stderr and an exit code."""
+    try:
+        yield
+    except AdvisorError as error:
+        if _state["debug"]:
+            raise
+        if isinstance(error, InputError) and error.problems:
+            lines = error.lines()
+        else:
+            lines = [f"dbadvisor: {error}"]
+        for line in lines:
+            typer.echo(line, err=True)
+        raise typer.Exit(int(error.exit_code)) from None
+    except KeyboardInterrupt:
+        if _state["debug"]:
+            raise
+        typer.echo("dbadvisor: interrupted", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dbadvisor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Choose a database for a described workload, with the reasons and sources."""
+    _state["debug"] = debug
+
+
+class ProblemFormat(StrEnum):
+    """Output formats of ``validate``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="Workload YAML files to check.", show_default=False)
+    ],
+    output_format: Annotated[
+        ProblemFormat, typer.Option("--format", help="text: one line per problem; json: a list.")
+    ] = ProblemFormat.TEXT,
+) -> None:
+    """Check workload files and print every problem in every file (exit 2 if any)."""
+    from advisor.workload import load_workload
+
+    problems: list[Problem] = []
+    ok: list[str] = []
+    for path in files:
+        try:
+            workload = load_workload(path)
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        count = len(workload.components)
+        ok.append(f"{path}: ok ({count} component{'s' if count != 1 else ''})")
+    if output_format is ProblemFormat.JSON:
+        typer.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+    else:
+        for line in ok:
+            typer.echo(line)
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+    if problems:
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the workload file."""
+    from advisor.schema import workload_schema
+
+    with reported():
+        typer.echo(json.dumps(workload_schema(), indent=2, ensure_ascii=False))
+
+
+class OutputFormat(StrEnum):
+    """Output formats of ``recommend``."""
+
+    MARKDOWN = "markdown"
+    JSON = "json"
+    TEXT = "text"
+    ADR = "adr"
+
+
+RulesOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rules",
+        help="Overlay a YAML file or folder on the built-in knowledge base (repeatable); "
+        "also DBADVISOR_RULES.",
+        show_default=False,
+    ),
+]
+
+
+def _knowledge_base(overlays: list[Path] | None) -> KnowledgeBase:
+    from advisor.kb import load_knowledge_base
+    from advisor.yamlload import environment_paths
+
+    return load_knowledge_base([*environment_paths("DBADVISOR_RULES"), *(overlays or [])])
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _pick_format(chosen: OutputFormat | None, output: Path | None) -> OutputFormat:
+    if chosen is not None:
+        return chosen
+    if output is not None:
+        return OutputFormat.MARKDOWN if output.suffix == ".md" else OutputFormat.JSON
+    return OutputFormat.TEXT if sys.stdout.isatty() else OutputFormat.MARKDOWN
+
+
+def _emit(text: str, output: Path | None, force: bool) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from advisor.writer import write_text
+
+    write_text(output, text, force=force)
+
+
+@app.command()
+def recommend(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Workload YAML files.", show_default=False)
+    ] = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="Default: text on a terminal, markdown otherwise or when -o ends in .md.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file (atomically).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Score workloads and print the ranked, explained recommendation."""
+    with reported():
+        if not files:
+            raise InputError("give a workload FILE (or run 'dbadvisor interview')")
+        from advisor.engine import Engine
+        from advisor.workload import load_workload
+
+        fmt = _pick_format(output_format, output)
+        engine = Engine(_knowledge_base(rules))
+        outputs: list[str] = []
+        failed: list[InputError] = []
+        for path in _progress(files):
+            try:
+                workload = load_workload(path)
+            except InputError as error:
+                failed.append(error)
+                continue
+            outputs.append(_render(engine.score(workload), fmt, several=len(files) > 1))
+        for failure in failed:
+            for line in failure.lines():
+                typer.echo(line, err=True)
+        if outputs:
+            _emit("".join(outputs), output, force)
+        if failed:
+            raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _progress(files: list[Path]) -> Iterator[Path]:
+    if len(files) < 2 or not sys.stderr.isatty():
+        yield from files
+        return
+    from rich.progress import track
+
+    yield from track(files, description="Scoring", transient=True, console=_stderr_console())
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _render(result: Result, fmt: OutputFormat, *, several: bool) -> str:
+    if fmt is OutputFormat.JSON:
+        from advisor.render import json_report
+
+        return json_report.render(result, indent=None if several else 2)
+    if fmt is OutputFormat.TEXT:
+        from advisor.render import text
+
+        return text.render(result, color=_color())
+    raise InputError(f"--format {fmt} is not available yet; use json or text")
+
+
+rules_app = typer.Typer(help="Browse and check the knowledge base.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None) -> None:
+    """List every rule id with its sentence, and every database."""
+    with reported():
+        kb = _knowledge_base(rules)
+        for rule in kb.rules:
+            typer.echo(f"{rule.id}\t{rule.why}")
+        for database in kb.databases.values():
+            typer.echo(f"database:{database.id}\t{database.name} ({database.category})")
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id or database:<id>.")],
+    rules: RulesOption = None,
+) -> None:
+    """Show one rule (condition, effects, sources) or one database's facts."""
+    with reported():
+        from advisor.render.kb_text import describe_database, describe_rule
+
+        kb = _knowledge_base(rules)
+        if rule_id.startswith("database:") or rule_id in kb.databases:
+            typer.echo(describe_database(kb.database(rule_id.removeprefix("database:"))), nl=False)
+        else:
+            typer.echo(describe_rule(kb.rule(rule_id)), nl=False)
+
+
+@rules_app.command("validate")
+def rules_validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Overlay files or folders to check with the built-in base.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Check the built-in knowledge base and any overlays; print every problem."""
+    with reported():
+        kb = _knowledge_base(paths)
+        typer.echo(
+            f"ok: {len(kb.databases)} databases, {len(kb.rules)} rules, "
+            f"rules_version {kb.meta.rules_version}"
+        )
+
+
+def main() -> None:
+    """Entry point of the ``dbadvisor`` console script."""
+    app(prog_name="dbadvisor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

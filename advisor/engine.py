@@ -1,0 +1,657 @@
+"""The scoring engine: hard constraints exclude, soft rules score, and every point is explained.
+
+Per component the engine flattens the answers (:func:`advisor.conditions.answers_of`),
+applies the built-in hard constraints and the knowledge base's rules, ranks every
+database, picks the configuration that delivers what was asked, and finds which single
+answer, changed, would change the winner. Variants are re-scored incrementally: only the
+rules and checks that read a changed answer are evaluated again, which keeps "what would
+change the answer" cheap enough to compute for every component of every file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
+from advisor.kb import (
+    GUARANTEE_RANK,
+    Burden,
+    CapSide,
+    ConsistencyConfig,
+    Database,
+    Guarantee,
+    KnowledgeBase,
+)
+from advisor.workload import Capability, Component, Transactions, Workload
+
+# Score = 100 * logistic(points / SCALE): 0 points is 50, +/-20 points is about 73/27.
+SCALE = 20.0
+HIGH_MARGIN = 8.0
+MEDIUM_MARGIN = 3.0
+CONSOLIDATE_WITHIN = 6.0
+MANY_DATABASES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Points one rule gave one database, with the rule's sentence."""
+
+    rule: str
+    points: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disqualification:
+    """Why a database cannot serve this component."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One database in a component's ranking."""
+
+    database: str
+    name: str
+    category: str
+    score: float
+    points: float
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    disqualified_by: tuple[Disqualification, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """The configuration to use on the winner to get what the workload asked for."""
+
+    id: str
+    configuration: str
+    settings: str
+    guarantee: str
+    cap: str
+    pacelc: str
+    note: str | None
+    sources: tuple[str, ...]
+    advice: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaveatNote:
+    """A caveat of the winner that applies to this workload."""
+
+    id: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A single answer that, changed to ``value``, makes ``database`` win."""
+
+    answer: str
+    current: str | None
+    value: str
+    database: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentResult:
+    """Everything decided about one component."""
+
+    name: str
+    description: str | None
+    cap: str
+    cap_basis: str
+    acid_base: str
+    pacelc: str
+    recommendation: Entry | None
+    runner_up: Entry | None
+    confidence: str
+    margin: float | None
+    configuration: Configuration | None
+    caveats: tuple[CaveatNote, ...]
+    what_would_change: tuple[Change, ...]
+    ranking: tuple[Entry, ...]
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemResult:
+    """System-level view of a polyglot workload."""
+
+    databases: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The engine's answer for one workload."""
+
+    workload: Workload
+    rules_version: str
+    last_reviewed: str
+    components: tuple[ComponentResult, ...]
+    system: SystemResult
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A built-in check of one database against the answers it reads.
+
+    ``run`` returns ``None`` (nothing to say), a disqualification text (hard) or
+    ``(points, text)`` (soft).
+    """
+
+    id: str
+    paths: frozenset[str]
+    hard: bool
+    run: Callable[[Answers, Database], str | tuple[float, str] | None]
+
+
+def _guarantee_for(asked: str | None) -> Guarantee | None:
+    return {
+        "eventual": Guarantee.EVENTUAL,
+        "session": Guarantee.SESSION,
+        "strong": Guarantee.STRONG,
+    }.get(asked or "")
+
+
+def _meets(config: ConsistencyConfig, asked: Guarantee | None) -> bool:
+    return asked is None or GUARANTEE_RANK[config.guarantee] >= GUARANTEE_RANK[asked]
+
+
+def _cloud_check(answers: Answers, db: Database) -> str | None:
+    cloud = answers.get("context.cloud")
+    if cloud == "on_prem" and not db.deployment.self_hosted:
+        return f"{db.name} is only available as a cloud service; it cannot run on premises"
+    hosted_only = not db.deployment.self_hosted
+    if cloud in ("aws", "azure", "gcp") and hosted_only and not db.deployment.managed.on(cloud):
+        return f"{db.name} runs only as a managed service, and none is offered on {cloud}"
+    return None
+
+
+def _managed_check(answers: Answers, db: Database) -> str | None:
+    managed, cloud = answers.get("context.managed"), answers.get("context.cloud")
+    if managed == "self_hosted" and not db.deployment.self_hosted:
+        return f"{db.name} cannot be self-hosted; it exists only as a managed service"
+    if managed != "required":
+        return None
+    if cloud == "on_prem":
+        return f"no managed {db.name} service runs on premises"
+    if cloud in ("aws", "azure", "gcp"):
+        if not db.deployment.managed.on(cloud):
+            return f"no managed {db.name} service is offered on {cloud}"
+    elif not db.deployment.managed.anywhere():
+        return f"no cloud offers {db.name} as a managed service"
+    return None
+
+
+def _licence_check(answers: Answers, db: Database) -> str | None:
+    if answers.get("context.licensing") == "open_source" and not db.licence.osi_approved:
+        return f"{db.name} is licensed {db.licence.spdx}, which is not an OSI-approved licence"
+    return None
+
+
+def _item_size_check(answers: Answers, db: Database) -> str | None:
+    size, limit = answers.get("scale.item_size_kb"), db.max_item.kb
+    if size is not None and limit is not None and size > limit:
+        return f"items of {size:g} KB exceed {db.name}'s limit of {limit:g} KB per item"
+    return None
+
+
+def _durability_check(answers: Answers, db: Database) -> str | None:
+    if answers.get("durability") == "durable" and not db.durability.durable:
+        return f"{db.name} is a cache: it cannot keep data across a restart"
+    return None
+
+
+def _needs_check(answers: Answers, db: Database) -> str | None:
+    missing = [n for n in answers.get("needs", ()) if Capability(n) not in db.capabilities]
+    if missing:
+        return f"{db.name} lacks {', '.join(missing)}"
+    return None
+
+
+def _transactions_check(answers: Answers, db: Database) -> str | None:
+    if (
+        answers.get("transactions") == "multi_record"
+        and db.transactions.scope is not Transactions.MULTI_RECORD
+    ):
+        return f"{db.name} has no multi-record transactions (scope: {db.transactions.scope})"
+    return None
+
+
+def _consistency_check(answers: Answers, db: Database) -> str | None:
+    asked = _guarantee_for(answers.get("consistency"))
+    if asked is None:
+        return None
+    if not any(c.production_ready and _meets(c, asked) for c in db.consistency):
+        return f"no production-ready {db.name} configuration gives {asked} consistency"
+    return None
+
+
+def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if db.id in answers.get("context.team_expertise", ()):
+        return 10.0, f"The team already runs {db.name} well: fewer unknowns, faster delivery."
+    return None
+
+
+def _managed_preference(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if answers.get("context.managed") not in ("preferred", "required"):
+        return None
+    cloud = answers.get("context.cloud")
+    offered = (
+        db.deployment.managed.on(cloud)
+        if cloud in ("aws", "azure", "gcp")
+        else db.deployment.managed.anywhere()
+    )
+    if offered:
+        where = f" on {cloud}" if cloud in ("aws", "azure", "gcp") else ""
+        return 5.0, f"A managed {db.name} service exists{where}, as preferred."
+    return None
+
+
+def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    side = answers.get("on_partition")
+    if side is None:
+        return None
+    asked = _guarantee_for(answers.get("consistency"))
+    wanted = CapSide.CP if side == "stay_consistent" else CapSide.AP
+    usable = [c for c in db.consistency if c.production_ready and c.cap is wanted]
+    if wanted is CapSide.CP:
+        usable = [c for c in usable if _meets(c, asked)]
+    if usable:
+        return None
+    if wanted is CapSide.CP:
+        return -15.0, (
+            f"No production-ready {db.name} configuration refuses to diverge during a "
+            "partition (CP) at the asked consistency."
+        )
+    return -10.0, (
+        f"Every {db.name} configuration chooses consistency over availability during a partition."
+    )
+
+
+def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if db.operational_burden.level is Burden.HIGH:
+        return -4.0, f"Running {db.name} well takes specialist operations work."
+    if (
+        db.operational_burden.level is Burden.LOW
+        and answers.get("context.managed") != "self_hosted"
+    ):
+        return 2.0, f"{db.name} needs little operations work."
+    return None
+
+
+def _paths(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("constraint.cloud", _paths("context.cloud"), True, _cloud_check),
+    Check("constraint.managed", _paths("context.managed", "context.cloud"), True, _managed_check),
+    Check("constraint.licensing", _paths("context.licensing"), True, _licence_check),
+    Check("constraint.item_size", _paths("scale.item_size_kb"), True, _item_size_check),
+    Check("constraint.durability", _paths("durability"), True, _durability_check),
+    Check("constraint.needs", _paths("needs"), True, _needs_check),
+    Check("constraint.transactions", _paths("transactions"), True, _transactions_check),
+    Check("constraint.consistency", _paths("consistency"), True, _consistency_check),
+    Check("context.team_expertise", _paths("context.team_expertise"), False, _expertise),
+    Check(
+        "context.managed_preference",
+        _paths("context.managed", "context.cloud"),
+        False,
+        _managed_preference,
+    ),
+    Check("fit.on_partition", _paths("on_partition", "consistency"), False, _partition_fit),
+    Check("fit.operational_burden", _paths("context.managed"), False, _burden),
+)
+
+
+@dataclass
+class _State:
+    """Scores of every database for one set of answers."""
+
+    answers: dict[str, Any]
+    fired: set[int]
+    points: dict[str, float]
+    check_results: dict[tuple[int, str], Any] = field(default_factory=dict)
+
+
+class Engine:
+    """Scores components against one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        """Precompute each rule's effect per database and which answers it reads."""
+        self.kb = kb
+        self.ids = sorted(kb.databases)
+        self.effects: list[dict[str, float]] = []
+        for rule in kb.rules:
+            effect: dict[str, float] = {}
+            for db_id in self.ids:
+                category = str(kb.databases[db_id].category)
+                value = rule.databases.get(db_id, 0.0) + rule.categories.get(category, 0.0)
+                if value:
+                    effect[db_id] = value
+            self.effects.append(effect)
+        self.burden_rank = {
+            db_id: list(Burden).index(kb.databases[db_id].operational_burden.level)
+            for db_id in self.ids
+        }
+
+    # -- scoring -----------------------------------------------------------------
+
+    def state(self, answers: dict[str, Any]) -> _State:
+        """Score every database for a full set of answers."""
+        fired = {i for i, rule in enumerate(self.kb.rules) if rule.when(answers)}
+        state = _State(answers, fired, dict.fromkeys(self.ids, 0.0))
+        for i in fired:
+            for db_id, value in self.effects[i].items():
+                state.points[db_id] += value
+        for c, check in enumerate(CHECKS):
+            for db_id in self.ids:
+                state.check_results[(c, db_id)] = check.run(answers, self.kb.databases[db_id])
+        return state
+
+    def _excluded(self, state: _State) -> set[str]:
+        out = {
+            db_id
+            for (c, db_id), result in state.check_results.items()
+            if CHECKS[c].hard and result is not None
+        }
+        for i in state.fired:
+            out.update(self.kb.rules[i].exclude)
+        return out
+
+    def _total(self, state: _State, db_id: str) -> float:
+        total = state.points[db_id]
+        for c, check in enumerate(CHECKS):
+            result = state.check_results[(c, db_id)]
+            if not check.hard and result is not None:
+                total += result[0]
+        return total
+
+    def _order(self, state: _State) -> list[tuple[bool, float, str]]:
+        excluded = self._excluded(state)
+        rows = [(db_id not in excluded, self._total(state, db_id), db_id) for db_id in self.ids]
+        # Eligible first, then by points; ties go to the lighter operational burden, then id.
+        rows.sort(key=lambda r: (not r[0], -r[1], self.burden_rank[r[2]], r[2]))
+        return rows
+
+    def winner(self, state: _State) -> str | None:
+        """The best eligible database for a state, if any."""
+        eligible, _, db_id = self._order(state)[0]
+        return db_id if eligible else None
+
+    def variant(self, base: _State, changes: Mapping[str, Any]) -> _State:
+        """Re-score ``base`` with some answers changed, evaluating only what they touch."""
+        answers = dict(base.answers)
+        for path, value in changes.items():
+            if value is None:
+                answers.pop(path, None)
+            else:
+                answers[path] = value
+        derive(answers)
+        if "derived.pattern_kinds" in base.answers:
+            answers["derived.pattern_kinds"] = base.answers["derived.pattern_kinds"]
+        changed = {
+            k for k in set(answers) | set(base.answers) if answers.get(k) != base.answers.get(k)
+        }
+        state = _State(answers, set(base.fired), dict(base.points), dict(base.check_results))
+        for i, rule in enumerate(self.kb.rules):
+            if not (rule.when.paths & changed):
+                continue
+            was, now = i in base.fired, rule.when(answers)
+            if was == now:
+                continue
+            sign = 1.0 if now else -1.0
+            (state.fired.add if now else state.fired.discard)(i)
+            for db_id, value in self.effects[i].items():
+                state.points[db_id] += sign * value
+        for c, check in enumerate(CHECKS):
+            if check.paths & changed:
+                for db_id in self.ids:
+                    state.check_results[(c, db_id)] = check.run(answers, self.kb.databases[db_id])
+        return state
+
+    # -- results -----------------------------------------------------------------
+
+    def score_component(self, component: Component, workload: Workload) -> ComponentResult:
+        """Rank every database for one component and explain the outcome."""
+        answers = answers_of(component, workload.context)
+        state = self.state(answers)
+        ranking = self._ranking(state)
+        eligible = [e for e in ranking if e.eligible]
+        winner = eligible[0] if eligible else None
+        runner_up = eligible[1] if len(eligible) > 1 else None
+        margin = round(winner.score - runner_up.score, 1) if winner and runner_up else None
+        if winner is None:
+            confidence = "none"
+        elif margin is None or margin >= HIGH_MARGIN:
+            confidence = "high"
+        elif margin >= MEDIUM_MARGIN:
+            confidence = "medium"
+        else:
+            confidence = "too_close_to_call"
+        cap, basis = _cap_of(answers)
+        database = self.kb.databases[winner.database] if winner else None
+        return ComponentResult(
+            name=component.name,
+            description=component.description,
+            cap=cap,
+            cap_basis=basis,
+            acid_base=_acid_base(answers),
+            pacelc=_pacelc(cap, answers),
+            recommendation=winner,
+            runner_up=runner_up,
+            confidence=confidence,
+            margin=margin,
+            configuration=_configuration(database, answers, cap) if database else None,
+            caveats=self._caveats(database, answers) if database else (),
+            what_would_change=self._changes(state, winner.database if winner else None),
+            ranking=tuple(ranking),
+            answers=answers,
+        )
+
+    def _ranking(self, state: _State) -> list[Entry]:
+        entries = []
+        for eligible, total, db_id in self._order(state):
+            db = self.kb.databases[db_id]
+            reasons = [
+                Reason(self.kb.rules[i].id, self.effects[i][db_id], self.kb.rules[i].why)
+                for i in sorted(state.fired)
+                if db_id in self.effects[i]
+            ]
+            disqualified = [
+                Disqualification(self.kb.rules[i].id, self.kb.rules[i].why)
+                for i in sorted(state.fired)
+                if db_id in self.kb.rules[i].exclude
+            ]
+            for c, check in enumerate(CHECKS):
+                result = state.check_results[(c, db_id)]
+                if result is None:
+                    continue
+                if check.hard:
+                    disqualified.append(Disqualification(check.id, str(result)))
+                else:
+                    reasons.append(Reason(check.id, result[0], result[1]))
+            reasons.sort(key=lambda r: (-abs(r.points), r.rule))
+            entries.append(
+                Entry(
+                    database=db_id,
+                    name=db.name,
+                    category=str(db.category),
+                    score=_score(total),
+                    points=round(total, 2),
+                    eligible=eligible,
+                    reasons=tuple(reasons),
+                    disqualified_by=tuple(sorted(disqualified, key=lambda d: d.rule)),
+                )
+            )
+        return entries
+
+    def _caveats(self, db: Database, answers: Answers) -> tuple[CaveatNote, ...]:
+        return tuple(
+            CaveatNote(c.id, c.text, c.sources)
+            for c in db.caveats
+            if self.kb.caveat_conditions[(db.id, c.id)](answers)
+        )
+
+    def _changes(self, state: _State, current: str | None) -> tuple[Change, ...]:
+        """Every single-answer change that makes another database win, in question order."""
+        out: list[Change] = []
+        for path, value in _variants(state.answers):
+            changes: dict[str, Any]
+            if path == "needs":
+                changes = {path: (*state.answers.get("needs", ()), value)}
+            else:
+                changes = {path: value}
+            winner = self.winner(self.variant(state, changes))
+            if winner is not None and winner != current:
+                old = state.answers.get(path)
+                shown = ", ".join(old) if isinstance(old, tuple) else old
+                out.append(Change(path, None if shown is None else str(shown), value, winner))
+        return tuple(out)
+
+    def score(self, workload: Workload) -> Result:
+        """Score every component and look at the system as a whole."""
+        components = tuple(self.score_component(c, workload) for c in workload.components)
+        return Result(
+            workload=workload,
+            rules_version=self.kb.meta.rules_version,
+            last_reviewed=self.kb.meta.last_reviewed,
+            components=components,
+            system=_system(components),
+        )
+
+
+# Answers whose alternatives "what would change the answer" explores; `needs` adds one.
+VARIANT_PATHS = (
+    "use_case",
+    "data_shape",
+    "relationships",
+    "query_complexity",
+    "schema_flexibility",
+    "consistency",
+    "on_partition",
+    "transactions",
+    "read_write_ratio",
+    "durability",
+    "multi_region",
+    "context.cloud",
+    "context.managed",
+    "context.licensing",
+    "needs",
+)
+
+
+def _variants(answers: Answers) -> Iterable[tuple[str, str]]:
+    for path in VARIANT_PATHS:
+        values = ANSWER_PATHS[path].kind
+        assert isinstance(values, tuple)
+        current = answers.get(path)
+        for value in values:
+            if path == "needs":
+                if value not in (current or ()):
+                    yield path, value
+            elif value != current:
+                yield path, value
+
+
+def _score(points: float) -> float:
+    return round(100.0 / (1.0 + math.exp(-points / SCALE)), 1)
+
+
+def _cap_of(answers: Answers) -> tuple[str, str]:
+    side = answers.get("on_partition")
+    if side is not None:
+        return ("CP" if side == "stay_consistent" else "AP"), "asked"
+    strict = answers.get("consistency") == "strong" or answers.get("transactions") == "multi_record"
+    return ("CP" if strict else "AP"), "inferred"
+
+
+def _acid_base(answers: Answers) -> str:
+    strict = answers.get("transactions") == "multi_record" or answers.get("consistency") == "strong"
+    return "ACID" if strict else "BASE"
+
+
+def _pacelc(cap: str, answers: Answers) -> str:
+    else_side = "EC" if answers.get("consistency") == "strong" else "EL"
+    return f"{'PC' if cap == 'CP' else 'PA'}/{else_side}"
+
+
+def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
+    """The configuration of ``db`` that gives what was asked at the least cost in latency."""
+    asked = _guarantee_for(answers.get("consistency"))
+    wants_regions = answers.get("multi_region") in ("replicas", "active_active")
+    candidates = [c for c in db.consistency if c.production_ready and _meets(c, asked)]
+    if not candidates:
+        candidates = [db.default_configuration()]
+
+    def cost(config: ConsistencyConfig) -> tuple[int, int, int, int, str]:
+        return (
+            0 if config.cap == cap else 1,
+            0 if config.multi_region == wants_regions else 1,
+            GUARANTEE_RANK[config.guarantee],  # weakest that suffices: least latency
+            0 if config.default else 1,
+            config.id,
+        )
+
+    chosen = min(candidates, key=cost)
+    advice: list[str] = []
+    if answers.get("durability") == "durable" and db.durability.settings:
+        advice.append(f"Durability: {db.durability.settings}")
+    if chosen.cap != cap:
+        advice.append(
+            f"No {db.name} configuration gives {cap} at the asked consistency; "
+            f"this one is {chosen.cap}."
+        )
+    return Configuration(
+        id=chosen.id,
+        configuration=chosen.configuration,
+        settings=chosen.settings,
+        guarantee=str(chosen.guarantee),
+        cap=str(chosen.cap),
+        pacelc=str(chosen.pacelc),
+        note=chosen.note,
+        sources=chosen.sources,
+        advice=tuple(advice),
+    )
+
+
+def _system(components: Sequence[ComponentResult]) -> SystemResult:
+    chosen = [c.recommendation.database for c in components if c.recommendation]
+    distinct = tuple(sorted(set(chosen)))
+    warnings: list[str] = []
+    if len(distinct) >= MANY_DATABASES:
+        for component in components:
+            winner = component.recommendation
+            if winner is None or chosen.count(winner.database) > 1:
+                continue
+            for entry in component.ranking[1:]:
+                if not entry.eligible or winner.score - entry.score > CONSOLIDATE_WITHIN:
+                    break
+                if entry.database in chosen:
+                    warnings.append(
+                        f"{component.name}: {entry.database} (score {entry.score}) is within "
+                        f"{CONSOLIDATE_WITHIN:g} points of {winner.database} ({winner.score}) and "
+                        f"already chosen elsewhere; consider it to run one database fewer."
+                    )
+                    break
+        warnings.insert(
+            0,
+            f"This system would run {len(distinct)} different databases "
+            f"({', '.join(distinct)}); each one adds operations, skills and failure modes.",
+        )
+    return SystemResult(databases=distinct, warnings=tuple(warnings))
+
+
+def recommend(workload: Workload, kb: KnowledgeBase) -> Result:
+    """Score a workload against a knowledge base."""
+    return Engine(kb).score(workload)

@@ -1,0 +1,499 @@
+"""The knowledge base: sourced database facts, categories and scoring rules, validated.
+
+Built-in data lives in ``rules/`` (the package ``advisor.rules``); users overlay their
+own files or folders with ``--rules`` or ``DBADVISOR_RULES``: a database or rule with an
+existing id replaces it, a new id adds one. Every problem in every file is reported
+with its file and line, and nothing unchecked reaches the engine.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advisor.conditions import ALWAYS, Compiler, Condition
+from advisor.errors import InputError, Problem, did_you_mean
+from advisor.resources import load_resource, yaml_resources
+from advisor.typed import INVALID, Structurer, spec
+from advisor.workload import (
+    Capability,
+    Category,
+    Cloud,
+    QueryComplexity,
+    Transactions,
+    UseCase,
+)
+from advisor.yamlload import Document, PathKey, load_file
+
+SOURCES = spec(min_items=1, unique=True)
+ID = spec(min_len=1, max_len=60)
+CLOUDS = (Cloud.AWS, Cloud.AZURE, Cloud.GCP)
+
+
+class Guarantee(enum.StrEnum):
+    """What reads see under one configuration, weakest first."""
+
+    EVENTUAL = "eventual"
+    SESSION = "session"
+    CAUSAL = "causal"
+    STRONG = "strong"
+
+
+GUARANTEE_RANK = {g: i for i, g in enumerate(Guarantee)}
+
+
+class CapSide(enum.StrEnum):
+    """The side a network partition pushes a configuration to."""
+
+    CP = "CP"
+    AP = "AP"
+
+
+class Pacelc(enum.StrEnum):
+    """PACELC classes (Abadi 2012)."""
+
+    PA_EL = "PA/EL"
+    PA_EC = "PA/EC"
+    PC_EL = "PC/EL"
+    PC_EC = "PC/EC"
+
+
+class Burden(enum.StrEnum):
+    """Relative operational burden of running the database."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Level(enum.StrEnum):
+    """Ordinal levels used by the category matrix."""
+
+    NONE = "none"
+    LIMITED = "limited"
+    NATIVE = "native"
+    RICH = "rich"
+
+
+class Scalability(enum.StrEnum):
+    """Category matrix: scalability."""
+
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+class Tunability(enum.StrEnum):
+    """Category matrix: consistency."""
+
+    EVENTUAL = "eventual"
+    TUNABLE = "tunable"
+    STRONG = "strong"
+
+
+class Flexibility(enum.StrEnum):
+    """Category matrix: schema flexibility."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    HIGHEST = "highest"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """Anything the knowledge base asserts: it has sources and a version or date."""
+
+    sources: tuple[str, ...] = field(metadata=SOURCES)
+    as_of: str = field(metadata=spec(min_len=4, max_len=40))
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Text(Fact):
+    """A sourced sentence."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Licence(Fact):
+    """Licence terms (SPDX expression) and whether the OSI approves them."""
+
+    spdx: str
+    osi_approved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Offerings:
+    """Managed offerings per cloud."""
+
+    aws: tuple[str, ...] = ()
+    azure: tuple[str, ...] = ()
+    gcp: tuple[str, ...] = ()
+
+    def on(self, cloud: str) -> tuple[str, ...]:
+        """The offerings on one cloud (``aws``, ``azure`` or ``gcp``)."""
+        return tuple(getattr(self, cloud, ()))
+
+    def anywhere(self) -> bool:
+        """Whether any cloud offers it managed."""
+        return bool(self.aws or self.azure or self.gcp)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deployment(Fact):
+    """Where the database runs."""
+
+    self_hosted: bool
+    managed: Offerings
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaxItem(Fact):
+    """The largest item or document, in KB (None: no practical limit worth stating)."""
+
+    kb: float | None = field(default=None, metadata=spec(gt=0))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransactionScope(Fact):
+    """How far atomicity reaches."""
+
+    scope: Transactions
+    max_items: int | None = field(default=None, metadata=spec(ge=1))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DurabilityFact(Fact):
+    """Whether data survives a restart, and what to configure for that."""
+
+    durable: bool
+    settings: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperationalBurden(Fact):
+    """How much running it costs a team, relative to the others."""
+
+    level: Burden
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scaling(Fact):
+    """Whether writes scale out without application-level sharding."""
+
+    horizontal: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapabilityFact(Fact):
+    """Evidence that the database has a capability."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsistencyConfig(Fact):
+    """One configuration and the consistency, CAP side and PACELC class it gives."""
+
+    id: str = field(metadata=ID)
+    configuration: str
+    settings: str
+    default: bool = False
+    guarantee: Guarantee
+    cap: CapSide
+    pacelc: Pacelc
+    production_ready: bool = True
+    multi_region: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caveat(Fact):
+    """A warning reports print when ``when`` matches the workload (always without it)."""
+
+    id: str = field(metadata=ID)
+    text: str
+    when: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """Everything the knowledge base knows about one database."""
+
+    id: str = field(metadata=ID)
+    name: str
+    category: Category
+    data_model: Text
+    licence: Licence
+    deployment: Deployment
+    max_item: MaxItem
+    transactions: TransactionScope
+    durability: DurabilityFact
+    operational_burden: OperationalBurden
+    scaling: Scaling
+    capabilities: Mapping[Capability, CapabilityFact]
+    consistency: tuple[ConsistencyConfig, ...] = field(metadata=spec(min_items=1))
+    sources: tuple[str, ...] = field(metadata=SOURCES)
+    caveats: tuple[Caveat, ...] = ()
+
+    def default_configuration(self) -> ConsistencyConfig:
+        """The configuration marked ``default: true``."""
+        return next(c for c in self.consistency if c.default)
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """The seed's NoSQL selection matrix, one column."""
+
+    query_complexity: QueryComplexity
+    relationships: Level
+    scalability: Scalability
+    consistency: Tunability
+    schema_flexibility: Flexibility
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryInfo(Fact):
+    """A category with its matrix column and typical use cases."""
+
+    id: Category
+    name: str
+    data_model: str
+    matrix: Matrix
+    use_cases: tuple[UseCase, ...] = field(metadata=spec(unique=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """Soft effect: points to databases and to every database of a category."""
+
+    databases: Mapping[str, float] = field(default_factory=dict)
+    categories: Mapping[Category, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule as written in YAML."""
+
+    id: str = field(metadata=ID)
+    when: Any
+    why: str = field(metadata=spec(min_len=10))
+    sources: tuple[str, ...] = field(metadata=SOURCES)
+    points: Points | None = None
+    exclude: tuple[str, ...] = field(default=(), metadata=spec(unique=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled rule: its condition, its effects and where it came from."""
+
+    id: str
+    when: Condition
+    condition: Any
+    why: str
+    sources: tuple[str, ...]
+    databases: Mapping[str, float]
+    categories: Mapping[str, float]
+    exclude: tuple[str, ...]
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """The knowledge base's version and review date."""
+
+    rules_version: str
+    last_reviewed: str = field(metadata=spec(min_len=10, max_len=10))
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RulesFile:
+    """A file of rules (``scoring/*.yaml``, or an overlay)."""
+
+    rules: tuple[RuleSpec, ...] = ()
+    databases: tuple[Database, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CategoriesFile:
+    """``categories.yaml``."""
+
+    categories: tuple[CategoryInfo, ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The validated, merged knowledge base the engine scores against."""
+
+    meta: Meta
+    categories: Mapping[Category, CategoryInfo]
+    databases: Mapping[str, Database]
+    rules: tuple[Rule, ...]
+    caveat_conditions: Mapping[tuple[str, str], Condition]
+    origins: tuple[str, ...] = ()
+
+    def database(self, database_id: str) -> Database:
+        """The database with this id, or an :class:`InputError` with a did-you-mean."""
+        found = self.databases.get(database_id)
+        if found is None:
+            known = sorted(self.databases)
+            raise InputError(
+                f"unknown database '{database_id}'{did_you_mean(database_id, known)}; "
+                f"known: {', '.join(known)}"
+            )
+        return found
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id, or an :class:`InputError` with a did-you-mean."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        known = [r.id for r in self.rules]
+        raise InputError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
+
+
+class _Loader:
+    """Collects every problem across every file before giving up."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.databases: dict[str, tuple[Database, Document, PathKey]] = {}
+        self.rules: dict[str, tuple[RuleSpec, Document, PathKey]] = {}
+        self.origins: list[str] = []
+
+    def structure(self, cls: type, document: Document, path: PathKey = ()) -> Any:
+        structurer = Structurer(document)
+        result = structurer.structure(cls, document.data, path)
+        self.problems.extend(structurer.problems)
+        return result
+
+    def add_file(self, document: Document) -> None:
+        """Add a rules file or a single-database file, replacing same ids."""
+        data = document.data
+        self.origins.append(document.file)
+        if isinstance(data, dict) and "id" in data and "rules" not in data:
+            database = self.structure(Database, document)
+            if database is not INVALID:
+                self.databases[database.id] = (database, document, ())
+            return
+        rules_file = self.structure(RulesFile, document)
+        if rules_file is INVALID:
+            return
+        for i, database in enumerate(rules_file.databases):
+            self.databases[database.id] = (database, document, ("databases", i))
+        for i, rule in enumerate(rules_file.rules):
+            self.rules[rule.id] = (rule, document, ("rules", i))
+
+    def finish(self, meta: Meta, categories: Mapping[Category, CategoryInfo]) -> KnowledgeBase:
+        """Check cross-references and compile conditions; raise with every problem."""
+        ids = sorted(self.databases)
+        databases: dict[str, Database] = {}
+        caveats: dict[tuple[str, str], Condition] = {}
+        for database_id in ids:
+            database, document, base = self.databases[database_id]
+            structurer = Structurer(document)
+            defaults = [c for c in database.consistency if c.default]
+            if len(defaults) != 1:
+                structurer.report(
+                    (*base, "consistency"),
+                    f"exactly one configuration must be default: true, found {len(defaults)}",
+                )
+            seen: set[str] = set()
+            for i, config in enumerate(database.consistency):
+                if config.id in seen:
+                    structurer.report(
+                        (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
+                    )
+                seen.add(config.id)
+            has_multi = Capability.TRANSACTIONS in database.capabilities
+            if has_multi != (database.transactions.scope is Transactions.MULTI_RECORD):
+                structurer.report(
+                    (*base, "capabilities"),
+                    "the 'transactions' capability must be listed exactly when "
+                    "transactions.scope is multi_record",
+                )
+            compiler = Compiler(structurer)
+            for i, caveat in enumerate(database.caveats):
+                caveats[(database.id, caveat.id)] = (
+                    compiler.compile(caveat.when, (*base, "caveats", i, "when"))
+                    if caveat.when is not None
+                    else ALWAYS
+                )
+            self.problems.extend(structurer.problems)
+            databases[database_id] = database
+        rules: list[Rule] = []
+        for rule_id in sorted(self.rules):
+            spec_, document, base = self.rules[rule_id]
+            structurer = Structurer(document)
+            condition = Compiler(structurer).compile(spec_.when, (*base, "when"))
+            points = spec_.points or Points()
+            for name, where in [
+                *((n, (*base, "points", "databases", n)) for n in points.databases),
+                *((n, (*base, "exclude", i)) for i, n in enumerate(spec_.exclude)),
+            ]:
+                if name not in databases:
+                    structurer.report(
+                        where, f"unknown database '{name}'{did_you_mean(name, ids)}", key=True
+                    )
+            if not points.databases and not points.categories and not spec_.exclude:
+                structurer.report(base, "a rule needs points or exclude (or both)")
+            self.problems.extend(structurer.problems)
+            rules.append(
+                Rule(
+                    id=spec_.id,
+                    when=condition,
+                    condition=spec_.when,
+                    why=spec_.why,
+                    sources=spec_.sources,
+                    databases=dict(points.databases),
+                    categories={str(k): v for k, v in points.categories.items()},
+                    exclude=spec_.exclude,
+                    origin=document.file,
+                )
+            )
+        if self.problems:
+            raise InputError(sorted(set(self.problems)))
+        return KnowledgeBase(
+            meta=meta,
+            categories=categories,
+            databases=databases,
+            rules=tuple(rules),
+            caveat_conditions=caveats,
+            origins=tuple(self.origins),
+        )
+
+
+def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
+    """Load the built-in knowledge base, then each overlay file or folder in order."""
+    loader = _Loader()
+    meta = loader.structure(Meta, load_resource("meta.yaml"))
+    categories_file = loader.structure(CategoriesFile, load_resource("categories.yaml"))
+    for _, document in yaml_resources("databases"):
+        loader.add_file(document)
+    for _, document in yaml_resources("scoring"):
+        loader.add_file(document)
+    for path in overlay_files(overlays):
+        try:
+            loader.add_file(load_file(path))
+        except InputError as error:
+            loader.problems.extend(error.problems)
+    if meta is INVALID or categories_file is INVALID:
+        raise InputError(sorted(set(loader.problems)))
+    categories = {c.id: c for c in categories_file.categories}
+    return loader.finish(meta, categories)
+
+
+def overlay_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand overlay folders into their YAML files (sorted); keep files as given."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+            )
+        else:
+            out.append(path)
+    return out

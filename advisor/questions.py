@@ -1,0 +1,63 @@
+"""The workload questions as data: wording, help and choices from ``rules/questions.yaml``.
+
+The JSON Schema's descriptions, the interview's prompts and the reports' labels all
+come from this one file, so the three can never say different things.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.resources import load_resource
+from advisor.typed import load_as, spec
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question: its workload path, wording, help and the meaning of each choice."""
+
+    path: str
+    prompt: str
+    help: str = field(metadata=spec(max_len=120))
+    details: str | None = None
+    choices: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionBook:
+    """Every question, in interview order, and the per-use-case default answers."""
+
+    questions: tuple[Question, ...]
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def get(self, path: str) -> Question | None:
+        """The question at a dotted workload path, if there is one."""
+        return self.by_path().get(path)
+
+    def by_path(self) -> dict[str, Question]:
+        """Questions keyed by their dotted path."""
+        return {q.path: q for q in self.questions}
+
+
+@functools.cache
+def question_book() -> QuestionBook:
+    """Load and validate ``rules/questions.yaml`` (cached)."""
+    return load_as(QuestionBook, load_resource("questions.yaml"))
+
+
+def describe(dotted: str) -> dict[str, Any]:
+    """JSON Schema annotations for a dotted schema path such as ``components.use_case``."""
+    book = question_book().by_path()
+    question = book.get(dotted)
+    if question is None and dotted.startswith("components."):
+        question = book.get(dotted.removeprefix("components."))
+    if question is None:
+        return {}
+    text = question.prompt if not question.help else f"{question.prompt} {question.help}"
+    out: dict[str, Any] = {"title": question.prompt, "description": text}
+    if question.details:
+        out["description"] = f"{text}\n\n{question.details.strip()}"
+    return out

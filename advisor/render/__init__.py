@@ -1,0 +1,1 @@
+"""Renderers: each turns an engine :class:`~advisor.engine.Result` into a string."""

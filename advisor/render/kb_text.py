@@ -1,0 +1,53 @@
+"""Plain-text views of knowledge-base entries for ``dbadvisor rules show``."""
+
+from __future__ import annotations
+
+import json
+
+from advisor.kb import Database, Rule
+
+
+def describe_rule(rule: Rule) -> str:
+    """A rule's id, condition, effects, sentence, sources and file."""
+    lines = [
+        f"id: {rule.id}",
+        f"when: {json.dumps(rule.condition, sort_keys=True)}",
+        f"why: {rule.why}",
+    ]
+    for name, value in sorted(rule.databases.items()):
+        lines.append(f"points: {name} {value:+g}")
+    for name, value in sorted(rule.categories.items()):
+        lines.append(f"points: category {name} {value:+g}")
+    if rule.exclude:
+        lines.append(f"exclude: {', '.join(rule.exclude)}")
+    lines.extend(f"source: {s}" for s in rule.sources)
+    lines.append(f"defined in: {rule.origin}")
+    return "\n".join(lines) + "\n"
+
+
+def describe_database(db: Database) -> str:
+    """A database's main facts, one per line, each with its first source."""
+    lines = [
+        f"id: {db.id}",
+        f"name: {db.name}",
+        f"category: {db.category}",
+        f"licence: {db.licence.spdx} (OSI-approved: {'yes' if db.licence.osi_approved else 'no'})",
+        f"self-hosted: {'yes' if db.deployment.self_hosted else 'no'}",
+    ]
+    for cloud in ("aws", "azure", "gcp"):
+        offers = db.deployment.managed.on(cloud)
+        lines.append(f"managed on {cloud}: {', '.join(offers) if offers else '-'}")
+    size = f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
+    lines.append(f"max item: {size}")
+    lines.append(f"transactions: {db.transactions.scope}")
+    lines.append(f"durable: {'yes' if db.durability.durable else 'no'}")
+    lines.append(f"operational burden: {db.operational_burden.level}")
+    lines.append(f"capabilities: {', '.join(sorted(db.capabilities))}")
+    for config in db.consistency:
+        default = " (default)" if config.default else ""
+        lines.append(
+            f"consistency: {config.configuration}{default}: {config.guarantee}, "
+            f"{config.cap}, {config.pacelc}"
+        )
+    lines.extend(f"source: {s}" for s in db.sources)
+    return "\n".join(lines) + "\n"

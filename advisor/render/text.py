@@ -1,0 +1,113 @@
+"""The terminal view: a summary table and one panel per component, within 80 columns."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from advisor.engine import ComponentResult, Result
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+CONFIDENCE = {
+    "high": "high",
+    "medium": "medium",
+    "too_close_to_call": "too close to call",
+    "none": "none (nothing eligible)",
+}
+
+
+def confidence_label(value: str) -> str:
+    """Human wording of a confidence value."""
+    return CONFIDENCE.get(value, value)
+
+
+def render(result: Result, *, color: bool = False, width: int = 80) -> str:
+    """Render with rich into a string; ``color`` only when the terminal supports it."""
+    from rich.console import Console, Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    console.print(
+        Text.assemble(
+            ("dbadvisor", "bold"),
+            f" - {result.workload.name}  (rules {result.rules_version}, "
+            f"reviewed {result.last_reviewed})",
+        )
+    )
+    summary = Table(title=None, expand=False, show_edge=True, pad_edge=False)
+    for column in ("component", "database", "category", "CAP", "PACELC", "ACID", "confidence"):
+        summary.add_column(column, overflow="fold")
+    for component in result.components:
+        pick = component.recommendation
+        summary.add_row(
+            component.name,
+            Text(pick.database if pick else "-", style="bold green" if pick else "red"),
+            pick.category if pick else "-",
+            component.cap,
+            component.pacelc,
+            component.acid_base,
+            confidence_label(component.confidence),
+        )
+    console.print(summary)
+    for component in result.components:
+        console.print(
+            Panel(Group(*_panel_lines(component)), title=component.name, title_align="left")
+        )
+    for warning in result.system.warnings:
+        console.print(Text(f"! {warning}", style="yellow"))
+    return buffer.getvalue()
+
+
+def _panel_lines(component: ComponentResult) -> list[RenderableType]:
+    from rich.text import Text
+
+    lines: list[RenderableType] = []
+    pick, runner = component.recommendation, component.runner_up
+    if pick is None:
+        lines.append(Text("No database is eligible; see the disqualifications below.", style="red"))
+        for entry in component.ranking[:5]:
+            for disqualification in entry.disqualified_by[:1]:
+                lines.append(Text(f"  x {entry.database}: {disqualification.text}"))
+        return lines
+    lines.append(Text.assemble("Use ", (pick.name, "bold green"), f"  score {pick.score}"))
+    if runner is not None:
+        lines.append(Text(f"Runner-up {runner.name}  score {runner.score}"))
+    lines.append(Text(f"Confidence: {confidence_label(component.confidence)}"))
+    if component.configuration is not None:
+        config = component.configuration
+        lines.append(Text(f"Configure: {config.settings}"))
+        lines.append(Text(f"  gives {config.guarantee} reads, {config.cap}, {config.pacelc}"))
+        for advice in config.advice:
+            lines.append(Text(f"  {advice}"))
+    lines.append(Text("Why:", style="bold"))
+    for reason in pick.reasons[:4]:
+        lines.append(Text(f"  {reason.points:+g} {reason.text}"))
+    excluded = [e for e in component.ranking if not e.eligible]
+    if excluded:
+        lines.append(Text(f"Excluded: {', '.join(e.database for e in excluded)}"))
+    if component.what_would_change:
+        lines.append(Text("What would change the answer:", style="bold"))
+        for change in component.what_would_change[:3]:
+            lines.append(
+                Text(
+                    f"  {change.answer}: {change.current or 'unanswered'} -> {change.value}"
+                    f" picks {change.database}"
+                )
+            )
+    for caveat in component.caveats[:3]:
+        lines.append(Text(f"! {caveat.text}", style="yellow"))
+    return lines

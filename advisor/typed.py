@@ -1,0 +1,314 @@
+"""Validate located YAML data into frozen dataclasses, and describe them as JSON Schema.
+
+One small, explicit structurer serves the workload file and the knowledge base alike:
+it walks a dataclass's type hints, reports *every* problem with its file, line, column
+and field path (with the allowed values and a did-you-mean), and returns typed,
+immutable objects that the rest of the program can trust. The same type walk produces
+the JSON Schema, so the schema cannot drift from the validator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import math
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+from advisor.errors import InputError, Problem, did_you_mean
+from advisor.yamlload import Document, PathKey
+
+T = TypeVar("T")
+
+
+class _Invalid:
+    """Marker for a value that failed validation (its problem is already recorded)."""
+
+    def __repr__(self) -> str:
+        return "<invalid>"
+
+
+INVALID: Any = _Invalid()
+
+
+def spec(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    min_len: int | None = None,
+    max_len: int | None = None,
+    min_items: int | None = None,
+    unique: bool = False,
+) -> dict[str, Any]:
+    """Constraints for a dataclass field, passed as ``field(metadata=spec(...))``."""
+    found = {
+        "ge": ge,
+        "gt": gt,
+        "min_len": min_len,
+        "max_len": max_len,
+        "min_items": min_items,
+        "unique": unique or None,
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+@functools.cache
+def fields_of(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The dataclass fields of ``cls`` (cached)."""
+    return dataclasses.fields(cls)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _choices(tp: Any) -> list[str] | None:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return [str(m.value) for m in tp]
+    if get_origin(tp) is Literal:
+        return [str(a) for a in get_args(tp)]
+    return None
+
+
+class Structurer:
+    """Collects problems while turning one document's data into typed objects."""
+
+    def __init__(self, document: Document) -> None:
+        """Validate values from ``document``; problems point into it."""
+        self.document = document
+        self.problems: list[Problem] = []
+
+    def report(self, path: PathKey, message: str, *, key: bool = False) -> Any:
+        """Record a problem at ``path`` and return :data:`INVALID`."""
+        self.problems.append(self.document.problem(path, message, key=key))
+        return INVALID
+
+    def check(self) -> None:
+        """Raise :class:`InputError` with every recorded problem, if any."""
+        if self.problems:
+            raise InputError(sorted(set(self.problems), key=lambda p: (p.line, p.column, p.path)))
+
+    def structure(
+        self, tp: Any, value: Any, path: PathKey = (), meta: Mapping[str, Any] = {}
+    ) -> Any:
+        """Validate ``value`` against type ``tp``; return the typed value or :data:`INVALID`."""
+        origin = get_origin(tp)
+        if origin in (types.UnionType, typing.Union):
+            options = [a for a in get_args(tp) if a is not type(None)]
+            if value is None:
+                return None
+            return self.structure(options[0], value, path, meta)
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+            return self._dataclass(tp, value, path)
+        choices = _choices(tp)
+        if choices is not None:
+            return self._choice(tp, choices, value, path)
+        if origin is tuple:
+            return self._sequence(get_args(tp)[0], value, path, meta)
+        if origin in (dict, Mapping):
+            key_type, item_type = get_args(tp)
+            return self._mapping(key_type, item_type, value, path)
+        if tp is Any:
+            return value
+        if tp is bool:
+            if not isinstance(value, bool):
+                return self.report(path, f"expected true or false, got {_kind(value)}")
+            return value
+        if tp in (int, float):
+            return self._number(tp, value, path, meta)
+        if tp is str:
+            return self._string(value, path, meta)
+        raise TypeError(f"unsupported type {tp!r} at {path}")  # a bug in a model, not input
+
+    def _dataclass(self, cls: type, value: Any, path: PathKey) -> Any:
+        if not isinstance(value, dict):
+            return self.report(path, f"expected a mapping, got {_kind(value)}")
+        fields = fields_of(cls)
+        names = [f.name for f in fields]
+        ok = True
+        for key in value:
+            if key not in names:
+                self.report(
+                    (*path, key),
+                    f"unknown key '{key}'{did_you_mean(key, names)}",
+                    key=True,
+                )
+                ok = False
+        hints = _hints(cls)
+        kwargs: dict[str, Any] = {}
+        for f in fields:
+            if f.name not in value:
+                if _required(f):
+                    self.report(path, f"missing required key '{f.name}'")
+                    ok = False
+                continue
+            result = self.structure(hints[f.name], value[f.name], (*path, f.name), f.metadata)
+            if result is INVALID:
+                ok = False
+            else:
+                kwargs[f.name] = result
+        return cls(**kwargs) if ok else INVALID
+
+    def _choice(self, tp: Any, choices: list[str], value: Any, path: PathKey) -> Any:
+        allowed = ", ".join(choices)
+        if not isinstance(value, str) or value not in choices:
+            shown = f"'{value}'" if isinstance(value, str) else _kind(value)
+            hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+            return self.report(path, f"{shown} is not one of {allowed}{hint}")
+        return tp(value) if isinstance(tp, type) else value
+
+    def _sequence(self, item: Any, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
+        if not isinstance(value, list):
+            return self.report(path, f"expected a list, got {_kind(value)}")
+        if len(value) < meta.get("min_items", 0):
+            return self.report(path, f"needs at least {meta['min_items']} item(s)")
+        out = [self.structure(item, v, (*path, i)) for i, v in enumerate(value)]
+        if any(v is INVALID for v in out):
+            return INVALID
+        if meta.get("unique"):
+            seen: set[Any] = set()
+            for i, v in enumerate(out):
+                if v in seen:
+                    return self.report((*path, i), f"'{v}' is listed twice")
+                seen.add(v)
+        return tuple(out)
+
+    def _mapping(self, key_type: Any, item: Any, value: Any, path: PathKey) -> Any:
+        if not isinstance(value, dict):
+            return self.report(path, f"expected a mapping, got {_kind(value)}")
+        keys = _choices(key_type)
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if keys is not None and k not in keys:
+                hint = did_you_mean(k, keys)
+                out[k] = self.report(
+                    (*path, k),
+                    f"unknown key '{k}'; expected one of {', '.join(keys)}{hint}",
+                    key=True,
+                )
+                continue
+            out[key_type(k) if keys is not None else k] = self.structure(item, v, (*path, k))
+        if any(v is INVALID for v in out.values()):
+            return INVALID
+        return types.MappingProxyType(out)
+
+    def _number(self, tp: type, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            wanted = "an integer" if tp is int else "a number"
+            return self.report(path, f"expected {wanted}, got {_kind(value)}")
+        if tp is int and not isinstance(value, int):
+            return self.report(path, f"expected an integer, got {value}")
+        if isinstance(value, float) and not math.isfinite(value):
+            return self.report(path, "must be a finite number")
+        if "ge" in meta and value < meta["ge"]:
+            return self.report(path, f"must be >= {meta['ge']}, got {value}")
+        if "gt" in meta and value <= meta["gt"]:
+            return self.report(path, f"must be > {meta['gt']}, got {value}")
+        return value
+
+    def _string(self, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
+        if not isinstance(value, str):
+            return self.report(path, f"expected a string, got {_kind(value)}")
+        low, high = meta.get("min_len", 0), meta.get("max_len")
+        if len(value) < low or (high is not None and len(value) > high):
+            span = f"{low}-{high}" if high is not None else f"at least {low}"
+            return self.report(path, f"must be {span} characters long, got {len(value)}")
+        return value
+
+
+def load_as(cls: type[T], document: Document, path: PathKey = ()) -> T:
+    """Validate a whole document (or the part at ``path``) as ``cls``; raise on any problem."""
+    structurer = Structurer(document)
+    result = structurer.structure(cls, document.data, path)
+    structurer.check()
+    return typing.cast(T, result)
+
+
+Describe = Callable[[str], dict[str, Any]]
+
+
+def json_schema(tp: Any, describe: Describe, dotted: str = "") -> dict[str, Any]:
+    """JSON Schema (draft 2020-12 vocabulary) for ``tp``; ``describe(path)`` adds text."""
+    schema = _schema(tp, describe, dotted, {})
+    schema.update(describe(dotted))
+    return schema
+
+
+def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    origin = get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        inner = next(a for a in get_args(tp) if a is not type(None))
+        return _schema(inner, describe, dotted, meta)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = _hints(tp)
+        properties: dict[str, Any] = {}
+        for f in fields_of(tp):
+            child = f"{dotted}.{f.name}" if dotted else f.name
+            properties[f.name] = _schema(hints[f.name], describe, child, f.metadata)
+            properties[f.name].update(describe(child))
+        out: dict[str, Any] = {"type": "object", "properties": properties}
+        required = [f.name for f in fields_of(tp) if _required(f)]
+        if required:
+            out["required"] = required
+        out["additionalProperties"] = False
+        return out
+    choices = _choices(tp)
+    if choices is not None:
+        return {"type": "string", "enum": choices}
+    if origin is tuple:
+        out = {"type": "array", "items": _schema(get_args(tp)[0], describe, dotted, {})}
+        if "min_items" in meta:
+            out["minItems"] = meta["min_items"]
+        if meta.get("unique"):
+            out["uniqueItems"] = True
+        return out
+    if origin in (dict, Mapping):
+        key_type, item_type = get_args(tp)
+        out = {"type": "object", "additionalProperties": _schema(item_type, describe, dotted, {})}
+        keys = _choices(key_type)
+        if keys is not None:
+            out["propertyNames"] = {"enum": keys}
+        return out
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp in (int, float):
+        out = {"type": "integer" if tp is int else "number"}
+        if "ge" in meta:
+            out["minimum"] = meta["ge"]
+        if "gt" in meta:
+            out["exclusiveMinimum"] = meta["gt"]
+        return out
+    if tp is str:
+        out = {"type": "string"}
+        if "min_len" in meta:
+            out["minLength"] = meta["min_len"]
+        if "max_len" in meta:
+            out["maxLength"] = meta["max_len"]
+        return out
+    return {}

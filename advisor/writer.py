@@ -1,0 +1,57 @@
+"""The one module that writes files: atomically, and never over a user's file unasked."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from advisor.errors import InputError
+
+
+def write_text(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically; refuse to replace a file unless ``force``."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name")
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; use --force to overwrite it")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{path}: folder {parent} does not exist")
+    # Write a sibling temporary file, flush it to disk, then rename over the target:
+    # readers see the old file or the new one, never a partial one.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
+    """Write ``{relative path: text}`` under ``root``; refuse a non-empty root unless ``force``.
+
+    Every path must stay inside ``root``: absolute paths and ``..`` are refused.
+    """
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root}: exists and is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise InputError(f"{root}: folder is not empty; use --force to write into it")
+    resolved_root = root.resolve()
+    targets: list[tuple[Path, str]] = []
+    for relative, text in sorted(files.items()):
+        target = (root / relative).resolve()
+        if Path(relative).is_absolute() or not target.is_relative_to(resolved_root):
+            raise InputError(f"{relative}: refusing to write outside {root}")
+        targets.append((target, text))
+    written = []
+    for target, text in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text(target, text, force=True)
+        written.append(target)
+    return written

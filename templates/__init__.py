@@ -1,0 +1,1 @@
+"""Jinja2 templates for reports and starter projects, shipped as ``advisor.templates``."""
