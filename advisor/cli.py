@@ -206,7 +206,8 @@ def recommend(
         from advisor.workload import load_workload
 
         fmt = _pick_format(output_format, output)
-        engine = Engine(_knowledge_base(rules))
+        kb = _knowledge_base(rules)
+        engine = Engine(kb)
         outputs: list[str] = []
         failed: list[InputError] = []
         for path in _progress(files):
@@ -215,7 +216,7 @@ def recommend(
             except InputError as error:
                 failed.append(error)
                 continue
-            outputs.append(_render(engine.score(workload), fmt, several=len(files) > 1))
+            outputs.append(_render(engine.score(workload), kb, fmt, several=len(files) > 1))
         for failure in failed:
             for line in failure.lines():
                 typer.echo(line, err=True)
@@ -240,7 +241,7 @@ def _stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def _render(result: Result, fmt: OutputFormat, *, several: bool) -> str:
+def _render(result: Result, kb: KnowledgeBase, fmt: OutputFormat, *, several: bool) -> str:
     if fmt is OutputFormat.JSON:
         from advisor.render import json_report
 
@@ -249,7 +250,11 @@ def _render(result: Result, fmt: OutputFormat, *, several: bool) -> str:
         from advisor.render import text
 
         return text.render(result, color=_color())
-    raise InputError(f"--format {fmt} is not available yet; use json or text")
+    if fmt is OutputFormat.MARKDOWN:
+        from advisor.render import markdown
+
+        return markdown.render(result, kb)
+    raise InputError(f"--format {fmt} is not available yet; use markdown, json or text")
 
 
 rules_app = typer.Typer(help="Browse and check the knowledge base.", no_args_is_help=True)

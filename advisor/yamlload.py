@@ -71,6 +71,19 @@ class Document:
             probe = probe[:-1]
         return table.get(probe, self.values.get((), (1, 1)))
 
+    def part(self, path: PathKey) -> Document:
+        """The value at ``path`` as a document of its own, keeping its positions."""
+        data = self.data
+        for step in path:
+            data = data[step]
+        n = len(path)
+        return Document(
+            self.file,
+            data,
+            {k[n:]: v for k, v in self.values.items() if k[:n] == path},
+            {k[n:]: v for k, v in self.keys.items() if k[:n] == path and len(k) > n},
+        )
+
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path``."""
         line, column = self.position(path, key=key)

@@ -10,9 +10,6 @@ from typer.testing import CliRunner, Result
 
 from advisor.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -18,7 +18,10 @@ VALID = "name: shop\nuse_case: cache\n"
 
 BILLION_LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]" for i in range(8)]
+    + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]"
+        for i in range(8)
+    ]
 )
 
 # name -> (file content, text the single error line must contain)
@@ -32,13 +35,22 @@ CASES: dict[str, tuple[str | bytes, str]] = {
     "top_level_scalar": ("just text\n", "expected a mapping, got a string"),
     "missing_name": ("use_case: cache\n", "missing required key 'name'"),
     "unknown_key": ("name: x\nconsistncy: strong\n", "did you mean 'consistency'?"),
-    "bad_enum": ("name: x\nconsistency: strng\n", "'strng' is not one of eventual, session, strong (did you mean 'strong'?)"),
+    "bad_enum": (
+        "name: x\nconsistency: strng\n",
+        "'strng' is not one of eventual, session, strong (did you mean 'strong'?)",
+    ),
     "wrong_type": ("name: x\nlatency_ms: fast\n", "latency_ms: expected a number, got a string"),
     "negative_number": ("name: x\nscale: {reads_per_sec: -5}\n", "must be >= 0, got -5"),
     "zero_latency": ("name: x\nlatency_ms: 0\n", "must be > 0"),
-    "both_forms": ("name: x\nuse_case: cache\ncomponents:\n  - name: a\n", "cannot be combined with 'components:'"),
+    "both_forms": (
+        "name: x\nuse_case: cache\ncomponents:\n  - name: a\n",
+        "cannot be combined with 'components:'",
+    ),
     "empty_components": ("name: x\ncomponents: []\n", "needs at least 1 item"),
-    "duplicate_components": ("name: x\ncomponents:\n  - name: a\n  - name: a\n", "duplicate component name 'a'"),
+    "duplicate_components": (
+        "name: x\ncomponents:\n  - name: a\n  - name: a\n",
+        "duplicate component name 'a'",
+    ),
     "unknown_entity": (
         "name: x\nentities:\n  - {name: User, key: id, fields: {id: string}}\n"
         "access_patterns:\n  - {name: p, entity: Usr, kind: get, by: [id]}\n",
@@ -50,10 +62,16 @@ CASES: dict[str, tuple[str | bytes, str]] = {
         "'idd' is not a field of User (did you mean 'id'?)",
     ),
     "alias_bomb": (BILLION_LAUGHS, "anchors (&name) are not allowed"),
-    "python_tag": ("name: !!python/object/apply:os.system ['touch /tmp/pwned']\n", "tag '!!python/object/apply:os.system' is not allowed"),
+    "python_tag": (
+        "name: !!python/object/apply:os.system ['touch /tmp/pwned']\n",
+        "tag '!!python/object/apply:os.system' is not allowed",
+    ),
     "duplicate_key": ("name: a\nname: b\n", "duplicate key 'name' (first defined at line 1)"),
     "deep_nesting": ("name: " + "[" * 5000 + "]" * 5000 + "\n", "nesting deeper than 64 levels"),
-    "deep_block_nesting": ("name: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(200)), "nesting deeper than 64 levels"),
+    "deep_block_nesting": (
+        "name: x\n" + "".join("  " * i + f"k{i}:\n" for i in range(200)),
+        "nesting deeper than 64 levels",
+    ),
     "wrong_version": ("version: 2\nname: x\n", "unsupported version 2"),
     "long_name": ("name: " + "x" * 101 + "\n", "must be 1-100 characters long, got 101"),
     "tabs": ("name: x\nscale:\n\treads_per_sec: 1\n", "tab character"),
@@ -65,7 +83,9 @@ CASES: dict[str, tuple[str | bytes, str]] = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_gives_one_clean_line(name: str, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]) -> None:
+def test_bad_input_gives_one_clean_line(
+    name: str, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
     content, expected = CASES[name]
     path = write(f"{name}.yaml", content)
     result = cli("validate", str(path))
@@ -78,14 +98,18 @@ def test_bad_input_gives_one_clean_line(name: str, cli: Callable[..., Result], w
     assert result.stdout == ""
 
 
-def test_python_tag_executes_nothing(tmp_path: Path, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]) -> None:
+def test_python_tag_executes_nothing(
+    tmp_path: Path, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
     marker = tmp_path / "pwned"
     path = write("evil.yaml", f"name: !!python/object/apply:os.system ['touch {marker}']\n")
     assert cli("validate", str(path)).exit_code == 2
     assert not marker.exists()
 
 
-def test_huge_file_is_refused_without_reading_it(tmp_path: Path, cli: Callable[..., Result]) -> None:
+def test_huge_file_is_refused_without_reading_it(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     path = tmp_path / "huge.yaml"
     with path.open("wb") as handle:
         handle.write(b"name: x\n")
@@ -95,7 +119,9 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path, cli: Callable[.
     assert path.stat().st_size > 60 * 1024 * 1024
     result = cli("validate", str(path))
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [f"{path}:1:1: file is larger than {MAX_BYTES // 1024} KiB; refusing to parse it"]
+    assert result.stderr.splitlines() == [
+        f"{path}:1:1: file is larger than {MAX_BYTES // 1024} KiB; refusing to parse it"
+    ]
 
 
 def test_missing_path_and_directory(tmp_path: Path, cli: Callable[..., Result]) -> None:
@@ -108,7 +134,9 @@ def test_missing_path_and_directory(tmp_path: Path, cli: Callable[..., Result]) 
     ]
 
 
-def test_unreadable_file(write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]) -> None:
+def test_unreadable_file(
+    write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]
+) -> None:
     import os
 
     path = write("secret.yaml", VALID)
@@ -120,7 +148,9 @@ def test_unreadable_file(write: Callable[[str, str | bytes], Path], cli: Callabl
     assert "permission denied" in result.stderr
 
 
-def test_validate_reports_every_problem_in_every_file(write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]) -> None:
+def test_validate_reports_every_problem_in_every_file(
+    write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]
+) -> None:
     one = write("one.yaml", "name: x\nconsistency: strng\nlatency_ms: -1\n")
     two = write("two.yaml", "name: y\nusecase: cache\n")
     good = write("good.yaml", VALID)
@@ -134,7 +164,9 @@ def test_validate_reports_every_problem_in_every_file(write: Callable[[str, str 
     assert f"{good}: ok (1 component)" in result.stdout
 
 
-def test_validate_json_format(write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]) -> None:
+def test_validate_json_format(
+    write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]
+) -> None:
     import json
 
     bad = write("bad.yaml", "name: x\nconsistency: strng\n")
@@ -161,7 +193,11 @@ def test_positions_point_at_the_value(write: Callable[[str, str | bytes], Path])
     with pytest.raises(InputError) as caught:
         parse_workload(text, "w.yaml")
     (problem,) = caught.value.problems
-    assert (problem.line, problem.column, problem.path) == (5, 21, "components[0].scale.item_size_kb")
+    assert (problem.line, problem.column, problem.path) == (
+        5,
+        21,
+        "components[0].scale.item_size_kb",
+    )
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -185,7 +221,9 @@ yaml_values = st.recursive(
     lambda children: st.one_of(
         st.lists(children, max_size=4),
         st.dictionaries(
-            st.sampled_from(["name", "use_case", "scale", "components", "entities", "fields", "kind", "x"]),
+            st.sampled_from(
+                ["name", "use_case", "scale", "components", "entities", "fields", "kind", "x"]
+            ),
             children,
             max_size=4,
         ),

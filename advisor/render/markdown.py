@@ -1,0 +1,82 @@
+"""The Markdown report: summary, per-component reasoning, Mermaid charts and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.engine import ComponentResult, Entry, Result
+from advisor.kb import KnowledgeBase
+from advisor.render.text import confidence_label
+from advisor.templating import render as render_template
+
+TOP = 6
+
+
+def _top(component: ComponentResult) -> list[Entry]:
+    return [e for e in component.ranking if e.eligible][:TOP] or list(component.ranking[:TOP])
+
+
+def _excluded(component: ComponentResult) -> list[Entry]:
+    return [e for e in component.ranking if not e.eligible]
+
+
+def _plain(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def _summary(result: Result) -> str:
+    picks = [c.recommendation.name for c in result.components if c.recommendation]
+    parts = len(result.components)
+    if parts == 1:
+        c = result.components[0]
+        if c.recommendation is None:
+            return "No database in the knowledge base meets this workload's hard constraints."
+        runner = f"; the runner-up is {c.runner_up.name}" if c.runner_up else ""
+        return (
+            f"For this workload dbadvisor recommends **{c.recommendation.name}** "
+            f"({c.cap}, {c.acid_base}, confidence {confidence_label(c.confidence)}){runner}. "
+            "Each score below is explained by the rules that moved it."
+        )
+    distinct = sorted(set(picks))
+    return (
+        f"This system has {parts} components; dbadvisor recommends {len(distinct)} "
+        f"database{'s' if len(distinct) != 1 else ''} ({', '.join(distinct)}). "
+        "Each component is scored on its own, and each score is explained by the rules "
+        "that moved it."
+    )
+
+
+def sources_of(result: Result, kb: KnowledgeBase) -> list[str]:
+    """Every source cited by the fired rules, the winners' facts and caveats, sorted."""
+    cited: set[str] = set()
+    rules = {r.id: r for r in kb.rules}
+    for component in result.components:
+        for entry in component.ranking:
+            for reason in entry.reasons:
+                if reason.rule in rules:
+                    cited.update(rules[reason.rule].sources)
+        if component.configuration:
+            cited.update(component.configuration.sources)
+        for caveat in component.caveats:
+            cited.update(caveat.sources)
+        if component.recommendation:
+            cited.update(kb.databases[component.recommendation.database].sources)
+    return sorted(cited)
+
+
+def render(result: Result, kb: KnowledgeBase) -> str:
+    """Render the Markdown report (deterministic: same input, same bytes)."""
+    return render_template(
+        "report.md.jinja",
+        workload=result.workload,
+        summary=_summary(result),
+        components=result.components,
+        system=result.system,
+        rules_version=result.rules_version,
+        last_reviewed=result.last_reviewed,
+        sources=sources_of(result, kb),
+        confidence=confidence_label,
+        top=_top,
+        excluded=_excluded,
+        plain=_plain,
+    )
