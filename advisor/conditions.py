@@ -195,7 +195,7 @@ class Compiler:
         """Compile a ``when`` mapping (several keys: all must hold)."""
         if raw == {}:
             return ALWAYS  # `when: {}` is a standing adjustment, e.g. a product's maturity
-        if not isinstance(raw, dict):
+        if not isinstance(raw, Mapping):  # a caveat's `when` arrives as a read-only mapping
             return self.fail(path, "a condition must be a mapping")
         parts = [self._entry(key, value, (*path, key)) for key, value in raw.items()]
         return _all(parts)
@@ -213,7 +213,7 @@ class Compiler:
         if domain is None:
             known = [*ANSWER_PATHS, *COMBINATORS]
             return self.fail(path, f"unknown answer '{key}'{did_you_mean(key, known)}", key=True)
-        if not isinstance(value, dict) or not value:
+        if not isinstance(value, Mapping) or not value:
             return self.fail(path, "expected {operator: value}, e.g. {equals: strong}")
         return _all([self._test(key, domain, op, arg, (*path, op)) for op, arg in value.items()])
 

@@ -278,6 +278,22 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     )
 
 
+def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if answers.get("multi_region") != "active_active":
+        return None
+    asked = _guarantee_for(answers.get("consistency"))
+    spanning = [c for c in db.consistency if c.production_ready and c.multi_region]
+    if not spanning:
+        return -6.0, f"No production-ready {db.name} configuration spans regions."
+    if asked is not None and not any(_meets(c, asked) for c in spanning):
+        best = max((c.guarantee for c in spanning), key=GUARANTEE_RANK.__getitem__)
+        return -6.0, (
+            f"Across regions {db.name} gives at best {best} reads, weaker than the "
+            f"{asked} consistency asked."
+        )
+    return None
+
+
 def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     if db.operational_burden.level is Burden.HIGH:
         return -4.0, f"Running {db.name} well takes specialist operations work."
@@ -310,6 +326,9 @@ CHECKS: tuple[Check, ...] = (
         _managed_preference,
     ),
     Check("fit.on_partition", _paths("on_partition", "consistency"), False, _partition_fit),
+    Check(
+        "fit.multi_region", _paths("multi_region", "consistency"), False, _multi_region_fit
+    ),
     Check("fit.operational_burden", _paths("context.managed"), False, _burden),
 )
 

@@ -1,0 +1,362 @@
+"""The knowledge base: sourced facts, the seed's corrections, overlays and rule checking.
+
+The seed document (shared/seed/nosql-fundamentals.md) labels products CP, AP, CA, ACID or
+BASE as a whole; reference/db-facts.md section 18 lists where that is wrong. Each test
+here pins one correction, so the error cannot creep back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import Result
+
+from advisor.errors import InputError
+from advisor.kb import (
+    CapSide,
+    Database,
+    Fact,
+    Guarantee,
+    KnowledgeBase,
+    Pacelc,
+    Scalability,
+    Tunability,
+    load_knowledge_base,
+)
+from advisor.workload import Category, Transactions
+
+Cli = Callable[..., Result]
+SPEC_DATABASES = {
+    "mongodb", "redis", "memcached", "dynamodb", "riak", "cassandra", "hbase",
+    "neo4j", "arangodb", "couchbase", "cosmosdb", "postgresql", "mysql", "sqlserver",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+def _facts(value: Any, path: str) -> Iterator[tuple[str, Fact]]:
+    """Every Fact reachable from a database, with its path."""
+    if isinstance(value, Fact):
+        yield path, value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _facts(getattr(value, f.name), f"{path}.{f.name}")
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from _facts(item, f"{path}[{i}]")
+    elif isinstance(value, dict) or hasattr(value, "items"):
+        for key, item in value.items():
+            yield from _facts(item, f"{path}.{key}")
+
+
+def test_every_spec_database_is_known(kb: KnowledgeBase) -> None:
+    assert set(kb.databases) >= SPEC_DATABASES
+
+
+def test_every_fact_has_a_source_and_a_date(kb: KnowledgeBase) -> None:
+    count = 0
+    for db in kb.databases.values():
+        assert db.sources, db.id
+        for path, fact in _facts(db, db.id):
+            count += 1
+            assert fact.sources, path
+            assert all(s.startswith("https://") for s in fact.sources), path
+            assert fact.as_of.strip(), path
+    assert count > 14 * 10
+
+
+def test_every_rule_has_a_source(kb: KnowledgeBase) -> None:
+    for rule in kb.rules:
+        assert rule.sources and all(s.startswith("https://") for s in rule.sources), rule.id
+
+
+def test_a_fact_without_a_source_is_rejected(tmp_path: Path) -> None:
+    overlay = tmp_path / "memcached.yaml"
+    text = (_builtin("memcached")).replace("max_item:\n", "max_item:\n  sources: []\n", 1)
+    overlay.write_text(_drop_first_sources_after(text, "max_item:"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    lines = caught.value.lines()
+    assert any("max_item.sources" in line and str(overlay) in line for line in lines), lines
+
+
+def _builtin(db_id: str) -> str:
+    from advisor.resources import rules_root
+
+    return rules_root().joinpath("databases", f"{db_id}.yaml").read_text(encoding="utf-8")
+
+
+def _drop_first_sources_after(text: str, marker: str) -> str:
+    """Remove the original ``sources`` of the block after ``marker`` (keep the empty one)."""
+    head, _, tail = text.partition(marker)
+    lines = tail.splitlines(keepends=True)
+    out, dropped, skipping = [], False, False
+    for line in lines:
+        if not dropped and line.startswith("  sources:") and "[]" not in line:
+            dropped = skipping = not line.rstrip().endswith("]")
+            dropped = True
+            continue
+        if skipping and line.startswith("    - "):
+            continue
+        skipping = False
+        out.append(line)
+    return head + marker + "".join(out)
+
+
+# --- the seed's errors, corrected (reference/db-facts.md section 18) -------------------
+
+
+def _configs(db: Database, **where: Any) -> list[Any]:
+    return [c for c in db.consistency if all(getattr(c, k) == v for k, v in where.items())]
+
+
+def test_mongodb_is_not_base_and_not_blanket_cp(kb: KnowledgeBase) -> None:
+    mongo = kb.databases["mongodb"]
+    assert mongo.transactions.scope is Transactions.MULTI_RECORD, "multi-document ACID since 4.0"
+    assert _configs(mongo, guarantee=Guarantee.STRONG, cap=CapSide.CP, production_ready=True)
+    assert _configs(mongo, cap=CapSide.AP), "w:1 or secondary reads are not CP"
+    default = mongo.default_configuration()
+    assert "majority" in default.settings, "w: majority is the default since 5.0"
+
+
+def test_replicated_redis_is_never_cp(kb: KnowledgeBase) -> None:
+    redis = kb.databases["redis"]
+    replicated = [c for c in redis.consistency if c.id != "single_node"]
+    assert replicated
+    for config in replicated:
+        assert config.cap is CapSide.AP, f"{config.id}: asynchronous replication is not CP"
+        assert config.guarantee is not Guarantee.STRONG, config.id
+    assert any("WAIT" in (c.note or "") + c.settings for c in redis.consistency)
+
+
+def test_dynamodb_is_not_blanket_ap(kb: KnowledgeBase) -> None:
+    dynamo = kb.databases["dynamodb"]
+    default = dynamo.default_configuration()
+    assert (default.guarantee, default.cap, default.pacelc) == (
+        Guarantee.EVENTUAL,
+        CapSide.AP,
+        Pacelc.PA_EL,
+    )
+    assert _configs(dynamo, guarantee=Guarantee.STRONG, cap=CapSide.CP)
+    assert _configs(dynamo, guarantee=Guarantee.STRONG, multi_region=True), "MRSC global tables"
+    assert dynamo.transactions.max_items == 100
+    assert dynamo.max_item.kb == 400
+    assert any("GSI" in c.text or "global secondary" in c.text.lower() for c in dynamo.caveats)
+
+
+def test_cassandra_is_tunable_with_lwt_per_partition(kb: KnowledgeBase) -> None:
+    cassandra = kb.databases["cassandra"]
+    assert cassandra.default_configuration().cap is CapSide.AP
+    lwt = [c for c in cassandra.consistency if "SERIAL" in c.settings or "lwt" in c.id.lower()]
+    assert lwt and all(c.cap is CapSide.CP for c in lwt)
+    assert cassandra.transactions.scope is not Transactions.MULTI_RECORD
+
+
+def test_riak_strong_consistency_is_not_production_ready(kb: KnowledgeBase) -> None:
+    riak = kb.databases["riak"]
+    assert riak.default_configuration().cap is CapSide.AP
+    strong = _configs(riak, guarantee=Guarantee.STRONG)
+    assert strong and not any(c.production_ready for c in strong)
+
+
+def test_hbase_is_cp_with_timeline_reads_as_the_exception(kb: KnowledgeBase) -> None:
+    hbase = kb.databases["hbase"]
+    default = hbase.default_configuration()
+    assert (default.guarantee, default.cap) == (Guarantee.STRONG, CapSide.CP)
+    assert _configs(hbase, guarantee=Guarantee.EVENTUAL), "TIMELINE replica reads"
+
+
+def test_relational_databases_are_not_labelled_ca(kb: KnowledgeBase) -> None:
+    for db_id in ("postgresql", "mysql", "sqlserver"):
+        db = kb.databases[db_id]
+        assert db.transactions.scope is Transactions.MULTI_RECORD
+        # CP and AP are the only labels; asynchronous replicas are AP, synchronous CP.
+        assert {c.cap for c in db.consistency} == {CapSide.CP, CapSide.AP}, db_id
+
+
+def test_neo4j_secondaries_are_causal_not_strong(kb: KnowledgeBase) -> None:
+    neo4j = kb.databases["neo4j"]
+    assert any(c.guarantee is Guarantee.CAUSAL for c in neo4j.consistency)
+
+
+@pytest.mark.parametrize(
+    ("db_id", "spdx", "osi"),
+    [
+        ("mongodb", "SSPL-1.0", False),
+        ("couchbase", "BUSL-1.1", False),
+        ("arangodb", "BUSL-1.1", False),
+        ("postgresql", "PostgreSQL", True),
+        ("cassandra", "Apache-2.0", True),
+        ("hbase", "Apache-2.0", True),
+        ("riak", "Apache-2.0", True),
+    ],
+)
+def test_licences(kb: KnowledgeBase, db_id: str, spdx: str, osi: bool) -> None:
+    licence = kb.databases[db_id].licence
+    assert spdx in licence.spdx
+    assert licence.osi_approved is osi
+
+
+@pytest.mark.parametrize("db_id", ["dynamodb", "cosmosdb"])
+def test_cloud_only_services_cannot_be_self_hosted(kb: KnowledgeBase, db_id: str) -> None:
+    db = kb.databases[db_id]
+    assert not db.deployment.self_hosted
+    assert not db.licence.osi_approved
+
+
+@pytest.mark.parametrize(
+    ("db_id", "kb_limit"),
+    [("mongodb", 16384), ("dynamodb", 400), ("cosmosdb", 2048), ("couchbase", 20480)],
+)
+def test_item_limits(kb: KnowledgeBase, db_id: str, kb_limit: float) -> None:
+    assert kb.databases[db_id].max_item.kb == kb_limit
+
+
+def test_memcached_is_a_cache(kb: KnowledgeBase) -> None:
+    memcached = kb.databases["memcached"]
+    assert not memcached.durability.durable
+    assert memcached.transactions.scope is not Transactions.MULTI_RECORD
+
+
+def test_redis_caveats_cover_ttl_and_pub_sub(kb: KnowledgeBase) -> None:
+    texts = " ".join(c.text.lower() for c in kb.databases["redis"].caveats)
+    assert "at-most-once" in texts or "at most once" in texts
+    assert "lazily" in texts or "lazy" in texts
+
+
+def test_category_matrix_is_corrected(kb: KnowledgeBase) -> None:
+    key_value = kb.categories[Category.KEY_VALUE].matrix
+    graph = kb.categories[Category.GRAPH].matrix
+    assert key_value.consistency is not Tunability.EVENTUAL, "a single Redis is linearizable"
+    assert graph.consistency is not Tunability.STRONG, "Neo4j secondaries are causal"
+    assert graph.scalability is Scalability.MEDIUM
+    assert set(kb.categories) == set(Category)
+
+
+# --- overlays and rule checking -------------------------------------------------------
+
+
+def test_overlay_replaces_a_database_and_adds_a_rule(tmp_path: Path) -> None:
+    (tmp_path / "memcached.yaml").write_text(
+        _builtin("memcached").replace("name: Memcached", "name: Memcached (our fork)"),
+        encoding="utf-8",
+    )
+    (tmp_path / "ours.yaml").write_text(
+        "rules:\n"
+        "  - id: ours.prefer_postgres\n"
+        "    when: {}\n"
+        "    points: {databases: {postgresql: 50}}\n"
+        "    why: Our platform team runs PostgreSQL for every service.\n"
+        "    sources: [https://example.com/platform-handbook]\n",
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base([tmp_path])
+    assert kb.databases["memcached"].name == "Memcached (our fork)"
+    assert kb.rule("ours.prefer_postgres").databases == {"postgresql": 50}
+
+
+def test_an_overlay_rule_with_the_same_id_replaces_the_builtin(tmp_path: Path) -> None:
+    builtin = load_knowledge_base()
+    rule_id = builtin.rules[0].id
+    overlay = tmp_path / "replace.yaml"
+    overlay.write_text(
+        f"rules:\n  - id: {rule_id}\n    when: {{}}\n    points: {{databases: {{riak: 1}}}}\n"
+        "    why: Replaced by the team's own judgement.\n    sources: [https://example.com/x]\n",
+        encoding="utf-8",
+    )
+    kb = load_knowledge_base([overlay])
+    assert len(kb.rules) == len(builtin.rules)
+    assert kb.rule(rule_id).databases == {"riak": 1}
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        (
+            "when: {use_case: {equal: cache}}\n    points: {databases: {redis: 1}}",
+            "4:23: rules[0].when.use_case.equal: unknown operator 'equal' (did you mean 'equals'?)",
+        ),
+        (
+            "when: {use_case: {equals: cahce}}\n    points: {databases: {redis: 1}}",
+            "did you mean 'cache'?",
+        ),
+        (
+            "when: {use_cse: {equals: cache}}\n    points: {databases: {redis: 1}}",
+            "did you mean 'use_case'?",
+        ),
+        (
+            "when: {use_case: {equals: cache}}\n    points: {databases: {rediss: 1}}",
+            "5:26: rules[0].points.databases.rediss: unknown database 'rediss'"
+            " (did you mean 'redis'?)",
+        ),
+        (
+            "when: {use_case: {equals: cache}}\n    exclude: [memcache]",
+            "did you mean 'memcached'?",
+        ),
+    ],
+)
+def test_bad_rules_fail_with_file_and_line(
+    tmp_path: Path, cli: Cli, snippet: str, expected: str
+) -> None:
+    overlay = tmp_path / "bad.yaml"
+    overlay.write_text(
+        "# a team's overlay\nrules:\n  - id: ours.bad\n    "
+        + snippet
+        + "\n    why: A rule with one mistake in it.\n    sources: [https://example.com/x]\n",
+        encoding="utf-8",
+    )
+    result = cli("rules", "validate", str(overlay))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{overlay}:")
+    assert expected in lines[0]
+
+
+def test_builtin_knowledge_base_validates(cli: Cli) -> None:
+    result = cli("rules", "validate")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def test_compare_json_follows_spec_section_7(cli: Cli) -> None:
+    import json
+
+    result = cli("compare", "dynamodb", "redis", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["format_version"] == 1
+    assert [d["id"] for d in doc["databases"]] == ["dynamodb", "redis"], "order as asked"
+    dynamo = doc["databases"][0]
+    assert dynamo["max_item_kb"] == 400
+    assert dynamo["transactions"] == {"scope": "multi_record", "max_items": 100}
+    assert dynamo["self_hosted"] is False and dynamo["managed"]["azure"] == []
+    assert sum(c["default"] for c in dynamo["consistency"]) == 1
+    for config in dynamo["consistency"]:
+        assert config["cap"] in {"CP", "AP"} and config["sources"]
+
+
+def test_compare_every_database_in_every_format(cli: Cli) -> None:
+    ids = sorted(SPEC_DATABASES)
+    for fmt in ("text", "markdown", "json"):
+        result = cli("compare", *ids, "--format", fmt)
+        assert result.exit_code == 0, (fmt, result.stderr)
+    markdown = cli("compare", "mongodb", "cassandra", "--format", "markdown").stdout
+    assert "| consistency (configuration: guarantee, CAP, PACELC) |" in markdown
+    assert "## Sources" in markdown
+
+
+def test_compare_unknown_id_is_a_clean_error(cli: Cli) -> None:
+    result = cli("compare", "mongodb", "postgres")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "dbadvisor: unknown database 'postgres' (did you mean 'postgresql'?); known: "
+        + ", ".join(sorted(SPEC_DATABASES))
+    ]
