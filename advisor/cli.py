@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from advisor.engine import Result
     from advisor.kb import KnowledgeBase
+    from advisor.workload import Workload
 
 app = typer.Typer(
     name="dbadvisor",
@@ -197,18 +198,36 @@ def recommend(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
     rules: RulesOption = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="ADR date, YYYY-MM-DD (default: today).", show_default=False),
+    ] = None,
+    status: Annotated[str, typer.Option("--status", help="ADR status.")] = "proposed",
+    decision_makers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--decision-maker", help="ADR decision-maker (repeatable).", show_default=False
+        ),
+    ] = None,
 ) -> None:
-    """Score workloads and print the ranked, explained recommendation."""
+    """Score workloads and print the ranked, explained recommendation.
+
+    Without FILE on a terminal, the interview runs first and asks where to save its file.
+
+    With --format adr and -o DIR, each component's decision record is written to
+    DIR/NNNN-choose-<slug>.md with the next free number.
+    """
     with reported():
-        if not files:
-            raise InputError("give a workload FILE (or run 'dbadvisor interview')")
+        interviewed = None if files else _interviewed()
+        files = files or []
         from advisor.engine import Engine
         from advisor.workload import load_workload
 
         fmt = _pick_format(output_format, output)
         kb = _knowledge_base(rules)
         engine = Engine(kb)
-        outputs: list[str] = []
+        adr = _adr_options(date, status, decision_makers or [])
+        results: list[Result] = []
         failed: list[InputError] = []
         for path in _progress(files):
             try:
@@ -216,14 +235,123 @@ def recommend(
             except InputError as error:
                 failed.append(error)
                 continue
-            outputs.append(_render(engine.score(workload), kb, fmt, several=len(files) > 1))
+            results.append(engine.score(workload))
+        if interviewed is not None:
+            results.append(engine.score(interviewed))
         for failure in failed:
             for line in failure.lines():
                 typer.echo(line, err=True)
-        if outputs:
-            _emit("".join(outputs), output, force)
+        if results and fmt is OutputFormat.ADR and output is not None and output.suffix != ".md":
+            _write_records(results, kb, output, force, adr)
+        elif results:
+            several = len(files) > 1
+            _emit(
+                "".join(_render(r, kb, fmt, several=several, adr=adr) for r in results),
+                output,
+                force,
+            )
         if failed:
             raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _interviewed() -> Workload:
+    """Interview for ``recommend`` without FILE: on a terminal only, so it never hangs."""
+    if not sys.stdin.isatty():
+        raise InputError(
+            "no workload FILE given and stdin is not a terminal; give a FILE, "
+            "or pipe answers to 'dbadvisor interview'"
+        )
+    from advisor import interview as asking
+    from advisor.writer import check_writable, write_text
+
+    prompter = asking.Prompter(sys.stdin, sys.stderr)
+    text, workload = asking.run(prompter)
+    target = asking.ask_save_as(prompter, workload.name, check_writable)
+    if target is not None:
+        write_text(target, text)
+        typer.echo(f"wrote {target}", err=True)
+    return workload
+
+
+@app.command()
+def interview(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the workload YAML to this file.", show_default=False
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="Pre-fill every answer from this workload file.", show_default=False
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Answer the workload questions one by one; write a valid workload YAML file.
+
+    Prompts go to stderr and answers are read from stdin, one per line, so they can be
+    piped. Without -o the YAML goes to stdout when stdout is not a terminal.
+    """
+    with reported():
+        from advisor import interview as asking
+        from advisor.workload import load_workload
+        from advisor.writer import check_writable, write_text
+
+        previous = load_workload(from_file) if from_file is not None else None
+        if output is not None:
+            check_writable(output, force=force)  # refuse before the questions, not after
+        prompter = asking.Prompter(sys.stdin, sys.stderr, echo=not sys.stdin.isatty())
+        stem = output.stem if output is not None else None
+        text, workload = asking.run(prompter, previous=previous, default_name=stem)
+        if output is None and not sys.stdout.isatty():
+            sys.stdout.write(text)
+            return
+        target = output or asking.ask_save_as(
+            prompter, workload.name, lambda path: check_writable(path, force=force)
+        )
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            write_text(target, text, force=force)
+            typer.echo(f"wrote {target}", err=True)
+        chosen = asking.ask_report_format(prompter, _pick_format(None, None).value)
+        if chosen is not None:
+            from advisor.engine import Engine
+
+            kb = _knowledge_base(rules)
+            adr = _adr_options(None, "proposed", [])
+            result = Engine(kb).score(workload)
+            sys.stdout.write(_render(result, kb, OutputFormat(chosen), several=False, adr=adr))
+
+
+def _adr_options(date: str | None, status: str, makers: list[str]) -> dict[str, Any]:
+    import datetime
+
+    if date is None:
+        date = datetime.date.today().isoformat()
+    else:
+        try:
+            date = datetime.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise InputError(f"--date: '{date}' is not a date (YYYY-MM-DD)") from None
+    return {"date": date, "status": status, "decision_makers": tuple(makers)}
+
+
+def _write_records(
+    results: list[Result], kb: KnowledgeBase, folder: Path, force: bool, adr: dict[str, Any]
+) -> None:
+    from advisor.render import adr as adr_render
+    from advisor.writer import write_text
+
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: -o for --format adr is a folder, or a file ending in .md")
+    records = [r for result in results for r in adr_render.render_records(result, kb, **adr)]
+    for path, record in zip(adr_render.file_names(records, folder), records, strict=True):
+        write_text(path, record.text, force=force)
+        typer.echo(str(path), err=True)
 
 
 def _progress(files: list[Path]) -> Iterator[Path]:
@@ -241,7 +369,14 @@ def _stderr_console() -> Console:
     return Console(stderr=True)
 
 
-def _render(result: Result, kb: KnowledgeBase, fmt: OutputFormat, *, several: bool) -> str:
+def _render(
+    result: Result,
+    kb: KnowledgeBase,
+    fmt: OutputFormat,
+    *,
+    several: bool,
+    adr: dict[str, Any],
+) -> str:
     if fmt is OutputFormat.JSON:
         from advisor.render import json_report
 
@@ -254,7 +389,56 @@ def _render(result: Result, kb: KnowledgeBase, fmt: OutputFormat, *, several: bo
         from advisor.render import markdown
 
         return markdown.render(result, kb)
-    raise InputError(f"--format {fmt} is not available yet; use markdown, json or text")
+    from advisor.render import adr as adr_render
+
+    return adr_render.render(result, kb, **adr)
+
+
+class CompareFormat(StrEnum):
+    """Output formats of ``compare``."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@app.command()
+def compare(
+    databases: Annotated[
+        list[str], typer.Argument(metavar="DB...", help="Database ids, e.g. mongodb dynamodb.")
+    ],
+    output_format: Annotated[
+        CompareFormat | None,
+        typer.Option(
+            "--format", help="Default: text on a terminal, markdown otherwise.", show_default=False
+        ),
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Compare databases side by side from the knowledge base, with sources."""
+    with reported():
+        from advisor.render import compare as view
+
+        kb = _knowledge_base(rules)
+        problems = []
+        chosen = []
+        for name in databases:
+            try:
+                chosen.append(kb.database(name))
+            except InputError as error:
+                problems.append(error)
+        if problems:
+            raise InputError("; ".join(str(p) for p in problems))
+        fmt = output_format or (
+            CompareFormat.TEXT if sys.stdout.isatty() else CompareFormat.MARKDOWN
+        )
+        if fmt is CompareFormat.JSON:
+            text = view.render_json(chosen, kb)
+        elif fmt is CompareFormat.MARKDOWN:
+            text = view.render_markdown(chosen, kb)
+        else:
+            text = view.render_text(chosen, kb, color=_color())
+        sys.stdout.write(text)
 
 
 rules_app = typer.Typer(help="Browse and check the knowledge base.", no_args_is_help=True)

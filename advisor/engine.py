@@ -24,8 +24,11 @@ from advisor.kb import (
     Database,
     Guarantee,
     KnowledgeBase,
+    Rule,
 )
 from advisor.workload import Capability, Component, Transactions, Workload
+
+DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
 
 # Score = 100 * logistic(points / SCALE): 0 points is 50, +/-20 points is about 73/27.
 SCALE = 20.0
@@ -326,21 +329,45 @@ CHECKS: tuple[Check, ...] = (
         _managed_preference,
     ),
     Check("fit.on_partition", _paths("on_partition", "consistency"), False, _partition_fit),
-    Check(
-        "fit.multi_region", _paths("multi_region", "consistency"), False, _multi_region_fit
-    ),
+    Check("fit.multi_region", _paths("multi_region", "consistency"), False, _multi_region_fit),
     Check("fit.operational_burden", _paths("context.managed"), False, _burden),
 )
 
 
 @dataclass
 class _State:
-    """Scores of every database for one set of answers."""
+    """Scores of every database for one set of answers.
+
+    ``points`` already includes the soft checks and ``blocks`` counts the hard checks
+    and excluding rules that hold, so ranking a state is one sort and a variant only
+    adjusts what its changed answers touch.
+    """
 
     answers: dict[str, Any]
     fired: set[int]
     points: dict[str, float]
+    blocks: dict[str, int]
     check_results: dict[tuple[int, str], Any] = field(default_factory=dict)
+
+    def toggle_rule(self, index: int, rule: Rule, effect: Mapping[str, float], on: bool) -> None:
+        """Add (``on``) or remove one rule's points and exclusions."""
+        sign = 1 if on else -1
+        (self.fired.add if on else self.fired.discard)(index)
+        for db_id, value in effect.items():
+            self.points[db_id] += sign * value
+        for db_id in rule.exclude:
+            self.blocks[db_id] += sign
+
+    def set_check(self, c: int, db_id: str, result: Any) -> None:
+        """Replace one check's result for one database, keeping the totals in step."""
+        for sign, value in ((-1, self.check_results.get((c, db_id))), (1, result)):
+            if value is None:
+                continue
+            if CHECKS[c].hard:
+                self.blocks[db_id] += sign
+            else:
+                self.points[db_id] += sign * value[0]
+        self.check_results[(c, db_id)] = result
 
 
 class Engine:
@@ -359,6 +386,11 @@ class Engine:
                 if value:
                     effect[db_id] = value
             self.effects.append(effect)
+        # Which rules and checks read each answer: a variant re-evaluates only those.
+        self.rules_reading: dict[str, list[int]] = {}
+        for i, rule in enumerate(kb.rules):
+            for path in rule.when.paths:
+                self.rules_reading.setdefault(path, []).append(i)
         self.burden_rank = {
             db_id: list(Burden).index(kb.databases[db_id].operational_burden.level)
             for db_id in self.ids
@@ -368,37 +400,17 @@ class Engine:
 
     def state(self, answers: dict[str, Any]) -> _State:
         """Score every database for a full set of answers."""
-        fired = {i for i, rule in enumerate(self.kb.rules) if rule.when(answers)}
-        state = _State(answers, fired, dict.fromkeys(self.ids, 0.0))
-        for i in fired:
-            for db_id, value in self.effects[i].items():
-                state.points[db_id] += value
+        state = _State(answers, set(), dict.fromkeys(self.ids, 0.0), dict.fromkeys(self.ids, 0))
+        for i, rule in enumerate(self.kb.rules):
+            if rule.when(answers):
+                state.toggle_rule(i, rule, self.effects[i], on=True)
         for c, check in enumerate(CHECKS):
             for db_id in self.ids:
-                state.check_results[(c, db_id)] = check.run(answers, self.kb.databases[db_id])
+                state.set_check(c, db_id, check.run(answers, self.kb.databases[db_id]))
         return state
 
-    def _excluded(self, state: _State) -> set[str]:
-        out = {
-            db_id
-            for (c, db_id), result in state.check_results.items()
-            if CHECKS[c].hard and result is not None
-        }
-        for i in state.fired:
-            out.update(self.kb.rules[i].exclude)
-        return out
-
-    def _total(self, state: _State, db_id: str) -> float:
-        total = state.points[db_id]
-        for c, check in enumerate(CHECKS):
-            result = state.check_results[(c, db_id)]
-            if not check.hard and result is not None:
-                total += result[0]
-        return total
-
     def _order(self, state: _State) -> list[tuple[bool, float, str]]:
-        excluded = self._excluded(state)
-        rows = [(db_id not in excluded, self._total(state, db_id), db_id) for db_id in self.ids]
+        rows = [(state.blocks[db_id] == 0, state.points[db_id], db_id) for db_id in self.ids]
         # Eligible first, then by points; ties go to the lighter operational burden, then id.
         rows.sort(key=lambda r: (not r[0], -r[1], self.burden_rank[r[2]], r[2]))
         return rows
@@ -419,24 +431,26 @@ class Engine:
         derive(answers)
         if "derived.pattern_kinds" in base.answers:
             answers["derived.pattern_kinds"] = base.answers["derived.pattern_kinds"]
-        changed = {
-            k for k in set(answers) | set(base.answers) if answers.get(k) != base.answers.get(k)
-        }
-        state = _State(answers, set(base.fired), dict(base.points), dict(base.check_results))
-        for i, rule in enumerate(self.kb.rules):
-            if not (rule.when.paths & changed):
-                continue
-            was, now = i in base.fired, rule.when(answers)
-            if was == now:
-                continue
-            sign = 1.0 if now else -1.0
-            (state.fired.add if now else state.fired.discard)(i)
-            for db_id, value in self.effects[i].items():
-                state.points[db_id] += sign * value
+        # Only the changed answers and the answers derived from them can differ.
+        candidates = (*changes, *DERIVED_PATHS)
+        changed = {k for k in candidates if answers.get(k) != base.answers.get(k)}
+        state = _State(
+            answers,
+            set(base.fired),
+            dict(base.points),
+            dict(base.blocks),
+            dict(base.check_results),
+        )
+        touched = sorted({i for path in changed for i in self.rules_reading.get(path, ())})
+        for i in touched:
+            rule = self.kb.rules[i]
+            now = rule.when(answers)
+            if now != (i in base.fired):
+                state.toggle_rule(i, rule, self.effects[i], on=now)
         for c, check in enumerate(CHECKS):
             if check.paths & changed:
                 for db_id in self.ids:
-                    state.check_results[(c, db_id)] = check.run(answers, self.kb.databases[db_id])
+                    state.set_check(c, db_id, check.run(answers, self.kb.databases[db_id]))
         return state
 
     # -- results -----------------------------------------------------------------

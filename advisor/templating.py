@@ -8,12 +8,16 @@ and Python, where user-supplied strings pass through explicit filters instead.
 from __future__ import annotations
 
 import functools
+import hashlib
+import keyword
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jinja2
 
+_PLAIN_WORD = re.compile(r"[A-Z][a-z]*(?:-[a-z]+)*")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
 
@@ -21,6 +25,75 @@ def md_escape(value: Any) -> str:
     """Make a user-supplied string inert in Markdown text and table cells."""
     text = " ".join(str(value).split())
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def clause(value: Any, proper: frozenset[str] = frozenset()) -> str:
+    """A sentence made to follow "because": ``Sessions are`` -> ``sessions are``.
+
+    The first word is lowered only when it is a plain capitalised word: names such as
+    ``DynamoDB`` or ``AWS`` and the words in ``proper`` (``Redis``, ``Amazon``) keep
+    their case.
+    """
+    text = str(value)
+    first = text.split(" ", 1)[0]
+    if _PLAIN_WORD.fullmatch(first) and first not in proper:
+        return text[0].lower() + text[1:]
+    return text
+
+
+_NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
+
+
+def safe_identifier(value: Any) -> str:
+    """Turn any user-supplied name into a harmless Python identifier.
+
+    The result uses only ASCII letters, digits and underscores, never starts with a digit
+    or an underscore (so no dunder names), and is never a keyword or soft keyword. Accents
+    are folded (``Café`` becomes ``Cafe``); a name with nothing left becomes ``x_`` plus a
+    hash of the original, so distinct names stay distinct. The function is idempotent.
+    """
+    text = str(value)
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ident = _NOT_IDENTIFIER.sub("_", folded).lstrip("_")
+    if not ident:
+        ident = "x_" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if ident[0].isdigit():
+        ident = "n" + ident
+    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+        ident += "_"
+    return ident
+
+
+_LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def safe_literal(value: Any) -> str:
+    """A Python literal for a user-supplied value: a one-line, ASCII-only string literal.
+
+    Strings are double-quoted with every character outside printable ASCII escaped, so
+    no quote, newline or Unicode trick can end the literal or hide code. Booleans, None,
+    integers and finite floats are written with ``repr``; anything else is a bug.
+    """
+    if isinstance(value, str):
+        out = []
+        for char in value:
+            code = ord(char)
+            if char in _LITERAL_ESCAPES:
+                out.append(_LITERAL_ESCAPES[char])
+            elif 0x20 <= code < 0x7F:
+                out.append(char)
+            elif code <= 0xFF:
+                out.append(f"\\x{code:02x}")
+            elif code <= 0xFFFF:
+                out.append(f"\\u{code:04x}")
+            else:
+                out.append(f"\\U{code:08x}")
+        return '"' + "".join(out) + '"'
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return repr(value)
+    raise TypeError(f"no safe literal for {type(value).__name__}")
 
 
 def mermaid_label(value: Any) -> str:
@@ -48,8 +121,11 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["md"] = md_escape
+    env.filters["clause"] = clause
     env.filters["mermaid_label"] = mermaid_label
     env.filters["mermaid_id"] = mermaid_id
+    env.filters["ident"] = safe_identifier
+    env.filters["lit"] = safe_literal
     return env
 
 

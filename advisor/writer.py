@@ -10,8 +10,12 @@ from pathlib import Path
 from advisor.errors import InputError
 
 
-def write_text(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically; refuse to replace a file unless ``force``."""
+def check_writable(path: Path, *, force: bool = False) -> Path:
+    """Raise :class:`InputError` if :func:`write_text` would refuse ``path``; return its folder.
+
+    Commands that ask questions first call it up front, so a refusal comes before the
+    questions rather than after them.
+    """
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a file name")
     if path.exists() and not force:
@@ -19,6 +23,12 @@ def write_text(path: Path, text: str, *, force: bool = False) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"{path}: folder {parent} does not exist")
+    return parent
+
+
+def write_text(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically; refuse to replace a file unless ``force``."""
+    parent = check_writable(path, force=force)
     # Write a sibling temporary file, flush it to disk, then rename over the target:
     # readers see the old file or the new one, never a partial one.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)

@@ -1,0 +1,208 @@
+"""``dbadvisor compare``: databases side by side, straight from the knowledge base.
+
+One table of facts (rows) by database (columns) feeds all three formats, so the text,
+Markdown and JSON views cannot disagree. JSON follows SPEC section 7.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from advisor.kb import Database, KnowledgeBase
+
+CLOUDS = ("aws", "azure", "gcp")
+FORMAT_VERSION = 1
+
+
+def _managed(db: Database, cloud: str) -> str:
+    return ", ".join(db.deployment.managed.on(cloud)) or "-"
+
+
+def _limit(db: Database) -> str:
+    return f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
+
+
+def _transactions(db: Database) -> str:
+    scope = str(db.transactions.scope).replace("_", "-")
+    limit = db.transactions.max_items
+    return f"{scope} (up to {limit} items)" if limit else scope
+
+
+def _consistency(db: Database) -> str:
+    return "; ".join(
+        f"{c.configuration}{' [default]' if c.default else ''}: {c.guarantee}, {c.cap}, "
+        f"{c.pacelc}{'' if c.production_ready else ' (not production-ready)'}"
+        for c in db.consistency
+    )
+
+
+def _caveats(db: Database, *ids: str) -> str:
+    found = [c.text for c in db.caveats if any(key in c.id for key in ids)]
+    return " ".join(found) or "-"
+
+
+ROWS: tuple[tuple[str, Any], ...] = (
+    ("category", lambda db: str(db.category).replace("_", "-")),
+    ("data model", lambda db: db.data_model.text),
+    ("consistency (configuration: guarantee, CAP, PACELC)", _consistency),
+    ("transactions", _transactions),
+    ("max item", _limit),
+    ("durable", lambda db: "yes" if db.durability.durable else "no (cache only)"),
+    ("TTL", lambda db: _caveats(db, "ttl") if "ttl" in db.capabilities else "no"),
+    (
+        "pub/sub",
+        lambda db: _caveats(db, "pub_sub", "pubsub") if "pub_sub" in db.capabilities else "no",
+    ),
+    ("capabilities", lambda db: ", ".join(sorted(db.capabilities))),
+    (
+        "licence",
+        lambda db: f"{db.licence.spdx} ({'OSI' if db.licence.osi_approved else 'not OSI'})",
+    ),
+    ("self-hosted", lambda db: "yes" if db.deployment.self_hosted else "no"),
+    *((f"managed on {cloud}", lambda db, c=cloud: _managed(db, c)) for cloud in CLOUDS),
+    ("operational burden", lambda db: str(db.operational_burden.level)),
+    ("scales writes out", lambda db: "yes" if db.scaling.horizontal else "no"),
+)
+
+
+def table(databases: list[Database]) -> list[tuple[str, list[str]]]:
+    """The comparison as rows of (fact, one cell per database)."""
+    return [(label, [str(cell(db)) for db in databases]) for label, cell in ROWS]
+
+
+def as_dict(databases: list[Database], kb: KnowledgeBase) -> dict[str, Any]:
+    """SPEC section 7: the knowledge-base JSON of the asked databases, in the order asked."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "rules_version": kb.meta.rules_version,
+        "last_reviewed": kb.meta.last_reviewed,
+        "databases": [_database(db) for db in databases],
+    }
+
+
+def _fact_sources(db: Database) -> dict[str, list[str]]:
+    facts = {
+        "data_model": db.data_model,
+        "licence": db.licence,
+        "deployment": db.deployment,
+        "max_item": db.max_item,
+        "transactions": db.transactions,
+        "durability": db.durability,
+        "operational_burden": db.operational_burden,
+        "scaling": db.scaling,
+    }
+    return {name: list(fact.sources) for name, fact in facts.items()}
+
+
+def _database(db: Database) -> dict[str, Any]:
+    return {
+        "id": db.id,
+        "name": db.name,
+        "category": str(db.category),
+        "data_model": db.data_model.text,
+        "licence": {
+            "spdx": db.licence.spdx,
+            "osi_approved": db.licence.osi_approved,
+            "note": db.licence.note,
+        },
+        "managed": {cloud: list(db.deployment.managed.on(cloud)) for cloud in CLOUDS},
+        "self_hosted": db.deployment.self_hosted,
+        "max_item_kb": db.max_item.kb,
+        "transactions": {
+            "scope": str(db.transactions.scope),
+            "max_items": db.transactions.max_items,
+        },
+        "durable": db.durability.durable,
+        "operational_burden": str(db.operational_burden.level),
+        "scales_horizontally": db.scaling.horizontal,
+        "capabilities": sorted(str(c) for c in db.capabilities),
+        "consistency": [
+            {
+                "id": c.id,
+                "configuration": c.configuration,
+                "settings": c.settings,
+                "default": c.default,
+                "guarantee": str(c.guarantee),
+                "cap": str(c.cap),
+                "pacelc": str(c.pacelc),
+                "production_ready": c.production_ready,
+                "multi_region": c.multi_region,
+                "sources": list(c.sources),
+                "as_of": c.as_of,
+            }
+            for c in db.consistency
+        ],
+        "caveats": [{"id": c.id, "text": c.text, "sources": list(c.sources)} for c in db.caveats],
+        "fact_sources": _fact_sources(db),
+        "sources": list(db.sources),
+    }
+
+
+def render_json(databases: list[Database], kb: KnowledgeBase) -> str:
+    """SPEC section 7 JSON, deterministic."""
+    return json.dumps(as_dict(databases, kb), indent=2, ensure_ascii=False) + "\n"
+
+
+def all_sources(databases: list[Database]) -> list[tuple[str, list[str]]]:
+    """Every source each database's facts cite, sorted and without repeats."""
+    out = []
+    for db in databases:
+        cited = set(db.sources)
+        for sources in _fact_sources(db).values():
+            cited.update(sources)
+        for config in db.consistency:
+            cited.update(config.sources)
+        for caveat in db.caveats:
+            cited.update(caveat.sources)
+        out.append((db.id, sorted(cited)))
+    return out
+
+
+def render_markdown(databases: list[Database], kb: KnowledgeBase) -> str:
+    """A Markdown table (facts by database) and the sources of every fact."""
+    from advisor.templating import render as render_template
+
+    return render_template(
+        "compare.md.jinja",
+        databases=databases,
+        rows=table(databases),
+        sources=all_sources(databases),
+        meta=kb.meta,
+    )
+
+
+def render_text(
+    databases: list[Database], kb: KnowledgeBase, *, color: bool, width: int = 80
+) -> str:
+    """A rich table; with more than three databases each one gets its own block."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+    )
+    rows = table(databases)
+    # Three columns of facts is what 80 columns can hold legibly; beyond that, blocks.
+    groups = [databases[i : i + 3] for i in range(0, len(databases), 3)]
+    for start, group in zip(range(0, len(databases), 3), groups, strict=True):
+        grid = Table(show_lines=True, expand=True)
+        grid.add_column("", style="bold", ratio=1, overflow="fold")
+        for db in group:
+            grid.add_column(db.name, ratio=2, overflow="fold")
+        for label, cells in rows:
+            grid.add_row(label, *cells[start : start + len(group)])
+        console.print(grid)
+    console.print(
+        f"Knowledge base {kb.meta.rules_version}, last reviewed {kb.meta.last_reviewed}. "
+        "Sources: dbadvisor compare --format markdown."
+    )
+    return buffer.getvalue()

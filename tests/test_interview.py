@@ -1,0 +1,663 @@
+"""The interview: every question kind, re-asking, skipping, help, defaults, --from, exits.
+
+Answers are piped one per line through ``CliRunner(input=...)``, as a script would; one
+test at the end drives the real command in a pseudo-terminal with pexpect.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import pexpect
+import pytest
+from typer.testing import Result
+
+from advisor.cli import OutputFormat
+from advisor.interview import (
+    Choice,
+    Multi,
+    Number,
+    Prompter,
+    Text,
+    YesNo,
+    model_kind,
+    workload_yaml,
+)
+from advisor.questions import question_book
+from advisor.schema import SCHEMA_ID
+from advisor.workload import (
+    ANSWER_FIELDS,
+    Capability,
+    Component,
+    UseCase,
+    Workload,
+    component_answers,
+    load_workload,
+    parse_workload,
+)
+from tests.support import EXAMPLES, ROOT
+
+Cli = Callable[..., Result]
+
+COMPONENT: tuple[str, ...] = (
+    "use_case",
+    "data_shape",
+    "relationships",
+    "query_complexity",
+    "schema_flexibility",
+    "consistency",
+    "on_partition",
+    "transactions",
+    "read_write_ratio",
+    "durability",
+    "latency_ms",
+    "multi_region",
+    "scale.reads_per_sec",
+    "scale.writes_per_sec",
+    "scale.data_size_gb",
+    "scale.item_size_kb",
+    "needs",
+)
+# The questions of a one-component workload without entities, in the order asked.
+SINGLE: tuple[str, ...] = (
+    "name",
+    "description",
+    "context.cloud",
+    "context.managed",
+    "context.team_expertise",
+    "context.licensing",
+    "components",
+    *COMPONENT,
+    "entities[0]",
+)
+
+Answer = str | Sequence[str]
+
+
+def script(answers: Mapping[str, Answer], tail: Sequence[str] = ("no",)) -> str:
+    """One line per question of SINGLE (Enter where not given), then ``tail``."""
+    unknown = set(answers) - set(SINGLE)
+    assert not unknown, unknown
+    lines: list[str] = []
+    for where in SINGLE:
+        value = answers.get(where, "")
+        lines.extend([value] if isinstance(value, str) else value)
+    lines.extend(tail)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def only(workload: Workload) -> Component:
+    assert workload.single and len(workload.components) == 1
+    return workload.components[0]
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "w.yaml"
+
+
+def test_every_question_kind_round_trips(cli: Cli, out: Path) -> None:
+    answers: dict[str, Answer] = {
+        "name": "shop",
+        "description": "Carts of 'logged-in' users: yes, #1",
+        "context.cloud": "2",  # a choice by number
+        "context.managed": "preferred",  # ... by value
+        "context.team_expertise": "12, redis",  # a list, numbers and values mixed
+        "context.licensing": "OPEN_SOURCE",  # values are matched case-insensitively
+        "components": "n",
+        "use_case": "shopping_cart",
+        "relationships": "-",  # skip a pre-selected default
+        "consistency": "strong",
+        "latency_ms": "2.5",
+        "multi_region": "replicas",
+        "scale.reads_per_sec": "20000",
+        "scale.writes_per_sec": "0",
+        "scale.data_size_gb": "5.5",
+        "needs": "ttl counters",
+        "entities[0]": "y",
+    }
+    entity = [
+        "Cart",
+        "cart_id",
+        "1",
+        "user_id",
+        "string",
+        "total",
+        "decimal",
+        "placed_at",
+        "datetime",
+        "",  # no more fields
+        "",  # key: the guessed default, cart_id
+        "n",  # no second entity
+    ]
+    pattern = ["y", "carts_of_user", "", "query", "user_id", "placed_at", "y", "10", "5", "n"]
+    result = cli("interview", "-o", str(out), input=script(answers, [*entity, *pattern, "no"]))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert f"wrote {out}" in result.stderr
+
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_ID}"
+    assert "# Where must it run?" in text
+    assert cli("validate", str(out)).exit_code == 0
+
+    workload = load_workload(out)
+    assert workload.name == "shop"
+    assert workload.description == "Carts of 'logged-in' users: yes, #1"
+    assert workload.context.cloud == "aws"
+    assert workload.context.managed == "preferred"
+    assert workload.context.team_expertise == ("postgresql", "redis")
+    assert workload.context.licensing == "open_source"
+    component = only(workload)
+    assert component.name == "shop"
+    assert component.use_case == "shopping_cart"
+    assert component.data_shape == "nested"  # from the shopping_cart preset
+    assert component.relationships is None  # skipped
+    assert component.consistency == "strong"
+    assert component.latency_ms == 2.5
+    assert component.multi_region == "replicas"
+    assert component.scale is not None
+    assert component.scale.reads_per_sec == 20000
+    assert component.scale.writes_per_sec == 0
+    assert component.scale.data_size_gb == 5.5
+    assert component.scale.item_size_kb is None
+    assert component.needs == (Capability.TTL, Capability.COUNTERS)
+    (cart,) = component.entities
+    assert (cart.name, cart.key, cart.parent) == ("Cart", "cart_id", None)
+    assert dict(cart.fields) == {
+        "cart_id": "string",
+        "user_id": "string",
+        "total": "decimal",
+        "placed_at": "datetime",
+    }
+    (by_user,) = component.access_patterns
+    assert by_user.name == "carts_of_user"
+    assert by_user.entity == "Cart"
+    assert by_user.kind == "query"
+    assert by_user.by == ("user_id",)
+    assert (by_user.order_by, by_user.descending, by_user.limit, by_user.per_sec) == (
+        "placed_at",
+        True,
+        10,
+        5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "bad", "good", "message", "check"),
+    [
+        ("name", "x" * 101, "ok", "must be 1-100 characters long, got 101", ("name", "ok")),
+        ("name", "-", "ok", "an answer is needed here; Enter keeps 'w'", ("name", "ok")),
+        (
+            "context.cloud",
+            "azur",
+            "azure",
+            "'azur' is not one of any, aws, azure, gcp, on_prem (did you mean 'azure'?)",
+            ("cloud", "azure"),
+        ),
+        ("context.cloud", "9", "3", "9 is not a number from 1 to 5", ("cloud", "azure")),
+        (
+            "context.team_expertise",
+            "redis, 2",
+            "redis",
+            "'redis' is listed twice",
+            ("team_expertise", ("redis",)),
+        ),
+        ("components", "maybe", "n", "'maybe' is not yes or no (y/n)", ("single", True)),
+        ("latency_ms", "0", "1", "must be > 0, got 0", ("latency_ms", 1)),
+        ("latency_ms", "nan", "1", "must be a finite number", ("latency_ms", 1)),
+        ("scale.reads_per_sec", "-1", "7", "must be >= 0, got -1", ("reads_per_sec", 7)),
+        ("scale.reads_per_sec", "lots", "7", "expected a number, got 'lots'", ("reads_per_sec", 7)),
+        ("description", "a\x1b[Ab", "ab", "contains control characters", ("description", "ab")),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 25 else "",
+)
+def test_invalid_answer_is_explained_and_asked_again(
+    cli: Cli, out: Path, where: str, bad: str, good: str, message: str, check: tuple[str, Any]
+) -> None:
+    result = cli("interview", "-o", str(out), input=script({where: [bad, good]}))
+    assert result.exit_code == 0, result.stderr
+    assert f"! {message}" in " ".join(result.stderr.split())
+    assert result.stderr.count(f"\n{where}") == 2  # the prompt, asked again
+    workload = load_workload(out)
+    field, expected = check
+    if field == "single":
+        assert workload.single is expected
+    elif field in ("name", "description"):
+        assert getattr(workload, field) == expected
+    elif field in ("cloud", "team_expertise"):
+        assert getattr(workload.context, field) == expected
+    elif field == "reads_per_sec":
+        assert only(workload).scale is not None
+        assert only(workload).scale.reads_per_sec == expected  # type: ignore[union-attr]
+    else:
+        assert getattr(only(workload), field) == expected
+
+
+def test_question_mark_shows_the_longer_help_then_asks_again(cli: Cli, out: Path) -> None:
+    result = cli("interview", "-o", str(out), input=script({"consistency": ["?", "session"]}))
+    assert result.exit_code == 0, result.stderr
+    question = question_book().get("consistency")
+    assert question is not None and question.details is not None
+    flat = " ".join(result.stderr.split())
+    assert question.details[:60] in flat
+    assert result.stderr.count("\nconsistency: ") == 2
+    assert only(load_workload(out)).consistency == "session"
+
+
+def test_every_question_can_be_skipped(cli: Cli, out: Path) -> None:
+    skip_all = {where: "-" for where in SINGLE if where != "name"}
+    result = cli("interview", "-o", str(out), input=script(skip_all))
+    assert result.exit_code == 0, result.stderr
+    workload = load_workload(out)
+    assert workload.name == "w"  # the -o file's name is the default name
+    assert only(workload) == Component(name="w")
+
+
+@pytest.mark.parametrize("use_case", list(UseCase))
+def test_use_case_pre_selects_its_preset(cli: Cli, out: Path, use_case: UseCase) -> None:
+    result = cli("interview", "-o", str(out), input=script({"use_case": use_case.value}))
+    assert result.exit_code == 0, result.stderr
+    answers = {
+        name: value if not isinstance(value, tuple) else list(value)
+        for name, value in _answered(only(load_workload(out))).items()
+    }
+    preset = dict(question_book().presets[use_case.value])
+    assert answers == {"use_case": use_case.value, **preset}
+
+
+def test_pre_selected_default_stays_editable(cli: Cli, out: Path) -> None:
+    answers = {"use_case": "session_store", "durability": "durable", "needs": "-"}
+    result = cli("interview", "-o", str(out), input=script(answers))
+    assert result.exit_code == 0, result.stderr
+    assert "durability [ephemeral]: " in result.stderr
+    component = only(load_workload(out))
+    assert (component.durability, component.needs) == ("durable", ())
+    assert component.consistency == "eventual"
+
+
+def test_every_preset_is_a_valid_workload() -> None:
+    presets = question_book().presets
+    assert sorted(presets) == sorted(u.value for u in UseCase)
+    for use_case, preset in presets.items():
+        body = "\n".join(f"{key}: {json.dumps(value)}" for key, value in preset.items())
+        parse_workload(f"name: x\nuse_case: {use_case}\n{body}\n")
+        assert set(preset) <= set(ANSWER_FIELDS) - {"scale", "latency_ms", "multi_region"}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_from_pre_fills_every_answer(cli: Cli, out: Path, example: Path) -> None:
+    # Enter on every question keeps every answer; the surplus lines answer the report offer.
+    result = cli("interview", "--from", str(example), "-o", str(out), input="\n" * 2000)
+    assert result.exit_code == 0, result.stderr
+    original, revised = load_workload(example), load_workload(out)
+    assert (revised.name, revised.description) == (original.name, original.description)
+    assert revised.context == original.context
+    assert revised.single == original.single
+    assert revised.components == original.components
+    assert cli("validate", str(out)).exit_code == 0
+
+
+def test_from_then_revise_one_answer(cli: Cli, out: Path) -> None:
+    example = ROOT / "examples" / "session-store.yaml"
+    original = load_workload(example)
+    assert original.single
+    lines = {"context.cloud": "gcp"}
+    result = cli("interview", "--from", str(example), "-o", str(out), input=_enter_but(lines))
+    assert result.exit_code == 0, result.stderr
+    revised = load_workload(out)
+    assert revised.context.cloud == "gcp"
+    assert revised.components == original.components
+
+
+def _enter_but(answers: Mapping[str, str]) -> str:
+    """Enter everywhere except the named questions (their position found by prompt order)."""
+    lines = []
+    for where in SINGLE[: SINGLE.index("components")]:
+        lines.append(answers.get(where, ""))
+    return "\n".join(lines) + "\n" * 2000
+
+
+def test_refuses_to_overwrite_before_asking(cli: Cli, out: Path) -> None:
+    out.write_text("keep me\n", encoding="utf-8")
+    result = cli("interview", "-o", str(out), input=script({}))
+    assert result.exit_code == 2
+    assert result.stderr == f"dbadvisor: {out}: already exists; use --force to overwrite it\n"
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+
+    result = cli("interview", "-o", str(out), "--force", input=script({"name": "again"}))
+    assert result.exit_code == 0, result.stderr
+    assert load_workload(out).name == "again"
+
+
+def test_end_of_input_exits_2_with_one_line_and_writes_nothing(cli: Cli, out: Path) -> None:
+    result = cli("interview", "-o", str(out), input="shop\nA shop\n")
+    assert result.exit_code == 2
+    last = result.stderr.splitlines()[-1]
+    assert last == "dbadvisor: end of input at question context.cloud; nothing was written"
+    assert not out.exists()
+
+
+def test_no_answers_at_all(cli: Cli, out: Path) -> None:
+    result = cli("interview", "-o", str(out), input="")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("end of input at question name; nothing was written\n")
+    assert not out.exists()
+
+
+class _InterruptedAfter:
+    """Piped answers, then the Ctrl-C a terminal would deliver while waiting for more."""
+
+    def __init__(self, answers: TextIO) -> None:
+        self.answers = answers
+
+    def readline(self) -> str:
+        line = self.answers.readline()
+        if not line:
+            raise KeyboardInterrupt
+        return line
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(
+    cli: Cli, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = Prompter.__init__
+
+    def interrupted(self: Prompter, answers: TextIO, out: TextIO, **options: bool) -> None:
+        plain(self, typing.cast(TextIO, _InterruptedAfter(answers)), out, **options)
+
+    monkeypatch.setattr(Prompter, "__init__", interrupted)
+    result = cli("interview", "-o", str(out), input="shop\n")
+    assert result.exit_code == 130
+    assert result.stderr.endswith("description: \ndbadvisor: interrupted\n")
+    assert not out.exists()
+
+
+def test_without_o_stdout_is_only_the_yaml(cli: Cli) -> None:
+    result = cli("interview", input=script({"name": "piped", "use_case": "cache"}))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
+    assert only(parse_workload(result.stdout)).use_case == "cache"
+    assert "What is the workload or system called?" in result.stderr
+    assert "What is" not in result.stdout.replace("# What is", "")
+
+
+def test_offers_the_recommendation_in_the_chosen_format(cli: Cli, out: Path) -> None:
+    answers = {"name": "sessions", "use_case": "session_store"}
+    result = cli("interview", "-o", str(out), input=script(answers, tail=["json"]))
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["workload"] == "sessions"
+    assert report["components"][0]["recommendation"]["database"]
+    assert out.exists()
+
+
+def test_end_of_input_at_the_offer_means_no(cli: Cli, out: Path) -> None:
+    result = cli("interview", "-o", str(out), input=script({}, tail=[]))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert out.exists()
+
+
+def test_several_components_with_entities_parents_and_patterns(cli: Cli, out: Path) -> None:
+    head = ["shop", "", "aws", "", "", "", "y"]
+    orders = [
+        "orders",
+        "Orders and their lines",
+        "order_processing",
+        *[""] * (len(COMPONENT) - 1),
+        "y",
+        "Order",
+        "order_id",
+        "string",
+        "",
+        "",
+        "y",
+        "Order",  # taken: asked again
+        "Line",
+        "line_id",
+        "string",
+        "order_id",
+        "string",
+        "",
+        "1",  # key by number: line_id
+        "Order",  # parent
+        "n",
+        "y",
+        "lines_of_order",
+        "Line",
+        "1",  # kind: get ... then by by number
+        "2",
+        "-",
+        "",
+        "",
+        "n",
+    ]
+    sessions = ["orders", "sessions", "", "1", *[""] * (len(COMPONENT) - 1), "n"]
+    lines = [*head, *orders, "y", *sessions, "n", "no"]
+    result = cli("interview", "-o", str(out), input="".join(f"{x}\n" for x in lines))
+    assert result.exit_code == 0, result.stderr
+    assert "'Order' is already the name of another entity" in result.stderr
+    assert "'orders' is already the name of another component" in result.stderr
+    workload = load_workload(out)
+    assert not workload.single
+    assert [c.name for c in workload.components] == ["orders", "sessions"]
+    first, second = workload.components
+    assert first.description == "Orders and their lines"
+    assert first.transactions == "multi_record"
+    order, line = first.entities
+    assert (order.name, order.key, order.parent) == ("Order", "order_id", None)
+    assert (line.name, line.key, line.parent) == ("Line", "line_id", "Order")
+    (pattern,) = first.access_patterns
+    assert (pattern.entity, pattern.kind, pattern.by) == ("Line", "get", ("order_id",))
+    assert second.use_case == "session_store" and second.durability == "ephemeral"
+    assert cli("validate", str(out)).exit_code == 0
+
+
+def test_recommend_without_file_and_without_terminal_is_a_usage_error(cli: Cli) -> None:
+    result = cli("recommend", input="")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "stdin is not a terminal" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["interview", "recommend"])
+def test_no_prompt_waits_without_terminal_or_answers(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "advisor", command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[-1].startswith("dbadvisor: ")
+
+
+def test_yaml_quotes_what_yaml_would_misread() -> None:
+    tricky = ["yes", "null", "1.0", "2024-01-01", "a: b", "# no comment", "- x", "ünï", "'q'"]
+    for text in tricky:
+        data = {"version": 1, "name": "x", "description": text}
+        workload = parse_workload(workload_yaml(data))
+        assert workload.description == text, text
+    fields = {"on": "bool", "1": "int", "key": "string"}
+    data = {"name": "x", "entities": [{"name": "E", "key": "key", "fields": fields}]}
+    entity = parse_workload(workload_yaml(data)).components[0].entities[0]
+    assert dict(entity.fields) == fields
+
+
+def test_yaml_is_in_spec_order_and_deterministic() -> None:
+    data = {
+        "version": 1,
+        "name": "x",
+        "context": {"cloud": "aws"},
+        "components": [{"name": "a", "use_case": "cache", "scale": {"reads_per_sec": 5}}],
+    }
+    text = workload_yaml(data)
+    assert text == workload_yaml(data)
+    keys = [line.strip() for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert keys == [
+        "version: 1",
+        "name: x",
+        "context:",
+        "cloud: aws",
+        "components:",
+        "",
+        "- name: a",
+        "use_case: cache",
+        "scale:",
+        "reads_per_sec: 5",
+    ]
+    assert "  # What is this component called?\n  - name: a" in text
+
+
+def _ask(kind: Any, answers: str, path: str = "name", **options: Any) -> tuple[Any, str]:
+    question = question_book().get(path)
+    assert question is not None
+    errors = io.StringIO()
+    prompter = Prompter(io.StringIO(answers), errors)
+    return prompter.ask(question, kind, where=path, **options), errors.getvalue()
+
+
+def test_prompter_kinds_directly() -> None:
+    choice = Choice((("a", "first"), ("b", "second")))
+    assert _ask(choice, "c\n2\n")[0] == "b"
+    assert "'c' is not one of a, b" in _ask(choice, "c\n2\n")[1]
+    assert _ask(Multi((("a", ""), ("b", ""))), "2,a\n")[0] == ["b", "a"]
+    assert _ask(Number(int, {"ge": 1}), "2.5\n0\n3\n")[0] == 3
+    assert _ask(Number(float), "1e3\n")[0] == 1000.0
+    assert _ask(YesNo(), "\n", default=True)[0] is True
+    assert _ask(YesNo(), "-\n", default=True)[0] is None
+    assert _ask(Text({"max_len": 3}), "abcd\nabc\n")[0] == "abc"
+    value, shown = _ask(Text(), "\nx\n", required=True)
+    assert value == "x" and "an answer is needed here" in shown
+
+
+def test_every_workload_question_has_a_kind_from_the_model() -> None:
+    for question in question_book().questions:
+        if question.path.startswith("interview.") or question.path in (
+            "entities.key",
+            "entities.parent",
+            "entities.fields",
+            "access_patterns.entity",
+            "access_patterns.by",
+            "access_patterns.order_by",
+        ):
+            continue  # answered from names in the file, or the interview's own steps
+        kind = model_kind(question)
+        assert [v for v, _ in kind.options] == list(question.choices or {}), question.path
+
+
+def test_report_offer_covers_every_output_format() -> None:
+    question = question_book().get("interview.recommend")
+    assert question is not None and question.choices is not None
+    assert sorted(question.choices) == sorted([*(f.value for f in OutputFormat), "no"])
+
+
+def _answered(component: Component) -> dict[str, Any]:
+    return {
+        k: (v.value if hasattr(v, "value") else v) for k, v in component_answers(component).items()
+    }
+
+
+# --- a real terminal --------------------------------------------------------------------
+
+PROMPT = re.compile(rb"\n(save as|report|[a-z_][\w.\[\]]*)(?: \[[^\]\r\n]*\])?: ")
+
+
+def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80", "DBADVISOR_RULES": ""}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "advisor", *args], cwd=str(cwd), env=env, timeout=30
+    )
+    child.delaybeforesend = None  # answers are only sent after their prompt appears
+    return child
+
+
+def _drive(child: pexpect.spawn, answers: Mapping[str, Sequence[str]], until: str) -> None:
+    """Answer each prompt by its label (Enter where not given) until ``until`` is asked."""
+    queues = {label: list(lines) for label, lines in answers.items()}
+    while True:
+        child.expect(PROMPT)
+        label = child.match.group(1).decode()
+        if label == until:
+            return
+        queue = queues.get(label, [])
+        child.sendline(queue.pop(0) if queue else "")
+
+
+def test_terminal_session_from_first_prompt_to_written_file(tmp_path: Path) -> None:
+    child = _spawn("interview", "-o", "w.yaml", cwd=tmp_path)
+    child.expect_exact("What is the workload or system called?")
+    answers = {
+        "name": ["tty"],
+        "context.cloud": ["azur", "azure"],
+        "use_case": ["session_store"],
+        "latency_ms": ["?", "2"],
+        "entities[0]": ["y"],
+        "entities[0].name": ["Session"],
+        "entities[0].fields": ["session_id", ""],
+        "entities[0].fields.session_id": ["string"],
+        "entities[1]": ["n"],
+        "access_patterns[0]": ["n"],
+    }
+    _drive(child, answers, until="report")
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    workload = load_workload(tmp_path / "w.yaml")
+    assert workload.context.cloud == "azure"
+    component = only(workload)
+    assert (component.use_case, component.latency_ms, component.durability) == (
+        "session_store",
+        2,
+        "ephemeral",
+    )
+    assert component.entities[0].key == "session_id"
+
+
+def test_terminal_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
+    child = _spawn("interview", "-o", "w.yaml", cwd=tmp_path)
+    child.expect_exact("name [w]: ")
+    child.sendintr()
+    child.expect_exact("dbadvisor: interrupted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+    child = _spawn("interview", "-o", "w.yaml", cwd=tmp_path)
+    child.expect_exact("name [w]: ")
+    child.sendline("x")
+    child.expect_exact("description: ")
+    child.sendeof()
+    child.expect_exact("end of input at question description; nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert not (tmp_path / "w.yaml").exists()
+
+
+def test_terminal_recommend_without_file_interviews_first(tmp_path: Path) -> None:
+    child = _spawn("recommend", "--format", "json", cwd=tmp_path)
+    _drive(child, {"name": ["cart"], "use_case": ["shopping_cart"]}, until="save as")
+    child.sendline("")
+    child.expect_exact("wrote cart.yaml")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    output = (child.before or b"").decode()
+    report = json.loads(output[output.index("{") :])
+    assert report["workload"] == "cart"
+    assert load_workload(tmp_path / "cart.yaml").name == "cart"
