@@ -32,6 +32,7 @@ DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")
 
 # Score = 100 * logistic(points / SCALE): 0 points is 50, +/-20 points is about 73/27.
 SCALE = 20.0
+# Confidence from the winner's lead over the runner-up, in points.
 HIGH_MARGIN = 8.0
 MEDIUM_MARGIN = 3.0
 CONSOLIDATE_WITHIN = 6.0
@@ -464,11 +465,14 @@ class Engine:
         winner = eligible[0] if eligible else None
         runner_up = eligible[1] if len(eligible) > 1 else None
         margin = round(winner.score - runner_up.score, 1) if winner and runner_up else None
+        # Confidence reads the lead in points, not in score: the logistic score flattens
+        # near 100, so a clear lead between two strong candidates looks small there.
+        lead = winner.points - runner_up.points if winner and runner_up else None
         if winner is None:
             confidence = "none"
-        elif margin is None or margin >= HIGH_MARGIN:
+        elif lead is None or lead >= HIGH_MARGIN:
             confidence = "high"
-        elif margin >= MEDIUM_MARGIN:
+        elif lead >= MEDIUM_MARGIN:
             confidence = "medium"
         else:
             confidence = "too_close_to_call"
@@ -668,13 +672,14 @@ def _system(components: Sequence[ComponentResult]) -> SystemResult:
             if winner is None or chosen.count(winner.database) > 1:
                 continue
             for entry in component.ranking[1:]:
-                if not entry.eligible or winner.score - entry.score > CONSOLIDATE_WITHIN:
+                behind = winner.points - entry.points
+                if not entry.eligible or behind > CONSOLIDATE_WITHIN:
                     break
                 if entry.database in chosen:
                     warnings.append(
-                        f"{component.name}: {entry.database} (score {entry.score}) is within "
-                        f"{CONSOLIDATE_WITHIN:g} points of {winner.database} ({winner.score}) and "
-                        f"already chosen elsewhere; consider it to run one database fewer."
+                        f"{component.name}: {entry.database} is only {behind:g} points behind "
+                        f"{winner.database} and already chosen elsewhere; consider it to run "
+                        "one database fewer."
                     )
                     break
         warnings.insert(

@@ -49,14 +49,16 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
         )
     )
     summary = Table(title=None, expand=False, show_edge=True, pad_edge=False)
-    for column in ("component", "database", "category", "CAP", "PACELC", "ACID", "confidence"):
-        summary.add_column(column, overflow="fold")
+    summary.add_column("component", overflow="fold", ratio=3)
+    summary.add_column("database", overflow="fold", ratio=2)
+    for column in ("CAP", "PACELC", "ACID"):
+        summary.add_column(column, no_wrap=True)
+    summary.add_column("confidence", overflow="fold", ratio=2)
     for component in result.components:
         pick = component.recommendation
         summary.add_row(
             component.name,
             Text(pick.database if pick else "-", style="bold green" if pick else "red"),
-            pick.category if pick else "-",
             component.cap,
             component.pacelc,
             component.acid_base,
@@ -94,8 +96,7 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         for advice in config.advice:
             lines.append(Text(f"  {advice}"))
     lines.append(Text("Why:", style="bold"))
-    for reason in pick.reasons[:4]:
-        lines.append(Text(f"  {reason.points:+g} {reason.text}"))
+    lines.append(_hanging([(f"{r.points:+g}", r.text) for r in pick.reasons[:4]]))
     excluded = [e for e in component.ranking if not e.eligible]
     if excluded:
         lines.append(Text(f"Excluded: {', '.join(e.database for e in excluded)}"))
@@ -108,6 +109,18 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
                     f" picks {change.database}"
                 )
             )
-    for caveat in component.caveats[:3]:
-        lines.append(Text(f"! {caveat.text}", style="yellow"))
+    if component.caveats:
+        lines.append(_hanging([("!", c.text) for c in component.caveats[:3]], style="yellow"))
     return lines
+
+
+def _hanging(rows: list[tuple[str, str]], style: str = "") -> RenderableType:
+    """Rows of a short mark and a text that wraps under itself, not under the mark."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for mark, text in rows:
+        grid.add_row(mark, text, style=style)
+    return grid
