@@ -1,0 +1,192 @@
+"""Engine behaviour beyond the case set: configuration, caveats, confidence, changes.
+
+"What would change the answer" is computed incrementally; these tests check it against
+a full re-score of every variant, so a bookkeeping slip in the fast path cannot hide.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.engine import VARIANT_PATHS, ComponentResult, Engine, _variants
+from advisor.kb import KnowledgeBase, load_knowledge_base
+from advisor.workload import Workload, load_workload, parse_workload
+from tests.support import EXAMPLES, ROOT
+
+CASES = sorted((ROOT / "tests" / "cases" / "engine").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase) -> Engine:
+    return Engine(kb)
+
+
+def _one(engine: Engine, text: str) -> ComponentResult:
+    workload: Workload = parse_workload(text, "inline.yaml")
+    (component,) = engine.score(workload).components
+    return component
+
+
+def _full_winner(engine: Engine, answers: dict[str, Any]) -> str | None:
+    from advisor.conditions import derive
+
+    fresh = dict(answers)
+    derive(fresh)
+    if "derived.pattern_kinds" in answers:
+        fresh["derived.pattern_kinds"] = answers["derived.pattern_kinds"]
+    return engine.winner(engine.state(fresh))
+
+
+@pytest.mark.parametrize("path", [*EXAMPLES, *CASES[::5]], ids=lambda p: p.stem)
+def test_what_would_change_agrees_with_a_full_rescore(engine: Engine, path: Path) -> None:
+    from advisor.workload import validate_document
+    from advisor.yamlload import load_file
+
+    document = load_file(path)
+    workload = (
+        validate_document(document.part(("workload",)))
+        if "workload" in document.data
+        else load_workload(path)
+    )
+    for component in engine.score(workload).components:
+        current = component.recommendation.database if component.recommendation else None
+        answers = dict(component.answers)
+        listed = {(c.answer, c.value): c.database for c in component.what_would_change}
+        for answer, value in _variants(answers):
+            changed = dict(answers)
+            if answer == "needs":
+                changed["needs"] = (*answers.get("needs", ()), value)
+            else:
+                changed[answer] = value
+            winner = _full_winner(engine, changed)
+            if winner is not None and winner != current:
+                assert listed.get((answer, value)) == winner, (component.name, answer, value)
+            else:
+                assert (answer, value) not in listed, (component.name, answer, value)
+
+
+def test_variants_cover_every_closed_question() -> None:
+    assert {"use_case", "consistency", "on_partition", "context.cloud", "needs"} <= set(
+        VARIANT_PATHS
+    )
+
+
+def test_dynamodb_strong_reads_use_the_table_and_warn_about_gsis(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: orders\ncontext: {cloud: aws, managed: required}\nuse_case: order_processing\n"
+        "consistency: strong\ntransactions: multi_record\ndata_shape: nested\n",
+    )
+    dynamo = engine.kb.databases["dynamodb"]
+    ranking = {e.database: e for e in component.ranking}
+    assert ranking["dynamodb"].eligible
+    from advisor.engine import _configuration
+
+    config = _configuration(dynamo, component.answers, component.cap)
+    assert config.guarantee == "strong"
+    assert "ConsistentRead" in config.settings
+    caveats = [
+        c.id
+        for c in dynamo.caveats
+        if engine.kb.caveat_conditions[("dynamodb", c.id)](component.answers)
+    ]
+    assert "strong_reads_only_on_table_and_lsi" in caveats
+
+
+def test_durable_redis_gets_aof_advice_and_replication_caveat(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: board\nuse_case: leaderboard\ndurability: durable\nneeds: [sorted_sets]\n"
+        "consistency: eventual\nmulti_region: none\ncontext: {cloud: on_prem}\n",
+    )
+    assert component.recommendation is not None
+    assert component.recommendation.database == "redis"
+    assert component.configuration is not None
+    assert any("appendonly yes" in advice for advice in component.configuration.advice)
+
+
+def test_pub_sub_caveat_says_at_most_once(engine: Engine) -> None:
+    component = _one(
+        engine, "name: chat\nuse_case: pub_sub\nneeds: [pub_sub]\ndurability: ephemeral\n"
+    )
+    assert component.recommendation is not None
+    assert component.recommendation.database == "redis"
+    assert any("at-most-once" in c.text or "at most once" in c.text for c in component.caveats)
+
+
+def test_mongodb_strong_configuration_is_majority_and_linearizable(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: docs\ncontext: {team_expertise: [mongodb]}\nuse_case: content_management\n"
+        "data_shape: nested\nconsistency: strong\non_partition: stay_consistent\n",
+    )
+    assert component.recommendation is not None
+    assert component.recommendation.database == "mongodb"
+    assert component.configuration is not None
+    assert component.configuration.cap == "CP"
+    assert "majority" in component.configuration.settings
+    assert "linearizable" in component.configuration.settings
+
+
+def test_confidence_follows_the_lead_in_points(kb: KnowledgeBase, tmp_path: Path) -> None:
+    workload = "name: plain\nuse_case: cache\ncontext: {cloud: on_prem}\n"
+    base = _one(Engine(kb), workload)
+    assert base.recommendation is not None and base.runner_up is not None
+    runner = base.runner_up.database
+    lead = base.recommendation.points - base.runner_up.points
+
+    def with_bonus(points: float) -> ComponentResult:
+        overlay = tmp_path / f"bonus{points:g}.yaml"
+        overlay.write_text(
+            "rules:\n  - id: test.bonus\n    when: {}\n"
+            f"    points: {{databases: {{{runner}: {points}}}}}\n"
+            "    why: A test bonus that sets the runner-up's lead.\n"
+            "    sources: [https://example.com/test]\n",
+            encoding="utf-8",
+        )
+        return _one(Engine(load_knowledge_base([overlay])), workload)
+
+    assert with_bonus(lead + 1).recommendation.database == runner  # type: ignore[union-attr]
+    assert with_bonus(lead + 1).confidence == "too_close_to_call"
+    assert with_bonus(lead + 5).confidence == "medium"
+    assert with_bonus(lead + 20).confidence == "high"
+
+
+def test_nothing_eligible_is_reported_not_crashed(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: impossible\ncontext: {cloud: on_prem, licensing: open_source}\n"
+        "needs: [graph_traversal, ttl, pub_sub, sorted_sets]\ntransactions: multi_record\n",
+    )
+    assert component.recommendation is None
+    assert component.confidence == "none"
+    assert all(e.disqualified_by for e in component.ranking)
+
+
+def test_polyglot_system_warns_and_suggests_consolidation(engine: Engine) -> None:
+    result = engine.score(load_workload(ROOT / "examples" / "ecommerce.yaml"))
+    assert len(result.system.databases) >= 3
+    assert result.system.warnings[0].startswith(
+        f"This system would run {len(result.system.databases)}"
+    )
+
+
+def test_team_expertise_and_managed_preference_count(engine: Engine) -> None:
+    plain = _one(engine, "name: p\nuse_case: user_profiles\ndata_shape: nested\n")
+    known = _one(
+        engine,
+        "name: p\nuse_case: user_profiles\ndata_shape: nested\n"
+        "context: {team_expertise: [couchbase]}\n",
+    )
+    points = {e.database: e.points for e in plain.ranking}
+    after = {e.database: e.points for e in known.ranking}
+    assert after["couchbase"] == points["couchbase"] + 10
+    assert any(r.rule == "context.team_expertise" for e in known.ranking for r in e.reasons)
