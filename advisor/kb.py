@@ -9,14 +9,17 @@ with its file and line, and nothing unchecked reaches the engine.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import pickle
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor import cache, typed
 from advisor.conditions import ALWAYS, Compiler, Condition
 from advisor.errors import InputError, Problem, did_you_mean
-from advisor.resources import load_resource, yaml_resources
+from advisor.resources import builtin_document, resource_text, resource_texts
 from advisor.typed import INVALID, Structurer, spec
 from advisor.workload import (
     Capability,
@@ -468,22 +471,99 @@ class _Loader:
 
 def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
     """Load the built-in knowledge base, then each overlay file or folder in order."""
-    loader = _Loader()
-    meta = loader.structure(Meta, load_resource("meta.yaml"))
-    categories_file = loader.structure(CategoriesFile, load_resource("categories.yaml"))
-    for _, document in yaml_resources("databases"):
-        loader.add_file(document)
-    for _, document in yaml_resources("scoring"):
-        loader.add_file(document)
+    sources = _builtin_sources()
+    key = f"kb-{cache.digest(_digest_parts(sources))}.pickle"
+    builtin = _cached(key)
+    if builtin is None:
+        builtin = _load_builtin(sources)
+        cache.write(key, pickle.dumps(builtin, protocol=pickle.HIGHEST_PROTOCOL))
+    loader = builtin.loader()
     for path in overlay_files(overlays):
         try:
             loader.add_file(load_file(path))
         except InputError as error:
             loader.problems.extend(error.problems)
+    return loader.finish(builtin.meta, builtin.categories)
+
+
+@dataclass(frozen=True)
+class _Builtin:
+    """The built-in knowledge base, checked, before overlays: what the cache stores."""
+
+    meta: Meta
+    categories: Mapping[Category, CategoryInfo]
+    databases: Mapping[str, tuple[Database, str, PathKey]]
+    rules: Mapping[str, tuple[RuleSpec, str, PathKey]]
+    origins: tuple[str, ...]
+
+    def loader(self) -> _Loader:
+        """A loader holding the built-in entries, ready for overlays."""
+        loader = _Loader()
+        # Built-in entries were checked before they were cached, so their documents are
+        # only needed to locate problems that cannot occur: empty ones will do.
+        loader.databases = {
+            k: (db, Document(file, None), base) for k, (db, file, base) in self.databases.items()
+        }
+        loader.rules = {
+            k: (rule, Document(file, None), base) for k, (rule, file, base) in self.rules.items()
+        }
+        loader.origins = list(self.origins)
+        return loader
+
+
+def _builtin_sources() -> list[tuple[str, str]]:
+    return [
+        ("meta.yaml", resource_text("meta.yaml")),
+        ("categories.yaml", resource_text("categories.yaml")),
+        *resource_texts("databases"),
+        *resource_texts("scoring"),
+    ]
+
+
+def _digest_parts(sources: list[tuple[str, str]]) -> Iterator[bytes]:
+    # The cached objects are instances of these modules' classes: their code is part of
+    # the key, so an edited model never meets an old pickle.
+    from advisor import conditions, typed, workload
+
+    for module in (sys.modules[__name__], conditions, typed, workload):
+        yield Path(str(module.__file__)).read_bytes()
+    for name, text in sources:
+        yield name.encode()
+        yield text.encode()
+
+
+def _cached(key: str) -> _Builtin | None:
+    data = cache.read(key)
+    if data is None:
+        return None
+    typed.register_pickling()
+    try:
+        builtin = pickle.loads(data)
+    except Exception:
+        return None
+    return builtin if isinstance(builtin, _Builtin) else None
+
+
+def _load_builtin(sources: list[tuple[str, str]]) -> _Builtin:
+    """Parse and check the built-in files; raise with every problem they have."""
+    loader = _Loader()
+    documents = {name: builtin_document(name, text) for name, text in sources}
+    meta = loader.structure(Meta, documents.pop("meta.yaml"))
+    categories_file = loader.structure(CategoriesFile, documents.pop("categories.yaml"))
+    for document in documents.values():
+        loader.add_file(document)
     if meta is INVALID or categories_file is INVALID:
         raise InputError(sorted(set(loader.problems)))
     categories = {c.id: c for c in categories_file.categories}
-    return loader.finish(meta, categories)
+    loader.finish(meta, categories)  # raises on any problem: only a valid base is cached
+    typed.register_pickling()
+    return _Builtin(
+        meta=meta,
+        categories=categories,
+        databases={k: (v, d.file, b) for k, (v, d, b) in loader.databases.items()},
+        rules={k: (v, d.file, b) for k, (v, d, b) in loader.rules.items()},
+        origins=tuple(loader.origins),
+    )
 
 
 def overlay_files(paths: Iterable[Path]) -> list[Path]:

@@ -22,15 +22,24 @@ def rules_root() -> Traversable:
 
 def load_resource(name: str) -> Document:
     """Parse one YAML file of the built-in knowledge base, e.g. ``questions.yaml``."""
-    resource = rules_root().joinpath(*name.split("/"))
-    return parse(resource.read_text(encoding="utf-8"), f"<built-in>/rules/{name}")
+    return builtin_document(name, resource_text(name))
 
 
-def yaml_resources(folder: str) -> list[tuple[str, Document]]:
-    """Every ``*.yaml`` file in a built-in rules sub-folder, sorted by name, parsed."""
-    out = []
-    for entry in sorted(rules_root().joinpath(folder).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            name = f"{folder}/{entry.name}"
-            out.append((name, parse(entry.read_text(encoding="utf-8"), f"<built-in>/rules/{name}")))
-    return out
+def resource_texts(folder: str) -> list[tuple[str, str]]:
+    """``(name, text)`` of every ``*.yaml`` file in a built-in rules sub-folder, by name."""
+    entries = sorted(rules_root().joinpath(folder).iterdir(), key=lambda e: e.name)
+    return [
+        (f"{folder}/{entry.name}", entry.read_text(encoding="utf-8"))
+        for entry in entries
+        if entry.name.endswith(".yaml")
+    ]
+
+
+def resource_text(name: str) -> str:
+    """The text of one built-in rules file, e.g. ``meta.yaml``."""
+    return rules_root().joinpath(*name.split("/")).read_text(encoding="utf-8")
+
+
+def builtin_document(name: str, text: str) -> Document:
+    """Parse a built-in rules file, naming it as ``<built-in>/rules/<name>`` in errors."""
+    return parse(text, f"<built-in>/rules/{name}")

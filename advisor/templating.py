@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import keyword
+import os
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,7 @@ def environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("advisor.templates", "."),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -127,6 +129,24 @@ def environment() -> jinja2.Environment:
     env.filters["ident"] = safe_identifier
     env.filters["lit"] = safe_literal
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja checks each one's source checksum)."""
+    import jinja2
+
+    from advisor.cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        (folder / "templates").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder / "templates", os.W_OK):  # Jinja would fail on writing
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder / "templates"))
 
 
 def render(template: str, **context: Any) -> str:

@@ -155,6 +155,10 @@ def parse(text: str, file: str = "<string>", *, max_depth: int = MAX_DEPTH) -> D
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         if "\t" in text and "cannot start any token" in message:
             message = "tab character: YAML indentation must use spaces"
+        elif "maximum nesting depth" in message:
+            # PyYAML 6.0.4's libyaml stops deep flow nesting in its scanner, before the
+            # builder sees the events: report it as our own limit.
+            message = f"nesting deeper than {max_depth} levels"
         raise InputError(
             [Problem(file, line, column, "", f"YAML syntax error: {message}")]
         ) from None

@@ -1,0 +1,75 @@
+"""A small on-disk cache for work every run would otherwise repeat.
+
+Start-up matters for a command run in pre-commit hooks and CI: parsing and checking the
+built-in knowledge base and compiling the report templates cost more than the scoring.
+Both results are cached under the user's cache folder, keyed by a digest of everything
+they were built from, so a stale entry is never used: a different dbadvisor, Python or
+rules file gives a different key.
+
+The cache is an optimisation only. Any problem reading or writing it (no home folder, a
+read-only disk, a corrupt entry) falls back to doing the work; ``DBADVISOR_NO_CACHE=1``
+turns it off and ``DBADVISOR_CACHE_DIR`` moves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from advisor import __version__
+
+
+def cache_dir() -> Path | None:
+    """The cache folder (created on demand), or None when caching is off."""
+    if os.environ.get("DBADVISOR_NO_CACHE"):
+        return None
+    explicit = os.environ.get("DBADVISOR_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if base.startswith("~"):  # no home folder to expand: do not cache in the working folder
+        return None
+    return Path(base) / "dbadvisor"
+
+
+def digest(parts: Iterable[bytes]) -> str:
+    """A key for content built from ``parts`` by this dbadvisor on this Python."""
+    h = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()[:32]
+
+
+def read(name: str) -> bytes | None:
+    """The cached bytes stored under ``name``, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        return (folder / name).read_bytes()
+    except OSError:
+        return None
+
+
+def write(name: str, data: bytes) -> None:
+    """Store ``data`` under ``name`` atomically; silently give up if the disk refuses."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return

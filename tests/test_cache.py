@@ -1,0 +1,78 @@
+"""The start-up cache: a hit gives the same knowledge base, and a bad cache is only a miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor import cache
+from advisor.errors import InputError
+from advisor.kb import KnowledgeBase, load_knowledge_base
+
+
+def _summary(kb: KnowledgeBase) -> tuple[object, ...]:
+    rules = tuple((r.id, r.why, dict(r.databases), r.exclude, r.origin) for r in kb.rules)
+    return kb.meta, dict(kb.categories), dict(kb.databases), rules, kb.origins
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DBADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_a_cache_hit_equals_a_fresh_load(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = load_knowledge_base()
+    entries = list(folder.glob("kb-*.pickle"))
+    assert len(entries) == 1
+    hit = load_knowledge_base()
+    assert _summary(hit) == _summary(fresh)
+    monkeypatch.setenv("DBADVISOR_NO_CACHE", "1")
+    assert _summary(load_knowledge_base()) == _summary(fresh)
+
+
+def test_a_corrupt_entry_is_a_miss_and_is_replaced(folder: Path) -> None:
+    fresh = load_knowledge_base()
+    (entry,) = folder.glob("kb-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert _summary(load_knowledge_base()) == _summary(fresh)
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_overlays_apply_on_top_of_a_cached_base(folder: Path, tmp_path: Path) -> None:
+    load_knowledge_base()
+    overlay = tmp_path / "ours.yaml"
+    overlay.write_text(
+        "rules:\n  - id: ours.rule\n    when: {}\n    points: {databases: {riak: 1}}\n"
+        "    why: An overlay on top of the cached base.\n    sources: [https://example.com/x]\n",
+        encoding="utf-8",
+    )
+    assert load_knowledge_base([overlay]).rule("ours.rule").databases == {"riak": 1}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "rules:\n  - id: x\n    when: {}\n    exclude: [rediss]\n"
+        "    why: Excludes a misspelt database.\n    sources: [https://example.com/x]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([bad])
+    assert caught.value.lines() == [
+        f"{bad}:4:15: rules[0].exclude[0]: unknown database 'rediss' (did you mean 'redis'?)"
+    ]
+
+
+def test_an_unwritable_cache_folder_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("DBADVISOR_CACHE_DIR", str(blocker / "cache"))
+    cache.write("x", b"data")
+    assert cache.read("x") is None
+    assert load_knowledge_base().databases
+
+
+def test_the_key_changes_with_the_content() -> None:
+    assert cache.digest([b"a", b"bc"]) != cache.digest([b"ab", b"c"])
+    assert cache.digest([b"a"]) == cache.digest([b"a"])
