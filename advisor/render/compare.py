@@ -6,7 +6,6 @@ Markdown and JSON views cannot disagree. JSON follows SPEC section 7.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -177,19 +176,11 @@ def render_text(
     databases: list[Database], kb: KnowledgeBase, *, color: bool, width: int = 80
 ) -> str:
     """A rich table; with more than three databases each one gets its own block."""
-    from rich.console import Console
     from rich.table import Table
 
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="standard" if color else None,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-    )
+    from advisor.render.text import string_console
+
+    console, buffer = string_console(color=color, width=width)
     rows = table(databases)
     # Three columns of facts is what 80 columns can hold legibly; beyond that, blocks.
     groups = [databases[i : i + 3] for i in range(0, len(databases), 3)]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from advisor.engine import ComponentResult, Result
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, RenderableType
 
 CONFIDENCE = {
     "high": "high",
@@ -23,12 +23,9 @@ def confidence_label(value: str) -> str:
     return CONFIDENCE.get(value, value)
 
 
-def render(result: Result, *, color: bool = False, width: int = 80) -> str:
-    """Render with rich into a string; ``color`` only when the terminal supports it."""
-    from rich.console import Console, Group
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
+def string_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
+    """A rich console that renders into a string, created per run (never shared)."""
+    from rich.console import Console
 
     buffer = io.StringIO()
     console = Console(
@@ -41,6 +38,17 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
         emoji=False,
         legacy_windows=False,
     )
+    return console, buffer
+
+
+def render(result: Result, *, color: bool = False, width: int = 80) -> str:
+    """Render with rich into a string; ``color`` only when the terminal supports it."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    console, buffer = string_console(color=color, width=width)
     console.print(
         Text.assemble(
             ("dbadvisor", "bold"),
