@@ -29,18 +29,36 @@ def check_writable(path: Path, *, force: bool = False) -> Path:
 def write_text(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically; refuse to replace a file unless ``force``."""
     parent = check_writable(path, force=force)
-    # Write a sibling temporary file, flush it to disk, then rename over the target:
-    # readers see the old file or the new one, never a partial one.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    # Write a sibling temporary file, flush it to disk, then move it into place: readers
+    # see the old file or the new one, never a partial one.
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as error:
+        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        _move_into_place(tmp, path, force=force)
+    except OSError as error:
+        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def _move_into_place(tmp: str, path: Path, *, force: bool) -> None:
+    if force:
+        os.replace(tmp, path)
+        return
+    # A hard link fails if the name was taken since check_writable looked, so a file
+    # created in between is never replaced without --force.
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise InputError(f"{path}: already exists; use --force to overwrite it") from None
+    except OSError:  # a file system without hard links: the earlier check must do
+        os.replace(tmp, path)
 
 
 def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
