@@ -103,6 +103,11 @@ class Change:
     value: str
     database: str
 
+    @property
+    def change(self) -> str:
+        """The change in words: ``strong``, or ``add ttl`` for a capability added to needs."""
+        return f"add {self.value}" if self.answer == "needs" else self.value
+
 
 @dataclass(frozen=True, slots=True)
 class ComponentResult:

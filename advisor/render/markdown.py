@@ -20,6 +20,19 @@ def _excluded(component: ComponentResult) -> list[Entry]:
     return [e for e in component.ranking if not e.eligible]
 
 
+def differences(winner: Entry, other: Entry, most: int = 3) -> list[tuple[str, float, float]]:
+    """The rules that separate two entries: ``(rule, winner's points, other's points)``."""
+    mine = {r.rule: r.points for r in winner.reasons}
+    theirs = {r.rule: r.points for r in other.reasons}
+    rows = [
+        (rule, mine.get(rule, 0.0), theirs.get(rule, 0.0))
+        for rule in sorted(mine.keys() | theirs.keys())
+        if mine.get(rule, 0.0) != theirs.get(rule, 0.0)
+    ]
+    rows.sort(key=lambda row: -abs(row[1] - row[2]))
+    return rows[:most]
+
+
 def _plain(value: Any) -> str:
     return ", ".join(value) if isinstance(value, tuple) else str(value)
 
@@ -78,5 +91,6 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         confidence=confidence_label,
         top=_top,
         excluded=_excluded,
+        differences=differences,
         plain=_plain,
     )

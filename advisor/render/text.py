@@ -113,7 +113,7 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         for change in component.what_would_change[:3]:
             lines.append(
                 Text(
-                    f"  {change.answer}: {change.current or 'unanswered'} -> {change.value}"
+                    f"  {change.answer}: {change.current or 'unanswered'} -> {change.change}"
                     f" picks {change.database}"
                 )
             )
