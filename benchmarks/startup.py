@@ -36,15 +36,19 @@ app()
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(command: list[str], runs: int) -> float:
-    """Median wall time of ``command`` over ``runs`` runs (after one warm-up)."""
-    subprocess.run(command, env=ENV, check=False, capture_output=True)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, env=ENV, check=False, capture_output=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
+    """Median wall time of each command over ``runs`` rounds (after one warm-up round).
+
+    Rounds interleave the commands, so a change in machine load hits all of them alike.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(runs + 1):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=ENV, check=False, capture_output=True)
+            if round_:
+                samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main() -> None:
@@ -54,16 +58,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "minimal.py"
         app.write_text(MINIMAL_APP)
-        baseline = timed([sys.executable, str(app), str(EXAMPLE)], args.runs)
-        cases = {
-            "validate": ["validate", str(EXAMPLE)],
-            "recommend --format json": ["recommend", "--format", "json", str(EXAMPLE)],
-            "recommend --format markdown": ["recommend", "--format", "markdown", str(EXAMPLE)],
+        advisor = [sys.executable, "-m", "advisor"]
+        commands = {
+            "baseline (minimal typer app)": [sys.executable, str(app), str(EXAMPLE)],
+            "validate": [*advisor, "validate", str(EXAMPLE)],
+            "recommend --format json": [*advisor, "recommend", "--format", "json", str(EXAMPLE)],
+            "recommend --format markdown": [
+                *advisor,
+                "recommend",
+                "--format",
+                "markdown",
+                str(EXAMPLE),
+            ],
         }
-        print(f"baseline (minimal typer app): {baseline * 1000:.1f} ms")
-        for name, argv in cases.items():
-            took = timed([sys.executable, "-m", "advisor", *argv], args.runs)
-            print(f"{name}: {took * 1000:.1f} ms, ratio {took / baseline:.2f}x")
+        results = timed(commands, args.runs)
+    baseline = results.pop("baseline (minimal typer app)")
+    print(f"baseline (minimal typer app): {baseline * 1000:.1f} ms")
+    for name, took in results.items():
+        print(f"{name}: {took * 1000:.1f} ms, ratio {took / baseline:.2f}x")
 
 
 if __name__ == "__main__":
