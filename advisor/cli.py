@@ -490,6 +490,62 @@ def rules_validate(
         )
 
 
+class ScaffoldDatabase(StrEnum):
+    """Databases ``scaffold`` writes a project for; ``auto`` takes the best-ranked one."""
+
+    MONGODB = "mongodb"
+    REDIS = "redis"
+    DYNAMODB = "dynamodb"
+    AUTO = "auto"
+
+
+@app.command()
+def scaffold(
+    file: Annotated[Path, typer.Argument(help="Workload YAML file.", show_default=False)],
+    database: Annotated[
+        ScaffoldDatabase,
+        typer.Option(
+            "--db",
+            help="Database of the project; auto takes, per component, the best-ranked of "
+            "mongodb, redis and dynamodb.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Folder to write the project into.", show_default=False
+        ),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Write a runnable starter project: models, a function per access pattern, set-up, tests.
+
+    Access patterns the design serves badly (a scan, strong reads from a GSI, a likely
+    hot key...) are printed as warnings and written into the project's README.
+    """
+    with reported():
+        from advisor import scaffold as scaffolding
+        from advisor.workload import load_workload
+        from advisor.writer import write_tree
+
+        workload = load_workload(file)
+        if database is ScaffoldDatabase.AUTO:
+            from advisor.engine import Engine
+
+            choices = scaffolding.choose(Engine(_knowledge_base(rules)).score(workload))
+        else:
+            choices = scaffolding.explicit(workload, scaffolding.Store(database.value))
+        project = scaffolding.generate(workload, choices)
+        write_tree(output, project.files, force=force)
+        for choice in project.choices:
+            typer.echo(f"{choice.component}: {choice.store} ({choice.reason})")
+        for warning in project.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"wrote {len(project.files)} files to {output}")
+
+
 def main() -> None:
     """Entry point of the ``dbadvisor`` console script."""
     app(prog_name="dbadvisor")

@@ -68,6 +68,13 @@ def safe_identifier(value: Any) -> str:
 _LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def printable(value: Any) -> str:
+    """Drop control and format characters (newlines, bidi overrides) from user text."""
+    return "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in str(value)
+    )
+
+
 def safe_literal(value: Any) -> str:
     """A Python literal for a user-supplied value: a one-line, ASCII-only string literal.
 
@@ -128,6 +135,7 @@ def environment() -> jinja2.Environment:
     env.filters["mermaid_id"] = mermaid_id
     env.filters["ident"] = safe_identifier
     env.filters["lit"] = safe_literal
+    env.filters["printable"] = printable
     return env
 
 

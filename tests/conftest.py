@@ -9,6 +9,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from advisor.cli import app
+from tests.servers import dynamodb_endpoint, redis_server
+
+__all__ = ["dynamodb_endpoint", "redis_server"]
+# Golden files include whole generated projects with their own tests: never collect them.
+collect_ignore = ["golden"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -43,6 +43,17 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     rules = run("rules", "validate")
     assert rules.returncode == 0, rules.stderr
+    # Every renderer and its template must be importable from the wheel, not the checkout.
+    for fmt in ("markdown", "json", "text", "adr"):
+        report = run("recommend", str(example), "--format", fmt)
+        assert report.returncode == 0, (fmt, report.stderr)
+    compared = run("compare", "redis", "dynamodb", "--format", "markdown")
+    assert compared.returncode == 0, compared.stderr
+    # The scaffold templates live in sub-folders of advisor.templates: they must ship too.
+    for db in ("mongodb", "redis", "dynamodb"):
+        scaffolded = run("scaffold", str(example), "--db", db, "-o", f"starter-{db}")
+        assert scaffolded.returncode == 0, scaffolded.stderr
+        assert (work / f"starter-{db}" / "README.md").is_file()
     located = subprocess.run(
         [
             str(python),

@@ -1,0 +1,377 @@
+"""MongoDB design: collections, embedding, indexes, validators and concerns.
+
+Follows MongoDB's own data-modelling guidance: data that is read together is stored
+together (a child is embedded when it is only ever read through its parent), compound
+indexes put equality fields before the sort field (the ESR rule), TTL, text and 2dsphere
+indexes serve ``ttl``, ``search`` and ``near``, and read and write concerns are set
+explicitly from the consistency and durability answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from advisor.scaffold.common import DesignWarning, warn
+from advisor.scaffold.names import Namespace
+from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
+from advisor.workload import (
+    Consistency,
+    DataShape,
+    Durability,
+    FieldType,
+    PatternKind,
+    ReadWriteRatio,
+    SchemaFlexibility,
+)
+
+BSON_TYPES: Mapping[FieldType, str] = {
+    FieldType.STRING: '"string"',
+    FieldType.INT: '["int", "long"]',
+    FieldType.FLOAT: '["double", "int", "long"]',
+    FieldType.DECIMAL: '"decimal"',
+    FieldType.BOOL: '"bool"',
+    FieldType.DATETIME: '"date"',
+    FieldType.LIST: '"array"',
+    FieldType.MAP: '"object"',
+    FieldType.GEO: '"object"',
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MongoIndex:
+    """One index: ``(field, direction)`` pairs, where direction is 1, -1, text or 2dsphere."""
+
+    keys: tuple[tuple[str, str], ...]
+    patterns: tuple[str, ...]
+    ttl: bool = False
+
+    @property
+    def special(self) -> bool:
+        """Text, 2dsphere and TTL indexes are never folded into another index."""
+        return self.ttl or any(d in ("text", "2dsphere") for _, d in self.keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Embedding:
+    """A child entity stored as an array inside its parent's documents."""
+
+    child: EntitySpec
+    parent: EntitySpec
+    array: str
+
+
+@dataclass(frozen=True, slots=True)
+class MongoCollection:
+    """One collection: the entity stored in it, its embedded children and its indexes."""
+
+    entity: EntitySpec
+    name: str
+    children: tuple[Embedding, ...]
+    indexes: tuple[MongoIndex, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MongoRead:
+    """How one access pattern is served."""
+
+    pattern: PatternSpec
+    how: str
+    served_by: str
+    index: MongoIndex | None = None
+
+    @property
+    def sorts_decimal(self) -> bool:
+        """Whether the server sorts Decimal128 values (mongomock cannot)."""
+        order = self.pattern.order
+        return (
+            self.how in ("id", "index", "scan")
+            and order is not None
+            and order.type is FieldType.DECIMAL
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MongoDesign:
+    """The MongoDB design of one component."""
+
+    spec: ComponentSpec
+    collections: tuple[MongoCollection, ...]
+    embedded: Mapping[str, Embedding]
+    reads: tuple[MongoRead, ...]
+    write_w: str
+    journal: bool
+    read_concern: str
+    read_preference: str
+    validation_level: str
+    validation_action: str
+    additional_properties: bool
+    decisions: tuple[str, ...]
+    warnings: tuple[DesignWarning, ...]
+
+    def collection_of(self, entity: EntitySpec) -> MongoCollection:
+        """The collection an entity is stored in (its parent's, when embedded)."""
+        embedding = self.embedded.get(entity.name)
+        owner = embedding.parent if embedding else entity
+        return next(c for c in self.collections if c.entity.name == owner.name)
+
+
+def design(spec: ComponentSpec) -> MongoDesign:
+    """Work out the MongoDB design of ``spec``."""
+    warnings: list[DesignWarning] = []
+    decisions: list[str] = []
+    embedded = _embeddings(spec, decisions)
+    reads: list[MongoRead] = []
+    wanted: dict[str, list[MongoIndex]] = {e.name: [] for e in spec.entities}
+    for pattern in spec.patterns:
+        read = _serve(spec, pattern, embedded, warnings)
+        reads.append(read)
+        if read.index is not None:
+            wanted[pattern.entity.name].append(read.index)
+    for entity in spec.entities:
+        if entity.expiry is not None and entity.name not in embedded:
+            wanted[entity.name].append(MongoIndex(((entity.expiry.ident, "1"),), (), ttl=True))
+            decisions.append(
+                f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
+                "once that time has passed (expireAfterSeconds=0)."
+            )
+    if spec.ttl and not any(e.expiry for e in spec.entities):
+        warnings.append(
+            warn(
+                spec,
+                None,
+                "ttl is needed but no entity has a datetime field named like expires_at; "
+                "add one to get a TTL index",
+            )
+        )
+    collections = tuple(
+        MongoCollection(
+            entity=e,
+            name=e.snake,
+            children=tuple(m for m in embedded.values() if m.parent.name == e.name),
+            indexes=_fold(wanted[e.name]),
+        )
+        for e in spec.entities
+        if e.name not in embedded
+    )
+    folded = {c.entity.name: c.indexes for c in collections}
+    reads = [
+        MongoRead(r.pattern, r.how, _describe(_covering(r.index, folded[r.pattern.entity.name])))
+        if r.index is not None
+        else r
+        for r in reads
+    ]
+    w, journal, concern, preference, note = _concerns(spec)
+    decisions.append(note)
+    flexibility = spec.answers.schema_flexibility
+    level, action, extra = "strict", "error", True
+    if flexibility is SchemaFlexibility.FIXED:
+        extra = False
+    elif flexibility is SchemaFlexibility.VARIABLE:
+        level, action = "moderate", "warn"
+    decisions.append(
+        f"Each collection has a $jsonSchema validator built from the field types "
+        f"(validationLevel {level}, validationAction {action}, "
+        f"{'extra fields allowed' if extra else 'no extra fields'}, schema "
+        f"{flexibility.value if flexibility else 'not answered'})."
+    )
+    if spec.multi_record:
+        decisions.append(
+            "save_together() writes several items in one multi-document transaction "
+            "(ClientSession.with_transaction, snapshot reads, majority writes); "
+            "transactions need a replica set or a sharded cluster."
+        )
+    return MongoDesign(
+        spec=spec,
+        collections=collections,
+        embedded=embedded,
+        reads=tuple(reads),
+        write_w=w,
+        journal=journal,
+        read_concern=concern,
+        read_preference=preference,
+        validation_level=level,
+        validation_action=action,
+        additional_properties=extra,
+        decisions=tuple(decisions),
+        warnings=tuple(warnings),
+    )
+
+
+def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embedding]:
+    """Embed a child in its parent when it is only ever read through that parent."""
+    out: dict[str, Embedding] = {}
+    arrays: dict[str, Namespace] = {
+        e.name: Namespace(f.ident for f in e.fields) for e in spec.entities
+    }
+    has_children = {e.parent for e in spec.entities if e.parent}
+    bulky = (
+        spec.answers.data_shape is DataShape.SERIES
+        or spec.answers.read_write_ratio is ReadWriteRatio.WRITE_HEAVY
+    )
+    for entity in spec.by_depth:
+        if entity.parent is None or entity.parent_ref is None:
+            continue
+        parent = spec.entity(entity.parent)
+        own = [p for p in spec.patterns_of(entity) if p.fields != {entity.parent_ref.ident}]
+        own += [
+            p
+            for p in spec.patterns_of(entity)
+            if p.kind in (PatternKind.SEARCH, PatternKind.NEAR, PatternKind.TRAVERSE)
+        ]
+        reason = ""
+        if parent.name in out:
+            reason = f"its parent {parent.name} is embedded itself"
+        elif entity.name in has_children:
+            reason = "it has children of its own"
+        elif bulky:
+            reason = "the data is write-heavy or a series, so the array would grow without bound"
+        elif own:
+            reason = f"{own[0].name} reads it without going through its {parent.name}"
+        if reason:
+            decisions.append(
+                f"{entity.name}: referenced (own collection, {entity.parent_ref.name} "
+                f"points to its {parent.name}) because {reason}."
+            )
+            continue
+        array = arrays[parent.name].take(f"{entity.snake}s")
+        out[entity.name] = Embedding(entity, parent, array)
+        decisions.append(
+            f"{entity.name}: embedded in {parent.name} (array {array}) because it is only "
+            f"read through its {parent.name}, so one read returns both; a document is "
+            f"capped at 16 MB, so move {entity.name} to its own collection if one "
+            f"{parent.name} can have thousands."
+        )
+    return out
+
+
+def _serve(
+    spec: ComponentSpec,
+    pattern: PatternSpec,
+    embedded: Mapping[str, Embedding],
+    warnings: list[DesignWarning],
+) -> MongoRead:
+    entity = pattern.entity
+    name = (pattern.name,)
+    if pattern.kind is PatternKind.TRAVERSE:
+        warnings.append(
+            warn(
+                spec,
+                pattern,
+                "multi-hop traversal: no key or index serves it ($graphLookup needs an "
+                "edge field); the function raises NotImplementedError, and a graph "
+                "database fits this pattern",
+            )
+        )
+        return MongoRead(pattern, "unsupported", "not served (graph traversal)")
+    if entity.name in embedded:
+        parent = embedded[entity.name].parent
+        return MongoRead(pattern, "embedded", f"the {parent.name} document (_id)")
+    equality = [(p.field.ident, "1") for p in pattern.by if p.field.ident != entity.key.ident]
+    if pattern.kind is PatternKind.NEAR:
+        geo = entity.geo
+        if geo is None:
+            warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
+            return MongoRead(pattern, "unsupported", "not served (no geo field)")
+        index = MongoIndex((*equality, (geo.ident, "2dsphere")), name)
+        return MongoRead(pattern, "geo", _describe(index), index)
+    if pattern.kind is PatternKind.SEARCH:
+        if not entity.strings:
+            warnings.append(
+                warn(spec, pattern, f"search: {entity.name} has no text field to index")
+            )
+            return MongoRead(pattern, "unsupported", "not served (no text field)")
+        index = MongoIndex(tuple((f.ident, "text") for f in entity.strings), name)
+        return MongoRead(pattern, "text", _describe(index), index)
+    if entity.key.ident in pattern.fields:
+        return MongoRead(pattern, "id", "the _id index")
+    keys = list(equality)
+    if (
+        pattern.order is not None
+        and pattern.order.ident != entity.key.ident
+        and pattern.kind is not PatternKind.AGGREGATE
+    ):
+        keys.append((pattern.order.ident, "-1" if pattern.descending else "1"))
+    if not keys:
+        warnings.append(
+            warn(spec, pattern, "no key or index serves it: a collection scan reads every document")
+        )
+        return MongoRead(pattern, "scan", "a collection scan")
+    index = MongoIndex(tuple(keys), name)
+    return MongoRead(pattern, "index", _describe(index), index)
+
+
+def _describe(index: MongoIndex) -> str:
+    return "index {" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+
+
+def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
+    """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
+    merged: dict[tuple[tuple[tuple[str, str], ...], bool], MongoIndex] = {}
+    text_keys: list[tuple[str, str]] = []
+    text_patterns: tuple[str, ...] = ()
+    for index in indexes:
+        if any(d == "text" for _, d in index.keys):
+            text_keys += [k for k in index.keys if k not in text_keys]
+            text_patterns += index.patterns
+            continue
+        seen = merged.get((index.keys, index.ttl))
+        patterns = (seen.patterns if seen else ()) + index.patterns
+        merged[(index.keys, index.ttl)] = MongoIndex(index.keys, patterns, index.ttl)
+    if text_keys:
+        # MongoDB allows one text index per collection: it covers every searched field.
+        merged[(tuple(text_keys), False)] = MongoIndex(tuple(text_keys), text_patterns)
+    found = list(merged.values())
+    return tuple(i for i in found if i.special or _covering(i, found) is i)
+
+
+def _covering(index: MongoIndex, indexes: list[MongoIndex] | tuple[MongoIndex, ...]) -> MongoIndex:
+    """The longest plain index whose leading keys are ``index``'s keys (else ``index``)."""
+    if index.special:
+        return index
+    best = index
+    for other in indexes:
+        if (
+            not other.special
+            and len(other.keys) > len(best.keys)
+            and other.keys[: len(index.keys)] == index.keys
+        ):
+            best = other
+    return best
+
+
+def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
+    """Write concern w, journal, read concern level, read preference and the reason."""
+    journal = spec.durability is not Durability.EPHEMERAL
+    j = "j=true" if journal else "j=false"
+    consistency = spec.consistency
+    if consistency is Consistency.EVENTUAL:
+        return (
+            "1",
+            journal,
+            "local",
+            "SECONDARY_PREFERRED",
+            f"Consistency eventual: writes use w=1, {j}; reads use readConcern local from "
+            "secondaries when available (secondaryPreferred), so a read may be stale.",
+        )
+    if consistency is Consistency.STRONG:
+        return (
+            "majority",
+            journal,
+            "majority",
+            "PRIMARY",
+            f"Consistency strong: writes use w=majority, {j} and reads use readConcern "
+            "majority from the primary, so an acknowledged write survives a failover and "
+            "is seen by later reads; use readConcern linearizable for single-document "
+            "reads that must reflect every write acknowledged before they started.",
+        )
+    asked = "session" if consistency is Consistency.SESSION else "not answered"
+    return (
+        "majority",
+        journal,
+        "majority",
+        "PRIMARY",
+        f"Consistency {asked}: writes use w=majority, {j} and reads use readConcern "
+        "majority from the primary, so a client reads its own writes; a causally "
+        "consistent ClientSession extends this to secondary reads.",
+    )

@@ -1,0 +1,307 @@
+"""Names in generated code: user-supplied names made into safe, unique identifiers.
+
+Every identifier a generated project uses for a user-supplied name comes from here, and
+the templates pass it through the ``ident`` filter again (defence in depth). Names the
+templates themselves use are reserved, so no entity, field or pattern can shadow them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+
+from advisor.templating import safe_identifier
+
+# Every name the templates define or import at module level, in models and in tests.
+# A user-derived name equal to one of these gets a trailing underscore.
+RESERVED_MODULE = frozenset(
+    {
+        "annotations",
+        "dataclass",
+        "dataclasses",
+        "field",
+        "replace",
+        "Any",
+        "UTC",
+        "datetime",
+        "timedelta",
+        "Decimal",
+        "Mapping",
+        "Sequence",
+        "Iterable",
+        "Iterator",
+        "Callable",
+        "json",
+        "math",
+        "os",
+        "pytest",
+        "pymongo",
+        "redis",
+        "boto3",
+        "bson",
+        "mongomock",
+        "Key",
+        "Attr",
+        "Decimal128",
+        "IndexModel",
+        "ReadConcern",
+        "WriteConcern",
+        "ReadPreference",
+        "ReplaceOne",
+        "UpdateOne",
+        "DuplicateKeyError",
+        "Database",
+        "Collection",
+        "ClientSession",
+        "MongoClient",
+        "Redis",
+        "Pipeline",
+        "WatchError",
+        "ResponseError",
+        "AlreadyExistsError",
+        "NotFoundError",
+        "Model",
+        "ensure_schema",
+        "save_together",
+        "ensure_event_group",
+        "read_events",
+        "ack_events",
+        "repo",
+        "main",
+    }
+)
+# Parameters and local variables of generated functions. Fields become parameters, so a
+# field named like one of these gets a trailing underscore and can never shadow it.
+RESERVED_PARAMS = frozenset(
+    [
+        "db",
+        "client",
+        "table",
+        "store",
+        "session",
+        "text",
+        "longitude",
+        "latitude",
+        "radius_km",
+        "limit",
+        "items",
+        "item",
+        "key",
+        "mutate",
+        "retries",
+        "self",
+        "cls",
+        "i",
+        "index",
+        "members",
+        "member",
+        "found",
+        "raw",
+        "doc",
+        "cursor",
+        "query",
+        "point",
+        "near",
+        "pipeline",
+        "rows",
+        "row",
+        "requests",
+        "parent",
+        "parents",
+        "old",
+        "new",
+        "result",
+        "document",
+        "update",
+        "pipe",
+        "stop",
+        "needle",
+        "write",
+        "kwargs",
+        "page",
+        "response",
+        "start",
+        "keys",
+        "values",
+        "count",
+        "missing",
+        "group",
+        "consumer",
+        "ids",
+        "block_ms",
+        "event_id",
+        "entries",
+        "fields",
+        "name",
+        "schema",
+        "indexes",
+        "existing",
+        "options",
+        "error",
+        "actions",
+        "origin",
+        "distance",
+        "matches",
+        "upsert",
+        "chunk",
+        "prefix",
+        "seen",
+        "expected",
+        "probe",
+        "other",
+    ]
+)
+# Attributes of generated models and the attribute names of the storage designs
+# (DynamoDB's PK/SK/GSI keys); a field named like one gets a trailing underscore.
+_RESERVED_FIELD = re.compile(r"^(PK|SK|GSI\d+(PK|SK)|self|cls)$")
+RESERVED_FIELD_TYPES = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "tuple",
+        "object",
+        "Any",
+        "Decimal",
+        "datetime",
+        "field",
+        "dataclass",
+    }
+)
+# Modules a generated project imports or is imported beside: its package must not shadow them.
+_THIRD_PARTY = frozenset(
+    {
+        "redis",
+        "pymongo",
+        "bson",
+        "gridfs",
+        "mongomock",
+        "boto3",
+        "botocore",
+        "moto",
+        "pytest",
+        "tests",
+        "test",
+        "conftest",
+        "setuptools",
+        "pkg_resources",
+    }
+)
+# Module names inside a generated package that are fixed by the templates.
+RESERVED_SUBMODULES = frozenset({"connection", "errors", "setup_db"})
+# File names Windows refuses, so a generated project stays portable.
+_WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+
+
+def snake(value: object) -> str:
+    """A lower_snake_case identifier: ``StockLevel`` -> ``stock_level``."""
+    ident = safe_identifier(value)
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", ident)
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", words)
+    return safe_identifier(re.sub(r"_+", "_", words.lower()))
+
+
+def pascal(value: object) -> str:
+    """A PascalCase identifier: ``stock_level`` -> ``StockLevel``."""
+    ident = safe_identifier(value)
+    parts = [p for p in ident.split("_") if p]
+    joined = "".join(p[0].upper() + p[1:] for p in parts)
+    return safe_identifier(joined or ident)
+
+
+def module_name(value: object, *, top_level: bool = False) -> str:
+    """A module or package name that shadows nothing and is a portable file name."""
+    name = snake(value)
+    if _WINDOWS_DEVICES.match(name) or name in RESERVED_SUBMODULES:
+        name += "_"
+    if top_level and (name in sys.stdlib_module_names or name in _THIRD_PARTY):
+        name += "_app"
+    return name
+
+
+class Namespace:
+    """Hands out unique identifiers: the first asker gets a name, later ones a suffix."""
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        """Start with names that are taken already (they are never handed out)."""
+        self._taken: set[str] = set(reserved)
+
+    def take(self, wanted: str) -> str:
+        """Reserve ``wanted`` (an identifier) or the first free ``wanted_2``, ``wanted_3``..."""
+        name = wanted
+        number = 2
+        while name in self._taken:
+            name = f"{wanted}_{number}"
+            number += 1
+        self._taken.add(name)
+        return name
+
+
+def field_ident(value: object) -> str:
+    """The identifier of an entity's field (attribute, stored name and parameter)."""
+    name = safe_identifier(value)
+    if _RESERVED_FIELD.match(name) or name in RESERVED_FIELD_TYPES or name in IMPORTS:
+        name += "_"
+    return name
+
+
+# What the templates may import, by the name the code uses: module, or (module, name).
+IMPORTS: dict[str, str | tuple[str, str]] = {
+    "json": "json",
+    "math": "math",
+    "os": "os",
+    "uuid": "uuid",
+    "Callable": ("collections.abc", "Callable"),
+    "Iterable": ("collections.abc", "Iterable"),
+    "Iterator": ("collections.abc", "Iterator"),
+    "Mapping": ("collections.abc", "Mapping"),
+    "Sequence": ("collections.abc", "Sequence"),
+    "dataclass": ("dataclasses", "dataclass"),
+    "replace": ("dataclasses", "replace"),
+    "UTC": ("datetime", "UTC"),
+    "datetime": ("datetime", "datetime"),
+    "timedelta": ("datetime", "timedelta"),
+    "Decimal": ("decimal", "Decimal"),
+    "Any": ("typing", "Any"),
+    "boto3": "boto3",
+    "mongomock": "mongomock",
+    "pymongo": "pymongo",
+    "pytest": "pytest",
+    "redis": "redis",
+    "Attr": ("boto3.dynamodb.conditions", "Attr"),
+    "Key": ("boto3.dynamodb.conditions", "Key"),
+    "Decimal128": ("bson.decimal128", "Decimal128"),
+    "IndexModel": ("pymongo", "IndexModel"),
+    "MongoClient": ("pymongo", "MongoClient"),
+    "ReadPreference": ("pymongo", "ReadPreference"),
+    "UpdateOne": ("pymongo", "UpdateOne"),
+    "ClientSession": ("pymongo.client_session", "ClientSession"),
+    "Collection": ("pymongo.collection", "Collection"),
+    "Database": ("pymongo.database", "Database"),
+    "DuplicateKeyError": ("pymongo.errors", "DuplicateKeyError"),
+    "WriteError": ("pymongo.errors", "WriteError"),
+    "BulkWriteError": ("pymongo.errors", "BulkWriteError"),
+    "ReadConcern": ("pymongo.read_concern", "ReadConcern"),
+    "WriteConcern": ("pymongo.write_concern", "WriteConcern"),
+    "Pipeline": ("redis.client", "Pipeline"),
+    "ResponseError": ("redis.exceptions", "ResponseError"),
+    "WatchError": ("redis.exceptions", "WatchError"),
+}
+STDLIB_IMPORTS = frozenset(
+    {
+        "json",
+        "math",
+        "os",
+        "uuid",
+        "collections.abc",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "typing",
+    }
+)
+RESERVED_NAMES = frozenset(IMPORTS) | RESERVED_MODULE

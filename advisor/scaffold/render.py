@@ -1,0 +1,161 @@
+"""Render a planned project's files with the one Jinja environment.
+
+Each template renders its code first and then asks :func:`import_block` for exactly the
+imports that code uses, so generated modules never carry an unused import and their
+import block is already in the order ``ruff``'s isort rules want.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from advisor.scaffold.mongodb import BSON_TYPES
+from advisor.scaffold.names import IMPORTS, STDLIB_IMPORTS
+from advisor.scaffold.redis import BULK_CHUNK
+from advisor.templating import render, safe_identifier
+
+if TYPE_CHECKING:
+    from advisor.scaffold import Plan
+
+# The generated projects' ruff line length, which the import block must respect.
+LINE_LENGTH = 100
+
+
+def used_names(code: str) -> set[str]:
+    """Names the code refers to, which are the names it may need to import.
+
+    NAME tokens count unless they are attributes (after a dot) or keyword arguments
+    (between ``(`` or ``,`` and a single ``=``).
+    """
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(code).readline)
+        if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+    ]
+    names: set[str] = set()
+    for index, token in enumerate(tokens):
+        if token.type != tokenize.NAME:
+            continue
+        before = tokens[index - 1].string if index else ""
+        after = tokens[index + 1].string if index + 1 < len(tokens) else ""
+        keyword_argument = after == "=" and before in ("(", ",")
+        if before != "." and not keyword_argument:
+            names.add(token.string)
+    return names
+
+
+def import_block(
+    code: str, package: str, first_party: Sequence[tuple[str, Sequence[str]]] = ()
+) -> str:
+    """The import statements ``code`` needs, grouped and sorted the way isort sorts them.
+
+    ``first_party`` adds ``(module, [member, ...])`` imports of the generated package
+    (a member may be ``name as alias``).
+    """
+    used = used_names(code)
+    plain: dict[bool, set[str]] = {True: set(), False: set()}
+    froms: dict[bool, dict[str, set[str]]] = {True: {}, False: {}}
+    for name in used & set(IMPORTS):
+        target = IMPORTS[name]
+        if isinstance(target, str):
+            plain[target in STDLIB_IMPORTS].add(target)
+        else:
+            module, member = target
+            froms[module in STDLIB_IMPORTS].setdefault(module, set()).add(member)
+    own: list[tuple[str, str]] = []
+    errors = _errors(used)
+    if errors:
+        module = f"{safe_identifier(package)}.errors"
+        own.append((module, _from_line(module, errors)))
+    for module, members in first_party:
+        own.append((module, _from_line(module, sorted(members, key=_member_key))))
+    groups = []
+    for stdlib in (True, False):
+        lines = [f"import {m}" for m in sorted(plain[stdlib], key=_isort_key)]
+        for module in sorted(froms[stdlib], key=_isort_key):
+            lines.append(_from_line(module, sorted(froms[stdlib][module], key=_member_key)))
+        if lines:
+            groups.append("\n".join(lines))
+    if own:
+        groups.append("\n".join(line for _, line in sorted(own, key=lambda o: o[0].lower())))
+    return "\n\n".join(groups) + "\n"
+
+
+def _from_line(module: str, members: Sequence[str]) -> str:
+    """``from module import a, b``, wrapped one member a line past 100 characters."""
+    line = f"from {module} import {', '.join(members)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    inner = "".join(f"    {m},\n" for m in members)
+    return f"from {module} import (\n{inner})"
+
+
+def _errors(used: set[str]) -> list[str]:
+    return sorted(used & {"AlreadyExistsError", "NotFoundError"})
+
+
+def _isort_key(module: str) -> str:
+    return module.lower()
+
+
+def _member_key(member: str) -> tuple[int, str]:
+    # isort's default order within one statement: CONSTANTS, then Classes, then functions.
+    if member.isupper() and len(member) > 1:
+        return (0, member)
+    if member[0].isupper():
+        return (1, member)
+    return (2, member)
+
+
+def render_file(template: str, **context: Any) -> str:
+    """Render one scaffold template with the helpers every template may call.
+
+    Optional blocks leave runs of blank lines behind; they are squeezed to the two
+    that separate top-level definitions (or one, in Markdown). Generated code never
+    holds a multi-line string, so no literal is touched.
+    """
+    text = render(template, imports=import_block, **context)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    most = "\n\n" if template.endswith(".md.jinja") else "\n\n\n"
+    text = re.sub("\n{" + str(len(most) + 1) + ",}", most, text)
+    return text.strip("\n") + "\n"
+
+
+def render_project(plan: Plan) -> dict[str, str]:
+    """Every file of the project, by relative path."""
+    from advisor.scaffold import _store_of
+
+    project = plan.project
+    package = safe_identifier(project.package)
+    common = {
+        "plan": plan,
+        "project": project,
+        "pkg": package,
+        "stores": [str(s) for s in plan.stores],
+        "bson_types": BSON_TYPES,
+        "bulk_chunk": BULK_CHUNK,
+    }
+    files: dict[str, str] = {
+        "pyproject.toml": render_file("scaffold/common/pyproject.toml.jinja", **common),
+        "README.md": render_file("scaffold/common/README.md.jinja", **common),
+        f"{package}/__init__.py": render_file("scaffold/common/package_init.py.jinja", **common),
+        f"{package}/errors.py": render_file("scaffold/common/errors.py.jinja", **common),
+        f"{package}/connection.py": render_file("scaffold/common/connection.py.jinja", **common),
+        f"{package}/setup_db.py": render_file("scaffold/common/setup_db.py.jinja", **common),
+        "tests/conftest.py": render_file("scaffold/common/conftest.py.jinja", **common),
+    }
+    for design in plan.designs:
+        store = _store_of(design)
+        module = safe_identifier(design.spec.module)
+        context = {**common, "d": design, "db": str(store), "module": module}
+        files[f"{package}/{module}.py"] = render_file(
+            f"scaffold/{store}/component.py.jinja", **context
+        )
+        files[f"tests/test_{module}.py"] = render_file(
+            "scaffold/common/test_component.py.jinja", **context
+        )
+    return files

@@ -1,0 +1,299 @@
+"""The database-neutral view of a component that every scaffold design starts from.
+
+A validated :class:`~advisor.workload.Component` becomes a :class:`ComponentSpec`: each
+entity, field and access pattern gets a unique, safe identifier (see :mod:`.names`), a
+child entity gets a reference to its parent's key, and the answers the designs read
+(consistency, durability, transactions, needs) are resolved once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from advisor.scaffold.names import (
+    RESERVED_NAMES,
+    RESERVED_PARAMS,
+    RESERVED_SUBMODULES,
+    Namespace,
+    field_ident,
+    module_name,
+    pascal,
+    snake,
+)
+from advisor.workload import (
+    Capability,
+    Component,
+    Consistency,
+    Durability,
+    FieldType,
+    PatternKind,
+    Transactions,
+    Workload,
+)
+
+NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
+# Types whose values sort correctly as fixed-format strings (used in sort keys).
+STRING_SORTABLE = frozenset({FieldType.STRING, FieldType.DATETIME})
+EVENT_NEEDS = frozenset({Capability.PUB_SUB, Capability.STREAMS, Capability.CHANGE_STREAMS})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of an entity: the user's name and the identifier used in code and storage."""
+
+    name: str
+    ident: str
+    type: FieldType
+    added: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpec:
+    """One entity with its identifiers and the helper functions generated for it."""
+
+    name: str
+    cls: str
+    snake: str
+    prefix: str
+    key: FieldSpec
+    fields: tuple[FieldSpec, ...]
+    parent: str | None
+    parent_ref: FieldSpec | None
+    expiry: FieldSpec | None
+    create: str
+    save_many: str
+    fetch: str
+    update: str
+    params: Mapping[str, str]
+
+    @property
+    def strings(self) -> tuple[FieldSpec, ...]:
+        """Text fields a search looks in: strings that are not keys or references."""
+        skip = {self.key.ident, self.parent_ref.ident if self.parent_ref else ""}
+        return tuple(
+            f
+            for f in self.fields
+            if f.type is FieldType.STRING and f.ident not in skip and not f.ident.endswith("_id")
+        )
+
+    @property
+    def numbers(self) -> tuple[FieldSpec, ...]:
+        """Numeric fields an aggregate sums (the key is an identity, not a quantity)."""
+        return tuple(f for f in self.fields if f.type in NUMERIC and f.ident != self.key.ident)
+
+    @property
+    def geo(self) -> FieldSpec | None:
+        """The first location field, if any."""
+        return next((f for f in self.fields if f.type is FieldType.GEO), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A function parameter standing for one equality field of an access pattern."""
+
+    ident: str
+    field: FieldSpec
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """One access pattern with its function name and parameters."""
+
+    name: str
+    func: str
+    entity: EntitySpec
+    kind: PatternKind
+    by: tuple[Param, ...]
+    order: FieldSpec | None
+    descending: bool
+    limit: int | None
+    per_sec: float | None
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """Identifiers of the equality fields."""
+        return frozenset(p.field.ident for p in self.by)
+
+    @property
+    def single(self) -> bool:
+        """Whether the pattern returns at most one item (a ``get``)."""
+        return self.kind is PatternKind.GET
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentSpec:
+    """A component ready for a database design."""
+
+    name: str
+    module: str
+    description: str | None
+    entities: tuple[EntitySpec, ...]
+    patterns: tuple[PatternSpec, ...]
+    consistency: Consistency | None
+    durability: Durability | None
+    multi_record: bool
+    events: bool
+    ttl: bool
+    answers: Component
+    renamed: tuple[tuple[str, str], ...]
+
+    def entity(self, name: str) -> EntitySpec:
+        """The entity with the user's name ``name``."""
+        return next(e for e in self.entities if e.name == name)
+
+    @property
+    def by_depth(self) -> tuple[EntitySpec, ...]:
+        """The entities, parents before their children (stable otherwise)."""
+
+        def depth(entity: EntitySpec) -> int:
+            seen = 0
+            while entity.parent is not None and seen <= len(self.entities):
+                entity = self.entity(entity.parent)
+                seen += 1
+            return seen
+
+        return tuple(sorted(self.entities, key=depth))
+
+    def patterns_of(self, entity: EntitySpec) -> tuple[PatternSpec, ...]:
+        """The access patterns that read ``entity``."""
+        return tuple(p for p in self.patterns if p.entity.name == entity.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSpec:
+    """The whole generated project: its package and one spec per component."""
+
+    workload: Workload
+    package: str
+    components: tuple[ComponentSpec, ...]
+
+
+def project_spec(workload: Workload) -> ProjectSpec:
+    """Name the package and every component module, entity, field and pattern."""
+    package = module_name(workload.name, top_level=True)
+    modules = Namespace(RESERVED_SUBMODULES)
+    components = []
+    for component in workload.components:
+        wanted = "repository" if workload.single else module_name(component.name)
+        components.append(component_spec(component, modules.take(wanted)))
+    return ProjectSpec(workload=workload, package=package, components=tuple(components))
+
+
+def component_spec(component: Component, module: str) -> ComponentSpec:
+    """Resolve identifiers and answers for one component."""
+    top = Namespace(RESERVED_NAMES)
+    snakes = Namespace()
+    renamed: list[tuple[str, str]] = []
+    classes = {}
+    for entity in component.entities:
+        cls = top.take(pascal(entity.name))
+        classes[entity.name] = (cls, snakes.take(snake(cls)))
+        _note(renamed, entity.name, cls)
+    functions = {}
+    for pattern in component.access_patterns:
+        functions[pattern.name] = top.take(snake(pattern.name))
+        _note(renamed, pattern.name, functions[pattern.name])
+    needs = set(component.needs)
+    by_name = {e.name: e for e in component.entities}
+    entities: dict[str, EntitySpec] = {}
+    for entity in component.entities:
+        cls, lower = classes[entity.name]
+        names = Namespace()
+        fields = {}
+        for raw, kind in entity.fields.items():
+            spec = FieldSpec(str(raw), names.take(field_ident(raw)), kind)
+            fields[str(raw)] = spec
+            _note(renamed, f"{entity.name}.{raw}", spec.ident)
+        parent_ref = None
+        if entity.parent is not None:
+            parent = by_name[entity.parent]
+            parent_ref = fields.get(parent.key)
+            if parent_ref is None:
+                # The child must name its parent to be stored with it or found by it.
+                parent_ref = FieldSpec(
+                    parent.key,
+                    names.take(field_ident(parent.key)),
+                    parent.fields[parent.key],
+                    added=True,
+                )
+                fields[parent.key] = parent_ref
+        expiry = None
+        if Capability.TTL in needs:
+            expiry = next(
+                (
+                    f
+                    for f in fields.values()
+                    if f.type is FieldType.DATETIME
+                    and ("expire" in f.ident.lower() or "ttl" in f.ident.lower())
+                ),
+                None,
+            )
+        entities[entity.name] = EntitySpec(
+            name=entity.name,
+            cls=cls,
+            snake=lower,
+            prefix=lower.upper(),
+            key=fields[entity.key],
+            fields=tuple(fields.values()),
+            parent=entity.parent,
+            parent_ref=parent_ref,
+            expiry=expiry,
+            create=top.take(f"create_{lower}"),
+            save_many=top.take(f"save_many_{lower}"),
+            fetch=top.take(f"fetch_{lower}"),
+            update=top.take(f"update_{lower}"),
+            params=_params(fields.values()),
+        )
+    patterns = []
+    for pattern in component.access_patterns:
+        target = entities[pattern.entity]
+        by_field = {f.name: f for f in target.fields}
+        by = tuple(Param(target.params[by_field[n].ident], by_field[n]) for n in pattern.by)
+        descending = pattern.descending
+        if descending is None:
+            descending = pattern.kind is PatternKind.TOP
+        patterns.append(
+            PatternSpec(
+                name=pattern.name,
+                func=functions[pattern.name],
+                entity=target,
+                kind=pattern.kind,
+                by=by,
+                order=by_field[pattern.order_by] if pattern.order_by is not None else None,
+                descending=descending,
+                limit=pattern.limit,
+                per_sec=pattern.per_sec,
+            )
+        )
+    return ComponentSpec(
+        name=component.name,
+        module=module,
+        description=component.description,
+        entities=tuple(entities.values()),
+        patterns=tuple(patterns),
+        consistency=component.consistency,
+        durability=component.durability,
+        multi_record=bool(entities)
+        and (
+            component.transactions is Transactions.MULTI_RECORD or Capability.TRANSACTIONS in needs
+        ),
+        events=bool(entities) and bool(needs & EVENT_NEEDS),
+        ttl=Capability.TTL in needs,
+        answers=component,
+        renamed=tuple(renamed),
+    )
+
+
+def _params(fields: Iterable[FieldSpec]) -> Mapping[str, str]:
+    """A parameter name per field that no generated local variable or parameter shadows."""
+    names = Namespace(RESERVED_PARAMS)
+    return MappingProxyType({f.ident: names.take(f.ident) for f in fields})
+
+
+def _note(renamed: list[tuple[str, str]], name: str, ident: str) -> None:
+    """Remember a name that code had to spell differently, for the README."""
+    last = name.rsplit(".", 1)[-1]
+    if last != ident:
+        renamed.append((name, ident))

@@ -1,0 +1,148 @@
+"""The generated Redis bulk path (pipelines) against one command per round trip.
+
+Generates the leaderboard example's Redis project, starts its own redis-server on a free
+127.0.0.1 port, and writes the same items twice into an empty database: once with the
+generated ``save_many_score`` (pipelines of BULK_CHUNK items), once the seed's way,
+sending the very same commands one at a time and waiting for each reply. Prints both
+times and the ratio (target: at least 10x).
+
+Usage: python benchmarks/redis_bulk.py [--items N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from advisor.scaffold import Store, explicit, generate  # noqa: E402
+from advisor.workload import load_workload  # noqa: E402
+from advisor.writer import write_tree  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "leaderboard.yaml"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start redis-server on 127.0.0.1 without persistence and wait until it answers."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server is not installed (apt-get install -y redis-server)")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    process = subprocess.Popen(
+        [*command, "--appendonly", "no"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    sys.exit("redis-server did not start")
+
+
+def load_project(folder: Path) -> ModuleType:
+    """Generate the leaderboard's Redis project into ``folder`` and import its repository."""
+    workload = load_workload(EXAMPLE)
+    write_tree(folder, generate(workload, explicit(workload, Store.REDIS)).files)
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("game_leaderboard.repository")
+
+
+def items(repo: ModuleType, count: int) -> list[Any]:
+    """``count`` Score items spread over 10 boards."""
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    return [
+        repo.Score(
+            entry_id=f"entry-{n}",
+            board_id=f"board-{n % 10}",
+            player_id=f"player-{n}",
+            score=(n * 7919) % 100_000,
+            updated_at=base + timedelta(seconds=n),
+        )
+        for n in range(count)
+    ]
+
+
+def timed(run: Callable[[], None], reset: Callable[[], object], runs: int) -> float:
+    """Median seconds of ``run`` over ``runs`` runs, each on an empty database."""
+    samples = []
+    for _ in range(runs):
+        reset()
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    """Run both write paths on the same data and print the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    import redis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        process, port = start_redis(folder)
+        try:
+            repo = load_project(folder / "project")
+            client = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
+            data = items(repo, args.items)
+
+            def one_by_one() -> None:
+                # The generated write, with the client in place of a pipeline: every
+                # command is sent on its own and waits for its reply.
+                for item in data:
+                    repo._write_score(client, item)
+
+            def pipelined() -> None:
+                repo.save_many_score(client, data)
+
+            slow = timed(one_by_one, client.flushdb, args.runs)
+            keys_slow = client.dbsize()
+            fast = timed(pipelined, client.flushdb, args.runs)
+            assert client.dbsize() == keys_slow, "both paths must write the same keys"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    from redis.utils import HIREDIS_AVAILABLE
+
+    parser_name = "hiredis" if HIREDIS_AVAILABLE else "pure-Python parser (pip install hiredis)"
+    print(f"items: {args.items:,} Score items (hash, TTL and two sorted-set entries each)")
+    print(f"redis-py with {parser_name}")
+    print(f"one command per round trip: {slow:.3f} s")
+    print(f"save_many_score (pipelines of {repo.BULK_CHUNK}): {fast:.3f} s")
+    print(f"ratio: {slow / fast:.1f}x (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

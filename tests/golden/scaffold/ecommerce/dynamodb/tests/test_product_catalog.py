@@ -1,0 +1,173 @@
+"""Tests of the product_catalog component against DynamoDB Local or moto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ecommerce import product_catalog as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> Iterator[Any]:
+    """A fresh table with this component's GSIs, deleted after the test."""
+    table = repo.ensure_schema(dynamodb, "test-" + uuid.uuid4().hex[:12])
+    yield table
+    table.delete()
+
+
+def _make_product(n: int, /, **changes: Any) -> repo.Product:
+    """Sample Product number ``n`` (0-3), with some fields changed."""
+    item = repo.Product(
+        product_id="product-" + str(n),
+        sku="word" + str(n),
+        name="word" + str(n),
+        description="word" + str(n),
+        brand="word" + str(n),
+        category_id="word" + str(n),
+        price=Decimal("9.99") + ORDER[n],
+        rating=1.5 + ORDER[n],
+        attributes={"k": "v" + str(n)},
+        images=["tag" + str(n)],
+        updated_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_review(n: int, /, **changes: Any) -> repo.Review:
+    """Sample Review number ``n`` (0-3), with some fields changed."""
+    item = repo.Review(
+        review_id="review-" + str(n),
+        product_id="word" + str(n),
+        customer_id="word" + str(n),
+        stars=10 + ORDER[n],
+        title="word" + str(n),
+        body="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Product):
+            repo.create_product(store, item)
+        elif isinstance(item, repo.Review):
+            repo.create_review(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    assert repo.fetch_product(store, item.product_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_product(store, item)
+
+
+def test_save_many_product(store: Any) -> None:
+    items = [_make_product(n) for n in range(4)]
+    repo.save_many_product(store, items)
+    repo.save_many_product(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_product(store, item.product_id) == item
+
+
+def test_create_review(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_review(store, item)
+
+
+def test_save_many_review(store: Any) -> None:
+    items = [_make_review(n) for n in range(4)]
+    repo.save_many_review(store, items)
+    repo.save_many_review(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
+
+
+def test_get_product(store: Any) -> None:
+    items = [
+        _make_product(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.product_id == probe.product_id]
+    got = repo.get_product(store, probe.product_id)
+    assert got == expected[0]
+
+
+def test_products_in_category(store: Any) -> None:
+    items = [
+        _make_product(n, category_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.price, reverse=False)
+    got = repo.products_in_category(store, probe.category_id, limit=2)
+    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+
+
+def test_search_products(store: Any) -> None:
+    items = [
+        _make_product(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    expected = list(items)
+    expected = [i for i in expected if any("word2" in s for s in (i.sku, i.name, i.description, i.brand))]
+    got = repo.search_products(store, "word2", limit=10)
+    assert sorted([i.product_id for i in got]) == sorted([i.product_id for i in expected])
+
+
+def test_top_rated_in_category(store: Any) -> None:
+    items = [
+        _make_product(n, category_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.rating, reverse=True)
+    got = repo.top_rated_in_category(store, probe.category_id, limit=2)
+    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+
+
+def test_reviews_of_product(store: Any) -> None:
+    items = [
+        _make_review(n, product_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.product_id == probe.product_id]
+    expected.sort(key=lambda i: i.created_at, reverse=True)
+    got = repo.reviews_of_product(store, probe.product_id, limit=2)
+    assert [i.review_id for i in got] == [i.review_id for i in expected[:2]]
+
+
+def test_table(store: Any) -> None:
+    description = store.meta.client.describe_table(TableName=store.name)["Table"]
+    indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
+    assert indexes == ["GSI1", "GSI2"]

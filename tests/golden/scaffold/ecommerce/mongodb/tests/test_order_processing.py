@@ -1,0 +1,264 @@
+"""Tests of the order_processing component against mongomock, or MongoDB when MONGODB_URI is set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+from pymongo.errors import WriteError
+
+from ecommerce import order_processing as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(mongo_db: Database[Any], mongo_mock: bool) -> Database[Any]:
+    """A fresh database with this component's collections, validators and indexes."""
+    repo.ensure_schema(mongo_db, validators=not mongo_mock)
+    return mongo_db
+
+
+def _make_customer(n: int, /, **changes: Any) -> repo.Customer:
+    """Sample Customer number ``n`` (0-3), with some fields changed."""
+    item = repo.Customer(
+        customer_id="customer-" + str(n),
+        email="word" + str(n),
+        name="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_order(n: int, /, **changes: Any) -> repo.Order:
+    """Sample Order number ``n`` (0-3), with some fields changed."""
+    item = repo.Order(
+        order_id="order-" + str(n),
+        customer_id="word" + str(n),
+        status="word" + str(n),
+        total=Decimal("9.99") + ORDER[n],
+        currency="word" + str(n),
+        placed_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_order_line(n: int, /, **changes: Any) -> repo.OrderLine:
+    """Sample OrderLine number ``n`` (0-3), with some fields changed."""
+    item = repo.OrderLine(
+        line_id="order_line-" + str(n),
+        order_id="word" + str(n),
+        sku="word" + str(n),
+        quantity=10 + ORDER[n],
+        unit_price=Decimal("9.99") + ORDER[n],
+    )
+    return replace(item, **changes)
+
+
+def _make_payment(n: int, /, **changes: Any) -> repo.Payment:
+    """Sample Payment number ``n`` (0-3), with some fields changed."""
+    item = repo.Payment(
+        payment_id="payment-" + str(n),
+        order_id="word" + str(n),
+        amount=Decimal("9.99") + ORDER[n],
+        provider="word" + str(n),
+        status="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item, and the parent documents embedded children need."""
+    parents_1 = sorted({i.order_id for i in items if isinstance(i, repo.OrderLine)})
+    for ref in parents_1:
+        if repo.fetch_order(store, ref) is None:
+            repo.create_order(store, _make_order(0, order_id=ref))
+    parents_2 = sorted({i.order_id for i in items if isinstance(i, repo.Payment)})
+    for ref in parents_2:
+        if repo.fetch_order(store, ref) is None:
+            repo.create_order(store, _make_order(0, order_id=ref))
+    for item in items:
+        if isinstance(item, repo.Customer):
+            repo.create_customer(store, item)
+        elif isinstance(item, repo.Order):
+            repo.create_order(store, item)
+        elif isinstance(item, repo.OrderLine):
+            repo.create_order_line(store, item)
+        elif isinstance(item, repo.Payment):
+            repo.create_payment(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.fetch_customer(store, item.customer_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_customer(store, item)
+
+
+def test_save_many_customer(store: Any) -> None:
+    items = [_make_customer(n) for n in range(4)]
+    repo.save_many_customer(store, items)
+    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_create_order(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+    assert repo.fetch_order(store, item.order_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_order(store, item)
+
+
+def test_save_many_order(store: Any) -> None:
+    items = [_make_order(n) for n in range(4)]
+    repo.save_many_order(store, items)
+    repo.save_many_order(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_order(store, item.order_id) == item
+
+
+def test_create_order_line(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_order_line(store, item)
+
+
+def test_save_many_order_line(store: Any) -> None:
+    items = [_make_order_line(n) for n in range(4)]
+    for ref in sorted({i.order_id for i in items}):
+        parent = _make_order(0, order_id=ref)
+        repo.create_order(store, parent)
+    repo.save_many_order_line(store, items)
+    repo.save_many_order_line(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
+
+
+def test_create_payment(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+    assert repo.fetch_payment(store, item.order_id, item.payment_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_payment(store, item)
+
+
+def test_save_many_payment(store: Any) -> None:
+    items = [_make_payment(n) for n in range(4)]
+    for ref in sorted({i.order_id for i in items}):
+        parent = _make_order(0, order_id=ref)
+        repo.create_order(store, parent)
+    repo.save_many_payment(store, items)
+    repo.save_many_payment(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_payment(store, item.order_id, item.payment_id) == item
+
+
+def test_get_order(store: Any) -> None:
+    items = [
+        _make_order(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    got = repo.get_order(store, probe.order_id)
+    assert got == expected[0]
+
+
+def test_customer_orders(store: Any) -> None:
+    items = [
+        _make_order(n, customer_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.customer_id == probe.customer_id]
+    expected.sort(key=lambda i: i.placed_at, reverse=True)
+    got = repo.customer_orders(store, probe.customer_id, limit=2)
+    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+
+
+def test_lines_of_order(store: Any) -> None:
+    items = [
+        _make_order_line(n, order_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    got = repo.lines_of_order(store, probe.order_id, limit=2)
+    assert len(got) == min(2, len(expected))
+    assert all(i in expected for i in got)
+
+
+def test_fulfilment_queue(store: Any) -> None:
+    items = [
+        _make_order(n, status="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.status == probe.status]
+    expected.sort(key=lambda i: i.placed_at, reverse=False)
+    got = repo.fulfilment_queue(store, probe.status, limit=2)
+    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+
+
+def test_revenue_by_status(store: Any) -> None:
+    items = [
+        _make_order(n, currency="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.currency == probe.currency]
+    assert repo.revenue_by_status(store, probe.currency) == {"count": len(expected), "sum_total": sum((i.total for i in expected), Decimal(0))}
+
+
+def test_save_together(store: Any, mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock has no transactions; set MONGODB_URI to a replica set to run this")
+    customer = _make_customer(1)
+    order = _make_order(1, customer_id=customer.customer_id)
+    order_line = _make_order_line(1, order_id=order.order_id)
+    payment = _make_payment(1, order_id=order.order_id)
+    repo.save_together(store, [customer, order, order_line, payment])
+    assert repo.fetch_customer(store, customer.customer_id) == customer
+    assert repo.fetch_order(store, order.order_id) == order
+    assert repo.fetch_order_line(store, order_line.order_id, order_line.line_id) == order_line
+    assert repo.fetch_payment(store, payment.order_id, payment.payment_id) == payment
+
+
+def test_indexes(store: Database[Any]) -> None:
+    found = [[tuple(k) for k in i["key"]] for i in store["customer"].index_information().values()]
+    assert [("_id", 1)] in found
+    found = [[tuple(k) for k in i["key"]] for i in store["order"].index_information().values()]
+    assert [("_id", 1)] in found
+    assert [("customer_id", 1), ("placed_at", -1)] in found
+    assert [("status", 1), ("placed_at", 1)] in found
+    assert [("currency", 1)] in found
+
+
+def test_validators(store: Database[Any], mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
+    with pytest.raises(WriteError):
+        store["customer"].insert_one({"_id": "incomplete"})

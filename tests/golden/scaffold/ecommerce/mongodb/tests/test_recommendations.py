@@ -1,0 +1,177 @@
+"""Tests of the recommendations component against mongomock, or MongoDB when MONGODB_URI is set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo.database import Database
+from pymongo.errors import WriteError
+
+from ecommerce import recommendations as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(mongo_db: Database[Any], mongo_mock: bool) -> Database[Any]:
+    """A fresh database with this component's collections, validators and indexes."""
+    repo.ensure_schema(mongo_db, validators=not mongo_mock)
+    return mongo_db
+
+
+def _make_customer(n: int, /, **changes: Any) -> repo.Customer:
+    """Sample Customer number ``n`` (0-3), with some fields changed."""
+    item = repo.Customer(
+        customer_id="customer-" + str(n),
+        segment="word" + str(n),
+    )
+    return replace(item, **changes)
+
+
+def _make_product(n: int, /, **changes: Any) -> repo.Product:
+    """Sample Product number ``n`` (0-3), with some fields changed."""
+    item = repo.Product(
+        product_id="product-" + str(n),
+        category_id="word" + str(n),
+        name="word" + str(n),
+        purchase_count=10 + ORDER[n],
+    )
+    return replace(item, **changes)
+
+
+def _make_purchase(n: int, /, **changes: Any) -> repo.Purchase:
+    """Sample Purchase number ``n`` (0-3), with some fields changed."""
+    item = repo.Purchase(
+        purchase_id="purchase-" + str(n),
+        customer_id="word" + str(n),
+        product_id="word" + str(n),
+        purchased_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item, and the parent documents embedded children need."""
+    parents_1 = sorted({i.customer_id for i in items if isinstance(i, repo.Purchase)})
+    for ref in parents_1:
+        if repo.fetch_customer(store, ref) is None:
+            repo.create_customer(store, _make_customer(0, customer_id=ref))
+    for item in items:
+        if isinstance(item, repo.Customer):
+            repo.create_customer(store, item)
+        elif isinstance(item, repo.Product):
+            repo.create_product(store, item)
+        elif isinstance(item, repo.Purchase):
+            repo.create_purchase(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.fetch_customer(store, item.customer_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_customer(store, item)
+
+
+def test_save_many_customer(store: Any) -> None:
+    items = [_make_customer(n) for n in range(4)]
+    repo.save_many_customer(store, items)
+    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_create_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    assert repo.fetch_product(store, item.product_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_product(store, item)
+
+
+def test_save_many_product(store: Any) -> None:
+    items = [_make_product(n) for n in range(4)]
+    repo.save_many_product(store, items)
+    repo.save_many_product(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_product(store, item.product_id) == item
+
+
+def test_create_purchase(store: Any) -> None:
+    item = _make_purchase(0)
+    _seed(store, [item])
+    assert repo.fetch_purchase(store, item.customer_id, item.purchase_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_purchase(store, item)
+
+
+def test_save_many_purchase(store: Any) -> None:
+    items = [_make_purchase(n) for n in range(4)]
+    for ref in sorted({i.customer_id for i in items}):
+        parent = _make_customer(0, customer_id=ref)
+        repo.create_customer(store, parent)
+    repo.save_many_purchase(store, items)
+    repo.save_many_purchase(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_purchase(store, item.customer_id, item.purchase_id) == item
+
+
+def test_also_bought(store: Any) -> None:
+    items = [
+        _make_product(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    with pytest.raises(NotImplementedError):
+        repo.also_bought(store, probe.product_id)
+
+
+def test_for_customer(store: Any) -> None:
+    items = [
+        _make_customer(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    with pytest.raises(NotImplementedError):
+        repo.for_customer(store, probe.customer_id)
+
+
+def test_bestsellers_in_category(store: Any) -> None:
+    items = [
+        _make_product(n, category_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.purchase_count, reverse=True)
+    got = repo.bestsellers_in_category(store, probe.category_id, limit=2)
+    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+
+
+def test_indexes(store: Database[Any]) -> None:
+    found = [[tuple(k) for k in i["key"]] for i in store["customer"].index_information().values()]
+    assert [("_id", 1)] in found
+    found = [[tuple(k) for k in i["key"]] for i in store["product"].index_information().values()]
+    assert [("_id", 1)] in found
+    assert [("category_id", 1), ("purchase_count", -1)] in found
+
+
+def test_validators(store: Database[Any], mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
+    with pytest.raises(WriteError):
+        store["customer"].insert_one({"_id": "incomplete"})

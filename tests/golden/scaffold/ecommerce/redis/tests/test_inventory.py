@@ -1,0 +1,211 @@
+"""Tests of the inventory component against a real Redis server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+
+from ecommerce import inventory as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis) -> redis.Redis:
+    """An empty Redis database (flushed after the test)."""
+    return redis_client
+
+
+def _make_warehouse(n: int, /, **changes: Any) -> repo.Warehouse:
+    """Sample Warehouse number ``n`` (0-3), with some fields changed."""
+    item = repo.Warehouse(
+        warehouse_id="warehouse-" + str(n),
+        name="word" + str(n),
+        region="word" + str(n),
+        location=(13.4 + 0.01 * ORDER[n], 52.5),
+    )
+    return replace(item, **changes)
+
+
+def _make_stock_level(n: int, /, **changes: Any) -> repo.StockLevel:
+    """Sample StockLevel number ``n`` (0-3), with some fields changed."""
+    item = repo.StockLevel(
+        stock_id="stock_level-" + str(n),
+        sku="word" + str(n),
+        warehouse_id="word" + str(n),
+        on_hand=10 + ORDER[n],
+        reserved=10 + ORDER[n],
+        updated_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_reservation(n: int, /, **changes: Any) -> repo.Reservation:
+    """Sample Reservation number ``n`` (0-3), with some fields changed."""
+    item = repo.Reservation(
+        reservation_id="reservation-" + str(n),
+        stock_id="word" + str(n),
+        order_id="word" + str(n),
+        quantity=10 + ORDER[n],
+        expires_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Warehouse):
+            repo.create_warehouse(store, item)
+        elif isinstance(item, repo.StockLevel):
+            repo.create_stock_level(store, item)
+        elif isinstance(item, repo.Reservation):
+            repo.create_reservation(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_warehouse(store: Any) -> None:
+    item = _make_warehouse(0)
+    _seed(store, [item])
+    assert repo.fetch_warehouse(store, item.warehouse_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_warehouse(store, item)
+
+
+def test_save_many_warehouse(store: Any) -> None:
+    items = [_make_warehouse(n) for n in range(4)]
+    repo.save_many_warehouse(store, items)
+    repo.save_many_warehouse(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_warehouse(store, item.warehouse_id) == item
+
+
+def test_update_warehouse(store: Any) -> None:
+    item = _make_warehouse(0)
+    repo.create_warehouse(store, item)
+    new = replace(item, name=_make_warehouse(1).name)
+    assert repo.update_warehouse(store, item.warehouse_id, lambda old: new) == new
+    assert repo.fetch_warehouse(store, item.warehouse_id) == new
+    assert repo.update_warehouse(store, _make_warehouse(3).warehouse_id, lambda old: old) is None
+
+
+def test_create_stock_level(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+    assert repo.fetch_stock_level(store, item.stock_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_stock_level(store, item)
+
+
+def test_save_many_stock_level(store: Any) -> None:
+    items = [_make_stock_level(n) for n in range(4)]
+    repo.save_many_stock_level(store, items)
+    repo.save_many_stock_level(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_stock_level(store, item.stock_id) == item
+
+
+def test_update_stock_level(store: Any) -> None:
+    item = _make_stock_level(0)
+    repo.create_stock_level(store, item)
+    new = replace(item, sku=_make_stock_level(1).sku)
+    assert repo.update_stock_level(store, item.stock_id, lambda old: new) == new
+    assert repo.fetch_stock_level(store, item.stock_id) == new
+    assert repo.update_stock_level(store, _make_stock_level(3).stock_id, lambda old: old) is None
+
+
+def test_create_reservation(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+    assert repo.fetch_reservation(store, item.reservation_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_reservation(store, item)
+
+
+def test_save_many_reservation(store: Any) -> None:
+    items = [_make_reservation(n) for n in range(4)]
+    repo.save_many_reservation(store, items)
+    repo.save_many_reservation(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_reservation(store, item.reservation_id) == item
+
+
+def test_update_reservation(store: Any) -> None:
+    item = _make_reservation(0)
+    repo.create_reservation(store, item)
+    new = replace(item, stock_id=_make_reservation(1).stock_id)
+    assert repo.update_reservation(store, item.reservation_id, lambda old: new) == new
+    assert repo.fetch_reservation(store, item.reservation_id) == new
+    assert repo.update_reservation(store, _make_reservation(3).reservation_id, lambda old: old) is None
+
+
+def test_get_stock(store: Any) -> None:
+    items = [
+        _make_stock_level(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.stock_id == probe.stock_id]
+    got = repo.get_stock(store, probe.stock_id)
+    assert got == expected[0]
+
+
+def test_stock_for_sku(store: Any) -> None:
+    items = [
+        _make_stock_level(n, sku="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.sku == probe.sku]
+    expected.sort(key=lambda i: i.on_hand, reverse=True)
+    got = repo.stock_for_sku(store, probe.sku, limit=2)
+    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+
+
+def test_low_stock_in_warehouse(store: Any) -> None:
+    items = [
+        _make_stock_level(n, warehouse_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
+    expected.sort(key=lambda i: i.on_hand, reverse=False)
+    got = repo.low_stock_in_warehouse(store, probe.warehouse_id, limit=2)
+    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+
+
+def test_reservations_of_order(store: Any) -> None:
+    items = [
+        _make_reservation(n, order_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    got = repo.reservations_of_order(store, probe.order_id, limit=2)
+    assert len(got) == min(2, len(expected))
+    assert all(i in expected for i in got)
+
+
+def test_save_together(store: Any) -> None:
+    warehouse = _make_warehouse(1)
+    stock_level = _make_stock_level(1, warehouse_id=warehouse.warehouse_id)
+    reservation = _make_reservation(1, stock_id=stock_level.stock_id)
+    repo.save_together(store, [warehouse, stock_level, reservation])
+    assert repo.fetch_warehouse(store, warehouse.warehouse_id) == warehouse
+    assert repo.fetch_stock_level(store, stock_level.stock_id) == stock_level
+    assert repo.fetch_reservation(store, reservation.reservation_id) == reservation

@@ -1,0 +1,265 @@
+"""Tests of the order_processing component against a real Redis server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import redis
+
+from ecommerce import order_processing as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis) -> redis.Redis:
+    """An empty Redis database (flushed after the test)."""
+    return redis_client
+
+
+def _make_customer(n: int, /, **changes: Any) -> repo.Customer:
+    """Sample Customer number ``n`` (0-3), with some fields changed."""
+    item = repo.Customer(
+        customer_id="customer-" + str(n),
+        email="word" + str(n),
+        name="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_order(n: int, /, **changes: Any) -> repo.Order:
+    """Sample Order number ``n`` (0-3), with some fields changed."""
+    item = repo.Order(
+        order_id="order-" + str(n),
+        customer_id="word" + str(n),
+        status="word" + str(n),
+        total=Decimal("9.99") + ORDER[n],
+        currency="word" + str(n),
+        placed_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_order_line(n: int, /, **changes: Any) -> repo.OrderLine:
+    """Sample OrderLine number ``n`` (0-3), with some fields changed."""
+    item = repo.OrderLine(
+        line_id="order_line-" + str(n),
+        order_id="word" + str(n),
+        sku="word" + str(n),
+        quantity=10 + ORDER[n],
+        unit_price=Decimal("9.99") + ORDER[n],
+    )
+    return replace(item, **changes)
+
+
+def _make_payment(n: int, /, **changes: Any) -> repo.Payment:
+    """Sample Payment number ``n`` (0-3), with some fields changed."""
+    item = repo.Payment(
+        payment_id="payment-" + str(n),
+        order_id="word" + str(n),
+        amount=Decimal("9.99") + ORDER[n],
+        provider="word" + str(n),
+        status="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Customer):
+            repo.create_customer(store, item)
+        elif isinstance(item, repo.Order):
+            repo.create_order(store, item)
+        elif isinstance(item, repo.OrderLine):
+            repo.create_order_line(store, item)
+        elif isinstance(item, repo.Payment):
+            repo.create_payment(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.fetch_customer(store, item.customer_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_customer(store, item)
+
+
+def test_save_many_customer(store: Any) -> None:
+    items = [_make_customer(n) for n in range(4)]
+    repo.save_many_customer(store, items)
+    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_update_customer(store: Any) -> None:
+    item = _make_customer(0)
+    repo.create_customer(store, item)
+    new = replace(item, email=_make_customer(1).email)
+    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    assert repo.fetch_customer(store, item.customer_id) == new
+    assert repo.update_customer(store, _make_customer(3).customer_id, lambda old: old) is None
+
+
+def test_create_order(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+    assert repo.fetch_order(store, item.order_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_order(store, item)
+
+
+def test_save_many_order(store: Any) -> None:
+    items = [_make_order(n) for n in range(4)]
+    repo.save_many_order(store, items)
+    repo.save_many_order(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_order(store, item.order_id) == item
+
+
+def test_update_order(store: Any) -> None:
+    item = _make_order(0)
+    repo.create_order(store, item)
+    new = replace(item, customer_id=_make_order(1).customer_id)
+    assert repo.update_order(store, item.order_id, lambda old: new) == new
+    assert repo.fetch_order(store, item.order_id) == new
+    assert repo.update_order(store, _make_order(3).order_id, lambda old: old) is None
+
+
+def test_create_order_line(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    assert repo.fetch_order_line(store, item.line_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_order_line(store, item)
+
+
+def test_save_many_order_line(store: Any) -> None:
+    items = [_make_order_line(n) for n in range(4)]
+    repo.save_many_order_line(store, items)
+    repo.save_many_order_line(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_order_line(store, item.line_id) == item
+
+
+def test_update_order_line(store: Any) -> None:
+    item = _make_order_line(0)
+    repo.create_order_line(store, item)
+    new = replace(item, order_id=_make_order_line(1).order_id)
+    assert repo.update_order_line(store, item.line_id, lambda old: new) == new
+    assert repo.fetch_order_line(store, item.line_id) == new
+    assert repo.update_order_line(store, _make_order_line(3).line_id, lambda old: old) is None
+
+
+def test_create_payment(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+    assert repo.fetch_payment(store, item.payment_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_payment(store, item)
+
+
+def test_save_many_payment(store: Any) -> None:
+    items = [_make_payment(n) for n in range(4)]
+    repo.save_many_payment(store, items)
+    repo.save_many_payment(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_payment(store, item.payment_id) == item
+
+
+def test_update_payment(store: Any) -> None:
+    item = _make_payment(0)
+    repo.create_payment(store, item)
+    new = replace(item, order_id=_make_payment(1).order_id)
+    assert repo.update_payment(store, item.payment_id, lambda old: new) == new
+    assert repo.fetch_payment(store, item.payment_id) == new
+    assert repo.update_payment(store, _make_payment(3).payment_id, lambda old: old) is None
+
+
+def test_get_order(store: Any) -> None:
+    items = [
+        _make_order(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    got = repo.get_order(store, probe.order_id)
+    assert got == expected[0]
+
+
+def test_customer_orders(store: Any) -> None:
+    items = [
+        _make_order(n, customer_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.customer_id == probe.customer_id]
+    expected.sort(key=lambda i: i.placed_at, reverse=True)
+    got = repo.customer_orders(store, probe.customer_id, limit=2)
+    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+
+
+def test_lines_of_order(store: Any) -> None:
+    items = [
+        _make_order_line(n, order_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    got = repo.lines_of_order(store, probe.order_id, limit=2)
+    assert len(got) == min(2, len(expected))
+    assert all(i in expected for i in got)
+
+
+def test_fulfilment_queue(store: Any) -> None:
+    items = [
+        _make_order(n, status="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.status == probe.status]
+    expected.sort(key=lambda i: i.placed_at, reverse=False)
+    got = repo.fulfilment_queue(store, probe.status, limit=2)
+    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+
+
+def test_revenue_by_status(store: Any) -> None:
+    items = [
+        _make_order(n, currency="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.currency == probe.currency]
+    assert repo.revenue_by_status(store, probe.currency) == {"count": len(expected), "sum_total": sum((i.total for i in expected), Decimal(0))}
+
+
+def test_save_together(store: Any) -> None:
+    customer = _make_customer(1)
+    order = _make_order(1, customer_id=customer.customer_id)
+    order_line = _make_order_line(1, order_id=order.order_id)
+    payment = _make_payment(1, order_id=order.order_id)
+    repo.save_together(store, [customer, order, order_line, payment])
+    assert repo.fetch_customer(store, customer.customer_id) == customer
+    assert repo.fetch_order(store, order.order_id) == order
+    assert repo.fetch_order_line(store, order_line.line_id) == order_line
+    assert repo.fetch_payment(store, payment.payment_id) == payment

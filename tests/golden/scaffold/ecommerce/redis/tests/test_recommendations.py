@@ -1,0 +1,180 @@
+"""Tests of the recommendations component against a real Redis server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+
+from ecommerce import recommendations as repo
+from ecommerce.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis) -> redis.Redis:
+    """An empty Redis database (flushed after the test)."""
+    return redis_client
+
+
+def _make_customer(n: int, /, **changes: Any) -> repo.Customer:
+    """Sample Customer number ``n`` (0-3), with some fields changed."""
+    item = repo.Customer(
+        customer_id="customer-" + str(n),
+        segment="word" + str(n),
+    )
+    return replace(item, **changes)
+
+
+def _make_product(n: int, /, **changes: Any) -> repo.Product:
+    """Sample Product number ``n`` (0-3), with some fields changed."""
+    item = repo.Product(
+        product_id="product-" + str(n),
+        category_id="word" + str(n),
+        name="word" + str(n),
+        purchase_count=10 + ORDER[n],
+    )
+    return replace(item, **changes)
+
+
+def _make_purchase(n: int, /, **changes: Any) -> repo.Purchase:
+    """Sample Purchase number ``n`` (0-3), with some fields changed."""
+    item = repo.Purchase(
+        purchase_id="purchase-" + str(n),
+        customer_id="word" + str(n),
+        product_id="word" + str(n),
+        purchased_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Customer):
+            repo.create_customer(store, item)
+        elif isinstance(item, repo.Product):
+            repo.create_product(store, item)
+        elif isinstance(item, repo.Purchase):
+            repo.create_purchase(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.fetch_customer(store, item.customer_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_customer(store, item)
+
+
+def test_save_many_customer(store: Any) -> None:
+    items = [_make_customer(n) for n in range(4)]
+    repo.save_many_customer(store, items)
+    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_update_customer(store: Any) -> None:
+    item = _make_customer(0)
+    repo.create_customer(store, item)
+    new = replace(item, segment=_make_customer(1).segment)
+    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    assert repo.fetch_customer(store, item.customer_id) == new
+    assert repo.update_customer(store, _make_customer(3).customer_id, lambda old: old) is None
+
+
+def test_create_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    assert repo.fetch_product(store, item.product_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_product(store, item)
+
+
+def test_save_many_product(store: Any) -> None:
+    items = [_make_product(n) for n in range(4)]
+    repo.save_many_product(store, items)
+    repo.save_many_product(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_product(store, item.product_id) == item
+
+
+def test_update_product(store: Any) -> None:
+    item = _make_product(0)
+    repo.create_product(store, item)
+    new = replace(item, category_id=_make_product(1).category_id)
+    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    assert repo.fetch_product(store, item.product_id) == new
+    assert repo.update_product(store, _make_product(3).product_id, lambda old: old) is None
+
+
+def test_create_purchase(store: Any) -> None:
+    item = _make_purchase(0)
+    _seed(store, [item])
+    assert repo.fetch_purchase(store, item.purchase_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_purchase(store, item)
+
+
+def test_save_many_purchase(store: Any) -> None:
+    items = [_make_purchase(n) for n in range(4)]
+    repo.save_many_purchase(store, items)
+    repo.save_many_purchase(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_purchase(store, item.purchase_id) == item
+
+
+def test_update_purchase(store: Any) -> None:
+    item = _make_purchase(0)
+    repo.create_purchase(store, item)
+    new = replace(item, customer_id=_make_purchase(1).customer_id)
+    assert repo.update_purchase(store, item.purchase_id, lambda old: new) == new
+    assert repo.fetch_purchase(store, item.purchase_id) == new
+    assert repo.update_purchase(store, _make_purchase(3).purchase_id, lambda old: old) is None
+
+
+def test_also_bought(store: Any) -> None:
+    items = [
+        _make_product(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    with pytest.raises(NotImplementedError):
+        repo.also_bought(store, probe.product_id)
+
+
+def test_for_customer(store: Any) -> None:
+    items = [
+        _make_customer(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    with pytest.raises(NotImplementedError):
+        repo.for_customer(store, probe.customer_id)
+
+
+def test_bestsellers_in_category(store: Any) -> None:
+    items = [
+        _make_product(n, category_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.purchase_count, reverse=True)
+    got = repo.bestsellers_in_category(store, probe.category_id, limit=2)
+    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]

@@ -1,0 +1,155 @@
+"""Tests of the repository component against DynamoDB Local or moto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from device_telemetry import repository as repo
+from device_telemetry.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> Iterator[Any]:
+    """A fresh table with this component's GSIs, deleted after the test."""
+    table = repo.ensure_schema(dynamodb, "test-" + uuid.uuid4().hex[:12])
+    yield table
+    table.delete()
+
+
+def _make_device(n: int, /, **changes: Any) -> repo.Device:
+    """Sample Device number ``n`` (0-3), with some fields changed."""
+    item = repo.Device(
+        device_id="device-" + str(n),
+        site_id="word" + str(n),
+        model="word" + str(n),
+        firmware="word" + str(n),
+        location=(13.4 + 0.01 * ORDER[n], 52.5),
+        registered_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _make_reading(n: int, /, **changes: Any) -> repo.Reading:
+    """Sample Reading number ``n`` (0-3), with some fields changed."""
+    item = repo.Reading(
+        reading_id="reading-" + str(n),
+        device_id="word" + str(n),
+        timestamp=BASE + timedelta(hours=ORDER[n]),
+        temperature=1.5 + ORDER[n],
+        humidity=1.5 + ORDER[n],
+        battery=1.5 + ORDER[n],
+        metrics={"k": "v" + str(n)},
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Device):
+            repo.create_device(store, item)
+        elif isinstance(item, repo.Reading):
+            repo.create_reading(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_device(store: Any) -> None:
+    item = _make_device(0)
+    _seed(store, [item])
+    assert repo.fetch_device(store, item.device_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_device(store, item)
+
+
+def test_save_many_device(store: Any) -> None:
+    items = [_make_device(n) for n in range(4)]
+    repo.save_many_device(store, items)
+    repo.save_many_device(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_device(store, item.device_id) == item
+
+
+def test_create_reading(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+    assert repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_reading(store, item)
+
+
+def test_save_many_reading(store: Any) -> None:
+    items = [_make_reading(n) for n in range(4)]
+    repo.save_many_reading(store, items)
+    repo.save_many_reading(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id) == item
+
+
+def test_device_readings(store: Any) -> None:
+    items = [
+        _make_reading(n, device_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.device_id == probe.device_id]
+    expected.sort(key=lambda i: i.timestamp, reverse=True)
+    got = repo.device_readings(store, probe.device_id, limit=2)
+    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+
+
+def test_latest_reading(store: Any) -> None:
+    items = [
+        _make_reading(n, device_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.device_id == probe.device_id]
+    expected.sort(key=lambda i: i.timestamp, reverse=True)
+    got = repo.latest_reading(store, probe.device_id, limit=2)
+    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+
+
+def test_get_device(store: Any) -> None:
+    items = [
+        _make_device(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.device_id == probe.device_id]
+    got = repo.get_device(store, probe.device_id)
+    assert got == expected[0]
+
+
+def test_devices_of_site(store: Any) -> None:
+    items = [
+        _make_device(n, site_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.site_id == probe.site_id]
+    got = repo.devices_of_site(store, probe.site_id, limit=2)
+    assert len(got) == min(2, len(expected))
+    assert all(i in expected for i in got)
+
+
+def test_table(store: Any) -> None:
+    description = store.meta.client.describe_table(TableName=store.name)["Table"]
+    indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
+    assert indexes == ["GSI1"]

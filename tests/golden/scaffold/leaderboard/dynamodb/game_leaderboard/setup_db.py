@@ -1,0 +1,18 @@
+"""Set up the databases: ``python -m game_leaderboard.setup_db``."""
+
+from __future__ import annotations
+
+import os
+
+from game_leaderboard import connection, repository
+
+
+def main() -> None:
+    """Create the collections, indexes and tables every component needs."""
+    prefix = os.environ.get("DYNAMODB_TABLE_PREFIX", "")
+    table = repository.ensure_schema(connection.dynamodb_resource(), prefix + repository.TABLE_NAME)
+    print("repository: table " + table.name + " is ready")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Tests of the repository component against DynamoDB Local or moto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from game_leaderboard import repository as repo
+from game_leaderboard.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> Iterator[Any]:
+    """A fresh table with this component's GSIs, deleted after the test."""
+    table = repo.ensure_schema(dynamodb, "test-" + uuid.uuid4().hex[:12])
+    yield table
+    table.delete()
+
+
+def _make_player(n: int, /, **changes: Any) -> repo.Player:
+    """Sample Player number ``n`` (0-3), with some fields changed."""
+    item = repo.Player(
+        player_id="player-" + str(n),
+        display_name="word" + str(n),
+        country="word" + str(n),
+    )
+    return replace(item, **changes)
+
+
+def _make_score(n: int, /, **changes: Any) -> repo.Score:
+    """Sample Score number ``n`` (0-3), with some fields changed."""
+    item = repo.Score(
+        entry_id="score-" + str(n),
+        board_id="word" + str(n),
+        player_id="word" + str(n),
+        score=10 + ORDER[n],
+        updated_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Player):
+            repo.create_player(store, item)
+        elif isinstance(item, repo.Score):
+            repo.create_score(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_player(store: Any) -> None:
+    item = _make_player(0)
+    _seed(store, [item])
+    assert repo.fetch_player(store, item.player_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_player(store, item)
+
+
+def test_save_many_player(store: Any) -> None:
+    items = [_make_player(n) for n in range(4)]
+    repo.save_many_player(store, items)
+    repo.save_many_player(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_player(store, item.player_id) == item
+
+
+def test_create_score(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    assert repo.fetch_score(store, item.player_id, item.entry_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, item)
+
+
+def test_save_many_score(store: Any) -> None:
+    items = [_make_score(n) for n in range(4)]
+    repo.save_many_score(store, items)
+    repo.save_many_score(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_score(store, item.player_id, item.entry_id) == item
+
+
+def test_top_100(store: Any) -> None:
+    items = [
+        _make_score(n, board_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.board_id == probe.board_id]
+    expected.sort(key=lambda i: i.score, reverse=True)
+    got = repo.top_100(store, probe.board_id, limit=2)
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+
+
+def test_player_rank(store: Any) -> None:
+    items = [
+        _make_score(n, board_id="match" if n < 3 else "other", player_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
+    expected.sort(key=lambda i: i.score, reverse=True)
+    got = repo.player_rank(store, probe.board_id, probe.player_id, limit=2)
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+
+
+def test_get_player(store: Any) -> None:
+    items = [
+        _make_player(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.player_id == probe.player_id]
+    got = repo.get_player(store, probe.player_id)
+    assert got == expected[0]
+
+
+def test_table(store: Any) -> None:
+    description = store.meta.client.describe_table(TableName=store.name)["Table"]
+    indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
+    assert indexes == ["GSI1", "GSI2"]

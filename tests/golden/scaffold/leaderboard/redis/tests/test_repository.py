@@ -1,0 +1,147 @@
+"""Tests of the repository component against a real Redis server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import redis
+
+from game_leaderboard import repository as repo
+from game_leaderboard.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(redis_client: redis.Redis) -> redis.Redis:
+    """An empty Redis database (flushed after the test)."""
+    return redis_client
+
+
+def _make_player(n: int, /, **changes: Any) -> repo.Player:
+    """Sample Player number ``n`` (0-3), with some fields changed."""
+    item = repo.Player(
+        player_id="player-" + str(n),
+        display_name="word" + str(n),
+        country="word" + str(n),
+    )
+    return replace(item, **changes)
+
+
+def _make_score(n: int, /, **changes: Any) -> repo.Score:
+    """Sample Score number ``n`` (0-3), with some fields changed."""
+    item = repo.Score(
+        entry_id="score-" + str(n),
+        board_id="word" + str(n),
+        player_id="word" + str(n),
+        score=10 + ORDER[n],
+        updated_at=BASE + timedelta(hours=ORDER[n]),
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Player):
+            repo.create_player(store, item)
+        elif isinstance(item, repo.Score):
+            repo.create_score(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_player(store: Any) -> None:
+    item = _make_player(0)
+    _seed(store, [item])
+    assert repo.fetch_player(store, item.player_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_player(store, item)
+
+
+def test_save_many_player(store: Any) -> None:
+    items = [_make_player(n) for n in range(4)]
+    repo.save_many_player(store, items)
+    repo.save_many_player(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_player(store, item.player_id) == item
+
+
+def test_update_player(store: Any) -> None:
+    item = _make_player(0)
+    repo.create_player(store, item)
+    new = replace(item, display_name=_make_player(1).display_name)
+    assert repo.update_player(store, item.player_id, lambda old: new) == new
+    assert repo.fetch_player(store, item.player_id) == new
+    assert repo.update_player(store, _make_player(3).player_id, lambda old: old) is None
+
+
+def test_create_score(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    assert repo.fetch_score(store, item.entry_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, item)
+
+
+def test_save_many_score(store: Any) -> None:
+    items = [_make_score(n) for n in range(4)]
+    repo.save_many_score(store, items)
+    repo.save_many_score(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_score(store, item.entry_id) == item
+
+
+def test_update_score(store: Any) -> None:
+    item = _make_score(0)
+    repo.create_score(store, item)
+    new = replace(item, board_id=_make_score(1).board_id)
+    assert repo.update_score(store, item.entry_id, lambda old: new) == new
+    assert repo.fetch_score(store, item.entry_id) == new
+    assert repo.update_score(store, _make_score(3).entry_id, lambda old: old) is None
+
+
+def test_top_100(store: Any) -> None:
+    items = [
+        _make_score(n, board_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.board_id == probe.board_id]
+    expected.sort(key=lambda i: i.score, reverse=True)
+    got = repo.top_100(store, probe.board_id, limit=2)
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+
+
+def test_player_rank(store: Any) -> None:
+    items = [
+        _make_score(n, board_id="match" if n < 3 else "other", player_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
+    expected.sort(key=lambda i: i.score, reverse=True)
+    got = repo.player_rank(store, probe.board_id, probe.player_id, limit=2)
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+
+
+def test_get_player(store: Any) -> None:
+    items = [
+        _make_player(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.player_id == probe.player_id]
+    got = repo.get_player(store, probe.player_id)
+    assert got == expected[0]

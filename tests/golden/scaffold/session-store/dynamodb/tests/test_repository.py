@@ -1,0 +1,101 @@
+"""Tests of the repository component against DynamoDB Local or moto."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from sessions import repository as repo
+from sessions.errors import AlreadyExistsError
+
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+# A fixed shuffle, so that sorting by any sample field differs from insertion order.
+ORDER = (2, 0, 3, 1)
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> Iterator[Any]:
+    """A fresh table with this component's GSIs, deleted after the test."""
+    table = repo.ensure_schema(dynamodb, "test-" + uuid.uuid4().hex[:12])
+    yield table
+    table.delete()
+
+
+def _make_session(n: int, /, **changes: Any) -> repo.Session:
+    """Sample Session number ``n`` (0-3), with some fields changed."""
+    item = repo.Session(
+        session_id="session-" + str(n),
+        user_id="word" + str(n),
+        tenant_id="word" + str(n),
+        created_at=BASE + timedelta(hours=ORDER[n]),
+        last_seen_at=BASE + timedelta(hours=ORDER[n]),
+        expires_at=BASE + timedelta(hours=ORDER[n]),
+        roles=["tag" + str(n)],
+        data={"k": "v" + str(n)},
+    )
+    return replace(item, **changes)
+
+
+def _seed(store: Any, items: Sequence[Any]) -> None:
+    """Create each item."""
+    for item in items:
+        if isinstance(item, repo.Session):
+            repo.create_session(store, item)
+
+
+def test_module_is_documented() -> None:
+    assert repo.__doc__
+
+
+def test_create_session(store: Any) -> None:
+    item = _make_session(0)
+    _seed(store, [item])
+    assert repo.fetch_session(store, item.session_id) == item
+    with pytest.raises(AlreadyExistsError):
+        repo.create_session(store, item)
+
+
+def test_save_many_session(store: Any) -> None:
+    items = [_make_session(n) for n in range(4)]
+    repo.save_many_session(store, items)
+    repo.save_many_session(store, items)  # saving again replaces, never duplicates
+    for item in items:
+        assert repo.fetch_session(store, item.session_id) == item
+
+
+def test_get_session(store: Any) -> None:
+    items = [
+        _make_session(n)
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.session_id == probe.session_id]
+    got = repo.get_session(store, probe.session_id)
+    assert got == expected[0]
+
+
+def test_sessions_of_user(store: Any) -> None:
+    items = [
+        _make_session(n, user_id="match" if n < 3 else "other")
+        for n in range(4)
+    ]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.user_id == probe.user_id]
+    expected.sort(key=lambda i: i.last_seen_at, reverse=True)
+    got = repo.sessions_of_user(store, probe.user_id, limit=2)
+    assert [i.session_id for i in got] == [i.session_id for i in expected[:2]]
+
+
+def test_table(store: Any) -> None:
+    description = store.meta.client.describe_table(TableName=store.name)["Table"]
+    indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
+    assert indexes == ["GSI1"]
+    ttl = store.meta.client.describe_time_to_live(TableName=store.name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == repo.TTL_ATTRIBUTE

@@ -1,0 +1,15 @@
+"""Set up the databases: ``python -m sessions.setup_db``."""
+
+from __future__ import annotations
+
+from sessions import connection, repository
+
+
+def main() -> None:
+    """Create the collections, indexes and tables every component needs."""
+    repository.ensure_schema(connection.mongo_database())
+    print("repository: collections, validators and indexes are ready")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""A valid workload whose every name is hostile: quotes, newlines, code, keywords, paths.
+
+The workload model accepts any 1-100 character string as an entity, field, pattern,
+component or workload name, so all of these reach the scaffold generator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from advisor.workload import Workload, parse_workload
+
+# If any of these ran, it would leave a file named PWNED in the working folder.
+INJECTED = "__import__('os').system('touch PWNED')"
+PARENT = "Robert'); DROP TABLE students;--"
+
+HOSTILE_NAMES = (
+    INJECTED,
+    "x'; import os; os.system('touch PWNED') #",
+    '"""\nimport os\nos.system("touch PWNED")\n"""',
+    "class",
+    "None",
+    "match",
+    "__class__",
+    "__init__",
+    "../../etc/passwd",
+    "a/b\\c",
+    "con",
+    "1st",
+    'naïve "score"',
+    "日本語",
+    "near me\u202e",
+    "tab\there",
+    "{{ 7 * 7 }}",
+    "${HOME}",
+    "PK",
+    "self",
+    "json",
+    "limit",
+    "\x00nul",
+)
+
+
+def hostile_document() -> dict[str, Any]:
+    """The workload as plain data: two components, every kind of access pattern."""
+    fields = {
+        "key": "string",
+        INJECTED: "string",
+        "class": "int",
+        'naïve "score"': "float",
+        "line\nbreak": "datetime",
+        "expires_at": "datetime",
+        "price'); DROP TABLE x;--": "decimal",
+        "PK": "string",
+        "self": "bool",
+        "json": "list",
+        "limit": "map",
+        "../../etc/passwd": "geo",
+        "1st": "string",
+        "日本語": "string",
+        "{{ 7 * 7 }}": "string",
+    }
+    child = {
+        "child id": "string",
+        "key": "string",
+        "amount": "decimal",
+        "n": "int",
+        "at": "datetime",
+    }
+    evil = {
+        "name": "../../evil\"\n'''comp",
+        "description": '<script>alert(1)</script> | `rm -rf /`\n# not a heading """',
+        "consistency": "strong",
+        "durability": "durable",
+        "transactions": "multi_record",
+        "needs": ["ttl", "pub_sub"],
+        "entities": [
+            {"name": PARENT, "key": "key", "fields": fields},
+            {"name": "None", "key": "child id", "parent": PARENT, "fields": child},
+            {
+                "name": "__class__",
+                "key": "self",
+                "fields": {"self": "string", "mutate": "string", "found": "int"},
+            },
+        ],
+        "access_patterns": [
+            {"name": "get; import os", "entity": PARENT, "kind": "get", "by": ["key"]},
+            {
+                "name": "def",
+                "entity": PARENT,
+                "kind": "query",
+                "by": [INJECTED],
+                "order_by": "line\nbreak",
+                "descending": True,
+                "limit": 5,
+            },
+            {
+                "name": "ensure_schema",
+                "entity": PARENT,
+                "kind": "top",
+                "by": ["1st"],
+                "order_by": "class",
+                "limit": 3,
+                "per_sec": 90000,
+            },
+            {"name": "create_robert_drop_table_students", "entity": PARENT, "kind": "search"},
+            {"name": "near me\u202e", "entity": PARENT, "kind": "near", "limit": 2},
+            {"name": "sum it", "entity": "None", "kind": "aggregate", "by": ["key"]},
+            {"name": "kids", "entity": "None", "kind": "query", "by": ["key"], "order_by": "at"},
+            {"name": "walk", "entity": "__class__", "kind": "traverse", "by": ["mutate"]},
+            {"name": "by found", "entity": "__class__", "kind": "query", "by": ["found", "mutate"]},
+            {"name": "scan all", "entity": "__class__", "kind": "query"},
+        ],
+    }
+    keyword = {
+        "name": "class",
+        "entities": [{"name": "x", "key": "k", "fields": {"k": "int", "v": "string"}}],
+        "access_patterns": [{"name": "x", "entity": "x", "kind": "get", "by": ["k"]}],
+    }
+    return {
+        "name": "os",
+        "description": '"""; import os; os.system(\'touch PWNED\')',
+        "components": [evil, keyword],
+    }
+
+
+def hostile_yaml() -> str:
+    """The workload as YAML text."""
+    return yaml.safe_dump(hostile_document(), allow_unicode=True, sort_keys=False)
+
+
+def hostile_workload() -> Workload:
+    """The validated workload."""
+    return parse_workload(hostile_yaml(), "hostile.yaml")
+
+
+# Small workloads at the edges of the model: no entities, no patterns, a parent cycle,
+# unkeyed and string-ordered patterns, every capability on one entity.
+EDGE_WORKLOADS = {
+    "minimal": "name: t\n",
+    "no_patterns": "name: t\nentities: [{name: A, key: id, fields: {id: string}}]\n",
+    "one_entity": """
+name: t
+transactions: multi_record
+needs: [streams]
+entities: [{name: A, key: id, fields: {id: int, flag: bool, when: datetime}}]
+access_patterns:
+  - {name: by_flag, entity: A, kind: top, by: [flag], order_by: when}
+  - {name: near, entity: A, kind: near}
+  - {name: s, entity: A, kind: search, by: [flag]}
+  - {name: agg, entity: A, kind: aggregate}
+""",
+    "parent_cycle": """
+name: t
+entities:
+  - {name: A, key: id, parent: B, fields: {id: string, b: string}}
+  - {name: B, key: b, parent: A, fields: {b: string, id: string}}
+access_patterns:
+  - {name: q, entity: A, kind: query, by: [b]}
+  - {name: r, entity: B, kind: query, by: [id], order_by: b}
+""",
+    "unkeyed": """
+name: t
+scale: {writes_per_sec: 5000}
+entities: [{name: A, key: id, fields: {id: string, n: int, s: string}}]
+access_patterns:
+  - {name: ranked, entity: A, kind: top, order_by: n, limit: 5, per_sec: 100000}
+  - {name: by_text, entity: A, kind: query, by: [n], order_by: s}
+""",
+}

@@ -1,0 +1,236 @@
+"""The designs follow each database's canon, and the pattern checks warn where they should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.engine import Disqualification, Entry, Result
+from advisor.scaffold import Plan, Store, choose, explicit, plan
+from advisor.scaffold.dynamodb import DynamoDesign
+from advisor.scaffold.mongodb import MongoDesign
+from advisor.scaffold.redis import RedisDesign
+from advisor.workload import Workload, load_workload, parse_workload
+from tests.support import EXAMPLES
+
+
+def _example(stem: str) -> Workload:
+    return load_workload(next(p for p in EXAMPLES if p.stem == stem))
+
+
+def _plan(stem: str, store: Store) -> Plan:
+    workload = _example(stem)
+    return plan(workload, explicit(workload, store))
+
+
+def _design(stem: str, store: Store, component: str | None = None) -> object:
+    planned = _plan(stem, store)
+    return next(d for d in planned.designs if component in (None, d.spec.name))
+
+
+def _warnings(stem: str, store: Store) -> list[str]:
+    return [str(w) for w in _plan(stem, store).warnings]
+
+
+def test_store_enum_is_exhaustive() -> None:
+    assert [s.value for s in Store] == ["mongodb", "redis", "dynamodb"]
+    for store in Store:
+        for path in EXAMPLES:
+            workload = load_workload(path)
+            assert len(plan(workload, explicit(workload, store)).designs) == len(
+                workload.components
+            )
+
+
+def test_mongodb_embeds_children_read_through_their_parent() -> None:
+    design = _design("ecommerce", Store.MONGODB, "order_processing")
+    assert isinstance(design, MongoDesign)
+    assert {n: e.array for n, e in design.embedded.items()} == {
+        "OrderLine": "order_lines",
+        "Payment": "payments",
+    }
+    how = {r.pattern.name: r.how for r in design.reads}
+    assert how["lines_of_order"] == "embedded"
+    assert how["get_order"] == "id"
+    # Orders are read by customer and status, so they keep their own collection.
+    assert [c.name for c in design.collections] == ["customer", "order"]
+
+
+def test_mongodb_references_series_and_shared_children() -> None:
+    telemetry = _design("iot-telemetry", Store.MONGODB)
+    assert isinstance(telemetry, MongoDesign)
+    assert telemetry.embedded == {}  # write-heavy series: readings never grow one document
+    inventory = _design("ecommerce", Store.MONGODB, "inventory")
+    assert isinstance(inventory, MongoDesign)
+    assert "Reservation" not in inventory.embedded  # read by order_id, not through its stock
+
+
+def test_mongodb_indexes_follow_esr_and_serve_ttl_and_text() -> None:
+    catalog = _design("ecommerce", Store.MONGODB, "product_catalog")
+    assert isinstance(catalog, MongoDesign)
+    (products,) = [c for c in catalog.collections if c.name == "product"]
+    keys = [index.keys for index in products.indexes]
+    assert (("category_id", "1"), ("price", "1")) in keys  # equality, then sort
+    assert (("category_id", "1"), ("rating", "-1")) in keys
+    text = [k for k in keys if k[0][1] == "text"]
+    assert text == [(("sku", "text"), ("name", "text"), ("description", "text"), ("brand", "text"))]
+    sessions = _design("session-store", Store.MONGODB)
+    assert isinstance(sessions, MongoDesign)
+    (collection,) = sessions.collections
+    assert [i.keys for i in collection.indexes if i.ttl] == [(("expires_at", "1"),)]
+
+
+def test_mongodb_prefix_indexes_are_folded() -> None:
+    text = """
+name: t
+entities: [{name: Item, key: id, fields: {id: string, a: string, b: int}}]
+access_patterns:
+  - {name: by_a, entity: Item, kind: query, by: [a]}
+  - {name: by_a_sorted, entity: Item, kind: query, by: [a], order_by: b}
+  - {name: by_a_again, entity: Item, kind: query, by: [a], order_by: b}
+"""
+    workload = parse_workload(text)
+    (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
+    assert isinstance(design, MongoDesign)
+    (collection,) = design.collections
+    assert [i.keys for i in collection.indexes] == [(("a", "1"), ("b", "1"))]
+    assert all(r.served_by == "index {a: 1, b: 1}" for r in design.reads)
+
+
+@pytest.mark.parametrize(
+    ("consistency", "w", "concern", "preference"),
+    [
+        ("eventual", "1", "local", "SECONDARY_PREFERRED"),
+        ("session", "majority", "majority", "PRIMARY"),
+        ("strong", "majority", "majority", "PRIMARY"),
+    ],
+)
+def test_mongodb_concerns_come_from_the_consistency_answer(
+    consistency: str, w: str, concern: str, preference: str
+) -> None:
+    workload = parse_workload(f"name: t\nconsistency: {consistency}\ndurability: durable\n")
+    (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
+    assert isinstance(design, MongoDesign)
+    assert (design.write_w, design.journal, design.read_concern, design.read_preference) == (
+        w,
+        True,
+        concern,
+        preference,
+    )
+
+
+def test_redis_uses_sorted_sets_for_ranked_patterns_and_warns_of_hot_keys() -> None:
+    design = _design("leaderboard", Store.REDIS)
+    assert isinstance(design, RedisDesign)
+    how = {r.pattern.name: r.how for r in design.reads}
+    assert how == {"top_100": "zset", "player_rank": "zset", "get_player": "key"}
+    assert design.default_ttl is not None  # ephemeral data gets a TTL
+    warnings = _warnings("leaderboard", Store.REDIS)
+    assert any("top_100: hot key" in w for w in warnings), warnings
+
+
+def test_redis_persistence_follows_durability() -> None:
+    ledger = _design("ledger", Store.REDIS)
+    assert isinstance(ledger, RedisDesign)
+    assert any("appendonly yes" in line for line in ledger.persistence)
+    assert any("asynchronous" in line for line in ledger.persistence)
+    assert ledger.default_ttl is None
+    assert any("strong consistency asked" in w for w in _warnings("ledger", Store.REDIS))
+
+
+def test_redis_and_dynamodb_warn_about_search_and_aggregate() -> None:
+    for store in (Store.REDIS, Store.DYNAMODB):
+        warnings = _warnings("ecommerce", store)
+        assert any("search_products: full-text search" in w for w in warnings), warnings
+        assert any("revenue_by_status: aggregate" in w for w in warnings), warnings
+        assert any("also_bought: multi-hop traversal" in w for w in warnings), warnings
+    assert not any("search_products" in w for w in _warnings("ecommerce", Store.MONGODB))
+
+
+def test_dynamodb_item_collections_and_sort_keys() -> None:
+    design = _design("iot-telemetry", Store.DYNAMODB)
+    assert isinstance(design, DynamoDesign)
+    (device, reading) = design.entities
+    assert device.owner.name == "Device"
+    assert reading.owner.name == "Device"  # readings live in their device's item collection
+    assert reading.sk_order is not None and reading.sk_order.ident == "timestamp"
+    how = {r.pattern.name: r.how for r in design.reads}
+    assert how == {
+        "device_readings": "collection",
+        "latest_reading": "collection",
+        "get_device": "get",
+        "devices_of_site": "gsi",
+    }
+
+
+def test_dynamodb_gsis_are_overloaded_and_strong_reads_warned() -> None:
+    design = _design("ecommerce", Store.DYNAMODB, "inventory")
+    assert isinstance(design, DynamoDesign)
+    used_by = {
+        g.name: [u.entity.name for e in design.entities for u in e.uses if u.gsi == g]
+        for g in design.gsis
+    }
+    # One GSI slot serves two entities (overloading) rather than one GSI per pattern.
+    assert used_by["GSI1"] == ["StockLevel", "Reservation"]
+    assert design.consistent_read
+    warnings = _warnings("ecommerce", Store.DYNAMODB)
+    assert any("stock_for_sku: strong reads wanted" in w for w in warnings), warnings
+    assert all(r.consistent is False for r in design.reads if r.how == "gsi")
+
+
+def test_dynamodb_hot_partition_at_the_stated_rate() -> None:
+    warnings = _warnings("leaderboard", Store.DYNAMODB)
+    assert any("top_100: hot partition" in w for w in warnings), warnings
+
+
+def test_scan_is_warned_when_no_key_or_index_serves() -> None:
+    text = """
+name: t
+entities: [{name: Item, key: id, fields: {id: string, colour: string}}]
+access_patterns: [{name: everything, entity: Item, kind: query}]
+"""
+    workload = parse_workload(text)
+    for store in Store:
+        warnings = [str(w) for w in plan(workload, explicit(workload, store)).warnings]
+        assert any("everything: no key or index serves it" in w for w in warnings), store
+
+
+def _entry(database: str, score: float, eligible: bool) -> Entry:
+    reasons = () if eligible else (Disqualification("x", f"{database} lacks it"),)
+    return Entry(database, database, "document", score, 0.0, eligible, (), reasons)
+
+
+def test_auto_picks_the_best_ranked_of_the_three() -> None:
+    class Component:
+        def __init__(self, name: str, ranking: list[Entry]) -> None:
+            self.name = name
+            self.ranking = tuple(ranking)
+
+    class Fake:
+        components = (
+            Component(
+                "a",
+                [
+                    _entry("postgresql", 90, True),
+                    _entry("redis", 80, True),
+                    _entry("mongodb", 85, False),
+                ],
+            ),
+            Component("b", [_entry("neo4j", 90, True), _entry("dynamodb", 50, False)]),
+        )
+
+    choices = choose(Fake())  # type: ignore[arg-type]
+    assert [(c.component, c.store) for c in choices] == [("a", Store.REDIS), ("b", Store.DYNAMODB)]
+    assert "not eligible" in choices[1].reason
+
+
+def test_auto_with_the_knowledge_base(tmp_path: Path) -> None:
+    from advisor.engine import Engine
+    from advisor.kb import load_knowledge_base
+
+    workload = _example("leaderboard")
+    result: Result = Engine(load_knowledge_base()).score(workload)
+    (choice,) = choose(result)
+    ranked = [e.database for e in result.components[0].ranking if e.database in set(Store)]
+    assert choice.store == ranked[0]

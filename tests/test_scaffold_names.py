@@ -1,0 +1,117 @@
+"""The filters that carry user-supplied names into generated code, tested on hostile input."""
+
+from __future__ import annotations
+
+import ast
+import keyword
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, snake
+from advisor.scaffold.render import import_block, used_names
+from advisor.templating import environment, safe_identifier, safe_literal
+from tests.hostile import HOSTILE_NAMES
+
+
+def _is_safe_identifier(name: str) -> bool:
+    return (
+        name.isidentifier()
+        and name.isascii()
+        and not name.startswith("_")
+        and not keyword.iskeyword(name)
+        and not keyword.issoftkeyword(name)
+    )
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_become_harmless_identifiers(name: str) -> None:
+    for make in (safe_identifier, snake, pascal, field_ident, module_name):
+        ident = make(name)
+        assert _is_safe_identifier(ident), (make.__name__, ident)
+        assert "/" not in ident and "\\" not in ident and "." not in ident
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_become_inert_literals(name: str) -> None:
+    literal = safe_literal(name)
+    assert literal.isascii() and "\n" not in literal and "\r" not in literal
+    # As a whole statement it is one string expression that evaluates to the name.
+    (statement,) = ast.parse(literal).body
+    assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+    assert ast.literal_eval(literal) == name
+
+
+@given(st.text(max_size=100))
+def test_any_text_gives_an_idempotent_safe_identifier(text: str) -> None:
+    ident = safe_identifier(text)
+    assert _is_safe_identifier(ident)
+    assert safe_identifier(ident) == ident
+
+
+@given(st.text(max_size=100))
+def test_any_text_round_trips_through_a_literal(text: str) -> None:
+    literal = safe_literal(text)
+    assert literal.isascii() and "\n" not in literal
+    assert ast.literal_eval(literal) == text
+
+
+def test_literals_of_other_values() -> None:
+    assert safe_literal(True) == "True"
+    assert safe_literal(None) == "None"
+    assert safe_literal(3) == "3"
+    assert safe_literal(1.5) == "1.5"
+    for bad in (float("nan"), float("inf"), b"bytes", object()):
+        with pytest.raises(TypeError):
+            safe_literal(bad)
+
+
+def test_filters_are_registered_in_the_one_environment() -> None:
+    env = environment()
+    assert env.filters["ident"] is safe_identifier
+    assert env.filters["lit"] is safe_literal
+    rendered = env.from_string("{{ name | ident }} = {{ name | lit }}").render(name="x'\nimport os")
+    assert rendered == 'x_import_os = "x\'\\nimport os"'
+
+
+def test_printable_drops_control_and_bidi_characters() -> None:
+    from advisor.templating import printable
+
+    assert printable("near me\u202e\nnext\x00") == "near me  next "
+
+
+def test_names_keep_their_meaning() -> None:
+    assert snake("StockLevel") == "stock_level"
+    assert snake("HTTPServer") == "http_server"
+    assert pascal("stock_level") == "StockLevel"
+    assert safe_identifier("Café") == "Cafe"
+    assert safe_identifier("class") == "class_"
+    assert field_ident("PK") == "PK_"
+    assert field_ident("json") == "json_"
+    assert module_name("redis", top_level=True) == "redis_app"
+    assert module_name("os", top_level=True) == "os_app"
+    assert module_name("connection") == "connection_"
+    # Distinct names that fold to nothing stay distinct.
+    assert safe_identifier("日本") != safe_identifier("中国")
+
+
+def test_namespace_hands_out_unique_names() -> None:
+    names = Namespace({"main"})
+    assert [names.take("main"), names.take("x"), names.take("x")] == ["main_2", "x", "x_2"]
+
+
+def test_used_names_skip_attributes_keywords_and_strings() -> None:
+    code = 'table.get_item(Key=key)\nvalue = json.dumps({"Decimal": 1})  # Any\n'
+    assert used_names(code) == {"table", "key", "value", "json"}
+
+
+def test_import_block_is_isort_ordered_and_minimal() -> None:
+    code = "x: Any = Decimal(1)\ny = datetime.now(UTC)\nredis.Redis()\nraise AlreadyExistsError\n"
+    assert import_block(code, "pkg") == (
+        "from datetime import UTC, datetime\n"
+        "from decimal import Decimal\n"
+        "from typing import Any\n\n"
+        "import redis\n\n"
+        "from pkg.errors import AlreadyExistsError\n"
+    )
