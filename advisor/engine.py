@@ -83,6 +83,14 @@ class Configuration:
     note: str | None
     sources: tuple[str, ...]
     advice: tuple[str, ...]
+    replicated: bool = True
+
+    @property
+    def gives(self) -> str:
+        """What the configuration gives, e.g. ``strong reads, CP, PC/EC``."""
+        if not self.replicated:
+            return f"{self.guarantee} reads; one server, so CAP and PACELC do not arise"
+        return f"{self.guarantee} reads, {self.cap}, {self.pacelc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +203,9 @@ def _managed_check(answers: Answers, db: Database) -> str | None:
         return f"no managed {db.name} service runs on premises"
     if cloud in ("aws", "azure", "gcp"):
         if not db.deployment.managed.on(cloud):
-            return f"no managed {db.name} service is offered on {cloud}"
+            similar = db.deployment.compatible.on(cloud)
+            also = f" (API-compatible, other engine: {', '.join(similar)})" if similar else ""
+            return f"no managed {db.name} service is offered on {cloud}{also}"
     elif not db.deployment.managed.anywhere():
         return f"no cloud offers {db.name} as a managed service"
     return None
@@ -272,7 +282,10 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
         return None
     asked = _guarantee_for(answers.get("consistency"))
     wanted = CapSide.CP if side == "stay_consistent" else CapSide.AP
-    usable = [c for c in db.consistency if c.production_ready and c.cap is wanted]
+    # A single server never diverges, but it is not an answer to a partition between
+    # replicas either: only replicated configurations count (the seed's "Redis is CP"
+    # must not come back through a one-node setup).
+    usable = [c for c in db.consistency if c.production_ready and c.replicated and c.cap is wanted]
     if wanted is CapSide.CP:
         usable = [c for c in usable if _meets(c, asked)]
     if usable:
@@ -636,12 +649,17 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
     if not candidates:
         candidates = [db.default_configuration()]
 
-    def cost(config: ConsistencyConfig) -> tuple[int, int, int, int, str]:
+    # A workload that says how to behave under a partition runs replicas: a single
+    # server does not answer that question, whatever its CAP convention says.
+    wants_replicas = answers.get("on_partition") is not None or wants_regions
+
+    def cost(config: ConsistencyConfig) -> tuple[int, int, int, int, int, str]:
         return (
-            0 if config.cap == cap else 1,
+            0 if config.cap == cap and (config.replicated or not wants_replicas) else 1,
             0 if config.multi_region == wants_regions else 1,
-            GUARANTEE_RANK[config.guarantee],  # weakest that suffices: least latency
-            0 if config.default else 1,
+            0 if config.replicated or not wants_replicas else 1,
+            0 if config.default else 1,  # the default when it suffices: least surprise
+            GUARANTEE_RANK[config.guarantee],  # else the weakest that suffices
             config.id,
         )
 
@@ -664,6 +682,7 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
         note=chosen.note,
         sources=chosen.sources,
         advice=tuple(advice),
+        replicated=chosen.replicated,
     )
 
 

@@ -153,6 +153,9 @@ class Deployment(Fact):
 
     self_hosted: bool
     managed: Offerings
+    # API-compatible services built on other engines (Keyspaces for Cassandra): never a
+    # managed offering of the product, but named when a cloud lacks one.
+    compatible: Offerings = field(default_factory=Offerings)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,6 +213,10 @@ class ConsistencyConfig(Fact):
     pacelc: Pacelc
     production_ready: bool = True
     multi_region: bool = False
+    # False for one server with no copies: CAP does not arise (a client cut off from it
+    # gets errors, never divergent data), so it cannot answer "stay consistent" for a
+    # replicated system. ``cap`` is then CP by convention.
+    replicated: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

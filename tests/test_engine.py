@@ -190,3 +190,35 @@ def test_team_expertise_and_managed_preference_count(engine: Engine) -> None:
     after = {e.database: e.points for e in known.ranking}
     assert after["couchbase"] == points["couchbase"] + 10
     assert any(r.rule == "context.team_expertise" for e in known.ranking for r in e.reasons)
+
+
+def test_a_single_redis_does_not_count_as_stay_consistent(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: lock\nuse_case: distributed_lock\nconsistency: strong\n"
+        "on_partition: stay_consistent\ndurability: durable\n",
+    )
+    redis = next(e for e in component.ranking if e.database == "redis")
+    fits = [r for r in redis.reasons if r.rule == "fit.on_partition"]
+    assert fits and fits[0].points < 0
+
+
+def test_ecommerce_configurations_are_replicated_and_default_first(engine: Engine) -> None:
+    result = engine.score(load_workload(ROOT / "examples" / "ecommerce.yaml"))
+    by_name = {c.name: c for c in result.components}
+    inventory = by_name["inventory"].configuration
+    assert inventory is not None and inventory.replicated and inventory.cap == "CP"
+    catalog = by_name["product_catalog"]
+    assert catalog.recommendation is not None and catalog.recommendation.database == "mongodb"
+    assert (
+        catalog.configuration is not None and catalog.configuration.id == "default_majority_local"
+    )
+
+
+def test_managed_exclusion_names_compatible_services(engine: Engine) -> None:
+    component = _one(
+        engine, "name: t\ncontext: {cloud: aws, managed: required}\nuse_case: time_series\n"
+    )
+    cassandra = next(e for e in component.ranking if e.database == "cassandra")
+    assert not cassandra.eligible
+    assert "Amazon Keyspaces" in cassandra.disqualified_by[0].text

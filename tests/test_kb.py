@@ -360,3 +360,21 @@ def test_compare_unknown_id_is_a_clean_error(cli: Cli) -> None:
         "dbadvisor: unknown database 'postgres' (did you mean 'postgresql'?); known: "
         + ", ".join(sorted(SPEC_DATABASES))
     ]
+
+
+def test_single_servers_are_not_replicated_and_cassandra_cp_is_only_lwt(kb: KnowledgeBase) -> None:
+    for db_id in ("redis", "memcached", "postgresql", "mysql", "sqlserver", "neo4j", "arangodb"):
+        default = kb.databases[db_id].default_configuration()
+        assert default.replicated is False, db_id
+    cassandra = kb.databases["cassandra"]
+    cp = [c for c in cassandra.consistency if c.cap is CapSide.CP]
+    assert cp and all("SERIAL" in c.settings for c in cp), "QUORUM is not CP (LWW)"
+
+
+def test_compatible_services_are_not_managed_offerings(kb: KnowledgeBase) -> None:
+    cassandra = kb.databases["cassandra"].deployment
+    assert "Amazon Keyspaces" in cassandra.compatible.aws
+    assert not cassandra.managed.aws
+    mongo = kb.databases["mongodb"].deployment
+    assert "Amazon DocumentDB" in mongo.compatible.aws
+    assert "MongoDB Atlas" in mongo.managed.aws

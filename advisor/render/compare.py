@@ -19,6 +19,11 @@ def _managed(db: Database, cloud: str) -> str:
     return ", ".join(db.deployment.managed.on(cloud)) or "-"
 
 
+def _compatible(db: Database) -> str:
+    found = [f"{name} ({cloud})" for cloud in CLOUDS for name in db.deployment.compatible.on(cloud)]
+    return ", ".join(found) or "-"
+
+
 def _limit(db: Database) -> str:
     return f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
 
@@ -31,8 +36,9 @@ def _transactions(db: Database) -> str:
 
 def _consistency(db: Database) -> str:
     return "; ".join(
-        f"{c.configuration}{' [default]' if c.default else ''}: {c.guarantee}, {c.cap}, "
-        f"{c.pacelc}{'' if c.production_ready else ' (not production-ready)'}"
+        f"{c.configuration}{' [default]' if c.default else ''}: {c.guarantee}, "
+        f"{f'{c.cap}, {c.pacelc}' if c.replicated else 'CAP/PACELC n/a (one server)'}"
+        f"{'' if c.production_ready else ' (not production-ready)'}"
         for c in db.consistency
     )
 
@@ -61,6 +67,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
     ),
     ("self-hosted", lambda db: "yes" if db.deployment.self_hosted else "no"),
     *((f"managed on {cloud}", lambda db, c=cloud: _managed(db, c)) for cloud in CLOUDS),
+    ("API-compatible services", _compatible),
     ("operational burden", lambda db: str(db.operational_burden.level)),
     ("scales writes out", lambda db: "yes" if db.scaling.horizontal else "no"),
 )
@@ -107,6 +114,9 @@ def _database(db: Database) -> dict[str, Any]:
             "note": db.licence.note,
         },
         "managed": {cloud: list(db.deployment.managed.on(cloud)) for cloud in CLOUDS},
+        "compatible_services": {
+            cloud: list(db.deployment.compatible.on(cloud)) for cloud in CLOUDS
+        },
         "self_hosted": db.deployment.self_hosted,
         "max_item_kb": db.max_item.kb,
         "transactions": {
@@ -128,6 +138,7 @@ def _database(db: Database) -> dict[str, Any]:
                 "pacelc": str(c.pacelc),
                 "production_ready": c.production_ready,
                 "multi_region": c.multi_region,
+                "replicated": c.replicated,
                 "sources": list(c.sources),
                 "as_of": c.as_of,
             }

@@ -39,6 +39,7 @@ def _configuration(config: Configuration | None) -> dict[str, Any] | None:
         "guarantee": config.guarantee,
         "cap": config.cap,
         "pacelc": config.pacelc,
+        "replicated": config.replicated,
         "note": config.note,
         "advice": list(config.advice),
         "sources": list(config.sources),

@@ -47,7 +47,7 @@ def describe_database(db: Database) -> str:
         default = " (default)" if config.default else ""
         lines.append(
             f"consistency: {config.configuration}{default}: {config.guarantee}, "
-            f"{config.cap}, {config.pacelc}"
+            + (f"{config.cap}, {config.pacelc}" if config.replicated else "one server, CAP n/a")
         )
     lines.extend(f"source: {s}" for s in db.sources)
     return "\n".join(lines) + "\n"

@@ -56,7 +56,12 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
             f"reviewed {result.last_reviewed})",
         )
     )
-    summary = Table(title=None, expand=False, show_edge=True, pad_edge=False)
+    summary = Table(
+        caption="CAP, PACELC and ACID: what each component needs, not database labels",
+        expand=False,
+        show_edge=True,
+        pad_edge=False,
+    )
     summary.add_column("component", overflow="fold", ratio=3)
     summary.add_column("database", overflow="fold", ratio=2)
     for column in ("CAP", "PACELC", "ACID"):
@@ -100,7 +105,7 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
     if component.configuration is not None:
         config = component.configuration
         lines.append(Text(f"Configure: {config.settings}"))
-        lines.append(Text(f"  gives {config.guarantee} reads, {config.cap}, {config.pacelc}"))
+        lines.append(Text(f"  gives {config.gives}"))
         for advice in config.advice:
             lines.append(Text(f"  {advice}"))
     lines.append(Text("Why:", style="bold"))
