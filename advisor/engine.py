@@ -28,6 +28,7 @@ from advisor.kb import (
 )
 from advisor.workload import Capability, Component, Transactions, Workload
 
+CLOUD_IDS = ("aws", "azure", "gcp")
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
 
 # Score = 100 * logistic(points / SCALE): 0 points is 50, +/-20 points is about 73/27.
@@ -231,9 +232,23 @@ def _durability_check(answers: Answers, db: Database) -> str | None:
 
 
 def _needs_check(answers: Answers, db: Database) -> str | None:
-    missing = [n for n in answers.get("needs", ()) if Capability(n) not in db.capabilities]
+    needs = [Capability(n) for n in answers.get("needs", ())]
+    missing = [str(n) for n in needs if n not in db.capabilities]
     if missing:
         return f"{db.name} lacks {', '.join(missing)}"
+    if answers.get("context.managed") != "required":
+        return None
+    cloud = answers.get("context.cloud")
+    unmanaged = []
+    for need in needs:
+        offers = db.capabilities[need].managed
+        if offers is None:
+            continue
+        if not (offers.on(cloud) if cloud in CLOUD_IDS else offers.anywhere()):
+            unmanaged.append(str(need))
+    if unmanaged:
+        where = f" on {cloud}" if cloud in CLOUD_IDS else ""
+        return f"no managed {db.name} service{where} offers {', '.join(unmanaged)}"
     return None
 
 
@@ -337,7 +352,9 @@ CHECKS: tuple[Check, ...] = (
     Check("constraint.licensing", _paths("context.licensing"), True, _licence_check),
     Check("constraint.item_size", _paths("scale.item_size_kb"), True, _item_size_check),
     Check("constraint.durability", _paths("durability"), True, _durability_check),
-    Check("constraint.needs", _paths("needs"), True, _needs_check),
+    Check(
+        "constraint.needs", _paths("needs", "context.managed", "context.cloud"), True, _needs_check
+    ),
     Check("constraint.transactions", _paths("transactions"), True, _transactions_check),
     Check("constraint.consistency", _paths("consistency"), True, _consistency_check),
     Check("context.team_expertise", _paths("context.team_expertise"), False, _expertise),

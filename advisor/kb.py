@@ -197,7 +197,13 @@ class Scaling(Fact):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CapabilityFact(Fact):
-    """Evidence that the database has a capability."""
+    """Evidence that the database has a capability.
+
+    ``managed`` names the managed services that offer it when only some do (the Redis
+    Query Engine is in Redis Cloud but not in ElastiCache); None means all of them.
+    """
+
+    managed: Offerings | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -222,3 +222,20 @@ def test_managed_exclusion_names_compatible_services(engine: Engine) -> None:
     cassandra = next(e for e in component.ranking if e.database == "cassandra")
     assert not cassandra.eligible
     assert "Amazon Keyspaces" in cassandra.disqualified_by[0].text
+
+
+def test_a_capability_missing_from_the_managed_service_excludes_when_managed_is_required(
+    engine: Engine,
+) -> None:
+    workload = (
+        "name: s\nuse_case: product_catalog\nneeds: [full_text_search]\n"
+        "context: {cloud: aws, managed: %s}\n"
+    )
+    required = _one(engine, workload % "required")
+    redis = next(e for e in required.ranking if e.database == "redis")
+    assert not redis.eligible
+    assert redis.disqualified_by[0].text == (
+        "no managed Redis service on aws offers full_text_search"
+    )
+    preferred = _one(engine, workload % "preferred")
+    assert next(e for e in preferred.ranking if e.database == "redis").eligible
