@@ -225,17 +225,33 @@ def test_managed_exclusion_names_compatible_services(engine: Engine) -> None:
 
 
 def test_a_capability_missing_from_the_managed_service_excludes_when_managed_is_required(
-    engine: Engine,
+    kb: KnowledgeBase, tmp_path: Path
 ) -> None:
     workload = (
         "name: s\nuse_case: product_catalog\nneeds: [full_text_search]\n"
         "context: {cloud: aws, managed: %s}\n"
     )
-    required = _one(engine, workload % "required")
-    redis = next(e for e in required.ranking if e.database == "redis")
+    # Redis Cloud runs on AWS and has the Query Engine (ElastiCache does not).
+    required = _one(Engine(kb), workload % "required")
+    assert next(e for e in required.ranking if e.database == "redis").eligible
+    # Were it only on Azure, a managed Redis with full-text search would not exist on AWS.
+    from advisor.resources import rules_root
+
+    text = rules_root().joinpath("databases", "redis.yaml").read_text(encoding="utf-8")
+    overlay = tmp_path / "redis.yaml"
+    overlay.write_text(
+        text.replace(
+            "  full_text_search:\n    managed: {aws: [Redis Cloud], azure: [Azure Managed Redis], "
+            "gcp: [Redis Cloud]}",
+            "  full_text_search:\n    managed: {azure: [Azure Managed Redis]}",
+        ),
+        encoding="utf-8",
+    )
+    limited = Engine(load_knowledge_base([overlay]))
+    redis = next(e for e in _one(limited, workload % "required").ranking if e.database == "redis")
     assert not redis.eligible
     assert redis.disqualified_by[0].text == (
         "no managed Redis service on aws offers full_text_search"
     )
-    preferred = _one(engine, workload % "preferred")
+    preferred = _one(limited, workload % "preferred")
     assert next(e for e in preferred.ranking if e.database == "redis").eligible
