@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,21 +35,29 @@ app()
 
 # Both sides run as installed code does: with byte-code caches (pip writes them on install).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+BASELINE = "baseline (minimal typer app)"
 
 
-def timed(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of each command over ``runs`` rounds (after one warm-up round).
+def timed(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU (user + system) seconds of each command over ``runs`` rounds.
 
-    Rounds interleave the commands, so a change in machine load hits all of them alike.
+    Rounds interleave the commands, so a change in machine load hits all of them alike;
+    CPU time is the steadier figure on a shared machine. One warm-up round comes first.
     """
-    samples: dict[str, list[float]] = {name: [] for name in commands}
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(runs + 1):
         for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(command, env=ENV, check=False, capture_output=True)
+            took = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if round_:
-                samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
+                wall[name].append(took)
+                used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                cpu[name].append(used)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in wall}
 
 
 def main() -> None:
@@ -59,23 +68,21 @@ def main() -> None:
         app = Path(tmp) / "minimal.py"
         app.write_text(MINIMAL_APP)
         advisor = [sys.executable, "-m", "advisor"]
+        example = str(EXAMPLE)
         commands = {
-            "baseline (minimal typer app)": [sys.executable, str(app), str(EXAMPLE)],
-            "validate": [*advisor, "validate", str(EXAMPLE)],
-            "recommend --format json": [*advisor, "recommend", "--format", "json", str(EXAMPLE)],
-            "recommend --format markdown": [
-                *advisor,
-                "recommend",
-                "--format",
-                "markdown",
-                str(EXAMPLE),
-            ],
+            BASELINE: [sys.executable, str(app), example],
+            "validate": [*advisor, "validate", example],
+            "recommend --format json": [*advisor, "recommend", "--format", "json", example],
+            "recommend --format markdown": [*advisor, "recommend", "--format", "markdown", example],
         }
         results = timed(commands, args.runs)
-    baseline = results.pop("baseline (minimal typer app)")
-    print(f"baseline (minimal typer app): {baseline * 1000:.1f} ms")
-    for name, took in results.items():
-        print(f"{name}: {took * 1000:.1f} ms, ratio {took / baseline:.2f}x")
+    base_wall, base_cpu = results.pop(BASELINE)
+    print(f"{BASELINE}: {base_wall * 1000:.1f} ms wall, {base_cpu * 1000:.1f} ms CPU")
+    for name, (wall, cpu) in results.items():
+        print(
+            f"{name}: {wall * 1000:.1f} ms wall, ratio {wall / base_wall:.2f}x; "
+            f"CPU ratio {cpu / base_cpu:.2f}x"
+        )
 
 
 if __name__ == "__main__":
