@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from advisor.engine import ComponentResult, Result
+from advisor.engine import Change, ComponentResult, Result
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -115,7 +115,11 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         lines.append(Text(f"Excluded: {', '.join(e.database for e in excluded)}"))
     if component.what_would_change:
         lines.append(Text("What would change the answer:", style="bold"))
-        for change in component.what_would_change[:3]:
+        # One line per database that could win instead: the first change that picks it.
+        distinct: dict[str, Change] = {}
+        for change in component.what_would_change:
+            distinct.setdefault(change.database, change)
+        for change in list(distinct.values())[:3]:
             lines.append(
                 Text(
                     f"  {change.answer}: {change.current or 'unanswered'} -> {change.change}"
