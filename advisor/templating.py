@@ -104,6 +104,13 @@ def safe_literal(value: Any) -> str:
     raise TypeError(f"no safe literal for {type(value).__name__}")
 
 
+def article(value: Any, capital: bool = False) -> str:
+    """The word after its indefinite article: ``Account`` -> ``an Account``."""
+    text = str(value)
+    word = "an" if text[:1].lower() in "aeiou" else "a"
+    return f"{word.capitalize() if capital else word} {text}"
+
+
 def mermaid_label(value: Any) -> str:
     """A string safe inside a quoted Mermaid label."""
     text = " ".join(str(value).split())
@@ -136,6 +143,7 @@ def environment() -> jinja2.Environment:
     env.filters["ident"] = safe_identifier
     env.filters["lit"] = safe_literal
     env.filters["printable"] = printable
+    env.filters["article"] = article
     return env
 
 

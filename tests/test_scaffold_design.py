@@ -101,7 +101,7 @@ access_patterns:
 @pytest.mark.parametrize(
     ("consistency", "w", "concern", "preference"),
     [
-        ("eventual", "1", "local", "SECONDARY_PREFERRED"),
+        ("eventual", "1", "local", "PRIMARY"),
         ("session", "majority", "majority", "PRIMARY"),
         ("strong", "majority", "majority", "PRIMARY"),
     ],
@@ -125,7 +125,7 @@ def test_redis_uses_sorted_sets_for_ranked_patterns_and_warns_of_hot_keys() -> N
     assert isinstance(design, RedisDesign)
     how = {r.pattern.name: r.how for r in design.reads}
     assert how == {"top_100": "zset", "player_rank": "zset", "get_player": "key"}
-    assert design.default_ttl is not None  # ephemeral data gets a TTL
+    assert design.default_ttl is None  # ephemeral, but no ttl need: no made-up TTL
     warnings = _warnings("leaderboard", Store.REDIS)
     assert any("top_100: hot key" in w for w in warnings), warnings
 
@@ -136,6 +136,12 @@ def test_redis_persistence_follows_durability() -> None:
     assert any("appendonly yes" in line for line in ledger.persistence)
     assert any("asynchronous" in line for line in ledger.persistence)
     assert ledger.default_ttl is None
+    # Strong consistency and transactions: everysec could lose a second of writes.
+    assert ledger.fsync == "always"
+    assert any("appendfsync always" in line for line in ledger.persistence)
+    board = _design("leaderboard", Store.REDIS)
+    assert isinstance(board, RedisDesign)
+    assert any("evicts only keys that have a TTL" in line for line in board.persistence)
     assert any("strong consistency asked" in w for w in _warnings("ledger", Store.REDIS))
 
 
@@ -165,14 +171,16 @@ def test_dynamodb_item_collections_and_sort_keys() -> None:
 
 
 def test_dynamodb_gsis_are_overloaded_and_strong_reads_warned() -> None:
-    design = _design("ecommerce", Store.DYNAMODB, "inventory")
-    assert isinstance(design, DynamoDesign)
+    ledger = _design("ledger", Store.DYNAMODB)
+    assert isinstance(ledger, DynamoDesign)
     used_by = {
-        g.name: [u.entity.name for e in design.entities for u in e.uses if u.gsi == g]
-        for g in design.gsis
+        g.name: [u.entity.name for e in ledger.entities for u in e.uses if u.gsi == g]
+        for g in ledger.gsis
     }
     # One GSI slot serves two entities (overloading) rather than one GSI per pattern.
-    assert used_by["GSI1"] == ["StockLevel", "Reservation"]
+    assert used_by["GSI1"] == ["Transfer", "Entry"]
+    design = _design("ecommerce", Store.DYNAMODB, "inventory")
+    assert isinstance(design, DynamoDesign)
     assert design.consistent_read
     warnings = _warnings("ecommerce", Store.DYNAMODB)
     assert any("stock_for_sku: strong reads wanted" in w for w in warnings), warnings
@@ -234,3 +242,84 @@ def test_auto_with_the_knowledge_base(tmp_path: Path) -> None:
     (choice,) = choose(result)
     ranked = [e.database for e in result.components[0].ranking if e.database in set(Store)]
     assert choice.store == ranked[0]
+
+
+def test_a_limit_one_lookup_by_other_fields_is_a_uniqueness_constraint() -> None:
+    design = _design("ledger", Store.MONGODB)
+    assert isinstance(design, MongoDesign)
+    spec = design.spec
+    groups = spec.unique_of(spec.entity("Transfer"))
+    assert [[f.name for f in group] for group in groups] == [["idempotency_key"]]
+    # A get by the key, and an ordered limit-1 query (the latest reading), are not.
+    assert spec.unique_of(spec.entity("Account")) == ()
+    iot = _design("iot-telemetry", Store.MONGODB)
+    assert isinstance(iot, MongoDesign)
+    assert all(iot.spec.unique_of(e) == () for e in iot.spec.entities)
+    (transfers,) = [c for c in design.collections if c.entity.name == "Transfer"]
+    assert [(i.keys, i.unique) for i in transfers.indexes] == [((("idempotency_key", "1"),), True)]
+    assert any("idempotency_key is unique" in line for line in design.decisions)
+
+
+def test_redis_readme_does_not_promise_cluster_support() -> None:
+    design = _design("ledger", Store.REDIS)
+    assert isinstance(design, RedisDesign)
+    text = " ".join(design.decisions)
+    assert "standalone" in text and "CROSSSLOT" in text
+    assert "Redis Cluster keeps every key" not in text
+
+
+def test_dynamodb_keeps_own_pk_when_a_strong_get_by_key_exists() -> None:
+    design = _design("ecommerce", Store.DYNAMODB, "inventory")
+    assert isinstance(design, DynamoDesign)
+    reads = {r.pattern.name: r for r in design.reads}
+    assert (reads["get_stock"].how, reads["get_stock"].consistent) == ("get", True)
+    stock = next(p for p in design.entities if p.entity.name == "StockLevel")
+    assert not stock.colocated
+    assert [f.ident for f in stock.address] == ["stock_id"]
+    assert reads["low_stock_in_warehouse"].how == "gsi"
+    assert any("low_stock_in_warehouse" in str(w) and "own key" in str(w) for w in design.warnings)
+
+
+def test_dynamodb_warns_of_gsi_keys_with_few_values_at_high_write_rates() -> None:
+    warnings = _warnings("ecommerce", Store.DYNAMODB)
+    for pattern, field in (("fulfilment_queue", "status"), ("revenue_by_status", "currency")):
+        assert any(
+            f"{pattern}: hot partition" in w and f"keyed by {field}" in w for w in warnings
+        ), warnings
+
+
+def test_mongodb_references_children_read_in_sorted_or_limited_slices() -> None:
+    design = _design("ecommerce", Store.MONGODB, "product_catalog")
+    assert isinstance(design, MongoDesign)
+    assert "Review" not in design.embedded
+    assert any(
+        "Review: referenced" in line and "reviews_of_product" in line for line in design.decisions
+    )
+    served = {r.pattern.name: r.served_by for r in design.reads}
+    assert served["reviews_of_product"].startswith("index {product_id: 1")
+
+
+def test_every_way_of_serving_a_pattern_is_generated_somewhere() -> None:
+    from advisor.scaffold.common import How
+    from tests.hostile import hostile_workload
+
+    workloads = [load_workload(p) for p in EXAMPLES] + [hostile_workload()]
+    seen = {
+        read.how
+        for workload in workloads
+        for store in Store
+        for design in plan(workload, explicit(workload, store)).designs
+        for read in design.reads
+    }
+    assert all(isinstance(how, How) for how in seen)
+    assert seen == set(How)
+
+
+def test_a_limit_one_lookup_within_a_top_ordering_returns_a_rank() -> None:
+    design = _design("leaderboard", Store.REDIS)
+    assert isinstance(design, RedisDesign)
+    patterns = {p.name: p for p in design.spec.patterns}
+    top = patterns["player_rank"].rank_of
+    assert top is not None and top.name == "top_100"
+    assert patterns["top_100"].rank_of is None
+    assert patterns["get_player"].rank_of is None

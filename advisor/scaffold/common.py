@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
 
 from advisor.scaffold.spec import ComponentSpec, PatternSpec
+
+
+class How(enum.StrEnum):
+    """How a design serves one access pattern (the templates branch on these)."""
+
+    # MongoDB
+    ID = "id"
+    INDEX = "index"
+    EMBEDDED = "embedded"
+    TEXT = "text"
+    # MongoDB (2dsphere) and Redis (geo set)
+    GEO = "geo"
+    # DynamoDB
+    GET = "get"
+    COLLECTION = "collection"
+    GSI = "gsi"
+    # Redis
+    KEY = "key"
+    ZSET = "zset"
+    SET = "set"
+    # Every database
+    SCAN = "scan"
+    UNSUPPORTED = "unsupported"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -39,3 +63,21 @@ def read_units(pattern: PatternSpec, spec: ComponentSpec, *, strong: bool) -> fl
     items = pattern.limit or 1
     units = math.ceil(max(items * item_kb, 0.001) / 4.0)
     return (pattern.per_sec or 0.0) * units * (1.0 if strong else 0.5)
+
+
+def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
+    """README lines for the unique field groups of ``spec``, kept by ``mechanism``.
+
+    The rule that finds them is :meth:`ComponentSpec.unique_of`.
+    """
+    out = []
+    for entity in spec.entities:
+        for group in spec.unique_of(entity):
+            names = " + ".join(f.name for f in group)
+            out.append(
+                f"{entity.name}: {names} is unique ({mechanism}). The workload has no unique "
+                "marker, so a get or query pattern with limit 1, no order_by and equality "
+                "fields other than the key is taken as a uniqueness constraint; a create "
+                "that reuses the value raises AlreadyExistsError."
+            )
+    return out

@@ -1,17 +1,22 @@
 """DynamoDB design: one table, item collections, overloaded GSIs, TTL and consistency.
 
-Follows DynamoDB's single-table design: an item's partition key is its parent's key when
-it has a parent (so a parent and its children form one item collection, read with one
-Query), its sort key is its own key (prefixed by the order field when the collection is
-read in that order), and every other access pattern gets a slot in a small set of
-overloaded global secondary indexes (``GSI1PK``/``GSI1SK``...) shared by all entities.
+Follows DynamoDB's single-table design. The partition key rule, in one place: an item's
+PK is its own key, unless some access pattern reads the entity's items by their parent's
+key; then the PK is the parent's key, so a parent and its children form one item
+collection read with one Query. Never when a strongly consistent ``get`` by the entity's
+own key exists: a GSI cannot serve that consistently, so the PK stays the item's own key
+and the parent-key pattern goes to a GSI (with a warning). The sort key is the entity's
+own key (prefixed by the order field when the collection is read in that order), and
+every other access pattern gets a slot in a small set of overloaded global secondary
+indexes (``GSI1PK``/``GSI1SK``...) shared by all entities.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, rate, read_units, warn
+from advisor.scaffold.common import DesignWarning, How, rate, read_units, unique_notes, warn
 from advisor.scaffold.spec import (
     NUMERIC,
     STRING_SORTABLE,
@@ -21,12 +26,17 @@ from advisor.scaffold.spec import (
     Param,
     PatternSpec,
 )
-from advisor.workload import Consistency, PatternKind
+from advisor.workload import Consistency, FieldType, PatternKind
 
 MAX_GSIS = 20
 # Per partition, DynamoDB serves up to 3,000 read units and 1,000 write units a second.
 PARTITION_READ_UNITS = 3000.0
 PARTITION_WRITE_UNITS = 1000.0
+# Field names that usually hold a handful of values: as a GSI partition key, every write
+# of the entity lands on one of a few partitions. The workload has no cardinality answer.
+FEW_VALUES = frozenset(
+    {"status", "state", "currency", "type", "kind", "direction", "country", "region", "level"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +70,12 @@ class DynamoEntity:
     owner: EntitySpec
     sk_order: FieldSpec | None
     uses: tuple[GsiUse, ...]
+    colocated: bool
 
     @property
     def address(self) -> tuple[FieldSpec, ...]:
         """The fields that make an item's primary key (parent, sort field, key)."""
-        out = []
-        if self.entity.parent_ref is not None:
-            out.append(self.entity.parent_ref)
-        if self.sk_order is not None:
-            out.append(self.sk_order)
-        out.append(self.entity.key)
-        return tuple(out)
+        return _address(self.entity, self.sk_order, colocated=self.colocated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,7 @@ class DynamoRead:
     """How one access pattern is served."""
 
     pattern: PatternSpec
-    how: str
+    how: How
     use: GsiUse | None
     consistent: bool
     served_by: str
@@ -107,26 +112,33 @@ class DynamoDesign:
         """Whether any item carries the TTL attribute."""
         return any(e.expiry is not None for e in self.spec.entities)
 
+    @property
+    def unique(self) -> bool:
+        """Whether any entity has unique fields, kept by guard items (see spec.unique_of)."""
+        return any(self.spec.unique_of(e) for e in self.spec.entities)
+
 
 def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     """Work out the single-table design of ``spec`` in table ``table``."""
     warnings: list[DesignWarning] = []
     strong = spec.consistency is Consistency.STRONG
-    sk_orders = {e.name: _sk_order(spec, e) for e in spec.entities}
+    colocated = {e.name: _colocated(spec, e, strong, warnings) for e in spec.entities}
+    sk_orders = {e.name: _sk_order(spec, e) if colocated[e.name] else None for e in spec.entities}
     slots: dict[int, Gsi] = {}
     uses: dict[str, list[GsiUse]] = {e.name: [] for e in spec.entities}
     reads = []
     for pattern in spec.patterns:
-        read = _serve(spec, pattern, sk_orders[pattern.entity.name], strong, warnings)
-        if read.how == "gsi":
+        name = pattern.entity.name
+        read = _serve(spec, pattern, sk_orders[name], colocated[name], strong, warnings)
+        if read.how is How.GSI:
             use = _allocate(read, slots, uses[pattern.entity.name])
             if use is None:
                 warnings.append(
                     warn(spec, pattern, f"more than {MAX_GSIS} GSIs needed: served by a Scan")
                 )
-                read = DynamoRead(pattern, "scan", None, False, "a Scan of the table")
+                read = DynamoRead(pattern, How.SCAN, None, False, "a Scan of the table")
             else:
-                read = DynamoRead(pattern, "gsi", use, False, _describe(use))
+                read = DynamoRead(pattern, How.GSI, use, False, _describe(use))
                 if strong:
                     warnings.append(
                         warn(
@@ -142,9 +154,10 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     entities = tuple(
         DynamoEntity(
             entity=e,
-            owner=spec.entity(e.parent) if e.parent else e,
+            owner=spec.entity(e.parent) if e.parent and colocated[e.name] else e,
             sk_order=sk_orders[e.name],
             uses=tuple(uses[e.name]),
+            colocated=colocated[e.name],
         )
         for e in spec.entities
     )
@@ -167,6 +180,38 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
         decisions=tuple(_decisions(spec, entities, strong)),
         warnings=tuple(warnings),
     )
+
+
+def _colocated(
+    spec: ComponentSpec, entity: EntitySpec, strong: bool, warnings: list[DesignWarning]
+) -> bool:
+    """Whether ``entity`` lives under its parent's PK (the rule in the module docstring)."""
+    ref = entity.parent_ref
+    if ref is None:
+        return False
+    by_parent = [p for p in spec.patterns_of(entity) if p.fields == {ref.ident}]
+    if not by_parent:
+        return False
+    strong_get = next(
+        (
+            p
+            for p in spec.patterns_of(entity)
+            if strong and p.kind is PatternKind.GET and entity.key.ident in p.fields
+        ),
+        None,
+    )
+    if strong_get is None:
+        return True
+    warnings.append(
+        warn(
+            spec,
+            by_parent[0],
+            f"{entity.name} keeps its own key as PK so that {strong_get.name} can be a "
+            f"strongly consistent GetItem; this read by {ref.name} goes through a GSI and "
+            "is eventually consistent",
+        )
+    )
+    return False
 
 
 def _sk_order(spec: ComponentSpec, entity: EntitySpec) -> FieldSpec | None:
@@ -192,6 +237,7 @@ def _serve(
     spec: ComponentSpec,
     pattern: PatternSpec,
     sk_order: FieldSpec | None,
+    colocated: bool,
     strong: bool,
     warnings: list[DesignWarning],
 ) -> DynamoRead:
@@ -205,7 +251,7 @@ def _serve(
                 "NotImplementedError, and a graph database fits this pattern",
             )
         )
-        return DynamoRead(pattern, "unsupported", None, False, "not served (graph traversal)")
+        return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (graph traversal)")
     if pattern.kind is PatternKind.SEARCH:
         warnings.append(
             warn(
@@ -215,11 +261,11 @@ def _serve(
                 "whole table with a contains() filter; stream the items to OpenSearch",
             )
         )
-        return DynamoRead(pattern, "scan", None, False, "a Scan with a contains() filter")
+        return DynamoRead(pattern, How.SCAN, None, False, "a Scan with a contains() filter")
     if pattern.kind is PatternKind.NEAR:
         if entity.geo is None:
             warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
-            return DynamoRead(pattern, "unsupported", None, False, "not served (no geo field)")
+            return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (no geo field)")
         warnings.append(
             warn(
                 spec,
@@ -228,7 +274,7 @@ def _serve(
                 "and sorts by distance in the client; index a geohash prefix in a GSI",
             )
         )
-        return DynamoRead(pattern, "scan", None, False, "a Scan sorted by distance")
+        return DynamoRead(pattern, How.SCAN, None, False, "a Scan sorted by distance")
     if pattern.kind is PatternKind.AGGREGATE:
         warnings.append(
             warn(
@@ -239,18 +285,18 @@ def _serve(
                 "total updated with ADD in the same transaction instead",
             )
         )
-    address = [f.ident for f in _address(entity, sk_order)]
+    address = [f.ident for f in _address(entity, sk_order, colocated=colocated)]
     fields = pattern.fields
     if set(address) <= fields:
         rest = tuple(p for p in pattern.by if p.field.ident not in address)
-        return DynamoRead(pattern, "get", None, strong, "GetItem on the table", rest)
+        return DynamoRead(pattern, How.GET, None, strong, "GetItem on the table", rest)
     parent_ref = entity.parent_ref
-    if parent_ref is not None and fields == {parent_ref.ident}:
+    if colocated and parent_ref is not None and fields == {parent_ref.ident}:
         order = pattern.order
         if order is None or order.ident == entity.key.ident or order == sk_order:
             return DynamoRead(
                 pattern,
-                "collection",
+                How.COLLECTION,
                 None,
                 strong,
                 f"Query of the {parent_ref.name} item collection on the table",
@@ -263,12 +309,14 @@ def _serve(
                 "no key or index serves it: a Scan reads the whole table",
             )
         )
-        return DynamoRead(pattern, "scan", None, False, "a Scan of the table")
-    return DynamoRead(pattern, "gsi", None, False, "")
+        return DynamoRead(pattern, How.SCAN, None, False, "a Scan of the table")
+    return DynamoRead(pattern, How.GSI, None, False, "")
 
 
-def _address(entity: EntitySpec, sk_order: FieldSpec | None) -> tuple[FieldSpec, ...]:
-    out = [entity.parent_ref] if entity.parent_ref is not None else []
+def _address(
+    entity: EntitySpec, sk_order: FieldSpec | None, *, colocated: bool
+) -> tuple[FieldSpec, ...]:
+    out = [entity.parent_ref] if colocated and entity.parent_ref is not None else []
     if sk_order is not None:
         out.append(sk_order)
     return (*out, entity.key)
@@ -321,7 +369,27 @@ def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -
                 "shard suffix to the key and query each shard",
             )
         )
-    if pattern.per_sec is None or read.how not in ("gsi", "collection"):
+    few = [
+        f
+        for f in (read.use.fields if read.use is not None else ())
+        if f.type is FieldType.BOOL or f.ident.lower() in FEW_VALUES
+    ]
+    item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
+    units = writes * math.ceil(item_kb)
+    if read.use is not None and few and units >= PARTITION_WRITE_UNITS / 2:
+        names = ", ".join(f.name for f in few)
+        warnings.append(
+            warn(
+                spec,
+                pattern,
+                f"hot partition: {read.use.gsi.name} is keyed by {names}, which has few "
+                f"distinct values, and up to {rate(writes)} writes/s of {item_kb:g} KB "
+                f"(about {rate(units)} write units/s) each update that index; one value "
+                f"can exceed the {rate(PARTITION_WRITE_UNITS)} write units a partition "
+                "takes (and throttle the table), so add a shard suffix to the key",
+            )
+        )
+    if pattern.per_sec is None or read.how not in (How.GSI, How.COLLECTION):
         return
     concentrated = pattern.kind is PatternKind.TOP or (read.use is not None and not read.use.fields)
     units = read_units(pattern, spec, strong=read.consistent)
@@ -339,25 +407,40 @@ def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -
 
 
 def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: bool) -> list[str]:
-    out = []
+    out = [
+        "PK rule: an item's partition key is its own key, unless an access pattern reads "
+        "the entity by its parent's key (then the parent's key, so one Query returns a "
+        "parent's children), and never when a strongly consistent get by its own key "
+        "exists (that parent-key pattern then uses a GSI)."
+    ]
     for placed in entities:
         entity = placed.entity
         sk = f"{entity.prefix}#" + (
             f"<{placed.sk_order.ident}>#" if placed.sk_order is not None else ""
         )
         sk += f"<{entity.key.ident}>"
-        if entity.parent_ref is not None:
+        if placed.colocated and entity.parent_ref is not None:
             out.append(
                 f"{entity.name}: PK {placed.owner.prefix}#<{entity.parent_ref.ident}>, SK "
                 f"{sk}: stored in its {placed.owner.name}'s item collection, so one Query "
                 "returns a parent's children."
             )
         else:
-            out.append(f"{entity.name}: PK {entity.prefix}#<{entity.key.ident}>, SK {sk}.")
+            own = f"{entity.name}: PK {entity.prefix}#<{entity.key.ident}>, SK {sk}"
+            if entity.parent is not None:
+                own += f" (its own key, not its {entity.parent}'s: see the PK rule)"
+            out.append(own + ".")
     out.append(
-        "Creates are conditional writes (attribute_not_exists(PK)); bulk loads use "
-        "batch_writer; numbers are stored as Decimal; queries follow LastEvaluatedKey page "
+        "Creates are conditional writes (attribute_not_exists(PK), or an expired TTL); "
+        "update_*() reads strongly consistently and Puts on condition that the _rev "
+        "digest is unchanged, retrying on conflict; bulk loads use batch_writer and "
+        "overwrite; numbers are stored as Decimal; queries follow LastEvaluatedKey page "
         "by page."
+    )
+    out += unique_notes(
+        spec,
+        "a guard item <ENTITY>#<field>#<value> is Put with attribute_not_exists(PK) in "
+        "the same TransactWriteItems as the create",
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")
@@ -376,8 +459,12 @@ def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: 
         )
     if spec.multi_record:
         out.append(
-            "save_together() writes up to 100 items atomically with TransactWriteItems "
-            "(each action costs two write units)."
+            "save_together() creates and updates up to 100 items atomically with "
+            "TransactWriteItems (each action costs two write units): creates are Puts "
+            "conditional on attribute_not_exists(PK), updates Puts conditional on the "
+            "revision (_rev) that was read, so a concurrent change is never overwritten; "
+            "items passed as unchanged become ConditionCheck actions (a balance or a "
+            "stock level the writes depend on)."
         )
     if spec.events:
         out.append(

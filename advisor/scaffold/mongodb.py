@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, warn
+from advisor.scaffold.common import DesignWarning, How, unique_notes, warn
 from advisor.scaffold.names import Namespace
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
 from advisor.workload import (
@@ -45,11 +45,12 @@ class MongoIndex:
     keys: tuple[tuple[str, str], ...]
     patterns: tuple[str, ...]
     ttl: bool = False
+    unique: bool = False
 
     @property
     def special(self) -> bool:
-        """Text, 2dsphere and TTL indexes are never folded into another index."""
-        return self.ttl or any(d in ("text", "2dsphere") for _, d in self.keys)
+        """Text, 2dsphere, TTL and unique indexes are never folded into another index."""
+        return self.ttl or self.unique or any(d in ("text", "2dsphere") for _, d in self.keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class MongoRead:
     """How one access pattern is served."""
 
     pattern: PatternSpec
-    how: str
+    how: How
     served_by: str
     index: MongoIndex | None = None
 
@@ -85,7 +86,7 @@ class MongoRead:
         """Whether the server sorts Decimal128 values (mongomock cannot)."""
         order = self.pattern.order
         return (
-            self.how in ("id", "index", "scan")
+            self.how in (How.ID, How.INDEX, How.SCAN)
             and order is not None
             and order.type is FieldType.DECIMAL
         )
@@ -133,7 +134,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
             wanted[entity.name].append(MongoIndex(((entity.expiry.ident, "1"),), (), ttl=True))
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
-                "once that time has passed (expireAfterSeconds=0)."
+                "once that time has passed (expireAfterSeconds=0); the TTL monitor runs "
+                "every 60 s, so reads also filter out expired documents and a create "
+                "replaces an expired one."
             )
     if spec.ttl and not any(e.expiry for e in spec.entities):
         warnings.append(
@@ -161,6 +164,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
         else r
         for r in reads
     ]
+    decisions += unique_notes(spec, "a unique index")
     w, journal, concern, preference, note = _concerns(spec)
     decisions.append(note)
     flexibility = spec.answers.schema_flexibility
@@ -177,9 +181,14 @@ def design(spec: ComponentSpec) -> MongoDesign:
     )
     if spec.multi_record:
         decisions.append(
-            "save_together() writes several items in one multi-document transaction "
-            "(ClientSession.with_transaction, snapshot reads, majority writes); "
-            "transactions need a replica set or a sharded cluster."
+            "save_together() creates and updates several items in one multi-document "
+            "transaction (ClientSession.with_transaction, snapshot reads, majority "
+            "writes): creates fail on an existing key, a child without its parent aborts, "
+            "and an update only matches the document it was computed from, so a "
+            "concurrent change raises ConflictError instead of being overwritten; items "
+            "passed as unchanged are rewritten as read, which checks and locks them. "
+            "update_*() functions are compare-and-swap loops. Transactions need a "
+            "replica set or a sharded cluster."
         )
     return MongoDesign(
         spec=spec,
@@ -219,6 +228,7 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
             for p in spec.patterns_of(entity)
             if p.kind in (PatternKind.SEARCH, PatternKind.NEAR, PatternKind.TRAVERSE)
         ]
+        sliced = [p for p in spec.patterns_of(entity) if p.order is not None or p.limit is not None]
         reason = ""
         if parent.name in out:
             reason = f"its parent {parent.name} is embedded itself"
@@ -228,6 +238,11 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
             reason = "the data is write-heavy or a series, so the array would grow without bound"
         elif own:
             reason = f"{own[0].name} reads it without going through its {parent.name}"
+        elif sliced:
+            reason = (
+                f"{sliced[0].name} reads a sorted or limited slice, which an index serves "
+                "and an ever-growing array does not"
+            )
         if reason:
             decisions.append(
                 f"{entity.name}: referenced (own collection, {entity.parent_ref.name} "
@@ -263,28 +278,37 @@ def _serve(
                 "database fits this pattern",
             )
         )
-        return MongoRead(pattern, "unsupported", "not served (graph traversal)")
+        return MongoRead(pattern, How.UNSUPPORTED, "not served (graph traversal)")
     if entity.name in embedded:
         parent = embedded[entity.name].parent
-        return MongoRead(pattern, "embedded", f"the {parent.name} document (_id)")
+        if tuple(p.field for p in pattern.by) in spec.unique_of(entity):
+            warnings.append(
+                warn(
+                    spec,
+                    pattern,
+                    f"{pattern.name} implies unique values, but {entity.name} is embedded "
+                    "and a unique index cannot enforce uniqueness inside one array",
+                )
+            )
+        return MongoRead(pattern, How.EMBEDDED, f"the {parent.name} document (_id)")
     equality = [(p.field.ident, "1") for p in pattern.by if p.field.ident != entity.key.ident]
     if pattern.kind is PatternKind.NEAR:
         geo = entity.geo
         if geo is None:
             warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
-            return MongoRead(pattern, "unsupported", "not served (no geo field)")
+            return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
         index = MongoIndex((*equality, (geo.ident, "2dsphere")), name)
-        return MongoRead(pattern, "geo", _describe(index), index)
+        return MongoRead(pattern, How.GEO, _describe(index), index)
     if pattern.kind is PatternKind.SEARCH:
         if not entity.strings:
             warnings.append(
                 warn(spec, pattern, f"search: {entity.name} has no text field to index")
             )
-            return MongoRead(pattern, "unsupported", "not served (no text field)")
+            return MongoRead(pattern, How.UNSUPPORTED, "not served (no text field)")
         index = MongoIndex(tuple((f.ident, "text") for f in entity.strings), name)
-        return MongoRead(pattern, "text", _describe(index), index)
+        return MongoRead(pattern, How.TEXT, _describe(index), index)
     if entity.key.ident in pattern.fields:
-        return MongoRead(pattern, "id", "the _id index")
+        return MongoRead(pattern, How.ID, "the _id index")
     keys = list(equality)
     if (
         pattern.order is not None
@@ -296,18 +320,20 @@ def _serve(
         warnings.append(
             warn(spec, pattern, "no key or index serves it: a collection scan reads every document")
         )
-        return MongoRead(pattern, "scan", "a collection scan")
-    index = MongoIndex(tuple(keys), name)
-    return MongoRead(pattern, "index", _describe(index), index)
+        return MongoRead(pattern, How.SCAN, "a collection scan")
+    unique = tuple(p.field for p in pattern.by) in spec.unique_of(entity)
+    index = MongoIndex(tuple(keys), name, unique=unique)
+    return MongoRead(pattern, How.INDEX, _describe(index), index)
 
 
 def _describe(index: MongoIndex) -> str:
-    return "index {" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+    kind = "unique index" if index.unique else "index"
+    return f"{kind} {{" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
 
 
 def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
     """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
-    merged: dict[tuple[tuple[tuple[str, str], ...], bool], MongoIndex] = {}
+    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool], MongoIndex] = {}
     text_keys: list[tuple[str, str]] = []
     text_patterns: tuple[str, ...] = ()
     for index in indexes:
@@ -315,12 +341,14 @@ def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
             text_keys += [k for k in index.keys if k not in text_keys]
             text_patterns += index.patterns
             continue
-        seen = merged.get((index.keys, index.ttl))
+        seen = merged.get((index.keys, index.ttl, index.unique))
         patterns = (seen.patterns if seen else ()) + index.patterns
-        merged[(index.keys, index.ttl)] = MongoIndex(index.keys, patterns, index.ttl)
+        merged[(index.keys, index.ttl, index.unique)] = MongoIndex(
+            index.keys, patterns, index.ttl, index.unique
+        )
     if text_keys:
         # MongoDB allows one text index per collection: it covers every searched field.
-        merged[(tuple(text_keys), False)] = MongoIndex(tuple(text_keys), text_patterns)
+        merged[(tuple(text_keys), False, False)] = MongoIndex(tuple(text_keys), text_patterns)
     found = list(merged.values())
     return tuple(i for i in found if i.special or _covering(i, found) is i)
 
@@ -350,9 +378,10 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "1",
             journal,
             "local",
-            "SECONDARY_PREFERRED",
+            "PRIMARY",
             f"Consistency eventual: writes use w=1, {j}; reads use readConcern local from "
-            "secondaries when available (secondaryPreferred), so a read may be stale.",
+            "the primary, so a client reads its own writes (secondary reads would lag; "
+            "use secondaryPreferred only for reads that may be stale).",
         )
     if consistency is Consistency.STRONG:
         return (

@@ -32,6 +32,7 @@ RESERVED_MODULE = frozenset(
         "Iterable",
         "Iterator",
         "Callable",
+        "hashlib",
         "json",
         "math",
         "os",
@@ -60,6 +61,7 @@ RESERVED_MODULE = frozenset(
         "WatchError",
         "ResponseError",
         "AlreadyExistsError",
+        "ConflictError",
         "NotFoundError",
         "Model",
         "ensure_schema",
@@ -67,6 +69,9 @@ RESERVED_MODULE = frozenset(
         "ensure_event_group",
         "read_events",
         "ack_events",
+        "read_pending",
+        "claim_stale",
+        "trim_events",
         "repo",
         "main",
     }
@@ -144,6 +149,16 @@ RESERVED_PARAMS = frozenset(
         "distance",
         "matches",
         "upsert",
+        "creates",
+        "consistent",
+        "updates",
+        "current",
+        "array",
+        "stored",
+        "reasons",
+        "watched",
+        "min_idle_ms",
+        "start_id",
         "chunk",
         "prefix",
         "seen",
@@ -251,6 +266,7 @@ def field_ident(value: object) -> str:
 
 # What the templates may import, by the name the code uses: module, or (module, name).
 IMPORTS: dict[str, str | tuple[str, str]] = {
+    "hashlib": "hashlib",
     "json": "json",
     "math": "math",
     "os": "os",
@@ -278,6 +294,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "IndexModel": ("pymongo", "IndexModel"),
     "MongoClient": ("pymongo", "MongoClient"),
     "ReadPreference": ("pymongo", "ReadPreference"),
+    "ReplaceOne": ("pymongo", "ReplaceOne"),
     "UpdateOne": ("pymongo", "UpdateOne"),
     "ClientSession": ("pymongo.client_session", "ClientSession"),
     "Collection": ("pymongo.collection", "Collection"),
@@ -293,6 +310,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
 }
 STDLIB_IMPORTS = frozenset(
     {
+        "hashlib",
         "json",
         "math",
         "os",

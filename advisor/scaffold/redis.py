@@ -1,17 +1,20 @@
 """Redis design: a key schema with hash tags, hashes, index keys, TTLs, streams and persistence.
 
-Each item is a hash at ``<app>:<entity>:{<id>}``; the braces are a Redis Cluster hash tag.
+Each item is a hash at ``<app>:<entity>:{<id>}``. The design targets one standalone
+server or a Sentinel-managed primary: its transactions span an item and its index keys,
+which Redis Cluster would hash to different slots (CROSSSLOT), so Cluster is not generated.
 Ordered and ranked patterns get a sorted set per value of their equality fields, other
 equality look-ups a set, ``near`` a geo set. Items expire from their expiry field, or
-after a default TTL when the data is ephemeral. Bulk writes use pipelines; atomic
-read-modify-write uses WATCH/MULTI; events go to a stream read by consumer groups.
+after a default TTL when ``ttl`` is needed but no field holds the expiry. Bulk writes use
+pipelines; atomic read-modify-write uses WATCH/MULTI; events go to a stream read by
+consumer groups.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, rate, warn
+from advisor.scaffold.common import DesignWarning, How, rate, unique_notes, warn
 from advisor.scaffold.spec import NUMERIC, ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 from advisor.workload import Consistency, Durability, FieldType, PatternKind
 
@@ -47,7 +50,7 @@ class RedisRead:
     """How one access pattern is served."""
 
     pattern: PatternSpec
-    how: str
+    how: How
     index: RedisIndex | None
     served_by: str
     sort_in_app: bool = False
@@ -66,6 +69,16 @@ class RedisDesign:
     decisions: tuple[str, ...]
     warnings: tuple[DesignWarning, ...]
 
+    @property
+    def fsync(self) -> str:
+        """The appendfsync setting this component needs ("no" when it is ephemeral)."""
+        return "no" if self.spec.durability is Durability.EPHEMERAL else _fsync(self.spec)
+
+    @property
+    def unique(self) -> bool:
+        """Whether any entity has unique fields, kept by unique-value keys (see spec.unique_of)."""
+        return any(self.spec.unique_of(e) for e in self.spec.entities)
+
     def indexes_of(self, entity: EntitySpec) -> tuple[RedisIndex, ...]:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)
@@ -75,9 +88,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     """Work out the Redis design of ``spec``; keys start with ``prefix``."""
     warnings: list[DesignWarning] = []
     decisions: list[str] = [
-        f"Each item is a hash at {prefix}:<entity>:{{<id>}}; the braces are a hash tag, so "
-        "Redis Cluster keeps every key of one item in one slot. Index keys are tagged "
-        "with their own values.",
+        f"Each item is a hash at {prefix}:<entity>:{{<id>}}. Run Redis standalone or with "
+        "Sentinel: create, update, delete and save_together touch an item and its index "
+        "keys in one MULTI, and on Redis Cluster those keys hash to different slots "
+        "(CROSSSLOT error). On Cluster use one hash tag per partition (for example the "
+        "parent key) for every key a transaction touches; that layout is not generated.",
     ]
     indexes: list[RedisIndex] = []
     reads = []
@@ -88,18 +103,22 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             indexes.append(read.index)
         reads.append(read)
         _hot(spec, pattern, read, warnings)
-    ephemeral = spec.durability is Durability.EPHEMERAL
-    default_ttl = DEFAULT_TTL_SECONDS if ephemeral else None
+    # A default TTL only when ttl was asked and no field says when an item expires.
+    wants_ttl = spec.ttl and not any(e.expiry for e in spec.entities)
+    default_ttl = DEFAULT_TTL_SECONDS if wants_ttl else None
     for entity in spec.entities:
         if entity.expiry is not None:
             decisions.append(
                 f"{entity.name}: EXPIREAT from {entity.expiry.name}, so Redis deletes the "
-                "hash when it expires; index entries of expired items are pruned on read."
+                "hash when it expires; index entries of expired items are pruned on read, "
+                "and each index key expires with its latest item (EXPIREAT NX, then GT), "
+                "so per-value indexes do not grow without bound."
             )
         elif default_ttl is not None:
             decisions.append(
-                f"{entity.name}: the data is ephemeral, so each write sets a TTL of "
-                f"{default_ttl // 86400} days (DEFAULT_TTL_SECONDS) to bound memory."
+                f"{entity.name}: ttl is needed but no field holds the expiry time, so each "
+                f"write sets a TTL of {default_ttl // 86400} days (DEFAULT_TTL_SECONDS); "
+                "change it to what the data needs."
             )
     if spec.ttl and not any(e.expiry for e in spec.entities):
         warnings.append(
@@ -111,24 +130,32 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             )
         )
     decisions.append(
-        "create and update write an item and its index entries in one WATCH/MULTI/EXEC, "
-        "so a concurrent change is retried, never lost. On Redis Cluster the index keys "
-        "hash to other slots than the item, where MULTI refuses them: there, write index "
-        "entries with a plain pipeline (as the bulk save does). Bulk loads pipeline "
-        f"{BULK_CHUNK} items per round trip."
+        "create, update and delete write an item and its index entries in one "
+        "WATCH/MULTI/EXEC, so a concurrent change is retried, never lost. Bulk loads "
+        f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items."
+    )
+    decisions += unique_notes(
+        spec,
+        "a key <entity>:unique:<field>:{<value>} holds the owner's key; it is WATCHed, "
+        "checked and set in the same MULTI as the item",
     )
     if spec.multi_record:
         decisions.append(
-            "save_together() writes several items in one MULTI/EXEC: no other client's "
-            "command runs in between, but there is no rollback, and on Cluster every key "
-            "must share one hash slot."
+            "save_together() WATCHes every item key, checks that creates are new and that "
+            "updates (and items passed as unchanged) start from the stored values, then "
+            "writes all items in one "
+            "MULTI/EXEC (retried when a watched key changes); Redis has no rollback for "
+            "a command that fails inside EXEC."
         )
     if spec.events:
         decisions.append(
             "Changes are appended to a stream (XADD in the same MULTI as the write) and "
             "read by consumer groups with XREADGROUP/XACK: unlike pub/sub, a message "
             "waits until a consumer acknowledges it, so none is lost while a consumer is "
-            "down."
+            "down. A restarted consumer calls read_pending (id 0) before read_events, "
+            "claim_stale (XAUTOCLAIM) moves events a dead consumer held, and the stream is "
+            "never trimmed by length: trim_events trims with MINID up to the oldest entry "
+            "some group has not acknowledged."
         )
     if spec.consistency is Consistency.STRONG:
         warnings.append(
@@ -164,7 +191,7 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
                 "NotImplementedError, and a graph database fits this pattern",
             )
         )
-        return RedisRead(pattern, "unsupported", None, "not served (graph traversal)")
+        return RedisRead(pattern, How.UNSUPPORTED, None, "not served (graph traversal)")
     if pattern.kind is PatternKind.SEARCH:
         warnings.append(
             warn(
@@ -174,16 +201,16 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
                 "has), so the function SCANs every item; use a search engine or Redis Stack",
             )
         )
-        return RedisRead(pattern, "scan", None, "SCAN over every item")
+        return RedisRead(pattern, How.SCAN, None, "SCAN over every item")
     if pattern.kind is PatternKind.NEAR:
         geo = entity.geo
         if geo is None:
             warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
-            return RedisRead(pattern, "unsupported", None, "not served (no geo field)")
+            return RedisRead(pattern, How.UNSUPPORTED, None, "not served (no geo field)")
         index = RedisIndex(entity, "geo", fields, geo)
-        return RedisRead(pattern, "geo", index, "GEOSEARCH on a geo set")
+        return RedisRead(pattern, How.GEO, index, "GEOSEARCH on a geo set")
     if entity.key.ident in pattern.fields:
-        return RedisRead(pattern, "key", None, "HGETALL of the item's key")
+        return RedisRead(pattern, How.KEY, None, "HGETALL of the item's key")
     order = pattern.order
     if pattern.kind is PatternKind.AGGREGATE:
         if not fields:
@@ -196,7 +223,7 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
                     "with HINCRBY in the same MULTI as the writes instead",
                 )
             )
-            return RedisRead(pattern, "scan", None, "SCAN over every item")
+            return RedisRead(pattern, How.SCAN, None, "SCAN over every item")
         warnings.append(
             warn(
                 spec,
@@ -206,16 +233,16 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
                 "same MULTI as the writes instead",
             )
         )
-        return RedisRead(pattern, "set", RedisIndex(entity, "set", fields, None), "a set index")
+        return RedisRead(pattern, How.SET, RedisIndex(entity, "set", fields, None), "a set index")
     if order is not None and order.ident != entity.key.ident and order.type in SCORABLE:
         index = RedisIndex(entity, "zset", fields, order)
-        return RedisRead(pattern, "zset", index, "a sorted set (score = order field)")
+        return RedisRead(pattern, How.ZSET, index, "a sorted set (score = order field)")
     in_app = order is not None and order.ident != entity.key.ident
     if not fields:
         warnings.append(
             warn(spec, pattern, "no key or index serves it: the function SCANs every item")
         )
-        return RedisRead(pattern, "scan", None, "SCAN over every item", in_app)
+        return RedisRead(pattern, How.SCAN, None, "SCAN over every item", in_app)
     if in_app:
         warnings.append(
             warn(
@@ -227,7 +254,7 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
             )
         )
     index = RedisIndex(entity, "set", fields, None)
-    return RedisRead(pattern, "set", index, "a set index", in_app)
+    return RedisRead(pattern, How.SET, index, "a set index", in_app)
 
 
 def _hot(
@@ -250,6 +277,11 @@ def _hot(
         )
 
 
+def _fsync(spec: ComponentSpec) -> str:
+    """The appendfsync a durable component needs: always for strong or transactional writes."""
+    return "always" if spec.consistency is Consistency.STRONG or spec.multi_record else "everysec"
+
+
 def _persistence(spec: ComponentSpec) -> tuple[str, ...]:
     """The persistence and replication settings the durability answer asks for."""
     lines = []
@@ -257,17 +289,31 @@ def _persistence(spec: ComponentSpec) -> tuple[str, ...]:
         lines += [
             "Durability ephemeral: losing data is tolerable, so RDB snapshots "
             "(save 3600 1) or no persistence at all are enough.",
-            "maxmemory-policy volatile-lru evicts keys with a TTL first when memory is "
-            "full, instead of refusing writes.",
+            "maxmemory-policy volatile-lru evicts only keys that have a TTL (least recently "
+            "used first); when none has one, writes fail with OOM errors as under "
+            "noeviction. Use allkeys-lru when any key may be evicted.",
         ]
     else:
+        fsync = _fsync(spec)
         lines += [
-            "Durability durable: run with appendonly yes. appendfsync everysec can lose "
-            "about one second of acknowledged writes on a crash; appendfsync always "
-            "loses none but syncs the disk on every write. Keep RDB snapshots for backups.",
+            f"Durability durable: run with appendonly yes and appendfsync {fsync}. "
+            + (
+                "This component asks strong consistency or multi-record transactions, so "
+                "appendfsync always: everysec can lose about one second of acknowledged "
+                "writes on a crash."
+                if fsync == "always"
+                else "everysec can lose about one second of acknowledged writes on a "
+                "crash; appendfsync always loses none but syncs the disk on every write."
+            )
+            + " Keep RDB snapshots for backups.",
             "maxmemory-policy noeviction, so Redis refuses writes rather than evicting "
             "data when memory is full.",
         ]
+    lines.append(
+        "One server has one maxmemory-policy and one appendfsync setting: when components "
+        "with different durability share a server, the strictest applies (noeviction, "
+        "the strongest fsync); run separate instances to tune each."
+    )
     lines.append(
         "Replication is asynchronous: a write acknowledged by the primary is lost if the "
         "primary fails before a replica copied it. WAIT numreplicas timeout narrows the "

@@ -95,7 +95,7 @@ def _from_line(module: str, members: Sequence[str]) -> str:
 
 
 def _errors(used: set[str]) -> list[str]:
-    return sorted(used & {"AlreadyExistsError", "NotFoundError"})
+    return sorted(used & {"AlreadyExistsError", "ConflictError", "NotFoundError"})
 
 
 def _isort_key(module: str) -> str:

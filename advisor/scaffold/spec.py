@@ -9,7 +9,7 @@ child entity gets a reference to its parent's key, and the answers the designs r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from advisor.scaffold.names import (
@@ -66,6 +66,7 @@ class EntitySpec:
     save_many: str
     fetch: str
     update: str
+    delete: str
     params: Mapping[str, str]
 
     @property
@@ -110,6 +111,7 @@ class PatternSpec:
     descending: bool
     limit: int | None
     per_sec: float | None
+    rank_of: PatternSpec | None = None
 
     @property
     def fields(self) -> frozenset[str]:
@@ -159,6 +161,28 @@ class ComponentSpec:
     def patterns_of(self, entity: EntitySpec) -> tuple[PatternSpec, ...]:
         """The access patterns that read ``entity``."""
         return tuple(p for p in self.patterns if p.entity.name == entity.name)
+
+    def unique_of(self, entity: EntitySpec) -> tuple[tuple[FieldSpec, ...], ...]:
+        """Field groups whose values may identify only one item of ``entity``.
+
+        The workload model has no ``unique`` notion, so this is the rule: a ``get`` or
+        ``query`` pattern with ``limit: 1``, no ``order_by`` and equality fields that do
+        not include the entity's key (an idempotency key, an e-mail address) asks for at
+        most one item, so those fields are unique together and every design enforces it.
+        """
+        out: list[tuple[FieldSpec, ...]] = []
+        for pattern in self.patterns_of(entity):
+            fields = tuple(p.field for p in pattern.by)
+            if (
+                pattern.kind in (PatternKind.GET, PatternKind.QUERY)
+                and pattern.limit == 1
+                and pattern.order is None
+                and fields
+                and entity.key.ident not in pattern.fields
+                and fields not in out
+            ):
+                out.append(fields)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +268,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             save_many=top.take(f"save_many_{lower}"),
             fetch=top.take(f"fetch_{lower}"),
             update=top.take(f"update_{lower}"),
+            delete=top.take(f"delete_{lower}"),
             params=_params(fields.values()),
         )
     patterns = []
@@ -267,6 +292,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 per_sec=pattern.per_sec,
             )
         )
+    patterns = [replace(p, rank_of=_ranked_within(p, patterns)) for p in patterns]
     return ComponentSpec(
         name=component.name,
         module=module,
@@ -284,6 +310,30 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         answers=component,
         renamed=tuple(renamed),
     )
+
+
+def _ranked_within(pattern: PatternSpec, patterns: list[PatternSpec]) -> PatternSpec | None:
+    """The ``top`` pattern whose ordering ``pattern`` asks a rank in, if it is a rank pattern.
+
+    The workload has no ``rank`` kind, so this is the rule: a get or query with limit 1
+    and an order_by, whose equality fields strictly contain those of a ``top`` pattern
+    of the same entity ordered the same way (player_rank by board and player, within
+    top_100 by board), returns the best match's 0-based rank in that ordering.
+    """
+    if pattern.kind not in (PatternKind.GET, PatternKind.QUERY) or pattern.limit != 1:
+        return None
+    if pattern.order is None:
+        return None
+    for top in patterns:
+        if (
+            top.kind is PatternKind.TOP
+            and top.entity.name == pattern.entity.name
+            and top.order == pattern.order
+            and top.descending == pattern.descending
+            and top.fields < pattern.fields
+        ):
+            return top
+    return None
 
 
 def _params(fields: Iterable[FieldSpec]) -> Mapping[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ecommerce import order_processing as repo
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -103,26 +103,106 @@ def test_create_customer(store: Any) -> None:
 
 def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
-    repo.save_many_customer(store, items)
-    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_customer(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, email=items[(n + 1) % 4].email) for n, i in enumerate(items)]
+    assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_update_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    new = replace(item, email=_make_customer(1).email)
+    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    assert repo.fetch_customer(store, item.customer_id) == new
+    missing = _make_customer(3)
+    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+
+
+def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    other = _make_customer(1).email
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_customer(store, item.customer_id, lambda o: replace(o, email=other))
+        return old
+
+    result = repo.update_customer(store, item.customer_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.email == other
+    assert repo.fetch_customer(store, item.customer_id) == result
+
+
+def test_delete_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.delete_customer(store, item.customer_id) is True
+    assert repo.fetch_customer(store, item.customer_id) is None
+    assert repo.delete_customer(store, item.customer_id) is False
 
 
 def test_create_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    assert repo.fetch_order(store, item.customer_id, item.placed_at, item.order_id) == item
+    assert repo.fetch_order(store, item.order_id) == item
     with pytest.raises(AlreadyExistsError):
         repo.create_order(store, item)
 
 
 def test_save_many_order(store: Any) -> None:
     items = [_make_order(n) for n in range(4)]
-    repo.save_many_order(store, items)
-    repo.save_many_order(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_order(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    assert repo.save_many_order(store, items) == len(items)
     for item in items:
-        assert repo.fetch_order(store, item.customer_id, item.placed_at, item.order_id) == item
+        assert repo.fetch_order(store, item.order_id) == item
+
+
+def test_update_order(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+    new = replace(item, customer_id=_make_order(1).customer_id)
+    assert repo.update_order(store, item.order_id, lambda old: new) == new
+    assert repo.fetch_order(store, item.order_id) == new
+    missing = _make_order(3)
+    assert repo.update_order(store, missing.order_id, lambda old: old) is None
+
+
+def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+    other = _make_order(1).customer_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_order(store, item.order_id, lambda o: replace(o, customer_id=other))
+        return old
+
+    result = repo.update_order(store, item.order_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.customer_id == other
+    assert repo.fetch_order(store, item.order_id) == result
+
+
+def test_delete_order(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+    assert repo.delete_order(store, item.order_id) is True
+    assert repo.fetch_order(store, item.order_id) is None
+    assert repo.delete_order(store, item.order_id) is False
 
 
 def test_create_order_line(store: Any) -> None:
@@ -135,33 +215,110 @@ def test_create_order_line(store: Any) -> None:
 
 def test_save_many_order_line(store: Any) -> None:
     items = [_make_order_line(n) for n in range(4)]
-    repo.save_many_order_line(store, items)
-    repo.save_many_order_line(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_order_line(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    assert repo.save_many_order_line(store, items) == len(items)
     for item in items:
         assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
+
+
+def test_update_order_line(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    new = replace(item, sku=_make_order_line(1).sku)
+    assert repo.update_order_line(store, item.order_id, item.line_id, lambda old: new) == new
+    assert repo.fetch_order_line(store, item.order_id, item.line_id) == new
+    missing = _make_order_line(3)
+    assert repo.update_order_line(store, missing.order_id, missing.line_id, lambda old: old) is None
+
+
+def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    other = _make_order_line(1).sku
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_order_line(store, item.order_id, item.line_id, lambda o: replace(o, sku=other))
+        return old
+
+    result = repo.update_order_line(store, item.order_id, item.line_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.sku == other
+    assert repo.fetch_order_line(store, item.order_id, item.line_id) == result
+
+
+def test_delete_order_line(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    assert repo.delete_order_line(store, item.order_id, item.line_id) is True
+    assert repo.fetch_order_line(store, item.order_id, item.line_id) is None
+    assert repo.delete_order_line(store, item.order_id, item.line_id) is False
 
 
 def test_create_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    assert repo.fetch_payment(store, item.order_id, item.payment_id) == item
+    assert repo.fetch_payment(store, item.payment_id) == item
     with pytest.raises(AlreadyExistsError):
         repo.create_payment(store, item)
 
 
 def test_save_many_payment(store: Any) -> None:
     items = [_make_payment(n) for n in range(4)]
-    repo.save_many_payment(store, items)
-    repo.save_many_payment(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_payment(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, order_id=items[(n + 1) % 4].order_id) for n, i in enumerate(items)]
+    assert repo.save_many_payment(store, items) == len(items)
     for item in items:
-        assert repo.fetch_payment(store, item.order_id, item.payment_id) == item
+        assert repo.fetch_payment(store, item.payment_id) == item
+
+
+def test_update_payment(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+    new = replace(item, order_id=_make_payment(1).order_id)
+    assert repo.update_payment(store, item.payment_id, lambda old: new) == new
+    assert repo.fetch_payment(store, item.payment_id) == new
+    missing = _make_payment(3)
+    assert repo.update_payment(store, missing.payment_id, lambda old: old) is None
+
+
+def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+    other = _make_payment(1).order_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_payment(store, item.payment_id, lambda o: replace(o, order_id=other))
+        return old
+
+    result = repo.update_payment(store, item.payment_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.order_id == other
+    assert repo.fetch_payment(store, item.payment_id) == result
+
+
+def test_delete_payment(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+    assert repo.delete_payment(store, item.payment_id) is True
+    assert repo.fetch_payment(store, item.payment_id) is None
+    assert repo.delete_payment(store, item.payment_id) is False
 
 
 def test_get_order(store: Any) -> None:
-    items = [
-        _make_order(n)
-        for n in range(4)
-    ]
+    items = [_make_order(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.order_id == probe.order_id]
@@ -170,10 +327,7 @@ def test_get_order(store: Any) -> None:
 
 
 def test_customer_orders(store: Any) -> None:
-    items = [
-        _make_order(n, customer_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_order(n, customer_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.customer_id == probe.customer_id]
@@ -183,10 +337,7 @@ def test_customer_orders(store: Any) -> None:
 
 
 def test_lines_of_order(store: Any) -> None:
-    items = [
-        _make_order_line(n, order_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_order_line(n, order_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.order_id == probe.order_id]
@@ -196,10 +347,7 @@ def test_lines_of_order(store: Any) -> None:
 
 
 def test_fulfilment_queue(store: Any) -> None:
-    items = [
-        _make_order(n, status="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_order(n, status="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.status == probe.status]
@@ -209,10 +357,7 @@ def test_fulfilment_queue(store: Any) -> None:
 
 
 def test_revenue_by_status(store: Any) -> None:
-    items = [
-        _make_order(n, currency="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_order(n, currency="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.currency == probe.currency]
@@ -224,11 +369,32 @@ def test_save_together(store: Any) -> None:
     order = _make_order(1, customer_id=customer.customer_id)
     order_line = _make_order_line(1, order_id=order.order_id)
     payment = _make_payment(1, order_id=order.order_id)
-    repo.save_together(store, [customer, order, order_line, payment])
+    # Children are listed first: the parents are still created before them.
+    repo.save_together(store, [payment, order_line, order, customer])
     assert repo.fetch_customer(store, customer.customer_id) == customer
-    assert repo.fetch_order(store, order.customer_id, order.placed_at, order.order_id) == order
+    assert repo.fetch_order(store, order.order_id) == order
     assert repo.fetch_order_line(store, order_line.order_id, order_line.line_id) == order_line
-    assert repo.fetch_payment(store, payment.order_id, payment.payment_id) == payment
+    assert repo.fetch_payment(store, payment.payment_id) == payment
+    # One create of an existing item aborts the whole transaction.
+    fresh = _make_customer(2)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [fresh, customer])
+    assert repo.fetch_customer(store, fresh.customer_id) is None
+    # An update applies only while the stored item is still the one that was read.
+    changed = replace(customer, email=_make_customer(2).email)
+    repo.save_together(store, updates=[(customer, changed)])
+    assert repo.fetch_customer(store, changed.customer_id) == changed
+    stale = replace(customer, email=_make_customer(3).email)
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], updates=[(customer, stale)])
+    assert repo.fetch_customer(store, changed.customer_id) == changed
+    assert repo.fetch_customer(store, fresh.customer_id) is None
+    # A create can depend on another item staying as it was read (a ConditionCheck).
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], unchanged=[customer])
+    assert repo.fetch_customer(store, fresh.customer_id) is None
+    repo.save_together(store, [fresh], unchanged=[changed])
+    assert repo.fetch_customer(store, fresh.customer_id) == fresh
 
 
 def test_table(store: Any) -> None:

@@ -82,10 +82,50 @@ def test_create_product(store: Any) -> None:
 
 def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
-    repo.save_many_product(store, items)
-    repo.save_many_product(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_product(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
+
+
+def test_update_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    new = replace(item, sku=_make_product(1).sku)
+    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    assert repo.fetch_product(store, item.product_id) == new
+    missing = _make_product(3)
+    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+
+
+def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    other = _make_product(1).sku
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_product(store, item.product_id, lambda o: replace(o, sku=other))
+        return old
+
+    result = repo.update_product(store, item.product_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.sku == other
+    assert repo.fetch_product(store, item.product_id) == result
+
+
+def test_delete_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    assert repo.delete_product(store, item.product_id) is True
+    assert repo.fetch_product(store, item.product_id) is None
+    assert repo.delete_product(store, item.product_id) is False
 
 
 def test_create_review(store: Any) -> None:
@@ -98,17 +138,54 @@ def test_create_review(store: Any) -> None:
 
 def test_save_many_review(store: Any) -> None:
     items = [_make_review(n) for n in range(4)]
-    repo.save_many_review(store, items)
-    repo.save_many_review(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_review(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    assert repo.save_many_review(store, items) == len(items)
     for item in items:
         assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
 
 
+def test_update_review(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+    new = replace(item, customer_id=_make_review(1).customer_id)
+    assert repo.update_review(store, item.product_id, item.created_at, item.review_id, lambda old: new) == new
+    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == new
+    missing = _make_review(3)
+    assert repo.update_review(store, missing.product_id, missing.created_at, missing.review_id, lambda old: old) is None
+
+
+def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+    other = _make_review(1).customer_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_review(store, item.product_id, item.created_at, item.review_id, lambda o: replace(o, customer_id=other))
+        return old
+
+    result = repo.update_review(store, item.product_id, item.created_at, item.review_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.customer_id == other
+    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == result
+
+
+def test_delete_review(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+    assert repo.delete_review(store, item.product_id, item.created_at, item.review_id) is True
+    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) is None
+    assert repo.delete_review(store, item.product_id, item.created_at, item.review_id) is False
+
+
 def test_get_product(store: Any) -> None:
-    items = [
-        _make_product(n)
-        for n in range(4)
-    ]
+    items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.product_id == probe.product_id]
@@ -117,10 +194,7 @@ def test_get_product(store: Any) -> None:
 
 
 def test_products_in_category(store: Any) -> None:
-    items = [
-        _make_product(n, category_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.category_id == probe.category_id]
@@ -130,10 +204,7 @@ def test_products_in_category(store: Any) -> None:
 
 
 def test_search_products(store: Any) -> None:
-    items = [
-        _make_product(n)
-        for n in range(4)
-    ]
+    items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     expected = list(items)
     expected = [i for i in expected if any("word2" in s for s in (i.sku, i.name, i.description, i.brand))]
@@ -142,10 +213,7 @@ def test_search_products(store: Any) -> None:
 
 
 def test_top_rated_in_category(store: Any) -> None:
-    items = [
-        _make_product(n, category_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.category_id == probe.category_id]
@@ -155,10 +223,7 @@ def test_top_rated_in_category(store: Any) -> None:
 
 
 def test_reviews_of_product(store: Any) -> None:
-    items = [
-        _make_review(n, product_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_review(n, product_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.product_id == probe.product_id]

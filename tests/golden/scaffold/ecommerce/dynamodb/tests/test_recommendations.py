@@ -82,10 +82,50 @@ def test_create_customer(store: Any) -> None:
 
 def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
-    repo.save_many_customer(store, items)
-    repo.save_many_customer(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_customer(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, segment=items[(n + 1) % 4].segment) for n, i in enumerate(items)]
+    assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
+
+
+def test_update_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    new = replace(item, segment=_make_customer(1).segment)
+    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    assert repo.fetch_customer(store, item.customer_id) == new
+    missing = _make_customer(3)
+    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+
+
+def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    other = _make_customer(1).segment
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_customer(store, item.customer_id, lambda o: replace(o, segment=other))
+        return old
+
+    result = repo.update_customer(store, item.customer_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.segment == other
+    assert repo.fetch_customer(store, item.customer_id) == result
+
+
+def test_delete_customer(store: Any) -> None:
+    item = _make_customer(0)
+    _seed(store, [item])
+    assert repo.delete_customer(store, item.customer_id) is True
+    assert repo.fetch_customer(store, item.customer_id) is None
+    assert repo.delete_customer(store, item.customer_id) is False
 
 
 def test_create_product(store: Any) -> None:
@@ -98,33 +138,110 @@ def test_create_product(store: Any) -> None:
 
 def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
-    repo.save_many_product(store, items)
-    repo.save_many_product(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_product(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, category_id=items[(n + 1) % 4].category_id) for n, i in enumerate(items)]
+    assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
+
+
+def test_update_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    new = replace(item, category_id=_make_product(1).category_id)
+    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    assert repo.fetch_product(store, item.product_id) == new
+    missing = _make_product(3)
+    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+
+
+def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    other = _make_product(1).category_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_product(store, item.product_id, lambda o: replace(o, category_id=other))
+        return old
+
+    result = repo.update_product(store, item.product_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.category_id == other
+    assert repo.fetch_product(store, item.product_id) == result
+
+
+def test_delete_product(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+    assert repo.delete_product(store, item.product_id) is True
+    assert repo.fetch_product(store, item.product_id) is None
+    assert repo.delete_product(store, item.product_id) is False
 
 
 def test_create_purchase(store: Any) -> None:
     item = _make_purchase(0)
     _seed(store, [item])
-    assert repo.fetch_purchase(store, item.customer_id, item.purchase_id) == item
+    assert repo.fetch_purchase(store, item.purchase_id) == item
     with pytest.raises(AlreadyExistsError):
         repo.create_purchase(store, item)
 
 
 def test_save_many_purchase(store: Any) -> None:
     items = [_make_purchase(n) for n in range(4)]
-    repo.save_many_purchase(store, items)
-    repo.save_many_purchase(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_purchase(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    assert repo.save_many_purchase(store, items) == len(items)
     for item in items:
-        assert repo.fetch_purchase(store, item.customer_id, item.purchase_id) == item
+        assert repo.fetch_purchase(store, item.purchase_id) == item
+
+
+def test_update_purchase(store: Any) -> None:
+    item = _make_purchase(0)
+    _seed(store, [item])
+    new = replace(item, customer_id=_make_purchase(1).customer_id)
+    assert repo.update_purchase(store, item.purchase_id, lambda old: new) == new
+    assert repo.fetch_purchase(store, item.purchase_id) == new
+    missing = _make_purchase(3)
+    assert repo.update_purchase(store, missing.purchase_id, lambda old: old) is None
+
+
+def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_purchase(0)
+    _seed(store, [item])
+    other = _make_purchase(1).customer_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_purchase(store, item.purchase_id, lambda o: replace(o, customer_id=other))
+        return old
+
+    result = repo.update_purchase(store, item.purchase_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.customer_id == other
+    assert repo.fetch_purchase(store, item.purchase_id) == result
+
+
+def test_delete_purchase(store: Any) -> None:
+    item = _make_purchase(0)
+    _seed(store, [item])
+    assert repo.delete_purchase(store, item.purchase_id) is True
+    assert repo.fetch_purchase(store, item.purchase_id) is None
+    assert repo.delete_purchase(store, item.purchase_id) is False
 
 
 def test_also_bought(store: Any) -> None:
-    items = [
-        _make_product(n)
-        for n in range(4)
-    ]
+    items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     with pytest.raises(NotImplementedError):
@@ -132,10 +249,7 @@ def test_also_bought(store: Any) -> None:
 
 
 def test_for_customer(store: Any) -> None:
-    items = [
-        _make_customer(n)
-        for n in range(4)
-    ]
+    items = [_make_customer(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     with pytest.raises(NotImplementedError):
@@ -143,10 +257,7 @@ def test_for_customer(store: Any) -> None:
 
 
 def test_bestsellers_in_category(store: Any) -> None:
-    items = [
-        _make_product(n, category_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.category_id == probe.category_id]

@@ -61,17 +61,63 @@ def test_create_session(store: Any) -> None:
 
 def test_save_many_session(store: Any) -> None:
     items = [_make_session(n) for n in range(4)]
-    repo.save_many_session(store, items)
-    repo.save_many_session(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_session(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, user_id=items[(n + 1) % 4].user_id) for n, i in enumerate(items)]
+    assert repo.save_many_session(store, items) == len(items)
     for item in items:
         assert repo.fetch_session(store, item.session_id) == item
 
 
+def test_update_session(store: Any) -> None:
+    item = _make_session(0)
+    _seed(store, [item])
+    new = replace(item, user_id=_make_session(1).user_id)
+    assert repo.update_session(store, item.session_id, lambda old: new) == new
+    assert repo.fetch_session(store, item.session_id) == new
+    missing = _make_session(3)
+    assert repo.update_session(store, missing.session_id, lambda old: old) is None
+
+
+def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_session(0)
+    _seed(store, [item])
+    other = _make_session(1).user_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_session(store, item.session_id, lambda o: replace(o, user_id=other))
+        return old
+
+    result = repo.update_session(store, item.session_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.user_id == other
+    assert repo.fetch_session(store, item.session_id) == result
+
+
+def test_expired_session_is_not_served(store: Any) -> None:
+    item = _make_session(0, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    repo.save_many_session(store, [item])
+    assert repo.fetch_session(store, item.session_id) is None
+    # An expired item that the database has not deleted yet does not block a create.
+    fresh = replace(item, expires_at=BASE)
+    repo.create_session(store, fresh)
+    assert repo.fetch_session(store, item.session_id) == fresh
+
+def test_delete_session(store: Any) -> None:
+    item = _make_session(0)
+    _seed(store, [item])
+    assert repo.delete_session(store, item.session_id) is True
+    assert repo.fetch_session(store, item.session_id) is None
+    assert repo.delete_session(store, item.session_id) is False
+
+
 def test_get_session(store: Any) -> None:
-    items = [
-        _make_session(n)
-        for n in range(4)
-    ]
+    items = [_make_session(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.session_id == probe.session_id]
@@ -80,10 +126,7 @@ def test_get_session(store: Any) -> None:
 
 
 def test_sessions_of_user(store: Any) -> None:
-    items = [
-        _make_session(n, user_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_session(n, user_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.user_id == probe.user_id]

@@ -7,3 +7,7 @@ class AlreadyExistsError(Exception):
 
 class NotFoundError(LookupError):
     """The item, or the parent item it belongs to, does not exist."""
+
+
+class ConflictError(Exception):
+    """The stored item changed since it was read, so the write was refused."""

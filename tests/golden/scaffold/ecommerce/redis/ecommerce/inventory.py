@@ -15,7 +15,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "ecommerce:inventory"
 WAREHOUSE_KEY = PREFIX + ":warehouse"
@@ -101,7 +101,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_warehouse(member: str) -> str:
-    """The hash of one Warehouse, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Warehouse, from its key as text (standalone or Sentinel; see README.md)."""
     return WAREHOUSE_KEY + ":{" + member + "}"
 
 
@@ -219,11 +219,30 @@ def update_warehouse(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Warehouse {warehouse_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Warehouse {warehouse_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_warehouse(client: redis.Redis, warehouse_id: str) -> bool:
+    """Delete one Warehouse with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_warehouse(warehouse_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_warehouse(pipe, _decode_warehouse(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_stock_level(member: str) -> str:
-    """The hash of one StockLevel, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one StockLevel, from its key as text (standalone or Sentinel; see README.md)."""
     return STOCK_LEVEL_KEY + ":{" + member + "}"
 
 
@@ -363,11 +382,30 @@ def update_stock_level(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"StockLevel {stock_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"StockLevel {stock_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_stock_level(client: redis.Redis, stock_id: str) -> bool:
+    """Delete one StockLevel with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_stock_level(stock_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_stock_level(pipe, _decode_stock_level(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_reservation(member: str) -> str:
-    """The hash of one Reservation, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Reservation, from its key as text (standalone or Sentinel; see README.md)."""
     return RESERVATION_KEY + ":{" + member + "}"
 
 
@@ -502,7 +540,26 @@ def update_reservation(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Reservation {reservation_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Reservation {reservation_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_reservation(client: redis.Redis, reservation_id: str) -> bool:
+    """Delete one Reservation with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_reservation(reservation_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_reservation(pipe, _decode_reservation(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def get_stock(client: redis.Redis, stock_id: str) -> StockLevel | None:
@@ -563,20 +620,84 @@ def reservations_of_order(client: redis.Redis, order_id: str, limit: int | None 
     return found[:limit] if limit is not None else found
 
 
-def save_together(client: redis.Redis, items: Sequence[Model]) -> None:
-    """Write several items of any entity in one MULTI/EXEC.
+def _item_key(item: Model) -> str:
+    """The hash key of any item of this component."""
+    if isinstance(item, Warehouse):
+        return _key_warehouse(item.warehouse_id)
+    if isinstance(item, StockLevel):
+        return _key_stock_level(item.stock_id)
+    if isinstance(item, Reservation):
+        return _key_reservation(item.reservation_id)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
 
-    No other client's command runs in between, but Redis has no rollback: a command
-    that fails does not undo the others. On Redis Cluster every key must share a slot.
+
+def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
+    """The stored hash ``raw`` decoded as the entity of ``item``."""
+    if isinstance(item, Warehouse):
+        return _decode_warehouse(raw)
+    if isinstance(item, StockLevel):
+        return _decode_stock_level(raw)
+    if isinstance(item, Reservation):
+        return _decode_reservation(raw)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
+    """Queue the write of any item (moving its index entries away from ``old``)."""
+    if isinstance(item, Warehouse):
+        if isinstance(old, Warehouse):
+            _unindex_warehouse(pipe, old)
+        _write_warehouse(pipe, item)
+        return
+    if isinstance(item, StockLevel):
+        if isinstance(old, StockLevel):
+            _unindex_stock_level(pipe, old)
+        _write_stock_level(pipe, item)
+        return
+    if isinstance(item, Reservation):
+        if isinstance(old, Reservation):
+            _unindex_reservation(pipe, old)
+        _write_reservation(pipe, item)
+        return
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def save_together(
+    client: redis.Redis,
+    creates: Sequence[Model] = (),
+    updates: Sequence[tuple[Model, Model]] = (),
+    unchanged: Sequence[Model] = (),
+) -> None:
+    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+
+    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
+    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
+    still equals ``old``. If any watched key changes before EXEC, nothing is written and
+    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
+    as given, else ConflictError; it is not written. Redis has no rollback for a command
+    that fails inside EXEC.
     """
+    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
     with client.pipeline(transaction=True) as pipe:
-        for item in items:
-            if isinstance(item, Warehouse):
-                _write_warehouse(pipe, item)
-            elif isinstance(item, StockLevel):
-                _write_stock_level(pipe, item)
-            elif isinstance(item, Reservation):
-                _write_reservation(pipe, item)
-            else:
-                raise TypeError(f"not an item of this component: {type(item).__name__}")
-        pipe.execute()
+        while True:
+            try:
+                if watched:
+                    pipe.watch(*watched)
+                for item in creates:
+                    if pipe.exists(_item_key(item)):
+                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
+                for old, new in [*updates, *((i, i) for i in unchanged)]:
+                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
+                        raise ValueError("an update must keep the item's entity and key")
+                    current = pipe.hgetall(_item_key(old))
+                    if not current or _decode_any(old, current) != old:
+                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
+                pipe.multi()
+                for item in creates:
+                    _queue_write(pipe, item)
+                for old, new in updates:
+                    _queue_write(pipe, new, old)
+                pipe.execute()
+                return
+            except WatchError:
+                continue

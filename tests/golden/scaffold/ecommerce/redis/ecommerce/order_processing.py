@@ -16,7 +16,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "ecommerce:order_processing"
 CUSTOMER_KEY = PREFIX + ":customer"
@@ -104,7 +104,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_customer(member: str) -> str:
-    """The hash of one Customer, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Customer, from its key as text (standalone or Sentinel; see README.md)."""
     return CUSTOMER_KEY + ":{" + member + "}"
 
 
@@ -222,16 +222,35 @@ def update_customer(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_customer(client: redis.Redis, customer_id: str) -> bool:
+    """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_customer(customer_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_customer(pipe, _decode_customer(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_order(member: str) -> str:
-    """The hash of one Order, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Order, from its key as text (standalone or Sentinel; see README.md)."""
     return ORDER_KEY + ":{" + member + "}"
 
 
 def _encode_order(item: Order) -> dict[str, str]:
-    """The hash fields of a Order."""
+    """The hash fields of an Order."""
     return {
         "order_id": item.order_id,
         "customer_id": item.customer_id,
@@ -243,7 +262,7 @@ def _encode_order(item: Order) -> dict[str, str]:
 
 
 def _decode_order(raw: Mapping[str, str]) -> Order:
-    """A Order from its hash."""
+    """An Order from its hash."""
     return Order(
         order_id=raw["order_id"],
         customer_id=raw["customer_id"],
@@ -286,7 +305,7 @@ def _write_many_order(pipe: Pipeline, chunk: Sequence[Order]) -> None:
 
 
 def _unindex_order(pipe: Pipeline, item: Order) -> None:
-    """Queue the removal of a Order's index entries (before its values change)."""
+    """Queue the removal of an Order's index entries (before its values change)."""
     member = item.order_id
     pipe.zrem(ORDER_KEY + ":zset:customer_id:placed_at:{" + item.customer_id + "}", member)
     pipe.zrem(ORDER_KEY + ":zset:status:placed_at:{" + item.status + "}", member)
@@ -372,16 +391,35 @@ def update_order(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Order {order_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Order {order_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_order(client: redis.Redis, order_id: str) -> bool:
+    """Delete one Order with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_order(order_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_order(pipe, _decode_order(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_order_line(member: str) -> str:
-    """The hash of one OrderLine, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one OrderLine, from its key as text (standalone or Sentinel; see README.md)."""
     return ORDER_LINE_KEY + ":{" + member + "}"
 
 
 def _encode_order_line(item: OrderLine) -> dict[str, str]:
-    """The hash fields of a OrderLine."""
+    """The hash fields of an OrderLine."""
     return {
         "line_id": item.line_id,
         "order_id": item.order_id,
@@ -392,7 +430,7 @@ def _encode_order_line(item: OrderLine) -> dict[str, str]:
 
 
 def _decode_order_line(raw: Mapping[str, str]) -> OrderLine:
-    """A OrderLine from its hash."""
+    """An OrderLine from its hash."""
     return OrderLine(
         line_id=raw["line_id"],
         order_id=raw["order_id"],
@@ -427,7 +465,7 @@ def _write_many_order_line(pipe: Pipeline, chunk: Sequence[OrderLine]) -> None:
 
 
 def _unindex_order_line(pipe: Pipeline, item: OrderLine) -> None:
-    """Queue the removal of a OrderLine's index entries (before its values change)."""
+    """Queue the removal of an OrderLine's index entries (before its values change)."""
     member = item.line_id
     pipe.srem(ORDER_LINE_KEY + ":set:order_id:{" + item.order_id + "}", member)
 
@@ -511,11 +549,30 @@ def update_order_line(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"OrderLine {line_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"OrderLine {line_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_order_line(client: redis.Redis, line_id: str) -> bool:
+    """Delete one OrderLine with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_order_line(line_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_order_line(pipe, _decode_order_line(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_payment(member: str) -> str:
-    """The hash of one Payment, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Payment, from its key as text (standalone or Sentinel; see README.md)."""
     return PAYMENT_KEY + ":{" + member + "}"
 
 
@@ -637,7 +694,26 @@ def update_payment(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Payment {payment_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Payment {payment_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_payment(client: redis.Redis, payment_id: str) -> bool:
+    """Delete one Payment with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_payment(payment_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_payment(pipe, _decode_payment(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def get_order(client: redis.Redis, order_id: str) -> Order | None:
@@ -713,22 +789,93 @@ def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
     return {"count": len(found), "sum_total": sum((i.total for i in found), Decimal(0))}
 
 
-def save_together(client: redis.Redis, items: Sequence[Model]) -> None:
-    """Write several items of any entity in one MULTI/EXEC.
+def _item_key(item: Model) -> str:
+    """The hash key of any item of this component."""
+    if isinstance(item, Customer):
+        return _key_customer(item.customer_id)
+    if isinstance(item, Order):
+        return _key_order(item.order_id)
+    if isinstance(item, OrderLine):
+        return _key_order_line(item.line_id)
+    if isinstance(item, Payment):
+        return _key_payment(item.payment_id)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
 
-    No other client's command runs in between, but Redis has no rollback: a command
-    that fails does not undo the others. On Redis Cluster every key must share a slot.
+
+def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
+    """The stored hash ``raw`` decoded as the entity of ``item``."""
+    if isinstance(item, Customer):
+        return _decode_customer(raw)
+    if isinstance(item, Order):
+        return _decode_order(raw)
+    if isinstance(item, OrderLine):
+        return _decode_order_line(raw)
+    if isinstance(item, Payment):
+        return _decode_payment(raw)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
+    """Queue the write of any item (moving its index entries away from ``old``)."""
+    if isinstance(item, Customer):
+        if isinstance(old, Customer):
+            _unindex_customer(pipe, old)
+        _write_customer(pipe, item)
+        return
+    if isinstance(item, Order):
+        if isinstance(old, Order):
+            _unindex_order(pipe, old)
+        _write_order(pipe, item)
+        return
+    if isinstance(item, OrderLine):
+        if isinstance(old, OrderLine):
+            _unindex_order_line(pipe, old)
+        _write_order_line(pipe, item)
+        return
+    if isinstance(item, Payment):
+        if isinstance(old, Payment):
+            _unindex_payment(pipe, old)
+        _write_payment(pipe, item)
+        return
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def save_together(
+    client: redis.Redis,
+    creates: Sequence[Model] = (),
+    updates: Sequence[tuple[Model, Model]] = (),
+    unchanged: Sequence[Model] = (),
+) -> None:
+    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+
+    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
+    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
+    still equals ``old``. If any watched key changes before EXEC, nothing is written and
+    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
+    as given, else ConflictError; it is not written. Redis has no rollback for a command
+    that fails inside EXEC.
     """
+    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
     with client.pipeline(transaction=True) as pipe:
-        for item in items:
-            if isinstance(item, Customer):
-                _write_customer(pipe, item)
-            elif isinstance(item, Order):
-                _write_order(pipe, item)
-            elif isinstance(item, OrderLine):
-                _write_order_line(pipe, item)
-            elif isinstance(item, Payment):
-                _write_payment(pipe, item)
-            else:
-                raise TypeError(f"not an item of this component: {type(item).__name__}")
-        pipe.execute()
+        while True:
+            try:
+                if watched:
+                    pipe.watch(*watched)
+                for item in creates:
+                    if pipe.exists(_item_key(item)):
+                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
+                for old, new in [*updates, *((i, i) for i in unchanged)]:
+                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
+                        raise ValueError("an update must keep the item's entity and key")
+                    current = pipe.hgetall(_item_key(old))
+                    if not current or _decode_any(old, current) != old:
+                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
+                pipe.multi()
+                for item in creates:
+                    _queue_write(pipe, item)
+                for old, new in updates:
+                    _queue_write(pipe, new, old)
+                pipe.execute()
+                return
+            except WatchError:
+                continue

@@ -17,7 +17,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "ecommerce:product_catalog"
 PRODUCT_KEY = PREFIX + ":product"
@@ -88,7 +88,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_product(member: str) -> str:
-    """The hash of one Product, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Product, from its key as text (standalone or Sentinel; see README.md)."""
     return PRODUCT_KEY + ":{" + member + "}"
 
 
@@ -248,11 +248,30 @@ def update_product(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_product(client: redis.Redis, product_id: str) -> bool:
+    """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_product(product_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_product(pipe, _decode_product(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_review(member: str) -> str:
-    """The hash of one Review, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Review, from its key as text (standalone or Sentinel; see README.md)."""
     return REVIEW_KEY + ":{" + member + "}"
 
 
@@ -391,7 +410,26 @@ def update_review(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Review {review_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Review {review_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_review(client: redis.Redis, review_id: str) -> bool:
+    """Delete one Review with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_review(review_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_review(pipe, _decode_review(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def get_product(client: redis.Redis, product_id: str) -> Product | None:

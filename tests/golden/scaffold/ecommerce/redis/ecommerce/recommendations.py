@@ -15,7 +15,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "ecommerce:recommendations"
 CUSTOMER_KEY = PREFIX + ":customer"
@@ -85,7 +85,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_customer(member: str) -> str:
-    """The hash of one Customer, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Customer, from its key as text (standalone or Sentinel; see README.md)."""
     return CUSTOMER_KEY + ":{" + member + "}"
 
 
@@ -199,11 +199,30 @@ def update_customer(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_customer(client: redis.Redis, customer_id: str) -> bool:
+    """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_customer(customer_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_customer(pipe, _decode_customer(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_product(member: str) -> str:
-    """The hash of one Product, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Product, from its key as text (standalone or Sentinel; see README.md)."""
     return PRODUCT_KEY + ":{" + member + "}"
 
 
@@ -336,11 +355,30 @@ def update_product(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_product(client: redis.Redis, product_id: str) -> bool:
+    """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_product(product_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_product(pipe, _decode_product(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_purchase(member: str) -> str:
-    """The hash of one Purchase, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Purchase, from its key as text (standalone or Sentinel; see README.md)."""
     return PURCHASE_KEY + ":{" + member + "}"
 
 
@@ -458,7 +496,26 @@ def update_purchase(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Purchase {purchase_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Purchase {purchase_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_purchase(client: redis.Redis, purchase_id: str) -> bool:
+    """Delete one Purchase with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_purchase(purchase_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_purchase(pipe, _decode_purchase(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def also_bought(client: redis.Redis, product_id: str, limit: int | None = 10) -> list[Product]:

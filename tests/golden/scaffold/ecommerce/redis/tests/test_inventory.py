@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from ecommerce import inventory as repo
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -85,19 +85,50 @@ def test_create_warehouse(store: Any) -> None:
 
 def test_save_many_warehouse(store: Any) -> None:
     items = [_make_warehouse(n) for n in range(4)]
-    repo.save_many_warehouse(store, items)
-    repo.save_many_warehouse(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_warehouse(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, name=items[(n + 1) % 4].name) for n, i in enumerate(items)]
+    assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
         assert repo.fetch_warehouse(store, item.warehouse_id) == item
 
 
 def test_update_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
-    repo.create_warehouse(store, item)
+    _seed(store, [item])
     new = replace(item, name=_make_warehouse(1).name)
     assert repo.update_warehouse(store, item.warehouse_id, lambda old: new) == new
     assert repo.fetch_warehouse(store, item.warehouse_id) == new
-    assert repo.update_warehouse(store, _make_warehouse(3).warehouse_id, lambda old: old) is None
+    missing = _make_warehouse(3)
+    assert repo.update_warehouse(store, missing.warehouse_id, lambda old: old) is None
+
+
+def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_warehouse(0)
+    _seed(store, [item])
+    other = _make_warehouse(1).name
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_warehouse(store, item.warehouse_id, lambda o: replace(o, name=other))
+        return old
+
+    result = repo.update_warehouse(store, item.warehouse_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.name == other
+    assert repo.fetch_warehouse(store, item.warehouse_id) == result
+
+
+def test_delete_warehouse(store: Any) -> None:
+    item = _make_warehouse(0)
+    _seed(store, [item])
+    assert repo.delete_warehouse(store, item.warehouse_id) is True
+    assert repo.fetch_warehouse(store, item.warehouse_id) is None
+    assert repo.delete_warehouse(store, item.warehouse_id) is False
 
 
 def test_create_stock_level(store: Any) -> None:
@@ -110,19 +141,50 @@ def test_create_stock_level(store: Any) -> None:
 
 def test_save_many_stock_level(store: Any) -> None:
     items = [_make_stock_level(n) for n in range(4)]
-    repo.save_many_stock_level(store, items)
-    repo.save_many_stock_level(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_stock_level(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
         assert repo.fetch_stock_level(store, item.stock_id) == item
 
 
 def test_update_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
-    repo.create_stock_level(store, item)
+    _seed(store, [item])
     new = replace(item, sku=_make_stock_level(1).sku)
     assert repo.update_stock_level(store, item.stock_id, lambda old: new) == new
     assert repo.fetch_stock_level(store, item.stock_id) == new
-    assert repo.update_stock_level(store, _make_stock_level(3).stock_id, lambda old: old) is None
+    missing = _make_stock_level(3)
+    assert repo.update_stock_level(store, missing.stock_id, lambda old: old) is None
+
+
+def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+    other = _make_stock_level(1).sku
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_stock_level(store, item.stock_id, lambda o: replace(o, sku=other))
+        return old
+
+    result = repo.update_stock_level(store, item.stock_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.sku == other
+    assert repo.fetch_stock_level(store, item.stock_id) == result
+
+
+def test_delete_stock_level(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+    assert repo.delete_stock_level(store, item.stock_id) is True
+    assert repo.fetch_stock_level(store, item.stock_id) is None
+    assert repo.delete_stock_level(store, item.stock_id) is False
 
 
 def test_create_reservation(store: Any) -> None:
@@ -135,26 +197,54 @@ def test_create_reservation(store: Any) -> None:
 
 def test_save_many_reservation(store: Any) -> None:
     items = [_make_reservation(n) for n in range(4)]
-    repo.save_many_reservation(store, items)
-    repo.save_many_reservation(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_reservation(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, stock_id=items[(n + 1) % 4].stock_id) for n, i in enumerate(items)]
+    assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
         assert repo.fetch_reservation(store, item.reservation_id) == item
 
 
 def test_update_reservation(store: Any) -> None:
     item = _make_reservation(0)
-    repo.create_reservation(store, item)
+    _seed(store, [item])
     new = replace(item, stock_id=_make_reservation(1).stock_id)
     assert repo.update_reservation(store, item.reservation_id, lambda old: new) == new
     assert repo.fetch_reservation(store, item.reservation_id) == new
-    assert repo.update_reservation(store, _make_reservation(3).reservation_id, lambda old: old) is None
+    missing = _make_reservation(3)
+    assert repo.update_reservation(store, missing.reservation_id, lambda old: old) is None
+
+
+def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+    other = _make_reservation(1).stock_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_reservation(store, item.reservation_id, lambda o: replace(o, stock_id=other))
+        return old
+
+    result = repo.update_reservation(store, item.reservation_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.stock_id == other
+    assert repo.fetch_reservation(store, item.reservation_id) == result
+
+
+def test_delete_reservation(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+    assert repo.delete_reservation(store, item.reservation_id) is True
+    assert repo.fetch_reservation(store, item.reservation_id) is None
+    assert repo.delete_reservation(store, item.reservation_id) is False
 
 
 def test_get_stock(store: Any) -> None:
-    items = [
-        _make_stock_level(n)
-        for n in range(4)
-    ]
+    items = [_make_stock_level(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.stock_id == probe.stock_id]
@@ -163,10 +253,7 @@ def test_get_stock(store: Any) -> None:
 
 
 def test_stock_for_sku(store: Any) -> None:
-    items = [
-        _make_stock_level(n, sku="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_stock_level(n, sku="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.sku == probe.sku]
@@ -176,10 +263,7 @@ def test_stock_for_sku(store: Any) -> None:
 
 
 def test_low_stock_in_warehouse(store: Any) -> None:
-    items = [
-        _make_stock_level(n, warehouse_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_stock_level(n, warehouse_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
@@ -189,10 +273,7 @@ def test_low_stock_in_warehouse(store: Any) -> None:
 
 
 def test_reservations_of_order(store: Any) -> None:
-    items = [
-        _make_reservation(n, order_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_reservation(n, order_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.order_id == probe.order_id]
@@ -205,7 +286,28 @@ def test_save_together(store: Any) -> None:
     warehouse = _make_warehouse(1)
     stock_level = _make_stock_level(1, warehouse_id=warehouse.warehouse_id)
     reservation = _make_reservation(1, stock_id=stock_level.stock_id)
-    repo.save_together(store, [warehouse, stock_level, reservation])
+    # Children are listed first: the parents are still created before them.
+    repo.save_together(store, [reservation, stock_level, warehouse])
     assert repo.fetch_warehouse(store, warehouse.warehouse_id) == warehouse
     assert repo.fetch_stock_level(store, stock_level.stock_id) == stock_level
     assert repo.fetch_reservation(store, reservation.reservation_id) == reservation
+    # One create of an existing item aborts the whole transaction.
+    fresh = _make_warehouse(2)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [fresh, warehouse])
+    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    # An update applies only while the stored item is still the one that was read.
+    changed = replace(warehouse, name=_make_warehouse(2).name)
+    repo.save_together(store, updates=[(warehouse, changed)])
+    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
+    stale = replace(warehouse, name=_make_warehouse(3).name)
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], updates=[(warehouse, stale)])
+    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
+    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    # A create can depend on another item staying as it was read (a ConditionCheck).
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], unchanged=[warehouse])
+    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    repo.save_together(store, [fresh], unchanged=[changed])
+    assert repo.fetch_warehouse(store, fresh.warehouse_id) == fresh

@@ -16,13 +16,13 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from device_telemetry.errors import AlreadyExistsError
+from device_telemetry.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "device_telemetry"
 DEVICE_KEY = PREFIX + ":device"
 READING_KEY = PREFIX + ":reading"
 # Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
+DEFAULT_TTL_SECONDS: int | None = 604800
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -93,7 +93,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_device(member: str) -> str:
-    """The hash of one Device, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Device, from its key as text (standalone or Sentinel; see README.md)."""
     return DEVICE_KEY + ":{" + member + "}"
 
 
@@ -230,11 +230,30 @@ def update_device(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Device {device_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Device {device_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_device(client: redis.Redis, device_id: str) -> bool:
+    """Delete one Device with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_device(device_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_device(pipe, _decode_device(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_reading(member: str) -> str:
-    """The hash of one Reading, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Reading, from its key as text (standalone or Sentinel; see README.md)."""
     return READING_KEY + ":{" + member + "}"
 
 
@@ -373,7 +392,26 @@ def update_reading(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Reading {reading_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Reading {reading_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_reading(client: redis.Redis, reading_id: str) -> bool:
+    """Delete one Reading with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_reading(reading_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_reading(pipe, _decode_reading(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def device_readings(client: redis.Redis, device_id: str, limit: int | None = 1000) -> list[Reading]:

@@ -74,19 +74,50 @@ def test_create_device(store: Any) -> None:
 
 def test_save_many_device(store: Any) -> None:
     items = [_make_device(n) for n in range(4)]
-    repo.save_many_device(store, items)
-    repo.save_many_device(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_device(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, site_id=items[(n + 1) % 4].site_id) for n, i in enumerate(items)]
+    assert repo.save_many_device(store, items) == len(items)
     for item in items:
         assert repo.fetch_device(store, item.device_id) == item
 
 
 def test_update_device(store: Any) -> None:
     item = _make_device(0)
-    repo.create_device(store, item)
+    _seed(store, [item])
     new = replace(item, site_id=_make_device(1).site_id)
     assert repo.update_device(store, item.device_id, lambda old: new) == new
     assert repo.fetch_device(store, item.device_id) == new
-    assert repo.update_device(store, _make_device(3).device_id, lambda old: old) is None
+    missing = _make_device(3)
+    assert repo.update_device(store, missing.device_id, lambda old: old) is None
+
+
+def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_device(0)
+    _seed(store, [item])
+    other = _make_device(1).site_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_device(store, item.device_id, lambda o: replace(o, site_id=other))
+        return old
+
+    result = repo.update_device(store, item.device_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.site_id == other
+    assert repo.fetch_device(store, item.device_id) == result
+
+
+def test_delete_device(store: Any) -> None:
+    item = _make_device(0)
+    _seed(store, [item])
+    assert repo.delete_device(store, item.device_id) is True
+    assert repo.fetch_device(store, item.device_id) is None
+    assert repo.delete_device(store, item.device_id) is False
 
 
 def test_create_reading(store: Any) -> None:
@@ -99,26 +130,54 @@ def test_create_reading(store: Any) -> None:
 
 def test_save_many_reading(store: Any) -> None:
     items = [_make_reading(n) for n in range(4)]
-    repo.save_many_reading(store, items)
-    repo.save_many_reading(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_reading(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, device_id=items[(n + 1) % 4].device_id) for n, i in enumerate(items)]
+    assert repo.save_many_reading(store, items) == len(items)
     for item in items:
         assert repo.fetch_reading(store, item.reading_id) == item
 
 
 def test_update_reading(store: Any) -> None:
     item = _make_reading(0)
-    repo.create_reading(store, item)
+    _seed(store, [item])
     new = replace(item, device_id=_make_reading(1).device_id)
     assert repo.update_reading(store, item.reading_id, lambda old: new) == new
     assert repo.fetch_reading(store, item.reading_id) == new
-    assert repo.update_reading(store, _make_reading(3).reading_id, lambda old: old) is None
+    missing = _make_reading(3)
+    assert repo.update_reading(store, missing.reading_id, lambda old: old) is None
+
+
+def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+    other = _make_reading(1).device_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_reading(store, item.reading_id, lambda o: replace(o, device_id=other))
+        return old
+
+    result = repo.update_reading(store, item.reading_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.device_id == other
+    assert repo.fetch_reading(store, item.reading_id) == result
+
+
+def test_delete_reading(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+    assert repo.delete_reading(store, item.reading_id) is True
+    assert repo.fetch_reading(store, item.reading_id) is None
+    assert repo.delete_reading(store, item.reading_id) is False
 
 
 def test_device_readings(store: Any) -> None:
-    items = [
-        _make_reading(n, device_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_reading(n, device_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.device_id == probe.device_id]
@@ -128,10 +187,7 @@ def test_device_readings(store: Any) -> None:
 
 
 def test_latest_reading(store: Any) -> None:
-    items = [
-        _make_reading(n, device_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_reading(n, device_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.device_id == probe.device_id]
@@ -141,10 +197,7 @@ def test_latest_reading(store: Any) -> None:
 
 
 def test_get_device(store: Any) -> None:
-    items = [
-        _make_device(n)
-        for n in range(4)
-    ]
+    items = [_make_device(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.device_id == probe.device_id]
@@ -153,10 +206,7 @@ def test_get_device(store: Any) -> None:
 
 
 def test_devices_of_site(store: Any) -> None:
-    items = [
-        _make_device(n, site_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_device(n, site_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.site_id == probe.site_id]

@@ -71,10 +71,50 @@ def test_create_player(store: Any) -> None:
 
 def test_save_many_player(store: Any) -> None:
     items = [_make_player(n) for n in range(4)]
-    repo.save_many_player(store, items)
-    repo.save_many_player(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_player(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, display_name=items[(n + 1) % 4].display_name) for n, i in enumerate(items)]
+    assert repo.save_many_player(store, items) == len(items)
     for item in items:
         assert repo.fetch_player(store, item.player_id) == item
+
+
+def test_update_player(store: Any) -> None:
+    item = _make_player(0)
+    _seed(store, [item])
+    new = replace(item, display_name=_make_player(1).display_name)
+    assert repo.update_player(store, item.player_id, lambda old: new) == new
+    assert repo.fetch_player(store, item.player_id) == new
+    missing = _make_player(3)
+    assert repo.update_player(store, missing.player_id, lambda old: old) is None
+
+
+def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_player(0)
+    _seed(store, [item])
+    other = _make_player(1).display_name
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_player(store, item.player_id, lambda o: replace(o, display_name=other))
+        return old
+
+    result = repo.update_player(store, item.player_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.display_name == other
+    assert repo.fetch_player(store, item.player_id) == result
+
+
+def test_delete_player(store: Any) -> None:
+    item = _make_player(0)
+    _seed(store, [item])
+    assert repo.delete_player(store, item.player_id) is True
+    assert repo.fetch_player(store, item.player_id) is None
+    assert repo.delete_player(store, item.player_id) is False
 
 
 def test_create_score(store: Any) -> None:
@@ -87,17 +127,54 @@ def test_create_score(store: Any) -> None:
 
 def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
-    repo.save_many_score(store, items)
-    repo.save_many_score(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_score(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, board_id=items[(n + 1) % 4].board_id) for n, i in enumerate(items)]
+    assert repo.save_many_score(store, items) == len(items)
     for item in items:
         assert repo.fetch_score(store, item.entry_id) == item
 
 
+def test_update_score(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    new = replace(item, board_id=_make_score(1).board_id)
+    assert repo.update_score(store, item.entry_id, lambda old: new) == new
+    assert repo.fetch_score(store, item.entry_id) == new
+    missing = _make_score(3)
+    assert repo.update_score(store, missing.entry_id, lambda old: old) is None
+
+
+def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    other = _make_score(1).board_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_score(store, item.entry_id, lambda o: replace(o, board_id=other))
+        return old
+
+    result = repo.update_score(store, item.entry_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.board_id == other
+    assert repo.fetch_score(store, item.entry_id) == result
+
+
+def test_delete_score(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    assert repo.delete_score(store, item.entry_id) is True
+    assert repo.fetch_score(store, item.entry_id) is None
+    assert repo.delete_score(store, item.entry_id) is False
+
+
 def test_top_100(store: Any) -> None:
-    items = [
-        _make_score(n, board_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.board_id == probe.board_id]
@@ -107,23 +184,18 @@ def test_top_100(store: Any) -> None:
 
 
 def test_player_rank(store: Any) -> None:
-    items = [
-        _make_score(n, board_id="match" if n < 3 else "other", player_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
-    expected.sort(key=lambda i: i.score, reverse=True)
-    got = repo.player_rank(store, probe.board_id, probe.player_id, limit=2)
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+    group = [i for i in items if i.board_id == probe.board_id]
+    best = sorted(expected, key=lambda i: i.score, reverse=True)[0]
+    ahead = [i for i in group if i.score > best.score]
+    assert repo.player_rank(store, probe.board_id, probe.player_id) == len(ahead)
 
 
 def test_get_player(store: Any) -> None:
-    items = [
-        _make_player(n)
-        for n in range(4)
-    ]
+    items = [_make_player(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.player_id == probe.player_id]

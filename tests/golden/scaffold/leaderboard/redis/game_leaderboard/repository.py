@@ -15,13 +15,13 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from game_leaderboard.errors import AlreadyExistsError
+from game_leaderboard.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "game_leaderboard"
 PLAYER_KEY = PREFIX + ":player"
 SCORE_KEY = PREFIX + ":score"
 # Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = 604800
+DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -76,7 +76,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_player(member: str) -> str:
-    """The hash of one Player, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Player, from its key as text (standalone or Sentinel; see README.md)."""
     return PLAYER_KEY + ":{" + member + "}"
 
 
@@ -192,11 +192,30 @@ def update_player(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Player {player_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Player {player_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_player(client: redis.Redis, player_id: str) -> bool:
+    """Delete one Player with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_player(player_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_player(pipe, _decode_player(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_score(member: str) -> str:
-    """The hash of one Score, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Score, from its key as text (standalone or Sentinel; see README.md)."""
     return SCORE_KEY + ":{" + member + "}"
 
 
@@ -334,7 +353,26 @@ def update_score(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Score {entry_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Score {entry_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_score(client: redis.Redis, entry_id: str) -> bool:
+    """Delete one Score with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_score(entry_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_score(pipe, _decode_score(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list[Score]:
@@ -353,20 +391,23 @@ def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list
     return found[:limit] if limit is not None else found
 
 
-def player_rank(client: redis.Redis, board_id: str, player_id: str, limit: int | None = 1) -> list[Score]:
-    """player_rank: query Score by board_id, player_id, ordered by score descending.
+def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | None:
+    """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
     index = SCORE_KEY + ":zset:board_id:player_id:score:{" + board_id + ":" + player_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = client.zrange(index, 0, 0, desc=True)
     loaded = _load_score(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
     # Index entries can be stale (left by an earlier value): keep what matches now.
     found = [i for i in found if i.board_id == board_id and i.player_id == player_id]
-    return found[:limit] if limit is not None else found
+    if not found:
+        return None
+    member = found[0].entry_id
+    rank = client.zrevrank(SCORE_KEY + ":zset:board_id:score:{" + board_id + "}", member)
+    return int(rank) if rank is not None else None
 
 
 def get_player(client: redis.Redis, player_id: str) -> Player | None:

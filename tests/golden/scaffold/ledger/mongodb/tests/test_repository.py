@@ -13,7 +13,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 
 from ledger import repository as repo
-from ledger.errors import AlreadyExistsError
+from ledger.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -89,10 +89,50 @@ def test_create_account(store: Any) -> None:
 
 def test_save_many_account(store: Any) -> None:
     items = [_make_account(n) for n in range(4)]
-    repo.save_many_account(store, items)
-    repo.save_many_account(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_account(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, owner_id=items[(n + 1) % 4].owner_id) for n, i in enumerate(items)]
+    assert repo.save_many_account(store, items) == len(items)
     for item in items:
         assert repo.fetch_account(store, item.account_id) == item
+
+
+def test_update_account(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+    new = replace(item, owner_id=_make_account(1).owner_id)
+    assert repo.update_account(store, item.account_id, lambda old: new) == new
+    assert repo.fetch_account(store, item.account_id) == new
+    missing = _make_account(3)
+    assert repo.update_account(store, missing.account_id, lambda old: old) is None
+
+
+def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+    other = _make_account(1).owner_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_account(store, item.account_id, lambda o: replace(o, owner_id=other))
+        return old
+
+    result = repo.update_account(store, item.account_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.owner_id == other
+    assert repo.fetch_account(store, item.account_id) == result
+
+
+def test_delete_account(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+    assert repo.delete_account(store, item.account_id) is True
+    assert repo.fetch_account(store, item.account_id) is None
+    assert repo.delete_account(store, item.account_id) is False
 
 
 def test_create_transfer(store: Any) -> None:
@@ -105,10 +145,59 @@ def test_create_transfer(store: Any) -> None:
 
 def test_save_many_transfer(store: Any) -> None:
     items = [_make_transfer(n) for n in range(4)]
-    repo.save_many_transfer(store, items)
-    repo.save_many_transfer(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_transfer(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, memo=items[(n + 1) % 4].memo) for n, i in enumerate(items)]
+    assert repo.save_many_transfer(store, items) == len(items)
     for item in items:
         assert repo.fetch_transfer(store, item.transfer_id) == item
+
+
+def test_update_transfer(store: Any) -> None:
+    item = _make_transfer(0)
+    _seed(store, [item])
+    new = replace(item, memo=_make_transfer(1).memo)
+    assert repo.update_transfer(store, item.transfer_id, lambda old: new) == new
+    assert repo.fetch_transfer(store, item.transfer_id) == new
+    missing = _make_transfer(3)
+    assert repo.update_transfer(store, missing.transfer_id, lambda old: old) is None
+
+
+def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_transfer(0)
+    _seed(store, [item])
+    other = _make_transfer(1).memo
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_transfer(store, item.transfer_id, lambda o: replace(o, memo=other))
+        return old
+
+    result = repo.update_transfer(store, item.transfer_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.memo == other
+    assert repo.fetch_transfer(store, item.transfer_id) == result
+
+
+def test_delete_transfer(store: Any) -> None:
+    item = _make_transfer(0)
+    _seed(store, [item])
+    assert repo.delete_transfer(store, item.transfer_id) is True
+    assert repo.fetch_transfer(store, item.transfer_id) is None
+    assert repo.delete_transfer(store, item.transfer_id) is False
+
+
+def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
+    item = _make_transfer(0)
+    _seed(store, [item])
+    twin = replace(_make_transfer(1), idempotency_key=item.idempotency_key)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_transfer(store, twin)
+    assert repo.fetch_transfer(store, twin.transfer_id) is None
 
 
 def test_create_entry(store: Any) -> None:
@@ -121,17 +210,54 @@ def test_create_entry(store: Any) -> None:
 
 def test_save_many_entry(store: Any) -> None:
     items = [_make_entry(n) for n in range(4)]
-    repo.save_many_entry(store, items)
-    repo.save_many_entry(store, items)  # saving again replaces, never duplicates
+    assert repo.save_many_entry(store, items) == len(items)
+    # Saving again overwrites existing items with the new values, on every database.
+    items = [replace(i, account_id=items[(n + 1) % 4].account_id) for n, i in enumerate(items)]
+    assert repo.save_many_entry(store, items) == len(items)
     for item in items:
         assert repo.fetch_entry(store, item.entry_id) == item
 
 
+def test_update_entry(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+    new = replace(item, account_id=_make_entry(1).account_id)
+    assert repo.update_entry(store, item.entry_id, lambda old: new) == new
+    assert repo.fetch_entry(store, item.entry_id) == new
+    missing = _make_entry(3)
+    assert repo.update_entry(store, missing.entry_id, lambda old: old) is None
+
+
+def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+    other = _make_entry(1).account_id
+    seen = []
+
+    def mutate(old: Any) -> Any:
+        seen.append(old)
+        if len(seen) == 1:
+            # Another client writes between this read and this write.
+            repo.update_entry(store, item.entry_id, lambda o: replace(o, account_id=other))
+        return old
+
+    result = repo.update_entry(store, item.entry_id, mutate)
+    # The first write was refused and retried on a fresh read, so the other change survives.
+    assert len(seen) == 2
+    assert result is not None and result.account_id == other
+    assert repo.fetch_entry(store, item.entry_id) == result
+
+
+def test_delete_entry(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+    assert repo.delete_entry(store, item.entry_id) is True
+    assert repo.fetch_entry(store, item.entry_id) is None
+    assert repo.delete_entry(store, item.entry_id) is False
+
+
 def test_get_account(store: Any) -> None:
-    items = [
-        _make_account(n)
-        for n in range(4)
-    ]
+    items = [_make_account(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
@@ -140,10 +266,7 @@ def test_get_account(store: Any) -> None:
 
 
 def test_account_statement(store: Any) -> None:
-    items = [
-        _make_entry(n, account_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_entry(n, account_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
@@ -153,10 +276,7 @@ def test_account_statement(store: Any) -> None:
 
 
 def test_entries_of_transfer(store: Any) -> None:
-    items = [
-        _make_entry(n, transfer_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_entry(n, transfer_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.transfer_id == probe.transfer_id]
@@ -166,10 +286,7 @@ def test_entries_of_transfer(store: Any) -> None:
 
 
 def test_transfer_by_idempotency_key(store: Any) -> None:
-    items = [
-        _make_transfer(n, idempotency_key="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_transfer(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.idempotency_key == probe.idempotency_key]
@@ -179,10 +296,7 @@ def test_transfer_by_idempotency_key(store: Any) -> None:
 
 
 def test_balance_check(store: Any) -> None:
-    items = [
-        _make_entry(n, account_id="match" if n < 3 else "other")
-        for n in range(4)
-    ]
+    items = [_make_entry(n, account_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
@@ -195,10 +309,31 @@ def test_save_together(store: Any, mongo_mock: bool) -> None:
     account = _make_account(1)
     transfer = _make_transfer(1)
     entry = _make_entry(1, account_id=account.account_id)
-    repo.save_together(store, [account, transfer, entry])
+    # Children are listed first: the parents are still created before them.
+    repo.save_together(store, [entry, transfer, account])
     assert repo.fetch_account(store, account.account_id) == account
     assert repo.fetch_transfer(store, transfer.transfer_id) == transfer
     assert repo.fetch_entry(store, entry.entry_id) == entry
+    # One create of an existing item aborts the whole transaction.
+    fresh = _make_account(2)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [fresh, account])
+    assert repo.fetch_account(store, fresh.account_id) is None
+    # An update applies only while the stored item is still the one that was read.
+    changed = replace(account, owner_id=_make_account(2).owner_id)
+    repo.save_together(store, updates=[(account, changed)])
+    assert repo.fetch_account(store, changed.account_id) == changed
+    stale = replace(account, owner_id=_make_account(3).owner_id)
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], updates=[(account, stale)])
+    assert repo.fetch_account(store, changed.account_id) == changed
+    assert repo.fetch_account(store, fresh.account_id) is None
+    # A create can depend on another item staying as it was read (a ConditionCheck).
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], unchanged=[account])
+    assert repo.fetch_account(store, fresh.account_id) is None
+    repo.save_together(store, [fresh], unchanged=[changed])
+    assert repo.fetch_account(store, fresh.account_id) == fresh
 
 
 def test_indexes(store: Database[Any]) -> None:

@@ -16,7 +16,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from ledger.errors import AlreadyExistsError
+from ledger.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "ledger"
 ACCOUNT_KEY = PREFIX + ":account"
@@ -82,6 +82,16 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _claim_unique(pipe: Pipeline, keys: Sequence[str], member: str) -> None:
+    """WATCH unique-value keys and raise AlreadyExistsError if another item holds one."""
+    if keys:
+        pipe.watch(*keys)
+    for unique in keys:
+        holder = pipe.get(unique)
+        if holder is not None and holder != member:
+            raise AlreadyExistsError(f"unique value {unique!r} is taken")
+
+
 def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
     """Drop index entries whose item has expired or was deleted."""
     if missing:
@@ -92,12 +102,12 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_account(member: str) -> str:
-    """The hash of one Account, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Account, from its key as text (standalone or Sentinel; see README.md)."""
     return ACCOUNT_KEY + ":{" + member + "}"
 
 
 def _encode_account(item: Account) -> dict[str, str]:
-    """The hash fields of a Account."""
+    """The hash fields of an Account."""
     return {
         "account_id": item.account_id,
         "owner_id": item.owner_id,
@@ -109,7 +119,7 @@ def _encode_account(item: Account) -> dict[str, str]:
 
 
 def _decode_account(raw: Mapping[str, str]) -> Account:
-    """A Account from its hash."""
+    """An Account from its hash."""
     return Account(
         account_id=raw["account_id"],
         owner_id=raw["owner_id"],
@@ -140,7 +150,7 @@ def _write_many_account(pipe: Pipeline, chunk: Sequence[Account]) -> None:
 
 
 def _unindex_account(pipe: Pipeline, item: Account) -> None:
-    """Queue the removal of a Account's index entries (before its values change)."""
+    """Queue the removal of an Account's index entries (before its values change)."""
 
 
 def create_account(client: redis.Redis, item: Account) -> None:
@@ -214,11 +224,30 @@ def update_account(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Account {account_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Account {account_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_account(client: redis.Redis, account_id: str) -> bool:
+    """Delete one Account with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_account(account_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_account(pipe, _decode_account(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_transfer(member: str) -> str:
-    """The hash of one Transfer, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Transfer, from its key as text (standalone or Sentinel; see README.md)."""
     return TRANSFER_KEY + ":{" + member + "}"
 
 
@@ -242,6 +271,13 @@ def _decode_transfer(raw: Mapping[str, str]) -> Transfer:
     )
 
 
+def _unique_keys_transfer(item: Transfer) -> list[str]:
+    """Keys that reserve the unique values of one Transfer (each holds the owner's key)."""
+    return [
+        TRANSFER_KEY + ":unique:idempotency_key:{" + item.idempotency_key + "}",
+    ]
+
+
 def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
     """Queue the commands that store one Transfer with its TTL and index entries."""
     member = item.transfer_id
@@ -249,6 +285,8 @@ def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
     pipe.hset(key, mapping=_encode_transfer(item))
     if DEFAULT_TTL_SECONDS is not None:
         pipe.expire(key, DEFAULT_TTL_SECONDS)
+    for unique in _unique_keys_transfer(item):
+        pipe.set(unique, member)
     pipe.sadd(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", member)
 
 
@@ -261,13 +299,17 @@ def _write_many_transfer(pipe: Pipeline, chunk: Sequence[Transfer]) -> None:
         pipe.hset(key, mapping=_encode_transfer(item))
         if DEFAULT_TTL_SECONDS is not None:
             pipe.expire(key, DEFAULT_TTL_SECONDS)
+        for unique in _unique_keys_transfer(item):
+            pipe.set(unique, member)
         grouped.setdefault(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", []).append(member)
     for index, members in grouped.items():
         pipe.sadd(index, *members)
 
 
 def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
-    """Queue the removal of a Transfer's index entries (before its values change)."""
+    """Queue the removal of a Transfer's index entries and unique-value keys (before its values change)."""
+    for unique in _unique_keys_transfer(item):
+        pipe.delete(unique)
     member = item.transfer_id
     pipe.srem(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", member)
 
@@ -289,9 +331,9 @@ def create_transfer(client: redis.Redis, item: Transfer) -> None:
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Transfer {item.transfer_id!r} already exists")
+                pipe.watch(key, *_unique_keys_transfer(item))
+                if pipe.exists(key, *_unique_keys_transfer(item)):
+                    raise AlreadyExistsError(f"Transfer {item.transfer_id!r} or one of its unique values exists")
                 pipe.multi()
                 _write_transfer(pipe, item)
                 pipe.execute()
@@ -344,6 +386,7 @@ def update_transfer(
                 new = mutate(old)
                 if new.transfer_id != old.transfer_id:
                     raise ValueError("mutate must keep the item's key")
+                _claim_unique(pipe, _unique_keys_transfer(new), new.transfer_id)
                 pipe.multi()
                 _unindex_transfer(pipe, old)
                 _write_transfer(pipe, new)
@@ -351,16 +394,35 @@ def update_transfer(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Transfer {transfer_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Transfer {transfer_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_transfer(client: redis.Redis, transfer_id: str) -> bool:
+    """Delete one Transfer with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_transfer(transfer_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_transfer(pipe, _decode_transfer(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def _key_entry(member: str) -> str:
-    """The hash of one Entry, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Entry, from its key as text (standalone or Sentinel; see README.md)."""
     return ENTRY_KEY + ":{" + member + "}"
 
 
 def _encode_entry(item: Entry) -> dict[str, str]:
-    """The hash fields of a Entry."""
+    """The hash fields of an Entry."""
     return {
         "entry_id": item.entry_id,
         "account_id": item.account_id,
@@ -372,7 +434,7 @@ def _encode_entry(item: Entry) -> dict[str, str]:
 
 
 def _decode_entry(raw: Mapping[str, str]) -> Entry:
-    """A Entry from its hash."""
+    """An Entry from its hash."""
     return Entry(
         entry_id=raw["entry_id"],
         account_id=raw["account_id"],
@@ -415,7 +477,7 @@ def _write_many_entry(pipe: Pipeline, chunk: Sequence[Entry]) -> None:
 
 
 def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
-    """Queue the removal of a Entry's index entries (before its values change)."""
+    """Queue the removal of an Entry's index entries (before its values change)."""
     member = item.entry_id
     pipe.zrem(ENTRY_KEY + ":zset:account_id:posted_at:{" + item.account_id + "}", member)
     pipe.srem(ENTRY_KEY + ":set:transfer_id:{" + item.transfer_id + "}", member)
@@ -501,7 +563,26 @@ def update_entry(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Entry {entry_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Entry {entry_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_entry(client: redis.Redis, entry_id: str) -> bool:
+    """Delete one Entry with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_entry(entry_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_entry(pipe, _decode_entry(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def get_account(client: redis.Redis, account_id: str) -> Account | None:
@@ -576,20 +657,97 @@ def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
     return {"count": len(found), "sum_amount": sum((i.amount for i in found), Decimal(0))}
 
 
-def save_together(client: redis.Redis, items: Sequence[Model]) -> None:
-    """Write several items of any entity in one MULTI/EXEC.
+def _item_key(item: Model) -> str:
+    """The hash key of any item of this component."""
+    if isinstance(item, Account):
+        return _key_account(item.account_id)
+    if isinstance(item, Transfer):
+        return _key_transfer(item.transfer_id)
+    if isinstance(item, Entry):
+        return _key_entry(item.entry_id)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
 
-    No other client's command runs in between, but Redis has no rollback: a command
-    that fails does not undo the others. On Redis Cluster every key must share a slot.
+
+def _unique_of(item: Model) -> tuple[list[str], str]:
+    """The unique-value keys of any item, and the member they hold."""
+    if isinstance(item, Account):
+        return [], item.account_id
+    if isinstance(item, Transfer):
+        return _unique_keys_transfer(item), item.transfer_id
+    if isinstance(item, Entry):
+        return [], item.entry_id
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
+    """The stored hash ``raw`` decoded as the entity of ``item``."""
+    if isinstance(item, Account):
+        return _decode_account(raw)
+    if isinstance(item, Transfer):
+        return _decode_transfer(raw)
+    if isinstance(item, Entry):
+        return _decode_entry(raw)
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
+    """Queue the write of any item (moving its index entries away from ``old``)."""
+    if isinstance(item, Account):
+        if isinstance(old, Account):
+            _unindex_account(pipe, old)
+        _write_account(pipe, item)
+        return
+    if isinstance(item, Transfer):
+        if isinstance(old, Transfer):
+            _unindex_transfer(pipe, old)
+        _write_transfer(pipe, item)
+        return
+    if isinstance(item, Entry):
+        if isinstance(old, Entry):
+            _unindex_entry(pipe, old)
+        _write_entry(pipe, item)
+        return
+    raise TypeError(f"not an item of this component: {type(item).__name__}")
+
+
+def save_together(
+    client: redis.Redis,
+    creates: Sequence[Model] = (),
+    updates: Sequence[tuple[Model, Model]] = (),
+    unchanged: Sequence[Model] = (),
+) -> None:
+    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+
+    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
+    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
+    still equals ``old``. If any watched key changes before EXEC, nothing is written and
+    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
+    as given, else ConflictError; it is not written. Redis has no rollback for a command
+    that fails inside EXEC.
     """
+    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
     with client.pipeline(transaction=True) as pipe:
-        for item in items:
-            if isinstance(item, Account):
-                _write_account(pipe, item)
-            elif isinstance(item, Transfer):
-                _write_transfer(pipe, item)
-            elif isinstance(item, Entry):
-                _write_entry(pipe, item)
-            else:
-                raise TypeError(f"not an item of this component: {type(item).__name__}")
-        pipe.execute()
+        while True:
+            try:
+                if watched:
+                    pipe.watch(*watched)
+                for item in creates:
+                    if pipe.exists(_item_key(item)):
+                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
+                for item in [*creates, *(new for _, new in updates)]:
+                    _claim_unique(pipe, *_unique_of(item))
+                for old, new in [*updates, *((i, i) for i in unchanged)]:
+                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
+                        raise ValueError("an update must keep the item's entity and key")
+                    current = pipe.hgetall(_item_key(old))
+                    if not current or _decode_any(old, current) != old:
+                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
+                pipe.multi()
+                for item in creates:
+                    _queue_write(pipe, item)
+                for old, new in updates:
+                    _queue_write(pipe, new, old)
+                pipe.execute()
+                return
+            except WatchError:
+                continue

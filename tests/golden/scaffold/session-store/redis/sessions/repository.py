@@ -16,12 +16,12 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from sessions.errors import AlreadyExistsError
+from sessions.errors import AlreadyExistsError, ConflictError
 
 PREFIX = "sessions"
 SESSION_KEY = PREFIX + ":session"
 # Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = 604800
+DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -70,7 +70,7 @@ def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool)
 
 
 def _key_session(member: str) -> str:
-    """The hash of one Session, from its key as text: braces make the Cluster hash tag."""
+    """The hash of one Session, from its key as text (standalone or Sentinel; see README.md)."""
     return SESSION_KEY + ":{" + member + "}"
 
 
@@ -109,6 +109,10 @@ def _write_session(pipe: Pipeline, item: Session) -> None:
     pipe.hset(key, mapping=_encode_session(item))
     pipe.expireat(key, item.expires_at)
     pipe.zadd(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", {member: item.last_seen_at.timestamp()})
+    # The index key outlives its members by nothing: it expires with its latest item
+    # (NX sets a first TTL, GT only ever extends it; Redis >= 7).
+    pipe.expireat(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", item.expires_at, nx=True)
+    pipe.expireat(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", item.expires_at, gt=True)
 
 
 def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
@@ -209,7 +213,26 @@ def update_session(
                 return new
             except WatchError:
                 continue
-    raise RuntimeError(f"Session {session_id!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(f"Session {session_id!r} kept changing; gave up after {retries} tries")
+
+
+def delete_session(client: redis.Redis, session_id: str) -> bool:
+    """Delete one Session with its index entries (WATCH/MULTI); True if it existed."""
+    key = _key_session(session_id)
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.hgetall(key)
+                if not raw:
+                    return False
+                pipe.multi()
+                _unindex_session(pipe, _decode_session(raw))
+                pipe.delete(key)
+                pipe.execute()
+                return True
+            except WatchError:
+                continue
 
 
 def get_session(client: redis.Redis, session_id: str) -> Session | None:
