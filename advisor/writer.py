@@ -61,6 +61,20 @@ def _move_into_place(tmp: str, path: Path, *, force: bool) -> None:
         os.replace(tmp, path)
 
 
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Atomically create or replace ``path`` with ``data`` (for the tool's own cache files).
+
+    Raises :class:`OSError` as is: callers of this one decide that a failure is harmless.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
     """Write ``{relative path: text}`` under ``root``; refuse a non-empty root unless ``force``.
 

@@ -344,8 +344,10 @@ def test_compare_json_follows_spec_section_7(cli: Cli) -> None:
 
 
 def test_compare_every_database_in_every_format(cli: Cli) -> None:
+    from advisor.cli import CompareFormat
+
     ids = sorted(SPEC_DATABASES)
-    for fmt in ("text", "markdown", "json"):
+    for fmt in (f.value for f in CompareFormat):
         result = cli("compare", *ids, "--format", fmt)
         assert result.exit_code == 0, (fmt, result.stderr)
     markdown = cli("compare", "mongodb", "cassandra", "--format", "markdown").stdout

@@ -27,6 +27,12 @@ def _args(example: Path, fmt: str) -> list[str]:
     return ["recommend", str(example), "--format", fmt, *extra]
 
 
+def test_every_output_format_has_golden_files() -> None:
+    from advisor.cli import OutputFormat
+
+    assert set(FORMATS) == {f.value for f in OutputFormat}
+
+
 def golden_path(example: Path, fmt: str) -> Path:
     """Where the golden output of one example in one format lives."""
     return GOLDEN / f"{example.stem}.{FORMATS[fmt]}"
