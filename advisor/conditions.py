@@ -117,9 +117,14 @@ def answers_of(component: Component, context: Context) -> dict[str, Any]:
 
 
 def derive(answers: dict[str, Any], component: Component | None = None) -> dict[str, Any]:
-    """Add the ``derived.*`` answers to a flat answer dict (in place) and return it."""
-    for key in [k for k in answers if k.startswith("derived.") and k != "derived.pattern_kinds"]:
-        del answers[key]
+    """Add the ``derived.*`` answers to a flat answer dict (in place) and return it.
+
+    The answers derived from other answers are recomputed. Those derived from the
+    component's entities and access patterns are added when ``component`` is given and
+    otherwise left as they are, so re-deriving a changed copy of the answers keeps them.
+    """
+    for key in ("derived.ops_per_sec", "derived.scale"):
+        answers.pop(key, None)
     reads, writes = answers.get("scale.reads_per_sec"), answers.get("scale.writes_per_sec")
     size = answers.get("scale.data_size_gb")
     if reads is not None or writes is not None:

@@ -465,8 +465,6 @@ class Engine:
             else:
                 answers[path] = value
         derive(answers)
-        if "derived.pattern_kinds" in base.answers:
-            answers["derived.pattern_kinds"] = base.answers["derived.pattern_kinds"]
         # Only the changed answers and the answers derived from them can differ.
         candidates = (*changes, *DERIVED_PATHS)
         changed = {k for k in candidates if answers.get(k) != base.answers.get(k)}

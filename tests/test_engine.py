@@ -40,8 +40,6 @@ def _full_winner(engine: Engine, answers: dict[str, Any]) -> str | None:
 
     fresh = dict(answers)
     derive(fresh)
-    if "derived.pattern_kinds" in answers:
-        fresh["derived.pattern_kinds"] = answers["derived.pattern_kinds"]
     return engine.winner(engine.state(fresh))
 
 
@@ -255,3 +253,13 @@ def test_a_capability_missing_from_the_managed_service_excludes_when_managed_is_
     )
     preferred = _one(limited, workload % "preferred")
     assert next(e for e in preferred.ranking if e.database == "redis").eligible
+
+
+def test_variants_keep_the_answers_derived_from_entities(engine: Engine) -> None:
+    result = engine.score(load_workload(ROOT / "examples" / "ecommerce.yaml"))
+    orders = next(c for c in result.components if c.name == "order_processing")
+    base = engine.state(dict(orders.answers))
+    assert base.answers["derived.has_parent_child"] is True
+    changed = engine.variant(base, {"consistency": "eventual"})
+    for key in ("derived.has_parent_child", "derived.pattern_kinds"):
+        assert changed.answers[key] == base.answers[key]
