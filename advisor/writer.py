@@ -28,21 +28,35 @@ def check_writable(path: Path, *, force: bool = False) -> Path:
 
 def write_text(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically; refuse to replace a file unless ``force``."""
-    parent = check_writable(path, force=force)
-    # Write a sibling temporary file, flush it to disk, then move it into place: readers
-    # see the old file or the new one, never a partial one.
+    check_writable(path, force=force)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        _atomic(path, text.encode("utf-8"), force=force, sync=True)
     except OSError as error:
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
+
+
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Atomically create or replace ``path`` with ``data`` (for the tool's own cache files).
+
+    Raises :class:`OSError` as is: callers of this one decide that a failure is harmless.
+    """
+    _atomic(path, data, force=True, sync=False)
+
+
+def _atomic(path: Path, data: bytes, *, force: bool, sync: bool) -> None:
+    """Write a sibling temporary file, then move it into place.
+
+    Readers see the old file or the new one, never a partial one. ``sync`` flushes the
+    data to disk first: a user's file must survive a crash, a cache entry need not.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         _move_into_place(tmp, path, force=force)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -59,20 +73,6 @@ def _move_into_place(tmp: str, path: Path, *, force: bool) -> None:
         raise InputError(f"{path}: already exists; use --force to overwrite it") from None
     except OSError:  # a file system without hard links: the earlier check must do
         os.replace(tmp, path)
-
-
-def replace_bytes(path: Path, data: bytes) -> None:
-    """Atomically create or replace ``path`` with ``data`` (for the tool's own cache files).
-
-    Raises :class:`OSError` as is: callers of this one decide that a failure is harmless.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> list[Path]:
