@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from advisor.engine import Result
+    from advisor.interview import Prompter
     from advisor.kb import KnowledgeBase
     from advisor.workload import Workload
 
@@ -262,15 +263,27 @@ def _interviewed() -> Workload:
             "or pipe answers to 'dbadvisor interview'"
         )
     from advisor import interview as asking
-    from advisor.writer import check_writable, write_text
 
     prompter = asking.Prompter(sys.stdin, sys.stderr)
     text, workload = asking.run(prompter)
-    target = asking.ask_save_as(prompter, workload.name, check_writable)
-    if target is not None:
-        write_text(target, text)
-        typer.echo(f"wrote {target}", err=True)
+    _save_interview(prompter, text, workload, force=False)
     return workload
+
+
+def _save_interview(
+    prompter: Prompter, text: str, workload: Workload, *, force: bool
+) -> Path | None:
+    """Ask where to save the interview's YAML and write it there; None if not saved."""
+    from advisor import interview as asking
+    from advisor.writer import check_writable, write_text
+
+    target = asking.ask_save_as(
+        prompter, workload.name, lambda path: check_writable(path, force=force)
+    )
+    if target is not None:
+        write_text(target, text, force=force)
+        typer.echo(f"wrote {target}", err=True)
+    return target
 
 
 @app.command()
@@ -309,14 +322,11 @@ def interview(
         if output is None and not sys.stdout.isatty():
             sys.stdout.write(text)
             return
-        target = output or asking.ask_save_as(
-            prompter, workload.name, lambda path: check_writable(path, force=force)
-        )
-        if target is None:
+        if output is not None:
+            write_text(output, text, force=force)
+            typer.echo(f"wrote {output}", err=True)
+        elif _save_interview(prompter, text, workload, force=force) is None:
             sys.stdout.write(text)
-        else:
-            write_text(target, text, force=force)
-            typer.echo(f"wrote {target}", err=True)
         chosen = asking.ask_report_format(prompter, _pick_format(None, None).value)
         if chosen is not None:
             from advisor.engine import Engine
