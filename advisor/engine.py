@@ -17,6 +17,7 @@ from typing import Any
 
 from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
 from advisor.kb import (
+    CLOUDS,
     GUARANTEE_RANK,
     Burden,
     CapSide,
@@ -28,7 +29,6 @@ from advisor.kb import (
 )
 from advisor.workload import Capability, Component, Transactions, Workload
 
-CLOUD_IDS = ("aws", "azure", "gcp")
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
 
 # Score = 100 * logistic(points / SCALE): 0 points is 50, +/-20 points is about 73/27.
@@ -184,12 +184,17 @@ def _meets(config: ConsistencyConfig, asked: Guarantee | None) -> bool:
     return asked is None or GUARANTEE_RANK[config.guarantee] >= GUARANTEE_RANK[asked]
 
 
+def _on(cloud: str | None) -> str:
+    """`` on aws`` when the answer names a cloud, else nothing."""
+    return f" on {cloud}" if cloud in CLOUDS else ""
+
+
 def _cloud_check(answers: Answers, db: Database) -> str | None:
     cloud = answers.get("context.cloud")
     if cloud == "on_prem" and not db.deployment.self_hosted:
         return f"{db.name} is only available as a cloud service; it cannot run on premises"
     hosted_only = not db.deployment.self_hosted
-    if cloud in ("aws", "azure", "gcp") and hosted_only and not db.deployment.managed.on(cloud):
+    if cloud in CLOUDS and hosted_only and not db.deployment.managed.on(cloud):
         return f"{db.name} runs only as a managed service, and none is offered on {cloud}"
     return None
 
@@ -202,14 +207,13 @@ def _managed_check(answers: Answers, db: Database) -> str | None:
         return None
     if cloud == "on_prem":
         return f"no managed {db.name} service runs on premises"
-    if cloud in ("aws", "azure", "gcp"):
-        if not db.deployment.managed.on(cloud):
-            similar = db.deployment.compatible.on(cloud)
-            also = f" (API-compatible, other engine: {', '.join(similar)})" if similar else ""
-            return f"no managed {db.name} service is offered on {cloud}{also}"
-    elif not db.deployment.managed.anywhere():
+    if db.deployment.managed.available(cloud):
+        return None
+    if cloud not in CLOUDS:
         return f"no cloud offers {db.name} as a managed service"
-    return None
+    similar = db.deployment.compatible.on(cloud)
+    also = f" (API-compatible, other engine: {', '.join(similar)})" if similar else ""
+    return f"no managed {db.name} service is offered on {cloud}{also}"
 
 
 def _licence_check(answers: Answers, db: Database) -> str | None:
@@ -244,11 +248,10 @@ def _needs_check(answers: Answers, db: Database) -> str | None:
         offers = db.capabilities[need].managed
         if offers is None:
             continue
-        if not (offers.on(cloud) if cloud in CLOUD_IDS else offers.anywhere()):
+        if not offers.available(cloud):
             unmanaged.append(str(need))
     if unmanaged:
-        where = f" on {cloud}" if cloud in CLOUD_IDS else ""
-        return f"no managed {db.name} service{where} offers {', '.join(unmanaged)}"
+        return f"no managed {db.name} service{_on(cloud)} offers {', '.join(unmanaged)}"
     return None
 
 
@@ -280,14 +283,8 @@ def _managed_preference(answers: Answers, db: Database) -> tuple[float, str] | N
     if answers.get("context.managed") not in ("preferred", "required"):
         return None
     cloud = answers.get("context.cloud")
-    offered = (
-        db.deployment.managed.on(cloud)
-        if cloud in ("aws", "azure", "gcp")
-        else db.deployment.managed.anywhere()
-    )
-    if offered:
-        where = f" on {cloud}" if cloud in ("aws", "azure", "gcp") else ""
-        return 5.0, f"A managed {db.name} service exists{where}, as preferred."
+    if db.deployment.managed.available(cloud):
+        return 5.0, f"A managed {db.name} service exists{_on(cloud)}, as preferred."
     return None
 
 

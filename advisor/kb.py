@@ -142,9 +142,11 @@ class Offerings:
         """The offerings on one cloud (``aws``, ``azure`` or ``gcp``)."""
         return tuple(getattr(self, cloud, ()))
 
-    def anywhere(self) -> bool:
-        """Whether any cloud offers it managed."""
-        return bool(self.aws or self.azure or self.gcp)
+    def available(self, cloud: str | None) -> tuple[str, ...]:
+        """The offerings on ``cloud`` when it names a cloud, else on every cloud."""
+        if cloud in CLOUDS:
+            return self.on(str(cloud))
+        return (*self.aws, *self.azure, *self.gcp)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.kb import Database, KnowledgeBase
+from advisor.kb import CLOUDS, Database, KnowledgeBase
 
-CLOUDS = ("aws", "azure", "gcp")
 FORMAT_VERSION = 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from advisor.kb import Database, Rule
+from advisor.kb import CLOUDS, Database, Rule
 
 
 def describe_rule(rule: Rule) -> str:
@@ -34,7 +34,7 @@ def describe_database(db: Database) -> str:
         f"licence: {db.licence.spdx} (OSI-approved: {'yes' if db.licence.osi_approved else 'no'})",
         f"self-hosted: {'yes' if db.deployment.self_hosted else 'no'}",
     ]
-    for cloud in ("aws", "azure", "gcp"):
+    for cloud in CLOUDS:
         offers = db.deployment.managed.on(cloud)
         lines.append(f"managed on {cloud}: {', '.join(offers) if offers else '-'}")
     size = f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
