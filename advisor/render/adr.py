@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,6 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
 
 
 def _only(result: Result, component: ComponentResult) -> Result:
-    from dataclasses import replace
-
     return replace(result, components=(component,))
 
 
