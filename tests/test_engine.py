@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from advisor.engine import VARIANT_PATHS, ComponentResult, Engine, _variants
+from advisor.engine import VARIANT_PATHS, ComponentResult, Configuration, Engine, _variants
 from advisor.kb import KnowledgeBase, load_knowledge_base
 from advisor.workload import Workload, load_workload, parse_workload
 from tests.support import EXAMPLES, ROOT
@@ -33,6 +33,14 @@ def _one(engine: Engine, text: str) -> ComponentResult:
     workload: Workload = parse_workload(text, "inline.yaml")
     (component,) = engine.score(workload).components
     return component
+
+
+def _configured(component: ComponentResult, db_id: str) -> Configuration:
+    """The configuration of the winner, which must be ``db_id``."""
+    assert component.recommendation is not None
+    assert component.recommendation.database == db_id
+    assert component.configuration is not None
+    return component.configuration
 
 
 def _full_winner(engine: Engine, answers: dict[str, Any]) -> str | None:
@@ -99,16 +107,14 @@ def test_dynamodb_strong_reads_use_the_table_and_warn_about_gsis(engine: Engine)
     assert "strong_reads_only_on_table_and_lsi" in caveats
 
 
-def test_durable_redis_gets_aof_advice_and_replication_caveat(engine: Engine) -> None:
+def test_durable_redis_gets_aof_advice(engine: Engine) -> None:
     component = _one(
         engine,
         "name: board\nuse_case: leaderboard\ndurability: durable\nneeds: [sorted_sets]\n"
         "consistency: eventual\nmulti_region: none\ncontext: {cloud: on_prem}\n",
     )
-    assert component.recommendation is not None
-    assert component.recommendation.database == "redis"
-    assert component.configuration is not None
-    assert any("appendonly yes" in advice for advice in component.configuration.advice)
+    advice = _configured(component, "redis").advice
+    assert any("appendonly yes" in line for line in advice)
 
 
 def test_pub_sub_caveat_says_at_most_once(engine: Engine) -> None:
@@ -126,12 +132,10 @@ def test_mongodb_strong_configuration_is_majority_and_linearizable(engine: Engin
         "name: docs\ncontext: {team_expertise: [mongodb]}\nuse_case: content_management\n"
         "data_shape: nested\nconsistency: strong\non_partition: stay_consistent\n",
     )
-    assert component.recommendation is not None
-    assert component.recommendation.database == "mongodb"
-    assert component.configuration is not None
-    assert component.configuration.cap == "CP"
-    assert "majority" in component.configuration.settings
-    assert "linearizable" in component.configuration.settings
+    configuration = _configured(component, "mongodb")
+    assert configuration.cap == "CP"
+    assert "majority" in configuration.settings
+    assert "linearizable" in configuration.settings
 
 
 def test_confidence_follows_the_lead_in_points(kb: KnowledgeBase, tmp_path: Path) -> None:
