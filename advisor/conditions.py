@@ -14,10 +14,10 @@ from __future__ import annotations
 import enum
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from advisor.errors import did_you_mean
+from advisor.records import Frozen
 from advisor.typed import Structurer
 from advisor.workload import (
     Capability,
@@ -49,8 +49,7 @@ NUMBER = "number"
 FLAG = "flag"
 
 
-@dataclass(frozen=True, slots=True)
-class Domain:
+class Domain(Frozen):
     """What values an answer path takes: an enum's values, a number or a flag; maybe a list."""
 
     kind: tuple[str, ...] | str
@@ -163,8 +162,7 @@ ALL_OPERATORS = (*OPERATORS, "present")
 COMBINATORS = ("all", "any", "not")
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(Frozen):
     """A compiled condition: the check and the answer paths it reads."""
 
     check: Check

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
@@ -27,6 +26,7 @@ from advisor.kb import (
     KnowledgeBase,
     Rule,
 )
+from advisor.records import Frozen
 from advisor.workload import Capability, Component, Transactions, Workload
 
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
@@ -40,8 +40,7 @@ CONSOLIDATE_WITHIN = 6.0
 MANY_DATABASES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(Frozen):
     """Points one rule gave one database, with the rule's sentence."""
 
     rule: str
@@ -49,16 +48,14 @@ class Reason:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Disqualification:
+class Disqualification(Frozen):
     """Why a database cannot serve this component."""
 
     rule: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(Frozen):
     """One database in a component's ranking."""
 
     database: str
@@ -71,8 +68,7 @@ class Entry:
     disqualified_by: tuple[Disqualification, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Configuration:
+class Configuration(Frozen):
     """The configuration to use on the winner to get what the workload asked for."""
 
     id: str
@@ -94,8 +90,7 @@ class Configuration:
         return f"{self.guarantee} reads, {self.cap}, {self.pacelc}"
 
 
-@dataclass(frozen=True, slots=True)
-class CaveatNote:
+class CaveatNote(Frozen):
     """A caveat of the winner that applies to this workload."""
 
     id: str
@@ -103,8 +98,7 @@ class CaveatNote:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(Frozen):
     """A single answer that, changed to ``value``, makes ``database`` win."""
 
     answer: str
@@ -118,8 +112,7 @@ class Change:
         return f"add {self.value}" if self.answer == "needs" else self.value
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentResult:
+class ComponentResult(Frozen):
     """Everything decided about one component."""
 
     name: str
@@ -139,16 +132,14 @@ class ComponentResult:
     answers: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class SystemResult:
+class SystemResult(Frozen):
     """System-level view of a polyglot workload."""
 
     databases: tuple[str, ...]
     warnings: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(Frozen):
     """The engine's answer for one workload."""
 
     workload: Workload
@@ -158,8 +149,7 @@ class Result:
     system: SystemResult
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(Frozen):
     """A built-in check of one database against the answers it reads.
 
     ``run`` returns ``None`` (nothing to say), a disqualification text (hard) or
@@ -367,20 +357,30 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-@dataclass
 class _State:
-    """Scores of every database for one set of answers.
+    """Scores of every database for one set of answers (mutable, unlike the results).
 
     ``points`` already includes the soft checks and ``blocks`` counts the hard checks
     and excluding rules that hold, so ranking a state is one sort and a variant only
     adjusts what its changed answers touch.
     """
 
-    answers: dict[str, Any]
-    fired: set[int]
-    points: dict[str, float]
-    blocks: dict[str, int]
-    check_results: dict[tuple[int, str], Any] = field(default_factory=dict)
+    __slots__ = ("answers", "blocks", "check_results", "fired", "points")
+
+    def __init__(
+        self,
+        answers: dict[str, Any],
+        fired: set[int],
+        points: dict[str, float],
+        blocks: dict[str, int],
+        check_results: dict[tuple[int, str], Any] | None = None,
+    ) -> None:
+        """Hold one set of answers and the totals they give."""
+        self.answers = answers
+        self.fired = fired
+        self.points = points
+        self.blocks = blocks
+        self.check_results = {} if check_results is None else check_results
 
     def toggle_rule(self, index: int, rule: Rule, effect: Mapping[str, float], on: bool) -> None:
         """Add (``on``) or remove one rule's points and exclusions."""

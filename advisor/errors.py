@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from advisor.records import Frozen
 
 
 class ExitCode(enum.IntEnum):
@@ -21,8 +22,7 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Problem:
+class Problem(Frozen):
     """One thing wrong with one input, located as precisely as we know."""
 
     file: str
@@ -30,6 +30,10 @@ class Problem:
     column: int
     path: str
     message: str
+
+    def __lt__(self, other: Problem) -> bool:
+        """Problems sort by file, position, path and message: the order they are printed."""
+        return _order(self) < _order(other)
 
     def __str__(self) -> str:
         """Render as ``file:line:col: field.path: problem`` (path omitted when empty)."""
@@ -45,6 +49,10 @@ class Problem:
             "path": self.path,
             "message": self.message,
         }
+
+
+def _order(problem: Problem) -> tuple[str, int, int, str, str]:
+    return (problem.file, problem.line, problem.column, problem.path, problem.message)
 
 
 class AdvisorError(Exception):

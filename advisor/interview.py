@@ -29,6 +29,7 @@ from typing import Any, Protocol, TextIO
 
 import yaml
 
+from advisor import records
 from advisor.errors import InputError, did_you_mean
 from advisor.questions import Question, QuestionBook, question_book
 from advisor.schema import SCHEMA_ID
@@ -51,8 +52,8 @@ from advisor.yamlload import Document
 WIDTH = 78
 SKIP = "-"
 HELP = "?"
-CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Context))
-SCALE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Scale))
+CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in records.fields(Context))
+SCALE_FIELDS: tuple[str, ...] = tuple(f.name for f in records.fields(Scale))
 
 INTRO = (
     "Answer each question and press Enter. For a choice, type its number or its value "
@@ -290,7 +291,7 @@ def model_field(path: str) -> tuple[Any, Mapping[str, Any]]:
     hint = typing.get_type_hints(cls)[name]
     if typing.get_origin(hint) in (types.UnionType, typing.Union):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
-    meta = next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
+    meta = next(f.metadata for f in records.fields(cls) if f.name == name)
     return hint, meta
 
 
@@ -640,7 +641,7 @@ class Interview:
     def fields(self, prev: Entity | None, where: str) -> dict[str, str]:
         """An entity's fields, one name and type at a time; at least one (the key)."""
         name_question = self.question("interview.field_name")
-        type_question = dataclasses.replace(
+        type_question = records.replace(
             self.question("interview.field_type"),
             choices=self.question("entities.fields").choices,
         )

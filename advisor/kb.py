@@ -12,13 +12,13 @@ import enum
 import pickle
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from advisor import cache, typed
 from advisor.conditions import ALWAYS, Compiler, Condition
 from advisor.errors import InputError, Problem, did_you_mean
+from advisor.records import Frozen, field
 from advisor.resources import builtin_document, resource_text, resource_texts
 from advisor.typed import INVALID, Structurer, spec
 from advisor.workload import (
@@ -106,8 +106,7 @@ class Flexibility(enum.StrEnum):
     HIGHEST = "highest"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fact:
+class Fact(Frozen, kw_only=True):
     """Anything the knowledge base asserts: it has sources and a version or date."""
 
     sources: tuple[str, ...] = field(metadata=SOURCES)
@@ -115,23 +114,20 @@ class Fact:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Text(Fact):
+class Text(Fact, kw_only=True):
     """A sourced sentence."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Licence(Fact):
+class Licence(Fact, kw_only=True):
     """Licence terms (SPDX expression) and whether the OSI approves them."""
 
     spdx: str
     osi_approved: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Offerings:
+class Offerings(Frozen):
     """Managed offerings per cloud."""
 
     aws: tuple[str, ...] = ()
@@ -149,8 +145,7 @@ class Offerings:
         return (*self.aws, *self.azure, *self.gcp)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Deployment(Fact):
+class Deployment(Fact, kw_only=True):
     """Where the database runs."""
 
     self_hosted: bool
@@ -160,45 +155,39 @@ class Deployment(Fact):
     compatible: Offerings = field(default_factory=Offerings)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MaxItem(Fact):
+class MaxItem(Fact, kw_only=True):
     """The largest item or document, in KB (None: no practical limit worth stating)."""
 
     kb: float | None = field(default=None, metadata=spec(gt=0))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TransactionScope(Fact):
+class TransactionScope(Fact, kw_only=True):
     """How far atomicity reaches."""
 
     scope: Transactions
     max_items: int | None = field(default=None, metadata=spec(ge=1))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DurabilityFact(Fact):
+class DurabilityFact(Fact, kw_only=True):
     """Whether data survives a restart, and what to configure for that."""
 
     durable: bool
     settings: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OperationalBurden(Fact):
+class OperationalBurden(Fact, kw_only=True):
     """How much running it costs a team, relative to the others."""
 
     level: Burden
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Scaling(Fact):
+class Scaling(Fact, kw_only=True):
     """Whether writes scale out without application-level sharding."""
 
     horizontal: bool
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CapabilityFact(Fact):
+class CapabilityFact(Fact, kw_only=True):
     """Evidence that the database has a capability.
 
     ``managed`` names the managed services that offer it when only some do (the Redis
@@ -208,8 +197,7 @@ class CapabilityFact(Fact):
     managed: Offerings | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConsistencyConfig(Fact):
+class ConsistencyConfig(Fact, kw_only=True):
     """One configuration and the consistency, CAP side and PACELC class it gives."""
 
     id: str = field(metadata=ID)
@@ -227,8 +215,7 @@ class ConsistencyConfig(Fact):
     replicated: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Caveat(Fact):
+class Caveat(Fact, kw_only=True):
     """A warning reports print when ``when`` matches the workload (always without it)."""
 
     id: str = field(metadata=ID)
@@ -236,8 +223,7 @@ class Caveat(Fact):
     when: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Database:
+class Database(Frozen):
     """Everything the knowledge base knows about one database."""
 
     id: str = field(metadata=ID)
@@ -261,8 +247,7 @@ class Database:
         return next(c for c in self.consistency if c.default)
 
 
-@dataclass(frozen=True, slots=True)
-class Matrix:
+class Matrix(Frozen):
     """The seed's NoSQL selection matrix, one column."""
 
     query_complexity: QueryComplexity
@@ -272,8 +257,7 @@ class Matrix:
     schema_flexibility: Flexibility
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CategoryInfo(Fact):
+class CategoryInfo(Fact, kw_only=True):
     """A category with its matrix column and typical use cases."""
 
     id: Category
@@ -283,16 +267,14 @@ class CategoryInfo(Fact):
     use_cases: tuple[UseCase, ...] = field(metadata=spec(unique=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Points:
+class Points(Frozen):
     """Soft effect: points to databases and to every database of a category."""
 
     databases: Mapping[str, float] = field(default_factory=dict)
     categories: Mapping[Category, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
+class RuleSpec(Frozen):
     """A rule as written in YAML."""
 
     id: str = field(metadata=ID)
@@ -303,8 +285,7 @@ class RuleSpec:
     exclude: tuple[str, ...] = field(default=(), metadata=spec(unique=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Frozen):
     """A compiled rule: its condition, its effects and where it came from."""
 
     id: str
@@ -318,8 +299,7 @@ class Rule:
     origin: str
 
 
-@dataclass(frozen=True, slots=True)
-class Meta:
+class Meta(Frozen):
     """The knowledge base's version and review date."""
 
     rules_version: str
@@ -327,23 +307,20 @@ class Meta:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RulesFile:
+class RulesFile(Frozen):
     """A file of rules (``scoring/*.yaml``, or an overlay)."""
 
     rules: tuple[RuleSpec, ...] = ()
     databases: tuple[Database, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CategoriesFile:
+class CategoriesFile(Frozen):
     """``categories.yaml``."""
 
     categories: tuple[CategoryInfo, ...]
 
 
-@dataclass(frozen=True)
-class KnowledgeBase:
+class KnowledgeBase(Frozen):
     """The validated, merged knowledge base the engine scores against."""
 
     meta: Meta
@@ -501,8 +478,7 @@ def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
     return loader.finish(builtin.meta, builtin.categories)
 
 
-@dataclass(frozen=True)
-class _Builtin:
+class _Builtin(Frozen):
     """The built-in knowledge base, checked, before overlays: what the cache stores."""
 
     meta: Meta
@@ -538,9 +514,9 @@ def _builtin_sources() -> list[tuple[str, str]]:
 def _digest_parts(sources: list[tuple[str, str]]) -> Iterator[bytes]:
     # The cached objects are instances of these modules' classes: their code is part of
     # the key, so an edited model never meets an old pickle.
-    from advisor import conditions, typed, workload
+    from advisor import conditions, records, typed, workload
 
-    for module in (sys.modules[__name__], conditions, typed, workload):
+    for module in (sys.modules[__name__], conditions, records, typed, workload):
         yield Path(str(module.__file__)).read_bytes()
     for name, text in sources:
         yield name.encode()

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.records import Frozen, field
 from advisor.resources import load_resource
 from advisor.typed import load_as, spec
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(Frozen):
     """One question: its workload path, wording, help and the meaning of each choice."""
 
     path: str
@@ -26,8 +25,7 @@ class Question:
     choices: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class QuestionBook:
+class QuestionBook(Frozen):
     """Every question, in interview order, and the per-use-case default answers."""
 
     questions: tuple[Question, ...]

@@ -1,15 +1,15 @@
-"""Validate located YAML data into frozen dataclasses, and describe them as JSON Schema.
+"""Validate located YAML data into frozen records, and describe them as JSON Schema.
 
 One small, explicit structurer serves the workload file and the knowledge base alike:
-it walks a dataclass's type hints, reports *every* problem with its file, line, column
-and field path (with the allowed values and a did-you-mean), and returns typed,
-immutable objects that the rest of the program can trust. The same type walk produces
-the JSON Schema, so the schema cannot drift from the validator.
+it walks a record's type hints (see :mod:`advisor.records`), reports *every* problem
+with its file, line, column and field path (with the allowed values and a
+did-you-mean), and returns typed, immutable objects that the rest of the program can
+trust. The same type walk produces the JSON Schema, so the schema cannot drift from the
+validator.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import math
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from advisor.errors import InputError, Problem, did_you_mean
+from advisor.records import Field, fields, is_record
 from advisor.yamlload import Document, PathKey
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ def spec(
     min_items: int | None = None,
     unique: bool = False,
 ) -> dict[str, Any]:
-    """Constraints for a dataclass field, passed as ``field(metadata=spec(...))``."""
+    """Constraints for a record field, passed as ``field(metadata=spec(...))``."""
     found = {
         "ge": ge,
         "gt": gt,
@@ -58,16 +59,6 @@ def spec(
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
-
-
-@functools.cache
-def fields_of(cls: type) -> tuple[dataclasses.Field[Any], ...]:
-    """The dataclass fields of ``cls`` (cached)."""
-    return dataclasses.fields(cls)
-
-
-def _required(f: dataclasses.Field[Any]) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _kind(value: Any) -> str:
@@ -124,8 +115,8 @@ class Structurer:
             if value is None:
                 return None
             return self.structure(options[0], value, path, meta)
-        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-            return self._dataclass(tp, value, path)
+        if is_record(tp):
+            return self._record(tp, value, path)
         choices = _choices(tp)
         if choices is not None:
             return self._choice(tp, choices, value, path)
@@ -146,11 +137,11 @@ class Structurer:
             return self._string(value, path, meta)
         raise TypeError(f"unsupported type {tp!r} at {path}")  # a bug in a model, not input
 
-    def _dataclass(self, cls: type, value: Any, path: PathKey) -> Any:
+    def _record(self, cls: type, value: Any, path: PathKey) -> Any:
         if not isinstance(value, dict):
             return self.report(path, f"expected a mapping, got {_kind(value)}")
-        fields = fields_of(cls)
-        names = [f.name for f in fields]
+        declared: tuple[Field, ...] = fields(cls)
+        names = [f.name for f in declared]
         ok = True
         for key in value:
             if key not in names:
@@ -162,9 +153,9 @@ class Structurer:
                 ok = False
         hints = _hints(cls)
         kwargs: dict[str, Any] = {}
-        for f in fields:
+        for f in declared:
             if f.name not in value:
-                if _required(f):
+                if f.required:
                     self.report(path, f"missing required key '{f.name}'")
                     ok = False
                 continue
@@ -265,15 +256,15 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
     if origin in (types.UnionType, typing.Union):
         inner = next(a for a in get_args(tp) if a is not type(None))
         return _schema(inner, describe, dotted, meta)
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+    if is_record(tp):
         hints = _hints(tp)
         properties: dict[str, Any] = {}
-        for f in fields_of(tp):
+        for f in fields(tp):
             child = f"{dotted}.{f.name}" if dotted else f.name
             properties[f.name] = _schema(hints[f.name], describe, child, f.metadata)
             properties[f.name].update(describe(child))
         out: dict[str, Any] = {"type": "object", "properties": properties}
-        required = [f.name for f in fields_of(tp) if _required(f)]
+        required = [f.name for f in fields(tp) if f.required]
         if required:
             out["required"] = required
         out["additionalProperties"] = False

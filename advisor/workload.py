@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import did_you_mean
+from advisor.records import Frozen, field, fields
 from advisor.typed import INVALID, Structurer, spec
 from advisor.yamlload import Document, PathKey, load_file, parse
 
@@ -234,8 +234,7 @@ NAME = spec(min_len=1, max_len=100)
 NON_NEGATIVE = spec(ge=0)
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(Frozen):
     """Answers that apply to every component."""
 
     cloud: Cloud | None = None
@@ -244,8 +243,7 @@ class Context:
     licensing: Licensing | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Scale:
+class Scale(Frozen):
     """Expected load and size."""
 
     reads_per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
@@ -254,8 +252,7 @@ class Scale:
     item_size_kb: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
+class Entity(Frozen):
     """A kind of item the component stores."""
 
     name: str = field(metadata=NAME)
@@ -264,8 +261,7 @@ class Entity:
     parent: str | None = field(default=None, metadata=NAME)
 
 
-@dataclass(frozen=True, slots=True)
-class AccessPattern:
+class AccessPattern(Frozen):
     """One way the application reads items."""
 
     name: str = field(metadata=NAME)
@@ -278,8 +274,7 @@ class AccessPattern:
     per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Answers:
+class Answers(Frozen, kw_only=True):
     """The per-component questions; every one optional ("no preference")."""
 
     use_case: UseCase | None = None
@@ -303,16 +298,14 @@ class Answers:
 ANSWER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Answers))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Component(Answers):
+class Component(Answers, kw_only=True):
     """One named part of a system, scored on its own."""
 
     name: str = field(metadata=NAME)
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WorkloadFile(Answers):
+class WorkloadFile(Answers, kw_only=True):
     """The file as written: top-level questions or ``components:``, never both."""
 
     version: int | None = None
@@ -322,8 +315,7 @@ class WorkloadFile(Answers):
     components: tuple[Component, ...] | None = field(default=None, metadata=spec(min_items=1))
 
 
-@dataclass(frozen=True, slots=True)
-class Workload:
+class Workload(Frozen):
     """A validated workload: always one or more components."""
 
     name: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from advisor.errors import InputError, Problem
+from advisor.records import Frozen, field
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -52,8 +52,7 @@ def _at(mark: Any) -> Position:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Frozen):
     """A parsed file: its plain data plus the position of every value and key."""
 
     file: str

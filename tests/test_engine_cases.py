@@ -6,7 +6,6 @@ category and the databases that must be excluded. One parametrised test runs the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from advisor.engine import ComponentResult, Engine
 from advisor.kb import KnowledgeBase, load_knowledge_base
+from advisor.records import Frozen
 from advisor.typed import Structurer, load_as
 from advisor.workload import Category, UseCase, validate_document
 from advisor.yamlload import load_file
@@ -21,16 +21,14 @@ from advisor.yamlload import load_file
 CASES = sorted((Path(__file__).parent / "cases" / "engine").glob("*.yaml"))
 
 
-@dataclass(frozen=True, slots=True)
-class Expect:
+class Expect(Frozen):
     winners: tuple[str, ...]
     category: Category | None = None
     excluded: tuple[str, ...] = ()
     component: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(Frozen):
     name: str
     description: str
     source: str

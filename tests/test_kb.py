@@ -7,7 +7,6 @@ here pins one correction, so the error cannot creep back.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from advisor.kb import (
     Tunability,
     load_knowledge_base,
 )
+from advisor.records import Frozen, fields
 from advisor.workload import Category, Transactions
 
 Cli = Callable[..., Result]
@@ -45,8 +45,8 @@ def _facts(value: Any, path: str) -> Iterator[tuple[str, Fact]]:
     """Every Fact reachable from a database, with its path."""
     if isinstance(value, Fact):
         yield path, value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
+    if isinstance(value, Frozen):
+        for f in fields(value):
             yield from _facts(getattr(value, f.name), f"{path}.{f.name}")
     elif isinstance(value, tuple):
         for i, item in enumerate(value):

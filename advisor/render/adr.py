@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from advisor.engine import ComponentResult, Entry, Result
 from advisor.kb import KnowledgeBase
 from advisor.questions import question_book
+from advisor.records import Frozen, replace
 from advisor.render.markdown import sources_of
 from advisor.render.text import confidence_label
 from advisor.templating import render as render_template
@@ -26,8 +26,7 @@ OPTIONS = 4
 _NUMBERED = re.compile(r"^(\d{4})-")
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(Frozen):
     """One decision record: the slug its file name uses and its Markdown text."""
 
     slug: str
