@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import operator
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from advisor.errors import did_you_mean
@@ -145,18 +146,36 @@ def derive(answers: dict[str, Any], component: Component | None = None) -> dict[
     return answers
 
 
+def _is_in(answer: Any, values: Any) -> bool:
+    return answer in values
+
+
+def _is_not_in(answer: Any, values: Any) -> bool:
+    return answer not in values
+
+
+def _contains(answer: Any, value: Any) -> bool:
+    return value in answer
+
+
+def _contains_any(answer: Any, values: Any) -> bool:
+    return any(v in answer for v in values)
+
+
 # The whole vocabulary: answer, rule value -> bool. `present` is handled by the compiler.
+# Named functions, not lambdas, and compiled conditions built from functools.partial: a
+# compiled knowledge base can then be pickled into the start-up cache.
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "equals": operator.eq,
     "not_equals": operator.ne,
-    "in": lambda answer, values: answer in values,
-    "not_in": lambda answer, values: answer not in values,
+    "in": _is_in,
+    "not_in": _is_not_in,
     "gt": operator.gt,
     "gte": operator.ge,
     "lt": operator.lt,
     "lte": operator.le,
-    "contains": lambda answer, value: value in answer,
-    "contains_any": lambda answer, values: any(v in answer for v in values),
+    "contains": _contains,
+    "contains_any": _contains_any,
 }
 ALL_OPERATORS = (*OPERATORS, "present")
 COMBINATORS = ("all", "any", "not")
@@ -173,7 +192,36 @@ class Condition(Frozen):
         return self.check(answers)
 
 
-ALWAYS = Condition(lambda answers: True, frozenset())
+def _always(answers: Answers) -> bool:
+    return True
+
+
+def _never(answers: Answers) -> bool:
+    return False
+
+
+def _negated(check: Check, answers: Answers) -> bool:
+    return not check(answers)
+
+
+def _present(answer: str, wanted: bool, answers: Answers) -> bool:
+    return (answer in answers) is wanted
+
+
+def _holds(answer: str, func: Callable[[Any, Any], bool], arg: Any, answers: Answers) -> bool:
+    value = answers.get(answer)
+    return value is not None and bool(func(value, arg))
+
+
+def _every(checks: tuple[Check, ...], answers: Answers) -> bool:
+    return all(c(answers) for c in checks)
+
+
+def _some(checks: tuple[Check, ...], answers: Answers) -> bool:
+    return any(c(answers) for c in checks)
+
+
+ALWAYS = Condition(_always, frozenset())
 
 
 class Compiler:
@@ -192,7 +240,7 @@ class Compiler:
     def never(self) -> Condition:
         """A condition that never holds, for input whose problem is already reported."""
         self.ok = False
-        return Condition(lambda answers: False, frozenset())
+        return Condition(_never, frozenset())
 
     def compile(self, raw: Any, path: PathKey) -> Condition:
         """Compile a ``when`` mapping (several keys: all must hold)."""
@@ -211,7 +259,7 @@ class Compiler:
             return _all(parts) if key == "all" else _any(parts)
         if key == "not":
             inner = self.compile(value, path)
-            return Condition(lambda answers: not inner(answers), inner.paths)
+            return Condition(partial(_negated, inner.check), inner.paths)
         domain = ANSWER_PATHS.get(key)
         if domain is None:
             known = [*ANSWER_PATHS, *COMBINATORS]
@@ -224,7 +272,7 @@ class Compiler:
         if op == "present":
             if not isinstance(arg, bool):
                 return self.fail(path, "present takes true or false")
-            return Condition(lambda answers: (answer in answers) is arg, frozenset({answer}))
+            return Condition(partial(_present, answer, arg), frozenset({answer}))
         func = OPERATORS.get(op)
         if func is None:
             return self.fail(
@@ -250,12 +298,7 @@ class Compiler:
             arg = tuple(arg)
         elif not self._values(domain, [arg], path):
             return self.never()
-
-        def check(answers: Answers) -> bool:
-            value = answers.get(answer)
-            return value is not None and bool(func(value, arg))
-
-        return Condition(check, frozenset({answer}))
+        return Condition(partial(_holds, answer, func, arg), frozenset({answer}))
 
     def _values(self, domain: Domain, values: Any, path: PathKey) -> bool:
         if not isinstance(values, list):
@@ -286,15 +329,9 @@ def _all(parts: list[Condition]) -> Condition:
     if len(parts) == 1:
         return parts[0]
     checks = tuple(p.check for p in parts)
-    return Condition(
-        lambda answers: all(c(answers) for c in checks),
-        frozenset().union(*(p.paths for p in parts)),
-    )
+    return Condition(partial(_every, checks), frozenset().union(*(p.paths for p in parts)))
 
 
 def _any(parts: list[Condition]) -> Condition:
     checks = tuple(p.check for p in parts)
-    return Condition(
-        lambda answers: any(c(answers) for c in checks),
-        frozenset().union(*(p.paths for p in parts)),
-    )
+    return Condition(partial(_some, checks), frozenset().union(*(p.paths for p in parts)))

@@ -469,8 +469,11 @@ def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
     if builtin is None:
         builtin = _load_builtin(sources)
         cache.write(key, pickle.dumps(builtin, protocol=pickle.HIGHEST_PROTOCOL))
+    files = overlay_files(overlays)
+    if not files:
+        return builtin.compiled
     loader = builtin.loader()
-    for path in overlay_files(overlays):
+    for path in files:
         try:
             loader.add_file(load_file(path))
         except InputError as error:
@@ -479,13 +482,18 @@ def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
 
 
 class _Builtin(Frozen):
-    """The built-in knowledge base, checked, before overlays: what the cache stores."""
+    """The built-in knowledge base, checked: what the cache stores.
+
+    ``compiled`` is ready to score with; the entries it was built from are kept so that
+    overlays can replace some of them and the whole is compiled again.
+    """
 
     meta: Meta
     categories: Mapping[Category, CategoryInfo]
     databases: Mapping[str, tuple[Database, str, PathKey]]
     rules: Mapping[str, tuple[RuleSpec, str, PathKey]]
     origins: tuple[str, ...]
+    compiled: KnowledgeBase
 
     def loader(self) -> _Loader:
         """A loader holding the built-in entries, ready for overlays."""
@@ -546,7 +554,7 @@ def _load_builtin(sources: list[tuple[str, str]]) -> _Builtin:
     if meta is INVALID or categories_file is INVALID:
         raise InputError(sorted(set(loader.problems)))
     categories = {c.id: c for c in categories_file.categories}
-    loader.finish(meta, categories)  # raises on any problem: only a valid base is cached
+    compiled = loader.finish(meta, categories)  # raises on any problem: only a valid base is cached
     typed.register_pickling()
     return _Builtin(
         meta=meta,
@@ -554,6 +562,7 @@ def _load_builtin(sources: list[tuple[str, str]]) -> _Builtin:
         databases={k: (v, d.file, b) for k, (v, d, b) in loader.databases.items()},
         rules={k: (v, d.file, b) for k, (v, d, b) in loader.rules.items()},
         origins=tuple(loader.origins),
+        compiled=compiled,
     )
 
 

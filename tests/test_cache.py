@@ -7,13 +7,39 @@ from pathlib import Path
 import pytest
 
 from advisor import cache
+from advisor.conditions import answers_of
 from advisor.errors import InputError
 from advisor.kb import KnowledgeBase, load_knowledge_base
+from advisor.workload import load_workload
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.yaml"))
 
 
 def _summary(kb: KnowledgeBase) -> tuple[object, ...]:
-    rules = tuple((r.id, r.why, dict(r.databases), r.exclude, r.origin) for r in kb.rules)
-    return kb.meta, dict(kb.categories), dict(kb.databases), rules, kb.origins
+    """Everything in a knowledge base, with each compiled condition shown by what it
+    reads and what it says of every component of the shipped examples."""
+    answers = [
+        answers_of(component, workload.context)
+        for workload in map(load_workload, EXAMPLES)
+        for component in workload.components
+    ]
+    rules = tuple(
+        (
+            r.id,
+            r.why,
+            dict(r.databases),
+            r.exclude,
+            r.origin,
+            r.when.paths,
+            [r.when(a) for a in answers],
+        )
+        for r in kb.rules
+    )
+    caveats = {
+        key: (condition.paths, tuple(condition(a) for a in answers))
+        for key, condition in kb.caveat_conditions.items()
+    }
+    return kb.meta, dict(kb.categories), dict(kb.databases), rules, caveats, kb.origins
 
 
 @pytest.fixture
