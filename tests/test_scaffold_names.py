@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, snake
-from advisor.scaffold.render import import_block, used_names
+from advisor.scaffold.render import import_block, top_level_names, used_names
 from advisor.templating import environment, safe_identifier, safe_literal
 from tests.hostile import HOSTILE_NAMES
 
@@ -92,6 +92,7 @@ def test_names_keep_their_meaning() -> None:
     assert module_name("redis", top_level=True) == "redis_app"
     assert module_name("os", top_level=True) == "os_app"
     assert module_name("connection") == "connection_"
+    assert module_name("Redis support") == "redis_support_"
     # Distinct names that fold to nothing stay distinct.
     assert safe_identifier("日本") != safe_identifier("中国")
 
@@ -115,3 +116,16 @@ def test_import_block_is_isort_ordered_and_minimal() -> None:
         "import redis\n\n"
         "from pkg.errors import AlreadyExistsError\n"
     )
+
+
+def test_import_block_sorts_members_like_ruff_and_skips_empty_imports() -> None:
+    code = "_Entity(_chunks(x), REVISION, _CREATE_CONDITION)\n"
+    members = ["_chunks", "_Entity", "REVISION", "_CREATE_CONDITION"]
+    assert import_block(code, "pkg", [("pkg.redis_support", members), ("pkg.other", [])]) == (
+        "from pkg.redis_support import _CREATE_CONDITION, REVISION, _chunks, _Entity\n"
+    )
+
+
+def test_top_level_names_are_what_a_module_defines() -> None:
+    code = "X = 1\ny: int = 2\ndef f() -> None:\n    z = 3\nclass _C:\n    w = 4\n"
+    assert top_level_names(code) == ["X", "_C", "f", "y"]

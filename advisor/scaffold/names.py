@@ -207,7 +207,9 @@ _THIRD_PARTY = frozenset(
     }
 )
 # Module names inside a generated package that are fixed by the templates.
-RESERVED_SUBMODULES = frozenset({"connection", "errors", "setup_db"})
+RESERVED_SUBMODULES = frozenset(
+    {"connection", "errors", "setup_db", "mongodb_support", "redis_support", "dynamodb_support"}
+)
 # File names Windows refuses, so a generated project stays portable.
 _WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 
@@ -283,6 +285,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "timedelta": ("datetime", "timedelta"),
     "Decimal": ("decimal", "Decimal"),
     "Any": ("typing", "Any"),
+    "TypeVar": ("typing", "TypeVar"),
     "boto3": "boto3",
     "mongomock": "mongomock",
     "pymongo": "pymongo",

@@ -7,10 +7,11 @@ import block is already in the order ``ruff``'s isort rules want.
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.scaffold.mongodb import BSON_TYPES
@@ -72,6 +73,8 @@ def import_block(
         module = f"{safe_identifier(package)}.errors"
         own.append((module, _from_line(module, errors)))
     for module, members in first_party:
+        if not members:
+            continue
         own.append((module, _from_line(module, sorted(members, key=_member_key))))
     groups = []
     for stdlib in (True, False):
@@ -103,12 +106,41 @@ def _isort_key(module: str) -> str:
 
 
 def _member_key(member: str) -> tuple[int, str]:
-    # isort's default order within one statement: CONSTANTS, then Classes, then functions.
+    # isort's default order within one statement: CONSTANTS, then Classes, then functions
+    # (and anything else, such as _Private classes); each group without regard to case.
     if member.isupper() and len(member) > 1:
-        return (0, member)
+        return (0, member.lower())
     if member[0].isupper():
-        return (1, member)
-    return (2, member)
+        return (1, member.lower())
+    return (2, member.lower())
+
+
+def support_module(store: str) -> str:
+    """The name of the package module that holds the shared code of ``store``'s components."""
+    return f"{store}_support"
+
+
+def top_level_names(code: str) -> list[str]:
+    """Names a module defines at top level (functions, classes, assigned names)."""
+    names: list[str] = []
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return sorted(names)
+
+
+def _uses(names: Sequence[str]) -> Callable[[str], list[str]]:
+    """A function: the names of ``names`` that a piece of code refers to."""
+    known = set(names)
+
+    def uses(code: str) -> list[str]:
+        return sorted(used_names(code) & known)
+
+    return uses
 
 
 def render_file(template: str, **context: Any) -> str:
@@ -122,6 +154,14 @@ def render_file(template: str, **context: Any) -> str:
     text = re.sub(r"[ \t]+\n", "\n", text)
     most = "\n\n" if template.endswith(".md.jinja") else "\n\n\n"
     text = re.sub("\n{" + str(len(most) + 1) + ",}", most, text)
+    # A module whose only import is ``from __future__`` (its helpers all come from a
+    # support module it does not need) has one blank line before a plain statement.
+    text = re.sub(
+        r"^(from __future__ import annotations\n)\n\n+(?!def |class |@)",
+        r"\1\n",
+        text,
+        flags=re.MULTILINE,
+    )
     return text.strip("\n") + "\n"
 
 
@@ -148,10 +188,24 @@ def render_project(plan: Plan) -> dict[str, str]:
         f"{package}/setup_db.py": render_file("scaffold/common/setup_db.py.jinja", **common),
         "tests/conftest.py": render_file("scaffold/common/conftest.py.jinja", **common),
     }
+    # Each database the project uses gets one support module with the helpers and generic
+    # algorithms its component modules share; a component imports the names it uses.
+    support: dict[str, list[str]] = {}
+    for store in plan.stores:
+        text = render_file(f"scaffold/{store}/support.py.jinja", **common)
+        files[f"{package}/{support_module(str(store))}.py"] = text
+        support[str(store)] = top_level_names(text)
     for design in plan.designs:
         store = _store_of(design)
         module = safe_identifier(design.spec.module)
-        context = {**common, "d": design, "db": str(store), "module": module}
+        context = {
+            **common,
+            "d": design,
+            "db": str(store),
+            "module": module,
+            "support": f"{package}.{support_module(str(store))}",
+            "support_uses": _uses(support[str(store)]),
+        }
         files[f"{package}/{module}.py"] = render_file(
             f"scaffold/{store}/component.py.jinja", **context
         )

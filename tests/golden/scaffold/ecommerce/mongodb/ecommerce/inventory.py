@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from bson.decimal128 import Decimal128
 from pymongo import IndexModel, ReadPreference
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -20,7 +18,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.errors import AlreadyExistsError
+from ecommerce.mongodb_support import _aware, _Entity, _point, _save_together, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
@@ -155,24 +154,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_warehouse(item: Warehouse) -> dict[str, Any]:
     """The stored fields of a Warehouse (its key is _id, set by the caller)."""
     return {
@@ -241,16 +222,14 @@ def update_warehouse(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_warehouse(db, warehouse_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.warehouse_id != old.warehouse_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_warehouse(db, old, new):
-            return new
-    raise ConflictError(f"Warehouse {warehouse_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_warehouse(db, warehouse_id),
+        lambda old, new: _replace_warehouse(db, old, new),
+        lambda i: i.warehouse_id,
+        mutate,
+        retries,
+        f"Warehouse {warehouse_id!r}",
+    )
 
 
 def delete_warehouse(db: Database[Any], warehouse_id: str) -> bool:
@@ -330,16 +309,14 @@ def update_stock_level(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_stock_level(db, stock_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.stock_id != old.stock_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_stock_level(db, old, new):
-            return new
-    raise ConflictError(f"StockLevel {stock_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_stock_level(db, stock_id),
+        lambda old, new: _replace_stock_level(db, old, new),
+        lambda i: i.stock_id,
+        mutate,
+        retries,
+        f"StockLevel {stock_id!r}",
+    )
 
 
 def delete_stock_level(db: Database[Any], stock_id: str) -> bool:
@@ -417,16 +394,14 @@ def update_reservation(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_reservation(db, reservation_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.reservation_id != old.reservation_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_reservation(db, old, new):
-            return new
-    raise ConflictError(f"Reservation {reservation_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_reservation(db, reservation_id),
+        lambda old, new: _replace_reservation(db, old, new),
+        lambda i: i.reservation_id,
+        mutate,
+        retries,
+        f"Reservation {reservation_id!r}",
+    )
 
 
 def delete_reservation(db: Database[Any], reservation_id: str) -> bool:
@@ -479,8 +454,12 @@ def reservations_of_order(db: Database[Any], order_id: str, limit: int | None = 
     return [_decode_reservation(doc) for doc in cursor]
 
 
-# Parents are created before their children, so a child never waits for a missing parent.
-_DEPTH: dict[type, int] = {Warehouse: 0, StockLevel: 1, Reservation: 2}
+# save_together finds each item's functions here, by its model class.
+_ENTITIES: dict[type, _Entity] = {
+    Warehouse: _Entity(depth=0, create=create_warehouse, swap=_replace_warehouse),
+    StockLevel: _Entity(depth=1, create=create_stock_level, swap=_replace_stock_level),
+    Reservation: _Entity(depth=2, create=create_reservation, swap=_replace_reservation),
+}
 
 
 def save_together(
@@ -491,52 +470,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity atomically, in one multi-document transaction.
 
-    Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
-    ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
-    the transaction and nothing is written. Each item in ``unchanged`` must still be
-    stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. with_transaction may run the callback
-    again on a transient error; the guards hold on every run. Needs a replica set.
+    The checks are described and done by ``_save_together`` in
+    ``ecommerce.mongodb_support``.
     """
-
-    def write(session: ClientSession) -> None:
-        for item in sorted(creates, key=lambda i: _DEPTH[type(i)]):
-            _create_one(db, item, session)
-        for old, new in [*updates, *((i, i) for i in unchanged)]:
-            if not _replace_one(db, old, new, session):
-                raise ConflictError(f"{type(old).__name__} changed since it was read")
-
-    with db.client.start_session() as session:
-        session.with_transaction(
-            write,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern(w="majority", j=True),
-            read_preference=ReadPreference.PRIMARY,
-        )
-
-
-def _create_one(db: Database[Any], item: Model, session: ClientSession) -> None:
-    """Create one item inside ``session``."""
-    if isinstance(item, Warehouse):
-        create_warehouse(db, item, session)
-        return
-    if isinstance(item, StockLevel):
-        create_stock_level(db, item, session)
-        return
-    if isinstance(item, Reservation):
-        create_reservation(db, item, session)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _replace_one(db: Database[Any], old: Model, new: Model, session: ClientSession) -> bool:
-    """Swap one item inside ``session``; False if it changed since ``old`` was read."""
-    if isinstance(old, Warehouse) and isinstance(new, Warehouse):
-        return _replace_warehouse(db, old, new, session)
-    if isinstance(old, StockLevel) and isinstance(new, StockLevel):
-        return _replace_stock_level(db, old, new, session)
-    if isinstance(old, Reservation) and isinstance(new, Reservation):
-        return _replace_reservation(db, old, new, session)
-    raise TypeError(f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}")
+    _save_together(db, _ENTITIES, creates, updates, unchanged)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,16 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ecommerce.errors import AlreadyExistsError, ConflictError, NotFoundError
+from ecommerce.errors import AlreadyExistsError, NotFoundError
+from ecommerce.mongodb_support import (
+    _aware,
+    _decimal,
+    _Entity,
+    _merge_into_arrays,
+    _replace_in_array,
+    _save_together,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
@@ -180,24 +189,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_customer(item: Customer) -> dict[str, Any]:
     """The stored fields of a Customer (its key is _id, set by the caller)."""
     return {
@@ -266,16 +257,14 @@ def update_customer(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_customer(db, customer_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.customer_id != old.customer_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_customer(db, old, new):
-            return new
-    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_customer(db, customer_id),
+        lambda old, new: _replace_customer(db, old, new),
+        lambda i: i.customer_id,
+        mutate,
+        retries,
+        f"Customer {customer_id!r}",
+    )
 
 
 def delete_customer(db: Database[Any], customer_id: str) -> bool:
@@ -358,16 +347,14 @@ def update_order(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_order(db, order_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.order_id != old.order_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_order(db, old, new):
-            return new
-    raise ConflictError(f"Order {order_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_order(db, order_id),
+        lambda old, new: _replace_order(db, old, new),
+        lambda i: i.order_id,
+        mutate,
+        retries,
+        f"Order {order_id!r}",
+    )
 
 
 def delete_order(db: Database[Any], order_id: str) -> bool:
@@ -416,54 +403,13 @@ def create_order_line(db: Database[Any], item: OrderLine, session: ClientSession
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
 
-def _swap_order_lines(
-    db: Database[Any],
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one Order's whole order_lines array only if nobody changed it since it was read.
-
-    ``change`` gets the stored array and returns the new one (None: leave it). Returns
-    False when the Order is missing, ``change`` declined or the array changed meanwhile.
-    """
-    parents = _collection(db, ORDER_COLLECTION)
-    doc = parents.find_one({"_id": parent}, {"order_lines": 1}, session=session)
-    if doc is None:
-        return False
-    stored = list(doc.get("order_lines", []))
-    array = change(stored)
-    if array is None:
-        return False
-    query = {"_id": parent, "order_lines": {"$eq": stored}}
-    result = parents.update_one(query, {"$set": {"order_lines": array}}, session=session)
-    return result.matched_count == 1
-
-
 def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries: int = 10) -> int:
     """Insert or replace many OrderLine items: one atomic array update per Order.
 
     Items whose Order does not exist are skipped. Returns how many were written.
     """
-    by_parent: dict[Any, list[OrderLine]] = {}
-    for item in items:
-        by_parent.setdefault(item.order_id, []).append(item)
-    count = 0
-    for parent, group in by_parent.items():
-        docs = {i.line_id: _encode_order_line(i) for i in group}
-
-        def merge(stored: list[dict[str, Any]], docs: dict[Any, dict[str, Any]] = docs) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw["line_id"] not in docs] + list(docs.values())
-
-        for _ in range(retries):
-            if _swap_order_lines(db, parent, merge):
-                count += len(group)
-                break
-            if _collection(db, ORDER_COLLECTION).count_documents({"_id": parent}, limit=1) == 0:
-                break
-        else:
-            raise ConflictError(f"Order {parent!r} kept changing; gave up after {retries} tries")
-    return count
+    docs = [(i.order_id, _encode_order_line(i)) for i in items]
+    return _merge_into_arrays(_collection(db, ORDER_COLLECTION), "order_lines", "line_id", docs, retries, "Order")
 
 
 def _all_order_line(db: Database[Any], parent: Any) -> list[OrderLine]:
@@ -487,14 +433,9 @@ def _replace_order_line(
     db: Database[Any], old: OrderLine, new: OrderLine, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if _decode_order_line(raw) == old:
-                return [*stored[:position], _encode_order_line(new), *stored[position + 1 :]]
-        return None
-
-    return _swap_order_lines(db, old.order_id, change, session)
+    parents = _collection(db, ORDER_COLLECTION)
+    new_doc = _encode_order_line(new)
+    return _replace_in_array(parents, "order_lines", old.order_id, _decode_order_line, old, new_doc, session)
 
 
 def update_order_line(
@@ -509,16 +450,14 @@ def update_order_line(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch_order_line(db, order_id, line_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if (new.order_id, new.line_id) != (old.order_id, old.line_id):
-            raise ValueError("mutate must keep the item's keys")
-        if _replace_order_line(db, old, new):
-            return new
-    raise ConflictError(f"OrderLine {line_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_order_line(db, order_id, line_id),
+        lambda old, new: _replace_order_line(db, old, new),
+        lambda i: (i.order_id, i.line_id),
+        mutate,
+        retries,
+        f"OrderLine {line_id!r}",
+    )
 
 
 def delete_order_line(
@@ -577,54 +516,13 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
 
-def _swap_payments(
-    db: Database[Any],
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one Order's whole payments array only if nobody changed it since it was read.
-
-    ``change`` gets the stored array and returns the new one (None: leave it). Returns
-    False when the Order is missing, ``change`` declined or the array changed meanwhile.
-    """
-    parents = _collection(db, ORDER_COLLECTION)
-    doc = parents.find_one({"_id": parent}, {"payments": 1}, session=session)
-    if doc is None:
-        return False
-    stored = list(doc.get("payments", []))
-    array = change(stored)
-    if array is None:
-        return False
-    query = {"_id": parent, "payments": {"$eq": stored}}
-    result = parents.update_one(query, {"$set": {"payments": array}}, session=session)
-    return result.matched_count == 1
-
-
 def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int = 10) -> int:
     """Insert or replace many Payment items: one atomic array update per Order.
 
     Items whose Order does not exist are skipped. Returns how many were written.
     """
-    by_parent: dict[Any, list[Payment]] = {}
-    for item in items:
-        by_parent.setdefault(item.order_id, []).append(item)
-    count = 0
-    for parent, group in by_parent.items():
-        docs = {i.payment_id: _encode_payment(i) for i in group}
-
-        def merge(stored: list[dict[str, Any]], docs: dict[Any, dict[str, Any]] = docs) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw["payment_id"] not in docs] + list(docs.values())
-
-        for _ in range(retries):
-            if _swap_payments(db, parent, merge):
-                count += len(group)
-                break
-            if _collection(db, ORDER_COLLECTION).count_documents({"_id": parent}, limit=1) == 0:
-                break
-        else:
-            raise ConflictError(f"Order {parent!r} kept changing; gave up after {retries} tries")
-    return count
+    docs = [(i.order_id, _encode_payment(i)) for i in items]
+    return _merge_into_arrays(_collection(db, ORDER_COLLECTION), "payments", "payment_id", docs, retries, "Order")
 
 
 def _all_payment(db: Database[Any], parent: Any) -> list[Payment]:
@@ -648,14 +546,9 @@ def _replace_payment(
     db: Database[Any], old: Payment, new: Payment, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Payment still equals ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if _decode_payment(raw) == old:
-                return [*stored[:position], _encode_payment(new), *stored[position + 1 :]]
-        return None
-
-    return _swap_payments(db, old.order_id, change, session)
+    parents = _collection(db, ORDER_COLLECTION)
+    new_doc = _encode_payment(new)
+    return _replace_in_array(parents, "payments", old.order_id, _decode_payment, old, new_doc, session)
 
 
 def update_payment(
@@ -670,16 +563,14 @@ def update_payment(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch_payment(db, order_id, payment_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if (new.order_id, new.payment_id) != (old.order_id, old.payment_id):
-            raise ValueError("mutate must keep the item's keys")
-        if _replace_payment(db, old, new):
-            return new
-    raise ConflictError(f"Payment {payment_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_payment(db, order_id, payment_id),
+        lambda old, new: _replace_payment(db, old, new),
+        lambda i: (i.order_id, i.payment_id),
+        mutate,
+        retries,
+        f"Payment {payment_id!r}",
+    )
 
 
 def delete_payment(
@@ -761,8 +652,13 @@ def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
     }
 
 
-# Parents are created before their children, so a child never waits for a missing parent.
-_DEPTH: dict[type, int] = {Customer: 0, Order: 1, OrderLine: 2, Payment: 3}
+# save_together finds each item's functions here, by its model class.
+_ENTITIES: dict[type, _Entity] = {
+    Customer: _Entity(depth=0, create=create_customer, swap=_replace_customer),
+    Order: _Entity(depth=1, create=create_order, swap=_replace_order),
+    OrderLine: _Entity(depth=2, create=create_order_line, swap=_replace_order_line),
+    Payment: _Entity(depth=3, create=create_payment, swap=_replace_payment),
+}
 
 
 def save_together(
@@ -773,57 +669,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity atomically, in one multi-document transaction.
 
-    Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
-    ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
-    the transaction and nothing is written. Each item in ``unchanged`` must still be
-    stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. with_transaction may run the callback
-    again on a transient error; the guards hold on every run. Needs a replica set.
+    The checks are described and done by ``_save_together`` in
+    ``ecommerce.mongodb_support``.
     """
-
-    def write(session: ClientSession) -> None:
-        for item in sorted(creates, key=lambda i: _DEPTH[type(i)]):
-            _create_one(db, item, session)
-        for old, new in [*updates, *((i, i) for i in unchanged)]:
-            if not _replace_one(db, old, new, session):
-                raise ConflictError(f"{type(old).__name__} changed since it was read")
-
-    with db.client.start_session() as session:
-        session.with_transaction(
-            write,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern(w="majority", j=True),
-            read_preference=ReadPreference.PRIMARY,
-        )
-
-
-def _create_one(db: Database[Any], item: Model, session: ClientSession) -> None:
-    """Create one item inside ``session``."""
-    if isinstance(item, Customer):
-        create_customer(db, item, session)
-        return
-    if isinstance(item, Order):
-        create_order(db, item, session)
-        return
-    if isinstance(item, OrderLine):
-        create_order_line(db, item, session)
-        return
-    if isinstance(item, Payment):
-        create_payment(db, item, session)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _replace_one(db: Database[Any], old: Model, new: Model, session: ClientSession) -> bool:
-    """Swap one item inside ``session``; False if it changed since ``old`` was read."""
-    if isinstance(old, Customer) and isinstance(new, Customer):
-        return _replace_customer(db, old, new, session)
-    if isinstance(old, Order) and isinstance(new, Order):
-        return _replace_order(db, old, new, session)
-    if isinstance(old, OrderLine) and isinstance(new, OrderLine):
-        return _replace_order_line(db, old, new, session)
-    if isinstance(old, Payment) and isinstance(new, Payment):
-        return _replace_payment(db, old, new, session)
-    raise TypeError(f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}")
+    _save_together(db, _ENTITIES, creates, updates, unchanged)

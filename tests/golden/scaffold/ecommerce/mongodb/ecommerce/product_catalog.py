@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.errors import AlreadyExistsError
+from ecommerce.mongodb_support import _aware, _decimal, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -146,24 +147,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_product(item: Product) -> dict[str, Any]:
     """The stored fields of a Product (its key is _id, set by the caller)."""
     return {
@@ -246,16 +229,14 @@ def update_product(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_product(db, product_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.product_id != old.product_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_product(db, old, new):
-            return new
-    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_product(db, product_id),
+        lambda old, new: _replace_product(db, old, new),
+        lambda i: i.product_id,
+        mutate,
+        retries,
+        f"Product {product_id!r}",
+    )
 
 
 def delete_product(db: Database[Any], product_id: str) -> bool:
@@ -337,16 +318,14 @@ def update_review(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_review(db, review_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.review_id != old.review_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_review(db, old, new):
-            return new
-    raise ConflictError(f"Review {review_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_review(db, review_id),
+        lambda old, new: _replace_review(db, old, new),
+        lambda i: i.review_id,
+        mutate,
+        retries,
+        f"Review {review_id!r}",
+    )
 
 
 def delete_review(db: Database[Any], review_id: str) -> bool:

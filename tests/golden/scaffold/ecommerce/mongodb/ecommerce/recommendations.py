@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from bson.decimal128 import Decimal128
 from pymongo import IndexModel, ReadPreference
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -20,7 +18,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ecommerce.errors import AlreadyExistsError, ConflictError, NotFoundError
+from ecommerce.errors import AlreadyExistsError, NotFoundError
+from ecommerce.mongodb_support import _aware, _merge_into_arrays, _replace_in_array, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -141,24 +140,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_customer(item: Customer) -> dict[str, Any]:
     """The stored fields of a Customer (its key is _id, set by the caller)."""
     return {
@@ -225,16 +206,14 @@ def update_customer(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_customer(db, customer_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.customer_id != old.customer_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_customer(db, old, new):
-            return new
-    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_customer(db, customer_id),
+        lambda old, new: _replace_customer(db, old, new),
+        lambda i: i.customer_id,
+        mutate,
+        retries,
+        f"Customer {customer_id!r}",
+    )
 
 
 def delete_customer(db: Database[Any], customer_id: str) -> bool:
@@ -310,16 +289,14 @@ def update_product(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_product(db, product_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.product_id != old.product_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_product(db, old, new):
-            return new
-    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_product(db, product_id),
+        lambda old, new: _replace_product(db, old, new),
+        lambda i: i.product_id,
+        mutate,
+        retries,
+        f"Product {product_id!r}",
+    )
 
 
 def delete_product(db: Database[Any], product_id: str) -> bool:
@@ -366,54 +343,13 @@ def create_purchase(db: Database[Any], item: Purchase, session: ClientSession | 
     raise NotFoundError(f"Customer {item.customer_id!r} does not exist")
 
 
-def _swap_purchases(
-    db: Database[Any],
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one Customer's whole purchases array only if nobody changed it since it was read.
-
-    ``change`` gets the stored array and returns the new one (None: leave it). Returns
-    False when the Customer is missing, ``change`` declined or the array changed meanwhile.
-    """
-    parents = _collection(db, CUSTOMER_COLLECTION)
-    doc = parents.find_one({"_id": parent}, {"purchases": 1}, session=session)
-    if doc is None:
-        return False
-    stored = list(doc.get("purchases", []))
-    array = change(stored)
-    if array is None:
-        return False
-    query = {"_id": parent, "purchases": {"$eq": stored}}
-    result = parents.update_one(query, {"$set": {"purchases": array}}, session=session)
-    return result.matched_count == 1
-
-
 def save_many_purchase(db: Database[Any], items: Sequence[Purchase], retries: int = 10) -> int:
     """Insert or replace many Purchase items: one atomic array update per Customer.
 
     Items whose Customer does not exist are skipped. Returns how many were written.
     """
-    by_parent: dict[Any, list[Purchase]] = {}
-    for item in items:
-        by_parent.setdefault(item.customer_id, []).append(item)
-    count = 0
-    for parent, group in by_parent.items():
-        docs = {i.purchase_id: _encode_purchase(i) for i in group}
-
-        def merge(stored: list[dict[str, Any]], docs: dict[Any, dict[str, Any]] = docs) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw["purchase_id"] not in docs] + list(docs.values())
-
-        for _ in range(retries):
-            if _swap_purchases(db, parent, merge):
-                count += len(group)
-                break
-            if _collection(db, CUSTOMER_COLLECTION).count_documents({"_id": parent}, limit=1) == 0:
-                break
-        else:
-            raise ConflictError(f"Customer {parent!r} kept changing; gave up after {retries} tries")
-    return count
+    docs = [(i.customer_id, _encode_purchase(i)) for i in items]
+    return _merge_into_arrays(_collection(db, CUSTOMER_COLLECTION), "purchases", "purchase_id", docs, retries, "Customer")
 
 
 def _all_purchase(db: Database[Any], parent: Any) -> list[Purchase]:
@@ -437,14 +373,9 @@ def _replace_purchase(
     db: Database[Any], old: Purchase, new: Purchase, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Purchase still equals ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if _decode_purchase(raw) == old:
-                return [*stored[:position], _encode_purchase(new), *stored[position + 1 :]]
-        return None
-
-    return _swap_purchases(db, old.customer_id, change, session)
+    parents = _collection(db, CUSTOMER_COLLECTION)
+    new_doc = _encode_purchase(new)
+    return _replace_in_array(parents, "purchases", old.customer_id, _decode_purchase, old, new_doc, session)
 
 
 def update_purchase(
@@ -459,16 +390,14 @@ def update_purchase(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch_purchase(db, customer_id, purchase_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if (new.customer_id, new.purchase_id) != (old.customer_id, old.purchase_id):
-            raise ValueError("mutate must keep the item's keys")
-        if _replace_purchase(db, old, new):
-            return new
-    raise ConflictError(f"Purchase {purchase_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_purchase(db, customer_id, purchase_id),
+        lambda old, new: _replace_purchase(db, old, new),
+        lambda i: (i.customer_id, i.purchase_id),
+        mutate,
+        retries,
+        f"Purchase {purchase_id!r}",
+    )
 
 
 def delete_purchase(

@@ -6,16 +6,26 @@ settings this data needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _point,
+    _point_text,
+    _prune,
+    _save_many,
+    _save_together,
+    _time,
+    _update,
+)
 
 PREFIX = "ecommerce:inventory"
 WAREHOUSE_KEY = PREFIX + ":warehouse"
@@ -61,43 +71,6 @@ class Reservation:
 
 
 Model = Warehouse | StockLevel | Reservation
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _point(raw: str) -> tuple[float, float]:
-    """A stored "longitude,latitude" pair."""
-    longitude, latitude = raw.split(",")
-    return (float(longitude), float(latitude))
-
-
-def _point_text(value: tuple[float, float]) -> str:
-    """A (longitude, latitude) pair as stored text."""
-    return f"{value[0]!r},{value[1]!r}"
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_warehouse(member: str) -> str:
@@ -153,19 +126,7 @@ def create_warehouse(client: redis.Redis, item: Warehouse) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_warehouse(item.warehouse_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Warehouse {item.warehouse_id!r} already exists")
-                pipe.multi()
-                _write_warehouse(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Warehouse], item)
 
 
 def save_many_warehouse(client: redis.Redis, items: Iterable[Warehouse]) -> int:
@@ -174,13 +135,7 @@ def save_many_warehouse(client: redis.Redis, items: Iterable[Warehouse]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_warehouse does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_warehouse(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_warehouse, items, BULK_CHUNK)
 
 
 def fetch_warehouse(client: redis.Redis, warehouse_id: str) -> Warehouse | None:
@@ -201,44 +156,12 @@ def update_warehouse(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_warehouse(warehouse_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_warehouse(raw)
-                new = mutate(old)
-                if new.warehouse_id != old.warehouse_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_warehouse(pipe, old)
-                _write_warehouse(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Warehouse {warehouse_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Warehouse], key, f"Warehouse {warehouse_id!r}", mutate, retries)
 
 
 def delete_warehouse(client: redis.Redis, warehouse_id: str) -> bool:
     """Delete one Warehouse with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_warehouse(warehouse_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_warehouse(pipe, _decode_warehouse(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Warehouse], _key_warehouse(warehouse_id))
 
 
 def _key_stock_level(member: str) -> str:
@@ -316,19 +239,7 @@ def create_stock_level(client: redis.Redis, item: StockLevel) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_stock_level(item.stock_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"StockLevel {item.stock_id!r} already exists")
-                pipe.multi()
-                _write_stock_level(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[StockLevel], item)
 
 
 def save_many_stock_level(client: redis.Redis, items: Iterable[StockLevel]) -> int:
@@ -337,13 +248,7 @@ def save_many_stock_level(client: redis.Redis, items: Iterable[StockLevel]) -> i
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_stock_level does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_stock_level(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_stock_level, items, BULK_CHUNK)
 
 
 def fetch_stock_level(client: redis.Redis, stock_id: str) -> StockLevel | None:
@@ -364,44 +269,12 @@ def update_stock_level(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_stock_level(stock_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_stock_level(raw)
-                new = mutate(old)
-                if new.stock_id != old.stock_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_stock_level(pipe, old)
-                _write_stock_level(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"StockLevel {stock_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[StockLevel], key, f"StockLevel {stock_id!r}", mutate, retries)
 
 
 def delete_stock_level(client: redis.Redis, stock_id: str) -> bool:
     """Delete one StockLevel with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_stock_level(stock_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_stock_level(pipe, _decode_stock_level(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[StockLevel], _key_stock_level(stock_id))
 
 
 def _key_reservation(member: str) -> str:
@@ -474,19 +347,7 @@ def create_reservation(client: redis.Redis, item: Reservation) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_reservation(item.reservation_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Reservation {item.reservation_id!r} already exists")
-                pipe.multi()
-                _write_reservation(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Reservation], item)
 
 
 def save_many_reservation(client: redis.Redis, items: Iterable[Reservation]) -> int:
@@ -495,13 +356,7 @@ def save_many_reservation(client: redis.Redis, items: Iterable[Reservation]) -> 
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_reservation does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_reservation(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_reservation, items, BULK_CHUNK)
 
 
 def fetch_reservation(client: redis.Redis, reservation_id: str) -> Reservation | None:
@@ -522,44 +377,44 @@ def update_reservation(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_reservation(reservation_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_reservation(raw)
-                new = mutate(old)
-                if new.reservation_id != old.reservation_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_reservation(pipe, old)
-                _write_reservation(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Reservation {reservation_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Reservation], key, f"Reservation {reservation_id!r}", mutate, retries)
 
 
 def delete_reservation(client: redis.Redis, reservation_id: str) -> bool:
     """Delete one Reservation with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_reservation(reservation_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_reservation(pipe, _decode_reservation(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Reservation], _key_reservation(reservation_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Warehouse: _Entity(
+        key=lambda i: _key_warehouse(i.warehouse_id),
+        key_value=lambda i: i.warehouse_id,
+        member=lambda i: i.warehouse_id,
+        decode=_decode_warehouse,
+        write=_write_warehouse,
+        unindex=_unindex_warehouse,
+        unique=_no_unique,
+    ),
+    StockLevel: _Entity(
+        key=lambda i: _key_stock_level(i.stock_id),
+        key_value=lambda i: i.stock_id,
+        member=lambda i: i.stock_id,
+        decode=_decode_stock_level,
+        write=_write_stock_level,
+        unindex=_unindex_stock_level,
+        unique=_no_unique,
+    ),
+    Reservation: _Entity(
+        key=lambda i: _key_reservation(i.reservation_id),
+        key_value=lambda i: i.reservation_id,
+        member=lambda i: i.reservation_id,
+        decode=_decode_reservation,
+        write=_write_reservation,
+        unindex=_unindex_reservation,
+        unique=_no_unique,
+    ),
+}
 
 
 def get_stock(client: redis.Redis, stock_id: str) -> StockLevel | None:
@@ -620,48 +475,6 @@ def reservations_of_order(client: redis.Redis, order_id: str, limit: int | None 
     return found[:limit] if limit is not None else found
 
 
-def _item_key(item: Model) -> str:
-    """The hash key of any item of this component."""
-    if isinstance(item, Warehouse):
-        return _key_warehouse(item.warehouse_id)
-    if isinstance(item, StockLevel):
-        return _key_stock_level(item.stock_id)
-    if isinstance(item, Reservation):
-        return _key_reservation(item.reservation_id)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
-    """The stored hash ``raw`` decoded as the entity of ``item``."""
-    if isinstance(item, Warehouse):
-        return _decode_warehouse(raw)
-    if isinstance(item, StockLevel):
-        return _decode_stock_level(raw)
-    if isinstance(item, Reservation):
-        return _decode_reservation(raw)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
-    """Queue the write of any item (moving its index entries away from ``old``)."""
-    if isinstance(item, Warehouse):
-        if isinstance(old, Warehouse):
-            _unindex_warehouse(pipe, old)
-        _write_warehouse(pipe, item)
-        return
-    if isinstance(item, StockLevel):
-        if isinstance(old, StockLevel):
-            _unindex_stock_level(pipe, old)
-        _write_stock_level(pipe, item)
-        return
-    if isinstance(item, Reservation):
-        if isinstance(old, Reservation):
-            _unindex_reservation(pipe, old)
-        _write_reservation(pipe, item)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
 def save_together(
     client: redis.Redis,
     creates: Sequence[Model] = (),
@@ -670,34 +483,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
 
-    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
-    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
-    still equals ``old``. If any watched key changes before EXEC, nothing is written and
-    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    The checks and the retry loop are described and done by ``_save_together`` in
+    ``ecommerce.redis_support``.
     """
-    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                if watched:
-                    pipe.watch(*watched)
-                for item in creates:
-                    if pipe.exists(_item_key(item)):
-                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
-                for old, new in [*updates, *((i, i) for i in unchanged)]:
-                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
-                        raise ValueError("an update must keep the item's entity and key")
-                    current = pipe.hgetall(_item_key(old))
-                    if not current or _decode_any(old, current) != old:
-                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
-                pipe.multi()
-                for item in creates:
-                    _queue_write(pipe, item)
-                for old, new in updates:
-                    _queue_write(pipe, new, old)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _save_together(client, _ENTITIES, creates, updates, unchanged)

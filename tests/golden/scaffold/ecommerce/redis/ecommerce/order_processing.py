@@ -6,17 +6,26 @@ settings this data needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _save_together,
+    _time,
+    _update,
+)
 
 PREFIX = "ecommerce:order_processing"
 CUSTOMER_KEY = PREFIX + ":customer"
@@ -77,32 +86,6 @@ class Payment:
 Model = Customer | Order | OrderLine | Payment
 
 
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
-
-
 def _key_customer(member: str) -> str:
     """The hash of one Customer, from its key as text (standalone or Sentinel; see README.md)."""
     return CUSTOMER_KEY + ":{" + member + "}"
@@ -156,19 +139,7 @@ def create_customer(client: redis.Redis, item: Customer) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_customer(item.customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Customer {item.customer_id!r} already exists")
-                pipe.multi()
-                _write_customer(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Customer], item)
 
 
 def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
@@ -177,13 +148,7 @@ def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_customer does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_customer(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_customer, items, BULK_CHUNK)
 
 
 def fetch_customer(client: redis.Redis, customer_id: str) -> Customer | None:
@@ -204,44 +169,12 @@ def update_customer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_customer(customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_customer(raw)
-                new = mutate(old)
-                if new.customer_id != old.customer_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_customer(pipe, old)
-                _write_customer(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Customer], key, f"Customer {customer_id!r}", mutate, retries)
 
 
 def delete_customer(client: redis.Redis, customer_id: str) -> bool:
     """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_customer(customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_customer(pipe, _decode_customer(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Customer], _key_customer(customer_id))
 
 
 def _key_order(member: str) -> str:
@@ -325,19 +258,7 @@ def create_order(client: redis.Redis, item: Order) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_order(item.order_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Order {item.order_id!r} already exists")
-                pipe.multi()
-                _write_order(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Order], item)
 
 
 def save_many_order(client: redis.Redis, items: Iterable[Order]) -> int:
@@ -346,13 +267,7 @@ def save_many_order(client: redis.Redis, items: Iterable[Order]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_order does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_order(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_order, items, BULK_CHUNK)
 
 
 def fetch_order(client: redis.Redis, order_id: str) -> Order | None:
@@ -373,44 +288,12 @@ def update_order(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_order(order_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_order(raw)
-                new = mutate(old)
-                if new.order_id != old.order_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_order(pipe, old)
-                _write_order(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Order {order_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Order], key, f"Order {order_id!r}", mutate, retries)
 
 
 def delete_order(client: redis.Redis, order_id: str) -> bool:
     """Delete one Order with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_order(order_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_order(pipe, _decode_order(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Order], _key_order(order_id))
 
 
 def _key_order_line(member: str) -> str:
@@ -483,19 +366,7 @@ def create_order_line(client: redis.Redis, item: OrderLine) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_order_line(item.line_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"OrderLine {item.line_id!r} already exists")
-                pipe.multi()
-                _write_order_line(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[OrderLine], item)
 
 
 def save_many_order_line(client: redis.Redis, items: Iterable[OrderLine]) -> int:
@@ -504,13 +375,7 @@ def save_many_order_line(client: redis.Redis, items: Iterable[OrderLine]) -> int
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_order_line does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_order_line(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_order_line, items, BULK_CHUNK)
 
 
 def fetch_order_line(client: redis.Redis, line_id: str) -> OrderLine | None:
@@ -531,44 +396,12 @@ def update_order_line(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_order_line(line_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_order_line(raw)
-                new = mutate(old)
-                if new.line_id != old.line_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_order_line(pipe, old)
-                _write_order_line(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"OrderLine {line_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[OrderLine], key, f"OrderLine {line_id!r}", mutate, retries)
 
 
 def delete_order_line(client: redis.Redis, line_id: str) -> bool:
     """Delete one OrderLine with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_order_line(line_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_order_line(pipe, _decode_order_line(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[OrderLine], _key_order_line(line_id))
 
 
 def _key_payment(member: str) -> str:
@@ -628,19 +461,7 @@ def create_payment(client: redis.Redis, item: Payment) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_payment(item.payment_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Payment {item.payment_id!r} already exists")
-                pipe.multi()
-                _write_payment(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Payment], item)
 
 
 def save_many_payment(client: redis.Redis, items: Iterable[Payment]) -> int:
@@ -649,13 +470,7 @@ def save_many_payment(client: redis.Redis, items: Iterable[Payment]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_payment does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_payment(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_payment, items, BULK_CHUNK)
 
 
 def fetch_payment(client: redis.Redis, payment_id: str) -> Payment | None:
@@ -676,44 +491,53 @@ def update_payment(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_payment(payment_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_payment(raw)
-                new = mutate(old)
-                if new.payment_id != old.payment_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_payment(pipe, old)
-                _write_payment(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Payment {payment_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Payment], key, f"Payment {payment_id!r}", mutate, retries)
 
 
 def delete_payment(client: redis.Redis, payment_id: str) -> bool:
     """Delete one Payment with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_payment(payment_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_payment(pipe, _decode_payment(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Payment], _key_payment(payment_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Customer: _Entity(
+        key=lambda i: _key_customer(i.customer_id),
+        key_value=lambda i: i.customer_id,
+        member=lambda i: i.customer_id,
+        decode=_decode_customer,
+        write=_write_customer,
+        unindex=_unindex_customer,
+        unique=_no_unique,
+    ),
+    Order: _Entity(
+        key=lambda i: _key_order(i.order_id),
+        key_value=lambda i: i.order_id,
+        member=lambda i: i.order_id,
+        decode=_decode_order,
+        write=_write_order,
+        unindex=_unindex_order,
+        unique=_no_unique,
+    ),
+    OrderLine: _Entity(
+        key=lambda i: _key_order_line(i.line_id),
+        key_value=lambda i: i.line_id,
+        member=lambda i: i.line_id,
+        decode=_decode_order_line,
+        write=_write_order_line,
+        unindex=_unindex_order_line,
+        unique=_no_unique,
+    ),
+    Payment: _Entity(
+        key=lambda i: _key_payment(i.payment_id),
+        key_value=lambda i: i.payment_id,
+        member=lambda i: i.payment_id,
+        decode=_decode_payment,
+        write=_write_payment,
+        unindex=_unindex_payment,
+        unique=_no_unique,
+    ),
+}
 
 
 def get_order(client: redis.Redis, order_id: str) -> Order | None:
@@ -789,57 +613,6 @@ def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
     return {"count": len(found), "sum_total": sum((i.total for i in found), Decimal(0))}
 
 
-def _item_key(item: Model) -> str:
-    """The hash key of any item of this component."""
-    if isinstance(item, Customer):
-        return _key_customer(item.customer_id)
-    if isinstance(item, Order):
-        return _key_order(item.order_id)
-    if isinstance(item, OrderLine):
-        return _key_order_line(item.line_id)
-    if isinstance(item, Payment):
-        return _key_payment(item.payment_id)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
-    """The stored hash ``raw`` decoded as the entity of ``item``."""
-    if isinstance(item, Customer):
-        return _decode_customer(raw)
-    if isinstance(item, Order):
-        return _decode_order(raw)
-    if isinstance(item, OrderLine):
-        return _decode_order_line(raw)
-    if isinstance(item, Payment):
-        return _decode_payment(raw)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
-    """Queue the write of any item (moving its index entries away from ``old``)."""
-    if isinstance(item, Customer):
-        if isinstance(old, Customer):
-            _unindex_customer(pipe, old)
-        _write_customer(pipe, item)
-        return
-    if isinstance(item, Order):
-        if isinstance(old, Order):
-            _unindex_order(pipe, old)
-        _write_order(pipe, item)
-        return
-    if isinstance(item, OrderLine):
-        if isinstance(old, OrderLine):
-            _unindex_order_line(pipe, old)
-        _write_order_line(pipe, item)
-        return
-    if isinstance(item, Payment):
-        if isinstance(old, Payment):
-            _unindex_payment(pipe, old)
-        _write_payment(pipe, item)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
 def save_together(
     client: redis.Redis,
     creates: Sequence[Model] = (),
@@ -848,34 +621,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
 
-    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
-    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
-    still equals ``old``. If any watched key changes before EXEC, nothing is written and
-    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    The checks and the retry loop are described and done by ``_save_together`` in
+    ``ecommerce.redis_support``.
     """
-    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                if watched:
-                    pipe.watch(*watched)
-                for item in creates:
-                    if pipe.exists(_item_key(item)):
-                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
-                for old, new in [*updates, *((i, i) for i in unchanged)]:
-                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
-                        raise ValueError("an update must keep the item's entity and key")
-                    current = pipe.hgetall(_item_key(old))
-                    if not current or _decode_any(old, current) != old:
-                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
-                pipe.multi()
-                for item in creates:
-                    _queue_write(pipe, item)
-                for old, new in updates:
-                    _queue_write(pipe, new, old)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _save_together(client, _ENTITIES, creates, updates, unchanged)

@@ -7,17 +7,25 @@ settings this data needs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _time,
+    _update,
+)
 
 PREFIX = "ecommerce:product_catalog"
 PRODUCT_KEY = PREFIX + ":product"
@@ -59,32 +67,6 @@ class Review:
 
 
 Model = Product | Review
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_product(member: str) -> str:
@@ -182,19 +164,7 @@ def create_product(client: redis.Redis, item: Product) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_product(item.product_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Product {item.product_id!r} already exists")
-                pipe.multi()
-                _write_product(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Product], item)
 
 
 def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
@@ -203,13 +173,7 @@ def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_product does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_product(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_product, items, BULK_CHUNK)
 
 
 def fetch_product(client: redis.Redis, product_id: str) -> Product | None:
@@ -230,44 +194,12 @@ def update_product(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_product(product_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_product(raw)
-                new = mutate(old)
-                if new.product_id != old.product_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_product(pipe, old)
-                _write_product(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Product], key, f"Product {product_id!r}", mutate, retries)
 
 
 def delete_product(client: redis.Redis, product_id: str) -> bool:
     """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_product(product_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_product(pipe, _decode_product(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Product], _key_product(product_id))
 
 
 def _key_review(member: str) -> str:
@@ -344,19 +276,7 @@ def create_review(client: redis.Redis, item: Review) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_review(item.review_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Review {item.review_id!r} already exists")
-                pipe.multi()
-                _write_review(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Review], item)
 
 
 def save_many_review(client: redis.Redis, items: Iterable[Review]) -> int:
@@ -365,13 +285,7 @@ def save_many_review(client: redis.Redis, items: Iterable[Review]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_review does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_review(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_review, items, BULK_CHUNK)
 
 
 def fetch_review(client: redis.Redis, review_id: str) -> Review | None:
@@ -392,44 +306,35 @@ def update_review(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_review(review_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_review(raw)
-                new = mutate(old)
-                if new.review_id != old.review_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_review(pipe, old)
-                _write_review(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Review {review_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Review], key, f"Review {review_id!r}", mutate, retries)
 
 
 def delete_review(client: redis.Redis, review_id: str) -> bool:
     """Delete one Review with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_review(review_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_review(pipe, _decode_review(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Review], _key_review(review_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Product: _Entity(
+        key=lambda i: _key_product(i.product_id),
+        key_value=lambda i: i.product_id,
+        member=lambda i: i.product_id,
+        decode=_decode_product,
+        write=_write_product,
+        unindex=_unindex_product,
+        unique=_no_unique,
+    ),
+    Review: _Entity(
+        key=lambda i: _key_review(i.review_id),
+        key_value=lambda i: i.review_id,
+        member=lambda i: i.review_id,
+        decode=_decode_review,
+        write=_write_review,
+        unindex=_unindex_review,
+        unique=_no_unique,
+    ),
+}
 
 
 def get_product(client: redis.Redis, product_id: str) -> Product | None:

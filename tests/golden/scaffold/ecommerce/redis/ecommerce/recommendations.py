@@ -6,16 +6,23 @@ settings this data needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from ecommerce.errors import AlreadyExistsError, ConflictError
+from ecommerce.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _time,
+    _update,
+)
 
 PREFIX = "ecommerce:recommendations"
 CUSTOMER_KEY = PREFIX + ":customer"
@@ -56,32 +63,6 @@ class Purchase:
 
 
 Model = Customer | Product | Purchase
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_customer(member: str) -> str:
@@ -133,19 +114,7 @@ def create_customer(client: redis.Redis, item: Customer) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_customer(item.customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Customer {item.customer_id!r} already exists")
-                pipe.multi()
-                _write_customer(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Customer], item)
 
 
 def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
@@ -154,13 +123,7 @@ def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_customer does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_customer(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_customer, items, BULK_CHUNK)
 
 
 def fetch_customer(client: redis.Redis, customer_id: str) -> Customer | None:
@@ -181,44 +144,12 @@ def update_customer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_customer(customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_customer(raw)
-                new = mutate(old)
-                if new.customer_id != old.customer_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_customer(pipe, old)
-                _write_customer(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Customer {customer_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Customer], key, f"Customer {customer_id!r}", mutate, retries)
 
 
 def delete_customer(client: redis.Redis, customer_id: str) -> bool:
     """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_customer(customer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_customer(pipe, _decode_customer(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Customer], _key_customer(customer_id))
 
 
 def _key_product(member: str) -> str:
@@ -289,19 +220,7 @@ def create_product(client: redis.Redis, item: Product) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_product(item.product_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Product {item.product_id!r} already exists")
-                pipe.multi()
-                _write_product(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Product], item)
 
 
 def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
@@ -310,13 +229,7 @@ def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_product does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_product(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_product, items, BULK_CHUNK)
 
 
 def fetch_product(client: redis.Redis, product_id: str) -> Product | None:
@@ -337,44 +250,12 @@ def update_product(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_product(product_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_product(raw)
-                new = mutate(old)
-                if new.product_id != old.product_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_product(pipe, old)
-                _write_product(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Product {product_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Product], key, f"Product {product_id!r}", mutate, retries)
 
 
 def delete_product(client: redis.Redis, product_id: str) -> bool:
     """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_product(product_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_product(pipe, _decode_product(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Product], _key_product(product_id))
 
 
 def _key_purchase(member: str) -> str:
@@ -430,19 +311,7 @@ def create_purchase(client: redis.Redis, item: Purchase) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_purchase(item.purchase_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Purchase {item.purchase_id!r} already exists")
-                pipe.multi()
-                _write_purchase(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Purchase], item)
 
 
 def save_many_purchase(client: redis.Redis, items: Iterable[Purchase]) -> int:
@@ -451,13 +320,7 @@ def save_many_purchase(client: redis.Redis, items: Iterable[Purchase]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_purchase does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_purchase(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_purchase, items, BULK_CHUNK)
 
 
 def fetch_purchase(client: redis.Redis, purchase_id: str) -> Purchase | None:
@@ -478,44 +341,44 @@ def update_purchase(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_purchase(purchase_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_purchase(raw)
-                new = mutate(old)
-                if new.purchase_id != old.purchase_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_purchase(pipe, old)
-                _write_purchase(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Purchase {purchase_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Purchase], key, f"Purchase {purchase_id!r}", mutate, retries)
 
 
 def delete_purchase(client: redis.Redis, purchase_id: str) -> bool:
     """Delete one Purchase with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_purchase(purchase_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_purchase(pipe, _decode_purchase(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Purchase], _key_purchase(purchase_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Customer: _Entity(
+        key=lambda i: _key_customer(i.customer_id),
+        key_value=lambda i: i.customer_id,
+        member=lambda i: i.customer_id,
+        decode=_decode_customer,
+        write=_write_customer,
+        unindex=_unindex_customer,
+        unique=_no_unique,
+    ),
+    Product: _Entity(
+        key=lambda i: _key_product(i.product_id),
+        key_value=lambda i: i.product_id,
+        member=lambda i: i.product_id,
+        decode=_decode_product,
+        write=_write_product,
+        unindex=_unindex_product,
+        unique=_no_unique,
+    ),
+    Purchase: _Entity(
+        key=lambda i: _key_purchase(i.purchase_id),
+        key_value=lambda i: i.purchase_id,
+        member=lambda i: i.purchase_id,
+        decode=_decode_purchase,
+        write=_write_purchase,
+        unindex=_unindex_purchase,
+        unique=_no_unique,
+    ),
+}
 
 
 def also_bought(client: redis.Redis, product_id: str, limit: int | None = 10) -> list[Product]:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from bson.decimal128 import Decimal128
 from pymongo import IndexModel, ReadPreference
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -20,7 +18,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from device_telemetry.errors import AlreadyExistsError, ConflictError
+from device_telemetry.errors import AlreadyExistsError
+from device_telemetry.mongodb_support import _aware, _point, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -134,24 +133,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_device(item: Device) -> dict[str, Any]:
     """The stored fields of a Device (its key is _id, set by the caller)."""
     return {
@@ -224,16 +205,14 @@ def update_device(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_device(db, device_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.device_id != old.device_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_device(db, old, new):
-            return new
-    raise ConflictError(f"Device {device_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_device(db, device_id),
+        lambda old, new: _replace_device(db, old, new),
+        lambda i: i.device_id,
+        mutate,
+        retries,
+        f"Device {device_id!r}",
+    )
 
 
 def delete_device(db: Database[Any], device_id: str) -> bool:
@@ -315,16 +294,14 @@ def update_reading(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_reading(db, reading_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.reading_id != old.reading_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_reading(db, old, new):
-            return new
-    raise ConflictError(f"Reading {reading_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_reading(db, reading_id),
+        lambda old, new: _replace_reading(db, old, new),
+        lambda i: i.reading_id,
+        mutate,
+        retries,
+        f"Reading {reading_id!r}",
+    )
 
 
 def delete_reading(db: Database[Any], reading_id: str) -> bool:

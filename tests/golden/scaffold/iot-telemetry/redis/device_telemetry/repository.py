@@ -7,16 +7,26 @@ settings this data needs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from device_telemetry.errors import AlreadyExistsError, ConflictError
+from device_telemetry.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _point,
+    _point_text,
+    _prune,
+    _save_many,
+    _time,
+    _update,
+)
 
 PREFIX = "device_telemetry"
 DEVICE_KEY = PREFIX + ":device"
@@ -53,43 +63,6 @@ class Reading:
 
 
 Model = Device | Reading
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _point(raw: str) -> tuple[float, float]:
-    """A stored "longitude,latitude" pair."""
-    longitude, latitude = raw.split(",")
-    return (float(longitude), float(latitude))
-
-
-def _point_text(value: tuple[float, float]) -> str:
-    """A (longitude, latitude) pair as stored text."""
-    return f"{value[0]!r},{value[1]!r}"
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_device(member: str) -> str:
@@ -164,19 +137,7 @@ def create_device(client: redis.Redis, item: Device) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_device(item.device_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Device {item.device_id!r} already exists")
-                pipe.multi()
-                _write_device(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Device], item)
 
 
 def save_many_device(client: redis.Redis, items: Iterable[Device]) -> int:
@@ -185,13 +146,7 @@ def save_many_device(client: redis.Redis, items: Iterable[Device]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_device does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_device(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_device, items, BULK_CHUNK)
 
 
 def fetch_device(client: redis.Redis, device_id: str) -> Device | None:
@@ -212,44 +167,12 @@ def update_device(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_device(device_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_device(raw)
-                new = mutate(old)
-                if new.device_id != old.device_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_device(pipe, old)
-                _write_device(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Device {device_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Device], key, f"Device {device_id!r}", mutate, retries)
 
 
 def delete_device(client: redis.Redis, device_id: str) -> bool:
     """Delete one Device with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_device(device_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_device(pipe, _decode_device(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Device], _key_device(device_id))
 
 
 def _key_reading(member: str) -> str:
@@ -326,19 +249,7 @@ def create_reading(client: redis.Redis, item: Reading) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_reading(item.reading_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Reading {item.reading_id!r} already exists")
-                pipe.multi()
-                _write_reading(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Reading], item)
 
 
 def save_many_reading(client: redis.Redis, items: Iterable[Reading]) -> int:
@@ -347,13 +258,7 @@ def save_many_reading(client: redis.Redis, items: Iterable[Reading]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_reading does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_reading(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_reading, items, BULK_CHUNK)
 
 
 def fetch_reading(client: redis.Redis, reading_id: str) -> Reading | None:
@@ -374,44 +279,35 @@ def update_reading(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_reading(reading_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_reading(raw)
-                new = mutate(old)
-                if new.reading_id != old.reading_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_reading(pipe, old)
-                _write_reading(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Reading {reading_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Reading], key, f"Reading {reading_id!r}", mutate, retries)
 
 
 def delete_reading(client: redis.Redis, reading_id: str) -> bool:
     """Delete one Reading with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_reading(reading_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_reading(pipe, _decode_reading(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Reading], _key_reading(reading_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Device: _Entity(
+        key=lambda i: _key_device(i.device_id),
+        key_value=lambda i: i.device_id,
+        member=lambda i: i.device_id,
+        decode=_decode_device,
+        write=_write_device,
+        unindex=_unindex_device,
+        unique=_no_unique,
+    ),
+    Reading: _Entity(
+        key=lambda i: _key_reading(i.reading_id),
+        key_value=lambda i: i.reading_id,
+        member=lambda i: i.reading_id,
+        decode=_decode_reading,
+        write=_write_reading,
+        unindex=_unindex_reading,
+        unique=_no_unique,
+    ),
+}
 
 
 def device_readings(client: redis.Redis, device_id: str, limit: int | None = 1000) -> list[Reading]:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from bson.decimal128 import Decimal128
 from pymongo import IndexModel, ReadPreference
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -20,7 +18,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from game_leaderboard.errors import AlreadyExistsError, ConflictError
+from game_leaderboard.errors import AlreadyExistsError
+from game_leaderboard.mongodb_support import _aware, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=False)
@@ -123,24 +122,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_player(item: Player) -> dict[str, Any]:
     """The stored fields of a Player (its key is _id, set by the caller)."""
     return {
@@ -207,16 +188,14 @@ def update_player(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_player(db, player_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.player_id != old.player_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_player(db, old, new):
-            return new
-    raise ConflictError(f"Player {player_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_player(db, player_id),
+        lambda old, new: _replace_player(db, old, new),
+        lambda i: i.player_id,
+        mutate,
+        retries,
+        f"Player {player_id!r}",
+    )
 
 
 def delete_player(db: Database[Any], player_id: str) -> bool:
@@ -294,16 +273,14 @@ def update_score(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_score(db, entry_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.entry_id != old.entry_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_score(db, old, new):
-            return new
-    raise ConflictError(f"Score {entry_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_score(db, entry_id),
+        lambda old, new: _replace_score(db, old, new),
+        lambda i: i.entry_id,
+        mutate,
+        retries,
+        f"Score {entry_id!r}",
+    )
 
 
 def delete_score(db: Database[Any], entry_id: str) -> bool:

@@ -6,16 +6,23 @@ settings this data needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from game_leaderboard.errors import AlreadyExistsError, ConflictError
+from game_leaderboard.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _time,
+    _update,
+)
 
 PREFIX = "game_leaderboard"
 PLAYER_KEY = PREFIX + ":player"
@@ -47,32 +54,6 @@ class Score:
 
 
 Model = Player | Score
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_player(member: str) -> str:
@@ -126,19 +107,7 @@ def create_player(client: redis.Redis, item: Player) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_player(item.player_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Player {item.player_id!r} already exists")
-                pipe.multi()
-                _write_player(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Player], item)
 
 
 def save_many_player(client: redis.Redis, items: Iterable[Player]) -> int:
@@ -147,13 +116,7 @@ def save_many_player(client: redis.Redis, items: Iterable[Player]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_player does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_player(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_player, items, BULK_CHUNK)
 
 
 def fetch_player(client: redis.Redis, player_id: str) -> Player | None:
@@ -174,44 +137,12 @@ def update_player(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_player(player_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_player(raw)
-                new = mutate(old)
-                if new.player_id != old.player_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_player(pipe, old)
-                _write_player(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Player {player_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Player], key, f"Player {player_id!r}", mutate, retries)
 
 
 def delete_player(client: redis.Redis, player_id: str) -> bool:
     """Delete one Player with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_player(player_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_player(pipe, _decode_player(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Player], _key_player(player_id))
 
 
 def _key_score(member: str) -> str:
@@ -287,19 +218,7 @@ def create_score(client: redis.Redis, item: Score) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_score(item.entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Score {item.entry_id!r} already exists")
-                pipe.multi()
-                _write_score(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Score], item)
 
 
 def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
@@ -308,13 +227,7 @@ def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_score does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_score(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_score, items, BULK_CHUNK)
 
 
 def fetch_score(client: redis.Redis, entry_id: str) -> Score | None:
@@ -335,44 +248,35 @@ def update_score(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_score(entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_score(raw)
-                new = mutate(old)
-                if new.entry_id != old.entry_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_score(pipe, old)
-                _write_score(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Score {entry_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Score], key, f"Score {entry_id!r}", mutate, retries)
 
 
 def delete_score(client: redis.Redis, entry_id: str) -> bool:
     """Delete one Score with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_score(entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_score(pipe, _decode_score(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Score], _key_score(entry_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Player: _Entity(
+        key=lambda i: _key_player(i.player_id),
+        key_value=lambda i: i.player_id,
+        member=lambda i: i.player_id,
+        decode=_decode_player,
+        write=_write_player,
+        unindex=_unindex_player,
+        unique=_no_unique,
+    ),
+    Score: _Entity(
+        key=lambda i: _key_score(i.entry_id),
+        key_value=lambda i: i.entry_id,
+        member=lambda i: i.entry_id,
+        decode=_decode_score,
+        write=_write_score,
+        unindex=_unindex_score,
+        unique=_no_unique,
+    ),
+}
 
 
 def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list[Score]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from ledger.errors import AlreadyExistsError, ConflictError
+from ledger.errors import AlreadyExistsError
+from ledger.mongodb_support import _aware, _decimal, _Entity, _save_together, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
@@ -157,24 +158,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_account(item: Account) -> dict[str, Any]:
     """The stored fields of an Account (its key is _id, set by the caller)."""
     return {
@@ -247,16 +230,14 @@ def update_account(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_account(db, account_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.account_id != old.account_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_account(db, old, new):
-            return new
-    raise ConflictError(f"Account {account_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_account(db, account_id),
+        lambda old, new: _replace_account(db, old, new),
+        lambda i: i.account_id,
+        mutate,
+        retries,
+        f"Account {account_id!r}",
+    )
 
 
 def delete_account(db: Database[Any], account_id: str) -> bool:
@@ -332,16 +313,14 @@ def update_transfer(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_transfer(db, transfer_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.transfer_id != old.transfer_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_transfer(db, old, new):
-            return new
-    raise ConflictError(f"Transfer {transfer_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_transfer(db, transfer_id),
+        lambda old, new: _replace_transfer(db, old, new),
+        lambda i: i.transfer_id,
+        mutate,
+        retries,
+        f"Transfer {transfer_id!r}",
+    )
 
 
 def delete_transfer(db: Database[Any], transfer_id: str) -> bool:
@@ -421,16 +400,14 @@ def update_entry(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_entry(db, entry_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.entry_id != old.entry_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_entry(db, old, new):
-            return new
-    raise ConflictError(f"Entry {entry_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_entry(db, entry_id),
+        lambda old, new: _replace_entry(db, old, new),
+        lambda i: i.entry_id,
+        mutate,
+        retries,
+        f"Entry {entry_id!r}",
+    )
 
 
 def delete_entry(db: Database[Any], entry_id: str) -> bool:
@@ -505,8 +482,12 @@ def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
     }
 
 
-# Parents are created before their children, so a child never waits for a missing parent.
-_DEPTH: dict[type, int] = {Account: 0, Transfer: 1, Entry: 2}
+# save_together finds each item's functions here, by its model class.
+_ENTITIES: dict[type, _Entity] = {
+    Account: _Entity(depth=0, create=create_account, swap=_replace_account),
+    Transfer: _Entity(depth=1, create=create_transfer, swap=_replace_transfer),
+    Entry: _Entity(depth=2, create=create_entry, swap=_replace_entry),
+}
 
 
 def save_together(
@@ -517,52 +498,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity atomically, in one multi-document transaction.
 
-    Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
-    ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
-    the transaction and nothing is written. Each item in ``unchanged`` must still be
-    stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. with_transaction may run the callback
-    again on a transient error; the guards hold on every run. Needs a replica set.
+    The checks are described and done by ``_save_together`` in
+    ``ledger.mongodb_support``.
     """
-
-    def write(session: ClientSession) -> None:
-        for item in sorted(creates, key=lambda i: _DEPTH[type(i)]):
-            _create_one(db, item, session)
-        for old, new in [*updates, *((i, i) for i in unchanged)]:
-            if not _replace_one(db, old, new, session):
-                raise ConflictError(f"{type(old).__name__} changed since it was read")
-
-    with db.client.start_session() as session:
-        session.with_transaction(
-            write,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern(w="majority", j=True),
-            read_preference=ReadPreference.PRIMARY,
-        )
-
-
-def _create_one(db: Database[Any], item: Model, session: ClientSession) -> None:
-    """Create one item inside ``session``."""
-    if isinstance(item, Account):
-        create_account(db, item, session)
-        return
-    if isinstance(item, Transfer):
-        create_transfer(db, item, session)
-        return
-    if isinstance(item, Entry):
-        create_entry(db, item, session)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _replace_one(db: Database[Any], old: Model, new: Model, session: ClientSession) -> bool:
-    """Swap one item inside ``session``; False if it changed since ``old`` was read."""
-    if isinstance(old, Account) and isinstance(new, Account):
-        return _replace_account(db, old, new, session)
-    if isinstance(old, Transfer) and isinstance(new, Transfer):
-        return _replace_transfer(db, old, new, session)
-    if isinstance(old, Entry) and isinstance(new, Entry):
-        return _replace_entry(db, old, new, session)
-    raise TypeError(f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}")
+    _save_together(db, _ENTITIES, creates, updates, unchanged)

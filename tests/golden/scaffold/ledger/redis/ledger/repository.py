@@ -6,17 +6,26 @@ settings this data needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from ledger.errors import AlreadyExistsError, ConflictError
+from ledger.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _save_together,
+    _time,
+    _update,
+)
 
 PREFIX = "ledger"
 ACCOUNT_KEY = PREFIX + ":account"
@@ -63,42 +72,6 @@ class Entry:
 
 
 Model = Account | Transfer | Entry
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _claim_unique(pipe: Pipeline, keys: Sequence[str], member: str) -> None:
-    """WATCH unique-value keys and raise AlreadyExistsError if another item holds one."""
-    if keys:
-        pipe.watch(*keys)
-    for unique in keys:
-        holder = pipe.get(unique)
-        if holder is not None and holder != member:
-            raise AlreadyExistsError(f"unique value {unique!r} is taken")
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_account(member: str) -> str:
@@ -158,19 +131,7 @@ def create_account(client: redis.Redis, item: Account) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_account(item.account_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Account {item.account_id!r} already exists")
-                pipe.multi()
-                _write_account(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Account], item)
 
 
 def save_many_account(client: redis.Redis, items: Iterable[Account]) -> int:
@@ -179,13 +140,7 @@ def save_many_account(client: redis.Redis, items: Iterable[Account]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_account does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_account(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_account, items, BULK_CHUNK)
 
 
 def fetch_account(client: redis.Redis, account_id: str) -> Account | None:
@@ -206,44 +161,12 @@ def update_account(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_account(account_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_account(raw)
-                new = mutate(old)
-                if new.account_id != old.account_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_account(pipe, old)
-                _write_account(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Account {account_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Account], key, f"Account {account_id!r}", mutate, retries)
 
 
 def delete_account(client: redis.Redis, account_id: str) -> bool:
     """Delete one Account with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_account(account_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_account(pipe, _decode_account(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Account], _key_account(account_id))
 
 
 def _key_transfer(member: str) -> str:
@@ -323,23 +246,11 @@ def _load_transfer(client: redis.Redis, members: Sequence[str]) -> list[Transfer
 
 
 def create_transfer(client: redis.Redis, item: Transfer) -> None:
-    """Store a new Transfer; raise AlreadyExistsError if its key is taken.
+    """Store a new Transfer; raise AlreadyExistsError if its key or a unique value is taken.
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_transfer(item.transfer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key, *_unique_keys_transfer(item))
-                if pipe.exists(key, *_unique_keys_transfer(item)):
-                    raise AlreadyExistsError(f"Transfer {item.transfer_id!r} or one of its unique values exists")
-                pipe.multi()
-                _write_transfer(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Transfer], item)
 
 
 def save_many_transfer(client: redis.Redis, items: Iterable[Transfer]) -> int:
@@ -348,13 +259,7 @@ def save_many_transfer(client: redis.Redis, items: Iterable[Transfer]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_transfer does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_transfer(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_transfer, items, BULK_CHUNK)
 
 
 def fetch_transfer(client: redis.Redis, transfer_id: str) -> Transfer | None:
@@ -375,45 +280,12 @@ def update_transfer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_transfer(transfer_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_transfer(raw)
-                new = mutate(old)
-                if new.transfer_id != old.transfer_id:
-                    raise ValueError("mutate must keep the item's key")
-                _claim_unique(pipe, _unique_keys_transfer(new), new.transfer_id)
-                pipe.multi()
-                _unindex_transfer(pipe, old)
-                _write_transfer(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Transfer {transfer_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Transfer], key, f"Transfer {transfer_id!r}", mutate, retries)
 
 
 def delete_transfer(client: redis.Redis, transfer_id: str) -> bool:
     """Delete one Transfer with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_transfer(transfer_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_transfer(pipe, _decode_transfer(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Transfer], _key_transfer(transfer_id))
 
 
 def _key_entry(member: str) -> str:
@@ -497,19 +369,7 @@ def create_entry(client: redis.Redis, item: Entry) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_entry(item.entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Entry {item.entry_id!r} already exists")
-                pipe.multi()
-                _write_entry(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Entry], item)
 
 
 def save_many_entry(client: redis.Redis, items: Iterable[Entry]) -> int:
@@ -518,13 +378,7 @@ def save_many_entry(client: redis.Redis, items: Iterable[Entry]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_entry does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_entry(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_entry, items, BULK_CHUNK)
 
 
 def fetch_entry(client: redis.Redis, entry_id: str) -> Entry | None:
@@ -545,44 +399,44 @@ def update_entry(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_entry(entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_entry(raw)
-                new = mutate(old)
-                if new.entry_id != old.entry_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_entry(pipe, old)
-                _write_entry(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Entry {entry_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Entry], key, f"Entry {entry_id!r}", mutate, retries)
 
 
 def delete_entry(client: redis.Redis, entry_id: str) -> bool:
     """Delete one Entry with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_entry(entry_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_entry(pipe, _decode_entry(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Entry], _key_entry(entry_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Account: _Entity(
+        key=lambda i: _key_account(i.account_id),
+        key_value=lambda i: i.account_id,
+        member=lambda i: i.account_id,
+        decode=_decode_account,
+        write=_write_account,
+        unindex=_unindex_account,
+        unique=_no_unique,
+    ),
+    Transfer: _Entity(
+        key=lambda i: _key_transfer(i.transfer_id),
+        key_value=lambda i: i.transfer_id,
+        member=lambda i: i.transfer_id,
+        decode=_decode_transfer,
+        write=_write_transfer,
+        unindex=_unindex_transfer,
+        unique=_unique_keys_transfer,
+    ),
+    Entry: _Entity(
+        key=lambda i: _key_entry(i.entry_id),
+        key_value=lambda i: i.entry_id,
+        member=lambda i: i.entry_id,
+        decode=_decode_entry,
+        write=_write_entry,
+        unindex=_unindex_entry,
+        unique=_no_unique,
+    ),
+}
 
 
 def get_account(client: redis.Redis, account_id: str) -> Account | None:
@@ -657,59 +511,6 @@ def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
     return {"count": len(found), "sum_amount": sum((i.amount for i in found), Decimal(0))}
 
 
-def _item_key(item: Model) -> str:
-    """The hash key of any item of this component."""
-    if isinstance(item, Account):
-        return _key_account(item.account_id)
-    if isinstance(item, Transfer):
-        return _key_transfer(item.transfer_id)
-    if isinstance(item, Entry):
-        return _key_entry(item.entry_id)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _unique_of(item: Model) -> tuple[list[str], str]:
-    """The unique-value keys of any item, and the member they hold."""
-    if isinstance(item, Account):
-        return [], item.account_id
-    if isinstance(item, Transfer):
-        return _unique_keys_transfer(item), item.transfer_id
-    if isinstance(item, Entry):
-        return [], item.entry_id
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _decode_any(item: Model, raw: Mapping[str, str]) -> Model:
-    """The stored hash ``raw`` decoded as the entity of ``item``."""
-    if isinstance(item, Account):
-        return _decode_account(raw)
-    if isinstance(item, Transfer):
-        return _decode_transfer(raw)
-    if isinstance(item, Entry):
-        return _decode_entry(raw)
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
-def _queue_write(pipe: Pipeline, item: Model, old: Model | None = None) -> None:
-    """Queue the write of any item (moving its index entries away from ``old``)."""
-    if isinstance(item, Account):
-        if isinstance(old, Account):
-            _unindex_account(pipe, old)
-        _write_account(pipe, item)
-        return
-    if isinstance(item, Transfer):
-        if isinstance(old, Transfer):
-            _unindex_transfer(pipe, old)
-        _write_transfer(pipe, item)
-        return
-    if isinstance(item, Entry):
-        if isinstance(old, Entry):
-            _unindex_entry(pipe, old)
-        _write_entry(pipe, item)
-        return
-    raise TypeError(f"not an item of this component: {type(item).__name__}")
-
-
 def save_together(
     client: redis.Redis,
     creates: Sequence[Model] = (),
@@ -718,36 +519,7 @@ def save_together(
 ) -> None:
     """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
 
-    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
-    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
-    still equals ``old``. If any watched key changes before EXEC, nothing is written and
-    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    The checks and the retry loop are described and done by ``_save_together`` in
+    ``ledger.redis_support``.
     """
-    watched = [_item_key(i) for i in [*creates, *unchanged]] + [_item_key(new) for _, new in updates]
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                if watched:
-                    pipe.watch(*watched)
-                for item in creates:
-                    if pipe.exists(_item_key(item)):
-                        raise AlreadyExistsError(f"{type(item).__name__} {_item_key(item)!r} already exists")
-                for item in [*creates, *(new for _, new in updates)]:
-                    _claim_unique(pipe, *_unique_of(item))
-                for old, new in [*updates, *((i, i) for i in unchanged)]:
-                    if type(old) is not type(new) or _item_key(old) != _item_key(new):
-                        raise ValueError("an update must keep the item's entity and key")
-                    current = pipe.hgetall(_item_key(old))
-                    if not current or _decode_any(old, current) != old:
-                        raise ConflictError(f"{type(old).__name__} {_item_key(old)!r} changed since it was read")
-                pipe.multi()
-                for item in creates:
-                    _queue_write(pipe, item)
-                for old, new in updates:
-                    _queue_write(pipe, new, old)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _save_together(client, _ENTITIES, creates, updates, unchanged)

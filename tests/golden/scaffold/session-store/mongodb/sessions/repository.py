@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from bson.decimal128 import Decimal128
 from pymongo import IndexModel, ReadPreference
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -20,7 +18,8 @@ from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from sessions.errors import AlreadyExistsError, ConflictError
+from sessions.errors import AlreadyExistsError
+from sessions.mongodb_support import _aware, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=False)
@@ -107,24 +106,6 @@ def _collection(db: Database[Any], name: str) -> Collection[Any]:
     )
 
 
-def _aware(value: Any) -> datetime:
-    """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a date, got {type(value).__name__}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _encode_session(item: Session) -> dict[str, Any]:
     """The stored fields of a Session (its key is _id, set by the caller)."""
     return {
@@ -206,16 +187,14 @@ def update_session(
     run more than once. The write matches every stored field, so a change made since
     the read makes it miss and the whole step is retried. Returns the new item, or None.
     """
-    for _ in range(retries):
-        old = fetch_session(db, session_id)
-        if old is None:
-            return None
-        new = mutate(old)
-        if new.session_id != old.session_id:
-            raise ValueError("mutate must keep the item's key")
-        if _replace_session(db, old, new):
-            return new
-    raise ConflictError(f"Session {session_id!r} kept changing; gave up after {retries} tries")
+    return _update(
+        lambda: fetch_session(db, session_id),
+        lambda old, new: _replace_session(db, old, new),
+        lambda i: i.session_id,
+        mutate,
+        retries,
+        f"Session {session_id!r}",
+    )
 
 
 def delete_session(db: Database[Any], session_id: str) -> bool:

@@ -7,16 +7,24 @@ settings this data needs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
-from sessions.errors import AlreadyExistsError, ConflictError
+from sessions.redis_support import (
+    _create,
+    _delete,
+    _Entity,
+    _no_unique,
+    _prune,
+    _save_many,
+    _time,
+    _update,
+)
 
 PREFIX = "sessions"
 SESSION_KEY = PREFIX + ":session"
@@ -41,32 +49,6 @@ class Session:
 
 
 Model = Session
-
-
-def _time(value: datetime) -> str:
-    """A time as fixed-format UTC text, so stored times compare as strings."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """The items in lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
 
 
 def _key_session(member: str) -> str:
@@ -147,19 +129,7 @@ def create_session(client: redis.Redis, item: Session) -> None:
 
     WATCH makes the existence check and the write one atomic step.
     """
-    key = _key_session(item.session_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                if pipe.exists(key):
-                    raise AlreadyExistsError(f"Session {item.session_id!r} already exists")
-                pipe.multi()
-                _write_session(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+    _create(client, _ENTITIES[Session], item)
 
 
 def save_many_session(client: redis.Redis, items: Iterable[Session]) -> int:
@@ -168,13 +138,7 @@ def save_many_session(client: redis.Redis, items: Iterable[Session]) -> int:
     Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
     (update_session does that). Returns the number of items written.
     """
-    count = 0
-    pipe = client.pipeline(transaction=False)
-    for chunk in _chunks(items, BULK_CHUNK):
-        _write_many_session(pipe, chunk)
-        pipe.execute()
-        count += len(chunk)
-    return count
+    return _save_many(client, _write_many_session, items, BULK_CHUNK)
 
 
 def fetch_session(client: redis.Redis, session_id: str) -> Session | None:
@@ -195,44 +159,26 @@ def update_session(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_session(session_id)
-    with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return None
-                old = _decode_session(raw)
-                new = mutate(old)
-                if new.session_id != old.session_id:
-                    raise ValueError("mutate must keep the item's key")
-                pipe.multi()
-                _unindex_session(pipe, old)
-                _write_session(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                continue
-    raise ConflictError(f"Session {session_id!r} kept changing; gave up after {retries} tries")
+    return _update(client, _ENTITIES[Session], key, f"Session {session_id!r}", mutate, retries)
 
 
 def delete_session(client: redis.Redis, session_id: str) -> bool:
     """Delete one Session with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_session(session_id)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
-                if not raw:
-                    return False
-                pipe.multi()
-                _unindex_session(pipe, _decode_session(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+    return _delete(client, _ENTITIES[Session], _key_session(session_id))
+
+
+# Each entity's functions, by model class, for the shared algorithms in the support module.
+_ENTITIES: dict[type, _Entity] = {
+    Session: _Entity(
+        key=lambda i: _key_session(i.session_id),
+        key_value=lambda i: i.session_id,
+        member=lambda i: i.session_id,
+        decode=_decode_session,
+        write=_write_session,
+        unindex=_unindex_session,
+        unique=_no_unique,
+    ),
+}
 
 
 def get_session(client: redis.Redis, session_id: str) -> Session | None:
