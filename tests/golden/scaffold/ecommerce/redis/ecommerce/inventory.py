@@ -132,7 +132,8 @@ def create_warehouse(client: redis.Redis, item: Warehouse) -> None:
 def save_many_warehouse(client: redis.Redis, items: Iterable[Warehouse]) -> int:
     """Write many Warehouse items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_warehouse does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_warehouse, items, BULK_CHUNK)
@@ -245,7 +246,8 @@ def create_stock_level(client: redis.Redis, item: StockLevel) -> None:
 def save_many_stock_level(client: redis.Redis, items: Iterable[StockLevel]) -> int:
     """Write many StockLevel items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_stock_level does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_stock_level, items, BULK_CHUNK)
@@ -353,7 +355,8 @@ def create_reservation(client: redis.Redis, item: Reservation) -> None:
 def save_many_reservation(client: redis.Redis, items: Iterable[Reservation]) -> int:
     """Write many Reservation items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_reservation does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_reservation, items, BULK_CHUNK)

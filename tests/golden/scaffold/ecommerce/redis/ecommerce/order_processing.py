@@ -145,7 +145,8 @@ def create_customer(client: redis.Redis, item: Customer) -> None:
 def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
     """Write many Customer items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_customer does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_customer, items, BULK_CHUNK)
@@ -264,7 +265,8 @@ def create_order(client: redis.Redis, item: Order) -> None:
 def save_many_order(client: redis.Redis, items: Iterable[Order]) -> int:
     """Write many Order items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_order does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_order, items, BULK_CHUNK)
@@ -372,7 +374,8 @@ def create_order_line(client: redis.Redis, item: OrderLine) -> None:
 def save_many_order_line(client: redis.Redis, items: Iterable[OrderLine]) -> int:
     """Write many OrderLine items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_order_line does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_order_line, items, BULK_CHUNK)
@@ -467,7 +470,8 @@ def create_payment(client: redis.Redis, item: Payment) -> None:
 def save_many_payment(client: redis.Redis, items: Iterable[Payment]) -> int:
     """Write many Payment items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_payment does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_payment, items, BULK_CHUNK)

@@ -170,7 +170,8 @@ def create_product(client: redis.Redis, item: Product) -> None:
 def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
     """Write many Product items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_product does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_product, items, BULK_CHUNK)
@@ -282,7 +283,8 @@ def create_review(client: redis.Redis, item: Review) -> None:
 def save_many_review(client: redis.Redis, items: Iterable[Review]) -> int:
     """Write many Review items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_review does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_review, items, BULK_CHUNK)

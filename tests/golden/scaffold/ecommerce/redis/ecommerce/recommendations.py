@@ -120,7 +120,8 @@ def create_customer(client: redis.Redis, item: Customer) -> None:
 def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
     """Write many Customer items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_customer does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_customer, items, BULK_CHUNK)
@@ -226,7 +227,8 @@ def create_product(client: redis.Redis, item: Product) -> None:
 def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
     """Write many Product items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_product does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_product, items, BULK_CHUNK)
@@ -317,7 +319,8 @@ def create_purchase(client: redis.Redis, item: Purchase) -> None:
 def save_many_purchase(client: redis.Redis, items: Iterable[Purchase]) -> int:
     """Write many Purchase items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_purchase does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_purchase, items, BULK_CHUNK)

@@ -132,7 +132,8 @@ def create_session(client: redis.Redis, item: Session) -> None:
 def save_many_session(client: redis.Redis, items: Iterable[Session]) -> int:
     """Write many Session items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_session does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_session, items, BULK_CHUNK)

@@ -143,7 +143,8 @@ def create_device(client: redis.Redis, item: Device) -> None:
 def save_many_device(client: redis.Redis, items: Iterable[Device]) -> int:
     """Write many Device items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_device does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_device, items, BULK_CHUNK)
@@ -255,7 +256,8 @@ def create_reading(client: redis.Redis, item: Reading) -> None:
 def save_many_reading(client: redis.Redis, items: Iterable[Reading]) -> int:
     """Write many Reading items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_reading does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_reading, items, BULK_CHUNK)

@@ -113,7 +113,8 @@ def create_player(client: redis.Redis, item: Player) -> None:
 def save_many_player(client: redis.Redis, items: Iterable[Player]) -> int:
     """Write many Player items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_player does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_player, items, BULK_CHUNK)
@@ -224,7 +225,8 @@ def create_score(client: redis.Redis, item: Score) -> None:
 def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
     """Write many Score items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_score does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_score, items, BULK_CHUNK)

@@ -137,7 +137,8 @@ def create_account(client: redis.Redis, item: Account) -> None:
 def save_many_account(client: redis.Redis, items: Iterable[Account]) -> int:
     """Write many Account items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_account does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_account, items, BULK_CHUNK)
@@ -256,7 +257,8 @@ def create_transfer(client: redis.Redis, item: Transfer) -> None:
 def save_many_transfer(client: redis.Redis, items: Iterable[Transfer]) -> int:
     """Write many Transfer items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_transfer does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_transfer, items, BULK_CHUNK)
@@ -375,7 +377,8 @@ def create_entry(client: redis.Redis, item: Entry) -> None:
 def save_many_entry(client: redis.Redis, items: Iterable[Entry]) -> int:
     """Write many Entry items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for loading: index entries of an item's earlier values are not removed
+    Each chunk sends one command per index key rather than one per item. Meant for
+    loading: index entries of an item's earlier values are not removed
     (update_entry does that). Returns the number of items written.
     """
     return _save_many(client, _write_many_entry, items, BULK_CHUNK)
