@@ -1,10 +1,10 @@
-"""Generated projects parse, lint clean and pass their own tests against real servers.
+"""Generated projects parse, lint clean, type-check and pass their own tests against real servers.
 
 Each shipped example, and a workload of hostile names, is generated for each database
-into a temporary folder. Its Python files must parse, ``ruff check`` must pass with the
-project's own configuration, and its pytest suite must pass in a subprocess: against a
-real redis-server, moto's DynamoDB server and mongomock (or MongoDB when MONGODB_URI
-is set), all on 127.0.0.1.
+into a temporary folder. Its Python files must parse, ``ruff check`` and ``mypy`` (strict)
+must pass with the project's own configuration, and its pytest suite must pass in a
+subprocess: against a real redis-server, moto's DynamoDB server and mongomock (or MongoDB
+when MONGODB_URI is set), all on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ REDIS_DATABASE = {
     stem: n for n, stem in enumerate([p.stem for p in EXAMPLES] + ["hostile", *EDGE_WORKLOADS])
 }
 EDGES = [(name, store) for name in EDGE_WORKLOADS for store in Store]
+TYPED = [*CASES, *(("hostile", store) for store in Store), *EDGES]
 # mongomock lacks a few server features; the generated tests skip exactly these.
 MONGOMOCK_SKIPS = re.compile(r"mongomock (has no|cannot)")
 
@@ -197,3 +199,24 @@ def test_edge_workload_project_passes_its_own_tests(
     stem: str, store: Store, runs: dict[tuple[str, Store], Run | str]
 ) -> None:
     _passed(runs[(stem, store)], store)
+
+
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for every project, so the drivers' packages are analysed once."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.mark.parametrize(("stem", "store"), TYPED, ids=[f"{s}-{d}" for s, d in TYPED])
+def test_project_passes_strict_mypy(
+    stem: str, store: Store, mypy_cache: Path, tmp_path: Path
+) -> None:
+    project = _write_project(stem, store, tmp_path)
+    # Plain ``mypy`` in the project, as its README says: the strictness and the list of
+    # untyped packages come from its pyproject.toml.
+    config = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["mypy"]["strict"] is True
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYPY")}
+    result = _run([sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache)], project, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout, result.stdout

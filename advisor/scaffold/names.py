@@ -286,6 +286,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "Decimal": ("decimal", "Decimal"),
     "Any": ("typing", "Any"),
     "TypeVar": ("typing", "TypeVar"),
+    "cast": ("typing", "cast"),
     "boto3": "boto3",
     "mongomock": "mongomock",
     "pymongo": "pymongo",
@@ -308,6 +309,8 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "ReadConcern": ("pymongo.read_concern", "ReadConcern"),
     "WriteConcern": ("pymongo.write_concern", "WriteConcern"),
     "Pipeline": ("redis.client", "Pipeline"),
+    "EncodableT": ("redis.typing", "EncodableT"),
+    "FieldT": ("redis.typing", "FieldT"),
     "ResponseError": ("redis.exceptions", "ResponseError"),
     "WatchError": ("redis.exceptions", "WatchError"),
 }

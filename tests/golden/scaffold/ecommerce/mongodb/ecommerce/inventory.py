@@ -130,7 +130,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -204,7 +204,7 @@ def _replace_warehouse(
     db: Database[Any], old: Warehouse, new: Warehouse, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Warehouse still equals ``old``."""
-    query = {"_id": old.warehouse_id}
+    query: dict[str, Any] = {"_id": old.warehouse_id}
     query.update({name: {"$eq": value} for name, value in _encode_warehouse(old).items()})
     result = _collection(db, WAREHOUSE_COLLECTION).update_one(query, {"$set": _encode_warehouse(new)}, session=session)
     return result.matched_count == 1
@@ -291,7 +291,7 @@ def _replace_stock_level(
     db: Database[Any], old: StockLevel, new: StockLevel, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored StockLevel still equals ``old``."""
-    query = {"_id": old.stock_id}
+    query: dict[str, Any] = {"_id": old.stock_id}
     query.update({name: {"$eq": value} for name, value in _encode_stock_level(old).items()})
     result = _collection(db, STOCK_LEVEL_COLLECTION).update_one(query, {"$set": _encode_stock_level(new)}, session=session)
     return result.matched_count == 1
@@ -376,7 +376,7 @@ def _replace_reservation(
     db: Database[Any], old: Reservation, new: Reservation, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Reservation still equals ``old``."""
-    query = {"_id": old.reservation_id}
+    query: dict[str, Any] = {"_id": old.reservation_id}
     query.update({name: {"$eq": value} for name, value in _encode_reservation(old).items()})
     result = _collection(db, RESERVATION_COLLECTION).update_one(query, {"$set": _encode_reservation(new)}, session=session)
     return result.matched_count == 1

@@ -165,7 +165,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -239,7 +239,7 @@ def _replace_customer(
     db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Customer still equals ``old``."""
-    query = {"_id": old.customer_id}
+    query: dict[str, Any] = {"_id": old.customer_id}
     query.update({name: {"$eq": value} for name, value in _encode_customer(old).items()})
     result = _collection(db, CUSTOMER_COLLECTION).update_one(query, {"$set": _encode_customer(new)}, session=session)
     return result.matched_count == 1
@@ -329,7 +329,7 @@ def _replace_order(
     db: Database[Any], old: Order, new: Order, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Order still equals ``old``."""
-    query = {"_id": old.order_id}
+    query: dict[str, Any] = {"_id": old.order_id}
     query.update({name: {"$eq": value} for name, value in _encode_order(old).items()})
     result = _collection(db, ORDER_COLLECTION).update_one(query, {"$set": _encode_order(new)}, session=session)
     return result.matched_count == 1

@@ -123,7 +123,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -211,7 +211,7 @@ def _replace_product(
     db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Product still equals ``old``."""
-    query = {"_id": old.product_id}
+    query: dict[str, Any] = {"_id": old.product_id}
     query.update({name: {"$eq": value} for name, value in _encode_product(old).items()})
     result = _collection(db, PRODUCT_COLLECTION).update_one(query, {"$set": _encode_product(new)}, session=session)
     return result.matched_count == 1
@@ -300,7 +300,7 @@ def _replace_review(
     db: Database[Any], old: Review, new: Review, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Review still equals ``old``."""
-    query = {"_id": old.review_id}
+    query: dict[str, Any] = {"_id": old.review_id}
     query.update({name: {"$eq": value} for name, value in _encode_review(old).items()})
     result = _collection(db, REVIEW_COLLECTION).update_one(query, {"$set": _encode_review(new)}, session=session)
     return result.matched_count == 1

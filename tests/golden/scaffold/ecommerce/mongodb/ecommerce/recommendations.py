@@ -116,7 +116,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -188,7 +188,7 @@ def _replace_customer(
     db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Customer still equals ``old``."""
-    query = {"_id": old.customer_id}
+    query: dict[str, Any] = {"_id": old.customer_id}
     query.update({name: {"$eq": value} for name, value in _encode_customer(old).items()})
     result = _collection(db, CUSTOMER_COLLECTION).update_one(query, {"$set": _encode_customer(new)}, session=session)
     return result.matched_count == 1
@@ -271,7 +271,7 @@ def _replace_product(
     db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Product still equals ``old``."""
-    query = {"_id": old.product_id}
+    query: dict[str, Any] = {"_id": old.product_id}
     query.update({name: {"$eq": value} for name, value in _encode_product(old).items()})
     result = _collection(db, PRODUCT_COLLECTION).update_one(query, {"$set": _encode_product(new)}, session=session)
     return result.matched_count == 1

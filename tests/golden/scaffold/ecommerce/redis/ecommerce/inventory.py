@@ -12,6 +12,7 @@ from datetime import datetime
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _create,
@@ -23,6 +24,8 @@ from ecommerce.redis_support import (
     _prune,
     _save_many,
     _save_together,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -78,8 +81,8 @@ def _key_warehouse(member: str) -> str:
     return WAREHOUSE_KEY + ":{" + member + "}"
 
 
-def _encode_warehouse(item: Warehouse) -> dict[str, str]:
-    """The hash fields of a Warehouse."""
+def _encode_warehouse(item: Warehouse) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Warehouse (all text, typed as HSET takes them)."""
     return {
         "warehouse_id": item.warehouse_id,
         "name": item.name,
@@ -141,7 +144,7 @@ def save_many_warehouse(client: redis.Redis, items: Iterable[Warehouse]) -> int:
 
 def fetch_warehouse(client: redis.Redis, warehouse_id: str) -> Warehouse | None:
     """The Warehouse with this key, or None."""
-    raw = client.hgetall(_key_warehouse(warehouse_id))
+    raw = _text_hash(client.hgetall(_key_warehouse(warehouse_id)))
     return _decode_warehouse(raw) if raw else None
 
 
@@ -170,8 +173,8 @@ def _key_stock_level(member: str) -> str:
     return STOCK_LEVEL_KEY + ":{" + member + "}"
 
 
-def _encode_stock_level(item: StockLevel) -> dict[str, str]:
-    """The hash fields of a StockLevel."""
+def _encode_stock_level(item: StockLevel) -> dict[FieldT, EncodableT]:
+    """The hash fields of a StockLevel (all text, typed as HSET takes them)."""
     return {
         "stock_id": item.stock_id,
         "sku": item.sku,
@@ -255,7 +258,7 @@ def save_many_stock_level(client: redis.Redis, items: Iterable[StockLevel]) -> i
 
 def fetch_stock_level(client: redis.Redis, stock_id: str) -> StockLevel | None:
     """The StockLevel with this key, or None."""
-    raw = client.hgetall(_key_stock_level(stock_id))
+    raw = _text_hash(client.hgetall(_key_stock_level(stock_id)))
     return _decode_stock_level(raw) if raw else None
 
 
@@ -284,8 +287,8 @@ def _key_reservation(member: str) -> str:
     return RESERVATION_KEY + ":{" + member + "}"
 
 
-def _encode_reservation(item: Reservation) -> dict[str, str]:
-    """The hash fields of a Reservation."""
+def _encode_reservation(item: Reservation) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Reservation (all text, typed as HSET takes them)."""
     return {
         "reservation_id": item.reservation_id,
         "stock_id": item.stock_id,
@@ -364,7 +367,7 @@ def save_many_reservation(client: redis.Redis, items: Iterable[Reservation]) -> 
 
 def fetch_reservation(client: redis.Redis, reservation_id: str) -> Reservation | None:
     """The Reservation with this key, or None."""
-    raw = client.hgetall(_key_reservation(reservation_id))
+    raw = _text_hash(client.hgetall(_key_reservation(reservation_id)))
     return _decode_reservation(raw) if raw else None
 
 
@@ -425,7 +428,7 @@ def get_stock(client: redis.Redis, stock_id: str) -> StockLevel | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_stock_level(stock_id))
+    raw = _text_hash(client.hgetall(_key_stock_level(stock_id)))
     found = [_decode_stock_level(raw)] if raw else []
     found = [i for i in found if i.stock_id == stock_id]
     return found[0] if found else None
@@ -438,7 +441,7 @@ def stock_for_sku(client: redis.Redis, sku: str, limit: int | None = 20) -> list
     """
     index = STOCK_LEVEL_KEY + ":zset:sku:on_hand:{" + sku + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_stock_level(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -454,7 +457,7 @@ def low_stock_in_warehouse(client: redis.Redis, warehouse_id: str, limit: int | 
     """
     index = STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:{" + warehouse_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=False)
+    members = _texts(client.zrange(index, 0, stop, desc=False))
     loaded = _load_stock_level(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -469,7 +472,7 @@ def reservations_of_order(client: redis.Redis, order_id: str, limit: int | None 
     Served by a set per value of the equality fields.
     """
     index = RESERVATION_KEY + ":set:order_id:{" + order_id + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_reservation(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _create,
@@ -23,6 +24,8 @@ from ecommerce.redis_support import (
     _prune,
     _save_many,
     _save_together,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -91,8 +94,8 @@ def _key_customer(member: str) -> str:
     return CUSTOMER_KEY + ":{" + member + "}"
 
 
-def _encode_customer(item: Customer) -> dict[str, str]:
-    """The hash fields of a Customer."""
+def _encode_customer(item: Customer) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Customer (all text, typed as HSET takes them)."""
     return {
         "customer_id": item.customer_id,
         "email": item.email,
@@ -154,7 +157,7 @@ def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
 
 def fetch_customer(client: redis.Redis, customer_id: str) -> Customer | None:
     """The Customer with this key, or None."""
-    raw = client.hgetall(_key_customer(customer_id))
+    raw = _text_hash(client.hgetall(_key_customer(customer_id)))
     return _decode_customer(raw) if raw else None
 
 
@@ -183,8 +186,8 @@ def _key_order(member: str) -> str:
     return ORDER_KEY + ":{" + member + "}"
 
 
-def _encode_order(item: Order) -> dict[str, str]:
-    """The hash fields of an Order."""
+def _encode_order(item: Order) -> dict[FieldT, EncodableT]:
+    """The hash fields of an Order (all text, typed as HSET takes them)."""
     return {
         "order_id": item.order_id,
         "customer_id": item.customer_id,
@@ -274,7 +277,7 @@ def save_many_order(client: redis.Redis, items: Iterable[Order]) -> int:
 
 def fetch_order(client: redis.Redis, order_id: str) -> Order | None:
     """The Order with this key, or None."""
-    raw = client.hgetall(_key_order(order_id))
+    raw = _text_hash(client.hgetall(_key_order(order_id)))
     return _decode_order(raw) if raw else None
 
 
@@ -303,8 +306,8 @@ def _key_order_line(member: str) -> str:
     return ORDER_LINE_KEY + ":{" + member + "}"
 
 
-def _encode_order_line(item: OrderLine) -> dict[str, str]:
-    """The hash fields of an OrderLine."""
+def _encode_order_line(item: OrderLine) -> dict[FieldT, EncodableT]:
+    """The hash fields of an OrderLine (all text, typed as HSET takes them)."""
     return {
         "line_id": item.line_id,
         "order_id": item.order_id,
@@ -383,7 +386,7 @@ def save_many_order_line(client: redis.Redis, items: Iterable[OrderLine]) -> int
 
 def fetch_order_line(client: redis.Redis, line_id: str) -> OrderLine | None:
     """The OrderLine with this key, or None."""
-    raw = client.hgetall(_key_order_line(line_id))
+    raw = _text_hash(client.hgetall(_key_order_line(line_id)))
     return _decode_order_line(raw) if raw else None
 
 
@@ -412,8 +415,8 @@ def _key_payment(member: str) -> str:
     return PAYMENT_KEY + ":{" + member + "}"
 
 
-def _encode_payment(item: Payment) -> dict[str, str]:
-    """The hash fields of a Payment."""
+def _encode_payment(item: Payment) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Payment (all text, typed as HSET takes them)."""
     return {
         "payment_id": item.payment_id,
         "order_id": item.order_id,
@@ -479,7 +482,7 @@ def save_many_payment(client: redis.Redis, items: Iterable[Payment]) -> int:
 
 def fetch_payment(client: redis.Redis, payment_id: str) -> Payment | None:
     """The Payment with this key, or None."""
-    raw = client.hgetall(_key_payment(payment_id))
+    raw = _text_hash(client.hgetall(_key_payment(payment_id)))
     return _decode_payment(raw) if raw else None
 
 
@@ -549,7 +552,7 @@ def get_order(client: redis.Redis, order_id: str) -> Order | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_order(order_id))
+    raw = _text_hash(client.hgetall(_key_order(order_id)))
     found = [_decode_order(raw)] if raw else []
     found = [i for i in found if i.order_id == order_id]
     return found[0] if found else None
@@ -562,7 +565,7 @@ def customer_orders(client: redis.Redis, customer_id: str, limit: int | None = 2
     """
     index = ORDER_KEY + ":zset:customer_id:placed_at:{" + customer_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_order(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -577,7 +580,7 @@ def lines_of_order(client: redis.Redis, order_id: str, limit: int | None = None)
     Served by a set per value of the equality fields.
     """
     index = ORDER_LINE_KEY + ":set:order_id:{" + order_id + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_order_line(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]
@@ -593,7 +596,7 @@ def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) 
     """
     index = ORDER_KEY + ":zset:status:placed_at:{" + status + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=False)
+    members = _texts(client.zrange(index, 0, stop, desc=False))
     loaded = _load_order(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -608,7 +611,7 @@ def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
     Served by a set per value of the equality fields.
     """
     index = ORDER_KEY + ":set:currency:{" + currency + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_order(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]

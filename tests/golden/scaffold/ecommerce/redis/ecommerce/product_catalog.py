@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _create,
@@ -23,6 +24,8 @@ from ecommerce.redis_support import (
     _no_unique,
     _prune,
     _save_many,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -74,8 +77,8 @@ def _key_product(member: str) -> str:
     return PRODUCT_KEY + ":{" + member + "}"
 
 
-def _encode_product(item: Product) -> dict[str, str]:
-    """The hash fields of a Product."""
+def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Product (all text, typed as HSET takes them)."""
     return {
         "product_id": item.product_id,
         "sku": item.sku,
@@ -179,7 +182,7 @@ def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
 
 def fetch_product(client: redis.Redis, product_id: str) -> Product | None:
     """The Product with this key, or None."""
-    raw = client.hgetall(_key_product(product_id))
+    raw = _text_hash(client.hgetall(_key_product(product_id)))
     return _decode_product(raw) if raw else None
 
 
@@ -208,8 +211,8 @@ def _key_review(member: str) -> str:
     return REVIEW_KEY + ":{" + member + "}"
 
 
-def _encode_review(item: Review) -> dict[str, str]:
-    """The hash fields of a Review."""
+def _encode_review(item: Review) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Review (all text, typed as HSET takes them)."""
     return {
         "review_id": item.review_id,
         "product_id": item.product_id,
@@ -292,7 +295,7 @@ def save_many_review(client: redis.Redis, items: Iterable[Review]) -> int:
 
 def fetch_review(client: redis.Redis, review_id: str) -> Review | None:
     """The Review with this key, or None."""
-    raw = client.hgetall(_key_review(review_id))
+    raw = _text_hash(client.hgetall(_key_review(review_id)))
     return _decode_review(raw) if raw else None
 
 
@@ -344,7 +347,7 @@ def get_product(client: redis.Redis, product_id: str) -> Product | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_product(product_id))
+    raw = _text_hash(client.hgetall(_key_product(product_id)))
     found = [_decode_product(raw)] if raw else []
     found = [i for i in found if i.product_id == product_id]
     return found[0] if found else None
@@ -357,7 +360,7 @@ def products_in_category(client: redis.Redis, category_id: str, limit: int | Non
     """
     index = PRODUCT_KEY + ":zset:category_id:price:{" + category_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=False)
+    members = _texts(client.zrange(index, 0, stop, desc=False))
     loaded = _load_product(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -388,7 +391,7 @@ def top_rated_in_category(client: redis.Redis, category_id: str, limit: int | No
     """
     index = PRODUCT_KEY + ":zset:category_id:rating:{" + category_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_product(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -404,7 +407,7 @@ def reviews_of_product(client: redis.Redis, product_id: str, limit: int | None =
     """
     index = REVIEW_KEY + ":zset:product_id:created_at:{" + product_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_review(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _create,
@@ -20,6 +21,8 @@ from ecommerce.redis_support import (
     _no_unique,
     _prune,
     _save_many,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -70,8 +73,8 @@ def _key_customer(member: str) -> str:
     return CUSTOMER_KEY + ":{" + member + "}"
 
 
-def _encode_customer(item: Customer) -> dict[str, str]:
-    """The hash fields of a Customer."""
+def _encode_customer(item: Customer) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Customer (all text, typed as HSET takes them)."""
     return {
         "customer_id": item.customer_id,
         "segment": item.segment,
@@ -129,7 +132,7 @@ def save_many_customer(client: redis.Redis, items: Iterable[Customer]) -> int:
 
 def fetch_customer(client: redis.Redis, customer_id: str) -> Customer | None:
     """The Customer with this key, or None."""
-    raw = client.hgetall(_key_customer(customer_id))
+    raw = _text_hash(client.hgetall(_key_customer(customer_id)))
     return _decode_customer(raw) if raw else None
 
 
@@ -158,8 +161,8 @@ def _key_product(member: str) -> str:
     return PRODUCT_KEY + ":{" + member + "}"
 
 
-def _encode_product(item: Product) -> dict[str, str]:
-    """The hash fields of a Product."""
+def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Product (all text, typed as HSET takes them)."""
     return {
         "product_id": item.product_id,
         "category_id": item.category_id,
@@ -236,7 +239,7 @@ def save_many_product(client: redis.Redis, items: Iterable[Product]) -> int:
 
 def fetch_product(client: redis.Redis, product_id: str) -> Product | None:
     """The Product with this key, or None."""
-    raw = client.hgetall(_key_product(product_id))
+    raw = _text_hash(client.hgetall(_key_product(product_id)))
     return _decode_product(raw) if raw else None
 
 
@@ -265,8 +268,8 @@ def _key_purchase(member: str) -> str:
     return PURCHASE_KEY + ":{" + member + "}"
 
 
-def _encode_purchase(item: Purchase) -> dict[str, str]:
-    """The hash fields of a Purchase."""
+def _encode_purchase(item: Purchase) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Purchase (all text, typed as HSET takes them)."""
     return {
         "purchase_id": item.purchase_id,
         "customer_id": item.customer_id,
@@ -328,7 +331,7 @@ def save_many_purchase(client: redis.Redis, items: Iterable[Purchase]) -> int:
 
 def fetch_purchase(client: redis.Redis, purchase_id: str) -> Purchase | None:
     """The Purchase with this key, or None."""
-    raw = client.hgetall(_key_purchase(purchase_id))
+    raw = _text_hash(client.hgetall(_key_purchase(purchase_id)))
     return _decode_purchase(raw) if raw else None
 
 
@@ -407,7 +410,7 @@ def bestsellers_in_category(client: redis.Redis, category_id: str, limit: int | 
     """
     index = PRODUCT_KEY + ":zset:category_id:purchase_count:{" + category_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_product(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]

@@ -109,7 +109,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -187,7 +187,7 @@ def _replace_device(
     db: Database[Any], old: Device, new: Device, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Device still equals ``old``."""
-    query = {"_id": old.device_id}
+    query: dict[str, Any] = {"_id": old.device_id}
     query.update({name: {"$eq": value} for name, value in _encode_device(old).items()})
     result = _collection(db, DEVICE_COLLECTION).update_one(query, {"$set": _encode_device(new)}, session=session)
     return result.matched_count == 1
@@ -276,7 +276,7 @@ def _replace_reading(
     db: Database[Any], old: Reading, new: Reading, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Reading still equals ``old``."""
-    query = {"_id": old.reading_id}
+    query: dict[str, Any] = {"_id": old.reading_id}
     query.update({name: {"$eq": value} for name, value in _encode_reading(old).items()})
     result = _collection(db, READING_COLLECTION).update_one(query, {"$set": _encode_reading(new)}, session=session)
     return result.matched_count == 1

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from device_telemetry.redis_support import (
     _create,
@@ -24,6 +25,8 @@ from device_telemetry.redis_support import (
     _point_text,
     _prune,
     _save_many,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -70,8 +73,8 @@ def _key_device(member: str) -> str:
     return DEVICE_KEY + ":{" + member + "}"
 
 
-def _encode_device(item: Device) -> dict[str, str]:
-    """The hash fields of a Device."""
+def _encode_device(item: Device) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Device (all text, typed as HSET takes them)."""
     return {
         "device_id": item.device_id,
         "site_id": item.site_id,
@@ -152,7 +155,7 @@ def save_many_device(client: redis.Redis, items: Iterable[Device]) -> int:
 
 def fetch_device(client: redis.Redis, device_id: str) -> Device | None:
     """The Device with this key, or None."""
-    raw = client.hgetall(_key_device(device_id))
+    raw = _text_hash(client.hgetall(_key_device(device_id)))
     return _decode_device(raw) if raw else None
 
 
@@ -181,8 +184,8 @@ def _key_reading(member: str) -> str:
     return READING_KEY + ":{" + member + "}"
 
 
-def _encode_reading(item: Reading) -> dict[str, str]:
-    """The hash fields of a Reading."""
+def _encode_reading(item: Reading) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Reading (all text, typed as HSET takes them)."""
     return {
         "reading_id": item.reading_id,
         "device_id": item.device_id,
@@ -265,7 +268,7 @@ def save_many_reading(client: redis.Redis, items: Iterable[Reading]) -> int:
 
 def fetch_reading(client: redis.Redis, reading_id: str) -> Reading | None:
     """The Reading with this key, or None."""
-    raw = client.hgetall(_key_reading(reading_id))
+    raw = _text_hash(client.hgetall(_key_reading(reading_id)))
     return _decode_reading(raw) if raw else None
 
 
@@ -319,7 +322,7 @@ def device_readings(client: redis.Redis, device_id: str, limit: int | None = 100
     """
     index = READING_KEY + ":zset:device_id:timestamp:{" + device_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_reading(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -335,7 +338,7 @@ def latest_reading(client: redis.Redis, device_id: str, limit: int | None = 1) -
     """
     index = READING_KEY + ":zset:device_id:timestamp:{" + device_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_reading(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -349,7 +352,7 @@ def get_device(client: redis.Redis, device_id: str) -> Device | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_device(device_id))
+    raw = _text_hash(client.hgetall(_key_device(device_id)))
     found = [_decode_device(raw)] if raw else []
     found = [i for i in found if i.device_id == device_id]
     return found[0] if found else None
@@ -361,7 +364,7 @@ def devices_of_site(client: redis.Redis, site_id: str, limit: int | None = None)
     Served by a set per value of the equality fields.
     """
     index = DEVICE_KEY + ":set:site_id:{" + site_id + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_device(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]

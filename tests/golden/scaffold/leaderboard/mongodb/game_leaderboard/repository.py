@@ -98,7 +98,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -170,7 +170,7 @@ def _replace_player(
     db: Database[Any], old: Player, new: Player, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Player still equals ``old``."""
-    query = {"_id": old.player_id}
+    query: dict[str, Any] = {"_id": old.player_id}
     query.update({name: {"$eq": value} for name, value in _encode_player(old).items()})
     result = _collection(db, PLAYER_COLLECTION).update_one(query, {"$set": _encode_player(new)}, session=session)
     return result.matched_count == 1
@@ -255,7 +255,7 @@ def _replace_score(
     db: Database[Any], old: Score, new: Score, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Score still equals ``old``."""
-    query = {"_id": old.entry_id}
+    query: dict[str, Any] = {"_id": old.entry_id}
     query.update({name: {"$eq": value} for name, value in _encode_score(old).items()})
     result = _collection(db, SCORE_COLLECTION).update_one(query, {"$set": _encode_score(new)}, session=session)
     return result.matched_count == 1

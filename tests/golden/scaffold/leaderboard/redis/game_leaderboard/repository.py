@@ -12,6 +12,7 @@ from datetime import datetime
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from game_leaderboard.redis_support import (
     _create,
@@ -20,6 +21,8 @@ from game_leaderboard.redis_support import (
     _no_unique,
     _prune,
     _save_many,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -61,8 +64,8 @@ def _key_player(member: str) -> str:
     return PLAYER_KEY + ":{" + member + "}"
 
 
-def _encode_player(item: Player) -> dict[str, str]:
-    """The hash fields of a Player."""
+def _encode_player(item: Player) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Player (all text, typed as HSET takes them)."""
     return {
         "player_id": item.player_id,
         "display_name": item.display_name,
@@ -122,7 +125,7 @@ def save_many_player(client: redis.Redis, items: Iterable[Player]) -> int:
 
 def fetch_player(client: redis.Redis, player_id: str) -> Player | None:
     """The Player with this key, or None."""
-    raw = client.hgetall(_key_player(player_id))
+    raw = _text_hash(client.hgetall(_key_player(player_id)))
     return _decode_player(raw) if raw else None
 
 
@@ -151,8 +154,8 @@ def _key_score(member: str) -> str:
     return SCORE_KEY + ":{" + member + "}"
 
 
-def _encode_score(item: Score) -> dict[str, str]:
-    """The hash fields of a Score."""
+def _encode_score(item: Score) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Score (all text, typed as HSET takes them)."""
     return {
         "entry_id": item.entry_id,
         "board_id": item.board_id,
@@ -234,7 +237,7 @@ def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
 
 def fetch_score(client: redis.Redis, entry_id: str) -> Score | None:
     """The Score with this key, or None."""
-    raw = client.hgetall(_key_score(entry_id))
+    raw = _text_hash(client.hgetall(_key_score(entry_id)))
     return _decode_score(raw) if raw else None
 
 
@@ -288,7 +291,7 @@ def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list
     """
     index = SCORE_KEY + ":zset:board_id:score:{" + board_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_score(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -303,7 +306,7 @@ def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | Non
     Served by a sorted set per value of the equality fields (score = order field).
     """
     index = SCORE_KEY + ":zset:board_id:player_id:score:{" + board_id + ":" + player_id + "}"
-    members = client.zrange(index, 0, 0, desc=True)
+    members = _texts(client.zrange(index, 0, 0, desc=True))
     loaded = _load_score(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -313,7 +316,7 @@ def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | Non
         return None
     member = found[0].entry_id
     rank = client.zrevrank(SCORE_KEY + ":zset:board_id:score:{" + board_id + "}", member)
-    return int(rank) if rank is not None else None
+    return rank if isinstance(rank, int) else None
 
 
 def get_player(client: redis.Redis, player_id: str) -> Player | None:
@@ -321,7 +324,7 @@ def get_player(client: redis.Redis, player_id: str) -> Player | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_player(player_id))
+    raw = _text_hash(client.hgetall(_key_player(player_id)))
     found = [_decode_player(raw)] if raw else []
     found = [i for i in found if i.player_id == player_id]
     return found[0] if found else None

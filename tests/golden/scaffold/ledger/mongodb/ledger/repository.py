@@ -134,7 +134,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -212,7 +212,7 @@ def _replace_account(
     db: Database[Any], old: Account, new: Account, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Account still equals ``old``."""
-    query = {"_id": old.account_id}
+    query: dict[str, Any] = {"_id": old.account_id}
     query.update({name: {"$eq": value} for name, value in _encode_account(old).items()})
     result = _collection(db, ACCOUNT_COLLECTION).update_one(query, {"$set": _encode_account(new)}, session=session)
     return result.matched_count == 1
@@ -295,7 +295,7 @@ def _replace_transfer(
     db: Database[Any], old: Transfer, new: Transfer, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Transfer still equals ``old``."""
-    query = {"_id": old.transfer_id}
+    query: dict[str, Any] = {"_id": old.transfer_id}
     query.update({name: {"$eq": value} for name, value in _encode_transfer(old).items()})
     result = _collection(db, TRANSFER_COLLECTION).update_one(query, {"$set": _encode_transfer(new)}, session=session)
     return result.matched_count == 1
@@ -382,7 +382,7 @@ def _replace_entry(
     db: Database[Any], old: Entry, new: Entry, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Entry still equals ``old``."""
-    query = {"_id": old.entry_id}
+    query: dict[str, Any] = {"_id": old.entry_id}
     query.update({name: {"$eq": value} for name, value in _encode_entry(old).items()})
     result = _collection(db, ENTRY_COLLECTION).update_one(query, {"$set": _encode_entry(new)}, session=session)
     return result.matched_count == 1

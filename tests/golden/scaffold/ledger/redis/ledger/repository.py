@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from ledger.redis_support import (
     _create,
@@ -23,6 +24,8 @@ from ledger.redis_support import (
     _prune,
     _save_many,
     _save_together,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -79,8 +82,8 @@ def _key_account(member: str) -> str:
     return ACCOUNT_KEY + ":{" + member + "}"
 
 
-def _encode_account(item: Account) -> dict[str, str]:
-    """The hash fields of an Account."""
+def _encode_account(item: Account) -> dict[FieldT, EncodableT]:
+    """The hash fields of an Account (all text, typed as HSET takes them)."""
     return {
         "account_id": item.account_id,
         "owner_id": item.owner_id,
@@ -146,7 +149,7 @@ def save_many_account(client: redis.Redis, items: Iterable[Account]) -> int:
 
 def fetch_account(client: redis.Redis, account_id: str) -> Account | None:
     """The Account with this key, or None."""
-    raw = client.hgetall(_key_account(account_id))
+    raw = _text_hash(client.hgetall(_key_account(account_id)))
     return _decode_account(raw) if raw else None
 
 
@@ -175,8 +178,8 @@ def _key_transfer(member: str) -> str:
     return TRANSFER_KEY + ":{" + member + "}"
 
 
-def _encode_transfer(item: Transfer) -> dict[str, str]:
-    """The hash fields of a Transfer."""
+def _encode_transfer(item: Transfer) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Transfer (all text, typed as HSET takes them)."""
     return {
         "transfer_id": item.transfer_id,
         "idempotency_key": item.idempotency_key,
@@ -266,7 +269,7 @@ def save_many_transfer(client: redis.Redis, items: Iterable[Transfer]) -> int:
 
 def fetch_transfer(client: redis.Redis, transfer_id: str) -> Transfer | None:
     """The Transfer with this key, or None."""
-    raw = client.hgetall(_key_transfer(transfer_id))
+    raw = _text_hash(client.hgetall(_key_transfer(transfer_id)))
     return _decode_transfer(raw) if raw else None
 
 
@@ -295,8 +298,8 @@ def _key_entry(member: str) -> str:
     return ENTRY_KEY + ":{" + member + "}"
 
 
-def _encode_entry(item: Entry) -> dict[str, str]:
-    """The hash fields of an Entry."""
+def _encode_entry(item: Entry) -> dict[FieldT, EncodableT]:
+    """The hash fields of an Entry (all text, typed as HSET takes them)."""
     return {
         "entry_id": item.entry_id,
         "account_id": item.account_id,
@@ -386,7 +389,7 @@ def save_many_entry(client: redis.Redis, items: Iterable[Entry]) -> int:
 
 def fetch_entry(client: redis.Redis, entry_id: str) -> Entry | None:
     """The Entry with this key, or None."""
-    raw = client.hgetall(_key_entry(entry_id))
+    raw = _text_hash(client.hgetall(_key_entry(entry_id)))
     return _decode_entry(raw) if raw else None
 
 
@@ -447,7 +450,7 @@ def get_account(client: redis.Redis, account_id: str) -> Account | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_account(account_id))
+    raw = _text_hash(client.hgetall(_key_account(account_id)))
     found = [_decode_account(raw)] if raw else []
     found = [i for i in found if i.account_id == account_id]
     return found[0] if found else None
@@ -460,7 +463,7 @@ def account_statement(client: redis.Redis, account_id: str, limit: int | None = 
     """
     index = ENTRY_KEY + ":zset:account_id:posted_at:{" + account_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_entry(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
@@ -475,7 +478,7 @@ def entries_of_transfer(client: redis.Redis, transfer_id: str, limit: int | None
     Served by a set per value of the equality fields.
     """
     index = ENTRY_KEY + ":set:transfer_id:{" + transfer_id + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_entry(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]
@@ -490,7 +493,7 @@ def transfer_by_idempotency_key(client: redis.Redis, idempotency_key: str, limit
     Served by a set per value of the equality fields.
     """
     index = TRANSFER_KEY + ":set:idempotency_key:{" + idempotency_key + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_transfer(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]
@@ -505,7 +508,7 @@ def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
     Served by a set per value of the equality fields.
     """
     index = ENTRY_KEY + ":set:account_id:{" + account_id + "}"
-    members = sorted(client.smembers(index))
+    members = sorted(_texts(client.smembers(index)))
     loaded = _load_entry(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
     found = [i for i in loaded if i is not None]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sessions import repository as repo
+from sessions.dynamodb_support import TTL_ATTRIBUTE
 from sessions.errors import AlreadyExistsError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
@@ -141,4 +142,4 @@ def test_table(store: Any) -> None:
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1"]
     ttl = store.meta.client.describe_time_to_live(TableName=store.name)["TimeToLiveDescription"]
-    assert ttl["AttributeName"] == repo.TTL_ATTRIBUTE
+    assert ttl["AttributeName"] == TTL_ATTRIBUTE

@@ -82,7 +82,7 @@ def ensure_schema(db: Database[Any], *, validators: bool = True) -> None:
     """
     existing = set(db.list_collection_names())
     for name, schema in SCHEMAS.items():
-        options = {
+        options: dict[str, Any] = {
             "validator": {"$jsonSchema": schema},
             "validationLevel": VALIDATION_LEVEL,
             "validationAction": VALIDATION_ACTION,
@@ -169,7 +169,7 @@ def _replace_session(
     db: Database[Any], old: Session, new: Session, session: ClientSession | None = None
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Session still equals ``old``."""
-    query = {"_id": old.session_id}
+    query: dict[str, Any] = {"_id": old.session_id}
     query.update({name: {"$eq": value} for name, value in _encode_session(old).items()})
     result = _collection(db, SESSION_COLLECTION).update_one(query, {"$set": _encode_session(new)}, session=session)
     return result.matched_count == 1

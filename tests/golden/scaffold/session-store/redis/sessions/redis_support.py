@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
@@ -69,6 +69,30 @@ def _point_text(value: tuple[float, float]) -> str:
     return f"{value[0]!r},{value[1]!r}"
 
 
+def _text_hash(raw: dict[bytes | str, bytes | str]) -> dict[str, str]:
+    """An HGETALL reply as text.
+
+    The client decodes responses (decode_responses=True, see connection.py), so every
+    field and value is a str; redis-py's types also allow bytes, for clients that don't.
+    """
+    return cast("dict[str, str]", raw)
+
+
+def _texts(reply: Iterable[object]) -> list[str]:
+    """The members of a set, sorted-set or geo reply, asked for without scores, as a list.
+
+    Each is a str, as the client decodes responses; redis-py's types also allow bytes,
+    and the (member, score) pairs or lists that options not used here would return.
+    """
+    return cast("list[str]", list(reply))
+
+
+def _watch(pipe: Pipeline, *keys: str) -> None:
+    """WATCH ``keys``: the pipeline then runs commands at once until ``multi()``."""
+    # redis-py leaves Pipeline.watch without annotations, which --strict rejects in a call.
+    pipe.watch(*keys)  # type: ignore[no-untyped-call]
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -77,7 +101,7 @@ def _no_unique(item: Any) -> list[str]:
 def _claim_unique(pipe: Pipeline, keys: Sequence[str], member: str) -> None:
     """WATCH unique-value keys and raise AlreadyExistsError if another item holds one."""
     if keys:
-        pipe.watch(*keys)
+        _watch(pipe, *keys)
     for unique in keys:
         holder = pipe.get(unique)
         if holder is not None and holder != member:
@@ -103,7 +127,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
-                pipe.watch(key, *unique)
+                _watch(pipe, key, *unique)
                 if pipe.exists(key, *unique):
                     taken = "or one of its unique values exists" if unique else "already exists"
                     raise AlreadyExistsError(f"{type(item).__name__} {entity.key_value(item)!r} {taken}")
@@ -147,8 +171,8 @@ def _update(
     with client.pipeline(transaction=True) as pipe:
         for _ in range(retries):
             try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
+                _watch(pipe, key)
+                raw = _text_hash(pipe.hgetall(key))
                 if not raw:
                     return None
                 old: _T = entity.decode(raw)
@@ -171,8 +195,8 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
-                pipe.watch(key)
-                raw = pipe.hgetall(key)
+                _watch(pipe, key)
+                raw = _text_hash(pipe.hgetall(key))
                 if not raw:
                     return False
                 pipe.multi()
@@ -217,7 +241,7 @@ def _save_together(
         while True:
             try:
                 if watched:
-                    pipe.watch(*watched)
+                    _watch(pipe, *watched)
                 for item in creates:
                     if pipe.exists(key(item)):
                         raise AlreadyExistsError(f"{type(item).__name__} {key(item)!r} already exists")
@@ -227,7 +251,7 @@ def _save_together(
                 for old, new in [*updates, *((i, i) for i in unchanged)]:
                     if type(old) is not type(new) or key(old) != key(new):
                         raise ValueError("an update must keep the item's entity and key")
-                    current = pipe.hgetall(key(old))
+                    current = _text_hash(pipe.hgetall(key(old)))
                     if not current or _entity(entities, old).decode(current) != old:
                         raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
                 pipe.multi()

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.typing import EncodableT, FieldT
 
 from sessions.redis_support import (
     _create,
@@ -22,6 +23,8 @@ from sessions.redis_support import (
     _no_unique,
     _prune,
     _save_many,
+    _text_hash,
+    _texts,
     _time,
     _update,
 )
@@ -56,8 +59,8 @@ def _key_session(member: str) -> str:
     return SESSION_KEY + ":{" + member + "}"
 
 
-def _encode_session(item: Session) -> dict[str, str]:
-    """The hash fields of a Session."""
+def _encode_session(item: Session) -> dict[FieldT, EncodableT]:
+    """The hash fields of a Session (all text, typed as HSET takes them)."""
     return {
         "session_id": item.session_id,
         "user_id": item.user_id,
@@ -144,7 +147,7 @@ def save_many_session(client: redis.Redis, items: Iterable[Session]) -> int:
 
 def fetch_session(client: redis.Redis, session_id: str) -> Session | None:
     """The Session with this key, or None."""
-    raw = client.hgetall(_key_session(session_id))
+    raw = _text_hash(client.hgetall(_key_session(session_id)))
     return _decode_session(raw) if raw else None
 
 
@@ -187,7 +190,7 @@ def get_session(client: redis.Redis, session_id: str) -> Session | None:
 
     Served by the item's hash (HGETALL).
     """
-    raw = client.hgetall(_key_session(session_id))
+    raw = _text_hash(client.hgetall(_key_session(session_id)))
     found = [_decode_session(raw)] if raw else []
     found = [i for i in found if i.session_id == session_id]
     return found[0] if found else None
@@ -200,7 +203,7 @@ def sessions_of_user(client: redis.Redis, user_id: str, limit: int | None = 20) 
     """
     index = SESSION_KEY + ":zset:user_id:last_seen_at:{" + user_id + "}"
     stop = -1 if limit is None else limit - 1
-    members = client.zrange(index, 0, stop, desc=True)
+    members = _texts(client.zrange(index, 0, stop, desc=True))
     loaded = _load_session(client, members)
     _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
     found = [i for i in loaded if i is not None]
