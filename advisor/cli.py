@@ -276,15 +276,21 @@ def _save_interview(
 ) -> Path | None:
     """Ask where to save the interview's YAML and write it there; None if not saved."""
     from advisor import interview as asking
-    from advisor.writer import check_writable, write_text
+    from advisor.writer import check_writable
 
     target = asking.ask_save_as(
         prompter, workload.name, lambda path: check_writable(path, force=force)
     )
     if target is not None:
-        write_text(target, text, force=force)
-        typer.echo(f"wrote {target}", err=True)
+        _write_workload(target, text, force=force)
     return target
+
+
+def _write_workload(path: Path, text: str, *, force: bool) -> None:
+    from advisor.writer import write_text
+
+    write_text(path, text, force=force)
+    typer.echo(f"wrote {path}", err=True)
 
 
 @app.command()
@@ -312,7 +318,7 @@ def interview(
     with reported():
         from advisor import interview as asking
         from advisor.workload import load_workload
-        from advisor.writer import check_writable, write_text
+        from advisor.writer import check_writable
 
         previous = load_workload(from_file) if from_file is not None else None
         if output is not None:
@@ -324,8 +330,7 @@ def interview(
             sys.stdout.write(text)
             return
         if output is not None:
-            write_text(output, text, force=force)
-            typer.echo(f"wrote {output}", err=True)
+            _write_workload(output, text, force=force)
         elif _save_interview(prompter, text, workload, force=force) is None:
             sys.stdout.write(text)
         chosen = asking.ask_report_format(prompter, _pick_format(None, None).value)

@@ -45,6 +45,11 @@ def clause(value: Any, proper: frozenset[str] = frozenset()) -> str:
 _NOT_IDENTIFIER = re.compile(r"[^0-9A-Za-z_]+")
 
 
+def ascii_folded(value: str) -> str:
+    """``value`` with accents folded away and other non-ASCII characters dropped."""
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+
+
 def safe_identifier(value: Any) -> str:
     """Turn any user-supplied name into a harmless Python identifier.
 
@@ -54,8 +59,7 @@ def safe_identifier(value: Any) -> str:
     hash of the original, so distinct names stay distinct. The function is idempotent.
     """
     text = str(value)
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    ident = _NOT_IDENTIFIER.sub("_", folded).lstrip("_")
+    ident = _NOT_IDENTIFIER.sub("_", ascii_folded(text)).lstrip("_")
     if not ident:
         ident = "x_" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     if ident[0].isdigit():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from advisor.questions import question_book
 from advisor.records import Frozen, replace
 from advisor.render.markdown import sources_of
 from advisor.render.text import confidence_label
+from advisor.templating import ascii_folded
 from advisor.templating import render as render_template
 
 OPTIONS = 4
@@ -35,8 +35,7 @@ class Record(Frozen):
 
 def slugify(value: str) -> str:
     """A lower-case ASCII slug for file names: ``Order processing!`` -> ``order-processing``."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_folded(value).lower()).strip("-")
     return slug[:60].rstrip("-") or "database"
 
 
