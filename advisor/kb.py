@@ -478,7 +478,7 @@ def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
             loader.add_file(load_file(path))
         except InputError as error:
             loader.problems.extend(error.problems)
-    return loader.finish(builtin.meta, builtin.categories)
+    return loader.finish(builtin.compiled.meta, builtin.compiled.categories)
 
 
 class _Builtin(Frozen):
@@ -488,12 +488,9 @@ class _Builtin(Frozen):
     overlays can replace some of them and the whole is compiled again.
     """
 
-    meta: Meta
-    categories: Mapping[Category, CategoryInfo]
+    compiled: KnowledgeBase
     databases: Mapping[str, tuple[Database, str, PathKey]]
     rules: Mapping[str, tuple[RuleSpec, str, PathKey]]
-    origins: tuple[str, ...]
-    compiled: KnowledgeBase
 
     def loader(self) -> _Loader:
         """A loader holding the built-in entries, ready for overlays."""
@@ -506,7 +503,7 @@ class _Builtin(Frozen):
         loader.rules = {
             k: (rule, Document(file, None), base) for k, (rule, file, base) in self.rules.items()
         }
-        loader.origins = list(self.origins)
+        loader.origins = list(self.compiled.origins)
         return loader
 
 
@@ -557,12 +554,9 @@ def _load_builtin(sources: list[tuple[str, str]]) -> _Builtin:
     compiled = loader.finish(meta, categories)  # raises on any problem: only a valid base is cached
     typed.register_pickling()
     return _Builtin(
-        meta=meta,
-        categories=categories,
+        compiled=compiled,
         databases={k: (v, d.file, b) for k, (v, d, b) in loader.databases.items()},
         rules={k: (v, d.file, b) for k, (v, d, b) in loader.rules.items()},
-        origins=tuple(loader.origins),
-        compiled=compiled,
     )
 
 
