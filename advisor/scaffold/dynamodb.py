@@ -112,11 +112,6 @@ class DynamoDesign:
         """Whether any item carries the TTL attribute."""
         return any(e.expiry is not None for e in self.spec.entities)
 
-    @property
-    def unique(self) -> bool:
-        """Whether any entity has unique fields, kept by guard items (see spec.unique_of)."""
-        return any(self.spec.unique_of(e) for e in self.spec.entities)
-
 
 def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     """Work out the single-table design of ``spec`` in table ``table``."""

@@ -43,7 +43,6 @@ class MongoIndex:
     """One index: ``(field, direction)`` pairs, where direction is 1, -1, text or 2dsphere."""
 
     keys: tuple[tuple[str, str], ...]
-    patterns: tuple[str, ...]
     ttl: bool = False
     unique: bool = False
 
@@ -131,7 +130,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
             wanted[pattern.entity.name].append(read.index)
     for entity in spec.entities:
         if entity.expiry is not None and entity.name not in embedded:
-            wanted[entity.name].append(MongoIndex(((entity.expiry.ident, "1"),), (), ttl=True))
+            wanted[entity.name].append(MongoIndex(((entity.expiry.ident, "1"),), ttl=True))
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
                 "once that time has passed (expireAfterSeconds=0); the TTL monitor runs "
@@ -267,7 +266,6 @@ def _serve(
     warnings: list[DesignWarning],
 ) -> MongoRead:
     entity = pattern.entity
-    name = (pattern.name,)
     if pattern.kind is PatternKind.TRAVERSE:
         warnings.append(
             warn(
@@ -297,7 +295,7 @@ def _serve(
         if geo is None:
             warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
-        index = MongoIndex((*equality, (geo.ident, "2dsphere")), name)
+        index = MongoIndex((*equality, (geo.ident, "2dsphere")))
         return MongoRead(pattern, How.GEO, _describe(index), index)
     if pattern.kind is PatternKind.SEARCH:
         if not entity.strings:
@@ -305,7 +303,7 @@ def _serve(
                 warn(spec, pattern, f"search: {entity.name} has no text field to index")
             )
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no text field)")
-        index = MongoIndex(tuple((f.ident, "text") for f in entity.strings), name)
+        index = MongoIndex(tuple((f.ident, "text") for f in entity.strings))
         return MongoRead(pattern, How.TEXT, _describe(index), index)
     if entity.key.ident in pattern.fields:
         return MongoRead(pattern, How.ID, "the _id index")
@@ -322,7 +320,7 @@ def _serve(
         )
         return MongoRead(pattern, How.SCAN, "a collection scan")
     unique = tuple(p.field for p in pattern.by) in spec.unique_of(entity)
-    index = MongoIndex(tuple(keys), name, unique=unique)
+    index = MongoIndex(tuple(keys), unique=unique)
     return MongoRead(pattern, How.INDEX, _describe(index), index)
 
 
@@ -335,20 +333,14 @@ def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
     """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
     merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool], MongoIndex] = {}
     text_keys: list[tuple[str, str]] = []
-    text_patterns: tuple[str, ...] = ()
     for index in indexes:
         if any(d == "text" for _, d in index.keys):
             text_keys += [k for k in index.keys if k not in text_keys]
-            text_patterns += index.patterns
             continue
-        seen = merged.get((index.keys, index.ttl, index.unique))
-        patterns = (seen.patterns if seen else ()) + index.patterns
-        merged[(index.keys, index.ttl, index.unique)] = MongoIndex(
-            index.keys, patterns, index.ttl, index.unique
-        )
+        merged.setdefault((index.keys, index.ttl, index.unique), index)
     if text_keys:
         # MongoDB allows one text index per collection: it covers every searched field.
-        merged[(tuple(text_keys), False, False)] = MongoIndex(tuple(text_keys), text_patterns)
+        merged[(tuple(text_keys), False, False)] = MongoIndex(tuple(text_keys))
     found = list(merged.values())
     return tuple(i for i in found if i.special or _covering(i, found) is i)
 

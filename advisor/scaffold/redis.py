@@ -74,11 +74,6 @@ class RedisDesign:
         """The appendfsync setting this component needs ("no" when it is ephemeral)."""
         return "no" if self.spec.durability is Durability.EPHEMERAL else _fsync(self.spec)
 
-    @property
-    def unique(self) -> bool:
-        """Whether any entity has unique fields, kept by unique-value keys (see spec.unique_of)."""
-        return any(self.spec.unique_of(e) for e in self.spec.entities)
-
     def indexes_of(self, entity: EntitySpec) -> tuple[RedisIndex, ...]:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)

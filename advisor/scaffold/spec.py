@@ -118,11 +118,6 @@ class PatternSpec:
         """Identifiers of the equality fields."""
         return frozenset(p.field.ident for p in self.by)
 
-    @property
-    def single(self) -> bool:
-        """Whether the pattern returns at most one item (a ``get``)."""
-        return self.kind is PatternKind.GET
-
 
 @dataclass(frozen=True, slots=True)
 class ComponentSpec:
