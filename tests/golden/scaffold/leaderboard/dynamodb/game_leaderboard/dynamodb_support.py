@@ -243,17 +243,15 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     With unique values, the item and the guard items that reserve them are written in
     one TransactWriteItems, each on condition that it does not exist yet.
     """
-    guards = entity.guards(item)
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
     name = f"{type(item).__name__} {entity.key_value(item)!r}"
-    if guards:
-        puts = [entity.item(item), *guards]
-        actions = [{"Put": {"TableName": table.name, "Item": raw, **condition}} for raw in puts]
+    if entity.guards(item):
+        actions = _create_actions(table.name, entity, item)
         try:
             table.meta.client.transact_write_items(TransactItems=actions)
         except table.meta.client.exceptions.TransactionCanceledException as error:
             raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
         return
+    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
     try:
         table.put_item(Item=entity.item(item), **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
@@ -283,16 +281,13 @@ def _update(
         new = mutate(old)
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
-        put = {"Item": entity.item(new), **_unchanged(entity.item(old))}
-        old_guards, new_guards = entity.guards(old), entity.guards(new)
-        if not old_guards and not new_guards:
+        if not entity.guards(old) and not entity.guards(new):
             try:
-                table.put_item(**put)
+                table.put_item(Item=entity.item(new), **_unchanged(entity.item(old)))
                 return new
             except table.meta.client.exceptions.ConditionalCheckFailedException:
                 continue
-        actions = [{"Put": {"TableName": table.name, **put}}]
-        actions += _move_guards(table.name, old_guards, new_guards)
+        actions = _update_actions(table.name, entity, old, new)
         try:
             table.meta.client.transact_write_items(TransactItems=actions)
             return new
@@ -369,8 +364,6 @@ def _save_together(
     try:
         table.meta.client.transact_write_items(TransactItems=actions)
     except table.meta.client.exceptions.TransactionCanceledException as error:
-        reasons = error.response.get("CancellationReasons", [])
-        failed = {n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"}
-        if failed & creating:
+        if set(_failed(error)) & creating:
             raise AlreadyExistsError("an item to create, or a unique value, exists already") from error
         raise ConflictError("an item to update changed since it was read") from error
