@@ -65,7 +65,7 @@ class Plan:
     @property
     def stores(self) -> tuple[Store, ...]:
         """The databases the project uses, in a fixed order."""
-        used = {_store_of(d) for d in self.designs}
+        used = {c.store for c in self.choices}
         return tuple(s for s in Store if s in used)
 
 
@@ -130,14 +130,6 @@ def _design(project: ProjectSpec, spec: ComponentSpec, store: Store) -> Design:
         return redis.design(spec, prefix)
     table = project.package if single else f"{project.package}_{spec.module}"
     return dynamodb.design(spec, table)
-
-
-def _store_of(design: Design) -> Store:
-    if isinstance(design, mongodb.MongoDesign):
-        return Store.MONGODB
-    if isinstance(design, redis.RedisDesign):
-        return Store.REDIS
-    return Store.DYNAMODB
 
 
 def generate(workload: Workload, choices: Iterable[Choice]) -> Scaffold:

@@ -167,8 +167,6 @@ def render_file(template: str, **context: Any) -> str:
 
 def render_project(plan: Plan) -> dict[str, str]:
     """Every file of the project, by relative path."""
-    from advisor.scaffold import _store_of
-
     project = plan.project
     package = safe_identifier(project.package)
     common = {
@@ -195,8 +193,8 @@ def render_project(plan: Plan) -> dict[str, str]:
         text = render_file(f"scaffold/{store}/support.py.jinja", **common)
         files[f"{package}/{support_module(str(store))}.py"] = text
         support[str(store)] = top_level_names(text)
-    for design in plan.designs:
-        store = _store_of(design)
+    for choice, design in plan.parts:
+        store = choice.store
         module = safe_identifier(design.spec.module)
         context = {
             **common,
