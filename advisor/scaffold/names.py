@@ -13,53 +13,16 @@ from collections.abc import Iterable
 
 from advisor.templating import safe_identifier
 
-# Every name the templates define or import at module level, in models and in tests.
-# A user-derived name equal to one of these gets a trailing underscore.
+# Names the templates define or bind at module level, in models and in tests, besides
+# the imported ones (the keys of IMPORTS, below). A user-derived name equal to one of
+# these gets a trailing underscore.
 RESERVED_MODULE = frozenset(
     {
         "annotations",
-        "dataclass",
         "dataclasses",
         "field",
-        "replace",
-        "Any",
-        "UTC",
-        "datetime",
-        "timedelta",
-        "Decimal",
-        "Mapping",
-        "Sequence",
-        "Iterable",
-        "Iterator",
-        "Callable",
-        "hashlib",
-        "json",
-        "math",
-        "os",
-        "pytest",
-        "pymongo",
-        "redis",
-        "boto3",
         "bson",
-        "mongomock",
-        "Key",
-        "Attr",
-        "Decimal128",
-        "IndexModel",
-        "ReadConcern",
-        "WriteConcern",
-        "ReadPreference",
-        "ReplaceOne",
-        "UpdateOne",
-        "DuplicateKeyError",
-        "Database",
-        "Collection",
-        "ClientSession",
-        "MongoClient",
         "Redis",
-        "Pipeline",
-        "WatchError",
-        "ResponseError",
         "AlreadyExistsError",
         "ConflictError",
         "NotFoundError",
@@ -170,22 +133,9 @@ RESERVED_PARAMS = frozenset(
 # Attributes of generated models and the attribute names of the storage designs
 # (DynamoDB's PK/SK/GSI keys); a field named like one gets a trailing underscore.
 _RESERVED_FIELD = re.compile(r"^(PK|SK|GSI\d+(PK|SK)|self|cls)$")
+# Builtin types and ``field`` the models' annotations use (imported names are in IMPORTS).
 RESERVED_FIELD_TYPES = frozenset(
-    {
-        "str",
-        "int",
-        "float",
-        "bool",
-        "list",
-        "dict",
-        "tuple",
-        "object",
-        "Any",
-        "Decimal",
-        "datetime",
-        "field",
-        "dataclass",
-    }
+    {"str", "int", "float", "bool", "list", "dict", "tuple", "object", "field"}
 )
 # Modules a generated project imports or is imported beside: its package must not shadow them.
 _THIRD_PARTY = frozenset(
@@ -314,18 +264,11 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "ResponseError": ("redis.exceptions", "ResponseError"),
     "WatchError": ("redis.exceptions", "WatchError"),
 }
-STDLIB_IMPORTS = frozenset(
-    {
-        "hashlib",
-        "json",
-        "math",
-        "os",
-        "uuid",
-        "collections.abc",
-        "dataclasses",
-        "datetime",
-        "decimal",
-        "typing",
-    }
-)
+
+
+def is_stdlib(module: str) -> bool:
+    """Whether an imported module is the standard library's (imports group by this)."""
+    return module.split(".")[0] in sys.stdlib_module_names
+
+
 RESERVED_NAMES = frozenset(IMPORTS) | RESERVED_MODULE

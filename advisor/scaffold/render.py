@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.scaffold.mongodb import BSON_TYPES
-from advisor.scaffold.names import IMPORTS, STDLIB_IMPORTS
+from advisor.scaffold.names import IMPORTS, is_stdlib
 from advisor.scaffold.redis import BULK_CHUNK
 from advisor.templating import render, safe_identifier
 
@@ -63,10 +63,10 @@ def import_block(
     for name in used & set(IMPORTS):
         target = IMPORTS[name]
         if isinstance(target, str):
-            plain[target in STDLIB_IMPORTS].add(target)
+            plain[is_stdlib(target)].add(target)
         else:
             module, member = target
-            froms[module in STDLIB_IMPORTS].setdefault(module, set()).add(member)
+            froms[is_stdlib(module)].setdefault(module, set()).add(member)
     own: list[tuple[str, str]] = []
     errors = _errors(used)
     if errors:
