@@ -51,6 +51,19 @@ def warn(spec: ComponentSpec, pattern: PatternSpec | None, text: str) -> DesignW
     return DesignWarning(spec.name, pattern.name if pattern else "", text)
 
 
+def ttl_warning(spec: ComponentSpec, remedy: str) -> list[DesignWarning]:
+    """The warning when ttl is asked but no field says when an item expires, if so."""
+    if not spec.ttl or spec.expiring:
+        return []
+    text = "ttl is needed but no entity has a datetime field named like expires_at; "
+    return [warn(spec, None, text + remedy)]
+
+
+def no_geo(spec: ComponentSpec, pattern: PatternSpec) -> DesignWarning:
+    """The warning for a ``near`` pattern whose entity has no geo field."""
+    return warn(spec, pattern, f"near: {pattern.entity.name} has no geo field; add one")
+
+
 def rate(value: float) -> str:
     """A request rate for a sentence: ``15000`` -> ``15,000``."""
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"

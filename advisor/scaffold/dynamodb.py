@@ -16,7 +16,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, How, rate, read_units, unique_notes, warn
+from advisor.scaffold.common import (
+    DesignWarning,
+    How,
+    no_geo,
+    rate,
+    read_units,
+    ttl_warning,
+    unique_notes,
+    warn,
+)
 from advisor.scaffold.spec import (
     NUMERIC,
     STRING_SORTABLE,
@@ -110,7 +119,7 @@ class DynamoDesign:
     @property
     def ttl(self) -> bool:
         """Whether any item carries the TTL attribute."""
-        return any(e.expiry is not None for e in self.spec.entities)
+        return self.spec.expiring
 
 
 def design(spec: ComponentSpec, table: str) -> DynamoDesign:
@@ -156,15 +165,7 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
         )
         for e in spec.entities
     )
-    if spec.ttl and not any(e.expiry for e in spec.entities):
-        warnings.append(
-            warn(
-                spec,
-                None,
-                "ttl is needed but no entity has a datetime field named like expires_at; "
-                "add one to fill the TTL attribute",
-            )
-        )
+    warnings += ttl_warning(spec, "add one to fill the TTL attribute")
     return DynamoDesign(
         spec=spec,
         table=table,
@@ -259,7 +260,7 @@ def _serve(
         return DynamoRead(pattern, How.SCAN, None, False, "a Scan with a contains() filter")
     if pattern.kind is PatternKind.NEAR:
         if entity.geo is None:
-            warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
+            warnings.append(no_geo(spec, pattern))
             return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (no geo field)")
         warnings.append(
             warn(
@@ -447,7 +448,7 @@ def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: 
         )
     else:
         out.append("Reads are eventually consistent (half the read units of strong reads).")
-    if any(e.expiry for e in spec.entities):
+    if spec.expiring:
         out.append(
             "TTL: the _ttl attribute holds the expiry time in epoch seconds; DynamoDB "
             "deletes expired items within a few days, so reads also skip expired items."

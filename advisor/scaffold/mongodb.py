@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, How, unique_notes, warn
+from advisor.scaffold.common import DesignWarning, How, no_geo, ttl_warning, unique_notes, warn
 from advisor.scaffold.names import Namespace
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
 from advisor.workload import (
@@ -137,15 +137,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 "every 60 s, so reads also filter out expired documents and a create "
                 "replaces an expired one."
             )
-    if spec.ttl and not any(e.expiry for e in spec.entities):
-        warnings.append(
-            warn(
-                spec,
-                None,
-                "ttl is needed but no entity has a datetime field named like expires_at; "
-                "add one to get a TTL index",
-            )
-        )
+    warnings += ttl_warning(spec, "add one to get a TTL index")
     collections = tuple(
         MongoCollection(
             entity=e,
@@ -293,7 +285,7 @@ def _serve(
     if pattern.kind is PatternKind.NEAR:
         geo = entity.geo
         if geo is None:
-            warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
+            warnings.append(no_geo(spec, pattern))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
         index = MongoIndex((*equality, (geo.ident, "2dsphere")))
         return MongoRead(pattern, How.GEO, _describe(index), index)

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, How, rate, unique_notes, warn
+from advisor.scaffold.common import (
+    DesignWarning,
+    How,
+    no_geo,
+    rate,
+    ttl_warning,
+    unique_notes,
+    warn,
+)
 from advisor.scaffold.spec import NUMERIC, ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 from advisor.workload import Consistency, Durability, FieldType, PatternKind
 
@@ -99,7 +107,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         reads.append(read)
         _hot(spec, pattern, read, warnings)
     # A default TTL only when ttl was asked and no field says when an item expires.
-    wants_ttl = spec.ttl and not any(e.expiry for e in spec.entities)
+    wants_ttl = spec.ttl and not spec.expiring
     default_ttl = DEFAULT_TTL_SECONDS if wants_ttl else None
     for entity in spec.entities:
         if entity.expiry is not None:
@@ -115,15 +123,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 f"write sets a TTL of {default_ttl // 86400} days (DEFAULT_TTL_SECONDS); "
                 "change it to what the data needs."
             )
-    if spec.ttl and not any(e.expiry for e in spec.entities):
-        warnings.append(
-            warn(
-                spec,
-                None,
-                "ttl is needed but no entity has a datetime field named like expires_at; "
-                "add one to expire items with EXPIREAT",
-            )
-        )
+    warnings += ttl_warning(spec, "add one to expire items with EXPIREAT")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
         "WATCH/MULTI/EXEC, so a concurrent change is retried, never lost. Bulk loads "
@@ -200,7 +200,7 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
     if pattern.kind is PatternKind.NEAR:
         geo = entity.geo
         if geo is None:
-            warnings.append(warn(spec, pattern, f"near: {entity.name} has no geo field; add one"))
+            warnings.append(no_geo(spec, pattern))
             return RedisRead(pattern, How.UNSUPPORTED, None, "not served (no geo field)")
         index = RedisIndex(entity, "geo", fields, geo)
         return RedisRead(pattern, How.GEO, index, "GEOSEARCH on a geo set")

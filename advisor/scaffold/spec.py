@@ -153,6 +153,11 @@ class ComponentSpec:
 
         return tuple(sorted(self.entities, key=depth))
 
+    @property
+    def expiring(self) -> bool:
+        """Whether some entity has a datetime field that says when its items expire."""
+        return any(e.expiry is not None for e in self.entities)
+
     def patterns_of(self, entity: EntitySpec) -> tuple[PatternSpec, ...]:
         """The access patterns that read ``entity``."""
         return tuple(p for p in self.patterns if p.entity.name == entity.name)
