@@ -109,7 +109,8 @@ def test_used_names_skip_attributes_keywords_and_strings() -> None:
 
 def test_import_block_is_isort_ordered_and_minimal() -> None:
     code = "x: Any = Decimal(1)\ny = datetime.now(UTC)\nredis.Redis()\nraise AlreadyExistsError\n"
-    assert import_block(code, "pkg") == (
+    errors = [("pkg.errors", ["AlreadyExistsError", "ConflictError", "NotFoundError"])]
+    assert import_block(code, "pkg", offered=errors) == (
         "from datetime import UTC, datetime\n"
         "from decimal import Decimal\n"
         "from typing import Any\n\n"

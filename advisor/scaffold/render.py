@@ -8,10 +8,11 @@ import block is already in the order ``ruff``'s isort rules want.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.scaffold.mongodb import BSON_TYPES
@@ -49,13 +50,15 @@ def used_names(code: str) -> set[str]:
     return names
 
 
-def import_block(
-    code: str, package: str, first_party: Sequence[tuple[str, Sequence[str]]] = ()
-) -> str:
+Names = Sequence[tuple[str, Sequence[str]]]
+
+
+def import_block(code: str, package: str, first_party: Names = (), *, offered: Names = ()) -> str:
     """The import statements ``code`` needs, grouped and sorted the way isort sorts them.
 
     ``first_party`` adds ``(module, [member, ...])`` imports of the generated package
-    (a member may be ``name as alias``).
+    (a member may be ``name as alias``). ``offered`` lists ``(module, [name, ...])`` of
+    the package's own modules: the names of them that ``code`` uses are imported.
     """
     used = used_names(code)
     plain: dict[bool, set[str]] = {True: set(), False: set()}
@@ -68,11 +71,8 @@ def import_block(
             module, member = target
             froms[is_stdlib(module)].setdefault(module, set()).add(member)
     own: list[tuple[str, str]] = []
-    errors = _errors(used)
-    if errors:
-        module = f"{safe_identifier(package)}.errors"
-        own.append((module, _from_line(module, errors)))
-    for module, members in first_party:
+    wanted = [(module, sorted(used & set(names))) for module, names in offered]
+    for module, members in [*wanted, *first_party]:
         if not members:
             continue
         own.append((module, _from_line(module, sorted(members, key=_member_key))))
@@ -95,10 +95,6 @@ def _from_line(module: str, members: Sequence[str]) -> str:
         return line
     inner = "".join(f"    {m},\n" for m in members)
     return f"from {module} import (\n{inner})"
-
-
-def _errors(used: set[str]) -> list[str]:
-    return sorted(used & {"AlreadyExistsError", "ConflictError", "NotFoundError"})
 
 
 def _isort_key(module: str) -> str:
@@ -133,24 +129,17 @@ def top_level_names(code: str) -> list[str]:
     return sorted(names)
 
 
-def _uses(names: Sequence[str]) -> Callable[[str], list[str]]:
-    """A function: the names of ``names`` that a piece of code refers to."""
-    known = set(names)
-
-    def uses(code: str) -> list[str]:
-        return sorted(used_names(code) & known)
-
-    return uses
-
-
-def render_file(template: str, **context: Any) -> str:
+def render_file(template: str, offered: Names = (), **context: Any) -> str:
     """Render one scaffold template with the helpers every template may call.
+
+    ``imports`` in the template imports the names its code uses from the ``offered``
+    modules of the package (see :func:`import_block`).
 
     Optional blocks leave runs of blank lines behind; they are squeezed to the two
     that separate top-level definitions (or one, in Markdown). Generated code never
     holds a multi-line string, so no literal is touched.
     """
-    text = render(template, imports=import_block, **context)
+    text = render(template, imports=functools.partial(import_block, offered=offered), **context)
     text = re.sub(r"[ \t]+\n", "\n", text)
     most = "\n\n" if template.endswith(".md.jinja") else "\n\n\n"
     text = re.sub("\n{" + str(len(most) + 1) + ",}", most, text)
@@ -169,7 +158,7 @@ def render_project(plan: Plan) -> dict[str, str]:
     """Every file of the project, by relative path."""
     project = plan.project
     package = safe_identifier(project.package)
-    common = {
+    common: dict[str, Any] = {
         "plan": plan,
         "project": project,
         "pkg": package,
@@ -177,37 +166,40 @@ def render_project(plan: Plan) -> dict[str, str]:
         "bson_types": BSON_TYPES,
         "bulk_chunk": BULK_CHUNK,
     }
+    errors = render_file("scaffold/common/errors.py.jinja", **common)
+    # Every module imports the error classes it raises or expects from errors.py.
+    offered: Names = [(f"{package}.errors", top_level_names(errors))]
     files: dict[str, str] = {
-        "pyproject.toml": render_file("scaffold/common/pyproject.toml.jinja", **common),
-        "README.md": render_file("scaffold/common/README.md.jinja", **common),
-        f"{package}/__init__.py": render_file("scaffold/common/package_init.py.jinja", **common),
-        f"{package}/errors.py": render_file("scaffold/common/errors.py.jinja", **common),
-        f"{package}/connection.py": render_file("scaffold/common/connection.py.jinja", **common),
-        f"{package}/setup_db.py": render_file("scaffold/common/setup_db.py.jinja", **common),
-        "tests/conftest.py": render_file("scaffold/common/conftest.py.jinja", **common),
+        "pyproject.toml": render_file("scaffold/common/pyproject.toml.jinja", offered, **common),
+        "README.md": render_file("scaffold/common/README.md.jinja", offered, **common),
+        f"{package}/__init__.py": render_file(
+            "scaffold/common/package_init.py.jinja", offered, **common
+        ),
+        f"{package}/errors.py": errors,
+        f"{package}/connection.py": render_file(
+            "scaffold/common/connection.py.jinja", offered, **common
+        ),
+        f"{package}/setup_db.py": render_file(
+            "scaffold/common/setup_db.py.jinja", offered, **common
+        ),
+        "tests/conftest.py": render_file("scaffold/common/conftest.py.jinja", offered, **common),
     }
     # Each database the project uses gets one support module with the helpers and generic
     # algorithms its component modules share; a component imports the names it uses.
-    support: dict[str, list[str]] = {}
+    support: dict[str, Names] = {}
     for store in plan.stores:
-        text = render_file(f"scaffold/{store}/support.py.jinja", **common)
-        files[f"{package}/{support_module(str(store))}.py"] = text
-        support[str(store)] = top_level_names(text)
+        text = render_file(f"scaffold/{store}/support.py.jinja", offered, **common)
+        name = support_module(str(store))
+        files[f"{package}/{name}.py"] = text
+        support[str(store)] = [*offered, (f"{package}.{name}", top_level_names(text))]
     for choice, design in plan.parts:
         store = choice.store
         module = safe_identifier(design.spec.module)
-        context = {
-            **common,
-            "d": design,
-            "db": str(store),
-            "module": module,
-            "support": f"{package}.{support_module(str(store))}",
-            "support_uses": _uses(support[str(store)]),
-        }
+        context = {**common, "d": design, "db": str(store), "module": module}
         files[f"{package}/{module}.py"] = render_file(
-            f"scaffold/{store}/component.py.jinja", **context
+            f"scaffold/{store}/component.py.jinja", support[str(store)], **context
         )
         files[f"tests/test_{module}.py"] = render_file(
-            "scaffold/common/test_component.py.jinja", **context
+            "scaffold/common/test_component.py.jinja", support[str(store)], **context
         )
     return files
