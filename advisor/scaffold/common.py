@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 
 from advisor.scaffold.spec import ComponentSpec, PatternSpec
@@ -67,15 +66,6 @@ def no_geo(spec: ComponentSpec, pattern: PatternSpec) -> DesignWarning:
 def rate(value: float) -> str:
     """A request rate for a sentence: ``15000`` -> ``15,000``."""
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
-
-
-def read_units(pattern: PatternSpec, spec: ComponentSpec, *, strong: bool) -> float:
-    """DynamoDB read capacity units per second one pattern needs (4 KB per unit)."""
-    scale = spec.answers.scale
-    item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
-    items = pattern.limit or 1
-    units = math.ceil(max(items * item_kb, 0.001) / 4.0)
-    return (pattern.per_sec or 0.0) * units * (1.0 if strong else 0.5)
 
 
 def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:

@@ -21,7 +21,6 @@ from advisor.scaffold.common import (
     How,
     no_geo,
     rate,
-    read_units,
     ttl_warning,
     unique_notes,
     warn,
@@ -346,6 +345,15 @@ def _describe(use: GsiUse) -> str:
     pk = "+".join(f.ident for f in use.fields) or "a constant"
     sk = use.order.ident if use.order else use.entity.key.ident
     return f"Query of {use.gsi.name} (PK {pk}, SK {sk})"
+
+
+def read_units(pattern: PatternSpec, spec: ComponentSpec, *, strong: bool) -> float:
+    """DynamoDB read capacity units per second one pattern needs (4 KB per unit)."""
+    scale = spec.answers.scale
+    item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
+    items = pattern.limit or 1
+    units = math.ceil(max(items * item_kb, 0.001) / 4.0)
+    return (pattern.per_sec or 0.0) * units * (1.0 if strong else 0.5)
 
 
 def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -> None:
