@@ -58,6 +58,16 @@ def ttl_warning(spec: ComponentSpec, remedy: str) -> list[DesignWarning]:
     return [warn(spec, None, text + remedy)]
 
 
+def traversal(spec: ComponentSpec, pattern: PatternSpec, detail: str = "") -> DesignWarning:
+    """The warning for a multi-hop ``traverse`` pattern, which no design here serves."""
+    return warn(
+        spec,
+        pattern,
+        f"multi-hop traversal: no key or index serves it{detail}; the function raises "
+        "NotImplementedError, and a graph database fits this pattern",
+    )
+
+
 def no_geo(spec: ComponentSpec, pattern: PatternSpec) -> DesignWarning:
     """The warning for a ``near`` pattern whose entity has no geo field."""
     return warn(spec, pattern, f"near: {pattern.entity.name} has no geo field; add one")

@@ -21,6 +21,7 @@ from advisor.scaffold.common import (
     How,
     no_geo,
     rate,
+    traversal,
     ttl_warning,
     unique_notes,
     warn,
@@ -238,14 +239,7 @@ def _serve(
 ) -> DynamoRead:
     entity = pattern.entity
     if pattern.kind is PatternKind.TRAVERSE:
-        warnings.append(
-            warn(
-                spec,
-                pattern,
-                "multi-hop traversal: no key or index serves it; the function raises "
-                "NotImplementedError, and a graph database fits this pattern",
-            )
-        )
+        warnings.append(traversal(spec, pattern))
         return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (graph traversal)")
     if pattern.kind is PatternKind.SEARCH:
         warnings.append(

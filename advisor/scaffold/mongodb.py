@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from advisor.scaffold.common import DesignWarning, How, no_geo, ttl_warning, unique_notes, warn
+from advisor.scaffold.common import (
+    DesignWarning,
+    How,
+    no_geo,
+    traversal,
+    ttl_warning,
+    unique_notes,
+    warn,
+)
 from advisor.scaffold.names import Namespace
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
 from advisor.workload import (
@@ -259,15 +267,7 @@ def _serve(
 ) -> MongoRead:
     entity = pattern.entity
     if pattern.kind is PatternKind.TRAVERSE:
-        warnings.append(
-            warn(
-                spec,
-                pattern,
-                "multi-hop traversal: no key or index serves it ($graphLookup needs an "
-                "edge field); the function raises NotImplementedError, and a graph "
-                "database fits this pattern",
-            )
-        )
+        warnings.append(traversal(spec, pattern, " ($graphLookup needs an edge field)"))
         return MongoRead(pattern, How.UNSUPPORTED, "not served (graph traversal)")
     if entity.name in embedded:
         parent = embedded[entity.name].parent

@@ -19,6 +19,7 @@ from advisor.scaffold.common import (
     How,
     no_geo,
     rate,
+    traversal,
     ttl_warning,
     unique_notes,
     warn,
@@ -178,14 +179,7 @@ def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarni
     entity = pattern.entity
     fields = tuple(p.field for p in pattern.by)
     if pattern.kind is PatternKind.TRAVERSE:
-        warnings.append(
-            warn(
-                spec,
-                pattern,
-                "multi-hop traversal: no key or index serves it; the function raises "
-                "NotImplementedError, and a graph database fits this pattern",
-            )
-        )
+        warnings.append(traversal(spec, pattern))
         return RedisRead(pattern, How.UNSUPPORTED, None, "not served (graph traversal)")
     if pattern.kind is PatternKind.SEARCH:
         warnings.append(
