@@ -10,6 +10,7 @@ are quoted instead).
 """
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -564,6 +565,11 @@ def scaffold(
 
 def main() -> None:
     """Entry point of the ``dbadvisor`` console script."""
+    # A run is short and allocates its objects in one burst (imports, the cached
+    # knowledge base), which at the default threshold of 700 set off dozens of
+    # young-generation collections that find next to nothing to free. mypy tunes its
+    # build the same way; cycles are still collected, only less often.
+    gc.set_threshold(200_000, 30, 30)
     app(prog_name="dbadvisor")
 
 
