@@ -11,7 +11,6 @@ for it): an unanswered question moves no score.
 
 from __future__ import annotations
 
-import enum
 import operator
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -19,7 +18,7 @@ from typing import Any
 
 from advisor.errors import did_you_mean
 from advisor.records import Frozen
-from advisor.typed import Structurer
+from advisor.typed import Structurer, choices
 from advisor.workload import (
     Capability,
     Cloud,
@@ -51,43 +50,43 @@ FLAG = "flag"
 
 
 class Domain(Frozen):
-    """What values an answer path takes: an enum's values, a number or a flag; maybe a list."""
+    """What values an answer path takes: a closed set, a number or a flag; maybe a list."""
 
     kind: tuple[str, ...] | str
     many: bool = False
 
 
-def _enum(cls: type[enum.StrEnum], many: bool = False) -> Domain:
-    return Domain(tuple(m.value for m in cls), many)
+def _one_of(closed_set: Any, many: bool = False) -> Domain:
+    return Domain(tuple(choices(closed_set) or ()), many)
 
 
 # Every path a condition may test. The `derived.*` answers are computed from the others
 # (see `answers_of`) so that rules can speak of size and access patterns in one word.
 ANSWER_PATHS: dict[str, Domain] = {
-    "use_case": _enum(UseCase),
-    "data_shape": _enum(DataShape),
-    "relationships": _enum(Relationships),
-    "query_complexity": _enum(QueryComplexity),
-    "schema_flexibility": _enum(SchemaFlexibility),
-    "consistency": _enum(Consistency),
-    "on_partition": _enum(OnPartition),
-    "transactions": _enum(Transactions),
-    "read_write_ratio": _enum(ReadWriteRatio),
-    "durability": _enum(Durability),
+    "use_case": _one_of(UseCase),
+    "data_shape": _one_of(DataShape),
+    "relationships": _one_of(Relationships),
+    "query_complexity": _one_of(QueryComplexity),
+    "schema_flexibility": _one_of(SchemaFlexibility),
+    "consistency": _one_of(Consistency),
+    "on_partition": _one_of(OnPartition),
+    "transactions": _one_of(Transactions),
+    "read_write_ratio": _one_of(ReadWriteRatio),
+    "durability": _one_of(Durability),
     "latency_ms": Domain(NUMBER),
-    "multi_region": _enum(MultiRegion),
+    "multi_region": _one_of(MultiRegion),
     "scale.reads_per_sec": Domain(NUMBER),
     "scale.writes_per_sec": Domain(NUMBER),
     "scale.data_size_gb": Domain(NUMBER),
     "scale.item_size_kb": Domain(NUMBER),
-    "needs": _enum(Capability, many=True),
-    "context.cloud": _enum(Cloud),
-    "context.managed": _enum(Managed),
-    "context.team_expertise": _enum(DatabaseId, many=True),
-    "context.licensing": _enum(Licensing),
+    "needs": _one_of(Capability, many=True),
+    "context.cloud": _one_of(Cloud),
+    "context.managed": _one_of(Managed),
+    "context.team_expertise": _one_of(DatabaseId, many=True),
+    "context.licensing": _one_of(Licensing),
     "derived.ops_per_sec": Domain(NUMBER),
     "derived.scale": Domain(("small", "medium", "large")),
-    "derived.pattern_kinds": _enum(PatternKind, many=True),
+    "derived.pattern_kinds": _one_of(PatternKind, many=True),
     "derived.has_parent_child": Domain(FLAG),
 }
 

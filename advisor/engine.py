@@ -16,10 +16,10 @@ from typing import Any
 
 from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
 from advisor.kb import (
+    BURDENS,
     CLOUDS,
     GUARANTEE_RANK,
-    Burden,
-    CapSide,
+    GUARANTEES,
     ConsistencyConfig,
     Database,
     Guarantee,
@@ -27,7 +27,7 @@ from advisor.kb import (
     Rule,
 )
 from advisor.records import Frozen
-from advisor.workload import Capability, Component, Transactions, Workload
+from advisor.workload import Capability, Component, Workload
 
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
 
@@ -163,11 +163,8 @@ class Check(Frozen):
 
 
 def _guarantee_for(asked: str | None) -> Guarantee | None:
-    return {
-        "eventual": Guarantee.EVENTUAL,
-        "session": Guarantee.SESSION,
-        "strong": Guarantee.STRONG,
-    }.get(asked or "")
+    # Each consistency answer is spelled as the guarantee it asks for.
+    return next((g for g in GUARANTEES if g == asked), None)
 
 
 def _meets(config: ConsistencyConfig, asked: Guarantee | None) -> bool:
@@ -226,8 +223,8 @@ def _durability_check(answers: Answers, db: Database) -> str | None:
 
 
 def _needs_check(answers: Answers, db: Database) -> str | None:
-    needs = [Capability(n) for n in answers.get("needs", ())]
-    missing = [str(n) for n in needs if n not in db.capabilities]
+    needs: tuple[Capability, ...] = answers.get("needs", ())
+    missing = [n for n in needs if n not in db.capabilities]
     if missing:
         return f"{db.name} lacks {', '.join(missing)}"
     if answers.get("context.managed") != "required":
@@ -246,10 +243,7 @@ def _needs_check(answers: Answers, db: Database) -> str | None:
 
 
 def _transactions_check(answers: Answers, db: Database) -> str | None:
-    if (
-        answers.get("transactions") == "multi_record"
-        and db.transactions.scope is not Transactions.MULTI_RECORD
-    ):
+    if answers.get("transactions") == "multi_record" and db.transactions.scope != "multi_record":
         return f"{db.name} has no multi-record transactions (scope: {db.transactions.scope})"
     return None
 
@@ -283,16 +277,16 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if side is None:
         return None
     asked = _guarantee_for(answers.get("consistency"))
-    wanted = CapSide.CP if side == "stay_consistent" else CapSide.AP
+    wanted = "CP" if side == "stay_consistent" else "AP"
     # A single server never diverges, but it is not an answer to a partition between
     # replicas either: only replicated configurations count (the seed's "Redis is CP"
     # must not come back through a one-node setup).
-    usable = [c for c in db.consistency if c.production_ready and c.replicated and c.cap is wanted]
-    if wanted is CapSide.CP:
+    usable = [c for c in db.consistency if c.production_ready and c.replicated and c.cap == wanted]
+    if wanted == "CP":
         usable = [c for c in usable if _meets(c, asked)]
     if usable:
         return None
-    if wanted is CapSide.CP:
+    if wanted == "CP":
         return -15.0, (
             f"No production-ready {db.name} configuration refuses to diverge during a "
             "partition (CP) at the asked consistency."
@@ -319,12 +313,9 @@ def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | Non
 
 
 def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
-    if db.operational_burden.level is Burden.HIGH:
+    if db.operational_burden.level == "high":
         return -4.0, f"Running {db.name} well takes specialist operations work."
-    if (
-        db.operational_burden.level is Burden.LOW
-        and answers.get("context.managed") != "self_hosted"
-    ):
+    if db.operational_burden.level == "low" and answers.get("context.managed") != "self_hosted":
         return 2.0, f"{db.name} needs little operations work."
     return None
 
@@ -425,8 +416,7 @@ class Engine:
             for path in rule.when.paths:
                 self.rules_reading.setdefault(path, []).append(i)
         self.burden_rank = {
-            db_id: list(Burden).index(kb.databases[db_id].operational_burden.level)
-            for db_id in self.ids
+            db_id: BURDENS.index(kb.databases[db_id].operational_burden.level) for db_id in self.ids
         }
 
     # -- scoring -----------------------------------------------------------------

@@ -33,7 +33,7 @@ from advisor import records
 from advisor.errors import InputError, did_you_mean
 from advisor.questions import Question, QuestionBook, question_book
 from advisor.schema import SCHEMA_ID
-from advisor.typed import INVALID, Structurer
+from advisor.typed import INVALID, Structurer, choices
 from advisor.workload import (
     ANSWER_FIELDS,
     FORMAT_VERSION,
@@ -299,7 +299,7 @@ def model_kind(question: Question) -> Kind:
     """The kind of answer a workload question takes, read off the workload model."""
     hint, meta = model_field(question.path)
     options = tuple((question.choices or {}).items())
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+    if choices(hint) is not None:
         return Choice(options, hint)
     if typing.get_origin(hint) is tuple:
         return Multi(options, hint, meta)

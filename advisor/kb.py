@@ -8,12 +8,11 @@ with its file and line, and nothing unchecked reaches the engine.
 
 from __future__ import annotations
 
-import enum
 import pickle
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from advisor import cache, typed
 from advisor.conditions import ALWAYS, Compiler, Condition
@@ -33,77 +32,45 @@ from advisor.yamlload import Document, PathKey, load_file
 
 SOURCES = spec(min_items=1, unique=True)
 ID = spec(min_len=1, max_len=60)
-CLOUDS = (Cloud.AWS, Cloud.AZURE, Cloud.GCP)
+CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
 
 
-class Guarantee(enum.StrEnum):
-    """What reads see under one configuration, weakest first."""
-
-    EVENTUAL = "eventual"
-    SESSION = "session"
-    CAUSAL = "causal"
-    STRONG = "strong"
+Guarantee = Literal["eventual", "session", "causal", "strong"]
+"""What reads see under one configuration, weakest first."""
 
 
-GUARANTEE_RANK = {g: i for i, g in enumerate(Guarantee)}
+GUARANTEES: tuple[Guarantee, ...] = get_args(Guarantee)
+GUARANTEE_RANK = {g: i for i, g in enumerate(GUARANTEES)}
 
 
-class CapSide(enum.StrEnum):
-    """The side a network partition pushes a configuration to."""
-
-    CP = "CP"
-    AP = "AP"
+CapSide = Literal["CP", "AP"]
+"""The side a network partition pushes a configuration to."""
 
 
-class Pacelc(enum.StrEnum):
-    """PACELC classes (Abadi 2012)."""
-
-    PA_EL = "PA/EL"
-    PA_EC = "PA/EC"
-    PC_EL = "PC/EL"
-    PC_EC = "PC/EC"
+Pacelc = Literal["PA/EL", "PA/EC", "PC/EL", "PC/EC"]
+"""PACELC classes (Abadi 2012)."""
 
 
-class Burden(enum.StrEnum):
-    """Relative operational burden of running the database."""
+Burden = Literal["low", "medium", "high"]
+"""Relative operational burden of running the database."""
 
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+BURDENS: tuple[Burden, ...] = get_args(Burden)
 
 
-class Level(enum.StrEnum):
-    """Ordinal levels used by the category matrix."""
-
-    NONE = "none"
-    LIMITED = "limited"
-    NATIVE = "native"
-    RICH = "rich"
+Level = Literal["none", "limited", "native", "rich"]
+"""Ordinal levels used by the category matrix."""
 
 
-class Scalability(enum.StrEnum):
-    """Category matrix: scalability."""
-
-    MEDIUM = "medium"
-    HIGH = "high"
-    VERY_HIGH = "very_high"
+Scalability = Literal["medium", "high", "very_high"]
+"""Category matrix: scalability."""
 
 
-class Tunability(enum.StrEnum):
-    """Category matrix: consistency."""
-
-    EVENTUAL = "eventual"
-    TUNABLE = "tunable"
-    STRONG = "strong"
+Tunability = Literal["eventual", "tunable", "strong"]
+"""Category matrix: consistency."""
 
 
-class Flexibility(enum.StrEnum):
-    """Category matrix: schema flexibility."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    HIGHEST = "highest"
+Flexibility = Literal["low", "medium", "high", "highest"]
+"""Category matrix: schema flexibility."""
 
 
 class Fact(Frozen, kw_only=True):
@@ -403,8 +370,8 @@ class _Loader:
                         (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
                     )
                 seen.add(config.id)
-            has_multi = Capability.TRANSACTIONS in database.capabilities
-            if has_multi != (database.transactions.scope is Transactions.MULTI_RECORD):
+            has_multi = "transactions" in database.capabilities
+            if has_multi != (database.transactions.scope == "multi_record"):
                 structurer.report(
                     (*base, "capabilities"),
                     "the 'transactions' capability must be listed exactly when "

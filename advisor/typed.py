@@ -79,12 +79,18 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _choices(tp: Any) -> list[str] | None:
+def choices(tp: Any) -> list[str] | None:
+    """The values of a closed set (a ``Literal`` type or an enum); None for other types."""
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return [str(m.value) for m in tp]
     if get_origin(tp) is Literal:
         return [str(a) for a in get_args(tp)]
     return None
+
+
+def _member(tp: Any, value: str) -> Any:
+    """``value`` of the closed set ``tp``: an enum's member, or the string for a Literal."""
+    return tp(value) if isinstance(tp, type) else value
 
 
 class Structurer:
@@ -117,9 +123,9 @@ class Structurer:
             return self.structure(options[0], value, path, meta)
         if is_record(tp):
             return self._record(tp, value, path)
-        choices = _choices(tp)
-        if choices is not None:
-            return self._choice(tp, choices, value, path)
+        allowed = choices(tp)
+        if allowed is not None:
+            return self._choice(tp, allowed, value, path)
         if origin is tuple:
             return self._sequence(get_args(tp)[0], value, path, meta)
         if origin in (dict, Mapping):
@@ -166,13 +172,12 @@ class Structurer:
                 kwargs[f.name] = result
         return cls(**kwargs) if ok else INVALID
 
-    def _choice(self, tp: Any, choices: list[str], value: Any, path: PathKey) -> Any:
-        allowed = ", ".join(choices)
-        if not isinstance(value, str) or value not in choices:
+    def _choice(self, tp: Any, values: list[str], value: Any, path: PathKey) -> Any:
+        if not isinstance(value, str) or value not in values:
             shown = f"'{value}'" if isinstance(value, str) else _kind(value)
-            hint = did_you_mean(value, choices) if isinstance(value, str) else ""
-            return self.report(path, f"{shown} is not one of {allowed}{hint}")
-        return tp(value) if isinstance(tp, type) else value
+            hint = did_you_mean(value, values) if isinstance(value, str) else ""
+            return self.report(path, f"{shown} is not one of {', '.join(values)}{hint}")
+        return _member(tp, value)
 
     def _sequence(self, item: Any, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
         if not isinstance(value, list):
@@ -193,7 +198,7 @@ class Structurer:
     def _mapping(self, key_type: Any, item: Any, value: Any, path: PathKey) -> Any:
         if not isinstance(value, dict):
             return self.report(path, f"expected a mapping, got {_kind(value)}")
-        keys = _choices(key_type)
+        keys = choices(key_type)
         out: dict[Any, Any] = {}
         for k, v in value.items():
             if keys is not None and k not in keys:
@@ -204,7 +209,9 @@ class Structurer:
                     key=True,
                 )
                 continue
-            out[key_type(k) if keys is not None else k] = self.structure(item, v, (*path, k))
+            out[_member(key_type, k) if keys is not None else k] = self.structure(
+                item, v, (*path, k)
+            )
         if any(v is INVALID for v in out.values()):
             return INVALID
         return types.MappingProxyType(out)
@@ -269,9 +276,9 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
             out["required"] = required
         out["additionalProperties"] = False
         return out
-    choices = _choices(tp)
-    if choices is not None:
-        return {"type": "string", "enum": choices}
+    values = choices(tp)
+    if values is not None:
+        return {"type": "string", "enum": values}
     if origin is tuple:
         out = {"type": "array", "items": _schema(get_args(tp)[0], describe, dotted, {})}
         if "min_items" in meta:
@@ -282,7 +289,7 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
     if origin in (dict, Mapping):
         key_type, item_type = get_args(tp)
         out = {"type": "object", "additionalProperties": _schema(item_type, describe, dotted, {})}
-        keys = _choices(key_type)
+        keys = choices(key_type)
         if keys is not None:
             out["propertyNames"] = {"enum": keys}
         return out

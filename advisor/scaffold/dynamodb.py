@@ -35,7 +35,7 @@ from advisor.scaffold.spec import (
     Param,
     PatternSpec,
 )
-from advisor.workload import Consistency, FieldType, PatternKind
+from advisor.workload import FieldType, PatternKind
 
 MAX_GSIS = 20
 # Per partition, DynamoDB serves up to 3,000 read units and 1,000 write units a second.
@@ -125,7 +125,7 @@ class DynamoDesign:
 def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     """Work out the single-table design of ``spec`` in table ``table``."""
     warnings: list[DesignWarning] = []
-    strong = spec.consistency is Consistency.STRONG
+    strong = spec.consistency == "strong"
     colocated = {e.name: _colocated(spec, e, strong, warnings) for e in spec.entities}
     sk_orders = {e.name: _sk_order(spec, e) if colocated[e.name] else None for e in spec.entities}
     slots: dict[int, Gsi] = {}
@@ -442,7 +442,7 @@ def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: 
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")
-    elif spec.consistency is Consistency.SESSION:
+    elif spec.consistency == "session":
         out.append(
             "Consistency session: DynamoDB has no session guarantee; eventually consistent "
             "reads may miss a client's own recent write, so pass ConsistentRead=True on "

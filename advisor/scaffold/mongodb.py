@@ -24,13 +24,8 @@ from advisor.scaffold.common import (
 from advisor.scaffold.names import Namespace
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
 from advisor.workload import (
-    Consistency,
-    DataShape,
-    Durability,
     FieldType,
     PatternKind,
-    ReadWriteRatio,
-    SchemaFlexibility,
 )
 
 BSON_TYPES: Mapping[FieldType, str] = {
@@ -168,15 +163,15 @@ def design(spec: ComponentSpec) -> MongoDesign:
     decisions.append(note)
     flexibility = spec.answers.schema_flexibility
     level, action, extra = "strict", "error", True
-    if flexibility is SchemaFlexibility.FIXED:
+    if flexibility == "fixed":
         extra = False
-    elif flexibility is SchemaFlexibility.VARIABLE:
+    elif flexibility == "variable":
         level, action = "moderate", "warn"
     decisions.append(
         f"Each collection has a $jsonSchema validator built from the field types "
         f"(validationLevel {level}, validationAction {action}, "
         f"{'extra fields allowed' if extra else 'no extra fields'}, schema "
-        f"{flexibility.value if flexibility else 'not answered'})."
+        f"{flexibility or 'not answered'})."
     )
     if spec.multi_record:
         decisions.append(
@@ -213,10 +208,7 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
         e.name: Namespace(f.ident for f in e.fields) for e in spec.entities
     }
     has_children = {e.parent for e in spec.entities if e.parent}
-    bulky = (
-        spec.answers.data_shape is DataShape.SERIES
-        or spec.answers.read_write_ratio is ReadWriteRatio.WRITE_HEAVY
-    )
+    bulky = spec.answers.data_shape == "series" or spec.answers.read_write_ratio == "write_heavy"
     for entity in spec.by_depth:
         if entity.parent is None or entity.parent_ref is None:
             continue
@@ -354,10 +346,10 @@ def _covering(index: MongoIndex, indexes: list[MongoIndex] | tuple[MongoIndex, .
 
 def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
     """Write concern w, journal, read concern level, read preference and the reason."""
-    journal = spec.durability is not Durability.EPHEMERAL
+    journal = spec.durability != "ephemeral"
     j = "j=true" if journal else "j=false"
     consistency = spec.consistency
-    if consistency is Consistency.EVENTUAL:
+    if consistency == "eventual":
         return (
             "1",
             journal,
@@ -367,7 +359,7 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "the primary, so a client reads its own writes (secondary reads would lag; "
             "use secondaryPreferred only for reads that may be stale).",
         )
-    if consistency is Consistency.STRONG:
+    if consistency == "strong":
         return (
             "majority",
             journal,
@@ -378,7 +370,7 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "is seen by later reads; use readConcern linearizable for single-document "
             "reads that must reflect every write acknowledged before they started.",
         )
-    asked = "session" if consistency is Consistency.SESSION else "not answered"
+    asked = "session" if consistency == "session" else "not answered"
     return (
         "majority",
         journal,

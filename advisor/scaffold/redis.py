@@ -25,7 +25,7 @@ from advisor.scaffold.common import (
     warn,
 )
 from advisor.scaffold.spec import NUMERIC, ComponentSpec, EntitySpec, FieldSpec, PatternSpec
-from advisor.workload import Consistency, Durability, FieldType, PatternKind
+from advisor.workload import FieldType, PatternKind
 
 # One Redis shard runs commands on one thread: roughly 100,000 simple commands a second.
 # A key read above half of that, counting a range of 10 members as one more command,
@@ -81,7 +81,7 @@ class RedisDesign:
     @property
     def fsync(self) -> str:
         """The appendfsync setting this component needs ("no" when it is ephemeral)."""
-        return "no" if self.spec.durability is Durability.EPHEMERAL else _fsync(self.spec)
+        return "no" if self.spec.durability == "ephemeral" else _fsync(self.spec)
 
     def indexes_of(self, entity: EntitySpec) -> tuple[RedisIndex, ...]:
         """The index keys an entity's writes maintain."""
@@ -153,7 +153,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "never trimmed by length: trim_events trims with MINID up to the oldest entry "
             "some group has not acknowledged."
         )
-    if spec.consistency is Consistency.STRONG:
+    if spec.consistency == "strong":
         warnings.append(
             warn(
                 spec,
@@ -268,13 +268,13 @@ def _hot(
 
 def _fsync(spec: ComponentSpec) -> str:
     """The appendfsync a durable component needs: always for strong or transactional writes."""
-    return "always" if spec.consistency is Consistency.STRONG or spec.multi_record else "everysec"
+    return "always" if spec.consistency == "strong" or spec.multi_record else "everysec"
 
 
 def _persistence(spec: ComponentSpec) -> tuple[str, ...]:
     """The persistence and replication settings the durability answer asks for."""
     lines = []
-    if spec.durability is Durability.EPHEMERAL:
+    if spec.durability == "ephemeral":
         lines += [
             "Durability ephemeral: losing data is tolerable, so RDB snapshots "
             "(save 3600 1) or no persistence at all are enough.",

@@ -23,20 +23,18 @@ from advisor.scaffold.names import (
     snake,
 )
 from advisor.workload import (
-    Capability,
     Component,
     Consistency,
     Durability,
     FieldType,
     PatternKind,
-    Transactions,
     Workload,
 )
 
 NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose values sort correctly as fixed-format strings (used in sort keys).
 STRING_SORTABLE = frozenset({FieldType.STRING, FieldType.DATETIME})
-EVENT_NEEDS = frozenset({Capability.PUB_SUB, Capability.STREAMS, Capability.CHANGE_STREAMS})
+EVENT_NEEDS = frozenset({"pub_sub", "streams", "change_streams"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +242,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 )
                 fields[parent.key] = parent_ref
         expiry = None
-        if Capability.TTL in needs:
+        if "ttl" in needs:
             expiry = next(
                 (
                     f
@@ -302,11 +300,9 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         consistency=component.consistency,
         durability=component.durability,
         multi_record=bool(entities)
-        and (
-            component.transactions is Transactions.MULTI_RECORD or Capability.TRANSACTIONS in needs
-        ),
+        and (component.transactions == "multi_record" or "transactions" in needs),
         events=bool(entities) and bool(needs & EVENT_NEEDS),
-        ttl=Capability.TTL in needs,
+        ttl="ttl" in needs,
         answers=component,
         renamed=tuple(renamed),
     )
