@@ -2,9 +2,9 @@
 
 Start-up matters for a command run in pre-commit hooks and CI: parsing and checking the
 built-in knowledge base and compiling the report templates cost more than the scoring.
-Both results are cached under the user's cache folder, keyed by a digest of everything
-they were built from, so a stale entry is never used: a different dbadvisor, Python or
-rules file gives a different key.
+Both results are cached under the user's cache folder, keyed by a hash of everything
+they were built from, so an edited rules file, another dbadvisor or another Python gives
+a different key and an old entry is never met.
 
 The cache is an optimisation only. Any problem reading or writing it (no home folder, a
 read-only disk, a corrupt entry) falls back to doing the work; ``DBADVISOR_NO_CACHE=1``
@@ -13,10 +13,10 @@ turns it off and ``DBADVISOR_CACHE_DIR`` moves it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterable
+from importlib.util import source_hash
 from pathlib import Path
 
 from advisor import __version__
@@ -36,12 +36,16 @@ def cache_dir() -> Path | None:
 
 
 def digest(parts: Iterable[bytes]) -> str:
-    """A key for content built from ``parts`` by this dbadvisor on this Python."""
-    h = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
+    """A key for content built from ``parts`` by this dbadvisor on this Python.
+
+    The hash is the one Python keys its hash-based ``.pyc`` files with (PEP 552): 64
+    bits, made for telling changed sources apart, and free, where importing hashlib
+    cost about 3 ms of every run.
+    """
+    chunks = [f"{__version__}\0{sys.version}\0".encode()]
     for part in parts:
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()[:32]
+        chunks += (len(part).to_bytes(8, "little"), part)
+    return source_hash(b"".join(chunks)).hex()
 
 
 def read(name: str) -> bytes | None:
