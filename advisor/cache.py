@@ -4,7 +4,8 @@ Start-up matters for a command run in pre-commit hooks and CI: parsing and check
 built-in knowledge base and compiling the report templates cost more than the scoring.
 Both results are cached under the user's cache folder, keyed by a hash of everything
 they were built from, so an edited rules file, another dbadvisor or another Python gives
-a different key and an old entry is never met.
+a different key and an old entry is never met. Only the newest few versions of an entry
+are kept, so the folder does not grow with every edit of the rules.
 
 The cache is an optimisation only. Any problem reading or writing it (no home folder, a
 read-only disk, a corrupt entry) falls back to doing the work; ``DBADVISOR_NO_CACHE=1``
@@ -20,6 +21,9 @@ from importlib.util import source_hash
 from pathlib import Path
 
 from advisor import __version__
+
+# How many versions of one entry (see `write`) stay in the folder.
+KEEP = 4
 
 
 def cache_dir() -> Path | None:
@@ -59,8 +63,14 @@ def read(name: str) -> bytes | None:
         return None
 
 
-def write(name: str, data: bytes) -> None:
-    """Store ``data`` under ``name`` atomically; silently give up if the disk refuses."""
+def write(name: str, data: bytes, *, family: str = "", keep: int = KEEP) -> None:
+    """Store ``data`` under ``name`` atomically; silently give up if the disk refuses.
+
+    Entries whose names start with ``family`` are versions of one thing (the knowledge
+    base under successive rules): only the ``keep`` most recently written stay, so the
+    folder does not grow with every edit, while a few installs sharing it (two virtual
+    environments, say) still keep their own.
+    """
     folder = cache_dir()
     if folder is None:
         return
@@ -69,5 +79,15 @@ def write(name: str, data: bytes) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         replace_bytes(folder / name, data)
+        if family:
+            _prune(folder, family, keep)
     except OSError:
         return
+
+
+def _prune(folder: Path, family: str, keep: int) -> None:
+    entries = sorted(
+        folder.glob(f"{family}*"), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True
+    )
+    for stale in entries[keep:]:
+        stale.unlink(missing_ok=True)

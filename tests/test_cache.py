@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,19 @@ def test_an_unwritable_cache_folder_changes_nothing(
     cache.write("x", b"data")
     assert cache.read("x") is None
     assert load_knowledge_base().databases
+
+
+def test_only_the_newest_versions_of_an_entry_stay(folder: Path) -> None:
+    old = [f"kb-{n}.pickle" for n in range(cache.KEEP + 2)]  # oldest first
+    for n, name in enumerate(old):
+        cache.write(name, b"an earlier knowledge base")
+        os.utime(folder / name, ns=(n * 10**9, n * 10**9))
+    cache.write("templates-entry", b"another family")
+    load_knowledge_base()  # a miss: writes the current entry and prunes its family
+    kept = {p.name for p in folder.glob("kb-*.pickle")}
+    assert len(kept) == cache.KEEP
+    assert kept > set(old[-(cache.KEEP - 1) :]), "the newest earlier entries stay"
+    assert (folder / "templates-entry").exists()
 
 
 def test_the_key_changes_with_the_content() -> None:
