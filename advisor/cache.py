@@ -14,7 +14,9 @@ turns it off and ``DBADVISOR_CACHE_DIR`` moves it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterable
 from importlib.util import source_hash
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from advisor import __version__
 
-# How many versions of one entry (see `write`) stay in the folder.
+# How many versions of one entry stay in the folder (see `write`).
 KEEP = 4
 
 
@@ -43,8 +45,9 @@ def digest(parts: Iterable[bytes]) -> str:
     """A key for content built from ``parts`` by this dbadvisor on this Python.
 
     The hash is the one Python keys its hash-based ``.pyc`` files with (PEP 552): 64
-    bits, made for telling changed sources apart, and free, where importing hashlib
-    cost about 3 ms of every run.
+    bits, made for telling changed sources apart, and built in. (sha256 meant importing
+    hashlib, about 3 ms, which ``validate`` and ``recommend --format json`` need for
+    nothing else.)
     """
     chunks = [f"{__version__}\0{sys.version}\0".encode()]
     for part in parts:
@@ -52,24 +55,39 @@ def digest(parts: Iterable[bytes]) -> str:
     return source_hash(b"".join(chunks)).hex()
 
 
+def entry_name(family: str, parts: Iterable[bytes]) -> str:
+    """The file name of ``family``'s entry for content built from ``parts``."""
+    return f"{family}-{digest(parts)}.pickle"
+
+
+# Only files named like this are entries: pruning never touches anything else, even in
+# a folder that DBADVISOR_CACHE_DIR shares with other files.
+_ENTRY = re.compile(r"(?P<family>[a-z]+)-[0-9a-f]{16}\.pickle")
+
+
 def read(name: str) -> bytes | None:
-    """The cached bytes stored under ``name``, or None."""
+    """The cached bytes stored under ``name``, or None.
+
+    A hit marks the entry as recently used, so pruning keeps the versions in use.
+    """
     folder = cache_dir()
     if folder is None:
         return None
     try:
-        return (folder / name).read_bytes()
+        data = (folder / name).read_bytes()
     except OSError:
         return None
+    with contextlib.suppress(OSError):  # a read-only cache still serves
+        os.utime(folder / name)
+    return data
 
 
-def write(name: str, data: bytes, *, family: str = "", keep: int = KEEP) -> None:
+def write(name: str, data: bytes) -> None:
     """Store ``data`` under ``name`` atomically; silently give up if the disk refuses.
 
-    Entries whose names start with ``family`` are versions of one thing (the knowledge
-    base under successive rules): only the ``keep`` most recently written stay, so the
-    folder does not grow with every edit, while a few installs sharing it (two virtual
-    environments, say) still keep their own.
+    Writing an entry (see :func:`entry_name`) prunes its family to the ``KEEP`` most
+    recently used versions, so the folder does not grow with every edit of the rules,
+    while a few installs sharing it (two virtual environments, say) keep their own.
     """
     folder = cache_dir()
     if folder is None:
@@ -79,15 +97,20 @@ def write(name: str, data: bytes, *, family: str = "", keep: int = KEEP) -> None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         replace_bytes(folder / name, data)
-        if family:
-            _prune(folder, family, keep)
+        written = _ENTRY.fullmatch(name)
+        if written:
+            _prune(folder, written["family"], keep=name)
     except OSError:
         return
 
 
-def _prune(folder: Path, family: str, keep: int) -> None:
-    entries = sorted(
-        folder.glob(f"{family}*"), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True
-    )
-    for stale in entries[keep:]:
+def _prune(folder: Path, family: str, keep: str) -> None:
+    """Delete all but the newest ``KEEP`` entries of ``family``, never ``keep`` itself."""
+    others = []
+    for path in folder.iterdir():
+        found = _ENTRY.fullmatch(path.name)
+        if found and found["family"] == family and path.name != keep and path.is_file():
+            others.append((path.stat().st_mtime_ns, path.name, path))
+    others.sort(reverse=True)
+    for _, _, stale in others[KEEP - 1 :]:
         stale.unlink(missing_ok=True)

@@ -565,8 +565,8 @@ def scaffold(
 
 def main() -> None:
     """Entry point of the ``dbadvisor`` console script."""
-    # A run is short and allocates its objects in one burst (imports, the cached
-    # knowledge base), which at the default threshold of 700 set off dozens of
+    # A run is short and allocates its objects in one burst (the commands' lazy imports,
+    # the cached knowledge base), which at the default threshold of 700 set off dozens of
     # young-generation collections that find next to nothing to free. mypy tunes its
     # build the same way; cycles are still collected, only less often.
     gc.set_threshold(200_000, 30, 30)

@@ -57,7 +57,10 @@ class Domain(Frozen):
 
 
 def _one_of(closed_set: Any, many: bool = False) -> Domain:
-    return Domain(tuple(choices(closed_set) or ()), many)
+    values = choices(closed_set)
+    if values is None:
+        raise TypeError(f"not a closed set: {closed_set!r}")  # a bug in ANSWER_PATHS
+    return Domain(tuple(values), many)
 
 
 # Every path a condition may test. The `derived.*` answers are computed from the others

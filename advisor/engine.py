@@ -20,6 +20,7 @@ from advisor.kb import (
     CLOUDS,
     GUARANTEE_RANK,
     GUARANTEES,
+    CapSide,
     ConsistencyConfig,
     Database,
     Guarantee,
@@ -236,7 +237,7 @@ def _needs_check(answers: Answers, db: Database) -> str | None:
         if offers is None:
             continue
         if not offers.available(cloud):
-            unmanaged.append(str(need))
+            unmanaged.append(need)
     if unmanaged:
         return f"no managed {db.name} service{_on(cloud)} offers {', '.join(unmanaged)}"
     return None
@@ -277,7 +278,7 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if side is None:
         return None
     asked = _guarantee_for(answers.get("consistency"))
-    wanted = "CP" if side == "stay_consistent" else "AP"
+    wanted: CapSide = "CP" if side == "stay_consistent" else "AP"
     # A single server never diverges, but it is not an answer to a partition between
     # replicas either: only replicated configurations count (the seed's "Redis is CP"
     # must not come back through a one-node setup).
@@ -405,7 +406,7 @@ class Engine:
         for rule in kb.rules:
             effect: dict[str, float] = {}
             for db_id in self.ids:
-                category = str(kb.databases[db_id].category)
+                category = kb.databases[db_id].category
                 value = rule.databases.get(db_id, 0.0) + rule.categories.get(category, 0.0)
                 if value:
                     effect[db_id] = value
@@ -543,7 +544,7 @@ class Engine:
                 Entry(
                     database=db_id,
                     name=db.name,
-                    category=str(db.category),
+                    category=db.category,
                     score=_score(total),
                     points=round(total, 2),
                     eligible=eligible,
@@ -678,9 +679,9 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
         id=chosen.id,
         configuration=chosen.configuration,
         settings=chosen.settings,
-        guarantee=str(chosen.guarantee),
-        cap=str(chosen.cap),
-        pacelc=str(chosen.pacelc),
+        guarantee=chosen.guarantee,
+        cap=chosen.cap,
+        pacelc=chosen.pacelc,
         note=chosen.note,
         sources=chosen.sources,
         advice=tuple(advice),

@@ -117,7 +117,7 @@ def _not_one_of(text: str, values: Sequence[str]) -> Reject:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One value of a closed set; ``model`` is the model's enum (None for names in the file)."""
+    """One value of a closed set; ``model`` is the model's type (None for names in the file)."""
 
     options: tuple[tuple[str, str], ...]
     model: Any = None

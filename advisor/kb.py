@@ -31,7 +31,6 @@ from advisor.workload import (
 from advisor.yamlload import Document, PathKey, load_file
 
 SOURCES = spec(min_items=1, unique=True)
-KB_FAMILY = "kb-"  # cache entries of the compiled built-in knowledge base
 ID = spec(min_len=1, max_len=60)
 CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
 
@@ -432,12 +431,11 @@ class _Loader:
 def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
     """Load the built-in knowledge base, then each overlay file or folder in order."""
     sources = _builtin_sources()
-    key = f"{KB_FAMILY}{cache.digest(_digest_parts(sources))}.pickle"
+    key = cache.entry_name("kb", _digest_parts(sources))
     builtin = _cached(key)
     if builtin is None:
         builtin = _load_builtin(sources)
-        data = pickle.dumps(builtin, protocol=pickle.HIGHEST_PROTOCOL)
-        cache.write(key, data, family=KB_FAMILY)
+        cache.write(key, pickle.dumps(builtin, protocol=pickle.HIGHEST_PROTOCOL))
     files = overlay_files(overlays)
     if not files:
         return builtin.compiled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -101,16 +102,28 @@ def test_an_unwritable_cache_folder_changes_nothing(
 
 
 def test_only_the_newest_versions_of_an_entry_stay(folder: Path) -> None:
-    old = [f"kb-{n}.pickle" for n in range(cache.KEEP + 2)]  # oldest first
-    for n, name in enumerate(old):
+    future = time.time_ns() + 86_400 * 10**9  # clock skew, a restored backup: still kept
+    old = [cache.entry_name("kb", [bytes([n])]) for n in range(cache.KEEP + 2)]
+    for n, name in enumerate(old):  # oldest first, the newest dated in the future
         cache.write(name, b"an earlier knowledge base")
-        os.utime(folder / name, ns=(n * 10**9, n * 10**9))
-    cache.write("templates-entry", b"another family")
+        os.utime(folder / name, ns=(future + n, future + n))
+    lookalikes = ["kb-notes.txt", cache.entry_name("templates", [b"x"])]
+    for name in lookalikes:
+        (folder / name).write_bytes(b"not an entry of this family")
     load_knowledge_base()  # a miss: writes the current entry and prunes its family
     kept = {p.name for p in folder.glob("kb-*.pickle")}
-    assert len(kept) == cache.KEEP
-    assert kept > set(old[-(cache.KEEP - 1) :]), "the newest earlier entries stay"
-    assert (folder / "templates-entry").exists()
+    current = kept - set(old)
+    assert len(current) == 1, "the entry just written stays whatever the clock says"
+    assert kept == current | set(old[-(cache.KEEP - 1) :])
+    assert all((folder / name).exists() for name in lookalikes)
+
+
+def test_a_hit_keeps_an_entry_among_the_newest(folder: Path) -> None:
+    load_knowledge_base()
+    (entry,) = folder.glob("kb-*.pickle")
+    os.utime(entry, ns=(0, 0))
+    load_knowledge_base()
+    assert entry.stat().st_mtime_ns > 0
 
 
 def test_the_key_changes_with_the_content() -> None:

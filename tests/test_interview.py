@@ -565,9 +565,7 @@ def test_report_offer_covers_every_output_format() -> None:
 
 
 def _answered(component: Component) -> dict[str, Any]:
-    return {
-        k: (v.value if hasattr(v, "value") else v) for k, v in component_answers(component).items()
-    }
+    return dict(component_answers(component))
 
 
 # --- a real terminal --------------------------------------------------------------------

@@ -28,7 +28,7 @@ def _limit(db: Database) -> str:
 
 
 def _transactions(db: Database) -> str:
-    scope = str(db.transactions.scope).replace("_", "-")
+    scope = db.transactions.scope.replace("_", "-")
     limit = db.transactions.max_items
     return f"{scope} (up to {limit} items)" if limit else scope
 
@@ -48,7 +48,7 @@ def _caveats(db: Database, *ids: str) -> str:
 
 
 ROWS: tuple[tuple[str, Any], ...] = (
-    ("category", lambda db: str(db.category).replace("_", "-")),
+    ("category", lambda db: db.category.replace("_", "-")),
     ("data model", lambda db: db.data_model.text),
     ("consistency (configuration: guarantee, CAP, PACELC)", _consistency),
     ("transactions", _transactions),
@@ -67,7 +67,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
     ("self-hosted", lambda db: "yes" if db.deployment.self_hosted else "no"),
     *((f"managed on {cloud}", lambda db, c=cloud: _managed(db, c)) for cloud in CLOUDS),
     ("API-compatible services", _compatible),
-    ("operational burden", lambda db: str(db.operational_burden.level)),
+    ("operational burden", lambda db: db.operational_burden.level),
     ("scales writes out", lambda db: "yes" if db.scaling.horizontal else "no"),
 )
 
@@ -105,7 +105,7 @@ def _database(db: Database) -> dict[str, Any]:
     return {
         "id": db.id,
         "name": db.name,
-        "category": str(db.category),
+        "category": db.category,
         "data_model": db.data_model.text,
         "licence": {
             "spdx": db.licence.spdx,
@@ -119,22 +119,22 @@ def _database(db: Database) -> dict[str, Any]:
         "self_hosted": db.deployment.self_hosted,
         "max_item_kb": db.max_item.kb,
         "transactions": {
-            "scope": str(db.transactions.scope),
+            "scope": db.transactions.scope,
             "max_items": db.transactions.max_items,
         },
         "durable": db.durability.durable,
-        "operational_burden": str(db.operational_burden.level),
+        "operational_burden": db.operational_burden.level,
         "scales_horizontally": db.scaling.horizontal,
-        "capabilities": sorted(str(c) for c in db.capabilities),
+        "capabilities": sorted(db.capabilities),
         "consistency": [
             {
                 "id": c.id,
                 "configuration": c.configuration,
                 "settings": c.settings,
                 "default": c.default,
-                "guarantee": str(c.guarantee),
-                "cap": str(c.cap),
-                "pacelc": str(c.pacelc),
+                "guarantee": c.guarantee,
+                "cap": c.cap,
+                "pacelc": c.pacelc,
                 "production_ready": c.production_ready,
                 "multi_region": c.multi_region,
                 "replicated": c.replicated,

@@ -23,6 +23,7 @@ from advisor.scaffold.names import (
     snake,
 )
 from advisor.workload import (
+    Capability,
     Component,
     Consistency,
     Durability,
@@ -34,7 +35,7 @@ from advisor.workload import (
 NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose values sort correctly as fixed-format strings (used in sort keys).
 STRING_SORTABLE = frozenset({FieldType.STRING, FieldType.DATETIME})
-EVENT_NEEDS = frozenset({"pub_sub", "streams", "change_streams"})
+EVENT_NEEDS: frozenset[Capability] = frozenset({"pub_sub", "streams", "change_streams"})
 
 
 @dataclass(frozen=True, slots=True)
