@@ -5,14 +5,23 @@ dbadvisor as the ``dbadvisor`` console script that pip installs next to the inte
 (what users type). ``python -m advisor`` also goes through runpy, which costs a few
 milliseconds more; one line shows it for comparison.
 
-Usage: python benchmarks/startup.py [--runs N]
+On a shared machine the neighbours' load moves wall and CPU times by 10-20 % from one
+run to the next, and a load that slows every command alike pulls the ratios towards 1.
+``--instructions`` counts the instructions each command executes instead, under
+valgrind's cachegrind with a fixed hash seed: the same count on every run, to the last
+few hundred. It is a proxy (it leaves out waiting for the disk and cache misses), but
+the one that does not move with the neighbours.
+
+Usage: python benchmarks/startup.py [--runs N] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,6 +88,35 @@ def timed(commands: dict[str, list[str]], runs: int) -> dict[str, Timing]:
     }
 
 
+def instructions(commands: dict[str, list[str]]) -> dict[str, int]:
+    """Instructions each command executes, counted by valgrind's cachegrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--instructions needs valgrind (apt-get install -y valgrind)")
+    env = {**ENV, "PYTHONHASHSEED": "0"}  # same hashes, same dict layouts, same count
+    counts = {}
+    for name, command in commands.items():
+        subprocess.run(command, env=env, check=True, capture_output=True)  # write .pyc files
+        done = subprocess.run(
+            [
+                valgrind,
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                "--cachegrind-out-file=/dev/null",
+                *command,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        if found is None:
+            sys.exit(f"no instruction count from valgrind for {name}:\n{done.stderr}")
+        counts[name] = int(found[1].replace(",", ""))
+    return counts
+
+
 def console_script() -> str:
     """The installed ``dbadvisor`` script of this interpreter's environment."""
     script = Path(sys.executable).with_name("dbadvisor")
@@ -90,6 +128,9 @@ def console_script() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under valgrind instead"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "minimal.py"
@@ -111,7 +152,16 @@ def main() -> None:
                 example,
             ],
         }
-        results = timed(commands, args.runs)
+        if args.instructions:
+            counts = instructions(commands)
+        else:
+            results = timed(commands, args.runs)
+    if args.instructions:
+        base_count = counts.pop(BASELINE)
+        print(f"{BASELINE}: {base_count:,} instructions")
+        for name, count in counts.items():
+            print(f"{name}: {count:,} instructions, ratio {count / base_count:.3f}x")
+        return
     base = results.pop(BASELINE)
     print(
         f"{BASELINE}: median {base.wall * 1000:.1f} ms wall, {base.cpu * 1000:.1f} ms CPU; "
