@@ -370,6 +370,13 @@ class _Loader:
                         (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
                     )
                 seen.add(config.id)
+                if config.pacelc[1] != config.cap[0]:
+                    # PACELC's first half is the CAP side: PA goes with AP, PC with CP.
+                    structurer.report(
+                        (*base, "consistency", i, "pacelc"),
+                        f"{config.pacelc} disagrees with cap {config.cap}: its "
+                        f"{config.pacelc[:2]} means {config.pacelc[1]}P during a partition",
+                    )
             has_multi = "transactions" in database.capabilities
             if has_multi != (database.transactions.scope == "multi_record"):
                 structurer.report(

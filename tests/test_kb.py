@@ -257,6 +257,33 @@ def test_overlay_replaces_a_database_and_adds_a_rule(tmp_path: Path) -> None:
     assert kb.rule("ours.prefer_postgres").databases == {"postgresql": 50}
 
 
+def test_a_pacelc_class_must_agree_with_the_cap_side(tmp_path: Path) -> None:
+    text = _builtin("memcached")
+    overlay = tmp_path / "memcached.yaml"
+    overlay.write_text(text.replace("pacelc: PC/EC", "pacelc: PA/EL", 1), encoding="utf-8")
+    line = text[: text.index("pacelc: PC/EC")].count("\n") + 1
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    assert caught.value.lines() == [
+        f"{overlay}:{line}:13: consistency[0].pacelc: PA/EL disagrees with cap CP: "
+        "its PA means AP during a partition"
+    ]
+
+
+def test_every_builtin_configuration_has_matching_cap_and_pacelc(kb: KnowledgeBase) -> None:
+    # The loader enforces it; this pins the five mixed configurations whose reads stay
+    # available while writes stop (the seed's habit was to call those AP).
+    for db_id, config_id in [
+        ("arangodb", "follower_dirty_reads"),
+        ("cassandra", "quorum"),
+        ("hbase", "timeline_reads"),
+        ("mysql", "group_replication_eventual"),
+        ("neo4j", "cluster_secondary_reads"),
+    ]:
+        (config,) = [c for c in kb.databases[db_id].consistency if c.id == config_id]
+        assert (config.cap, config.pacelc[:2]) == ("CP", "PC"), (db_id, config_id)
+
+
 def test_an_overlay_rule_with_the_same_id_replaces_the_builtin(tmp_path: Path) -> None:
     builtin = load_knowledge_base()
     rule_id = builtin.rules[0].id
@@ -359,13 +386,19 @@ def test_compare_unknown_id_is_a_clean_error(cli: Cli) -> None:
     ]
 
 
-def test_single_servers_are_not_replicated_and_cassandra_cp_is_only_lwt(kb: KnowledgeBase) -> None:
+def test_single_servers_are_not_replicated_and_cassandra_is_linearizable_only_with_lwt(
+    kb: KnowledgeBase,
+) -> None:
     for db_id in ("redis", "memcached", "postgresql", "mysql", "sqlserver", "neo4j", "arangodb"):
         default = kb.databases[db_id].default_configuration()
         assert default.replicated is False, db_id
     cassandra = kb.databases["cassandra"]
-    cp = [c for c in cassandra.consistency if c.cap == "CP"]
-    assert cp and all("SERIAL" in c.settings for c in cp), "QUORUM is not CP (LWW)"
+    strong = [c for c in cassandra.consistency if c.guarantee == "strong"]
+    assert strong and all("SERIAL" in c.settings for c in strong)
+    # QUORUM refuses on the minority side (CP, PC/EC) but resolves concurrent writes by
+    # last-write-wins: session guarantees, not linearizable.
+    (quorum,) = [c for c in cassandra.consistency if c.id == "quorum"]
+    assert (quorum.cap, quorum.guarantee) == ("CP", "session")
 
 
 def test_compatible_services_are_not_managed_offerings(kb: KnowledgeBase) -> None:
