@@ -153,15 +153,21 @@ def main() -> None:
             ],
         }
         if args.instructions:
-            counts = instructions(commands)
+            report_instructions(instructions(commands))
         else:
-            results = timed(commands, args.runs)
-    if args.instructions:
-        base_count = counts.pop(BASELINE)
-        print(f"{BASELINE}: {base_count:,} instructions")
-        for name, count in counts.items():
-            print(f"{name}: {count:,} instructions, ratio {count / base_count:.3f}x")
-        return
+            report_times(timed(commands, args.runs))
+
+
+def report_instructions(counts: dict[str, int]) -> None:
+    """Print each command's instruction count and its ratio to the baseline's."""
+    base = counts.pop(BASELINE)
+    print(f"{BASELINE}: {base:,} instructions")
+    for name, count in counts.items():
+        print(f"{name}: {count:,} instructions, ratio {count / base:.3f}x")
+
+
+def report_times(results: dict[str, Timing]) -> None:
+    """Print each command's median and fastest times and their ratios to the baseline's."""
     base = results.pop(BASELINE)
     print(
         f"{BASELINE}: median {base.wall * 1000:.1f} ms wall, {base.cpu * 1000:.1f} ms CPU; "
