@@ -34,6 +34,7 @@ class Case(Frozen):
     source: str
     workload: Any
     expect: Any
+    title: str = ""
 
 
 @pytest.fixture(scope="module")
