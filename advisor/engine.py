@@ -182,7 +182,7 @@ def _cloud_check(answers: Answers, db: Database) -> str | None:
     if cloud == "on_prem" and not db.deployment.self_hosted:
         return f"{db.name} is only available as a cloud service; it cannot run on premises"
     hosted_only = not db.deployment.self_hosted
-    if cloud in CLOUDS and hosted_only and not db.deployment.managed.on(cloud):
+    if cloud in CLOUDS and hosted_only and not db.deployment.managed.available(cloud):
         return f"{db.name} runs only as a managed service, and none is offered on {cloud}"
     return None
 
@@ -199,8 +199,12 @@ def _managed_check(answers: Answers, db: Database) -> str | None:
         return None
     if cloud not in CLOUDS:
         return f"no cloud offers {db.name} as a managed service"
-    similar = db.deployment.compatible.on(cloud)
+    similar = db.deployment.compatible.available(cloud)
     also = f" (API-compatible, other engine: {', '.join(similar)})" if similar else ""
+    # A service that is being shut down still exists; say so, or the exclusion looks wrong.
+    ending = "; ".join(o.describe() for o in db.deployment.managed.ending(cloud))
+    if ending:
+        return f"no managed {db.name} service on {cloud} takes new workloads: {ending}{also}"
     return f"no managed {db.name} service is offered on {cloud}{also}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 import sys
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -94,22 +95,87 @@ class Licence(Fact, kw_only=True):
     osi_approved: bool
 
 
+OfferingStatus = Literal["ga", "preview", "deprecated", "retiring"]
+"""Where a managed service stands in its provider's life cycle.
+
+``ga``: generally available. ``preview``: not yet generally available. ``deprecated``:
+still running, but the provider has announced its end and limits or will limit new use.
+``retiring``: the provider has announced the date it shuts down and names a successor.
+Only ``ga`` offerings can take a new workload.
+"""
+
+OFFERING_STATUSES: tuple[OfferingStatus, ...] = get_args(OfferingStatus)
+DATE = spec(min_len=10, max_len=10)
+OFFERING_NAME = spec(min_len=1, max_len=120)
+
+
+class Offering(Frozen, kw_only=True):
+    """One managed (or API-compatible) service on one cloud, with its life-cycle status.
+
+    In YAML a plain string is a generally available offering with that name; a mapping
+    adds the status, its dates (``YYYY-MM-DD``) and, for any status but ``ga``, the
+    sources and ``as_of`` that back it (the loader checks that they are there).
+    """
+
+    name: str = field(metadata=OFFERING_NAME)
+    status: OfferingStatus = "ga"
+    since: str | None = field(default=None, metadata=DATE)
+    no_new_after: str | None = field(default=None, metadata=DATE)
+    retires: str | None = field(default=None, metadata=DATE)
+    successor: str | None = None
+    note: str | None = None
+    sources: tuple[str, ...] = field(default=(), metadata=spec(unique=True))
+    as_of: str | None = field(default=None, metadata=spec(min_len=4, max_len=40))
+
+    @property
+    def for_new_workloads(self) -> bool:
+        """True when a new workload can be built on it: generally available, not ending."""
+        return self.status == "ga"
+
+    def describe(self) -> str:
+        """The name, with its status and dates when it is not simply available."""
+        if self.status == "ga":
+            return self.name
+        details: list[str] = [self.status]
+        if self.no_new_after:
+            details.append(f"no new use after {self.no_new_after}")
+        if self.retires:
+            details.append(f"retires {self.retires}")
+        if self.successor:
+            details.append(f"successor {self.successor}")
+        return f"{self.name} ({', '.join(details)})"
+
+
 class Offerings(Frozen):
     """Managed offerings per cloud."""
 
-    aws: tuple[str, ...] = ()
-    azure: tuple[str, ...] = ()
-    gcp: tuple[str, ...] = ()
+    aws: tuple[Offering, ...] = ()
+    azure: tuple[Offering, ...] = ()
+    gcp: tuple[Offering, ...] = ()
+
+    def offers(self, cloud: str | None) -> tuple[Offering, ...]:
+        """Every listed offering on ``cloud`` when it names a cloud, else on every cloud."""
+        if cloud in CLOUDS:
+            return tuple(getattr(self, str(cloud)))
+        return (*self.aws, *self.azure, *self.gcp)
 
     def on(self, cloud: str) -> tuple[str, ...]:
-        """The offerings on one cloud (``aws``, ``azure`` or ``gcp``)."""
-        return tuple(getattr(self, cloud, ()))
+        """The names of every offering listed on one cloud, whatever its status."""
+        return tuple(o.name for o in self.offers(cloud)) if cloud in CLOUDS else ()
 
-    def available(self, cloud: str | None) -> tuple[str, ...]:
-        """The offerings on ``cloud`` when it names a cloud, else on every cloud."""
-        if cloud in CLOUDS:
-            return self.on(str(cloud))
-        return (*self.aws, *self.azure, *self.gcp)
+    def available(self, cloud: str | None, for_new: bool = True) -> tuple[str, ...]:
+        """The offerings on ``cloud`` (every cloud when it names none) a workload can use.
+
+        With ``for_new`` (the default, since the advisor designs new workloads) only
+        generally available offerings count: a deprecated or retiring service, or a
+        preview, must not satisfy ``managed: required``. Without it, every listed
+        offering counts, as it does for a workload already running there.
+        """
+        return tuple(o.name for o in self.offers(cloud) if o.for_new_workloads or not for_new)
+
+    def ending(self, cloud: str | None) -> tuple[Offering, ...]:
+        """The listed offerings on ``cloud`` that cannot take a new workload."""
+        return tuple(o for o in self.offers(cloud) if not o.for_new_workloads)
 
 
 class Deployment(Fact, kw_only=True):
@@ -317,6 +383,60 @@ class KnowledgeBase(Frozen):
         raise InputError(f"unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
 
 
+class _KbStructurer(Structurer):
+    """The shared structurer plus the knowledge base's one shorthand.
+
+    A managed offering written as a plain string is a generally available service with
+    that name, so the many lists that need no status stay one line long.
+    """
+
+    def structure(
+        self, tp: Any, value: Any, path: PathKey = (), meta: Mapping[str, Any] = {}
+    ) -> Any:
+        """Validate ``value`` as ``tp``; a string where an :class:`Offering` is due is its name."""
+        if tp is Offering and isinstance(value, str):
+            name = super().structure(str, value, path, OFFERING_NAME)
+            return INVALID if name is INVALID else Offering(name=name)
+        return super().structure(tp, value, path, meta)
+
+
+def _offering_lists(database: Database) -> Iterator[tuple[PathKey, Offerings]]:
+    """Every per-cloud offering list a database declares, with its path."""
+    yield ("deployment", "managed"), database.deployment.managed
+    yield ("deployment", "compatible"), database.deployment.compatible
+    for name, capability in database.capabilities.items():
+        if capability.managed is not None:
+            yield ("capabilities", str(name), "managed"), capability.managed
+
+
+def _check_offerings(structurer: Structurer, base: PathKey, database: Database) -> None:
+    """Dates must be real dates in order; an offering that is ending must say why and when."""
+    for where, offerings in _offering_lists(database):
+        for cloud in CLOUDS:
+            for i, offering in enumerate(offerings.offers(cloud)):
+                path = (*base, *where, cloud, i)
+                dates: dict[str, date] = {}
+                for key in ("since", "no_new_after", "retires"):
+                    text = getattr(offering, key)
+                    if text is None:
+                        continue
+                    try:
+                        dates[key] = date.fromisoformat(text)
+                    except ValueError:
+                        structurer.report((*path, key), f"'{text}' is not a date (YYYY-MM-DD)")
+                ending = dates.get("no_new_after"), dates.get("retires")
+                if ending[0] and ending[1] and ending[0] > ending[1]:
+                    structurer.report((*path, "no_new_after"), "must not be later than retires")
+                if offering.status == "ga":
+                    continue
+                if not offering.sources:
+                    structurer.report(path, f"a {offering.status} offering needs sources")
+                if offering.as_of is None:
+                    structurer.report(path, f"a {offering.status} offering needs as_of")
+                if offering.status == "retiring" and offering.retires is None:
+                    structurer.report(path, "a retiring offering needs its retires date")
+
+
 class _Loader:
     """Collects every problem across every file before giving up."""
 
@@ -327,7 +447,7 @@ class _Loader:
         self.origins: list[str] = []
 
     def structure(self, cls: type, document: Document, path: PathKey = ()) -> Any:
-        structurer = Structurer(document)
+        structurer = _KbStructurer(document)
         result = structurer.structure(cls, document.data, path)
         self.problems.extend(structurer.problems)
         return result
@@ -377,6 +497,7 @@ class _Loader:
                         f"{config.pacelc} disagrees with cap {config.cap}: its "
                         f"{config.pacelc[:2]} means {config.pacelc[1]}P during a partition",
                     )
+            _check_offerings(structurer, base, database)
             has_multi = "transactions" in database.capabilities
             if has_multi != (database.transactions.scope == "multi_record"):
                 structurer.report(

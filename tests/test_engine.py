@@ -212,18 +212,19 @@ def test_ecommerce_configurations_are_replicated_and_default_first(engine: Engin
     assert inventory is not None and inventory.replicated and inventory.cap == "CP"
     catalog = by_name["product_catalog"]
     assert catalog.recommendation is not None and catalog.recommendation.database == "mongodb"
-    assert (
-        catalog.configuration is not None and catalog.configuration.id == "default_majority_local"
-    )
+    # MongoDB's default (majority writes) is CP, like every majority-write configuration, so
+    # this stay_available component gets an AP configuration instead of the default.
+    configuration = catalog.configuration
+    assert configuration is not None and configuration.replicated and configuration.cap == "AP"
 
 
 def test_managed_exclusion_names_compatible_services(engine: Engine) -> None:
     component = _one(
-        engine, "name: t\ncontext: {cloud: aws, managed: required}\nuse_case: time_series\n"
+        engine, "name: t\ncontext: {cloud: gcp, managed: required}\nuse_case: time_series\n"
     )
-    cassandra = next(e for e in component.ranking if e.database == "cassandra")
-    assert not cassandra.eligible
-    assert "Amazon Keyspaces" in cassandra.disqualified_by[0].text
+    hbase = next(e for e in component.ranking if e.database == "hbase")
+    assert not hbase.eligible
+    assert "Cloud Bigtable (HBase API)" in hbase.disqualified_by[0].text
 
 
 def test_a_capability_missing_from_the_managed_service_excludes_when_managed_is_required(

@@ -271,12 +271,13 @@ def test_a_pacelc_class_must_agree_with_the_cap_side(tmp_path: Path) -> None:
 
 
 def test_every_builtin_configuration_has_matching_cap_and_pacelc(kb: KnowledgeBase) -> None:
-    # The loader enforces it; this pins the five mixed configurations whose reads stay
+    # The loader enforces it; this pins the six mixed configurations whose reads stay
     # available while writes stop (the seed's habit was to call those AP).
     for db_id, config_id in [
         ("arangodb", "follower_dirty_reads"),
         ("cassandra", "quorum"),
         ("hbase", "timeline_reads"),
+        ("mongodb", "multi_region_nearest_reads"),
         ("mysql", "group_replication_eventual"),
         ("neo4j", "cluster_secondary_reads"),
     ]:
@@ -403,8 +404,232 @@ def test_single_servers_are_not_replicated_and_cassandra_is_linearizable_only_wi
 
 def test_compatible_services_are_not_managed_offerings(kb: KnowledgeBase) -> None:
     cassandra = kb.databases["cassandra"].deployment
-    assert "Amazon Keyspaces" in cassandra.compatible.aws
-    assert not cassandra.managed.aws
+    assert "Amazon Keyspaces" in cassandra.compatible.on("aws")
+    assert "Amazon Keyspaces" not in cassandra.managed.on("aws")
     mongo = kb.databases["mongodb"].deployment
-    assert "Amazon DocumentDB" in mongo.compatible.aws
-    assert "MongoDB Atlas" in mongo.managed.aws
+    assert "Amazon DocumentDB" in mongo.compatible.on("aws")
+    assert "Amazon DocumentDB" not in mongo.managed.on("aws")
+    assert "MongoDB Atlas" in mongo.managed.on("aws")
+
+
+# --- knowledge corrections checked against vendor documentation (as of 2026-12-06) ----
+#
+# One test per correction: each asserts the corrected fact and that the fact carries
+# sources and an as_of, so a later edit cannot drop the evidence with the claim.
+
+
+def _sourced(fact: Any, *needles: str) -> None:
+    """The fact has https sources (one containing each needle) and a non-empty as_of."""
+    assert fact.sources and all(s.startswith("https://") for s in fact.sources), fact
+    assert fact.as_of and fact.as_of.strip(), fact
+    for needle in needles:
+        assert any(needle in s for s in fact.sources), (needle, fact.sources)
+
+
+def _config(db: Database, config_id: str) -> Any:
+    (config,) = [c for c in db.consistency if c.id == config_id]
+    return config
+
+
+def test_mysql_group_replication_default_is_before_on_primary_failover(
+    kb: KnowledgeBase,
+) -> None:
+    config = _config(kb.databases["mysql"], "group_replication_eventual")
+    assert "BEFORE_ON_PRIMARY_FAILOVER (the default from 8.4.0" in config.settings
+    assert "EVENTUAL (the default)" not in config.settings
+    assert "EVENTUAL before" in config.settings, "older versions still default to EVENTUAL"
+    assert config.as_of == "MySQL 8.4.0+"
+    # The Shell 8.4 page states the default; the refman page lists the levels.
+    _sourced(config, "mysql-shell/8.4/en/mysql-innodb-cluster-failover-consistency")
+
+
+def test_mongodb_strong_needs_linearizable_reads(kb: KnowledgeBase) -> None:
+    mongo = kb.databases["mongodb"]
+    strong = [c for c in mongo.consistency if c.guarantee == "strong"]
+    assert strong, "linearizable reads are production-ready"
+    for config in strong:
+        assert 'readConcern "linearizable"' in config.settings, config.id
+        _sourced(config, "read-concern-linearizable")
+    # Majority reads (causal sessions) are not strong: a deposed primary can serve them stale.
+    for config in mongo.consistency:
+        if 'readConcern "majority"' in config.settings:
+            assert config.guarantee != "strong", config.id
+    (caveat,) = [c for c in mongo.caveats if c.id == "strong_needs_linearizable"]
+    assert 'nor "majority" is enough' in caveat.text
+    assert "snapshot reads inside transactions" not in caveat.text, "snapshots are not recency"
+    assert "deposed primary" in caveat.text
+    _sourced(caveat, "read-concern-linearizable")
+
+
+def test_mongodb_default_is_labelled_like_other_majority_write_systems(
+    kb: KnowledgeBase,
+) -> None:
+    default = kb.databases["mongodb"].default_configuration()
+    assert "majority" in default.settings
+    # Majority writes stop on the minority side (PC, the CP side), as for MySQL Group
+    # Replication, Neo4j, ArangoDB and Cassandra QUORUM; primary reads are EC.
+    assert (default.cap, default.pacelc) == ("CP", "PC/EC")
+    assert default.guarantee == "session", "local reads are not linearizable"
+    others = [
+        _config(kb.databases["mysql"], "group_replication_eventual"),
+        _config(kb.databases["cassandra"], "quorum"),
+    ]
+    assert all(c.cap == default.cap for c in others)
+    note = default.note or ""
+    assert "Abadi" in note and "PA/EC" in note, "states Abadi's class and why this differs"
+    _sourced(default, "abadi-pacelc", "mongodb-defaults")
+
+
+def test_arangodb_community_licence_bars_commercial_use(kb: KnowledgeBase) -> None:
+    arango = kb.databases["arangodb"]
+    note = arango.licence.note or ""
+    assert "no commercial use at any size" in note
+    assert "100 GiB" in note
+    assert "three clusters" not in note or "gone" in note
+    assert "3.12.5" in note and "OneShard" in note
+    _sourced(arango.licence, "incompatible-changes-in-3-12", "community-license")
+    (caveat,) = [c for c in arango.caveats if c.id == "community_licence_cap"]
+    assert caveat.when is None, "commercial use is barred at any size, not only above 100 GiB"
+    assert "three clusters" not in caveat.text
+    _sourced(caveat, "community-license")
+    oneshard = _config(arango, "oneshard_cluster")
+    assert "3.12.5" in (oneshard.note or "") and "Enterprise Edition and" not in (
+        oneshard.note or ""
+    )
+    _sourced(oneshard, "features/list")
+
+
+@pytest.mark.parametrize(
+    ("db_id", "cloud", "name", "status", "no_new_after", "retires", "successor"),
+    [
+        (
+            "memcached",
+            "gcp",
+            "Memorystore for Memcached",
+            "deprecated",
+            "2027-02-01",
+            "2029-01-31",
+            "Memorystore for Valkey",
+        ),
+        (
+            "redis",
+            "azure",
+            "Azure Cache for Redis",
+            "retiring",
+            None,
+            "2028-09-30",
+            "Azure Managed Redis",
+        ),
+    ],
+)
+def test_ending_managed_services_do_not_count_for_new_workloads(
+    kb: KnowledgeBase,
+    db_id: str,
+    cloud: str,
+    name: str,
+    status: str,
+    no_new_after: str | None,
+    retires: str,
+    successor: str,
+) -> None:
+    managed = kb.databases[db_id].deployment.managed
+    (offering,) = [o for o in managed.offers(cloud) if o.name == name]
+    assert (offering.status, offering.no_new_after, offering.retires) == (
+        status,
+        no_new_after,
+        retires,
+    )
+    assert offering.successor == successor
+    assert not offering.for_new_workloads
+    assert name in managed.on(cloud), "still listed, with its status"
+    assert name not in managed.available(cloud)
+    assert name in managed.available(cloud, for_new=False), "existing workloads still run"
+    _sourced(offering)
+
+
+def test_a_retiring_service_cannot_satisfy_managed_required(kb: KnowledgeBase) -> None:
+    from advisor.engine import Engine
+    from advisor.workload import parse_workload
+
+    engine = Engine(kb)
+    text = (
+        "version: 1\nname: cache\ncontext: {cloud: gcp, managed: required}\n"
+        "components:\n  - name: c\n    use_case: cache\n"
+    )
+    result = engine.score(parse_workload(text))
+    ranking = {e.database: e for e in result.components[0].ranking}
+    memcached = ranking["memcached"]
+    assert not memcached.eligible
+    reasons = " ".join(d.text for d in memcached.disqualified_by)
+    assert "Memorystore for Memcached (deprecated" in reasons
+    assert ranking["redis"].eligible, "Memorystore for Redis is generally available"
+
+
+def test_riak_is_openriak_3_4_with_deprecations(kb: KnowledgeBase) -> None:
+    riak = kb.databases["riak"]
+    strong = _config(riak, "strong_buckets")
+    assert not strong.production_ready
+    assert "deprecated in 3.4.0" in strong.configuration
+    assert strong.as_of == "Riak KV 3.4"
+    _sourced(strong, "OpenRiak/riak")
+    (caveat,) = [c for c in riak.caveats if c.id == "community_maintained"]
+    for deprecated in ("eleveldb", "memory backend", "map/reduce", "riak_ensemble"):
+        assert deprecated in caveat.text, deprecated
+    _sourced(caveat, "OpenRiak/riak", "openriak.github.io")
+    assert "https://openriak.github.io/riak/" in riak.sources
+    assert "OpenRiak" in (riak.deployment.note or "")
+    _sourced(riak.deployment, "openriak.github.io")
+
+
+def test_sql_server_2025_express_allows_50_gb(kb: KnowledgeBase) -> None:
+    sqlserver = kb.databases["sqlserver"]
+    (caveat,) = [c for c in sqlserver.caveats if c.id == "edition_limits"]
+    assert "50 GB in SQL Server 2025" in caveat.text
+    assert caveat.as_of == "SQL Server 2025"
+    _sourced(caveat, "editions-and-components-of-sql-server-2025")
+    assert "50 GB per database" in (sqlserver.licence.note or "")
+    _sourced(sqlserver.licence, "editions-and-components-of-sql-server-2025")
+
+
+def test_mongodb_on_gcp_has_firestore_compatibility(kb: KnowledgeBase) -> None:
+    deployment = kb.databases["mongodb"].deployment
+    assert "Firestore with MongoDB compatibility" in deployment.compatible.on("gcp")
+    assert "Firestore with MongoDB compatibility" not in deployment.managed.on("gcp")
+    assert "Firestore Enterprise edition" in (deployment.note or "")
+    _sourced(deployment, "firestore/mongodb-compatibility")
+
+
+def test_third_party_managed_cassandra_counts(kb: KnowledgeBase) -> None:
+    deployment = kb.databases["cassandra"].deployment
+    for cloud in ("aws", "azure", "gcp"):
+        offered = deployment.managed.available(cloud)
+        assert "DataStax Astra DB" in offered, cloud
+        assert "Instaclustr for Apache Cassandra" in offered, cloud
+    assert "Amazon Keyspaces" in deployment.compatible.on("aws"), "API-compatible, not Cassandra"
+    _sourced(deployment, "AstraDatabaseCloudProvider", "instaclustr")
+
+
+def test_redis_8_is_available_under_agplv3(kb: KnowledgeBase) -> None:
+    licence = kb.databases["redis"].licence
+    assert "AGPL-3.0-only" in licence.spdx and licence.osi_approved
+    _sourced(licence, "redis.io/blog/agplv3")
+
+
+def test_an_ending_offering_needs_sources_and_a_real_date(tmp_path: Path) -> None:
+    text = _builtin("memcached")
+    start = text.index("        sources:\n          - https://docs.cloud.google.com")
+    end = text.index('        as_of: "2026-12-06"\n', start)
+    broken = text[:start] + text[end:].replace('"2029-01-31"', '"2029-02-30"', 1)
+    broken = broken.replace('retires: "2029-01-31"', 'retires: "2029-02-30"', 1)
+    overlay = tmp_path / "memcached.yaml"
+    overlay.write_text(broken, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    lines = caught.value.lines()
+    assert any("deployment.managed.gcp[0]: a deprecated offering needs sources" in x for x in lines)
+    assert any("gcp[0].retires: '2029-02-30' is not a date" in x for x in lines), lines
+
+
+def test_a_plain_string_offering_is_generally_available(kb: KnowledgeBase) -> None:
+    (atlas,) = kb.databases["mongodb"].deployment.managed.offers("aws")
+    assert (atlas.name, atlas.status, atlas.for_new_workloads) == ("MongoDB Atlas", "ga", True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.kb import CLOUDS, Database, KnowledgeBase
+from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering
 
 FORMAT_VERSION = 1
 
 
 def _managed(db: Database, cloud: str) -> str:
-    return ", ".join(db.deployment.managed.on(cloud)) or "-"
+    # A deprecated or retiring service is still listed, with its status and dates, so
+    # that a reader sees why it no longer counts for a new workload.
+    return ", ".join(o.describe() for o in db.deployment.managed.offers(cloud)) or "-"
 
 
 def _compatible(db: Database) -> str:
@@ -101,6 +103,20 @@ def _fact_sources(db: Database) -> dict[str, list[str]]:
     return {name: list(fact.sources) for name, fact in facts.items()}
 
 
+def _offering(offering: Offering) -> dict[str, Any]:
+    """One managed offering with its life-cycle status (added to SPEC section 7's shape)."""
+    return {
+        "name": offering.name,
+        "status": offering.status,
+        "for_new_workloads": offering.for_new_workloads,
+        "no_new_after": offering.no_new_after,
+        "retires": offering.retires,
+        "successor": offering.successor,
+        "sources": list(offering.sources),
+        "as_of": offering.as_of,
+    }
+
+
 def _database(db: Database) -> dict[str, Any]:
     return {
         "id": db.id,
@@ -113,6 +129,9 @@ def _database(db: Database) -> dict[str, Any]:
             "note": db.licence.note,
         },
         "managed": {cloud: list(db.deployment.managed.on(cloud)) for cloud in CLOUDS},
+        "managed_offerings": {
+            cloud: [_offering(o) for o in db.deployment.managed.offers(cloud)] for cloud in CLOUDS
+        },
         "compatible_services": {
             cloud: list(db.deployment.compatible.on(cloud)) for cloud in CLOUDS
         },
@@ -165,6 +184,8 @@ def all_sources(databases: list[Database]) -> list[tuple[str, list[str]]]:
             cited.update(config.sources)
         for caveat in db.caveats:
             cited.update(caveat.sources)
+        for offering in db.deployment.managed.offers(None):
+            cited.update(offering.sources)
         out.append((db.id, sorted(cited)))
     return out
 

@@ -35,7 +35,7 @@ def describe_database(db: Database) -> str:
         f"self-hosted: {'yes' if db.deployment.self_hosted else 'no'}",
     ]
     for cloud in CLOUDS:
-        offers = db.deployment.managed.on(cloud)
+        offers = [o.describe() for o in db.deployment.managed.offers(cloud)]
         lines.append(f"managed on {cloud}: {', '.join(offers) if offers else '-'}")
     size = f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
     lines.append(f"max item: {size}")
