@@ -86,7 +86,8 @@ def _misses(title: str, outcomes: Sequence[Outcome]) -> None:
             winner = eligible[0]
             print(
                 f"    {winner.database} {winner.points:+g} vs {expected.database} "
-                f"{expected.points:+g}: {'; '.join(_deciding(winner, expected))}"
+                f"{expected.points:+g} points; rules, winner minus expected: "
+                f"{'; '.join(_deciding(winner, expected)) or 'none differ (tie order)'}"
             )
         if outcome.wrongly_eligible:
             print(f"    should be excluded: {', '.join(outcome.wrongly_eligible)}")
