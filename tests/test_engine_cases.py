@@ -80,7 +80,8 @@ def test_case_structure_and_exclusions(path: Path, engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("split", "threshold"),
-    [(TUNING, TUNING_TOP1), pytest.param(HOLDOUT, HOLDOUT_TOP1, id="holdout")],
+    [(TUNING, TUNING_TOP1), (HOLDOUT, HOLDOUT_TOP1)],
+    ids=[TUNING, HOLDOUT],
 )
 def test_corpus_top1_accuracy_does_not_regress(
     split: str, threshold: float, engine: Engine
