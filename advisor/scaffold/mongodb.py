@@ -367,8 +367,10 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "PRIMARY",
             f"Consistency strong: writes use w=majority, {j} and reads use readConcern "
             "majority from the primary, so an acknowledged write survives a failover and "
-            "is seen by later reads; use readConcern linearizable for single-document "
-            "reads that must reflect every write acknowledged before they started.",
+            "no read returns data that can be rolled back. That is not yet strong: a "
+            "deposed primary can briefly serve stale majority reads. A read that must "
+            "reflect every write acknowledged before it started needs readConcern "
+            "linearizable on a single-document filter with a maxTimeMS.",
         )
     asked = "session" if consistency == "session" else "not answered"
     return (
