@@ -67,7 +67,7 @@ def _classify(raw: str) -> tuple[_Kind, os.stat_result | None]:
     except FileNotFoundError:
         return _Kind.MISSING, None
     except NotADirectoryError:
-        raise InputError(f"{raw}: folder {path.parent} is not a folder") from None
+        raise InputError(f"{raw}: {path.parent} is not a folder") from None
     except OSError as error:
         raise InputError(f"{raw}: cannot write: {error.strerror or error}") from None
     mode = found.st_mode
@@ -207,9 +207,8 @@ def _atomic(
 
 def _keep_owner_and_mode(path: int | Path, existing: os.stat_result) -> None:
     """Give ``path`` the permission bits, and if allowed the owner, of the file it replaces."""
-    if sys.platform != "win32" and (existing.st_uid, existing.st_gid) != (
-        os.geteuid(),
-        os.getegid(),
+    if sys.platform != "win32" and (
+        existing.st_uid != os.geteuid() or existing.st_gid != os.getegid()
     ):
         # Only root may give a file away; others keep their own file, with the old mode.
         with contextlib.suppress(OSError):

@@ -77,6 +77,9 @@ def test_unwritable_folder_is_a_clean_error(tmp_path: Path) -> None:
         write_text(tmp_path / "missing" / "out.md", "x")
     with pytest.raises(InputError, match="is a directory"):
         write_text(tmp_path, "x")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"file/out.md: .*file is not a folder$"):
+        write_text(tmp_path / "file" / "out.md", "x")
 
 
 def test_tree_stays_inside_its_root(tmp_path: Path) -> None:
@@ -253,6 +256,18 @@ def test_force_keeps_the_mode_of_the_file_it_replaces(cli: Cli, tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     assert target.read_text(encoding="utf-8").startswith("# Database recommendation")
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a file away"
+)
+def test_force_run_by_root_keeps_the_owner(tmp_path: Path) -> None:
+    target = tmp_path / "theirs.md"
+    target.write_text("old\n", encoding="utf-8")
+    os.chown(target, 65534, 65534)
+    write_text(target, "new\n", force=True)
+    assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
+    assert target.read_text(encoding="utf-8") == "new\n"
 
 
 # --- ADR numbers -----------------------------------------------------------------------
