@@ -25,6 +25,7 @@ import contextlib
 import enum
 import errno
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -305,6 +306,9 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
     (an existing file keeps its mode): every file is whole, old or new, and the moves run
     with those signals held, but a crash in the middle of them leaves some files new.
     Anything in the way that is not a regular file or a folder is refused before any move.
+    If the folder above an existing ``root`` cannot be written (a mount point, say), the
+    tree is built in ``root/.dbadvisor.<random>.tmp`` instead and moved in the same way;
+    such a folder, left by a killed run, does not count as content.
     """
     for relative in files:
         parts = Path(relative).parts
@@ -312,6 +316,8 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
             raise InputError(f"{relative}: refusing to write outside {root}")
     if root.is_symlink() and root.is_dir():
         root = Path(os.path.realpath(root))
+    elif root.name in ("", ".", ".."):  # "." has no sibling: name it by its parent
+        root = Path(os.path.abspath(root))
     try:
         with _signals_raise():
             return _write_tree(root, files, force=force)
@@ -324,20 +330,21 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
     if root.exists() or root.is_symlink():
         if not root.is_dir():
             raise InputError(f"{root}: exists and is not a folder")
-        empty = not any(root.iterdir())
+        empty = not any(p for p in root.iterdir() if not _LEFTOVER.fullmatch(p.name))
         if not empty and not force:
             raise InputError(f"{root}: folder is not empty; use --force to write into it")
     made = _make_folders(root.parent)
     tmp: Path | None = None
     try:
         with _signals_held():  # so that a folder made is a folder known, to remove
-            tmp, _ = _new_temporary(root.parent, root.name, lambda p: p.mkdir())
+            tmp = _new_folder(root)
         for relative, text in sorted(files.items()):
             target = tmp / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             _fill(_create_file(target), text.encode("utf-8"), sync=True)
         with _signals_held():
-            if not (empty and _rename_folder(tmp, root, force=force)):
+            beside = tmp.parent != root
+            if not (beside and empty and _rename_folder(tmp, root, force=force)):
                 _merge(tmp, root, sorted(files))
         _sync_folder(root.parent)
     except BaseException:
@@ -351,6 +358,20 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
     if tmp.exists():  # merged: the files moved out, the emptied folders stay
         shutil.rmtree(tmp, ignore_errors=True)
     return [root / relative for relative in sorted(files)]
+
+
+_LEFTOVER = re.compile(r"\.dbadvisor\.[0-9a-f]{8}\.tmp")
+_UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _new_folder(root: Path) -> Path:
+    """The temporary folder to build ``root`` in: beside it, or else inside an existing one."""
+    try:
+        return _new_temporary(root.parent, root.name, lambda p: p.mkdir())[0]
+    except OSError as error:
+        if error.errno not in _UNWRITABLE or not root.is_dir():
+            raise
+    return _new_temporary(root, "dbadvisor", lambda p: p.mkdir())[0]
 
 
 def _make_folders(folder: Path) -> list[Path]:

@@ -355,3 +355,46 @@ def test_force_replaces_no_link_and_moves_nothing_then(
     assert (out / "README.md").is_symlink()
     assert elsewhere.read_text(encoding="utf-8") == "not the project's\n"
     assert _listing(tmp_path) == ["elsewhere.md", "out", "out/README.md"]
+
+
+def test_dot_is_built_beside_it(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    during: list[list[str]] = []
+    real = os.fsync
+
+    def looking(fd: int) -> None:
+        during.append(sorted(os.listdir(here)))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", looking)
+    result = cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", ".")
+    assert result.exit_code == 0, result.output
+    assert during[0] == [], "a run killed now leaves '.' as it was"
+    assert (here / "pyproject.toml").is_file()
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_an_existing_folder_in_a_locked_parent_is_built_inside(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mount point whose parent only root may write: the temporary folder goes inside,
+    # and one left there by a killed run does not make the folder "not empty".
+    out = tmp_path / "mnt"
+    (out / ".dbadvisor.0123abcd.tmp").mkdir(parents=True)
+    real = os.mkdir
+
+    def refused(path: str | os.PathLike[str], mode: int = 0o777, **kw: object) -> None:
+        if Path(path).parent == tmp_path:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        real(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", refused)
+    result = cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "game_leaderboard" / "repository.py").is_file()
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == [".dbadvisor.0123abcd.tmp"]
+    assert [p.name for p in tmp_path.iterdir()] == ["mnt"]
