@@ -216,8 +216,13 @@ cli.main()
 """
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32", reason="POSIX")
-def test_sigterm_halfway_leaves_nothing_and_ends_by_the_signal(tmp_path: Path) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("name", "code"), [("SIGTERM", -signal.SIGTERM), ("SIGHUP", -1), ("SIGINT", 130)]
+)
+def test_a_signal_halfway_leaves_nothing(tmp_path: Path, name: str, code: int) -> None:
+    # SIGTERM and SIGHUP end the process by the signal after the clean-up, as their
+    # senders expect; SIGINT is Ctrl-C, exit 130.
     out = tmp_path / "out"
     run = subprocess.Popen(
         [sys.executable, "-c", SLOW_SCAFFOLD, "scaffold", str(ECOMMERCE), *REDIS, str(out)],
@@ -230,13 +235,13 @@ def test_sigterm_halfway_leaves_nothing_and_ends_by_the_signal(tmp_path: Path) -
         assert run.stdout is not None
         assert run.stdout.readline() == "halfway\n"
         assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "building"
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(getattr(signal, name))
         _, errors = run.communicate(timeout=60)
     finally:
         if run.poll() is None:
             run.kill()
             run.wait()
-    assert run.returncode == -signal.SIGTERM, errors
+    assert run.returncode == code, errors
     assert list(tmp_path.iterdir()) == []
 
 
