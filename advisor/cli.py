@@ -166,16 +166,21 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _pick_format(chosen: OutputFormat | None, output: Path | None) -> OutputFormat:
+def _to_stdout(output: str | None) -> bool:
+    """No ``-o``, or ``-o -``."""
+    return output is None or output == "-"
+
+
+def _pick_format(chosen: OutputFormat | None, output: str | None) -> OutputFormat:
     if chosen is not None:
         return chosen
-    if output is not None:
-        return OutputFormat.MARKDOWN if output.suffix == ".md" else OutputFormat.JSON
+    if output is not None and not _to_stdout(output):
+        return OutputFormat.MARKDOWN if Path(output).suffix == ".md" else OutputFormat.JSON
     return OutputFormat.TEXT if sys.stdout.isatty() else OutputFormat.MARKDOWN
 
 
-def _emit(text: str, output: Path | None, force: bool) -> None:
-    if output is None:
+def _emit(text: str, output: str | None, force: bool) -> None:
+    if output is None or _to_stdout(output):
         sys.stdout.write(text)
         return
     from advisor.writer import write_text
@@ -197,7 +202,14 @@ def recommend(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file (atomically).")
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="OUT",
+            help="Write to this file (atomically), or folder (--format adr); - is stdout.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing -o file.")] = False,
     rules: RulesOption = None,
@@ -244,8 +256,9 @@ def recommend(
         for failure in failed:
             for line in failure.lines():
                 typer.echo(line, err=True)
-        if results and fmt is OutputFormat.ADR and output is not None and output.suffix != ".md":
-            _write_records(results, kb, output, force, adr)
+        folder = _records_folder(output) if fmt is OutputFormat.ADR else None
+        if results and folder is not None:
+            _write_records(results, kb, folder, adr)
         elif results:
             several = len(files) > 1
             _emit(
@@ -255,6 +268,13 @@ def recommend(
             )
         if failed:
             raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _records_folder(output: str | None) -> str | None:
+    """``-o`` of ``--format adr`` if it names a folder for one file per record, else None."""
+    if output is None or _to_stdout(output) or Path(output).suffix == ".md":
+        return None
+    return output
 
 
 def _interviewed() -> "Workload":
@@ -287,7 +307,7 @@ def _save_interview(
     return target
 
 
-def _write_workload(path: Path, text: str, *, force: bool) -> None:
+def _write_workload(path: str | Path, text: str, *, force: bool) -> None:
     from advisor.writer import write_text
 
     write_text(path, text, force=force)
@@ -297,9 +317,13 @@ def _write_workload(path: Path, text: str, *, force: bool) -> None:
 @app.command()
 def interview(
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "-o", "--output", help="Write the workload YAML to this file.", show_default=False
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Write the workload YAML to this file; - is stdout.",
+            show_default=False,
         ),
     ] = None,
     from_file: Annotated[
@@ -322,13 +346,13 @@ def interview(
         from advisor.writer import check_writable
 
         previous = load_workload(from_file) if from_file is not None else None
-        if output is not None:
+        if output is not None and not _to_stdout(output):
             check_writable(output, force=force)  # refuse before the questions, not after
         prompter = asking.Prompter(sys.stdin, sys.stderr, echo=not sys.stdin.isatty())
-        stem = output.stem if output is not None else None
+        stem = Path(output).stem if output is not None and not _to_stdout(output) else None
         text, workload = asking.run(prompter, previous=previous, default_name=stem)
-        if output is None and not sys.stdout.isatty():
-            sys.stdout.write(text)
+        if output == "-" or (output is None and not sys.stdout.isatty()):
+            sys.stdout.write(text)  # stdout holds the YAML: no report after it
             return
         if output is not None:
             _write_workload(output, text, force=force)
@@ -358,16 +382,23 @@ def _adr_options(date: str | None, status: str, makers: list[str]) -> dict[str, 
 
 
 def _write_records(
-    results: list["Result"], kb: "KnowledgeBase", folder: Path, force: bool, adr: dict[str, Any]
+    results: list["Result"], kb: "KnowledgeBase", output: str, adr: dict[str, Any]
 ) -> None:
+    """Write each record to the folder ``output`` with the next free number, never replacing."""
     from advisor.render import adr as adr_render
-    from advisor.writer import write_text
+    from advisor.writer import write_numbered
 
+    folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: -o for --format adr is a folder, or a file ending in .md")
     records = [r for result in results for r in adr_render.render_records(result, kb, **adr)]
-    for path, record in zip(adr_render.file_names(records, folder), records, strict=True):
-        write_text(path, record.text, force=force)
+    texts = [record.text for record in records]
+    for path in write_numbered(
+        folder,
+        texts,
+        lambda index, number: adr_render.file_name(number, records[index]),
+        adr_render.next_number,
+    ):
         typer.echo(str(path), err=True)
 
 

@@ -114,7 +114,16 @@ def next_number(folder: Path) -> int:
     return max(numbers, default=0) + 1
 
 
+def file_name(number: int, record: Record) -> str:
+    """``NNNN-choose-<slug>.md``: the file name of ``record`` as number ``number``."""
+    return f"{number:04d}-choose-{record.slug}.md"
+
+
 def file_names(records: list[Record], folder: Path) -> list[Path]:
-    """``NNNN-choose-<slug>.md`` for each record, numbered from the next free number."""
+    """The file of each record, numbered from the next free number in ``folder``.
+
+    Only a forecast when several runs may write there at once: the writer takes each
+    number when it creates the file (:func:`advisor.writer.write_numbered`).
+    """
     first = next_number(folder)
-    return [folder / f"{first + i:04d}-choose-{r.slug}.md" for i, r in enumerate(records)]
+    return [folder / file_name(first + i, r) for i, r in enumerate(records)]
