@@ -11,7 +11,6 @@ are quoted instead).
 
 import contextlib
 import gc
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -30,7 +29,9 @@ def _interrupted_while_loading(
     """Ctrl-C while this module loads (typer takes most of start-up): one line, no traceback.
 
     Python then ends the process by SIGINT, which a shell reports as 130. Installed only
-    until the module has loaded; from then on main() handles Ctrl-C itself.
+    until the module has loaded; from then on main() handles Ctrl-C itself. The imports
+    above it are all loaded before Python runs this module (``json`` is imported where
+    it is used), so the hook covers the whole load.
     """
     if issubclass(kind, KeyboardInterrupt):
         sys.stderr.write(f"{INTERRUPTED}\n")
@@ -145,6 +146,8 @@ def validate(
             # The file name is the user's: escaped, so it cannot forge another line.
             ok.append(f"{visible(path)}: ok ({count} component{'s' if count != 1 else ''})")
     if output_format is ProblemFormat.JSON:
+        import json
+
         typer.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     else:
         for line in ok:
@@ -158,6 +161,8 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the workload file."""
+    import json
+
     from advisor.schema import workload_schema
 
     with reported():
