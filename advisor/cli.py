@@ -11,18 +11,40 @@ are quoted instead).
 
 import contextlib
 import gc
-import json
 import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
+INTERRUPTED = "dbadvisor: interrupted"
+_previous_excepthook = sys.excepthook
 
-from advisor import __version__
-from advisor.errors import AdvisorError, ExitCode, InputError, Problem
+
+def _interrupted_while_loading(
+    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+) -> None:
+    """Ctrl-C while this module loads (typer takes most of start-up): one line, no traceback.
+
+    Python then ends the process by SIGINT, which a shell reports as 130. Installed only
+    until the module has loaded; from then on main() handles Ctrl-C itself. The imports
+    above it are all loaded before Python runs this module (``json`` is imported where
+    it is used), so the hook covers the whole load.
+    """
+    if issubclass(kind, KeyboardInterrupt):
+        sys.stderr.write(f"{INTERRUPTED}\n")
+    else:
+        _previous_excepthook(kind, value, traceback)
+
+
+sys.excepthook = _interrupted_while_loading
+
+import typer  # noqa: E402  (after the hook: importing typer is most of start-up)
+
+from advisor import __version__  # noqa: E402
+from advisor.errors import AdvisorError, ExitCode, InputError, Problem, visible  # noqa: E402
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,7 +63,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "interrupted": False}
 
 
 @contextlib.contextmanager
@@ -55,15 +77,21 @@ def reported() -> Iterator[None]:
         if isinstance(error, InputError) and error.problems:
             lines = error.lines()
         else:
-            lines = [f"dbadvisor: {error}"]
+            # Messages quote user input (a file name, an option value): one line, escaped.
+            lines = [f"dbadvisor: {visible(error)}"]
         for line in lines:
             typer.echo(line, err=True)
         raise typer.Exit(int(error.exit_code)) from None
     except KeyboardInterrupt:
         if _state["debug"]:
             raise
-        typer.echo("dbadvisor: interrupted", err=True)
+        _say_interrupted()
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _say_interrupted() -> None:
+    typer.echo(INTERRUPTED, err=True)
+    _state["interrupted"] = True
 
 
 def _version(value: bool) -> None:
@@ -107,15 +135,19 @@ def validate(
 
     problems: list[Problem] = []
     ok: list[str] = []
-    for path in files:
-        try:
-            workload = load_workload(path)
-        except InputError as error:
-            problems.extend(error.problems)
-            continue
-        count = len(workload.components)
-        ok.append(f"{path}: ok ({count} component{'s' if count != 1 else ''})")
+    with reported():
+        for path in files:
+            try:
+                workload = load_workload(path)
+            except InputError as error:
+                problems.extend(error.problems)
+                continue
+            count = len(workload.components)
+            # The file name is the user's: escaped, so it cannot forge another line.
+            ok.append(f"{visible(path)}: ok ({count} component{'s' if count != 1 else ''})")
     if output_format is ProblemFormat.JSON:
+        import json
+
         typer.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     else:
         for line in ok:
@@ -129,6 +161,8 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema (draft 2020-12) of the workload file."""
+    import json
+
     from advisor.schema import workload_schema
 
     with reported():
@@ -498,10 +532,13 @@ def rules_list(rules: RulesOption = None) -> None:
     """List every rule id with its sentence, and every database."""
     with reported():
         kb = _knowledge_base(rules)
+        # Overlays can put any text here: escaped, so the tab stays the only separator.
         for rule in kb.rules:
-            typer.echo(f"{rule.id}\t{rule.why}")
+            typer.echo(f"{visible(rule.id)}\t{visible(rule.why)}")
         for database in kb.databases.values():
-            typer.echo(f"database:{database.id}\t{database.name} ({database.category})")
+            typer.echo(
+                f"database:{visible(database.id)}\t{visible(database.name)} ({database.category})"
+            )
 
 
 @rules_app.command("show")
@@ -595,13 +632,34 @@ def scaffold(
 
 
 def main() -> None:
-    """Entry point of the ``dbadvisor`` console script."""
-    # A run is short and allocates its objects in one burst (the commands' lazy imports,
-    # the cached knowledge base), which at the default threshold of 700 set off dozens of
-    # young-generation collections that find next to nothing to free. mypy tunes its
-    # build the same way; cycles are still collected, only less often.
-    gc.set_threshold(200_000, 30, 30)
-    app(prog_name="dbadvisor")
+    """Entry point of the ``dbadvisor`` console script.
+
+    Ctrl-C at any point of a run (typer building the command line, parsing it, a
+    command's imports or work) ends it with ``dbadvisor: interrupted`` on stderr and
+    exit code 130, never a traceback.
+    """
+    _state["interrupted"] = False
+    try:
+        # A run is short and allocates its objects in one burst (the commands' lazy
+        # imports, the cached knowledge base), which at the default threshold of 700 set
+        # off dozens of young-generation collections that find next to nothing to free.
+        # mypy tunes its build the same way; cycles are still collected, only less often.
+        gc.set_threshold(200_000, 30, 30)
+        app(prog_name="dbadvisor")
+    except KeyboardInterrupt:  # raised before typer's own handling, e.g. in get_command
+        if _state["debug"]:
+            raise
+        _say_interrupted()
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit as done:
+        # typer turns Ctrl-C during parsing into a silent exit 130; say why.
+        if done.code == ExitCode.INTERRUPTED and not _state["interrupted"]:
+            _say_interrupted()
+        raise
+
+
+# Loaded: Ctrl-C from here on is main()'s to handle; leave the hook as it was.
+sys.excepthook = _previous_excepthook
 
 
 if __name__ == "__main__":  # pragma: no cover

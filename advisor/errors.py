@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Iterable, Sequence
 
 from advisor.records import Frozen
@@ -36,9 +37,15 @@ class Problem(Frozen):
         return _order(self) < _order(other)
 
     def __str__(self) -> str:
-        """Render as ``file:line:col: field.path: problem`` (path omitted when empty)."""
-        where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        """Render as ``file:line:col: field.path: problem`` (path omitted when empty).
+
+        The text is always one line: control, format and line-separator characters in
+        the file name, path or message (a key with a newline, an escape sequence) are
+        escaped by :func:`visible`, so a problem can never pose as several lines.
+        """
+        where = f"{visible(self.file)}:{self.line}:{self.column}"
+        message = visible(self.message)
+        return f"{where}: {visible(self.path)}: {message}" if self.path else f"{where}: {message}"
 
     def as_dict(self) -> dict[str, str | int]:
         """The JSON form used by ``validate --format json``."""
@@ -77,8 +84,72 @@ class InputError(AdvisorError):
         super().__init__(self.text)
 
     def lines(self) -> list[str]:
-        """One line per problem, ready for stderr."""
-        return self.text.splitlines()
+        """One line per problem, ready for stderr (a plain message is escaped to one line)."""
+        if self.problems:
+            return [str(p) for p in self.problems]
+        return [visible(self.text)]
+
+
+# Characters a terminal may act on or that change how a line reads: C0 and C1 controls
+# (ESC, BEL, NEL), format characters (bidi overrides and isolates, zero-width ones),
+# lone surrogates, and the line and paragraph separators U+2028 and U+2029.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(value: object) -> str:
+    r"""``value`` as text with every control, format or separator character escaped.
+
+    Each such character becomes a visible escape (``\x1b``, ``\u202e``, ``\n``) rather
+    than disappearing, so a reader sees that something was there and nothing reaches
+    the terminal that it would act on. Everything else, including non-ASCII letters,
+    is kept as it is.
+    """
+    text = str(value)
+    if text.isprintable():  # the common case, without importing unicodedata
+        return text
+    import unicodedata
+
+    return "".join(
+        _escape(char) if unicodedata.category(char) in _HIDDEN else char for char in text
+    )
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+_NOT_PLAIN_ASCII = re.compile(r"[^\n\x20-\x7e]")
+
+
+def visible_json(text: str) -> str:
+    r"""JSON text with the characters :func:`visible` escapes written as ``\u`` escapes.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but writes DEL, C1
+    controls, bidi overrides and U+2028 as they are; they can only occur inside
+    strings, where ``\uXXXX`` means the same character, so the data is unchanged.
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        import unicodedata
+
+        char = match.group()
+        if unicodedata.category(char) not in _HIDDEN:
+            return char
+        code = ord(char)
+        if code > 0xFFFF:  # JSON spells astral characters as a surrogate pair
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    return _NOT_PLAIN_ASCII.sub(escape, text)
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from advisor.errors import visible
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -23,9 +25,38 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
 
 def md_escape(value: Any) -> str:
-    """Make a user-supplied string inert in Markdown text and table cells."""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Make a user-supplied string inert in Markdown text and table cells.
+
+    The text is first made :func:`printable` (one line, controls escaped), then every
+    character Markdown gives a meaning to is backslash-escaped.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", printable(value))
+
+
+def md_code(value: Any) -> str:
+    """A user-supplied string as one inline code span, whatever backticks it holds.
+
+    The fence is one backtick longer than the longest run inside, and a space pads a
+    text that starts or ends with a backtick (CommonMark 6.1). A ``|`` is escaped so the
+    span cannot split a table cell (GitHub strips that backslash inside tables only;
+    elsewhere it stays visible, which is harmless).
+    """
+    text = printable(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.-]{1,31}:[^\s<>`\\]+", re.IGNORECASE)
+
+
+def md_url(value: Any) -> str:
+    """A source as a Markdown autolink ``<url>`` when it is a plain URL, else escaped text."""
+    text = str(value)
+    if text.isprintable() and _URL.fullmatch(text):
+        return f"<{text}>"
+    return md_escape(text)
 
 
 def clause(value: Any, proper: frozenset[str] = frozenset()) -> str:
@@ -72,11 +103,18 @@ def safe_identifier(value: Any) -> str:
 _LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+_LAYOUT = re.compile(r"[ \t\r\n]+")
+
+
 def printable(value: Any) -> str:
-    """Drop control and format characters (newlines, bidi overrides) from user text."""
-    return "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in str(value)
-    )
+    r"""User text as one line of prose for a document, nothing hidden in it.
+
+    Runs of spaces, tabs and line breaks become one space (in a YAML block they are
+    layout); every other control, format or separator character (ESC, BEL, a bidi
+    override, U+2028) is escaped visibly, as ``\x1b`` or ``\u202e``, by
+    :func:`advisor.errors.visible`. The result is idempotent.
+    """
+    return visible(_LAYOUT.sub(" ", str(value)).strip())
 
 
 def safe_literal(value: Any) -> str:
@@ -141,6 +179,8 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["md"] = md_escape
+    env.filters["md_code"] = md_code
+    env.filters["md_url"] = md_url
     env.filters["clause"] = clause
     env.filters["mermaid_label"] = mermaid_label
     env.filters["mermaid_id"] = mermaid_id

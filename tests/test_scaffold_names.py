@@ -75,10 +75,10 @@ def test_filters_are_registered_in_the_one_environment() -> None:
     assert rendered == 'x_import_os = "x\'\\nimport os"'
 
 
-def test_printable_drops_control_and_bidi_characters() -> None:
+def test_printable_escapes_control_and_bidi_characters() -> None:
     from advisor.templating import printable
 
-    assert printable("near me\u202e\nnext\x00") == "near me  next "
+    assert printable("near me\u202e\nnext\x00") == "near me\\u202e next\\x00"
 
 
 def test_names_keep_their_meaning() -> None:

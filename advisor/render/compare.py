@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from advisor.errors import visible_json
 from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering
 
 FORMAT_VERSION = 1
@@ -170,7 +171,7 @@ def _database(db: Database) -> dict[str, Any]:
 
 def render_json(databases: list[Database], kb: KnowledgeBase) -> str:
     """SPEC section 7 JSON, deterministic."""
-    return json.dumps(as_dict(databases, kb), indent=2, ensure_ascii=False) + "\n"
+    return visible_json(json.dumps(as_dict(databases, kb), indent=2, ensure_ascii=False)) + "\n"
 
 
 def all_sources(databases: list[Database]) -> list[tuple[str, list[str]]]:
@@ -209,7 +210,7 @@ def render_text(
     """A rich table; with more than three databases each one gets its own block."""
     from rich.table import Table
 
-    from advisor.render.text import string_console
+    from advisor.render.text import plain, string_console
 
     console, buffer = string_console(color=color, width=width)
     rows = table(databases)
@@ -219,9 +220,10 @@ def render_text(
         grid = Table(show_lines=True, expand=True)
         grid.add_column("", style="bold", ratio=1, overflow="fold")
         for db in group:
-            grid.add_column(db.name, ratio=2, overflow="fold")
+            grid.add_column(plain(db.name), ratio=2, overflow="fold")
         for label, cells in rows:
-            grid.add_row(label, *cells[start : start + len(group)])
+            # Text, not str: a cell such as "majority [default]" is not rich markup.
+            grid.add_row(label, *(plain(cell) for cell in cells[start : start + len(group)]))
         console.print(grid)
     console.print(
         f"Knowledge base {kb.meta.rules_version}, last reviewed {kb.meta.last_reviewed}. "

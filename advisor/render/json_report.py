@@ -7,6 +7,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.engine import ComponentResult, Configuration, Entry, Result
+from advisor.errors import visible_json
 
 FORMAT_VERSION = 1
 
@@ -93,4 +94,4 @@ def result_dict(result: Result) -> dict[str, Any]:
 
 def render(result: Result, *, indent: int | None = 2) -> str:
     """Deterministic JSON text (no time stamps; ``indent=None`` gives one line)."""
-    return json.dumps(result_dict(result), indent=indent, ensure_ascii=False) + "\n"
+    return visible_json(json.dumps(result_dict(result), indent=indent, ensure_ascii=False)) + "\n"

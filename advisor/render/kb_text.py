@@ -1,9 +1,14 @@
-"""Plain-text views of knowledge-base entries for ``dbadvisor rules show``."""
+"""Plain-text views of knowledge-base entries for ``dbadvisor rules show``.
+
+Overlays can put any text in a rule or a database, so each line is passed through
+:func:`~advisor.errors.visible`: one fact per line, no control characters.
+"""
 
 from __future__ import annotations
 
 import json
 
+from advisor.errors import visible
 from advisor.kb import CLOUDS, Database, Rule
 
 
@@ -22,7 +27,7 @@ def describe_rule(rule: Rule) -> str:
         lines.append(f"exclude: {', '.join(rule.exclude)}")
     lines.extend(f"source: {s}" for s in rule.sources)
     lines.append(f"defined in: {rule.origin}")
-    return "\n".join(lines) + "\n"
+    return "".join(f"{visible(line)}\n" for line in lines)
 
 
 def describe_database(db: Database) -> str:
@@ -50,4 +55,4 @@ def describe_database(db: Database) -> str:
             + (f"{config.cap}, {config.pacelc}" if config.replicated else "one server, CAP n/a")
         )
     lines.extend(f"source: {s}" for s in db.sources)
-    return "\n".join(lines) + "\n"
+    return "".join(f"{visible(line)}\n" for line in lines)

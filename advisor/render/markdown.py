@@ -7,6 +7,7 @@ from typing import Any
 from advisor.engine import ComponentResult, Entry, Result
 from advisor.kb import KnowledgeBase
 from advisor.render.text import confidence_label
+from advisor.templating import md_escape
 from advisor.templating import render as render_template
 
 TOP = 6
@@ -38,15 +39,16 @@ def _plain(value: Any) -> str:
 
 
 def _summary(result: Result) -> str:
-    picks = [c.recommendation.name for c in result.components if c.recommendation]
+    """The opening paragraph; it holds Markdown, so the names in it are escaped here."""
+    picks = [md_escape(c.recommendation.name) for c in result.components if c.recommendation]
     parts = len(result.components)
     if parts == 1:
         c = result.components[0]
         if c.recommendation is None:
             return "No database in the knowledge base meets this workload's hard constraints."
-        runner = f"; the runner-up is {c.runner_up.name}" if c.runner_up else ""
+        runner = f"; the runner-up is {md_escape(c.runner_up.name)}" if c.runner_up else ""
         return (
-            f"For this workload dbadvisor recommends **{c.recommendation.name}** "
+            f"For this workload dbadvisor recommends **{md_escape(c.recommendation.name)}** "
             f"({c.cap}, {c.acid_base}, confidence {confidence_label(c.confidence)}){runner}. "
             "Each score below is explained by the rules that moved it."
         )

@@ -1,4 +1,9 @@
-"""The terminal view: a summary table and one panel per component, within 80 columns."""
+"""The terminal view: a summary table and one panel per component, within 80 columns.
+
+Every string that comes from a workload or a knowledge-base overlay reaches rich as a
+``Text`` built by :func:`plain`: never parsed as markup (``[bold]`` prints as written)
+and with control characters escaped, so it cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ import io
 from typing import TYPE_CHECKING
 
 from advisor.engine import Change, ComponentResult, Result
+from advisor.errors import visible
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
 CONFIDENCE = {
     "high": "high",
@@ -21,6 +28,13 @@ CONFIDENCE = {
 def confidence_label(value: str) -> str:
     """Human wording of a confidence value."""
     return CONFIDENCE.get(value, value)
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Text shown exactly as written: no markup, controls escaped (see ``visible``)."""
+    from rich.text import Text
+
+    return Text(visible(value), style=style)
 
 
 def string_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
@@ -52,8 +66,10 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
     console.print(
         Text.assemble(
             ("dbadvisor", "bold"),
-            f" - {result.workload.name}  (rules {result.rules_version}, "
-            f"reviewed {result.last_reviewed})",
+            plain(
+                f" - {result.workload.name}  (rules {result.rules_version}, "
+                f"reviewed {result.last_reviewed})"
+            ),
         )
     )
     summary = Table(
@@ -70,20 +86,20 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
     for component in result.components:
         pick = component.recommendation
         summary.add_row(
-            component.name,
-            Text(pick.database if pick else "-", style="bold green" if pick else "red"),
-            component.cap,
-            component.pacelc,
-            component.acid_base,
-            confidence_label(component.confidence),
+            plain(component.name),
+            plain(pick.database if pick else "-", style="bold green" if pick else "red"),
+            plain(component.cap),
+            plain(component.pacelc),
+            plain(component.acid_base),
+            plain(confidence_label(component.confidence)),
         )
     console.print(summary)
     for component in result.components:
         console.print(
-            Panel(Group(*_panel_lines(component)), title=component.name, title_align="left")
+            Panel(Group(*_panel_lines(component)), title=plain(component.name), title_align="left")
         )
     for warning in result.system.warnings:
-        console.print(Text(f"! {warning}", style="yellow"))
+        console.print(plain(f"! {warning}", style="yellow"))
     return buffer.getvalue()
 
 
@@ -96,23 +112,23 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         lines.append(Text("No database is eligible; see the disqualifications below.", style="red"))
         for entry in component.ranking[:5]:
             for disqualification in entry.disqualified_by[:1]:
-                lines.append(Text(f"  x {entry.database}: {disqualification.text}"))
+                lines.append(plain(f"  x {entry.database}: {disqualification.text}"))
         return lines
-    lines.append(Text.assemble("Use ", (pick.name, "bold green"), f"  score {pick.score}"))
+    lines.append(Text.assemble("Use ", plain(pick.name, "bold green"), f"  score {pick.score}"))
     if runner is not None:
-        lines.append(Text(f"Runner-up {runner.name}  score {runner.score}"))
-    lines.append(Text(f"Confidence: {confidence_label(component.confidence)}"))
+        lines.append(plain(f"Runner-up {runner.name}  score {runner.score}"))
+    lines.append(plain(f"Confidence: {confidence_label(component.confidence)}"))
     if component.configuration is not None:
         config = component.configuration
-        lines.append(Text(f"Configure: {config.settings}"))
-        lines.append(Text(f"  gives {config.gives}"))
+        lines.append(plain(f"Configure: {config.settings}"))
+        lines.append(plain(f"  gives {config.gives}"))
         for advice in config.advice:
-            lines.append(Text(f"  {advice}"))
+            lines.append(plain(f"  {advice}"))
     lines.append(Text("Why:", style="bold"))
     lines.append(_hanging([(f"{r.points:+g}", r.text) for r in pick.reasons[:4]]))
     excluded = [e for e in component.ranking if not e.eligible]
     if excluded:
-        lines.append(Text(f"Excluded: {', '.join(e.database for e in excluded)}"))
+        lines.append(plain(f"Excluded: {', '.join(e.database for e in excluded)}"))
     if component.what_would_change:
         lines.append(Text("What would change the answer:", style="bold"))
         # One line per database that could win instead: the first change that picks it.
@@ -121,7 +137,7 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
             distinct.setdefault(change.database, change)
         for change in list(distinct.values())[:3]:
             lines.append(
-                Text(
+                plain(
                     f"  {change.answer}: {change.current or 'unanswered'} -> {change.change}"
                     f" picks {change.database}"
                 )
@@ -139,5 +155,5 @@ def _hanging(rows: list[tuple[str, str]], style: str = "") -> RenderableType:
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(overflow="fold")
     for mark, text in rows:
-        grid.add_row(mark, text, style=style)
+        grid.add_row(plain(mark), plain(text), style=style)
     return grid
