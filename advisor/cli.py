@@ -345,7 +345,7 @@ def _write_workload(path: str | Path, text: str, *, force: bool) -> None:
     from advisor.writer import write_text
 
     write_text(path, text, force=force)
-    typer.echo(f"wrote {path}", err=True)
+    typer.echo(f"wrote {visible(path)}", err=True)
 
 
 @app.command()
@@ -433,7 +433,7 @@ def _write_records(
         lambda index, number: adr_render.file_name(number, records[index]),
         adr_render.next_number,
     ):
-        typer.echo(str(path), err=True)
+        typer.echo(visible(path), err=True)
 
 
 def _progress(files: list[Path]) -> Iterator[Path]:
@@ -625,10 +625,10 @@ def scaffold(
         project = scaffolding.generate(workload, choices)
         write_tree(output, project.files, force=force)
         for choice in project.choices:
-            typer.echo(f"{choice.component}: {choice.store} ({choice.reason})")
+            typer.echo(visible(f"{choice.component}: {choice.store} ({choice.reason})"))
         for warning in project.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        typer.echo(f"wrote {len(project.files)} files to {output}")
+            typer.echo(f"warning: {visible(warning)}", err=True)
+        typer.echo(f"wrote {len(project.files)} files to {visible(output)}")
 
 
 def main() -> None:

@@ -94,6 +94,9 @@ class InputError(AdvisorError):
 # (ESC, BEL, NEL), format characters (bidi overrides and isolates, zero-width ones),
 # lone surrogates, and the line and paragraph separators U+2028 and U+2029.
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# Except the zero-width joiner and non-joiner: they neither move the cursor nor reorder a
+# line, and emoji sequences and Persian or Indic names need them to read right.
+_JOINERS = frozenset("\u200c\u200d")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -111,8 +114,12 @@ def visible(value: object) -> str:
     import unicodedata
 
     return "".join(
-        _escape(char) if unicodedata.category(char) in _HIDDEN else char for char in text
+        _escape(char) if _hidden(char, unicodedata.category(char)) else char for char in text
     )
+
+
+def _hidden(char: str, category: str) -> bool:
+    return category in _HIDDEN and char not in _JOINERS
 
 
 def _escape(char: str) -> str:
@@ -141,7 +148,7 @@ def visible_json(text: str) -> str:
         import unicodedata
 
         char = match.group()
-        if unicodedata.category(char) not in _HIDDEN:
+        if not _hidden(char, unicodedata.category(char)):
             return char
         code = ord(char)
         if code > 0xFFFF:  # JSON spells astral characters as a surrogate pair

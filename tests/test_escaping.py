@@ -35,9 +35,13 @@ MARKUP = "[bold]X[/bold][red]"
 ATTACK = f"shop{TITLE}{CLEAR}{C1_CSI}\x07{RLO}gpj.exe{LINE}{MARKUP}\x85end"
 
 
+# Joiners are shown as they are: emoji sequences and Persian or Indic names need them.
+JOINERS = "\u200c\u200d"
+
+
 def hidden(text: str, keep: str = "\n") -> list[str]:
     """The characters of ``text`` a terminal may act on, other than those in ``keep``."""
-    return [c for c in text if c not in keep and unicodedata.category(c) in HIDDEN]
+    return [c for c in text if c not in keep + JOINERS and unicodedata.category(c) in HIDDEN]
 
 
 # --- the escaping functions ------------------------------------------------------------
@@ -73,6 +77,9 @@ def test_visible_escapes_each_hidden_character(char: str, shown: str) -> None:
 
 def test_visible_keeps_ordinary_text() -> None:
     for text in ["naïve 日本語 😀", "[bold]x[/bold]", "C:\\data\\w.yaml", "a\u00a0b", ""]:
+        assert visible(text) == text
+    # Joiners neither move the cursor nor reorder a line; names and emoji need them.
+    for text in ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\U0001f469\u200d\U0001f4bb"]:
         assert visible(text) == text
 
 
@@ -274,3 +281,17 @@ def test_an_unknown_database_with_controls_is_one_escaped_line(cli: Cli) -> None
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert "\\x1b]0;pwned\\x07\\ndb" in line and not hidden(line)
+
+
+def test_scaffold_and_written_paths_print_escaped(cli: Cli, write: Write, tmp_path: Path) -> None:
+    path = write("w.yaml", _workload())
+    out = tmp_path / f"project{RLO}{TITLE}"
+    result = cli("scaffold", str(path), "--db", "redis", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    records = tmp_path / f"adr{CLEAR}"
+    records.mkdir()
+    adr = cli("recommend", str(path), "--format", "adr", "-o", str(records), "--date", "2026-01-01")
+    assert adr.exit_code == 0, adr.stderr
+    for text in (result.stdout, result.stderr, adr.stdout, adr.stderr):
+        assert not hidden(text)
+    assert "\\u202e" in result.stdout and "\\x1b[2J" in adr.stderr
