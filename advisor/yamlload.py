@@ -161,6 +161,15 @@ def parse(text: str, file: str = "<string>", *, max_depth: int = MAX_DEPTH) -> D
         raise InputError(
             [Problem(file, line, column, "", f"YAML syntax error: {message}")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character, say): point at it.
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - before.rfind("\n")
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        name = f"character #x{code:04x}"
+        raise InputError(
+            [Problem(file, line, column, "", f"unacceptable {name}: {exc.reason}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
     if not builder.done:

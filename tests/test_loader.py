@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import Result
 
 from advisor.errors import InputError
-from advisor.workload import parse_workload, validate_document
+from advisor.workload import load_workload, parse_workload, validate_document
 from advisor.yamlload import MAX_BYTES, parse
 
 VALID = "name: shop\nuse_case: cache\n"
@@ -242,3 +242,14 @@ def test_random_yaml_never_crashes(value: object) -> None:
         validate_document(parse(text, "random.yaml"))
     except InputError as error:
         assert error.problems
+
+
+def test_a_control_character_is_reported_where_it_stands(
+    write: Callable[[str, str | bytes], Path],
+) -> None:
+    path = write("w.yaml", 'name: a\ndescription: "x\x1by"\n')
+    with pytest.raises(InputError) as raised:
+        load_workload(path)
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.column) == (2, 16)
+    assert problem.message == "unacceptable character #x001b: control characters are not allowed"
