@@ -30,7 +30,7 @@ from typing import Any, Protocol, TextIO
 import yaml
 
 from advisor import records
-from advisor.errors import InputError, did_you_mean
+from advisor.errors import InputError, did_you_mean, visible
 from advisor.questions import Question, QuestionBook, question_book
 from advisor.schema import SCHEMA_ID
 from advisor.typed import INVALID, Structurer, choices
@@ -322,12 +322,19 @@ class Prompter:
         self.echo = echo
         self._shown: set[str] = set()
 
+    def _write(self, text: str) -> None:
+        """Write to the terminal with line breaks kept and everything else hidden escaped.
+
+        Defaults, echoed answers and choices can come from a ``--from`` file.
+        """
+        self.out.write("\n".join(visible(line) for line in text.split("\n")))
+
     def say(self, text: str = "", *, indent: str = "") -> None:
         """Write a paragraph, wrapped to the terminal width."""
         if not text:
-            self.out.write("\n")
+            self._write("\n")
             return
-        self.out.write(
+        self._write(
             textwrap.fill(
                 text,
                 WIDTH,
@@ -369,7 +376,7 @@ class Prompter:
                 self.say(f"! {why}", indent="  ")
 
     def _introduce(self, question: Question, kind: Kind) -> None:
-        self.out.write("\n")
+        self._write("\n")
         self.say(question.prompt)
         if question.path in self._shown:
             # Asked before (a loop): keep it short; '?' shows the meanings again.
@@ -388,23 +395,23 @@ class Prompter:
         width = max(len(value) for value, _ in kind.options)
         for number, (value, meaning) in enumerate(kind.options, 1):
             line = f"  {number:>{digits}}  {value:<{width}}  {meaning}".rstrip()
-            self.out.write(line + "\n")
+            self._write(line + "\n")
 
     def _read(self, where: str, kind: Kind, default: Any) -> str:
         shown = f" [{kind.show(default)}]" if default is not None else ""
-        self.out.write(f"{where}{shown}: ")
+        self._write(f"{where}{shown}: ")
         self.out.flush()
         try:
             line = self.answers.readline()
         except KeyboardInterrupt:
-            self.out.write("\n")  # end the prompt line before the one-line message
+            self._write("\n")  # end the prompt line before the one-line message
             raise
         if not line:
-            self.out.write("\n")
+            self._write("\n")
             raise EndOfInput(f"end of input at question {where}; nothing was written")
         text = line.strip()
         if self.echo:
-            self.out.write(text + "\n")
+            self._write(text + "\n")
         return text
 
 

@@ -318,6 +318,19 @@ def test_from_then_revise_one_answer(cli: Cli, out: Path) -> None:
     assert revised.components == original.components
 
 
+def test_from_file_text_reaches_the_terminal_escaped(cli: Cli, out: Path, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(
+        'name: "a\\e]0;pwned\\ab"\ndescription: "x\\u202ey"\nuse_case: cache\n',
+        encoding="utf-8",
+    )
+    result = cli("interview", "--from", str(hostile), "-o", str(out), input="\n" * 2000)
+    assert result.exit_code == 0, result.stderr
+    assert "[a\\x1b]0;pwned\\x07b]" in result.stderr
+    assert not any(c in result.stderr for c in "\x1b\x07\u202e")
+    assert load_workload(out).name == "a\x1b]0;pwned\x07b", "the answer itself is kept"
+
+
 def _enter_but(answers: Mapping[str, str]) -> str:
     """Enter everywhere except the named questions (their position found by prompt order)."""
     lines = []
