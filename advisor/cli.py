@@ -469,10 +469,6 @@ def rules_list(rules: RulesOption = None) -> None:
         kb = _knowledge_base(rules)
         for rule in kb.rules:
             typer.echo(f"{rule.id}\t{rule.why}")
-        from advisor.engine import BUILTIN_WHY
-
-        for rule_id, why in BUILTIN_WHY.items():
-            typer.echo(f"{rule_id}\t{why}")
         for database in kb.databases.values():
             typer.echo(f"database:{database.id}\t{database.name} ({database.category})")
 

@@ -838,7 +838,7 @@ class Engine:
                         Reason(
                             f"cap.{group}",
                             round(cut, 2),
-                            f"{GROUP_WHY[group]} The rules above restate it.",
+                            f"{GROUP_WHY[group]} Several rules of this group fired; the excess is removed.",
                         )
                     )
             disqualified = [
@@ -1076,24 +1076,37 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
             return 0 if config.multi_region_writes else 1
         return 0 if config.multi_region == wants_regions else 1
 
+    multi_record = answers.get("transactions") == "multi_record"
+    # Multi-record changes run in the configuration meant for transactions when there is
+    # one, never in one that transactions cannot use.
+    fit_for_transactions = {True: 0, None: 1, False: 2}
+
     def cost(config: ConsistencyConfig) -> tuple[int, ...]:
-        meets = 0 if _meets(config, asked) else 1
+        meets = _meets(config, asked)
+        rank = GUARANTEE_RANK[config.guarantee]
         return (
+            fit_for_transactions[config.transactions] if multi_record else 0,
             cap_miss(config) if explicit else 0,
-            meets,
+            0 if meets else 1,
             cap_miss(config),
             region_miss(config),
             0 if config.replicated or not wants_replicas else 1,
             0 if config.sharded == large or not config.sharded else 1,
             0 if config.default else 1,  # the default when it suffices: least surprise
-            GUARANTEE_RANK[config.guarantee],  # else the weakest that suffices
+            rank if meets else -rank,  # the weakest that suffices, else the strongest
         )
 
     chosen = min(candidates, key=lambda c: (cost(c), c.id))
     advice: list[str] = []
     if answers.get("durability") == "durable" and db.durability.settings:
         advice.append(f"Durability: {db.durability.settings}")
-    if not _meets(chosen, asked):
+    if not _meets(chosen, asked) and multi_record and chosen.transactions:
+        advice.append(
+            f"Inside multi-record transactions {db.name} gives {chosen.guarantee} reads "
+            f"(snapshot isolation), not {asked}; the {asked} configuration cannot be used "
+            "in a transaction."
+        )
+    elif not _meets(chosen, asked):
         advice.append(
             f"No {db.name} configuration that is {cap} during a partition gives {asked} "
             f"reads; this one gives {chosen.guarantee} reads (CAP: one or the other)."
@@ -1103,6 +1116,18 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
             f"No {db.name} configuration gives {cap} at the asked consistency; "
             f"this one is {chosen.cap}."
         )
+    if answers.get("context.licensing") == "open_source":
+        # Say what the licence filter cost: a better configuration that needs a commercial
+        # edition (Neo4j clustering) is worth knowing about.
+        unrestricted = [c for c in db.consistency if c.production_ready]
+        best = min(unrestricted, key=lambda c: (cost(c), c.id))
+        if best.id != chosen.id and cost(best) < cost(chosen):
+            licence = licence_of(db, best)
+            edition = best.edition or db.name
+            advice.append(
+                f"The better fit, {best.configuration}, needs {edition} ({licence.spdx}), "
+                "which is not open source; with open source only this is the best there is."
+            )
     if chosen.edition is not None:
         licence = licence_of(db, chosen)
         kind = "OSI-approved" if licence.osi_approved else "not OSI-approved"

@@ -202,6 +202,10 @@ class ConsistencyConfig(Fact, kw_only=True):
     # commercial licence; the Community Edition is GPL-3.0).
     edition: str | None = None
     licence: Licence | None = None
+    # Multi-record transactions: True for the configuration meant for them, False for one
+    # that cannot be used inside them (MongoDB's linearizable read concern), None for one
+    # that transactions may use without being meant for them.
+    transactions: bool | None = None
     # False for one server with no copies: CAP does not arise (a client cut off from it
     # gets errors, never divergent data), so it cannot answer "stay consistent" for a
     # replicated system. ``cap`` is then CP by convention.
