@@ -838,7 +838,8 @@ class Engine:
                         Reason(
                             f"cap.{group}",
                             round(cut, 2),
-                            f"{GROUP_WHY[group]} Several rules of this group fired; the excess is removed.",
+                            f"{GROUP_WHY[group]} Several rules of this group fired; "
+                            "the excess is removed.",
                         )
                     )
             disqualified = [
