@@ -720,6 +720,12 @@ class Engine:
         rows.sort(key=lambda r: (not r[0], -round(r[1], 6), self.tie_key(state.answers, r[2])))
         return rows
 
+    def rank(self, answers: Mapping[str, Any]) -> tuple[Entry, ...]:
+        """The full ranking for flat answers (``derived.*`` answers are recomputed)."""
+        fresh = dict(answers)
+        derive(fresh)
+        return tuple(self._ranking(self.state(fresh)))
+
     def winner(self, state: _State) -> str | None:
         """The best eligible database for a state, if any."""
         eligible, _, db_id, _ = self._order(state)[0]
