@@ -69,9 +69,9 @@ def answers(draw: st.DrawFn) -> dict[str, Any]:
         "scale.item_size_kb": st.floats(0.01, 1024),
     }
     for path, strategy in numbers.items():
-        value = draw(st.one_of(st.none(), strategy))
-        if value is not None:
-            out[path] = value
+        number = draw(st.one_of(st.none(), strategy))
+        if number is not None:
+            out[path] = number
     return derive(out)
 
 
