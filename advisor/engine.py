@@ -443,6 +443,17 @@ def _latency_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     return None
 
 
+def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if answers.get("derived.scale") != "large":
+        return None
+    if db.scaling.horizontal:
+        return 3.0, f"{db.name} partitions data and writes across nodes, as this size needs."
+    return -6.0, (
+        f"{db.name} writes through one primary: at this throughput or size it needs "
+        "application-level sharding."
+    )
+
+
 def _paths(*names: str) -> frozenset[str]:
     return frozenset(names)
 
@@ -493,6 +504,7 @@ CHECKS: tuple[Check, ...] = (
         _memory_fit,
     ),
     Check("fit.latency", _paths("latency_ms"), False, _latency_fit),
+    Check("fit.scale_out", _paths("derived.scale"), False, _scale_out_fit),
 )
 
 # What each built-in check does, for `rules show` and `rules list`: every rule id a
@@ -532,6 +544,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.latency": "Points by the latency tier a database documents: for a p99 target of 1 ms "
     "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
     "10 ms +2 for in-memory stores and single-digit-millisecond services.",
+    "fit.scale_out": "At large scale (50,000 operations per second or 5 TB and more): +3 for "
+    "a database that partitions writes across nodes, -6 for one that writes through one "
+    "primary and needs application-level sharding.",
     **{
         f"cap.{group}": f"Caps a group of rules that restate one fact. {why}"
         for group, (_, why) in GROUP_CAPS.items()
@@ -624,17 +639,13 @@ class Engine:
         self.rows_of: dict[str, list[int]] = {}
         for r, row in enumerate(self.rows):
             self.rows_of.setdefault(row.db_id, []).append(r)
-        # Per rule and row: (category points, database points). A group's cap applies to
-        # the category points, the restated lean; points a rule gives one product for what
-        # sets it apart from its category are not a restatement and are not capped.
-        self.effects: list[dict[int, tuple[float, float]]] = []
+        self.effects: list[dict[int, float]] = []
         for rule in kb.rules:
-            effect: dict[int, tuple[float, float]] = {}
+            effect: dict[int, float] = {}
             for r, row in enumerate(self.rows):
-                by_category = rule.categories.get(row.category, 0.0)
-                by_database = rule.databases.get(row.db_id, 0.0)
-                if by_category or by_database:
-                    effect[r] = (by_category, by_database)
+                value = rule.databases.get(row.db_id, 0.0) + rule.categories.get(row.category, 0.0)
+                if value:
+                    effect[r] = value
             self.effects.append(effect)
         self.caps: dict[str, float] = {str(g): cap for g, (cap, _) in GROUP_CAPS.items()}
         # Which rules and checks read each answer: a variant re-evaluates only those.
@@ -654,14 +665,13 @@ class Engine:
         sign = 1 if on else -1
         (state.fired.add if on else state.fired.discard)(index)
         group = rule.group
-        for r, (by_category, by_database) in self.effects[index].items():
-            state.points[r] += sign * by_database
+        for r, value in self.effects[index].items():
             if group is None:
-                state.points[r] += sign * by_category
+                state.points[r] += sign * value
                 continue
             raw = state.raw.setdefault((r, group), [0.0, 0.0])
             before = capped(raw, self.caps[group])
-            raw[0 if by_category > 0 else 1] += sign * by_category
+            raw[0 if value > 0 else 1] += sign * value
             state.points[r] += capped(raw, self.caps[group]) - before
         for db_id in rule.exclude:
             state.blocks[db_id] += sign
@@ -829,14 +839,14 @@ class Engine:
             reasons = []
             groups: dict[str, list[float]] = {}
             for i in sorted(state.fired):
-                effect = self.effects[i].get(r)
-                if effect is None:
+                value = self.effects[i].get(r)
+                if value is None:
                     continue
                 rule = self.kb.rules[i]
-                reasons.append(Reason(rule.id, effect[0] + effect[1], rule.why))
-                if rule.group is not None and effect[0]:
+                reasons.append(Reason(rule.id, value, rule.why))
+                if rule.group is not None:
                     raw = groups.setdefault(rule.group, [0.0, 0.0])
-                    raw[0 if effect[0] > 0 else 1] += effect[0]
+                    raw[0 if value > 0 else 1] += value
             for group, raw in sorted(groups.items()):
                 cut = capped(raw, self.caps[group]) - sum(raw)
                 if cut < 0:
