@@ -472,6 +472,12 @@ class _Loader:
                         (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
                     )
                 seen.add(config.id)
+                if config.multi_region_writes and not config.multi_region:
+                    # Accepting writes in several regions presupposes spanning them.
+                    structurer.report(
+                        (*base, "consistency", i, "multi_region_writes"),
+                        "multi_region_writes: true needs multi_region: true",
+                    )
                 if config.pacelc[1] != config.cap[0]:
                     # PACELC's first half is the CAP side: PA goes with AP, PC with CP.
                     structurer.report(

@@ -489,3 +489,30 @@ def test_an_exact_tie_is_broken_by_stated_criteria_and_said(engine: Engine) -> N
     )
     assert expert.recommendation is not None
     assert expert.recommendation.database == runner.database
+
+
+def test_the_loader_checks_groups_and_multi_region_writes(tmp_path: Path) -> None:
+    from advisor.errors import InputError
+    from advisor.resources import resource_text
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - id: ours.x\n    group: nonsense\n    when: {}\n"
+        "    points: {databases: {redis: 1}}\n    why: A rule in no known group.\n"
+        "    sources: [https://example.com/x]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([rules])
+    assert "rules[0].group: 'nonsense' is not one of" in "\n".join(caught.value.lines())
+    mongodb = tmp_path / "mongodb.yaml"
+    text = resource_text("databases/mongodb.yaml")
+    mongodb.write_text(
+        text.replace(
+            "multi_region: false\n", "multi_region: false\n    multi_region_writes: true\n", 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([mongodb])
+    assert "multi_region_writes: true needs multi_region: true" in "\n".join(caught.value.lines())
