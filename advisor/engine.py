@@ -1,11 +1,32 @@
 """The scoring engine: hard constraints exclude, soft rules score, and every point is explained.
 
 Per component the engine flattens the answers (:func:`advisor.conditions.answers_of`),
-applies the built-in hard constraints and the knowledge base's rules, ranks every
-database, picks the configuration that delivers what was asked, and finds which single
-answer, changed, would change the winner. Variants are re-scored incrementally: only the
-rules and checks that read a changed answer are evaluated again, which keeps "what would
-change the answer" cheap enough to compute for every component of every file.
+applies the built-in checks and the knowledge base's rules, ranks every database, picks
+the configuration that delivers what was asked, and finds the smallest plausible changes
+of answer that would change the winner.
+
+The design, in the order a score is built:
+
+* Rules that restate one fact share a group (``data_model``, ``relations``, ``integrity``,
+  ``write_volume``, ``use_case``, ``scale``) whose positive points are capped per
+  database, so nested data, an evolving schema and a content-management use case do not
+  add up to three reasons. Penalties add fully. The cut is reported as ``cap.<group>``.
+* Only a capability a database lacks entirely excludes it; one it serves by modelling or
+  with an add-on costs points (``fit.capability_degree``).
+* In-memory stores pay for data size (``fit.memory``) and every database is placed in a
+  latency tier (``fit.latency``), so a tight target favours memory and a large durable
+  data set does not.
+* A database with several APIs (Cosmos DB) is scored once per API, each with its own
+  category, and ranked by its best one.
+* Configurations say whether they accept writes in several regions, shard, need another
+  edition and licence, or suit multi-record transactions; geography, licensing and
+  the configuration choice read those flags.
+* Exact ties are broken by stated criteria (team expertise, a managed service where one
+  is wanted, operational burden, then the id) and the result says which one decided.
+
+Variants are re-scored incrementally: only the rules and checks that read a changed
+answer are evaluated again, which keeps "what would change the answer" cheap enough to
+compute for every component of every file.
 """
 
 from __future__ import annotations
