@@ -210,14 +210,21 @@ def licence_of(db: Database, config: ConsistencyConfig) -> Licence:
     return config.licence or db.licence
 
 
+def _open_configs(db: Database) -> list[ConsistencyConfig]:
+    return [c for c in db.consistency if c.production_ready and licence_of(db, c).osi_approved]
+
+
 def usable_configs(answers: Answers, db: Database) -> list[ConsistencyConfig]:
-    """Production-ready configurations whose licence the workload accepts."""
-    open_only = answers.get("context.licensing") == "open_source"
-    return [
-        c
-        for c in db.consistency
-        if c.production_ready and not (open_only and not licence_of(db, c).osi_approved)
-    ]
+    """Production-ready configurations whose licence the workload accepts.
+
+    When the licence leaves none, constraint.licensing excludes the database; the other
+    checks then judge all its production-ready configurations, so that each exclusion
+    is reported for its own reason and not as a consequence of the licence.
+    """
+    ready = [c for c in db.consistency if c.production_ready]
+    if answers.get("context.licensing") != "open_source":
+        return ready
+    return _open_configs(db) or ready
 
 
 def _cloud_check(answers: Answers, db: Database) -> str | None:
@@ -250,7 +257,7 @@ def _managed_check(answers: Answers, db: Database) -> str | None:
 def _licence_check(answers: Answers, db: Database) -> str | None:
     if answers.get("context.licensing") != "open_source":
         return None
-    if usable_configs(answers, db):
+    if _open_configs(db):
         return None
     if not db.licence.osi_approved:
         return f"{db.name} is licensed {db.licence.spdx}, which is not an OSI-approved licence"

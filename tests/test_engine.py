@@ -516,3 +516,14 @@ def test_the_loader_checks_groups_and_multi_region_writes(tmp_path: Path) -> Non
     with pytest.raises(InputError) as caught:
         load_knowledge_base([mongodb])
     assert "multi_region_writes: true needs multi_region: true" in "\n".join(caught.value.lines())
+
+
+def test_a_licence_exclusion_is_reported_once_not_as_a_consistency_gap(engine: Engine) -> None:
+    component = _one(
+        engine,
+        "name: l\ncontext: {licensing: open_source}\nconsistency: strong\n"
+        "on_partition: stay_consistent\n",
+    )
+    mongodb = _entry(component, "mongodb")
+    assert [d.rule for d in mongodb.disqualified_by] == ["constraint.licensing"]
+    assert all(r.rule != "fit.on_partition" for r in mongodb.reasons)
