@@ -553,8 +553,18 @@ def rules_show(
         kb = _knowledge_base(rules)
         if rule_id.startswith("database:") or rule_id in kb.databases:
             typer.echo(describe_database(kb.database(rule_id.removeprefix("database:"))), nl=False)
+        elif rule_id not in {r.id for r in kb.rules} and rule_id in _builtin_rules():
+            # Built-in constraints, fit checks and group caps live in the engine, not in
+            # YAML, but reports print their ids too: every printed id resolves.
+            typer.echo(_builtin_rules()[rule_id], nl=False)
         else:
             typer.echo(describe_rule(kb.rule(rule_id)), nl=False)
+
+
+def _builtin_rules() -> dict[str, str]:
+    from advisor.engine import BUILTIN_WHY, describe_builtin
+
+    return {rule_id: str(describe_builtin(rule_id)) for rule_id in BUILTIN_WHY}
 
 
 @rules_app.command("validate")

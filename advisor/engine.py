@@ -1,11 +1,32 @@
 """The scoring engine: hard constraints exclude, soft rules score, and every point is explained.
 
 Per component the engine flattens the answers (:func:`advisor.conditions.answers_of`),
-applies the built-in hard constraints and the knowledge base's rules, ranks every
-database, picks the configuration that delivers what was asked, and finds which single
-answer, changed, would change the winner. Variants are re-scored incrementally: only the
-rules and checks that read a changed answer are evaluated again, which keeps "what would
-change the answer" cheap enough to compute for every component of every file.
+applies the built-in checks and the knowledge base's rules, ranks every database, picks
+the configuration that delivers what was asked, and finds the smallest plausible changes
+of answer that would change the winner.
+
+The design, in the order a score is built:
+
+* Rules that restate one fact share a group (``data_model``, ``relations``, ``integrity``,
+  ``write_volume``, ``use_case``, ``scale``) whose positive points are capped per
+  database, so nested data, an evolving schema and a content-management use case do not
+  add up to three reasons. Penalties add fully. The cut is reported as ``cap.<group>``.
+* Only a capability a database lacks entirely excludes it; one it serves by modelling or
+  with an add-on costs points (``fit.capability_degree``).
+* In-memory stores pay for data size (``fit.memory``) and every database is placed in a
+  latency tier (``fit.latency``), so a tight target favours memory and a large durable
+  data set does not.
+* A database with several APIs (Cosmos DB) is scored once per API, each with its own
+  category, and ranked by its best one.
+* Configurations say whether they accept writes in several regions, shard, need another
+  edition and licence, or suit multi-record transactions; geography, licensing and
+  the configuration choice read those flags.
+* Exact ties are broken by stated criteria (team expertise, a managed service where one
+  is wanted, operational burden, then the id) and the result says which one decided.
+
+Variants are re-scored incrementally: only the rules and checks that read a changed
+answer are evaluated again, which keeps "what would change the answer" cheap enough to
+compute for every component of every file.
 """
 
 from __future__ import annotations
@@ -18,6 +39,7 @@ from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
 from advisor.kb import (
     BURDENS,
     CLOUDS,
+    GROUP_CAPS,
     GUARANTEE_RANK,
     GUARANTEES,
     CapSide,
@@ -25,7 +47,7 @@ from advisor.kb import (
     Database,
     Guarantee,
     KnowledgeBase,
-    Rule,
+    Licence,
 )
 from advisor.records import Frozen
 from advisor.workload import Capability, Component, Workload
@@ -39,6 +61,8 @@ HIGH_MARGIN = 8.0
 MEDIUM_MARGIN = 3.0
 CONSOLIDATE_WITHIN = 6.0
 MANY_DATABASES = 3
+# "What would change the answer" keeps at most this many changes, smallest first.
+MAX_CHANGES = 5
 
 
 class Reason(Frozen):
@@ -67,6 +91,8 @@ class Entry(Frozen):
     eligible: bool
     reasons: tuple[Reason, ...]
     disqualified_by: tuple[Disqualification, ...]
+    # The API it was scored as, for a database with several (Cosmos DB for NoSQL).
+    api: str | None = None
 
 
 class Configuration(Frozen):
@@ -131,6 +157,8 @@ class ComponentResult(Frozen):
     what_would_change: tuple[Change, ...]
     ranking: tuple[Entry, ...]
     answers: Mapping[str, Any]
+    # Why the winner is first when it ties the runner-up on points, in words.
+    tie_break: str | None = None
 
 
 class SystemResult(Frozen):
@@ -177,6 +205,28 @@ def _on(cloud: str | None) -> str:
     return f" on {cloud}" if cloud in CLOUDS else ""
 
 
+def licence_of(db: Database, config: ConsistencyConfig) -> Licence:
+    """The licence a configuration needs: its own (an edition's) or the database's."""
+    return config.licence or db.licence
+
+
+def _open_configs(db: Database) -> list[ConsistencyConfig]:
+    return [c for c in db.consistency if c.production_ready and licence_of(db, c).osi_approved]
+
+
+def usable_configs(answers: Answers, db: Database) -> list[ConsistencyConfig]:
+    """Production-ready configurations whose licence the workload accepts.
+
+    When the licence leaves none, constraint.licensing excludes the database; the other
+    checks then judge all its production-ready configurations, so that each exclusion
+    is reported for its own reason and not as a consequence of the licence.
+    """
+    ready = [c for c in db.consistency if c.production_ready]
+    if answers.get("context.licensing") != "open_source":
+        return ready
+    return _open_configs(db) or ready
+
+
 def _cloud_check(answers: Answers, db: Database) -> str | None:
     cloud = answers.get("context.cloud")
     if cloud == "on_prem" and not db.deployment.self_hosted:
@@ -209,9 +259,13 @@ def _managed_check(answers: Answers, db: Database) -> str | None:
 
 
 def _licence_check(answers: Answers, db: Database) -> str | None:
-    if answers.get("context.licensing") == "open_source" and not db.licence.osi_approved:
+    if answers.get("context.licensing") != "open_source":
+        return None
+    if _open_configs(db):
+        return None
+    if not db.licence.osi_approved:
         return f"{db.name} is licensed {db.licence.spdx}, which is not an OSI-approved licence"
-    return None
+    return f"every production-ready {db.name} configuration needs a commercial edition"
 
 
 def _item_size_check(answers: Answers, db: Database) -> str | None:
@@ -228,6 +282,8 @@ def _durability_check(answers: Answers, db: Database) -> str | None:
 
 
 def _needs_check(answers: Answers, db: Database) -> str | None:
+    # Only a capability the database does not have at all (degree "none") excludes it;
+    # one served by modelling or an add-on costs points instead (fit.capability_degree).
     needs: tuple[Capability, ...] = answers.get("needs", ())
     missing = [n for n in needs if n not in db.capabilities]
     if missing:
@@ -257,7 +313,7 @@ def _consistency_check(answers: Answers, db: Database) -> str | None:
     asked = _guarantee_for(answers.get("consistency"))
     if asked is None:
         return None
-    if not any(c.production_ready and _meets(c, asked) for c in db.consistency):
+    if not any(_meets(c, asked) for c in usable_configs(answers, db)):
         return f"no production-ready {db.name} configuration gives {asked} consistency"
     return None
 
@@ -286,7 +342,7 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     # A single server never diverges, but it is not an answer to a partition between
     # replicas either: only replicated configurations count (the seed's "Redis is CP"
     # must not come back through a one-node setup).
-    usable = [c for c in db.consistency if c.production_ready and c.replicated and c.cap == wanted]
+    usable = [c for c in usable_configs(answers, db) if c.replicated and c.cap == wanted]
     if wanted == "CP":
         usable = [c for c in usable if _meets(c, asked)]
     if usable:
@@ -302,12 +358,27 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
 
 
 def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
-    if answers.get("multi_region") != "active_active":
+    region = answers.get("multi_region")
+    if region not in ("replicas", "active_active"):
         return None
     asked = _guarantee_for(answers.get("consistency"))
-    spanning = [c for c in db.consistency if c.production_ready and c.multi_region]
+    spanning = [c for c in usable_configs(answers, db) if c.multi_region]
     if not spanning:
         return -6.0, f"No production-ready {db.name} configuration spans regions."
+    if region == "active_active":
+        # Spanning regions is not enough: a single-primary set with members in several
+        # regions still sends every write to one region.
+        writers = [c for c in spanning if c.multi_region_writes]
+        if not writers:
+            return -10.0, (
+                f"{db.name} spans regions only with a single writable primary: every write "
+                "goes to one region, so it is not active-active."
+            )
+        spanning = writers
+    # Read replicas in other regions are asynchronous copies nearly everywhere: the asked
+    # consistency holds in the writing region. Only active-active puts it across regions.
+    if region != "active_active":
+        return None
     if asked is not None and not any(_meets(c, asked) for c in spanning):
         best = max((c.guarantee for c in spanning), key=GUARANTEE_RANK.__getitem__)
         return -6.0, (
@@ -325,9 +396,101 @@ def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     return None
 
 
+# Points a capability costs when it is not native: an add-on is one more component to
+# install and run, modelling is work in every query and schema that touches it.
+DEGREE_COST = {"native": 0.0, "add_on": -2.0, "modelled": -4.0}
+DEGREE_WORDS = {"add_on": "with an add-on", "modelled": "by modelling"}
+
+
+def _degree_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    needs: tuple[Capability, ...] = answers.get("needs", ())
+    partial = [(n, db.capabilities[n].degree) for n in needs if n in db.capabilities]
+    partial = [(n, d) for n, d in partial if d != "native"]
+    if not partial:
+        return None
+    points = sum(DEGREE_COST[d] for _, d in partial)
+    said = "; ".join(f"{n} {DEGREE_WORDS[d]}" for n, d in partial)
+    return points, f"{db.name} serves {said}, not as a built-in feature."
+
+
+# In-memory stores hold the whole data set in RAM: past a few hundred gigabytes that is
+# a cluster of large-memory nodes, past a few terabytes rarely sensible. The penalty only
+# grows with size, so more data never helps an in-memory store.
+MEMORY_STEPS: tuple[tuple[float, float], ...] = (
+    (10_000.0, -30.0),
+    (1_000.0, -16.0),
+    (250.0, -6.0),
+)
+
+
+def _memory_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    size = answers.get("scale.data_size_gb")
+    if size is None or db.storage is None or not db.storage.in_memory:
+        return None
+    # RAM is what an ephemeral cache with a tight latency target is buying, so its cost
+    # weighs less there; for data that must be kept it weighs fully.
+    latency = answers.get("latency_ms")
+    weight = 1.0
+    if answers.get("durability") == "ephemeral":
+        weight = 0.25 if latency is not None and latency <= 2 else 0.5
+    for limit, points in MEMORY_STEPS:
+        if size > limit:
+            return points * weight, (
+                f"{db.name} keeps the whole data set in memory: {size:g} GB needs that much "
+                "RAM across the cluster, at many times the cost of disk."
+            )
+    return None
+
+
+# Points per latency tier for a p99 target: (target up to, points per tier). A stricter
+# target never gives a slower tier more, nor a faster tier less.
+LATENCY_POINTS: tuple[tuple[float, Mapping[str, float]], ...] = (
+    (1.0, {"sub_millisecond": 8.0, "single_digit_ms": -4.0, "milliseconds": -4.0}),
+    (3.0, {"sub_millisecond": 6.0, "single_digit_ms": -2.0, "milliseconds": -2.0}),
+    (10.0, {"sub_millisecond": 2.0, "single_digit_ms": 2.0, "milliseconds": 0.0}),
+)
+TIER_WORDS = {
+    "sub_millisecond": "serves from memory in well under a millisecond",
+    "single_digit_ms": "documents single-digit-millisecond latency",
+    "milliseconds": "reads from disk over the network, a few milliseconds at p99",
+}
+
+
+def latency_tier(db: Database) -> str:
+    """The latency tier of a database (disk-based when the knowledge base says nothing)."""
+    return db.storage.latency if db.storage is not None else "milliseconds"
+
+
+def _latency_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    target = answers.get("latency_ms")
+    if target is None:
+        return None
+    tier = latency_tier(db)
+    for limit, by_tier in LATENCY_POINTS:
+        if target <= limit:
+            points = by_tier[tier]
+            if not points:
+                return None
+            return points, f"For a {target:g} ms p99 target: {db.name} {TIER_WORDS[tier]}."
+    return None
+
+
+def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if answers.get("derived.scale") != "large":
+        return None
+    if db.scaling.horizontal:
+        return 3.0, f"{db.name} partitions data and writes across nodes, as this size needs."
+    return -6.0, (
+        f"{db.name} writes through one primary: at this throughput or size it needs "
+        "application-level sharding."
+    )
+
+
 def _paths(*names: str) -> frozenset[str]:
     return frozenset(names)
 
+
+CONFIG_PATHS = ("context.licensing",)
 
 CHECKS: tuple[Check, ...] = (
     Check("constraint.cloud", _paths("context.cloud"), True, _cloud_check),
@@ -339,7 +502,12 @@ CHECKS: tuple[Check, ...] = (
         "constraint.needs", _paths("needs", "context.managed", "context.cloud"), True, _needs_check
     ),
     Check("constraint.transactions", _paths("transactions"), True, _transactions_check),
-    Check("constraint.consistency", _paths("consistency"), True, _consistency_check),
+    Check(
+        "constraint.consistency",
+        _paths("consistency", *CONFIG_PATHS),
+        True,
+        _consistency_check,
+    ),
     Check("context.team_expertise", _paths("context.team_expertise"), False, _expertise),
     Check(
         "context.managed_preference",
@@ -347,29 +515,119 @@ CHECKS: tuple[Check, ...] = (
         False,
         _managed_preference,
     ),
-    Check("fit.on_partition", _paths("on_partition", "consistency"), False, _partition_fit),
-    Check("fit.multi_region", _paths("multi_region", "consistency"), False, _multi_region_fit),
+    Check(
+        "fit.on_partition",
+        _paths("on_partition", "consistency", *CONFIG_PATHS),
+        False,
+        _partition_fit,
+    ),
+    Check(
+        "fit.multi_region",
+        _paths("multi_region", "consistency", *CONFIG_PATHS),
+        False,
+        _multi_region_fit,
+    ),
     Check("fit.operational_burden", _paths("context.managed"), False, _burden),
+    Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
+    Check(
+        "fit.memory",
+        _paths("scale.data_size_gb", "durability", "latency_ms"),
+        False,
+        _memory_fit,
+    ),
+    Check("fit.latency", _paths("latency_ms"), False, _latency_fit),
+    Check("fit.scale_out", _paths("derived.scale"), False, _scale_out_fit),
 )
+
+# What each built-in check does, for `rules show` and `rules list`: every rule id a
+# report prints resolves, the built-in ones included.
+BUILTIN_WHY: Mapping[str, str] = {
+    "constraint.cloud": "Excludes databases that cannot run where the workload must run "
+    "(a cloud-only service on premises, or on a cloud that does not offer it).",
+    "constraint.managed": "With managed: required, excludes databases no provider runs for "
+    "you on the chosen cloud; with self_hosted, excludes service-only databases.",
+    "constraint.licensing": "With licensing: open_source, excludes databases with no "
+    "production-ready configuration under an OSI-approved licence (a commercial edition "
+    "needed for clustering does not count).",
+    "constraint.item_size": "Excludes databases whose per-item limit is below the item size.",
+    "constraint.durability": "Excludes caches that cannot keep data across a restart when "
+    "the data must be durable.",
+    "constraint.needs": "Excludes databases that do not offer a needed capability at all; "
+    "one served by modelling or an add-on is not excluded (see fit.capability_degree).",
+    "constraint.transactions": "Excludes databases without multi-record transactions when "
+    "the workload needs them.",
+    "constraint.consistency": "Excludes databases with no production-ready configuration "
+    "(under an accepted licence) that gives the asked consistency.",
+    "context.team_expertise": "+10 for a database the team already runs well in production.",
+    "context.managed_preference": "+5 for a database with a managed service on the chosen "
+    "cloud when a managed service is preferred or required.",
+    "fit.on_partition": "-15 when no replicated configuration stays consistent during a "
+    "partition at the asked consistency (CP asked); -10 when none stays available (AP asked).",
+    "fit.multi_region": "-6 when no configuration spans regions; -10 for active-active when "
+    "no configuration accepts writes in several regions; -6 when the configurations that do "
+    "give weaker reads than asked across regions.",
+    "fit.operational_burden": "-4 for a database that takes specialist operations work; +2 "
+    "for one that takes little, unless the team self-hosts.",
+    "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
+    "by modelling the data (not a built-in feature).",
+    "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
+    "10 TB, since the whole data set must fit in RAM; half that for ephemeral data, a "
+    "quarter for ephemeral data with a p99 target of 2 ms or less.",
+    "fit.latency": "Points by the latency tier a database documents: for a p99 target of 1 ms "
+    "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
+    "10 ms +2 for in-memory stores and single-digit-millisecond services.",
+    "fit.scale_out": "At large scale (50,000 operations per second or 5 TB and more): +3 for "
+    "a database that partitions writes across nodes, -6 for one that writes through one "
+    "primary and needs application-level sharding.",
+    **{
+        f"cap.{group}": f"Caps a group of rules that restate one fact. {why}"
+        for group, (_, why) in GROUP_CAPS.items()
+    },
+}
+
+
+GROUP_WHY: Mapping[str, str] = {str(g): why for g, (_, why) in GROUP_CAPS.items()}
+
+
+def describe_builtin(rule_id: str) -> str | None:
+    """``rules show`` text for a built-in check or group cap, or None if ``rule_id`` is not one."""
+    why = BUILTIN_WHY.get(rule_id)
+    if why is None:
+        return None
+    kind = "hard constraint" if rule_id.startswith("constraint.") else "built-in soft check"
+    if rule_id.startswith("cap."):
+        kind = "cap on a group of rules"
+    return f"id: {rule_id}\nkind: {kind}\nwhy: {why}\ndefined in: advisor/engine.py\n"
+
+
+class _Row(Frozen):
+    """One way of scoring a database: the database itself, or one of its APIs."""
+
+    db_id: str
+    category: str
+    api: str | None
 
 
 class _State:
-    """Scores of every database for one set of answers (mutable, unlike the results).
+    """Scores of every row for one set of answers (mutable, unlike the results).
 
-    ``points`` already includes the soft checks and ``blocks`` counts the hard checks
-    and excluding rules that hold, so ranking a state is one sort and a variant only
-    adjusts what its changed answers touch.
+    ``points`` already includes the soft checks and the group caps, and ``blocks``
+    counts the hard checks and excluding rules that hold, so ranking a state is one sort
+    and a variant only adjusts what its changed answers touch. Grouped rules keep their
+    raw positive and negative sums per row and group in ``raw``; only the capped sum
+    reaches ``points``.
     """
 
-    __slots__ = ("answers", "blocks", "check_results", "fired", "points")
+    __slots__ = ("answers", "blocks", "check_results", "fired", "points", "raw")
 
     def __init__(
         self,
         answers: dict[str, Any],
         fired: set[int],
-        points: dict[str, float],
+        points: list[float],
         blocks: dict[str, int],
         check_results: dict[tuple[int, str], Any] | None = None,
+        raw: dict[tuple[int, str], list[float]] | None = None,
     ) -> None:
         """Hold one set of answers and the totals they give."""
         self.answers = answers
@@ -377,44 +635,51 @@ class _State:
         self.points = points
         self.blocks = blocks
         self.check_results = {} if check_results is None else check_results
+        self.raw = {} if raw is None else raw
 
-    def toggle_rule(self, index: int, rule: Rule, effect: Mapping[str, float], on: bool) -> None:
-        """Add (``on``) or remove one rule's points and exclusions."""
-        sign = 1 if on else -1
-        (self.fired.add if on else self.fired.discard)(index)
-        for db_id, value in effect.items():
-            self.points[db_id] += sign * value
-        for db_id in rule.exclude:
-            self.blocks[db_id] += sign
+    def copy(self, answers: dict[str, Any]) -> _State:
+        """A copy with other answers, to adjust incrementally."""
+        return _State(
+            answers,
+            set(self.fired),
+            list(self.points),
+            dict(self.blocks),
+            dict(self.check_results),
+            {k: list(v) for k, v in self.raw.items()},
+        )
 
-    def set_check(self, c: int, db_id: str, result: Any) -> None:
-        """Replace one check's result for one database, keeping the totals in step."""
-        for sign, value in ((-1, self.check_results.get((c, db_id))), (1, result)):
-            if value is None:
-                continue
-            if CHECKS[c].hard:
-                self.blocks[db_id] += sign
-            else:
-                self.points[db_id] += sign * value[0]
-        self.check_results[(c, db_id)] = result
+
+def capped(raw: Sequence[float], cap: float) -> float:
+    """A group's contribution: its positive points up to ``cap``, plus its penalties."""
+    return min(raw[0], cap) + raw[1]
 
 
 class Engine:
     """Scores components against one knowledge base."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        """Precompute each rule's effect per database and which answers it reads."""
+        """Precompute each rule's effect per row and which answers it reads."""
         self.kb = kb
         self.ids = sorted(kb.databases)
-        self.effects: list[dict[str, float]] = []
+        self.rows: list[_Row] = []
+        for db_id in self.ids:
+            db = kb.databases[db_id]
+            if db.apis:
+                self.rows.extend(_Row(db_id, str(a.category), a.name) for a in db.apis)
+            else:
+                self.rows.append(_Row(db_id, str(db.category), None))
+        self.rows_of: dict[str, list[int]] = {}
+        for r, row in enumerate(self.rows):
+            self.rows_of.setdefault(row.db_id, []).append(r)
+        self.effects: list[dict[int, float]] = []
         for rule in kb.rules:
-            effect: dict[str, float] = {}
-            for db_id in self.ids:
-                category = kb.databases[db_id].category
-                value = rule.databases.get(db_id, 0.0) + rule.categories.get(category, 0.0)
+            effect: dict[int, float] = {}
+            for r, row in enumerate(self.rows):
+                value = rule.databases.get(row.db_id, 0.0) + rule.categories.get(row.category, 0.0)
                 if value:
-                    effect[db_id] = value
+                    effect[r] = value
             self.effects.append(effect)
+        self.caps: dict[str, float] = {str(g): cap for g, (cap, _) in GROUP_CAPS.items()}
         # Which rules and checks read each answer: a variant re-evaluates only those.
         self.rules_reading: dict[str, list[int]] = {}
         for i, rule in enumerate(kb.rules):
@@ -426,26 +691,86 @@ class Engine:
 
     # -- scoring -----------------------------------------------------------------
 
+    def _toggle_rule(self, state: _State, index: int, on: bool) -> None:
+        """Add (``on``) or remove one rule's points and exclusions."""
+        rule = self.kb.rules[index]
+        sign = 1 if on else -1
+        (state.fired.add if on else state.fired.discard)(index)
+        group = rule.group
+        for r, value in self.effects[index].items():
+            if group is None:
+                state.points[r] += sign * value
+                continue
+            raw = state.raw.setdefault((r, group), [0.0, 0.0])
+            before = capped(raw, self.caps[group])
+            raw[0 if value > 0 else 1] += sign * value
+            state.points[r] += capped(raw, self.caps[group]) - before
+        for db_id in rule.exclude:
+            state.blocks[db_id] += sign
+
+    def _set_check(self, state: _State, c: int, db_id: str, result: Any) -> None:
+        """Replace one check's result for one database, keeping the totals in step."""
+        for sign, value in ((-1, state.check_results.get((c, db_id))), (1, result)):
+            if value is None:
+                continue
+            if CHECKS[c].hard:
+                state.blocks[db_id] += sign
+            else:
+                for r in self.rows_of[db_id]:
+                    state.points[r] += sign * value[0]
+        state.check_results[(c, db_id)] = result
+
     def state(self, answers: dict[str, Any]) -> _State:
         """Score every database for a full set of answers."""
-        state = _State(answers, set(), dict.fromkeys(self.ids, 0.0), dict.fromkeys(self.ids, 0))
+        state = _State(answers, set(), [0.0] * len(self.rows), dict.fromkeys(self.ids, 0))
         for i, rule in enumerate(self.kb.rules):
             if rule.when(answers):
-                state.toggle_rule(i, rule, self.effects[i], on=True)
+                self._toggle_rule(state, i, on=True)
         for c, check in enumerate(CHECKS):
             for db_id in self.ids:
-                state.set_check(c, db_id, check.run(answers, self.kb.databases[db_id]))
+                self._set_check(state, c, db_id, check.run(answers, self.kb.databases[db_id]))
         return state
 
-    def _order(self, state: _State) -> list[tuple[bool, float, str]]:
-        rows = [(state.blocks[db_id] == 0, state.points[db_id], db_id) for db_id in self.ids]
-        # Eligible first, then by points; ties go to the lighter operational burden, then id.
-        rows.sort(key=lambda r: (not r[0], -r[1], self.burden_rank[r[2]], r[2]))
+    def _best_rows(self, state: _State) -> dict[str, int]:
+        """Each database's best-scoring row (its first API on a tie)."""
+        best: dict[str, int] = {}
+        for db_id, rows in self.rows_of.items():
+            best[db_id] = max(rows, key=lambda r: (round(state.points[r], 6), -r))
+        return best
+
+    def tie_key(self, answers: Answers, db_id: str) -> tuple[int, int, int, str]:
+        """The stated tie-break among equal points, as a sort key.
+
+        Team expertise first, then a managed service where one is wanted, then the
+        lighter operational burden, then the id.
+        """
+        db = self.kb.databases[db_id]
+        expert = db_id in answers.get("context.team_expertise", ())
+        wants_managed = answers.get("context.managed") in ("preferred", "required")
+        managed = wants_managed and bool(
+            db.deployment.managed.available(answers.get("context.cloud"))
+        )
+        return (0 if expert else 1, 0 if managed else 1, self.burden_rank[db_id], db_id)
+
+    def _order(self, state: _State) -> list[tuple[bool, float, str, int]]:
+        best = self._best_rows(state)
+        rows = [
+            (state.blocks[db_id] == 0, state.points[best[db_id]], db_id, best[db_id])
+            for db_id in self.ids
+        ]
+        # Eligible first, then by points; exact ties by the stated criteria (tie_key).
+        rows.sort(key=lambda r: (not r[0], -round(r[1], 6), self.tie_key(state.answers, r[2])))
         return rows
+
+    def rank(self, answers: Mapping[str, Any]) -> tuple[Entry, ...]:
+        """The full ranking for flat answers (``derived.*`` answers are recomputed)."""
+        fresh = dict(answers)
+        derive(fresh)
+        return tuple(self._ranking(self.state(fresh)))
 
     def winner(self, state: _State) -> str | None:
         """The best eligible database for a state, if any."""
-        eligible, _, db_id = self._order(state)[0]
+        eligible, _, db_id, _ = self._order(state)[0]
         return db_id if eligible else None
 
     def variant(self, base: _State, changes: Mapping[str, Any]) -> _State:
@@ -460,23 +785,16 @@ class Engine:
         # Only the changed answers and the answers derived from them can differ.
         candidates = (*changes, *DERIVED_PATHS)
         changed = {k for k in candidates if answers.get(k) != base.answers.get(k)}
-        state = _State(
-            answers,
-            set(base.fired),
-            dict(base.points),
-            dict(base.blocks),
-            dict(base.check_results),
-        )
+        state = base.copy(answers)
         touched = sorted({i for path in changed for i in self.rules_reading.get(path, ())})
         for i in touched:
-            rule = self.kb.rules[i]
-            now = rule.when(answers)
+            now = self.kb.rules[i].when(answers)
             if now != (i in base.fired):
-                state.toggle_rule(i, rule, self.effects[i], on=now)
+                self._toggle_rule(state, i, on=now)
         for c, check in enumerate(CHECKS):
             if check.paths & changed:
                 for db_id in self.ids:
-                    state.set_check(c, db_id, check.run(answers, self.kb.databases[db_id]))
+                    self._set_check(state, c, db_id, check.run(answers, self.kb.databases[db_id]))
         return state
 
     # -- results -----------------------------------------------------------------
@@ -489,6 +807,7 @@ class Engine:
         eligible = [e for e in ranking if e.eligible]
         winner = eligible[0] if eligible else None
         runner_up = eligible[1] if len(eligible) > 1 else None
+        # The lead is reported on the scale of the scores (0-100), like the scores.
         margin = round(winner.score - runner_up.score, 1) if winner and runner_up else None
         # Confidence reads the lead in points, not in score: the logistic score flattens
         # near 100, so a clear lead between two strong candidates looks small there.
@@ -519,17 +838,58 @@ class Engine:
             what_would_change=self._changes(state, winner.database if winner else None),
             ranking=tuple(ranking),
             answers=answers,
+            tie_break=self._tie_break(answers, winner, runner_up),
+        )
+
+    def _tie_break(
+        self, answers: Answers, winner: Entry | None, runner: Entry | None
+    ) -> str | None:
+        """Why the winner is first when it ties the runner-up on points, in words."""
+        if winner is None or runner is None or round(winner.points - runner.points, 6) != 0:
+            return None
+        mine, theirs = (
+            self.tie_key(answers, winner.database),
+            self.tie_key(answers, runner.database),
+        )
+        reasons = (
+            f"the team already runs {winner.name}",
+            f"a managed {winner.name} service exists where one is wanted",
+            f"{winner.name} takes less operations work",
+            "of the order of their ids (nothing else separates them)",
+        )
+        step = next(i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)
+        return (
+            f"{winner.name} and {runner.name} tie at {winner.points:g} points; "
+            f"{winner.name} is ranked first because {reasons[step]}."
         )
 
     def _ranking(self, state: _State) -> list[Entry]:
         entries = []
-        for eligible, total, db_id in self._order(state):
+        for eligible, total, db_id, r in self._order(state):
             db = self.kb.databases[db_id]
-            reasons = [
-                Reason(self.kb.rules[i].id, self.effects[i][db_id], self.kb.rules[i].why)
-                for i in sorted(state.fired)
-                if db_id in self.effects[i]
-            ]
+            row = self.rows[r]
+            reasons = []
+            groups: dict[str, list[float]] = {}
+            for i in sorted(state.fired):
+                value = self.effects[i].get(r)
+                if value is None:
+                    continue
+                rule = self.kb.rules[i]
+                reasons.append(Reason(rule.id, value, rule.why))
+                if rule.group is not None:
+                    raw = groups.setdefault(rule.group, [0.0, 0.0])
+                    raw[0 if value > 0 else 1] += value
+            for group, raw in sorted(groups.items()):
+                cut = capped(raw, self.caps[group]) - sum(raw)
+                if cut < 0:
+                    reasons.append(
+                        Reason(
+                            f"cap.{group}",
+                            round(cut, 2),
+                            f"{GROUP_WHY[group]} Several rules of this group fired; "
+                            "the excess is removed.",
+                        )
+                    )
             disqualified = [
                 Disqualification(self.kb.rules[i].id, self.kb.rules[i].why)
                 for i in sorted(state.fired)
@@ -543,17 +903,18 @@ class Engine:
                     disqualified.append(Disqualification(check.id, str(result)))
                 else:
                     reasons.append(Reason(check.id, result[0], result[1]))
-            reasons.sort(key=lambda r: (-abs(r.points), r.rule))
+            reasons.sort(key=lambda x: (-abs(x.points), x.rule))
             entries.append(
                 Entry(
                     database=db_id,
                     name=db.name,
-                    category=db.category,
+                    category=row.category,
                     score=_score(total),
                     points=round(total, 2),
                     eligible=eligible,
                     reasons=tuple(reasons),
                     disqualified_by=tuple(sorted(disqualified, key=lambda d: d.rule)),
+                    api=row.api,
                 )
             )
         return entries
@@ -566,9 +927,14 @@ class Engine:
         )
 
     def _changes(self, state: _State, current: str | None) -> tuple[Change, ...]:
-        """Every single-answer change that makes another database win, in question order."""
-        out: list[Change] = []
-        for path, value in _variants(state.answers):
+        """The smallest plausible single-answer changes that make another database win.
+
+        Only changes next to the current answers are tried (see :func:`_variants`); they
+        are ordered by size, then question order, and at most :data:`MAX_CHANGES` are kept,
+        one per new winner.
+        """
+        found: list[tuple[int, int, Change]] = []
+        for order, (path, value, size) in enumerate(_variants(state.answers)):
             changes: dict[str, Any]
             if path == "needs":
                 changes = {path: (*state.answers.get("needs", ()), value)}
@@ -578,7 +944,16 @@ class Engine:
             if winner is not None and winner != current:
                 old = state.answers.get(path)
                 shown = ", ".join(old) if isinstance(old, tuple) else old
-                out.append(Change(path, None if shown is None else str(shown), value, winner))
+                change = Change(path, None if shown is None else str(shown), value, winner)
+                found.append((size, order, change))
+        found.sort(key=lambda f: (f[0], f[1]))
+        out: list[Change] = []
+        for _, _, change in found:
+            if any(c.database == change.database for c in out):
+                continue
+            out.append(change)
+            if len(out) == MAX_CHANGES:
+                break
         return tuple(out)
 
     def score(self, workload: Workload) -> Result:
@@ -593,37 +968,111 @@ class Engine:
         )
 
 
-# Answers whose alternatives "what would change the answer" explores; `needs` adds one.
-VARIANT_PATHS = (
-    "use_case",
-    "data_shape",
+# Answers whose neighbours "what would change the answer" explores, in question order.
+# Ordered answers move one step; the context is only relaxed, never tightened; a durable
+# workload is never offered "ephemeral"; a use case only moves to a related one.
+ORDERED_PATHS = (
     "relationships",
     "query_complexity",
     "schema_flexibility",
     "consistency",
-    "on_partition",
     "transactions",
     "read_write_ratio",
-    "durability",
     "multi_region",
-    "context.cloud",
-    "context.managed",
-    "context.licensing",
-    "needs",
 )
+SWITCH_PATHS = ("data_shape", "on_partition")
+RELAXED: Mapping[str, Mapping[str, str]] = {
+    "durability": {"ephemeral": "durable"},
+    "context.cloud": {"aws": "any", "azure": "any", "gcp": "any", "on_prem": "any"},
+    "context.managed": {
+        "required": "preferred",
+        "preferred": "no_preference",
+        "self_hosted": "no_preference",
+    },
+    "context.licensing": {"open_source": "any"},
+}
+RELATED_USE_CASES: Mapping[str, tuple[str, ...]] = {
+    "session_store": ("cache", "user_profiles"),
+    "cache": ("session_store",),
+    "leaderboard": ("real_time_analytics",),
+    "rate_limiting": ("real_time_analytics",),
+    "distributed_lock": ("configuration",),
+    "pub_sub": ("event_logging",),
+    "shopping_cart": ("session_store", "order_processing"),
+    "product_catalog": ("content_management",),
+    "content_management": ("product_catalog",),
+    "user_profiles": ("session_store", "content_management"),
+    "inventory": ("order_processing",),
+    "order_processing": ("inventory", "financial_ledger"),
+    "financial_ledger": ("order_processing",),
+    "event_logging": ("time_series", "analytics"),
+    "time_series": ("iot_telemetry", "event_logging"),
+    "iot_telemetry": ("time_series",),
+    "analytics": ("real_time_analytics", "event_logging"),
+    "social_graph": ("recommendations",),
+    "fraud_detection": ("social_graph",),
+    "recommendations": ("social_graph",),
+    "configuration": ("distributed_lock",),
+    "real_time_analytics": ("analytics", "leaderboard"),
+}
+# Needs a workload is close to, from its other answers and its access patterns.
+PATTERN_NEEDS = {
+    "search": "full_text_search",
+    "near": "geospatial",
+    "top": "sorted_sets",
+    "traverse": "graph_traversal",
+    "aggregate": "aggregations",
+    "query": "secondary_indexes",
+}
 
 
-def _variants(answers: Answers) -> Iterable[tuple[str, str]]:
-    for path in VARIANT_PATHS:
+def _near_needs(answers: Answers) -> list[str]:
+    kinds = answers.get("derived.pattern_kinds", ())
+    near = [PATTERN_NEEDS[k] for k in kinds if k in PATTERN_NEEDS]
+    if answers.get("relationships") in ("many", "deep"):
+        near.append("joins")
+    if answers.get("relationships") == "deep" or answers.get("data_shape") == "network":
+        near.append("graph_traversal")
+    if answers.get("durability") == "ephemeral":
+        near.append("ttl")
+    if answers.get("transactions") == "multi_record":
+        near.append("transactions")
+    if answers.get("data_shape") == "series":
+        near.extend(("time_series", "ttl"))
+    if answers.get("query_complexity") in ("medium", "complex"):
+        near.extend(("secondary_indexes", "aggregations"))
+    have = answers.get("needs", ())
+    return sorted({n for n in near if n not in have})
+
+
+def _variants(answers: Answers) -> Iterable[tuple[str, str, int]]:
+    """Plausible single changes: ``(path, new value, size)``, size 1 being the smallest."""
+    use_case = answers.get("use_case")
+    for related in RELATED_USE_CASES.get(str(use_case), ()):
+        yield "use_case", related, 3
+    for path in (*ORDERED_PATHS, *SWITCH_PATHS):
         values = ANSWER_PATHS[path].kind
         assert isinstance(values, tuple)
         current = answers.get(path)
-        for value in values:
-            if path == "needs":
-                if value not in (current or ()):
-                    yield path, value
-            elif value != current:
-                yield path, value
+        if current is None:
+            for value in values:
+                yield path, value, 2
+            continue
+        if path in SWITCH_PATHS:
+            for value in values:
+                if value != current:
+                    yield path, value, 1 if path == "on_partition" else 2
+            continue
+        at = values.index(current)
+        for step in (at - 1, at + 1):
+            if 0 <= step < len(values):
+                yield path, values[step], 1
+    for path, relaxed in RELAXED.items():
+        loosened = relaxed.get(str(answers.get(path)))
+        if loosened is not None:
+            yield path, loosened, 1
+    for need in _near_needs(answers):
+        yield "needs", need, 2
 
 
 def _score(points: float) -> float:
@@ -649,36 +1098,89 @@ def _pacelc(cap: str, answers: Answers) -> str:
 
 
 def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
-    """The configuration of ``db`` that gives what was asked at the least cost in latency."""
+    """The configuration of ``db`` that gives what was asked at the least cost in latency.
+
+    An explicit answer to the partition question outranks the consistency level when no
+    configuration gives both (CAP allows one of the two); otherwise the asked level comes
+    first. Then geography (active-active needs writes in several regions), replicas, no
+    sharding for data that does not need it, the default, and the weakest level that
+    suffices.
+    """
     asked = _guarantee_for(answers.get("consistency"))
-    wants_regions = answers.get("multi_region") in ("replicas", "active_active")
-    candidates = [c for c in db.consistency if c.production_ready and _meets(c, asked)]
-    if not candidates:
-        candidates = [db.default_configuration()]
+    region = answers.get("multi_region")
+    wants_regions = region in ("replicas", "active_active")
+    candidates = usable_configs(answers, db) or [db.default_configuration()]
+    explicit = answers.get("on_partition") is not None
+    large = answers.get("derived.scale") == "large"
 
     # A workload that says how to behave under a partition runs replicas: a single
     # server does not answer that question, whatever its CAP convention says.
-    wants_replicas = answers.get("on_partition") is not None or wants_regions
+    wants_replicas = explicit or wants_regions
 
-    def cost(config: ConsistencyConfig) -> tuple[int, int, int, int, int, str]:
+    def cap_miss(config: ConsistencyConfig) -> int:
+        return 0 if config.cap == cap and (config.replicated or not wants_replicas) else 1
+
+    def region_miss(config: ConsistencyConfig) -> int:
+        if region == "active_active":
+            return 0 if config.multi_region_writes else 1
+        return 0 if config.multi_region == wants_regions else 1
+
+    multi_record = answers.get("transactions") == "multi_record"
+    # Multi-record changes run in the configuration meant for transactions when there is
+    # one, never in one that transactions cannot use.
+    fit_for_transactions = {True: 0, None: 1, False: 2}
+
+    def cost(config: ConsistencyConfig) -> tuple[int, ...]:
+        meets = _meets(config, asked)
+        rank = GUARANTEE_RANK[config.guarantee]
         return (
-            0 if config.cap == cap and (config.replicated or not wants_replicas) else 1,
-            0 if config.multi_region == wants_regions else 1,
+            fit_for_transactions[config.transactions] if multi_record else 0,
+            cap_miss(config) if explicit else 0,
+            0 if meets else 1,
+            cap_miss(config),
+            region_miss(config),
             0 if config.replicated or not wants_replicas else 1,
+            0 if config.sharded == large or not config.sharded else 1,
             0 if config.default else 1,  # the default when it suffices: least surprise
-            GUARANTEE_RANK[config.guarantee],  # else the weakest that suffices
-            config.id,
+            rank if meets else -rank,  # the weakest that suffices, else the strongest
         )
 
-    chosen = min(candidates, key=cost)
+    chosen = min(candidates, key=lambda c: (cost(c), c.id))
     advice: list[str] = []
     if answers.get("durability") == "durable" and db.durability.settings:
         advice.append(f"Durability: {db.durability.settings}")
-    if chosen.cap != cap:
+    if not _meets(chosen, asked) and multi_record and chosen.transactions:
+        advice.append(
+            f"Inside multi-record transactions {db.name} gives {chosen.guarantee} reads "
+            f"(snapshot isolation), not {asked}; the {asked} configuration cannot be used "
+            "in a transaction."
+        )
+    elif not _meets(chosen, asked):
+        advice.append(
+            f"No {db.name} configuration that is {cap} during a partition gives {asked} "
+            f"reads; this one gives {chosen.guarantee} reads (CAP: one or the other)."
+        )
+    elif chosen.cap != cap:
         advice.append(
             f"No {db.name} configuration gives {cap} at the asked consistency; "
             f"this one is {chosen.cap}."
         )
+    if answers.get("context.licensing") == "open_source":
+        # Say what the licence filter cost: a better configuration that needs a commercial
+        # edition (Neo4j clustering) is worth knowing about.
+        unrestricted = [c for c in db.consistency if c.production_ready]
+        best = min(unrestricted, key=lambda c: (cost(c), c.id))
+        if best.id != chosen.id and cost(best) < cost(chosen):
+            licence = licence_of(db, best)
+            edition = best.edition or db.name
+            advice.append(
+                f"The better fit, {best.configuration}, needs {edition} ({licence.spdx}), "
+                "which is not open source; with open source only this is the best there is."
+            )
+    if chosen.edition is not None:
+        licence = licence_of(db, chosen)
+        kind = "OSI-approved" if licence.osi_approved else "not OSI-approved"
+        advice.append(f"Needs {chosen.edition}, licensed {licence.spdx} ({kind}).")
     return Configuration(
         id=chosen.id,
         configuration=chosen.configuration,

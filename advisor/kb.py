@@ -220,13 +220,27 @@ class Scaling(Fact, kw_only=True):
     horizontal: bool
 
 
+Degree = Literal["native", "modelled", "add_on"]
+"""How a database provides a capability, best first.
+
+``native``: a built-in feature; ``modelled``: served by designing the data for it with
+built-in means (time-bucketed partitions for a time series, a recursive query for a
+traversal, a scheduled delete for expiry); ``add_on``: an extension or a separate
+component (PostGIS, a CDC consumer). A capability the database does not list has the
+degree "none", the only one that excludes it.
+"""
+
+DEGREES: tuple[Degree, ...] = get_args(Degree)
+
+
 class CapabilityFact(Fact, kw_only=True):
-    """Evidence that the database has a capability.
+    """Evidence that the database has a capability, and to what degree.
 
     ``managed`` names the managed services that offer it when only some do (the Redis
     Query Engine is in Redis Cloud but not in ElastiCache); None means all of them.
     """
 
+    degree: Degree = "native"
     managed: Offerings | None = None
 
 
@@ -242,10 +256,57 @@ class ConsistencyConfig(Fact, kw_only=True):
     pacelc: Pacelc
     production_ready: bool = True
     multi_region: bool = False
+    # Whether every region accepts writes (multi-leader or leaderless), not just holds
+    # copies: a single-primary set with members in several regions spans regions but
+    # sends every write to one of them.
+    multi_region_writes: bool = False
+    # Whether the configuration partitions the data over several primaries (Redis Cluster,
+    # a sharded cluster): needed for large data, more moving parts for small data.
+    sharded: bool = False
+    # The edition this configuration needs and its licence, when they differ from the
+    # database's own (Neo4j clustering is an Enterprise Edition feature under a
+    # commercial licence; the Community Edition is GPL-3.0).
+    edition: str | None = None
+    licence: Licence | None = None
+    # Multi-record transactions: True for the configuration meant for them, False for one
+    # that cannot be used inside them (MongoDB's linearizable read concern), None for one
+    # that transactions may use without being meant for them.
+    transactions: bool | None = None
     # False for one server with no copies: CAP does not arise (a client cut off from it
     # gets errors, never divergent data), so it cannot answer "stay consistent" for a
     # replicated system. ``cap`` is then CP by convention.
     replicated: bool = True
+
+
+LatencyTier = Literal["sub_millisecond", "single_digit_ms", "milliseconds"]
+"""The latency a database is built and documented to keep, fastest first."""
+
+LATENCY_TIERS: tuple[LatencyTier, ...] = get_args(LatencyTier)
+
+
+class Storage(Fact, kw_only=True):
+    """Where the data set lives and the latency tier that follows from it.
+
+    ``in_memory``: the whole data set must fit in RAM (Redis, Memcached), so data size is
+    bounded by memory and costs RAM per gigabyte. ``latency``: the tier the vendor
+    documents; disk-based stores without a documented bound are ``milliseconds``.
+    """
+
+    in_memory: bool = False
+    latency: LatencyTier = "milliseconds"
+
+
+class DataModelApi(Fact, kw_only=True):
+    """One API or data model of a database that offers several, with its category.
+
+    A database with several APIs (Cosmos DB for NoSQL, for MongoDB, for Apache Cassandra,
+    for Apache Gremlin, for Table) is scored once per API and ranked by its best one:
+    its document API is a document store, not a weaker "multi-model" one.
+    """
+
+    id: str = field(metadata=ID)
+    name: str
+    category: Category
 
 
 class Caveat(Fact, kw_only=True):
@@ -274,6 +335,8 @@ class Database(Frozen):
     consistency: tuple[ConsistencyConfig, ...] = field(metadata=spec(min_items=1))
     sources: tuple[str, ...] = field(metadata=SOURCES)
     caveats: tuple[Caveat, ...] = ()
+    storage: Storage | None = None
+    apis: tuple[DataModelApi, ...] = ()
 
     def default_configuration(self) -> ConsistencyConfig:
         """The configuration marked ``default: true``."""
@@ -307,6 +370,43 @@ class Points(Frozen):
     categories: Mapping[Category, float] = field(default_factory=dict)
 
 
+RuleGroup = Literal["data_model", "relations", "integrity", "write_volume", "use_case", "scale"]
+"""The fact a rule expresses. Rules of one group restate one fact, so their points are
+capped together (see :data:`GROUP_CAPS`); rules without a group add up freely."""
+
+
+GROUP_CAPS: Mapping[RuleGroup, tuple[float, str]] = {
+    "data_model": (
+        10.0,
+        "The shape of the data and the stability of its schema are one fact about the "
+        "data model: together they give any database at most 10 points.",
+    ),
+    "relations": (
+        14.0,
+        "Relationships, query complexity and the join or traversal needs describe one fact, "
+        "how the data is connected and queried: together at most 14 points.",
+    ),
+    "integrity": (
+        10.0,
+        "Multi-record transactions and strong consistency describe one fact, how strictly "
+        "changes must be isolated and seen: together at most 10 points.",
+    ),
+    "write_volume": (
+        8.0,
+        "A write-heavy ratio and a high write rate describe one fact, the write volume: "
+        "together at most 8 points.",
+    ),
+    "use_case": (
+        16.0,
+        "A use case is one answer: whatever rules it fires, at most 16 points.",
+    ),
+    "scale": (
+        8.0,
+        "The size of the workload is one fact: the rules reading it give at most 8 points.",
+    ),
+}
+
+
 class RuleSpec(Frozen):
     """A rule as written in YAML."""
 
@@ -316,6 +416,7 @@ class RuleSpec(Frozen):
     sources: tuple[str, ...] = field(metadata=SOURCES)
     points: Points | None = None
     exclude: tuple[str, ...] = field(default=(), metadata=spec(unique=True))
+    group: RuleGroup | None = None
 
 
 class Rule(Frozen):
@@ -330,6 +431,7 @@ class Rule(Frozen):
     categories: Mapping[str, float]
     exclude: tuple[str, ...]
     origin: str
+    group: str | None = None
 
 
 class Meta(Frozen):
@@ -490,6 +592,12 @@ class _Loader:
                         (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
                     )
                 seen.add(config.id)
+                if config.multi_region_writes and not config.multi_region:
+                    # Accepting writes in several regions presupposes spanning them.
+                    structurer.report(
+                        (*base, "consistency", i, "multi_region_writes"),
+                        "multi_region_writes: true needs multi_region: true",
+                    )
                 if config.pacelc[1] != config.cap[0]:
                     # PACELC's first half is the CAP side: PA goes with AP, PC with CP.
                     structurer.report(
@@ -542,6 +650,7 @@ class _Loader:
                     categories={str(k): v for k, v in points.categories.items()},
                     exclude=spec_.exclude,
                     origin=document.file,
+                    group=spec_.group,
                 )
             )
         if self.problems:

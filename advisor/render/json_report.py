@@ -16,6 +16,7 @@ def _entry(entry: Entry) -> dict[str, Any]:
     return {
         "database": entry.database,
         "category": entry.category,
+        "api": entry.api,
         "score": entry.score,
         "points": entry.points,
         "eligible": entry.eligible,
@@ -64,6 +65,7 @@ def component_dict(component: ComponentResult) -> dict[str, Any]:
         "runner_up": _pick(component.runner_up),
         "confidence": component.confidence,
         "margin": component.margin,
+        "tie_break": component.tie_break,
         "configuration": _configuration(component.configuration),
         "caveats": [
             {"id": c.id, "text": c.text, "sources": list(c.sources)} for c in component.caveats

@@ -19,6 +19,8 @@ def describe_rule(rule: Rule) -> str:
         f"when: {json.dumps(rule.condition, sort_keys=True)}",
         f"why: {rule.why}",
     ]
+    if rule.group is not None:
+        lines.append(f"group: {rule.group} (see cap.{rule.group})")
     for name, value in sorted(rule.databases.items()):
         lines.append(f"points: {name} {value:+g}")
     for name, value in sorted(rule.categories.items()):

@@ -114,10 +114,18 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
             for disqualification in entry.disqualified_by[:1]:
                 lines.append(plain(f"  x {entry.database}: {disqualification.text}"))
         return lines
-    lines.append(Text.assemble("Use ", plain(pick.name, "bold green"), f"  score {pick.score}"))
+    api = f" ({pick.api})" if pick.api else ""
+    lines.append(
+        Text.assemble("Use ", plain(pick.name, "bold green"), plain(f"{api}  score {pick.score}"))
+    )
     if runner is not None:
-        lines.append(plain(f"Runner-up {runner.name}  score {runner.score}"))
+        # The lead is on the scale of the scores, so it can be checked against them.
+        lines.append(
+            plain(f"Runner-up {runner.name}  score {runner.score}  (lead {component.margin:g})")
+        )
     lines.append(plain(f"Confidence: {confidence_label(component.confidence)}"))
+    if component.tie_break:
+        lines.append(plain(f"Tie: {component.tie_break}"))
     if component.configuration is not None:
         config = component.configuration
         lines.append(plain(f"Configure: {config.settings}"))
@@ -128,23 +136,31 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
     lines.append(_hanging([(f"{r.points:+g}", r.text) for r in pick.reasons[:4]]))
     excluded = [e for e in component.ranking if not e.eligible]
     if excluded:
-        lines.append(plain(f"Excluded: {', '.join(e.database for e in excluded)}"))
-    if component.what_would_change:
-        lines.append(Text("What would change the answer:", style="bold"))
-        # One line per database that could win instead: the first change that picks it.
-        distinct: dict[str, Change] = {}
-        for change in component.what_would_change:
-            distinct.setdefault(change.database, change)
-        for change in list(distinct.values())[:3]:
-            lines.append(
-                plain(
-                    f"  {change.answer}: {change.current or 'unanswered'} -> {change.change}"
-                    f" picks {change.database}"
-                )
+        # Each excluded database with its reasons, as the Markdown and JSON reports give.
+        lines.append(Text("Excluded:", style="bold"))
+        lines.append(
+            _hanging(
+                [
+                    (e.database, "; ".join(f"{d.text} ({d.rule})" for d in e.disqualified_by))
+                    for e in excluded
+                ]
             )
+        )
+    if component.what_would_change:
+        lines.append(Text("What would change the answer (smallest change first):", style="bold"))
+        # The engine lists at most five plausible changes, one per database that could win.
+        for change in component.what_would_change:
+            lines.append(plain(f"  {_change_line(change)}"))
     if component.caveats:
         lines.append(_hanging([("!", c.text) for c in component.caveats[:3]], style="yellow"))
     return lines
+
+
+def _change_line(change: Change) -> str:
+    return (
+        f"{change.answer}: {change.current or 'unanswered'} -> {change.change}"
+        f" picks {change.database}"
+    )
 
 
 def _hanging(rows: list[tuple[str, str]], style: str = "") -> RenderableType:

@@ -1,0 +1,192 @@
+"""Property tests of the engine's sense, over generated answers (hypothesis).
+
+Each property is one a reviewer would expect of any sensible advisor: a need a
+database cannot serve never helps it, a stricter latency target never lifts a
+disk-based store over an in-memory one, more data never helps an in-memory store,
+a cloud that lacks a service never leaves it eligible, and scores are finite and
+deterministic. The answers are drawn from the same domains the rules are checked
+against, so every generated combination is one a workload file could state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from advisor.conditions import ANSWER_PATHS, derive
+from advisor.engine import Engine, Entry, latency_tier
+from advisor.kb import CLOUDS, KnowledgeBase, load_knowledge_base
+
+CLOSED = [
+    path
+    for path, domain in ANSWER_PATHS.items()
+    if isinstance(domain.kind, tuple) and not path.startswith("derived.")
+]
+PROFILE = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase) -> Engine:
+    return Engine(kb)
+
+
+def _values(path: str) -> tuple[str, ...]:
+    kind = ANSWER_PATHS[path].kind
+    assert isinstance(kind, tuple)
+    return kind
+
+
+@st.composite
+def answers(draw: st.DrawFn) -> dict[str, Any]:
+    """A flat answer set as ``answers_of`` would build it; any question may be unanswered."""
+    out: dict[str, Any] = {}
+    for path in CLOSED:
+        values = _values(path)
+        if ANSWER_PATHS[path].many:
+            chosen = draw(st.lists(st.sampled_from(values), unique=True, max_size=3))
+            if chosen:
+                out[path] = tuple(chosen)
+        else:
+            value = draw(st.one_of(st.none(), st.sampled_from(values)))
+            if value is not None:
+                out[path] = value
+    numbers = {
+        "latency_ms": st.floats(0.2, 500),
+        "scale.reads_per_sec": st.floats(0, 1e6),
+        "scale.writes_per_sec": st.floats(0, 1e6),
+        "scale.data_size_gb": st.floats(0.01, 1e5),
+        "scale.item_size_kb": st.floats(0.01, 1024),
+    }
+    for path, strategy in numbers.items():
+        number = draw(st.one_of(st.none(), strategy))
+        if number is not None:
+            out[path] = number
+    return derive(out)
+
+
+def _by_id(ranking: tuple[Entry, ...]) -> dict[str, Entry]:
+    return {e.database: e for e in ranking}
+
+
+@PROFILE
+@given(base=answers(), data=st.data())
+def test_a_need_a_database_cannot_serve_never_raises_it(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any], data: st.DataObject
+) -> None:
+    db_id = data.draw(st.sampled_from(sorted(kb.databases)))
+    lacking = [n for n in _values("needs") if n not in kb.databases[db_id].capabilities]
+    if not lacking:
+        return
+    need = data.draw(st.sampled_from(lacking))
+    before = _by_id(engine.rank(base))[db_id]
+    after = _by_id(engine.rank({**base, "needs": (*base.get("needs", ()), need)}))[db_id]
+    assert not after.eligible
+    assert after.points <= before.points or not after.eligible
+    assert any(d.rule == "constraint.needs" for d in after.disqualified_by)
+
+
+# Targets around every step a latency rule or check could use, and between them.
+TARGETS = (0.3, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 8.0, 10.0, 15.0, 20.0, 50.0, 200.0)
+
+
+@PROFILE
+@given(
+    base=answers(),
+    pair=st.lists(st.sampled_from(TARGETS), min_size=2, max_size=2, unique=True).map(sorted),
+)
+def test_a_stricter_latency_never_lifts_a_disk_store_over_an_in_memory_one(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any], pair: list[float]
+) -> None:
+    strict, loose = pair
+    before = _by_id(engine.rank({**base, "latency_ms": loose}))
+    after = _by_id(engine.rank({**base, "latency_ms": strict}))
+    memory = [d for d, db in kb.databases.items() if db.storage and db.storage.in_memory]
+    disk = [d for d in kb.databases if d not in memory]
+    assert memory and disk
+    for m in memory:
+        for d in disk:
+            if before[d].points < before[m].points:
+                assert after[d].points < after[m].points, (d, m, loose, strict)
+
+
+@PROFILE
+@given(base=answers(), small=st.floats(0.01, 1e5), factor=st.floats(1.0, 100.0))
+def test_more_data_never_helps_an_in_memory_store(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any], small: float, factor: float
+) -> None:
+    before = _by_id(engine.rank({**base, "scale.data_size_gb": small}))
+    after = _by_id(engine.rank({**base, "scale.data_size_gb": small * factor}))
+    for db_id, db in kb.databases.items():
+        if db.storage and db.storage.in_memory:
+            assert after[db_id].points <= before[db_id].points
+            assert after[db_id].eligible <= before[db_id].eligible
+
+
+@PROFILE
+@given(
+    base=answers(),
+    cloud=st.sampled_from(_values("context.cloud")),
+    managed=st.sampled_from(_values("context.managed")),
+)
+def test_a_cloud_never_leaves_an_unavailable_service_eligible(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any], cloud: str, managed: str
+) -> None:
+    ranking = _by_id(engine.rank({**base, "context.cloud": cloud, "context.managed": managed}))
+    for db_id, db in kb.databases.items():
+        offered = db.deployment.managed.on(cloud) if cloud in CLOUDS else ()
+        service_only = not db.deployment.self_hosted
+        if cloud == "on_prem" and service_only:
+            assert not ranking[db_id].eligible, db_id
+        if cloud in CLOUDS and service_only and not offered:
+            assert not ranking[db_id].eligible, db_id
+        if managed == "required" and cloud != "any" and not offered:
+            assert not ranking[db_id].eligible, db_id
+
+
+@PROFILE
+@given(base=answers())
+def test_scores_are_finite_and_the_ranking_deterministic(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    first, second = engine.rank(base), Engine(kb).rank(dict(reversed(list(base.items()))))
+    assert first == second
+    assert sorted(e.database for e in first) == sorted(kb.databases)
+    for entry in first:
+        assert math.isfinite(entry.points)
+        assert 0.0 <= entry.score <= 100.0
+    eligible = [e.eligible for e in first]
+    assert eligible == sorted(eligible, reverse=True)
+    points = [e.points for e in first if e.eligible]
+    assert points == sorted(points, reverse=True)
+
+
+@PROFILE
+@given(base=answers(), data=st.data())
+def test_an_incremental_variant_equals_a_full_rescore(
+    engine: Engine, base: dict[str, Any], data: st.DataObject
+) -> None:
+    path = data.draw(st.sampled_from([p for p in CLOSED if not ANSWER_PATHS[p].many]))
+    value = data.draw(st.sampled_from(_values(path)))
+    state = engine.state(dict(base))
+    changed = engine.variant(state, {path: value})
+    fresh = engine.state(derive({**base, path: value}))
+    assert changed.points == pytest.approx(fresh.points)
+    assert changed.blocks == fresh.blocks
+    assert engine.winner(changed) == engine.winner(fresh)
+
+
+def test_latency_tiers_are_known_for_every_database(kb: KnowledgeBase) -> None:
+    tiers = {db_id: latency_tier(db) for db_id, db in kb.databases.items()}
+    assert tiers["redis"] == tiers["memcached"] == "sub_millisecond"
+    assert tiers["postgresql"] == "milliseconds"
