@@ -52,7 +52,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_cache_hit_equals_a_fresh_load(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fresh = load_knowledge_base()
-    entries = list(folder.glob("kb-*.pickle"))
+    entries = list(folder.glob("kb-*.json"))
     assert len(entries) == 1
     hit = load_knowledge_base()
     assert _summary(hit) == _summary(fresh)
@@ -62,10 +62,10 @@ def test_a_cache_hit_equals_a_fresh_load(folder: Path, monkeypatch: pytest.Monke
 
 def test_a_corrupt_entry_is_a_miss_and_is_replaced(folder: Path) -> None:
     fresh = load_knowledge_base()
-    (entry,) = folder.glob("kb-*.pickle")
-    entry.write_bytes(b"not a pickle")
+    (entry,) = folder.glob("kb-*.json")
+    entry.write_bytes(b"not json")
     assert _summary(load_knowledge_base()) == _summary(fresh)
-    assert entry.read_bytes() != b"not a pickle"
+    assert entry.read_bytes() != b"not json"
 
 
 def test_overlays_apply_on_top_of_a_cached_base(folder: Path, tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_only_the_newest_versions_of_an_entry_stay(folder: Path) -> None:
     for name in lookalikes:
         (folder / name).write_bytes(b"not an entry of this family")
     load_knowledge_base()  # a miss: writes the current entry and prunes its family
-    kept = {p.name for p in folder.glob("kb-*.pickle")}
+    kept = {p.name for p in folder.glob("kb-*.json")}
     current = kept - set(old)
     assert len(current) == 1, "the entry just written stays whatever the clock says"
     assert kept == current | set(old[-(cache.KEEP - 1) :])
@@ -120,7 +120,7 @@ def test_only_the_newest_versions_of_an_entry_stay(folder: Path) -> None:
 
 def test_a_hit_keeps_an_entry_among_the_newest(folder: Path) -> None:
     load_knowledge_base()
-    (entry,) = folder.glob("kb-*.pickle")
+    (entry,) = folder.glob("kb-*.json")
     os.utime(entry, ns=(0, 0))
     load_knowledge_base()
     assert entry.stat().st_mtime_ns > 0
