@@ -160,7 +160,6 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     difference is a miss. Nothing in it is unpickled.
     """
     import marshal
-    import sys
     import types
 
     import jinja2
@@ -170,13 +169,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     if cache.cache_dir() is None:
         return None
 
-    def header(bucket: jinja2.bccache.Bucket) -> bytes:
-        return f"dbadvisor-jinja\0{jinja2.__version__}\0{sys.version}\0{bucket.checksum}\n".encode()
-
     class SignedBytecodeCache(jinja2.BytecodeCache):
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            data = cache.read_signed(f"jinja-{bucket.key}.bin")
-            expected = header(bucket)
+            data = cache.read_signed(_bytecode_entry(bucket.key))
+            expected = _bytecode_header(bucket.checksum)
             if data is None or not data.startswith(expected):
                 return  # a miss: Jinja compiles the template and calls dump_bytecode
             try:
@@ -188,11 +184,24 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             if bucket.code is not None:
-                cache.write_signed(
-                    f"jinja-{bucket.key}.bin", header(bucket) + marshal.dumps(bucket.code)
-                )
+                data = _bytecode_header(bucket.checksum) + marshal.dumps(bucket.code)
+                cache.write_signed(_bytecode_entry(bucket.key), data)
 
     return SignedBytecodeCache()
+
+
+def _bytecode_entry(key: str) -> str:
+    """The cache entry of the template Jinja names ``key`` (a hash of its name and path)."""
+    return f"jinja-{key}.bin"
+
+
+def _bytecode_header(checksum: str) -> bytes:
+    """What precedes a compiled template: its source's checksum and the versions it needs."""
+    import sys
+
+    import jinja2
+
+    return f"dbadvisor-jinja\0{jinja2.__version__}\0{sys.version}\0{checksum}\n".encode()
 
 
 def render(template: str, **context: Any) -> str:
