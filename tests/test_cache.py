@@ -374,7 +374,9 @@ def test_compiled_templates_are_cached_and_signed(folder: Path, tmp_path: Path) 
     entry, source, filename = _template_entry(folder)
     assert entry.exists() and entry.stat().st_mode & 0o777 == 0o600
     assert (folder / cache.KEY_NAME).stat().st_mode & 0o777 == 0o600
-    assert _load_report(folder).render  # a hit
+    os.utime(entry, ns=(0, 0))
+    assert _load_report(folder).name == REPORT
+    assert entry.stat().st_mtime_ns > 0, "a hit"
     # The control for the tests below: an entry signed with this user's key runs.
     marker = tmp_path / "marker"
     cache.write_signed(entry.name, _forged_code(source, filename, marker))
