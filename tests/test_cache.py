@@ -375,8 +375,9 @@ def test_compiled_templates_are_cached_and_signed(folder: Path, tmp_path: Path) 
     assert entry.exists() and entry.stat().st_mode & 0o777 == 0o600
     assert (folder / cache.KEY_NAME).stat().st_mode & 0o777 == 0o600
     os.utime(entry, ns=(0, 0))
+    inode = entry.stat().st_ino
     assert _load_report(folder).name == REPORT
-    assert entry.stat().st_mtime_ns > 0, "a hit"
+    assert entry.stat().st_mtime_ns > 0 and entry.stat().st_ino == inode, "a hit, not rewritten"
     # The control for the tests below: an entry signed with this user's key runs.
     marker = tmp_path / "marker"
     cache.write_signed(entry.name, _forged_code(source, filename, marker))
