@@ -13,11 +13,12 @@ The cache is an optimisation only, and it never runs code someone else wrote:
   anyone else, is ignored, as are symlinks, FIFOs, devices and entries over
   :data:`MAX_BYTES`; entries are opened without following links or blocking, and read
   through the descriptor that was checked (so the check and the read see one file).
-- Plain entries (:func:`read`, :func:`write`) hold data only, never code: the knowledge
-  base is JSON that the loader checks again.
-- Entries that hold code (compiled templates) are signed (:func:`read_signed`,
+- Entries that are used unchecked (the knowledge base, which is JSON: data only) or
+  that hold code (compiled templates) are signed (:func:`read_signed`,
   :func:`write_signed`) with HMAC-SHA256 under a random per-user key kept 0600 in the
   folder; one whose signature does not match is ignored before anything decodes it.
+  Nothing is unpickled. (:func:`read` and :func:`write` serve data that its reader
+  checks anyway.)
 
 Any problem reading or writing (no home folder, a read-only or full disk, a corrupt or
 foreign entry) falls back to doing the work; ``DBADVISOR_NO_CACHE=1`` turns the cache
@@ -205,9 +206,9 @@ def _write_entry(folder: int, name: str, data: bytes, *, exclusive: bool = False
 def read(name: str) -> bytes | None:
     """The cached bytes stored under ``name``, or None (also for an entry not to be trusted).
 
-    The bytes may still be stale or damaged: callers parse them as data and check them.
+    The bytes may still be damaged: callers parse them as data and check them.
     """
-    if not _NAME.fullmatch(name):
+    if not _NAME.fullmatch(name) or name == KEY_NAME:
         raise ValueError(f"not a cache entry name: {name!r}")
     with _folder(create=False) as folder:
         return None if folder is None else _read_entry(folder, name)
@@ -220,12 +221,23 @@ def write(name: str, data: bytes) -> None:
     recently used versions, so the folder does not grow with every edit of the rules,
     while a few installs sharing it (two virtual environments, say) keep their own.
     """
-    if not _NAME.fullmatch(name):
+    _store(name, data, signed=False)
+
+
+def _store(name: str, data: bytes, *, signed: bool) -> None:
+    if not _NAME.fullmatch(name) or name == KEY_NAME:
         raise ValueError(f"not a cache entry name: {name!r}")
-    if len(data) > MAX_BYTES:
+    if len(data) + _MAC_BYTES > MAX_BYTES:
         return  # it would never be read
     with _folder(create=True) as folder:
-        if folder is None or not _write_entry(folder, name, data):
+        if folder is None:
+            return
+        if signed:
+            key = _key(folder, create=True)
+            if key is None:
+                return
+            data = _mac(key, name, data) + data
+        if not _write_entry(folder, name, data):
             return
         written = _ENTRY.fullmatch(name)
         if written:
@@ -287,16 +299,8 @@ def read_signed(name: str) -> bytes | None:
 def write_signed(name: str, data: bytes) -> None:
     """Store ``data`` under ``name``, signed with this user's key (made on first use).
 
-    For entries that hold code: only a run of this user, with this user's key, can
-    write one that :func:`read_signed` returns.
+    For entries that hold code, or data used unchecked: only a run of this user, with
+    this user's key, can write one that :func:`read_signed` returns. Pruning is as for
+    :func:`write`.
     """
-    if not _NAME.fullmatch(name) or name == KEY_NAME:
-        raise ValueError(f"not a cache entry name: {name!r}")
-    if len(data) + _MAC_BYTES > MAX_BYTES:
-        return
-    with _folder(create=True) as folder:
-        if folder is None:
-            return
-        key = _key(folder, create=True)
-        if key is not None:
-            _write_entry(folder, name, _mac(key, name, data) + data)
+    _store(name, data, signed=True)

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -83,13 +84,17 @@ def _kb_entry(folder: Path) -> Path:
     return entry
 
 
+def _kb_data(folder: Path) -> Any:
+    """The knowledge base's entry, parsed: what follows its 32-byte signature is JSON."""
+    return json.loads(_kb_entry(folder).read_bytes()[32:])
+
+
 def _plant_valid_entry(folder: Path) -> Path:
-    """Replace the knowledge base's entry by a valid one that says so if it is ever read."""
-    entry = _kb_entry(folder)
-    data = json.loads(entry.read_bytes())
+    """Replace the knowledge base's entry by a signed one that says so if it is ever read."""
+    data = _kb_data(folder)
     data["meta.yaml"][1]["rules_version"] = "planted"
-    entry.write_text(json.dumps(data), encoding="utf-8")
-    entry.chmod(0o600)
+    entry = _kb_entry(folder)
+    cache.write_signed(entry.name, json.dumps(data).encode())
     return entry
 
 
@@ -150,8 +155,7 @@ def test_a_hit_reads_the_entry(folder: Path) -> None:
 
 def test_the_entry_is_plain_data(folder: Path) -> None:
     load_knowledge_base()
-    data = json.loads(_kb_entry(folder).read_bytes())
-    assert data["meta.yaml"][0] == "<built-in>/rules/meta.yaml"
+    assert _kb_data(folder)["meta.yaml"][0] == "<built-in>/rules/meta.yaml"
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["entry", "legacy-pickle-name"])
@@ -178,12 +182,21 @@ def test_a_corrupt_entry_is_a_miss_and_is_replaced(folder: Path, fresh: tuple[ob
         assert entry.read_bytes() != damage
 
 
-def test_an_entry_that_fails_the_checks_is_a_miss(folder: Path, fresh: tuple[object, ...]) -> None:
+def test_a_tampered_entry_is_not_read(folder: Path, fresh: tuple[object, ...]) -> None:
     load_knowledge_base()
     entry = _kb_entry(folder)
-    data = json.loads(entry.read_bytes())
-    data["meta.yaml"][1]["last_reviewed"] = 2026  # checked again on a hit: not a string
-    entry.write_text(json.dumps(data), encoding="utf-8")
+    signature, data = entry.read_bytes()[:32], _kb_data(folder)
+    data["meta.yaml"][1]["rules_version"] = "planted"
+    entry.write_bytes(signature + json.dumps(data).encode())
+    assert _summary(load_knowledge_base()) == fresh
+
+
+def test_an_entry_signed_with_another_key_is_not_read(
+    folder: Path, fresh: tuple[object, ...]
+) -> None:
+    load_knowledge_base()
+    _plant_valid_entry(folder)
+    (folder / cache.KEY_NAME).write_bytes(os.urandom(cache.KEY_BYTES))
     assert _summary(load_knowledge_base()) == fresh
 
 
@@ -219,8 +232,10 @@ def test_a_fifo_does_not_hang(folder: Path, fresh: tuple[object, ...]) -> None:
 def test_an_oversized_entry_is_not_read(folder: Path) -> None:
     load_knowledge_base()
     entry = _plant_valid_entry(folder)
-    with entry.open("ab") as handle:  # still valid JSON, just too big to be ours
-        handle.write(b" " * cache.MAX_BYTES)
+    payload = entry.read_bytes()[32:] + b" " * cache.MAX_BYTES  # still valid JSON
+    key = (folder / cache.KEY_NAME).read_bytes()
+    signature = hmac.digest(key, entry.name.encode() + b"\0" + payload, "sha256")
+    entry.write_bytes(signature + payload)
     assert load_knowledge_base().meta.rules_version != "planted"
 
 
@@ -242,10 +257,10 @@ def test_an_entry_of_another_user_is_not_read(folder: Path) -> None:
 @pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
 def test_a_folder_others_can_write_is_ignored(folder: Path, mode: int) -> None:
     load_knowledge_base()
-    entry = _plant_valid_entry(folder)
+    _plant_valid_entry(folder)
     folder.chmod(mode)
     assert load_knowledge_base().meta.rules_version != "planted"
-    assert json.loads(entry.read_bytes())["meta.yaml"][1]["rules_version"] == "planted", (
+    assert _kb_data(folder)["meta.yaml"][1]["rules_version"] == "planted", (
         "nothing is written there either"
     )
 
