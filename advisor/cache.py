@@ -192,9 +192,14 @@ def _write_entry(folder: int, name: str, data: bytes, *, exclusive: bool = False
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         if exclusive:
-            os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        else:
-            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            try:
+                os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+                return True
+            except FileExistsError:
+                return False
+            except OSError:  # no hard links here: a key replaced in a race is only a miss
+                pass
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         return True
     except OSError:  # a full disk, a file size limit (EFBIG), a key created meanwhile
         return False
@@ -264,9 +269,13 @@ def _prune(folder: int, family: str, keep: str) -> None:
 def _key(folder: int, *, create: bool) -> bytes | None:
     """The signing key of this user from ``folder``, made on first use when ``create``."""
     key = _read_entry(folder, KEY_NAME, secret=True)
-    if key is None and create:
+    if (key is None or len(key) != KEY_BYTES) and create:
         _write_entry(folder, KEY_NAME, os.urandom(KEY_BYTES), exclusive=True)
         key = _read_entry(folder, KEY_NAME, secret=True)  # ours, or a concurrent run's
+        if key is None or len(key) != KEY_BYTES:
+            # Unusable (readable by others, damaged): a new key only turns entries into misses.
+            _write_entry(folder, KEY_NAME, os.urandom(KEY_BYTES))
+            key = _read_entry(folder, KEY_NAME, secret=True)
     return key if key is not None and len(key) == KEY_BYTES else None
 
 

@@ -425,9 +425,12 @@ def test_a_readable_key_is_not_trusted(folder: Path, tmp_path: Path) -> None:
     entry, source, filename = _template_entry(folder)
     marker = tmp_path / "marker"
     cache.write_signed(entry.name, _forged_code(source, filename, marker))
-    (folder / cache.KEY_NAME).chmod(0o644)  # anyone could have signed with it
+    key = folder / cache.KEY_NAME
+    old = key.read_bytes()
+    key.chmod(0o644)  # anyone could have signed with it
     _load_report(folder)
     assert not marker.exists()
+    assert key.stat().st_mode & 0o777 == 0o600 and key.read_bytes() != old, "replaced"
 
 
 def test_hostile_template_entries_are_misses(folder: Path) -> None:
