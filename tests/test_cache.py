@@ -272,6 +272,20 @@ def test_a_folder_of_another_user_is_ignored(folder: Path, monkeypatch: pytest.M
     assert load_knowledge_base().meta.rules_version != "planted"
 
 
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "file"])
+def test_a_cache_folder_that_is_no_folder_is_ignored(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "cache"
+    if kind == "fifo":
+        os.mkfifo(folder, 0o600)
+    elif kind == "dev-zero":
+        folder.symlink_to("/dev/zero")
+    else:
+        folder.write_text("not a folder", encoding="utf-8")
+    done = _run(folder, "rules", "list", timeout=60)  # a hang is a TimeoutExpired
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "baseline." in done.stdout
+
+
 def test_a_symlinked_folder_of_our_own_is_used(folder: Path, tmp_path: Path) -> None:
     real = tmp_path / "real"
     real.mkdir(mode=0o700)
