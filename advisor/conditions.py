@@ -165,8 +165,8 @@ def _contains_any(answer: Any, values: Any) -> bool:
 
 
 # The whole vocabulary: answer, rule value -> bool. `present` is handled by the compiler.
-# Named functions, not lambdas, and compiled conditions built from functools.partial: a
-# compiled knowledge base can then be pickled into the start-up cache.
+# Named functions, not lambdas, and compiled conditions built from functools.partial, so
+# a compiled condition shows the operators it applies.
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "equals": operator.eq,
     "not_equals": operator.ne,

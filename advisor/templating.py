@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import keyword
-import os
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -192,21 +191,57 @@ def environment() -> jinja2.Environment:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (Jinja checks each one's source checksum)."""
+    """Compiled templates kept between runs, signed (see :mod:`advisor.cache`).
+
+    Compiling ``report.md.jinja`` takes about 13 ms and loading it from here 0.2 ms; the
+    scaffold's templates take 250 ms together. A compiled template is code, so the entry
+    is read only when its signature verifies under this user's key, and it holds the
+    Jinja and Python versions and the template source's checksum next to the code: any
+    difference is a miss. Nothing in it is unpickled.
+    """
+    import marshal
+    import types
+
     import jinja2
 
-    from advisor.cache import cache_dir
+    from advisor import cache
 
-    folder = cache_dir()
-    if folder is None:
+    if cache.cache_dir() is None:
         return None
-    try:
-        (folder / "templates").mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder / "templates", os.W_OK):  # Jinja would fail on writing
-        return None
-    return jinja2.FileSystemBytecodeCache(str(folder / "templates"))
+
+    class SignedBytecodeCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = cache.read_signed(_bytecode_entry(bucket.key))
+            expected = _bytecode_header(bucket.checksum)
+            if data is None or not data.startswith(expected):
+                return  # a miss: Jinja compiles the template and calls dump_bytecode
+            try:
+                code = marshal.loads(data[len(expected) :])
+            except (EOFError, ValueError, TypeError):
+                return
+            if isinstance(code, types.CodeType):
+                bucket.code = code
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.code is not None:
+                data = _bytecode_header(bucket.checksum) + marshal.dumps(bucket.code)
+                cache.write_signed(_bytecode_entry(bucket.key), data)
+
+    return SignedBytecodeCache()
+
+
+def _bytecode_entry(key: str) -> str:
+    """The cache entry of the template Jinja names ``key`` (a hash of its name and path)."""
+    return f"jinja-{key}.bin"
+
+
+def _bytecode_header(checksum: str) -> bytes:
+    """What precedes a compiled template: its source's checksum and the versions it needs."""
+    import sys
+
+    import jinja2
+
+    return f"dbadvisor-jinja\0{jinja2.__version__}\0{sys.version}\0{checksum}\n".encode()
 
 
 def render(template: str, **context: Any) -> str:

@@ -310,20 +310,3 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
             out["maxLength"] = meta["max_len"]
         return out
     return {}
-
-
-def read_only(items: dict[Any, Any]) -> Mapping[Any, Any]:
-    """A read-only view of ``items`` (the constructor pickles name, being importable)."""
-    return types.MappingProxyType(items)
-
-
-def _reduce_mapping_proxy(proxy: types.MappingProxyType[Any, Any]) -> tuple[Any, ...]:
-    return read_only, (dict(proxy),)
-
-
-@functools.cache
-def register_pickling() -> None:
-    """Let structured objects, which hold read-only mappings, be pickled (for the cache)."""
-    import copyreg
-
-    copyreg.pickle(types.MappingProxyType, _reduce_mapping_proxy)

@@ -128,19 +128,11 @@ def write_text(path: PathArg, text: str, *, force: bool = False) -> None:
         if kind is _Kind.STREAM:
             _write_into(raw, data)
         else:
-            _atomic(Path(raw), data, force=force, sync=True, existing=existing)
+            _atomic(Path(raw), data, force=force, existing=existing)
     except FileExistsError:
         raise InputError(f"{raw}: already exists; use --force to overwrite it") from None
     except OSError as error:
         raise InputError(f"{raw}: cannot write: {error.strerror or error}") from None
-
-
-def replace_bytes(path: Path, data: bytes) -> None:
-    """Atomically create or replace ``path`` with ``data`` (for the tool's own cache files).
-
-    Raises :class:`OSError` as is: callers of this one decide that a failure is harmless.
-    """
-    _atomic(path, data, force=True, sync=False, existing=None)
 
 
 def _write_into(raw: str, data: bytes) -> None:
@@ -174,8 +166,8 @@ def _create_file(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
 
 
-def _fill(fd: int, data: bytes, *, sync: bool, existing: os.stat_result | None = None) -> None:
-    """Write ``data`` to the new file open as ``fd`` and close it; ``sync`` flushes it to disk.
+def _fill(fd: int, data: bytes, *, existing: os.stat_result | None = None) -> None:
+    """Write ``data`` to the new file open as ``fd``, flush it to disk and close it.
 
     ``existing`` is the file it is to replace, whose mode and owner it takes.
     """
@@ -183,25 +175,20 @@ def _fill(fd: int, data: bytes, *, sync: bool, existing: os.stat_result | None =
         if existing is not None:
             _keep_owner_and_mode(handle.fileno(), existing)
         handle.write(data)
-        if sync:
-            handle.flush()
-            os.fsync(handle.fileno())
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
-def _atomic(
-    path: Path, data: bytes, *, force: bool, sync: bool, existing: os.stat_result | None
-) -> None:
-    """Write a sibling temporary file, then move it into place.
+def _atomic(path: Path, data: bytes, *, force: bool, existing: os.stat_result | None) -> None:
+    """Write a sibling temporary file, flush it to disk, then move it into place.
 
-    Readers see the old file or the new one, never a partial one. ``sync`` flushes the
-    data to disk first: a user's file must survive a crash, a cache entry need not.
+    Readers see the old file or the new one, never a partial one, even after a crash.
     """
     tmp, fd = _new_temporary(path.parent, path.name, _create_file)
     try:
-        _fill(fd, data, sync=sync, existing=existing)
+        _fill(fd, data, existing=existing)
         _move_into_place(tmp, path, force=force)
-        if sync:
-            _sync_folder(path.parent)
+        _sync_folder(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -269,7 +256,7 @@ def write_numbered(
                     if path.exists() or path.is_symlink():  # taken, on any file system
                         continue
                     try:
-                        _atomic(path, text.encode("utf-8"), force=False, sync=True, existing=None)
+                        _atomic(path, text.encode("utf-8"), force=False, existing=None)
                     except FileExistsError:
                         continue
                     break
@@ -341,7 +328,7 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
         for relative, text in sorted(files.items()):
             target = tmp / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            _fill(_create_file(target), text.encode("utf-8"), sync=True)
+            _fill(_create_file(target), text.encode("utf-8"))
         with _signals_held():
             beside = tmp.parent != root
             if not (beside and empty and _rename_folder(tmp, root, force=force)):
