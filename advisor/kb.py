@@ -539,8 +539,12 @@ def overlay_files(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # Not ``is_file()``: a FIFO or device named *.yaml must reach the reader and be
+            # refused there, not be skipped in silence.
             out.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+                sorted(
+                    p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir()
+                )
             )
         else:
             out.append(path)
