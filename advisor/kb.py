@@ -409,7 +409,7 @@ class _Loader:
             ]:
                 if name not in databases:
                     structurer.report(
-                        where, f"unknown database '{name}'{did_you_mean(name, ids)}", key=True
+                        where, f"unknown database '{name}'{structurer.hint(name, ids)}", key=True
                     )
             for kind, effects in (
                 ("databases", points.databases),

@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from advisor.errors import MAX_PROBLEMS_PER_FILE, Problem, capped
 from advisor.kb import MAX_POINTS
+from advisor.workload import MAX_COMPONENTS, MAX_ENTITIES, MAX_FIELDS, MAX_PATTERNS, parse_workload
+from advisor.yamlload import MAX_BYTES
 from tests.support import ROOT
 
 LEADERBOARD = ROOT / "examples" / "leaderboard.yaml"
@@ -176,3 +179,148 @@ def test_many_max_value_rules_keep_every_score_finite(
     assert abs(ranking["mongodb"]["points"]) > 2900 * MAX_POINTS
     assert ranking["mongodb"]["score"] == (100.0 if sign > 0 else 0.0)
     assert "Infinity" not in result.stdout and "NaN" not in result.stdout
+
+
+# --- item 4: bounded work -------------------------------------------------------------
+
+
+def components(count: int) -> str:
+    """A workload of ``count`` small components."""
+    items = "".join(f"  - {{name: c{i}, use_case: cache}}\n" for i in range(count))
+    return f"name: w\ncomponents:\n{items}"
+
+
+def entities(count: int, fields: int = 1) -> str:
+    """One component with ``count`` entities of ``fields`` fields each."""
+    names = ", ".join(f"f{i}: string" for i in range(fields))
+    items = "".join(f"  - {{name: e{i}, key: f0, fields: {{{names}}}}}\n" for i in range(count))
+    return f"name: w\nentities:\n{items}"
+
+
+def patterns(count: int, by: int = 1) -> str:
+    """One entity and ``count`` access patterns of ``by`` equality fields each."""
+    names = ", ".join(f"f{i}" for i in range(by))
+    fields = ", ".join(f"f{i}: string" for i in range(min(max(by, 1), MAX_FIELDS)))
+    items = "".join(
+        f"  - {{name: p{i}, entity: E, kind: get, by: [{names}], limit: 1}}\n" for i in range(count)
+    )
+    return (
+        f"name: w\nentities:\n  - {{name: E, key: f0, fields: {{{fields}}}}}\n"
+        f"access_patterns:\n{items}"
+    )
+
+
+# (workload text, the line and path the one problem points at, what is counted)
+OVER = {
+    "components": (components(20000), "3:3: components", "20000 components", MAX_COMPONENTS),
+    "entities": (entities(15000), "3:3: entities", "15000 entities", MAX_ENTITIES),
+    "fields": (entities(1, MAX_FIELDS + 1), "3:33: entities[0].fields", "201 fields", MAX_FIELDS),
+    "patterns": (patterns(15000), "5:3: access_patterns", "15000 access patterns", MAX_PATTERNS),
+    "by": (patterns(1, MAX_FIELDS + 1), "5:42: access_patterns[0].by", "201 entries", MAX_FIELDS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVER))
+def test_over_limit_is_one_line_before_any_work(
+    name: str, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    text, where, counted, limit = OVER[name]
+    path = write(f"{name}.yaml", text)
+    assert path.stat().st_size < MAX_BYTES  # under the size cap: the count limit is what acts
+    for args in (["validate"], ["recommend", "--format", "json"]):
+        line = one_line(cli(*args, str(path)))
+        assert line == f"{path}:{where}: {counted}; at most {limit} are allowed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        components(MAX_COMPONENTS),
+        entities(MAX_ENTITIES),
+        entities(1, MAX_FIELDS),
+        patterns(MAX_PATTERNS),
+        patterns(1, MAX_FIELDS),
+    ],
+)
+def test_at_the_limit_is_accepted(text: str) -> None:
+    parse_workload(text)
+
+
+def test_scaffold_of_15000_patterns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yaml"
+    path.write_text(patterns(15000), encoding="utf-8")
+    result = run("scaffold", str(path), "--db", "mongodb", "-o", str(tmp_path / "out"))
+    assert one_line(result).endswith(
+        "access_patterns: 15000 access patterns; at most 500 are allowed"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_repeats_in_a_closed_set_are_refused_without_a_hint_each(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    path = write("needs.yaml", "name: w\nneeds: [" + ", ".join(["nope"] * 50000) + "]\n")
+    line = one_line(cli("validate", str(path)))
+    assert line == f"{path}:2:8: needs: 50000 entries, but only 15 distinct values exist"
+
+
+def test_70000_unknown_keys_print_a_bounded_number_of_lines(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    path = write("unknown.yaml", "name: w\n" + "".join(f"k{i}: 1\n" for i in range(70000)))
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == MAX_PROBLEMS_PER_FILE + 1
+    assert lines[0] == f"{path}:2:1: k0: unknown key 'k0'"
+    assert lines[-2] == f"{path}:101:1: k99: unknown key 'k99'"
+    assert lines[-1] == f"{path}:102:1: ... and {70000 - MAX_PROBLEMS_PER_FILE} more problems"
+
+
+def test_validate_json_carries_the_summary_too(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    path = write("unknown.yaml", "name: w\n" + "".join(f"k{i}: 1\n" for i in range(150)))
+    result = cli("validate", "--format", "json", str(path))
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)
+    assert len(problems) == MAX_PROBLEMS_PER_FILE + 1
+    assert problems[-1]["message"] == "... and 50 more problems"
+
+
+def test_misspellings_beyond_the_printed_ones_cost_no_hints(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    # 500 patterns naming 200 fields that do not exist: 100,000 problems, each of which
+    # would otherwise be fuzzy-matched against 200 field names.
+    fields = ", ".join(f"field{i}: string" for i in range(MAX_FIELDS))
+    by = ", ".join(f"fieId{i}" for i in range(MAX_FIELDS))
+    items = "".join(
+        f"  - {{name: p{i}, entity: E, kind: get, by: [{by}]}}\n" for i in range(MAX_PATTERNS)
+    )
+    text = f"name: w\nentities:\n  - {{name: E, key: field0, fields: {{{fields}}}}}\n"
+    path = write("by.yaml", f"{text}access_patterns:\n{items}")
+    assert path.stat().st_size < MAX_BYTES
+    result = cli("validate", str(path))
+    lines = result.stderr.splitlines()
+    assert len(lines) == MAX_PROBLEMS_PER_FILE + 1
+    assert lines[0].endswith("'fieId0' is not a field of E (did you mean 'field0'?)")
+    assert lines[-1].endswith(
+        f"... and {MAX_PATTERNS * MAX_FIELDS - MAX_PROBLEMS_PER_FILE} more problems"
+    )
+
+
+def test_capped_keeps_each_files_first_problems() -> None:
+    def problem(file: str, line: int) -> Problem:
+        return Problem(file, line, 1, "x", "bad")
+
+    many = [problem("a", i) for i in range(1, 6)] + [problem("b", 1)] + [problem("a", 9)]
+    assert capped(many, limit=3) == (
+        problem("a", 1),
+        problem("a", 2),
+        problem("a", 3),
+        Problem("a", 4, 1, "", "... and 3 more problems"),
+        problem("b", 1),
+    )
+    assert capped(many[:4], limit=3)[-1].message == "... and 1 more problem"
+    assert capped(many, limit=10) == tuple(many)
