@@ -186,6 +186,10 @@ MAX_COMPONENTS = 50
 MAX_ENTITIES = 200  # per component
 MAX_FIELDS = 200  # per entity; also bounds an access pattern's ``by``
 MAX_PATTERNS = 500  # per component: a few read paths per entity at the entity limit
+# The per-component limits multiply to 10,000 entities, which the scaffold turns into
+# some 45 MB of code in half a minute: the whole workload has its own, lower bounds.
+MAX_TOTAL_ENTITIES = 1000
+MAX_TOTAL_PATTERNS = 2500
 
 
 class Context(Frozen):
@@ -323,6 +327,7 @@ def validate_document(document: Document) -> Workload:
         Component(name=wf.name, description=wf.description, **_answers_of(wf)),
     )
     prefix: PathKey = ("components",) if wf.components else ()
+    _check_totals(components, prefix, structurer)
     names: dict[str, int] = {}
     for index, component in enumerate(components):
         base: PathKey = (*prefix, index) if wf.components else ()
@@ -343,6 +348,21 @@ def validate_document(document: Document) -> Workload:
         single=wf.components is None,
         source=document.file,
     )
+
+
+def _check_totals(
+    components: tuple[Component, ...], where: PathKey, structurer: Structurer
+) -> None:
+    """Workload-wide limits, which the per-component ones cannot give on their own."""
+    for what, count, limit in (
+        ("entities", sum(len(c.entities) for c in components), MAX_TOTAL_ENTITIES),
+        ("access patterns", sum(len(c.access_patterns) for c in components), MAX_TOTAL_PATTERNS),
+    ):
+        if count > limit:
+            structurer.report(
+                where, f"{count} {what} across components; at most {limit} are allowed"
+            )
+            structurer.check()  # nothing else is worth checking in such a file
 
 
 def _answers_of(wf: WorkloadFile) -> dict[str, Any]:

@@ -18,9 +18,17 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from advisor.errors import MAX_PROBLEMS_PER_FILE, Problem, capped
+from advisor.errors import MAX_PROBLEMS_PER_FILE, InputError, Problem, capped
 from advisor.kb import MAX_POINTS
-from advisor.workload import MAX_COMPONENTS, MAX_ENTITIES, MAX_FIELDS, MAX_PATTERNS, parse_workload
+from advisor.workload import (
+    MAX_COMPONENTS,
+    MAX_ENTITIES,
+    MAX_FIELDS,
+    MAX_PATTERNS,
+    MAX_TOTAL_ENTITIES,
+    MAX_TOTAL_PATTERNS,
+    parse_workload,
+)
 from advisor.yamlload import MAX_BYTES
 from tests.support import ROOT
 
@@ -244,6 +252,34 @@ def test_over_limit_is_one_line_before_any_work(
 )
 def test_at_the_limit_is_accepted(text: str) -> None:
     parse_workload(text)
+
+
+def several(count: int, one: str) -> str:
+    """``count`` components, each the body of the single-component workload ``one``."""
+    body = one.removeprefix("name: w\n").replace("\n", "\n    ").rstrip()
+    items = "".join(f"  - name: c{i}\n    {body}\n" for i in range(count))
+    return f"name: w\ncomponents:\n{items}"
+
+
+@pytest.mark.parametrize(
+    ("one", "per", "total", "what"),
+    [
+        (entities(MAX_ENTITIES), MAX_ENTITIES, MAX_TOTAL_ENTITIES, "entities"),
+        (patterns(MAX_PATTERNS), MAX_PATTERNS, MAX_TOTAL_PATTERNS, "access patterns"),
+    ],
+)
+def test_workload_wide_totals(
+    one: str, per: int, total: int, what: str, write: Callable[[str, str | bytes], Path]
+) -> None:
+    at_most = total // per
+    parse_workload(several(at_most, one))  # each component at its own limit, total within
+    over = at_most + 1
+    with pytest.raises(InputError) as caught:
+        parse_workload(several(over, one), "w.yaml")
+    assert caught.value.lines() == [
+        f"w.yaml:3:3: components: {over * per} {what} across components; "
+        f"at most {total} are allowed"
+    ]
 
 
 def test_scaffold_of_15000_patterns_is_refused(tmp_path: Path) -> None:
