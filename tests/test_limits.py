@@ -360,3 +360,16 @@ def test_capped_keeps_each_files_first_problems() -> None:
     )
     assert capped(many[:4], limit=3)[-1].message == "... and 1 more problem"
     assert capped(many, limit=10) == tuple(many)
+
+
+def test_schema_states_the_same_limits(cli: Callable[..., Result]) -> None:
+    result = cli("schema")
+    assert result.exit_code == 0, result.output
+    top = json.loads(result.stdout)["properties"]
+    component = top["components"]["items"]["properties"]
+    assert top["components"]["maxItems"] == MAX_COMPONENTS
+    assert component["entities"]["maxItems"] == MAX_ENTITIES
+    assert component["access_patterns"]["maxItems"] == MAX_PATTERNS
+    entity = component["entities"]["items"]["properties"]
+    assert entity["fields"]["maxProperties"] == MAX_FIELDS
+    assert component["access_patterns"]["items"]["properties"]["by"]["maxItems"] == MAX_FIELDS
