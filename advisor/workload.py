@@ -176,8 +176,9 @@ class PatternKind(enum.StrEnum):
 NAME = spec(min_len=1, max_len=100)
 NON_NEGATIVE = spec(ge=0)
 
-# Limits on the size of a workload, checked before its parts are validated (README,
-# "Limits"). The scaffold writes code per entity and per access pattern and the engine
+# Limits on the size of a workload (README, "Limits"): a list's length is checked
+# before its items are validated, the workload-wide totals once the models are built.
+# The scaffold writes code per entity and per access pattern and the engine
 # scores every component, so a file under the 1 MiB cap could otherwise ask for minutes
 # of work and gigabytes of output. Each bound is several times what a real system
 # needs: a service with more than 50 parts, or a part with more than 200 kinds of item,
