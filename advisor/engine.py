@@ -1076,7 +1076,13 @@ def _variants(answers: Answers) -> Iterable[tuple[str, str, int]]:
 
 
 def _score(points: float) -> float:
-    return round(100.0 / (1.0 + math.exp(-points / SCALE)), 1)
+    # The logistic written so that exp() only sees x <= 0: a total of thousands of
+    # negative points (an overlay may hold many rules) must give 0.0, not OverflowError.
+    x = points / SCALE
+    if x >= 0:
+        return round(100.0 / (1.0 + math.exp(-x)), 1)
+    e = math.exp(x)
+    return round(100.0 * e / (1.0 + e), 1)
 
 
 def _cap_of(answers: Answers) -> tuple[str, str]:

@@ -13,6 +13,11 @@ from collections.abc import Iterable, Sequence
 
 from advisor.records import Frozen
 
+# Problems printed per file before the rest are summed up in one line. A person fixes
+# a file from its first problems, and a generated file with 70,000 unknown keys must
+# not become 70,000 lines; 100 still shows every problem of any hand-written file.
+MAX_PROBLEMS_PER_FILE = 100
+
 
 class ExitCode(enum.IntEnum):
     """Process exit codes fixed by SPEC section 2."""
@@ -79,7 +84,7 @@ class InputError(AdvisorError):
             self.problems: tuple[Problem, ...] = ()
             self.text = problems
         else:
-            self.problems = tuple(problems)
+            self.problems = capped(problems)
             self.text = "\n".join(str(p) for p in self.problems)
         super().__init__(self.text)
 
@@ -157,6 +162,31 @@ def visible_json(text: str) -> str:
         return f"\\u{code:04x}"
 
     return _NOT_PLAIN_ASCII.sub(escape, text)
+
+
+def capped(problems: Iterable[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> tuple[Problem, ...]:
+    """The first ``limit`` problems of each file, in order, then one that counts the rest.
+
+    The summary ``... and N more problems`` sits where the first left-out problem was,
+    right after that file's last kept one.
+    """
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    summary: dict[str, int] = {}  # file -> index in ``out`` of its summary line
+    for problem in problems:
+        count = seen[problem.file] = seen.get(problem.file, 0) + 1
+        if count <= limit:
+            out.append(problem)
+        elif count == limit + 1:
+            summary[problem.file] = len(out)
+            out.append(problem)  # replaced below, once the count is known
+    for file, index in summary.items():
+        first = out[index]
+        more = seen[file] - limit
+        out[index] = Problem(
+            file, first.line, first.column, "", f"... and {more} more problem{'s' * (more != 1)}"
+        )
+    return tuple(out)
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:

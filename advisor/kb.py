@@ -31,6 +31,10 @@ from advisor.workload import (
 from advisor.yamlload import Document, PathKey, load_file
 
 SOURCES = spec(min_items=1, unique=True)
+# The largest effect one rule may give one database or category. The shipped rules stay
+# within 16 (use_case.leaderboard); 100 leaves overlays room to dominate them on purpose,
+# and keeps any sum of rules far from float overflow (1e4 rules give at most 1e6).
+MAX_POINTS = 100.0
 ID = spec(min_len=1, max_len=60)
 CLOUDS: tuple[Cloud, ...] = ("aws", "azure", "gcp")
 
@@ -633,8 +637,19 @@ class _Loader:
             ]:
                 if name not in databases:
                     structurer.report(
-                        where, f"unknown database '{name}'{did_you_mean(name, ids)}", key=True
+                        where, f"unknown database '{name}'{structurer.hint(name, ids)}", key=True
                     )
+            for kind, effects in (
+                ("databases", points.databases),
+                ("categories", points.categories),
+            ):
+                for name, value in effects.items():
+                    if abs(value) > MAX_POINTS:
+                        structurer.report(
+                            (*base, "points", kind, str(name)),
+                            f"points must be between {-MAX_POINTS:g} and {MAX_POINTS:g}, "
+                            f"got {value:g}",
+                        )
             if not points.databases and not points.categories and not spec_.exclude:
                 structurer.report(base, "a rule needs points or exclude (or both)")
             self.problems.extend(structurer.problems)
@@ -788,8 +803,12 @@ def overlay_files(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # Not ``is_file()``: a FIFO or device named *.yaml must reach the reader and be
+            # refused there, not be skipped in silence.
             out.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+                sorted(
+                    p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and not p.is_dir()
+                )
             )
         else:
             out.append(path)

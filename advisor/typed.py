@@ -15,7 +15,7 @@ import functools
 import math
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from advisor.errors import InputError, Problem, did_you_mean
@@ -23,6 +23,13 @@ from advisor.records import Field, fields, is_record
 from advisor.yamlload import Document, PathKey
 
 T = TypeVar("T")
+
+# Problems in one document after which no more did-you-means are worked out. Each costs
+# a fuzzy match against every choice; a file of 100,000 misspellings would spend
+# minutes on hints nobody sees, as only the first problems are printed (see
+# :data:`advisor.errors.MAX_PROBLEMS_PER_FILE`). Ten times that still covers problems
+# that the walk finds out of line order.
+HINT_BUDGET = 1000
 
 
 class _Invalid:
@@ -42,15 +49,21 @@ def spec(
     min_len: int | None = None,
     max_len: int | None = None,
     min_items: int | None = None,
+    max_items: int | None = None,
     unique: bool = False,
 ) -> dict[str, Any]:
-    """Constraints for a record field, passed as ``field(metadata=spec(...))``."""
+    """Constraints for a record field, passed as ``field(metadata=spec(...))``.
+
+    ``max_items`` bounds a list's items or a mapping's keys; it is checked before any
+    of them is validated, so an oversized input costs one ``len``, not a full walk.
+    """
     found = {
         "ge": ge,
         "gt": gt,
         "min_len": min_len,
         "max_len": max_len,
         "min_items": min_items,
+        "max_items": max_items,
         "unique": unique or None,
     }
     return {k: v for k, v in found.items() if v is not None}
@@ -106,6 +119,10 @@ class Structurer:
         self.problems.append(self.document.problem(path, message, key=key))
         return INVALID
 
+    def hint(self, word: str, choices: Sequence[str]) -> str:
+        """:func:`did_you_mean`, while this document has fewer than :data:`HINT_BUDGET` problems."""
+        return did_you_mean(word, choices) if len(self.problems) < HINT_BUDGET else ""
+
     def check(self) -> None:
         """Raise :class:`InputError` with every recorded problem, if any."""
         if self.problems:
@@ -130,7 +147,7 @@ class Structurer:
             return self._sequence(get_args(tp)[0], value, path, meta)
         if origin in (dict, Mapping):
             key_type, item_type = get_args(tp)
-            return self._mapping(key_type, item_type, value, path)
+            return self._mapping(key_type, item_type, value, path, meta)
         if tp is Any:
             return value
         if tp is bool:
@@ -153,7 +170,7 @@ class Structurer:
             if key not in names:
                 self.report(
                     (*path, key),
-                    f"unknown key '{key}'{did_you_mean(key, names)}",
+                    f"unknown key '{key}'{self.hint(key, names)}",
                     key=True,
                 )
                 ok = False
@@ -175,7 +192,7 @@ class Structurer:
     def _choice(self, tp: Any, values: list[str], value: Any, path: PathKey) -> Any:
         if not isinstance(value, str) or value not in values:
             shown = f"'{value}'" if isinstance(value, str) else _kind(value)
-            hint = did_you_mean(value, values) if isinstance(value, str) else ""
+            hint = self.hint(value, values) if isinstance(value, str) else ""
             return self.report(path, f"{shown} is not one of {', '.join(values)}{hint}")
         return _member(tp, value)
 
@@ -184,6 +201,15 @@ class Structurer:
             return self.report(path, f"expected a list, got {_kind(value)}")
         if len(value) < meta.get("min_items", 0):
             return self.report(path, f"needs at least {meta['min_items']} item(s)")
+        if _too_many(value, meta):
+            return self.report(path, _too_many_message(value, path, meta))
+        allowed = choices(item)
+        if meta.get("unique") and allowed is not None and len(value) > len(allowed):
+            # Distinct values of a closed set: more items than values means a repeat, and
+            # there is no point in a did-you-mean for each of 100,000 of them.
+            return self.report(
+                path, f"{len(value)} entries, but only {len(allowed)} distinct values exist"
+            )
         out = [self.structure(item, v, (*path, i)) for i, v in enumerate(value)]
         if any(v is INVALID for v in out):
             return INVALID
@@ -195,14 +221,18 @@ class Structurer:
                 seen.add(v)
         return tuple(out)
 
-    def _mapping(self, key_type: Any, item: Any, value: Any, path: PathKey) -> Any:
+    def _mapping(
+        self, key_type: Any, item: Any, value: Any, path: PathKey, meta: Mapping[str, Any]
+    ) -> Any:
         if not isinstance(value, dict):
             return self.report(path, f"expected a mapping, got {_kind(value)}")
+        if _too_many(value, meta):
+            return self.report(path, _too_many_message(value, path, meta))
         keys = choices(key_type)
         out: dict[Any, Any] = {}
         for k, v in value.items():
             if keys is not None and k not in keys:
-                hint = did_you_mean(k, keys)
+                hint = self.hint(k, keys)
                 out[k] = self.report(
                     (*path, k),
                     f"unknown key '{k}'; expected one of {', '.join(keys)}{hint}",
@@ -238,6 +268,20 @@ class Structurer:
             span = f"{low}-{high}" if high is not None else f"at least {low}"
             return self.report(path, f"must be {span} characters long, got {len(value)}")
         return value
+
+
+def _too_many(value: list[Any] | dict[str, Any], meta: Mapping[str, Any]) -> bool:
+    return "max_items" in meta and len(value) > meta["max_items"]
+
+
+def _too_many_message(
+    value: list[Any] | dict[str, Any], path: PathKey, meta: Mapping[str, Any]
+) -> str:
+    # Name the items after a plural field ("20000 components"); "by" and the like
+    # read better as "entries".
+    last = path[-1] if path else ""
+    noun = last.replace("_", " ") if isinstance(last, str) and last.endswith("s") else "entries"
+    return f"{len(value)} {noun}; at most {meta['max_items']} are allowed"
 
 
 def load_as(cls: type[T], document: Document, path: PathKey = ()) -> T:
@@ -283,6 +327,8 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         out = {"type": "array", "items": _schema(get_args(tp)[0], describe, dotted, {})}
         if "min_items" in meta:
             out["minItems"] = meta["min_items"]
+        if "max_items" in meta:
+            out["maxItems"] = meta["max_items"]
         if meta.get("unique"):
             out["uniqueItems"] = True
         return out
@@ -292,6 +338,8 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         keys = choices(key_type)
         if keys is not None:
             out["propertyNames"] = {"enum": keys}
+        if "max_items" in meta:
+            out["maxProperties"] = meta["max_items"]
         return out
     if tp is bool:
         return {"type": "boolean"}

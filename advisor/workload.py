@@ -18,7 +18,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from advisor.errors import did_you_mean
 from advisor.records import Frozen, field, fields
 from advisor.typed import INVALID, Structurer, spec
 from advisor.yamlload import Document, PathKey, load_file, parse
@@ -177,6 +176,22 @@ class PatternKind(enum.StrEnum):
 NAME = spec(min_len=1, max_len=100)
 NON_NEGATIVE = spec(ge=0)
 
+# Limits on the size of a workload (README, "Limits"): a list's length is checked
+# before its items are validated, the workload-wide totals once the models are built.
+# The scaffold writes code per entity and per access pattern and the engine
+# scores every component, so a file under the 1 MiB cap could otherwise ask for minutes
+# of work and gigabytes of output. Each bound is several times what a real system
+# needs: a service with more than 50 parts, or a part with more than 200 kinds of item,
+# is better described as several workloads.
+MAX_COMPONENTS = 50
+MAX_ENTITIES = 200  # per component
+MAX_FIELDS = 200  # per entity; also bounds an access pattern's ``by``
+MAX_PATTERNS = 500  # per component: a few read paths per entity at the entity limit
+# The per-component limits multiply to 10,000 entities, which the scaffold turns into
+# some 45 MB of code in half a minute: the whole workload has its own, lower bounds.
+MAX_TOTAL_ENTITIES = 1000
+MAX_TOTAL_PATTERNS = 2500
+
 
 class Context(Frozen):
     """Answers that apply to every component."""
@@ -201,7 +216,7 @@ class Entity(Frozen):
 
     name: str = field(metadata=NAME)
     key: str = field(metadata=NAME)
-    fields: Mapping[str, FieldType]
+    fields: Mapping[str, FieldType] = field(metadata=spec(max_items=MAX_FIELDS))
     parent: str | None = field(default=None, metadata=NAME)
 
 
@@ -211,7 +226,7 @@ class AccessPattern(Frozen):
     name: str = field(metadata=NAME)
     entity: str = field(metadata=NAME)
     kind: PatternKind
-    by: tuple[str, ...] = field(default=(), metadata=spec(unique=True))
+    by: tuple[str, ...] = field(default=(), metadata=spec(unique=True, max_items=MAX_FIELDS))
     order_by: str | None = None
     descending: bool | None = None
     limit: int | None = field(default=None, metadata=spec(ge=1))
@@ -235,8 +250,10 @@ class Answers(Frozen, kw_only=True):
     multi_region: MultiRegion | None = None
     scale: Scale | None = None
     needs: tuple[Capability, ...] = field(default=(), metadata=spec(unique=True))
-    entities: tuple[Entity, ...] = ()
-    access_patterns: tuple[AccessPattern, ...] = ()
+    entities: tuple[Entity, ...] = field(default=(), metadata=spec(max_items=MAX_ENTITIES))
+    access_patterns: tuple[AccessPattern, ...] = field(
+        default=(), metadata=spec(max_items=MAX_PATTERNS)
+    )
 
 
 ANSWER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Answers))
@@ -256,7 +273,9 @@ class WorkloadFile(Answers, kw_only=True):
     name: str = field(metadata=NAME)
     description: str | None = None
     context: Context | None = None
-    components: tuple[Component, ...] | None = field(default=None, metadata=spec(min_items=1))
+    components: tuple[Component, ...] | None = field(
+        default=None, metadata=spec(min_items=1, max_items=MAX_COMPONENTS)
+    )
 
 
 class Workload(Frozen):
@@ -309,6 +328,7 @@ def validate_document(document: Document) -> Workload:
         Component(name=wf.name, description=wf.description, **_answers_of(wf)),
     )
     prefix: PathKey = ("components",) if wf.components else ()
+    _check_totals(components, prefix, structurer)
     names: dict[str, int] = {}
     for index, component in enumerate(components):
         base: PathKey = (*prefix, index) if wf.components else ()
@@ -329,6 +349,21 @@ def validate_document(document: Document) -> Workload:
         single=wf.components is None,
         source=document.file,
     )
+
+
+def _check_totals(
+    components: tuple[Component, ...], where: PathKey, structurer: Structurer
+) -> None:
+    """Workload-wide limits, which the per-component ones cannot give on their own."""
+    for what, count, limit in (
+        ("entities", sum(len(c.entities) for c in components), MAX_TOTAL_ENTITIES),
+        ("access patterns", sum(len(c.access_patterns) for c in components), MAX_TOTAL_PATTERNS),
+    ):
+        if count > limit:
+            structurer.report(
+                where, f"{count} {what} across components; at most {limit} are allowed"
+            )
+            structurer.check()  # nothing else is worth checking in such a file
 
 
 def _answers_of(wf: WorkloadFile) -> dict[str, Any]:
@@ -363,7 +398,7 @@ def _check_references(component: Component, base: PathKey, structurer: Structure
             structurer.report(
                 (*path, "key"),
                 f"key '{entity.key}' is not one of the entity's fields"
-                f"{did_you_mean(entity.key, list(entity.fields))}",
+                f"{structurer.hint(entity.key, list(entity.fields))}",
             )
     entity_names = list(entities)
     for i, entity in enumerate(component.entities):
@@ -371,7 +406,7 @@ def _check_references(component: Component, base: PathKey, structurer: Structure
             structurer.report(
                 (*base, "entities", i, "parent"),
                 f"parent '{entity.parent}' is not an entity of this component"
-                f"{did_you_mean(entity.parent, entity_names)}",
+                f"{structurer.hint(entity.parent, entity_names)}",
             )
         elif entity.parent == entity.name:
             structurer.report(
@@ -388,7 +423,7 @@ def _check_references(component: Component, base: PathKey, structurer: Structure
             structurer.report(
                 (*path, "entity"),
                 f"entity '{pattern.entity}' is not defined in this component"
-                f"{did_you_mean(pattern.entity, entity_names)}",
+                f"{structurer.hint(pattern.entity, entity_names)}",
             )
             continue
         known = list(target.fields)
@@ -396,11 +431,11 @@ def _check_references(component: Component, base: PathKey, structurer: Structure
             if name not in target.fields:
                 structurer.report(
                     (*path, "by", j),
-                    f"'{name}' is not a field of {target.name}{did_you_mean(name, known)}",
+                    f"'{name}' is not a field of {target.name}{structurer.hint(name, known)}",
                 )
         if pattern.order_by is not None and pattern.order_by not in target.fields:
             structurer.report(
                 (*path, "order_by"),
                 f"'{pattern.order_by}' is not a field of {target.name}"
-                f"{did_you_mean(pattern.order_by, known)}",
+                f"{structurer.hint(pattern.order_by, known)}",
             )

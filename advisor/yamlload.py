@@ -12,6 +12,7 @@ cannot exhaust the interpreter's stack.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -101,21 +102,22 @@ def format_path(path: PathKey) -> str:
 
 
 def read_text(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> str:
-    """Read ``path`` as UTF-8 text, refusing directories, huge files and binary data."""
+    """Read ``path`` as UTF-8 text, refusing non-regular files, huge files and binary data."""
     name = display or str(path)
 
     def fail(message: str, line: int = 1, column: int = 1) -> InputError:
         return InputError([Problem(name, line, column, "", message)])
 
     try:
-        if path.is_dir():
-            raise fail("is a directory, not a file")
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_regular(path, max_bytes)
     except FileNotFoundError:
         raise fail("no such file") from None
     except PermissionError:
         raise fail("permission denied") from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a file") from None
+    except _NotRegular as exc:
+        raise fail(f"is {exc.args[0]}, not a regular file") from None
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
@@ -129,6 +131,38 @@ def read_text(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
         line, column = _locate(raw, exc.start)
         raise fail("not valid UTF-8 text (binary file?)", line, column) from None
     return text.removeprefix("\ufeff")
+
+
+class _NotRegular(OSError):
+    """The path names something other than a regular file (the argument says what)."""
+
+
+# What a non-regular file is, for the message; anything else is "a special file".
+# (A directory never gets here: ``open`` raises IsADirectoryError for it.)
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _read_regular(path: Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of ``path``, which must be a regular file.
+
+    Opening a FIFO for reading blocks until a writer appears, and a character device
+    such as /dev/zero never ends: O_NONBLOCK makes the open return at once, and the
+    type is checked on the open descriptor (not the name, which could be swapped in
+    between) before anything is read. The flag changes nothing for a regular file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb", closefd=True) as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((k for test, k in _KINDS if test(mode)), "a special file")
+            raise _NotRegular(kind)
+        return handle.read(max_bytes + 1)
 
 
 def _locate(raw: bytes, offset: int) -> Position:

@@ -9,7 +9,7 @@ child entity gets a reference to its parent's key, and the answers the designs r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from advisor.scaffold.names import (
@@ -134,10 +134,32 @@ class ComponentSpec:
     ttl: bool
     answers: Component
     renamed: tuple[tuple[str, str], ...]
+    # Indexes by entity name, built once: the designs ask for an entity's patterns and
+    # unique field groups per entity and per pattern, and scanning every pattern each
+    # time made a large component quadratic (15,000 patterns: over two minutes).
+    _by_name: Mapping[str, EntitySpec] = field(init=False, repr=False, compare=False)
+    _patterns: Mapping[str, tuple[PatternSpec, ...]] = field(init=False, repr=False, compare=False)
+    _unique: Mapping[str, tuple[tuple[FieldSpec, ...], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Index the entities, their patterns and their unique field groups."""
+        patterns: dict[str, list[PatternSpec]] = {e.name: [] for e in self.entities}
+        for pattern in self.patterns:
+            patterns.setdefault(pattern.entity.name, []).append(pattern)
+        set_ = object.__setattr__  # the dataclass is frozen; these are set once, here
+        set_(self, "_by_name", MappingProxyType({e.name: e for e in self.entities}))
+        set_(self, "_patterns", MappingProxyType({k: tuple(v) for k, v in patterns.items()}))
+        set_(
+            self,
+            "_unique",
+            MappingProxyType({e.name: _unique_groups(e, patterns[e.name]) for e in self.entities}),
+        )
 
     def entity(self, name: str) -> EntitySpec:
         """The entity with the user's name ``name``."""
-        return next(e for e in self.entities if e.name == name)
+        return self._by_name[name]
 
     @property
     def by_depth(self) -> tuple[EntitySpec, ...]:
@@ -146,7 +168,7 @@ class ComponentSpec:
         def depth(entity: EntitySpec) -> int:
             seen = 0
             while entity.parent is not None and seen <= len(self.entities):
-                entity = self.entity(entity.parent)
+                entity = self._by_name[entity.parent]
                 seen += 1
             return seen
 
@@ -159,7 +181,7 @@ class ComponentSpec:
 
     def patterns_of(self, entity: EntitySpec) -> tuple[PatternSpec, ...]:
         """The access patterns that read ``entity``."""
-        return tuple(p for p in self.patterns if p.entity.name == entity.name)
+        return self._patterns.get(entity.name, ())
 
     def unique_of(self, entity: EntitySpec) -> tuple[tuple[FieldSpec, ...], ...]:
         """Field groups whose values may identify only one item of ``entity``.
@@ -169,19 +191,25 @@ class ComponentSpec:
         not include the entity's key (an idempotency key, an e-mail address) asks for at
         most one item, so those fields are unique together and every design enforces it.
         """
-        out: list[tuple[FieldSpec, ...]] = []
-        for pattern in self.patterns_of(entity):
-            fields = tuple(p.field for p in pattern.by)
-            if (
-                pattern.kind in (PatternKind.GET, PatternKind.QUERY)
-                and pattern.limit == 1
-                and pattern.order is None
-                and fields
-                and entity.key.ident not in pattern.fields
-                and fields not in out
-            ):
-                out.append(fields)
-        return tuple(out)
+        return self._unique.get(entity.name, ())
+
+
+def _unique_groups(
+    entity: EntitySpec, patterns: Iterable[PatternSpec]
+) -> tuple[tuple[FieldSpec, ...], ...]:
+    """The rule of :meth:`ComponentSpec.unique_of`, in pattern order without repeats."""
+    out: dict[tuple[FieldSpec, ...], None] = {}  # an ordered set
+    for pattern in patterns:
+        fields = tuple(p.field for p in pattern.by)
+        if (
+            pattern.kind in (PatternKind.GET, PatternKind.QUERY)
+            and pattern.limit == 1
+            and pattern.order is None
+            and fields
+            and entity.key.ident not in pattern.fields
+        ):
+            out.setdefault(fields)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +319,11 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 per_sec=pattern.per_sec,
             )
         )
-    patterns = [replace(p, rank_of=_ranked_within(p, patterns)) for p in patterns]
+    tops: dict[tuple[str, FieldSpec | None, bool], list[PatternSpec]] = {}
+    for p in patterns:
+        if p.kind is PatternKind.TOP:
+            tops.setdefault((p.entity.name, p.order, p.descending), []).append(p)
+    patterns = [replace(p, rank_of=_ranked_within(p, tops)) for p in patterns]
     return ComponentSpec(
         name=component.name,
         module=module,
@@ -309,7 +341,9 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
     )
 
 
-def _ranked_within(pattern: PatternSpec, patterns: list[PatternSpec]) -> PatternSpec | None:
+def _ranked_within(
+    pattern: PatternSpec, tops: Mapping[tuple[str, FieldSpec | None, bool], list[PatternSpec]]
+) -> PatternSpec | None:
     """The ``top`` pattern whose ordering ``pattern`` asks a rank in, if it is a rank pattern.
 
     The workload has no ``rank`` kind, so this is the rule: a get or query with limit 1
@@ -321,14 +355,10 @@ def _ranked_within(pattern: PatternSpec, patterns: list[PatternSpec]) -> Pattern
         return None
     if pattern.order is None:
         return None
-    for top in patterns:
-        if (
-            top.kind is PatternKind.TOP
-            and top.entity.name == pattern.entity.name
-            and top.order == pattern.order
-            and top.descending == pattern.descending
-            and top.fields < pattern.fields
-        ):
+    # ``tops`` holds the top patterns by entity, ordering and direction, in pattern
+    # order, so only the candidates are scanned and the first match still wins.
+    for top in tops.get((pattern.entity.name, pattern.order, pattern.descending), ()):
+        if top.fields < pattern.fields:
             return top
     return None
 
