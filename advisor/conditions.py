@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from advisor.errors import did_you_mean
 from advisor.records import Frozen
 from advisor.typed import Structurer, choices
 from advisor.workload import (
@@ -265,7 +264,9 @@ class Compiler:
         domain = ANSWER_PATHS.get(key)
         if domain is None:
             known = [*ANSWER_PATHS, *COMBINATORS]
-            return self.fail(path, f"unknown answer '{key}'{did_you_mean(key, known)}", key=True)
+            return self.fail(
+                path, f"unknown answer '{key}'{self.structurer.hint(key, known)}", key=True
+            )
         if not isinstance(value, Mapping) or not value:
             return self.fail(path, "expected {operator: value}, e.g. {equals: strong}")
         return _all([self._test(key, domain, op, arg, (*path, op)) for op, arg in value.items()])
@@ -278,7 +279,7 @@ class Compiler:
         func = OPERATORS.get(op)
         if func is None:
             return self.fail(
-                path, f"unknown operator '{op}'{did_you_mean(op, ALL_OPERATORS)}", key=True
+                path, f"unknown operator '{op}'{self.structurer.hint(op, ALL_OPERATORS)}", key=True
             )
         if op in ("gt", "gte", "lt", "lte"):
             if domain.kind != NUMBER:
@@ -311,7 +312,9 @@ class Compiler:
             if isinstance(domain.kind, tuple):
                 if not isinstance(value, str) or value not in domain.kind:
                     shown = f"'{value}'" if isinstance(value, str) else repr(value)
-                    hint = did_you_mean(value, domain.kind) if isinstance(value, str) else ""
+                    hint = (
+                        self.structurer.hint(value, domain.kind) if isinstance(value, str) else ""
+                    )
                     self.structurer.report(
                         path, f"{shown} is not one of {', '.join(domain.kind)}{hint}"
                     )
