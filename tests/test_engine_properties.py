@@ -190,3 +190,17 @@ def test_latency_tiers_are_known_for_every_database(kb: KnowledgeBase) -> None:
     tiers = {db_id: latency_tier(db) for db_id, db in kb.databases.items()}
     assert tiers["redis"] == tiers["memcached"] == "sub_millisecond"
     assert tiers["postgresql"] == "milliseconds"
+
+
+@PROFILE
+@given(base=answers(), pair=st.lists(st.sampled_from(_values("schema_flexibility")), min_size=2))
+def test_the_schema_answer_moves_a_database_at_most_by_the_data_model_cap(
+    engine: Engine, base: dict[str, Any], pair: list[str]
+) -> None:
+    # How stable the schema is, is one fact about the data model (with the shape): no rule
+    # outside the capped data_model group may count it again (JSON columns once did).
+    cap = engine.caps["data_model"]
+    first = _by_id(engine.rank({**base, "schema_flexibility": pair[0]}))
+    second = _by_id(engine.rank({**base, "schema_flexibility": pair[-1]}))
+    for db_id, entry in first.items():
+        assert abs(entry.points - second[db_id].points) <= cap, db_id
