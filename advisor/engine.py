@@ -475,12 +475,25 @@ def _latency_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     return None
 
 
+# Points at large scale by how a database spreads writes over nodes. A sharding layer
+# (Citus, Vitess) costs what any add-on costs (DEGREE_COST): one more component to run,
+# with its own limits on cross-shard queries; sharding in the application costs more.
+SCALE_OUT_POINTS = {"native": 3.0, "add_on": DEGREE_COST["add_on"], "modelled": -6.0}
+
+
 def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if answers.get("derived.scale") != "large":
         return None
-    if db.scaling.horizontal:
-        return 3.0, f"{db.name} partitions data and writes across nodes, as this size needs."
-    return -6.0, (
+    degree = db.scaling.degree
+    points = SCALE_OUT_POINTS[degree]
+    if degree == "native":
+        return points, f"{db.name} partitions data and writes across nodes, as this size needs."
+    if degree == "add_on":
+        return points, (
+            f"{db.name} writes through one primary per server; at this throughput or size "
+            "a sharding layer spreads them (see its scaling note), one more component to run."
+        )
+    return points, (
         f"{db.name} writes through one primary: at this throughput or size it needs "
         "application-level sharding."
     )
@@ -577,8 +590,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
     "10 ms +2 for in-memory stores and single-digit-millisecond services.",
     "fit.scale_out": "At large scale (50,000 operations per second or 5 TB and more): +3 for "
-    "a database that partitions writes across nodes, -6 for one that writes through one "
-    "primary and needs application-level sharding.",
+    "a database that partitions writes across nodes, -2 for one sharded by an add-on layer "
+    "(Citus, Vitess), -6 for one that writes through one primary and needs "
+    "application-level sharding.",
     **{
         f"cap.{group}": f"Caps a group of rules that restate one fact. {why}"
         for group, (_, why) in GROUP_CAPS.items()

@@ -214,12 +214,6 @@ class OperationalBurden(Fact, kw_only=True):
     level: Burden
 
 
-class Scaling(Fact, kw_only=True):
-    """Whether writes scale out without application-level sharding."""
-
-    horizontal: bool
-
-
 Degree = Literal["native", "modelled", "add_on"]
 """How a database provides a capability, best first.
 
@@ -231,6 +225,26 @@ degree "none", the only one that excludes it.
 """
 
 DEGREES: tuple[Degree, ...] = get_args(Degree)
+
+
+class Scaling(Fact, kw_only=True):
+    """How writes scale out beyond one server.
+
+    ``horizontal``: the database itself partitions writes across nodes (degree
+    ``native``). Otherwise ``sharding`` says how writes are spread: ``add_on`` when an
+    extension or a routing layer run beside the database does it (Citus for PostgreSQL,
+    Vitess for MySQL), ``modelled`` (the default) when the application shards.
+    """
+
+    horizontal: bool
+    sharding: Degree | None = None
+
+    @property
+    def degree(self) -> Degree:
+        """The degree to which writes scale out: native, add_on or modelled."""
+        if self.horizontal:
+            return "native"
+        return self.sharding or "modelled"
 
 
 class CapabilityFact(Fact, kw_only=True):
@@ -584,6 +598,16 @@ class _Loader:
                 structurer.report(
                     (*base, "consistency"),
                     f"exactly one configuration must be default: true, found {len(defaults)}",
+                )
+            scaling = database.scaling
+            if scaling.sharding is not None and (scaling.sharding == "native") != (
+                scaling.horizontal
+            ):
+                # Native sharding is what horizontal means; the two must not disagree.
+                structurer.report(
+                    (*base, "scaling", "sharding"),
+                    f"sharding: {scaling.sharding} disagrees with horizontal: "
+                    f"{str(scaling.horizontal).lower()} (native sharding is horizontal)",
                 )
             seen: set[str] = set()
             for i, config in enumerate(database.consistency):

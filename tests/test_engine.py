@@ -528,3 +528,49 @@ def test_a_licence_exclusion_is_reported_once_not_as_a_consistency_gap(engine: E
     mongodb = _entry(component, "mongodb")
     assert [d.rule for d in mongodb.disqualified_by] == ["constraint.licensing"]
     assert all(r.rule != "fit.on_partition" for r in mongodb.reasons)
+
+
+def test_scale_out_degrees_cost_by_how_writes_are_sharded(engine: Engine, tmp_path: Path) -> None:
+    from advisor.errors import InputError
+    from advisor.resources import resource_text
+
+    kb = engine.kb
+    assert kb.databases["cassandra"].scaling.degree == "native"
+    # Citus and Vitess shard PostgreSQL and MySQL; SQL Server is sharded by the application.
+    assert kb.databases["postgresql"].scaling.degree == "add_on"
+    assert kb.databases["mysql"].scaling.degree == "add_on"
+    assert kb.databases["sqlserver"].scaling.degree == "modelled"
+    large = {"scale.data_size_gb": 50_000.0}
+    points = {
+        e.database: {r.rule: r.points for r in e.reasons}["fit.scale_out"]
+        for e in engine.rank(large)
+        if e.database in ("cassandra", "postgresql", "sqlserver")
+    }
+    assert points["cassandra"] > points["postgresql"] > points["sqlserver"]
+    assert all(
+        "fit.scale_out" not in {r.rule for r in e.reasons}
+        for e in engine.rank({"scale.data_size_gb": 100.0})
+    )
+    cassandra = tmp_path / "cassandra.yaml"
+    text = resource_text("databases/cassandra.yaml")
+    cassandra.write_text(
+        text.replace("horizontal: true\n", "horizontal: true\n  sharding: add_on\n", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([cassandra])
+    assert "sharding: add_on disagrees with horizontal: true" in "\n".join(caught.value.lines())
+
+
+def test_compare_shows_capability_and_scale_out_degrees(engine: Engine) -> None:
+    from advisor.render.compare import as_dict, table
+
+    mysql = engine.kb.databases["mysql"]
+    rows = dict(table([mysql]))
+    cell = rows["capabilities (degree unless built in)"][0]
+    assert "ttl (modelled)" in cell and "joins," in cell and "joins (" not in cell
+    assert rows["scales writes out"] == ["with a sharding add-on"]
+    doc = as_dict([mysql], engine.kb)["databases"][0]
+    assert doc["capability_degrees"]["ttl"] == "modelled"
+    assert doc["capability_degrees"]["joins"] == "native"
+    assert doc["scale_out"] == "add_on"

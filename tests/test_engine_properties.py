@@ -204,3 +204,28 @@ def test_the_schema_answer_moves_a_database_at_most_by_the_data_model_cap(
     second = _by_id(engine.rank({**base, "schema_flexibility": pair[-1]}))
     for db_id, entry in first.items():
         assert abs(entry.points - second[db_id].points) <= cap, db_id
+
+
+SCALE_OUT_ORDER = ("modelled", "add_on", "native")
+
+
+@PROFILE
+@given(base=answers())
+def test_growing_never_favours_a_database_that_scales_writes_out_less_well(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # From a medium data set to a large one: a database whose writes scale out natively
+    # never falls behind one that needs a sharding layer, nor that one behind one the
+    # application must shard, if it was ahead before. (In-memory stores are left out:
+    # their RAM cost grows with size on its own account, fit.memory.)
+    sized = {k: v for k, v in base.items() if not k.startswith("scale.")}
+    before = _by_id(engine.rank({**sized, "scale.data_size_gb": 1_000.0}))
+    after = _by_id(engine.rank({**sized, "scale.data_size_gb": 50_000.0}))
+    disk = {d: db for d, db in kb.databases.items() if not (db.storage and db.storage.in_memory)}
+    for a, db_a in disk.items():
+        for b, db_b in disk.items():
+            better = SCALE_OUT_ORDER.index(db_a.scaling.degree) > SCALE_OUT_ORDER.index(
+                db_b.scaling.degree
+            )
+            if better and before[a].points > before[b].points:
+                assert after[a].points > after[b].points, (a, b)
