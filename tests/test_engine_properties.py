@@ -229,3 +229,21 @@ def test_growing_never_favours_a_database_that_scales_writes_out_less_well(
             )
             if better and before[a].points > before[b].points:
                 assert after[a].points > after[b].points, (a, b)
+
+
+@PROFILE
+@given(base=answers())
+def test_more_hops_never_narrow_a_graph_databases_lead_over_a_relational_one(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # One-hop links are edge tables a relational database indexes (modelled); a graph
+    # database's advantage is the multi-hop traversal, so it may only grow with depth.
+    many = _by_id(engine.rank({**base, "relationships": "many"}))
+    deep = _by_id(engine.rank({**base, "relationships": "deep"}))
+    graphs = [d for d, db in kb.databases.items() if db.category == "graph"]
+    tables = [d for d, db in kb.databases.items() if db.category == "relational"]
+    assert graphs and tables
+    for g in graphs:
+        for t in tables:
+            lead_many = many[g].points - many[t].points
+            assert deep[g].points - deep[t].points >= lead_many - 1e-9, (g, t)
