@@ -247,3 +247,18 @@ def test_more_hops_never_narrow_a_graph_databases_lead_over_a_relational_one(
         for t in tables:
             lead_many = many[g].points - many[t].points
             assert deep[g].points - deep[t].points >= lead_many - 1e-9, (g, t)
+
+
+@PROFILE
+@given(
+    base=answers(), pair=st.sampled_from([("read_heavy", "balanced"), ("balanced", "write_heavy")])
+)
+def test_more_writes_never_lift_a_look_aside_cache_over_a_store_of_live_state(
+    engine: Engine, base: dict[str, Any], pair: tuple[str, str]
+) -> None:
+    # Data written as often as read is live state: Memcached may evict it at any moment,
+    # so a larger write share never favours Memcached over Redis.
+    fewer = _by_id(engine.rank({**base, "read_write_ratio": pair[0]}))
+    more = _by_id(engine.rank({**base, "read_write_ratio": pair[1]}))
+    lead_before = fewer["memcached"].points - fewer["redis"].points
+    assert more["memcached"].points - more["redis"].points <= lead_before + 1e-9
