@@ -35,7 +35,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
+from advisor.conditions import ANSWER_PATHS, LARGE_OPS, Answers, answers_of, derive
 from advisor.kb import (
     BURDENS,
     CLOUDS,
@@ -433,11 +433,22 @@ def _memory_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     weight = 1.0
     if answers.get("durability") == "ephemeral":
         weight = 0.25 if latency is not None and latency <= 2 else 0.5
+    # Durable data written steadily is persisted by snapshots that may need headroom on
+    # top of the data set (Redis forks; copy-on-write can double its memory).
+    ram, why = size, "needs that much RAM across the cluster"
+    steady_writes = answers.get("read_write_ratio") in ("balanced", "write_heavy")
+    headroom = db.storage.persist_headroom
+    if answers.get("durability") == "durable" and steady_writes and headroom > 1:
+        ram = size * headroom
+        why = (
+            f"needs up to {ram:g} GB of RAM across the cluster while snapshots are written "
+            "under this write load"
+        )
     for limit, points in MEMORY_STEPS:
-        if size > limit:
+        if ram > limit:
             return points * weight, (
-                f"{db.name} keeps the whole data set in memory: {size:g} GB needs that much "
-                "RAM across the cluster, at many times the cost of disk."
+                f"{db.name} keeps the whole data set in memory: {size:g} GB {why}, at many "
+                "times the cost of disk."
             )
     return None
 
@@ -483,6 +494,11 @@ SCALE_OUT_POINTS = {"native": 3.0, "add_on": DEGREE_COST["add_on"], "modelled": 
 
 def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if answers.get("derived.scale") != "large":
+        return None
+    in_memory = db.storage is not None and db.storage.in_memory
+    if in_memory and (answers.get("derived.ops_per_sec") or 0) < LARGE_OPS:
+        # Large by size alone: for a store that holds everything in RAM, more data is
+        # fit.memory's cost, never a reason in its favour.
         return None
     degree = db.scaling.degree
     points = SCALE_OUT_POINTS[degree]
@@ -544,12 +560,12 @@ CHECKS: tuple[Check, ...] = (
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
         "fit.memory",
-        _paths("scale.data_size_gb", "durability", "latency_ms"),
+        _paths("scale.data_size_gb", "durability", "latency_ms", "read_write_ratio"),
         False,
         _memory_fit,
     ),
     Check("fit.latency", _paths("latency_ms"), False, _latency_fit),
-    Check("fit.scale_out", _paths("derived.scale"), False, _scale_out_fit),
+    Check("fit.scale_out", _paths("derived.scale", "derived.ops_per_sec"), False, _scale_out_fit),
 )
 
 # What each built-in check does, for `rules show` and `rules list`: every rule id a
@@ -585,14 +601,17 @@ BUILTIN_WHY: Mapping[str, str] = {
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
     "10 TB, since the whole data set must fit in RAM; half that for ephemeral data, a "
-    "quarter for ephemeral data with a p99 target of 2 ms or less.",
+    "quarter for ephemeral data with a p99 target of 2 ms or less. Durable data with "
+    "balanced or write-heavy traffic counts at the store's persistence headroom (Redis: "
+    "twice its size, for the fork that writes snapshots).",
     "fit.latency": "Points by the latency tier a database documents: for a p99 target of 1 ms "
     "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
     "10 ms +2 for in-memory stores and single-digit-millisecond services.",
     "fit.scale_out": "At large scale (50,000 operations per second or 5 TB and more): +3 for "
     "a database that partitions writes across nodes, -2 for one sharded by an add-on layer "
     "(Citus, Vitess), -6 for one that writes through one primary and needs "
-    "application-level sharding.",
+    "application-level sharding. In-memory stores large by data size alone get nothing "
+    "(their size is fit.memory's cost).",
     **{
         f"cap.{group}": f"Caps a group of rules that restate one fact. {why}"
         for group, (_, why) in GROUP_CAPS.items()

@@ -308,6 +308,10 @@ class Storage(Fact, kw_only=True):
 
     in_memory: bool = False
     latency: LatencyTier = "milliseconds"
+    # How many times the data set's RAM an in-memory store may need while it writes its
+    # copy to disk under a steady stream of writes: Redis forks for RDB snapshots and AOF
+    # rewrites, and copy-on-write can double its memory.
+    persist_headroom: float = field(default=1.0, metadata=spec(ge=1))
 
 
 class DataModelApi(Fact, kw_only=True):

@@ -574,3 +574,18 @@ def test_compare_shows_capability_and_scale_out_degrees(engine: Engine) -> None:
     assert doc["capability_degrees"]["ttl"] == "modelled"
     assert doc["capability_degrees"]["joins"] == "native"
     assert doc["scale_out"] == "add_on"
+
+
+def test_durable_data_under_writes_needs_snapshot_headroom_in_memory(engine: Engine) -> None:
+    def memory(**answers: Any) -> float | None:
+        redis = next(e for e in engine.rank(answers) if e.database == "redis")
+        return {r.rule: r.points for r in redis.reasons}.get("fit.memory")
+
+    base = {"scale.data_size_gb": 200.0, "durability": "durable"}
+    # 200 GB fits; written steadily, the fork for snapshots may need twice that.
+    assert memory(**base, read_write_ratio="read_heavy") is None
+    assert memory(**base, read_write_ratio="balanced") == -6.0
+    assert memory(**{**base, "durability": "ephemeral"}, read_write_ratio="balanced") is None
+    # Large by size alone earns an in-memory store nothing for scaling out.
+    large = next(e for e in engine.rank({"scale.data_size_gb": 6_000.0}) if e.database == "redis")
+    assert "fit.scale_out" not in {r.rule for r in large.reasons}
