@@ -395,12 +395,16 @@ def test_active_active_needs_writes_in_several_regions(engine: Engine) -> None:
 
 
 def test_aws_active_active_stay_available_gets_global_tables_mrec(engine: Engine) -> None:
-    component = _one(
-        engine,
-        "name: aa\ncontext: {cloud: aws, managed: required}\nconsistency: session\n"
-        "on_partition: stay_available\nmulti_region: active_active\n",
+    text = (
+        "name: aa\ncontext: {cloud: aws, managed: required}\nconsistency: %s\n"
+        "on_partition: stay_available\nmulti_region: active_active\n"
     )
-    assert _configured(component, "dynamodb").id == "global_tables_mrec"
+    assert _configured(_one(engine, text % "eventual"), "dynamodb").id == "global_tables_mrec"
+    # Strongly consistent reads work within a Region, so a client homed to one Region
+    # reads its own writes: session consistency across regions, without MRSC's CP side.
+    session = _one(engine, text % "session")
+    assert _configured(session, "dynamodb").id == "global_tables_mrec_home_region"
+    assert all(r.rule != "fit.multi_region" for r in _entry(session, "dynamodb").reasons)
 
 
 def test_in_memory_stores_lose_at_terabytes_of_durable_data(engine: Engine) -> None:
