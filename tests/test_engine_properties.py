@@ -265,3 +265,19 @@ def test_more_writes_never_lift_a_look_aside_cache_over_a_store_of_live_state(
     more = _by_id(engine.rank({**base, "read_write_ratio": pair[1]}))
     lead_before = fewer["memcached"].points - fewer["redis"].points
     assert more["memcached"].points - more["redis"].points <= lead_before + 1e-9
+
+
+@PROFILE
+@given(base=answers())
+def test_one_region_for_writes_is_counted_once(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # A single-primary database sends every write to one region: fit.multi_region says
+    # so; no region rule may charge it again for the same fact.
+    ranking = engine.rank({**base, "multi_region": "active_active"})
+    for entry in ranking:
+        writers = [c for c in kb.databases[entry.database].consistency if c.multi_region_writes]
+        if writers:
+            continue
+        again = [r for r in entry.reasons if r.rule.startswith("region.") and r.points < 0]
+        assert not again, (entry.database, again)
