@@ -357,6 +357,24 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     )
 
 
+def _durable_strong_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # Data that must not be lost is kept on more than one machine; read strongly, those
+    # copies must be synchronous. A database whose only strong configuration is one
+    # unreplicated server offers either strong reads or copies that survive a machine,
+    # not both (its replicas are asynchronous and can lose acknowledged writes).
+    if answers.get("durability") != "durable" or answers.get("consistency") != "strong":
+        return None
+    usable = usable_configs(answers, db)
+    if not any(c.guarantee == "strong" for c in usable):
+        return None  # constraint.consistency already excludes it
+    if any(c.replicated and c.guarantee == "strong" for c in usable):
+        return None
+    return -6.0, (
+        f"{db.name} reads strongly only from one unreplicated server: strong reads and a "
+        "second copy of data that must not be lost exclude each other."
+    )
+
+
 def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     region = answers.get("multi_region")
     if region not in ("replicas", "active_active"):
@@ -556,6 +574,12 @@ CHECKS: tuple[Check, ...] = (
         False,
         _multi_region_fit,
     ),
+    Check(
+        "fit.durable_strong",
+        _paths("durability", "consistency", *CONFIG_PATHS),
+        False,
+        _durable_strong_fit,
+    ),
     Check("fit.operational_burden", _paths("context.managed"), False, _burden),
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
@@ -595,6 +619,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.multi_region": "-6 when no configuration spans regions; -10 for active-active when "
     "no configuration accepts writes in several regions; -6 when the configurations that do "
     "give weaker reads than asked across regions.",
+    "fit.durable_strong": "-6 when durable data is read with strong consistency and the "
+    "database's only strong configuration is one unreplicated server (its replicas are "
+    "asynchronous).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work; +2 "
     "for one that takes little, unless the team self-hosts.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "

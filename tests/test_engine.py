@@ -593,3 +593,22 @@ def test_durable_data_under_writes_needs_snapshot_headroom_in_memory(engine: Eng
     # Large by size alone earns an in-memory store nothing for scaling out.
     large = next(e for e in engine.rank({"scale.data_size_gb": 6_000.0}) if e.database == "redis")
     assert "fit.scale_out" not in {r.rule for r in large.reasons}
+
+
+def test_strong_reads_of_durable_data_need_replicated_strong_copies(engine: Engine) -> None:
+    def reasons(**answers: Any) -> dict[str, dict[str, float]]:
+        return {e.database: {r.rule: r.points for r in e.reasons} for e in engine.rank(answers)}
+
+    both = reasons(durability="durable", consistency="strong")
+    # Redis and Neo4j are strong only as one unreplicated server; PostgreSQL and DynamoDB
+    # keep synchronous copies that read strongly.
+    assert both["redis"]["fit.durable_strong"] < 0
+    assert both["neo4j"]["fit.durable_strong"] < 0
+    assert "fit.durable_strong" not in both["postgresql"]
+    assert "fit.durable_strong" not in both["dynamodb"]
+    assert (
+        "fit.durable_strong" not in reasons(durability="durable", consistency="eventual")["redis"]
+    )
+    assert (
+        "fit.durable_strong" not in reasons(durability="ephemeral", consistency="strong")["redis"]
+    )
