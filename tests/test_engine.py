@@ -612,3 +612,13 @@ def test_strong_reads_of_durable_data_need_replicated_strong_copies(engine: Engi
     assert (
         "fit.durable_strong" not in reasons(durability="ephemeral", consistency="strong")["redis"]
     )
+
+
+def test_one_hop_networks_are_edge_tables_unless_traversals_are_needed(engine: Engine) -> None:
+    def fired(**answers: Any) -> bool:
+        pg = next(e for e in engine.rank(answers) if e.database == "postgresql")
+        return "shape.network_edge_tables" in {r.rule for r in pg.reasons}
+
+    assert fired(data_shape="network", relationships="many")
+    assert not fired(data_shape="network", relationships="deep")
+    assert not fired(data_shape="network", relationships="many", needs=("graph_traversal",))
