@@ -35,7 +35,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from advisor.conditions import ANSWER_PATHS, Answers, answers_of, derive
+from advisor.conditions import ANSWER_PATHS, LARGE_OPS, Answers, answers_of, derive
 from advisor.kb import (
     BURDENS,
     CLOUDS,
@@ -357,6 +357,24 @@ def _partition_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     )
 
 
+def _durable_strong_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # Data that must not be lost is kept on more than one machine; read strongly, those
+    # copies must be synchronous. A database whose only strong configuration is one
+    # unreplicated server offers either strong reads or copies that survive a machine,
+    # not both (its replicas are asynchronous and can lose acknowledged writes).
+    if answers.get("durability") != "durable" or answers.get("consistency") != "strong":
+        return None
+    usable = usable_configs(answers, db)
+    if not any(c.guarantee == "strong" for c in usable):
+        return None  # constraint.consistency already excludes it
+    if any(c.replicated and c.guarantee == "strong" for c in usable):
+        return None
+    return -6.0, (
+        f"{db.name} reads strongly only from one unreplicated server: strong reads and a "
+        "second copy of data that must not be lost exclude each other."
+    )
+
+
 def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     region = answers.get("multi_region")
     if region not in ("replicas", "active_active"):
@@ -433,11 +451,22 @@ def _memory_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     weight = 1.0
     if answers.get("durability") == "ephemeral":
         weight = 0.25 if latency is not None and latency <= 2 else 0.5
+    # Durable data written steadily is persisted by snapshots that may need headroom on
+    # top of the data set (Redis forks; copy-on-write can double its memory).
+    ram, why = size, "needs that much RAM across the cluster"
+    steady_writes = answers.get("read_write_ratio") in ("balanced", "write_heavy")
+    headroom = db.storage.persist_headroom
+    if answers.get("durability") == "durable" and steady_writes and headroom > 1:
+        ram = size * headroom
+        why = (
+            f"needs up to {ram:g} GB of RAM across the cluster while snapshots are written "
+            "under this write load"
+        )
     for limit, points in MEMORY_STEPS:
-        if size > limit:
+        if ram > limit:
             return points * weight, (
-                f"{db.name} keeps the whole data set in memory: {size:g} GB needs that much "
-                "RAM across the cluster, at many times the cost of disk."
+                f"{db.name} keeps the whole data set in memory: {size:g} GB {why}, at many "
+                "times the cost of disk."
             )
     return None
 
@@ -475,12 +504,30 @@ def _latency_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     return None
 
 
+# Points at large scale by how a database spreads writes over nodes. A sharding layer
+# (Citus, Vitess) costs what any add-on costs (DEGREE_COST): one more component to run,
+# with its own limits on cross-shard queries; sharding in the application costs more.
+SCALE_OUT_POINTS = {"native": 3.0, "add_on": DEGREE_COST["add_on"], "modelled": -6.0}
+
+
 def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if answers.get("derived.scale") != "large":
         return None
-    if db.scaling.horizontal:
-        return 3.0, f"{db.name} partitions data and writes across nodes, as this size needs."
-    return -6.0, (
+    in_memory = db.storage is not None and db.storage.in_memory
+    if in_memory and (answers.get("derived.ops_per_sec") or 0) < LARGE_OPS:
+        # Large by size alone: for a store that holds everything in RAM, more data is
+        # fit.memory's cost, never a reason in its favour.
+        return None
+    degree = db.scaling.degree
+    points = SCALE_OUT_POINTS[degree]
+    if degree == "native":
+        return points, f"{db.name} partitions data and writes across nodes, as this size needs."
+    if degree == "add_on":
+        return points, (
+            f"{db.name} writes through one primary per server; at this throughput or size "
+            "a sharding layer spreads them (see its scaling note), one more component to run."
+        )
+    return points, (
         f"{db.name} writes through one primary: at this throughput or size it needs "
         "application-level sharding."
     )
@@ -527,16 +574,22 @@ CHECKS: tuple[Check, ...] = (
         False,
         _multi_region_fit,
     ),
+    Check(
+        "fit.durable_strong",
+        _paths("durability", "consistency", *CONFIG_PATHS),
+        False,
+        _durable_strong_fit,
+    ),
     Check("fit.operational_burden", _paths("context.managed"), False, _burden),
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
         "fit.memory",
-        _paths("scale.data_size_gb", "durability", "latency_ms"),
+        _paths("scale.data_size_gb", "durability", "latency_ms", "read_write_ratio"),
         False,
         _memory_fit,
     ),
     Check("fit.latency", _paths("latency_ms"), False, _latency_fit),
-    Check("fit.scale_out", _paths("derived.scale"), False, _scale_out_fit),
+    Check("fit.scale_out", _paths("derived.scale", "derived.ops_per_sec"), False, _scale_out_fit),
 )
 
 # What each built-in check does, for `rules show` and `rules list`: every rule id a
@@ -566,19 +619,26 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.multi_region": "-6 when no configuration spans regions; -10 for active-active when "
     "no configuration accepts writes in several regions; -6 when the configurations that do "
     "give weaker reads than asked across regions.",
+    "fit.durable_strong": "-6 when durable data is read with strong consistency and the "
+    "database's only strong configuration is one unreplicated server (its replicas are "
+    "asynchronous).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work; +2 "
     "for one that takes little, unless the team self-hosts.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
     "10 TB, since the whole data set must fit in RAM; half that for ephemeral data, a "
-    "quarter for ephemeral data with a p99 target of 2 ms or less.",
+    "quarter for ephemeral data with a p99 target of 2 ms or less. Durable data with "
+    "balanced or write-heavy traffic counts at the store's persistence headroom (Redis: "
+    "twice its size, for the fork that writes snapshots).",
     "fit.latency": "Points by the latency tier a database documents: for a p99 target of 1 ms "
     "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
     "10 ms +2 for in-memory stores and single-digit-millisecond services.",
     "fit.scale_out": "At large scale (50,000 operations per second or 5 TB and more): +3 for "
-    "a database that partitions writes across nodes, -6 for one that writes through one "
-    "primary and needs application-level sharding.",
+    "a database that partitions writes across nodes, -2 for one sharded by an add-on layer "
+    "(Citus, Vitess), -6 for one that writes through one primary and needs "
+    "application-level sharding. In-memory stores large by data size alone get nothing "
+    "(their size is fit.memory's cost).",
     **{
         f"cap.{group}": f"Caps a group of rules that restate one fact. {why}"
         for group, (_, why) in GROUP_CAPS.items()

@@ -217,12 +217,6 @@ class OperationalBurden(Fact, kw_only=True):
     level: Burden
 
 
-class Scaling(Fact, kw_only=True):
-    """Whether writes scale out without application-level sharding."""
-
-    horizontal: bool
-
-
 Degree = Literal["native", "modelled", "add_on"]
 """How a database provides a capability, best first.
 
@@ -234,6 +228,26 @@ degree "none", the only one that excludes it.
 """
 
 DEGREES: tuple[Degree, ...] = get_args(Degree)
+
+
+class Scaling(Fact, kw_only=True):
+    """How writes scale out beyond one server.
+
+    ``horizontal``: the database itself partitions writes across nodes (degree
+    ``native``). Otherwise ``sharding`` says how writes are spread: ``add_on`` when an
+    extension or a routing layer run beside the database does it (Citus for PostgreSQL,
+    Vitess for MySQL), ``modelled`` (the default) when the application shards.
+    """
+
+    horizontal: bool
+    sharding: Degree | None = None
+
+    @property
+    def degree(self) -> Degree:
+        """The degree to which writes scale out: native, add_on or modelled."""
+        if self.horizontal:
+            return "native"
+        return self.sharding or "modelled"
 
 
 class CapabilityFact(Fact, kw_only=True):
@@ -297,6 +311,10 @@ class Storage(Fact, kw_only=True):
 
     in_memory: bool = False
     latency: LatencyTier = "milliseconds"
+    # How many times the data set's RAM an in-memory store may need while it writes its
+    # copy to disk under a steady stream of writes: Redis forks for RDB snapshots and AOF
+    # rewrites, and copy-on-write can double its memory.
+    persist_headroom: float = field(default=1.0, metadata=spec(ge=1))
 
 
 class DataModelApi(Fact, kw_only=True):
@@ -587,6 +605,16 @@ class _Loader:
                 structurer.report(
                     (*base, "consistency"),
                     f"exactly one configuration must be default: true, found {len(defaults)}",
+                )
+            scaling = database.scaling
+            if scaling.sharding is not None and (scaling.sharding == "native") != (
+                scaling.horizontal
+            ):
+                # Native sharding is what horizontal means; the two must not disagree.
+                structurer.report(
+                    (*base, "scaling", "sharding"),
+                    f"sharding: {scaling.sharding} disagrees with horizontal: "
+                    f"{str(scaling.horizontal).lower()} (native sharding is horizontal)",
                 )
             seen: set[str] = set()
             for i, config in enumerate(database.consistency):

@@ -395,12 +395,16 @@ def test_active_active_needs_writes_in_several_regions(engine: Engine) -> None:
 
 
 def test_aws_active_active_stay_available_gets_global_tables_mrec(engine: Engine) -> None:
-    component = _one(
-        engine,
-        "name: aa\ncontext: {cloud: aws, managed: required}\nconsistency: session\n"
-        "on_partition: stay_available\nmulti_region: active_active\n",
+    text = (
+        "name: aa\ncontext: {cloud: aws, managed: required}\nconsistency: %s\n"
+        "on_partition: stay_available\nmulti_region: active_active\n"
     )
-    assert _configured(component, "dynamodb").id == "global_tables_mrec"
+    assert _configured(_one(engine, text % "eventual"), "dynamodb").id == "global_tables_mrec"
+    # Strongly consistent reads work within a Region, so a client homed to one Region
+    # reads its own writes: session consistency across regions, without MRSC's CP side.
+    session = _one(engine, text % "session")
+    assert _configured(session, "dynamodb").id == "global_tables_mrec_home_region"
+    assert all(r.rule != "fit.multi_region" for r in _entry(session, "dynamodb").reasons)
 
 
 def test_in_memory_stores_lose_at_terabytes_of_durable_data(engine: Engine) -> None:
@@ -528,3 +532,93 @@ def test_a_licence_exclusion_is_reported_once_not_as_a_consistency_gap(engine: E
     mongodb = _entry(component, "mongodb")
     assert [d.rule for d in mongodb.disqualified_by] == ["constraint.licensing"]
     assert all(r.rule != "fit.on_partition" for r in mongodb.reasons)
+
+
+def test_scale_out_degrees_cost_by_how_writes_are_sharded(engine: Engine, tmp_path: Path) -> None:
+    from advisor.errors import InputError
+    from advisor.resources import resource_text
+
+    kb = engine.kb
+    assert kb.databases["cassandra"].scaling.degree == "native"
+    # Citus and Vitess shard PostgreSQL and MySQL; SQL Server is sharded by the application.
+    assert kb.databases["postgresql"].scaling.degree == "add_on"
+    assert kb.databases["mysql"].scaling.degree == "add_on"
+    assert kb.databases["sqlserver"].scaling.degree == "modelled"
+    large = {"scale.data_size_gb": 50_000.0}
+    points = {
+        e.database: {r.rule: r.points for r in e.reasons}["fit.scale_out"]
+        for e in engine.rank(large)
+        if e.database in ("cassandra", "postgresql", "sqlserver")
+    }
+    assert points["cassandra"] > points["postgresql"] > points["sqlserver"]
+    assert all(
+        "fit.scale_out" not in {r.rule for r in e.reasons}
+        for e in engine.rank({"scale.data_size_gb": 100.0})
+    )
+    cassandra = tmp_path / "cassandra.yaml"
+    text = resource_text("databases/cassandra.yaml")
+    cassandra.write_text(
+        text.replace("horizontal: true\n", "horizontal: true\n  sharding: add_on\n", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([cassandra])
+    assert "sharding: add_on disagrees with horizontal: true" in "\n".join(caught.value.lines())
+
+
+def test_compare_shows_capability_and_scale_out_degrees(engine: Engine) -> None:
+    from advisor.render.compare import as_dict, table
+
+    mysql = engine.kb.databases["mysql"]
+    rows = dict(table([mysql]))
+    cell = rows["capabilities (degree unless built in)"][0]
+    assert "ttl (modelled)" in cell and "joins," in cell and "joins (" not in cell
+    assert rows["scales writes out"] == ["with a sharding add-on"]
+    doc = as_dict([mysql], engine.kb)["databases"][0]
+    assert doc["capability_degrees"]["ttl"] == "modelled"
+    assert doc["capability_degrees"]["joins"] == "native"
+    assert doc["scale_out"] == "add_on"
+
+
+def test_durable_data_under_writes_needs_snapshot_headroom_in_memory(engine: Engine) -> None:
+    def memory(**answers: Any) -> float | None:
+        redis = next(e for e in engine.rank(answers) if e.database == "redis")
+        return {r.rule: r.points for r in redis.reasons}.get("fit.memory")
+
+    base = {"scale.data_size_gb": 200.0, "durability": "durable"}
+    # 200 GB fits; written steadily, the fork for snapshots may need twice that.
+    assert memory(**base, read_write_ratio="read_heavy") is None
+    assert memory(**base, read_write_ratio="balanced") == -6.0
+    assert memory(**{**base, "durability": "ephemeral"}, read_write_ratio="balanced") is None
+    # Large by size alone earns an in-memory store nothing for scaling out.
+    large = next(e for e in engine.rank({"scale.data_size_gb": 6_000.0}) if e.database == "redis")
+    assert "fit.scale_out" not in {r.rule for r in large.reasons}
+
+
+def test_strong_reads_of_durable_data_need_replicated_strong_copies(engine: Engine) -> None:
+    def reasons(**answers: Any) -> dict[str, dict[str, float]]:
+        return {e.database: {r.rule: r.points for r in e.reasons} for e in engine.rank(answers)}
+
+    both = reasons(durability="durable", consistency="strong")
+    # Redis and Neo4j are strong only as one unreplicated server; PostgreSQL and DynamoDB
+    # keep synchronous copies that read strongly.
+    assert both["redis"]["fit.durable_strong"] < 0
+    assert both["neo4j"]["fit.durable_strong"] < 0
+    assert "fit.durable_strong" not in both["postgresql"]
+    assert "fit.durable_strong" not in both["dynamodb"]
+    assert (
+        "fit.durable_strong" not in reasons(durability="durable", consistency="eventual")["redis"]
+    )
+    assert (
+        "fit.durable_strong" not in reasons(durability="ephemeral", consistency="strong")["redis"]
+    )
+
+
+def test_one_hop_networks_are_edge_tables_unless_traversals_are_needed(engine: Engine) -> None:
+    def fired(**answers: Any) -> bool:
+        pg = next(e for e in engine.rank(answers) if e.database == "postgresql")
+        return "shape.network_edge_tables" in {r.rule for r in pg.reasons}
+
+    assert fired(data_shape="network", relationships="many")
+    assert not fired(data_shape="network", relationships="deep")
+    assert not fired(data_shape="network", relationships="many", needs=("graph_traversal",))

@@ -190,3 +190,94 @@ def test_latency_tiers_are_known_for_every_database(kb: KnowledgeBase) -> None:
     tiers = {db_id: latency_tier(db) for db_id, db in kb.databases.items()}
     assert tiers["redis"] == tiers["memcached"] == "sub_millisecond"
     assert tiers["postgresql"] == "milliseconds"
+
+
+@PROFILE
+@given(base=answers(), pair=st.lists(st.sampled_from(_values("schema_flexibility")), min_size=2))
+def test_the_schema_answer_moves_a_database_at_most_by_the_data_model_cap(
+    engine: Engine, base: dict[str, Any], pair: list[str]
+) -> None:
+    # How stable the schema is, is one fact about the data model (with the shape): no rule
+    # outside the capped data_model group may count it again (JSON columns once did).
+    cap = engine.caps["data_model"]
+    first = _by_id(engine.rank({**base, "schema_flexibility": pair[0]}))
+    second = _by_id(engine.rank({**base, "schema_flexibility": pair[-1]}))
+    for db_id, entry in first.items():
+        assert abs(entry.points - second[db_id].points) <= cap, db_id
+
+
+SCALE_OUT_ORDER = ("modelled", "add_on", "native")
+
+
+@PROFILE
+@given(base=answers())
+def test_growing_never_favours_a_database_that_scales_writes_out_less_well(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # From a medium data set to a large one: a database whose writes scale out natively
+    # never falls behind one that needs a sharding layer, nor that one behind one the
+    # application must shard, if it was ahead before. (In-memory stores are left out:
+    # their RAM cost grows with size on its own account, fit.memory.)
+    sized = {k: v for k, v in base.items() if not k.startswith("scale.")}
+    before = _by_id(engine.rank({**sized, "scale.data_size_gb": 1_000.0}))
+    after = _by_id(engine.rank({**sized, "scale.data_size_gb": 50_000.0}))
+    disk = {d: db for d, db in kb.databases.items() if not (db.storage and db.storage.in_memory)}
+    for a, db_a in disk.items():
+        for b, db_b in disk.items():
+            better = SCALE_OUT_ORDER.index(db_a.scaling.degree) > SCALE_OUT_ORDER.index(
+                db_b.scaling.degree
+            )
+            if better and before[a].points > before[b].points:
+                assert after[a].points > after[b].points, (a, b)
+
+
+@PROFILE
+@given(base=answers())
+def test_more_hops_never_narrow_a_graph_databases_lead_over_a_relational_one(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # One-hop links are edge tables a relational database indexes (modelled); a graph
+    # database's advantage is the multi-hop traversal, so it may only grow with depth.
+    many = _by_id(engine.rank({**base, "relationships": "many"}))
+    deep = _by_id(engine.rank({**base, "relationships": "deep"}))
+    graphs = [d for d, db in kb.databases.items() if db.category == "graph"]
+    tables = [d for d, db in kb.databases.items() if db.category == "relational"]
+    assert graphs and tables
+    for g in graphs:
+        for t in tables:
+            lead_many = many[g].points - many[t].points
+            assert deep[g].points - deep[t].points >= lead_many - 1e-9, (g, t)
+
+
+@PROFILE
+@given(
+    base=answers(), pair=st.sampled_from([("read_heavy", "balanced"), ("balanced", "write_heavy")])
+)
+def test_more_writes_never_lift_a_look_aside_cache_over_a_store_of_live_state(
+    engine: Engine, base: dict[str, Any], pair: tuple[str, str]
+) -> None:
+    # Data written as often as read is live state: Memcached may evict it at any moment,
+    # so a larger write share never favours Memcached over Redis. (Durable data is not
+    # Memcached's at all: constraint.durability excludes it.)
+    if base.get("durability") == "durable":
+        return
+    fewer = _by_id(engine.rank({**base, "read_write_ratio": pair[0]}))
+    more = _by_id(engine.rank({**base, "read_write_ratio": pair[1]}))
+    lead_before = fewer["memcached"].points - fewer["redis"].points
+    assert more["memcached"].points - more["redis"].points <= lead_before + 1e-9
+
+
+@PROFILE
+@given(base=answers())
+def test_one_region_for_writes_is_counted_once(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any]
+) -> None:
+    # A single-primary database sends every write to one region: fit.multi_region says
+    # so; no region rule may charge it again for the same fact.
+    ranking = engine.rank({**base, "multi_region": "active_active"})
+    for entry in ranking:
+        writers = [c for c in kb.databases[entry.database].consistency if c.multi_region_writes]
+        if writers:
+            continue
+        again = [r for r in entry.reasons if r.rule.startswith("region.") and r.points < 0]
+        assert not again, (entry.database, again)

@@ -45,6 +45,23 @@ def _consistency(db: Database) -> str:
     )
 
 
+# How a degree reads in a table cell; native capabilities are listed bare.
+DEGREE_CELL = {"modelled": "modelled", "add_on": "add-on"}
+SCALE_OUT_CELL = {
+    "native": "yes",
+    "add_on": "with a sharding add-on",
+    "modelled": "no (application sharding)",
+}
+
+
+def _capabilities(db: Database) -> str:
+    """Every capability, with its degree when it is not a built-in feature."""
+    return ", ".join(
+        name if fact.degree == "native" else f"{name} ({DEGREE_CELL[fact.degree]})"
+        for name, fact in sorted(db.capabilities.items())
+    )
+
+
 def _caveats(db: Database, *ids: str) -> str:
     found = [c.text for c in db.caveats if any(key in c.id for key in ids)]
     return " ".join(found) or "-"
@@ -62,7 +79,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
         "pub/sub",
         lambda db: _caveats(db, "pub_sub", "pubsub") if "pub_sub" in db.capabilities else "no",
     ),
-    ("capabilities", lambda db: ", ".join(sorted(db.capabilities))),
+    ("capabilities (degree unless built in)", _capabilities),
     (
         "licence",
         lambda db: f"{db.licence.spdx} ({'OSI' if db.licence.osi_approved else 'not OSI'})",
@@ -71,7 +88,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
     *((f"managed on {cloud}", lambda db, c=cloud: _managed(db, c)) for cloud in CLOUDS),
     ("API-compatible services", _compatible),
     ("operational burden", lambda db: db.operational_burden.level),
-    ("scales writes out", lambda db: "yes" if db.scaling.horizontal else "no"),
+    ("scales writes out", lambda db: SCALE_OUT_CELL[db.scaling.degree]),
 )
 
 
@@ -145,7 +162,12 @@ def _database(db: Database) -> dict[str, Any]:
         "durable": db.durability.durable,
         "operational_burden": db.operational_burden.level,
         "scales_horizontally": db.scaling.horizontal,
+        # native, add_on (a sharding layer such as Citus or Vitess) or modelled (the
+        # application shards); added to SPEC section 7's shape.
+        "scale_out": db.scaling.degree,
         "capabilities": sorted(db.capabilities),
+        # native, modelled or add_on per capability (added to SPEC section 7's shape).
+        "capability_degrees": {name: fact.degree for name, fact in sorted(db.capabilities.items())},
         "consistency": [
             {
                 "id": c.id,
