@@ -173,6 +173,12 @@ class Structurer:
         return cls(**kwargs) if ok else INVALID
 
     def _choice(self, tp: Any, values: list[str], value: Any, path: PathKey) -> Any:
+        if isinstance(value, bool):
+            # YAML reads an unquoted no, yes, off or on as true/false: say so in words.
+            said = "yes" if value else "no"
+            return self.report(
+                path, f"'{said}' is read as a yes/no answer here; answer {_either(values)}"
+            )
         if not isinstance(value, str) or value not in values:
             shown = f"'{value}'" if isinstance(value, str) else _kind(value)
             hint = did_you_mean(value, values) if isinstance(value, str) else ""
@@ -185,14 +191,17 @@ class Structurer:
         if len(value) < meta.get("min_items", 0):
             return self.report(path, f"needs at least {meta['min_items']} item(s)")
         out = [self.structure(item, v, (*path, i)) for i, v in enumerate(value)]
-        if any(v is INVALID for v in out):
-            return INVALID
         if meta.get("unique"):
+            # Checked among the valid items even when others failed: one pass, every problem.
             seen: set[Any] = set()
             for i, v in enumerate(out):
+                if v is INVALID:
+                    continue
                 if v in seen:
                     return self.report((*path, i), f"'{v}' is listed twice")
                 seen.add(v)
+        if any(v is INVALID for v in out):
+            return INVALID
         return tuple(out)
 
     def _mapping(self, key_type: Any, item: Any, value: Any, path: PathKey) -> Any:
@@ -219,7 +228,7 @@ class Structurer:
     def _number(self, tp: type, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             wanted = "an integer" if tp is int else "a number"
-            return self.report(path, f"expected {wanted}, got {_kind(value)}")
+            return self.report(path, f"expected {wanted}, got {_kind(value)}{_amount(value, path)}")
         if tp is int and not isinstance(value, int):
             return self.report(path, f"expected an integer, got {value}")
         if isinstance(value, float) and not math.isfinite(value):
@@ -238,6 +247,26 @@ class Structurer:
             span = f"{low}-{high}" if high is not None else f"at least {low}"
             return self.report(path, f"must be {span} characters long, got {len(value)}")
         return value
+
+
+def _either(values: list[str]) -> str:
+    """``a, b or c``: the answers of a closed set, as a sentence says them."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _amount(value: Any, path: PathKey) -> str:
+    """`` ('5k'; write 5000)`` when a string is a shorthand for a number, else ``''``."""
+    if not isinstance(value, str):
+        return ""
+    from advisor.amounts import parse_amount, plain, unit_of
+
+    field = path[-1] if path and isinstance(path[-1], str) else ""
+    unit = unit_of(field)
+    number = parse_amount(value, unit)
+    if number is None:
+        return f" '{value}'" if len(value) <= 40 else ""
+    where = "" if unit == "count" else f" ({unit.upper() if unit != 'ms' else 'milliseconds'})"
+    return f" '{value}'; write {plain(number)}{where}"
 
 
 def load_as(cls: type[T], document: Document, path: PathKey = ()) -> T:
