@@ -58,7 +58,9 @@ app = typer.Typer(
     name="dbadvisor",
     help="Choose a database for a described workload, with the reasons and sources.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion: measured at +0.25 % of a validate run's
+    # instructions (947.9 against 945.6 million under cachegrind).
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
