@@ -9,7 +9,7 @@ what ``dbadvisor validate`` would reject.
 The core is I/O-agnostic: a :class:`Prompter` reads answers, one per line, from any text
 stream and writes prompts and help to another (stderr in the CLI, so stdout stays clean
 for the YAML or the report). Tests drive it with strings; the CLI with the terminal or a
-pipe. The answers become a plain dict in SPEC order, then YAML text that is parsed back
+pipe. The answers become a plain dict in the format's order, then YAML text that is parsed back
 with :func:`~advisor.workload.parse_workload` before anyone writes it.
 """
 
@@ -33,7 +33,6 @@ from advisor import records
 from advisor.amounts import parse_amount, plain, unit_of
 from advisor.errors import InputError, did_you_mean, visible
 from advisor.questions import Question, QuestionBook, question_book
-from advisor.schema import SCHEMA_ID
 from advisor.typed import INVALID, Structurer, choices
 from advisor.workload import (
     ANSWER_FIELDS,
@@ -647,7 +646,7 @@ class Interview:
         return bool(answer)
 
     def run(self) -> dict[str, Any]:
-        """Ask every question; return the workload as plain data in SPEC order."""
+        """Ask every question; return the workload as plain data in the format's order."""
         prev = self.previous
         if not self.only:
             self.prompter.say(INTRO)
@@ -902,7 +901,7 @@ class Interview:
             if options:
                 parent = self.choose("entities.parent", f"{prefix}entities[{i}].parent", options)
                 if parent is not None:
-                    # Keep SPEC order: name, key, parent, fields.
+                    # Keep the format's order: name, key, parent, fields.
                     fields = entity.pop("fields")
                     entity["parent"] = parent
                     entity["fields"] = fields
@@ -1084,10 +1083,14 @@ def _emit(
 
 
 def workload_yaml(data: Mapping[str, Any], book: QuestionBook | None = None) -> str:
-    """The workload as YAML text: schema line first, keys in SPEC order, prompts as comments."""
+    """The workload as YAML text: keys in the format's order, prompts as comments.
+
+    No ``$schema`` line: a path relative to a file the interview cannot know would not
+    resolve (see docs/workload-format.md for pointing an editor at the schema).
+    """
     lines = [
-        f"# yaml-language-server: $schema={SCHEMA_ID}",
         "# Written by `dbadvisor interview`; revise it with `dbadvisor interview --from FILE`.",
+        "# Check it with `dbadvisor validate FILE`; `dbadvisor schema` prints its JSON Schema.",
     ]
     _emit(lines, data, 0, "top", book or question_book())
     return "\n".join(lines) + "\n"
