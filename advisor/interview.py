@@ -743,10 +743,15 @@ class Interview:
                     value = getattr(old, key) if old else None
                     _put(scale, key, self.ask(f"scale.{key}", f"{where}.{key}", value))
                 _put(out, "scale", scale)
+            elif name == "entities" and self._keeps_entities(prev, prefix):
+                assert prev is not None
+                _put(out, "entities", [_record(e) for e in prev.entities])
+                _put(out, "access_patterns", [_record(p) for p in prev.access_patterns])
+                self._add_implied_needs(out, prefix)
             elif name == "entities":
                 _put(out, "entities", self.entities(prev.entities if prev else (), prefix))
             elif name == "access_patterns":
-                if out.get("entities"):
+                if out.get("entities") and "access_patterns" not in out:
                     patterns = self.access_patterns(
                         prev.access_patterns if prev else (), out["entities"], prefix
                     )
@@ -768,6 +773,12 @@ class Interview:
             if name in out:
                 self.review.add(f"{prefix}{name}", out[name], f"typical of {use_case}")
         return {name: out[name] for name in ANSWER_FIELDS if name in out}
+
+    def _keeps_entities(self, prev: Component | None, prefix: str) -> bool:
+        """On the quick path, one question keeps a revised file's entities and patterns."""
+        if not self.quick or prev is None or not prev.entities:
+            return False
+        return self.yes("interview.keep_entities", f"{prefix}entities", default=True)
 
     def _on_partition(
         self, prev: Component | None, out: Mapping[str, Any], default: Any, where: str
@@ -1014,6 +1025,16 @@ def _neighbours(name: str, current: Any) -> list[str]:
         return [v for v in values if v != current]
     at = values.index(current)
     return [values[i] for i in (at - 1, at + 1) if 0 <= i < len(values)]
+
+
+def _record(record: Entity | AccessPattern) -> dict[str, Any]:
+    """An entity or access pattern of a ``--from`` file as plain data, in the format's order."""
+    out: dict[str, Any] = {}
+    for item in records.fields(record):
+        _put(out, item.name, _plain(getattr(record, item.name)))
+    if "fields" in out:
+        out["fields"] = out.pop("fields")  # last, after parent, as the interview writes it
+    return out
 
 
 def _guess_key(entity: str, fields: Mapping[str, str]) -> str:

@@ -921,3 +921,38 @@ def test_near_read_on_a_geo_field_adds_geospatial(cli: Cli, out: Path) -> None:
     component = only(load_workload(out))
     assert component.needs == ("geospatial",)
     assert dict(component.entities[0].fields)["location"] == "geo"
+
+
+def test_revising_keeps_entities_with_one_question_per_component(cli: Cli, out: Path) -> None:
+    example = ROOT / "examples" / "ecommerce.yaml"
+    prompt = re.compile(r"^[A-Za-z][^:\[\n]*(?: \[[^\]\n]*\])?: ", re.M)
+    quick = cli("interview", "--from", str(example), "-o", str(out), input="\n" * 3000)
+    full = cli("interview", "--from", str(example), "--full", "-o", "-", input="\n" * 3000)
+    assert quick.exit_code == 0 and full.exit_code == 0, quick.stderr + full.stderr
+    asked, walked = len(prompt.findall(quick.stderr)), len(prompt.findall(full.stderr))
+    assert quick.stderr.count("keep entities and reads [Y/n]: ") == 5
+    assert asked * 4 < walked, (asked, walked)
+    assert load_workload(out).components == load_workload(example).components
+
+
+class _ByLabel(Prompter):
+    """Answers each prompt by its label (Enter for the others), recording the labels."""
+
+    def __init__(self, answers: Mapping[str, str]) -> None:
+        super().__init__(io.StringIO(), io.StringIO())
+        self.by_label = answers
+        self.labels: list[str] = []
+
+    def _read(self, label: str, kind: Any, default: Any, where: str) -> str:
+        self.labels.append(label)
+        return self.by_label.get(label, "")
+
+
+def test_revising_walks_the_entities_when_asked() -> None:
+    from advisor.interview import Interview
+
+    example = load_workload(ROOT / "examples" / "session-store.yaml")
+    prompter = _ByLabel({"keep entities and reads": "n"})
+    data = Interview(prompter, question_book(), example, quick=True).run()
+    assert "Session / field name" in prompter.labels
+    assert parse_workload(workload_yaml(data)).components == example.components
