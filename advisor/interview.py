@@ -577,9 +577,13 @@ class Interview:
         """Whether the answer at ``where`` is asked (always, unless ``--only`` names others)."""
         if not self.only:
             return True
+        # A path without components[N]. names that answer in every component, except
+        # the workload's own name and description.
+        inner = re.sub(r"^components\[\d+\]\.", "", where)
         return any(
-            where == p or where.endswith(f".{p}") or where.startswith((f"{p}.", f"{p}["))
+            here == p or here.startswith((f"{p}.", f"{p}["))
             for p in self.only
+            for here in (where, inner if p not in ("name", "description") else where)
         )
 
     def prompt(

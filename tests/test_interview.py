@@ -956,3 +956,22 @@ def test_revising_walks_the_entities_when_asked() -> None:
     data = Interview(prompter, question_book(), example, quick=True).run()
     assert "Session / field name" in prompter.labels
     assert parse_workload(workload_yaml(data)).components == example.components
+
+
+@pytest.mark.parametrize(
+    ("only", "asked"),
+    [
+        (["consistency"], ["c1 / consistency", "c2 / consistency"]),
+        (["components[1].consistency"], ["c2 / consistency"]),
+        (["name"], ["workload name"]),
+        (["components[0].name"], ["component name"]),
+        (["context"], ["cloud", "managed service", "team expertise", "licence"]),
+    ],
+)
+def test_only_asks_exactly_the_named_answers(only: list[str], asked: list[str]) -> None:
+    from advisor.interview import Interview
+
+    text = "name: s\ncomponents:\n  - {name: c1, use_case: cache}\n  - {name: c2}\n"
+    prompter = _ByLabel({})
+    Interview(prompter, question_book(), parse_workload(text), only=only).run()
+    assert prompter.labels == asked
