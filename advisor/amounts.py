@@ -67,7 +67,8 @@ def parse_amount(text: str, unit: str = "count") -> float | None:
         factor = _COUNTS.get(suffix)
         return None if factor is None else value * factor
     if unit in ("gb", "kb"):
-        size = _BYTES.get(suffix) or _BYTES.get(f"{suffix}b")
+        # A size needs its byte unit: "5k" GB could mean 5 KB or 5,000 GB, so it is refused.
+        size = _BYTES.get(suffix)
         return None if size is None else value * size / _BYTES[unit]
     if unit == "ms":
         seconds = _SECONDS.get(suffix)

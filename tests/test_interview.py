@@ -893,10 +893,14 @@ def test_number_shorthands(text: str, unit: str, expected: float) -> None:
     assert _ask(Number(float, unit=unit), f"{text}\n")[0] == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("text", ["5,5", "lots", "5 parsecs", "2TB"])
-def test_number_shorthands_refused(text: str) -> None:
-    # 2TB is a size, not a count of reads; 5,5 is not guessed as 5.5 or 55.
-    value, shown = _ask(Number(float, unit="count"), f"{text}\n7\n")
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("5,5", "count"), ("lots", "count"), ("5 parsecs", "count"), ("2TB", "count"), ("5k", "gb")],
+)
+def test_number_shorthands_refused(text: str, unit: str) -> None:
+    # 2TB is a size, not a count of reads; 5,5 is not guessed as 5.5 or 55; a size needs
+    # its byte unit (5k GB could be 5 KB or 5,000 GB).
+    value, shown = _ask(Number(float, unit=unit), f"{text}\n7\n")
     assert value == 7 and "expected a number" in shown
 
 
