@@ -135,7 +135,9 @@ class Structurer:
             return value
         if tp is bool:
             if not isinstance(value, bool):
-                return self.report(path, f"expected true or false, got {_kind(value)}")
+                quoted = isinstance(value, str) and value.lower() in ("true", "false", "yes", "no")
+                hint = "; write true or false without quotes" if quoted else ""
+                return self.report(path, f"expected true or false, got {_kind(value)}{hint}")
             return value
         if tp in (int, float):
             return self._number(tp, value, path, meta)
@@ -179,15 +181,20 @@ class Structurer:
             return self.report(
                 path, f"'{said}' is read as a yes/no answer here; answer {_either(values)}"
             )
-        if not isinstance(value, str) or value not in values:
-            shown = f"'{value}'" if isinstance(value, str) else _kind(value)
-            hint = did_you_mean(value, values) if isinstance(value, str) else ""
-            return self.report(path, f"{shown} is not one of {', '.join(values)}{hint}")
+        if not isinstance(value, str):
+            return self.report(
+                path, f"expected one answer, got {_kind(value)}; answer {_either(values)}"
+            )
+        if value not in values:
+            hint = did_you_mean(value, values)
+            return self.report(path, f"'{value}' is not one of {', '.join(values)}{hint}")
         return _member(tp, value)
 
     def _sequence(self, item: Any, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
         if not isinstance(value, list):
-            return self.report(path, f"expected a list, got {_kind(value)}")
+            # A single value where a list is asked: show the list it probably meant.
+            hint = f"; write [{value}]" if isinstance(value, str) and "\n" not in value else ""
+            return self.report(path, f"expected a list, got {_kind(value)}{hint}")
         if len(value) < meta.get("min_items", 0):
             return self.report(path, f"needs at least {meta['min_items']} item(s)")
         out = [self.structure(item, v, (*path, i)) for i, v in enumerate(value)]

@@ -340,3 +340,25 @@ def test_near_pattern_on_a_geo_field_with_geospatial_is_valid() -> None:
     with pytest.raises(InputError) as caught:
         parse_workload(several + "\n")
     assert [p.path for p in caught.value.problems] == ["components[0].access_patterns[0].kind"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("needs: ttl", "needs: expected a list, got a string; write [ttl]"),
+        (
+            "consistency: [strong]",
+            "consistency: expected one answer, got a list; answer eventual, session or strong",
+        ),
+        ("latency_ms: 50ms", "latency_ms: expected a number, got a string '50ms'; write 50"),
+        (
+            "scale: {item_size_kb: 1.5MB}",
+            "scale.item_size_kb: expected a number, got a string '1.5MB'; write 1500 (KB)",
+        ),
+    ],
+)
+def test_type_mismatches_are_explained_in_the_users_words(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_workload(f"name: x\n{text}\n", "w.yaml")
+    (problem,) = caught.value.problems
+    assert f"{problem.path}: {problem.message}".startswith(message)
