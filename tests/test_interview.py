@@ -979,3 +979,13 @@ def test_only_asks_exactly_the_named_answers(only: list[str], asked: list[str]) 
     prompter = _ByLabel({})
     Interview(prompter, question_book(), parse_workload(text), only=only).run()
     assert prompter.labels == asked
+
+
+def test_quick_path_single_component_through_a_terminal(tmp_path: Path) -> None:
+    answers = {"several components": ["n"], "use case": ["session_store"]}
+    quick = _count([], answers, tmp_path)
+    full = _count(["--full", "--force"], answers, tmp_path)
+    system = len(SYSTEM) + 2  # the system questions, licence and "several components"
+    assert 10 <= len(quick) - system <= 15, quick
+    assert len(full) - system == 18, full  # 17 questions and "add an entity"
+    assert "on a network split" not in quick and "on a network split" in full
