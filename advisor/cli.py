@@ -269,7 +269,7 @@ def recommend(
     DIR/NNNN-choose-<slug>.md with the next free number.
     """
     with reported():
-        interviewed = None if files else _interviewed()
+        interviewed = None if files else _interviewed(rules)
         files = files or []
         from advisor.engine import Engine
         from advisor.workload import load_workload
@@ -313,7 +313,7 @@ def _records_folder(output: str | None) -> str | None:
     return output
 
 
-def _interviewed() -> "Workload":
+def _interviewed(rules: list[Path] | None) -> "Workload":
     """Interview for ``recommend`` without FILE: on a terminal only, so it never hangs."""
     if not sys.stdin.isatty():
         raise InputError(
@@ -323,7 +323,7 @@ def _interviewed() -> "Workload":
     from advisor import interview as asking
 
     prompter = asking.Prompter(sys.stdin, sys.stderr)
-    text, workload = asking.run(prompter, quick=True, moves=_moves(None))
+    text, workload = asking.run(prompter, quick=True, moves=_moves(rules))
     _save_interview(prompter, text, workload, force=False)
     return workload
 
