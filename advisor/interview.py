@@ -9,7 +9,7 @@ what ``dbadvisor validate`` would reject.
 The core is I/O-agnostic: a :class:`Prompter` reads answers, one per line, from any text
 stream and writes prompts and help to another (stderr in the CLI, so stdout stays clean
 for the YAML or the report). Tests drive it with strings; the CLI with the terminal or a
-pipe. The answers become a plain dict in SPEC order, then YAML text that is parsed back
+pipe. The answers become a plain dict in the format's order, then YAML text that is parsed back
 with :func:`~advisor.workload.parse_workload` before anyone writes it.
 """
 
@@ -30,9 +30,9 @@ from typing import Any, Protocol, TextIO
 import yaml
 
 from advisor import records
+from advisor.amounts import parse_amount, plain, unit_of
 from advisor.errors import InputError, did_you_mean, visible
 from advisor.questions import Question, QuestionBook, question_book
-from advisor.schema import SCHEMA_ID
 from advisor.typed import INVALID, Structurer, choices
 from advisor.workload import (
     ANSWER_FIELDS,
@@ -45,9 +45,13 @@ from advisor.workload import (
     Scale,
     Workload,
     WorkloadFile,
+    implied_needs,
     parse_workload,
 )
 from advisor.yamlload import Document
+
+if typing.TYPE_CHECKING:
+    from advisor.engine import Engine
 
 WIDTH = 78
 SKIP = "-"
@@ -95,9 +99,14 @@ def _check(model: Any, value: Any, meta: Mapping[str, Any]) -> None:
         raise Reject(structurer.problems[0].message)
 
 
-def _pick(text: str, options: Sequence[tuple[str, str]]) -> str:
-    """Resolve a choice typed as its number or its value (case-insensitively)."""
+def _pick(
+    text: str, options: Sequence[tuple[str, str]], aliases: Mapping[str, str] | None = None
+) -> str:
+    """Resolve a choice typed as its number, its value (case-insensitively) or an alias."""
     values = [value for value, _ in options]
+    alias = (aliases or {}).get(text.lower())
+    if alias is not None and alias in values:
+        return alias
     if text.isdigit():
         number = int(text)
         if 1 <= number <= len(values):
@@ -121,10 +130,11 @@ class Choice:
 
     options: tuple[tuple[str, str], ...]
     model: Any = None
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def parse(self, text: str) -> Any:
         """The chosen value."""
-        value = _pick(text, self.options)
+        value = _pick(text, self.options, self.aliases)
         if self.model is not None:
             _check(self.model, value, {})
         elif value not in [v for v, _ in self.options]:
@@ -143,10 +153,12 @@ class Multi:
     options: tuple[tuple[str, str], ...]
     model: Any = None
     meta: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def parse(self, text: str) -> Any:
         """The chosen values, in the order given."""
-        values = [_pick(token, self.options) for token in re.split(r"[,\s]+", text) if token]
+        tokens = [token for token in re.split(r"[,\s]+", text) if token]
+        values = [_pick(token, self.options, self.aliases) for token in tokens]
         if self.model is not None:
             _check(self.model, values, self.meta)
             return values
@@ -165,21 +177,42 @@ class Multi:
         return ", ".join(value)
 
 
+_UNIT_WORDS = {
+    "count": "5000, 5,000 or 5k",
+    "gb": "in GB, or with a unit: 500MB, 2TB",
+    "kb": "in KB, or with a unit: 512B, 2MB",
+    "ms": "in milliseconds, or with a unit: 50ms, 0.2s",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Number:
-    """An integer or a number, with the model's bounds (``ge``, ``gt``)."""
+    """An integer or a number, with the model's bounds (``ge``, ``gt``) and its unit.
+
+    Besides plain numbers it takes the forms people type (``5k``, ``5,000``, ``2TB``,
+    ``50ms``), converted to the unit the file holds (see :mod:`advisor.amounts`).
+    """
 
     model: type
     meta: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     options: tuple[tuple[str, str], ...] = ()
+    unit: str = "count"
 
     def parse(self, text: str) -> Any:
-        """The number, an ``int`` when written as one so it round-trips unchanged."""
+        """The number, an ``int`` when it is a whole one so it round-trips unchanged."""
+        value: float
         try:
-            value: float = int(text) if _INTEGER.fullmatch(text) else float(text)
+            value = int(text) if _INTEGER.fullmatch(text) else float(text)
         except ValueError:
-            wanted = "an integer" if self.model is int else "a number"
-            raise Reject(f"expected {wanted}, got '{text}'") from None
+            amount = parse_amount(text, self.unit)
+            if amount is None:
+                wanted = "an integer" if self.model is int else "a number"
+                raise Reject(
+                    f"expected {wanted}, got '{text}' (e.g. {_UNIT_WORDS[self.unit]})"
+                ) from None
+            value = plain(amount)
+        if self.model is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
         _check(self.model, value, self.meta)
         return value
 
@@ -299,12 +332,13 @@ def model_kind(question: Question) -> Kind:
     """The kind of answer a workload question takes, read off the workload model."""
     hint, meta = model_field(question.path)
     options = tuple((question.choices or {}).items())
+    aliases = question_book().aliases.get(question.path, {})
     if choices(hint) is not None:
-        return Choice(options, hint)
+        return Choice(options, hint, aliases)
     if typing.get_origin(hint) is tuple:
-        return Multi(options, hint, meta)
+        return Multi(options, hint, meta, aliases)
     if hint in (int, float):
-        return Number(hint, meta)
+        return Number(hint, meta, unit=unit_of(question.path))
     if hint is bool:
         return YesNo()
     if hint is str:
@@ -353,14 +387,20 @@ class Prompter:
         where: str,
         default: Any = None,
         required: bool = False,
+        label: str | None = None,
     ) -> Any:
-        """Ask until the answer fits; return it, the default, or None for "no preference"."""
+        """Ask until the answer fits; return it, the default, or None for "no preference".
+
+        The prompt line shows ``label`` (words); ``where``, the answer's place in the
+        YAML file, is shown with the longer help and names the question at end of input.
+        """
         self._introduce(question, kind)
         while True:
-            text = self._read(where, kind, default)
+            text = self._read(label or where, kind, default, where)
             if text == HELP:
                 self.say(question.details or question.help, indent="  ")
                 self._list(kind)
+                self.say(f"(in the workload file: {where})", indent="  ")
                 continue
             if text in ("", SKIP):
                 if text == "" and default is not None:
@@ -371,9 +411,15 @@ class Prompter:
                 self.say(f"! an answer is needed here{shown}", indent="  ")
                 continue
             try:
-                return kind.parse(text)
+                value = kind.parse(text)
             except Reject as why:
                 self.say(f"! {why}", indent="  ")
+                continue
+            read_as = kind.show(value) if isinstance(kind, Choice | Multi | Number) else text
+            if read_as.lower() != text.lower() and not text.replace(",", "").isdigit():
+                # An alias or a shorthand: say what it was read as ('postgres' = postgresql).
+                self.say(f"= {kind.show(value)}", indent="  ")
+            return value
 
     def _introduce(self, question: Question, kind: Kind) -> None:
         self._write("\n")
@@ -397,9 +443,9 @@ class Prompter:
             line = f"  {number:>{digits}}  {value:<{width}}  {meaning}".rstrip()
             self._write(line + "\n")
 
-    def _read(self, where: str, kind: Kind, default: Any) -> str:
+    def _read(self, label: str, kind: Kind, default: Any, where: str) -> str:
         shown = f" [{kind.show(default)}]" if default is not None else ""
-        self._write(f"{where}{shown}: ")
+        self._write(f"{label}{shown}: ")
         self.out.flush()
         try:
             line = self.answers.readline()
@@ -433,8 +479,69 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
     target[key] = value
 
 
+# The questions a use case's preset answers and which, on the quick path, are only asked
+# when another answer to them would change the recommendation.
+SOFT: tuple[str, ...] = (
+    "data_shape",
+    "relationships",
+    "query_complexity",
+    "schema_flexibility",
+    "consistency",
+    "transactions",
+    "read_write_ratio",
+    "durability",
+)
+# At most this many preset answers are confirmed per component on the quick path (the
+# first in question order); the rest that would also move the result are flagged for review.
+MAX_MOVING = 3
+# Answers on a scale: only the next value either side is a plausible change of mind
+# (as in the engine's "what would change the answer"); the others may take any value.
+ORDERED: frozenset[str] = frozenset(
+    {
+        "relationships",
+        "query_complexity",
+        "schema_flexibility",
+        "consistency",
+        "transactions",
+        "read_write_ratio",
+        "durability",
+    }
+)
+# on_partition follows from consistency on the quick path (one question, not two): a
+# component that needs strong reads refuses rather than diverge; one that accepts stale
+# or per-session reads keeps answering.
+PARTITION_FROM_CONSISTENCY: Mapping[str, str] = {
+    "strong": "stay_consistent",
+    "session": "stay_available",
+    "eventual": "stay_available",
+}
+
+Winner = Callable[[Mapping[str, Any], Mapping[str, Any]], Callable[[str, Any], bool]]
+"""Given a component's and the context's answers, a test: would ``path = value`` change
+the recommended database? (The CLI builds it from the engine; tests may stub it.)"""
+
+
+@dataclass
+class Review:
+    """Answers the interview did not ask, listed at the end for the user to check."""
+
+    lines: list[str] = dataclasses.field(default_factory=list)
+
+    def add(self, where: str, value: Any, why: str) -> None:
+        """Note that ``where`` was answered ``value`` without asking, and why."""
+        shown = ", ".join(value) if isinstance(value, list) else value
+        self.lines.append(f"{where}: {shown} ({why})")
+
+
 class Interview:
-    """Walks the questions in order, with defaults from earlier answers and ``--from``."""
+    """Walks the questions in order, with defaults from earlier answers and ``--from``.
+
+    ``quick`` (the default path) asks a component's use case, then only what the use
+    case does not settle: the hard constraints, scale, latency and geography, and a
+    preset answer only when changing it would change the recommendation; the rest is
+    defaulted and listed at the end. ``only`` asks just the named answers of a
+    ``--from`` file and keeps every other answer as it is.
+    """
 
     def __init__(
         self,
@@ -442,12 +549,22 @@ class Interview:
         book: QuestionBook,
         previous: Workload | None = None,
         default_name: str | None = None,
+        *,
+        quick: bool = False,
+        only: Sequence[str] = (),
+        moves: Winner | None = None,
     ) -> None:
         """Ask through ``prompter``; ``previous`` pre-fills every answer (``--from``)."""
         self.prompter = prompter
         self.book = book
         self.previous = previous
         self.default_name = default_name
+        self.quick = quick and not only
+        self.only = tuple(only)
+        self.moves = moves
+        self.scope: list[str] = []
+        self.context: dict[str, Any] = {}
+        self.review = Review()
 
     def question(self, path: str) -> Question:
         """The question at ``path`` in ``questions.yaml`` (a missing one is a bug)."""
@@ -456,11 +573,55 @@ class Interview:
             raise KeyError(f"rules/questions.yaml has no question '{path}'")
         return question
 
-    def ask(self, path: str, where: str, default: Any = None, *, required: bool = False) -> Any:
+    def wanted(self, where: str) -> bool:
+        """Whether the answer at ``where`` is asked (always, unless ``--only`` names others)."""
+        if not self.only:
+            return True
+        # A path without components[N]. names that answer in every component, except
+        # the workload's own name and description.
+        inner = re.sub(r"^components\[\d+\]\.", "", where)
+        return any(
+            here == p or here.startswith((f"{p}.", f"{p}["))
+            for p in self.only
+            for here in (where, inner if p not in ("name", "description") else where)
+        )
+
+    def prompt(
+        self,
+        question: Question,
+        kind: Kind,
+        where: str,
+        default: Any = None,
+        *,
+        required: bool = False,
+        label: str | None = None,
+    ) -> Any:
+        """Ask one question, labelled in words; with ``--only``, keep unnamed answers."""
+        if not self.wanted(where):
+            return default
+        words = label or self.book.label(question.path)
+        return self.prompter.ask(
+            question,
+            kind,
+            where=where,
+            default=default,
+            required=required,
+            label=" / ".join([*self.scope, words]),
+        )
+
+    def ask(
+        self,
+        path: str,
+        where: str,
+        default: Any = None,
+        *,
+        required: bool = False,
+        kind: Kind | None = None,
+    ) -> Any:
         """Ask a workload question, typed and checked by the model."""
         question = self.question(path)
-        return self.prompter.ask(
-            question, model_kind(question), where=where, default=default, required=required
+        return self.prompt(
+            question, kind or model_kind(question), where, default, required=required
         )
 
     def choose(
@@ -481,19 +642,18 @@ class Interview:
         else:
             default = default if default in values else None
             kind = Choice(tuple(options))
-        return self.prompter.ask(
-            self.question(path), kind, where=where, default=default, required=required
-        )
+        return self.prompt(self.question(path), kind, where, default, required=required)
 
     def yes(self, path: str, where: str, *, default: bool) -> bool:
         """Ask a yes/no step of the interview; "no preference" counts as no."""
-        answer = self.prompter.ask(self.question(path), YesNo(), where=where, default=default)
+        answer = self.prompt(self.question(path), YesNo(), where, default)
         return bool(answer)
 
     def run(self) -> dict[str, Any]:
-        """Ask every question; return the workload as plain data in SPEC order."""
+        """Ask every question; return the workload as plain data in the format's order."""
         prev = self.previous
-        self.prompter.say(INTRO)
+        if not self.only:
+            self.prompter.say(INTRO)
         data: dict[str, Any] = {"version": FORMAT_VERSION}
         name_default = prev.name if prev else self.default_name
         data["name"] = self.ask("name", "name", name_default, required=True)
@@ -504,6 +664,7 @@ class Interview:
             default = _plain(getattr(prev.context, key)) if prev else None
             _put(context, key, self.ask(f"context.{key}", f"context.{key}", default))
         _put(data, "context", context)
+        self.context = context
         several = self.yes(
             "interview.components", "components", default=bool(prev and not prev.single)
         )
@@ -511,6 +672,14 @@ class Interview:
             data["components"] = self.components()
         else:
             data.update(self.answers(prev.components[0] if prev else None, ""))
+        if self.review.lines:
+            self.prompter.say()
+            self.prompter.say(
+                "Not asked, so check them in the file (change one with "
+                "'dbadvisor interview --from FILE --only PATH'):"
+            )
+            for line in self.review.lines:
+                self.prompter.say(line, indent="  ")
         return data
 
     def components(self) -> list[dict[str, Any]]:
@@ -525,21 +694,27 @@ class Interview:
             question = self.question("components.name")
             default = prev.name if prev and prev.name not in taken else None
             component: dict[str, Any] = {
-                "name": self.prompter.ask(
+                "name": self.prompt(
                     question,
                     Distinct(model_kind(question), taken, "component"),
-                    where=f"{where}.name",
-                    default=default,
+                    f"{where}.name",
+                    default,
                     required=True,
                 )
             }
+            self.scope = [component["name"]]
             description = prev.description if prev else None
-            _put(
-                component,
-                "description",
-                self.ask("description", f"{where}.description", description),
-            )
+            if self.quick:
+                # Free text that moves no score: kept from --from, else left to the file.
+                _put(component, "description", description)
+            else:
+                _put(
+                    component,
+                    "description",
+                    self.ask("description", f"{where}.description", description),
+                )
             component.update(self.answers(prev, f"{where}."))
+            self.scope = []
             out.append(component)
             more = len(out) < len(previous)
             if not self.yes("interview.add_component", f"components[{len(out)}]", default=more):
@@ -548,13 +723,13 @@ class Interview:
     def answers(self, prev: Component | None, prefix: str) -> dict[str, Any]:
         """The per-component questions; the use case's preset supplies later defaults."""
         out: dict[str, Any] = {}
-        use_case = self.ask(
-            "use_case", f"{prefix}use_case", _plain(prev.use_case) if prev else None
-        )
+        old_use_case = _plain(prev.use_case) if prev else None
+        use_case = self.ask("use_case", f"{prefix}use_case", old_use_case)
         _put(out, "use_case", use_case)
         # A newly chosen use case suggests its typical answers; an unchanged one keeps the
         # answers of the file being revised, so revising with Enter changes nothing.
-        fresh = use_case is not None and (prev is None or use_case != prev.use_case)
+        # --only changes the named answers and nothing else, so it applies no preset.
+        fresh = use_case is not None and use_case != old_use_case and not self.only
         preset: Mapping[str, Any] = self.book.presets.get(use_case, {}) if fresh else {}
 
         def default(name: str) -> Any:
@@ -562,25 +737,124 @@ class Interview:
                 return _plain(preset[name])
             return _plain(getattr(prev, name)) if prev else None
 
+        deferred: list[str] = []
         for name in ANSWER_FIELDS[1:]:
+            where = f"{prefix}{name}"
             if name == "scale":
                 scale: dict[str, Any] = {}
                 old = prev.scale if prev else None
                 for key in SCALE_FIELDS:
                     value = getattr(old, key) if old else None
-                    _put(scale, key, self.ask(f"scale.{key}", f"{prefix}scale.{key}", value))
+                    _put(scale, key, self.ask(f"scale.{key}", f"{where}.{key}", value))
                 _put(out, "scale", scale)
+            elif name == "entities" and self._keeps_entities(prev, prefix):
+                assert prev is not None
+                _put(out, "entities", [_record(e) for e in prev.entities])
+                _put(out, "access_patterns", [_record(p) for p in prev.access_patterns])
+                self._add_implied_needs(out, prefix)
             elif name == "entities":
                 _put(out, "entities", self.entities(prev.entities if prev else (), prefix))
             elif name == "access_patterns":
-                if out.get("entities"):
+                if out.get("entities") and "access_patterns" not in out:
                     patterns = self.access_patterns(
                         prev.access_patterns if prev else (), out["entities"], prefix
                     )
                     _put(out, "access_patterns", patterns)
+                    self._add_implied_needs(out, prefix)
+            elif name in SOFT and self.quick and default(name) is not None:
+                _put(out, name, default(name))
+                deferred.append(name)
+            elif name == "on_partition" and (self.quick or self.only):
+                _put(out, name, self._on_partition(prev, out, default(name), where))
+            elif name == "needs":
+                _put(out, name, self._needs(out, default(name), where))
+                for soft in self._moving(out, deferred):
+                    _put(out, soft, self.ask(soft, f"{prefix}{soft}", out.get(soft)))
+                    deferred.remove(soft)
             else:
-                _put(out, name, self.ask(name, f"{prefix}{name}", default(name)))
-        return out
+                _put(out, name, self.ask(name, where, default(name)))
+        for name in deferred:
+            if name in out:
+                self.review.add(f"{prefix}{name}", out[name], f"typical of {use_case}")
+        return {name: out[name] for name in ANSWER_FIELDS if name in out}
+
+    def _keeps_entities(self, prev: Component | None, prefix: str) -> bool:
+        """On the quick path, one question keeps a revised file's entities and patterns."""
+        if not self.quick or prev is None or not prev.entities:
+            return False
+        return self.yes("interview.keep_entities", f"{prefix}entities", default=True)
+
+    def _on_partition(
+        self, prev: Component | None, out: Mapping[str, Any], default: Any, where: str
+    ) -> Any:
+        """on_partition, derived from consistency unless asked (``--only``) or kept."""
+        if self.only and self.wanted(where):
+            return self.ask("on_partition", where, default)
+        consistency = out.get("consistency")
+        unchanged = prev is not None and consistency == _plain(prev.consistency)
+        if unchanged or consistency is None:
+            return default
+        value = PARTITION_FROM_CONSISTENCY[consistency]
+        self.review.add(where, value, f"follows from consistency: {consistency}")
+        return value
+
+    def _needs(self, out: dict[str, Any], default: Any, where: str) -> Any:
+        """needs; its ``transactions`` is the transactions question's multi_record.
+
+        The quick path does not offer it a second time; on the full path, choosing it
+        sets transactions: multi_record, so the two answers cannot disagree.
+        """
+        question = self.question("needs")
+        kind = model_kind(question)
+        if self.quick and "transactions" not in (default or ()):
+            options = tuple(o for o in kind.options if o[0] != "transactions")
+            kind = dataclasses.replace(typing.cast(Multi, kind), options=options)
+        needs = self.prompt(question, kind, where, default)
+        if needs and "transactions" in needs and out.get("transactions") != "multi_record":
+            out["transactions"] = "multi_record"
+            self.prompter.say(
+                "= transactions: multi_record (needing transactions means several records "
+                "change together)",
+                indent="  ",
+            )
+        return needs
+
+    def _moving(self, out: Mapping[str, Any], deferred: Sequence[str]) -> list[str]:
+        """The deferred preset answers whose change would change the recommendation."""
+        if not deferred or self.moves is None:
+            return []
+        changes = self.moves(out, self.context)
+        moving = [
+            name
+            for name in deferred
+            if any(changes(name, value) for value in _neighbours(name, out.get(name)))
+        ]
+        for name in moving[MAX_MOVING:]:
+            # Over the cap: listed for review with the reason, in question order.
+            self.review.add(name, out.get(name), "typical value; another would change the result")
+        moving = moving[:MAX_MOVING]
+        if moving:
+            self.prompter.say()
+            self.prompter.say(
+                "The use case's typical answer to the next "
+                + ("question decides" if len(moving) == 1 else "questions decide")
+                + " between databases: keep it with Enter or change it."
+            )
+        return moving
+
+    def _add_implied_needs(self, out: dict[str, Any], prefix: str) -> None:
+        """Add the capabilities the access patterns imply (a near read on a geo field)."""
+        fields_of = {e["name"]: e["fields"] for e in out.get("entities", ())}
+        needs: list[str] = list(out.get("needs") or [])
+        for pattern in out.get("access_patterns", ()):
+            for need, reason in implied_needs(pattern, fields_of.get(pattern["entity"], {})):
+                if need not in needs:
+                    needs.append(need)
+                    self.prompter.say(
+                        f"+ needs: {need} ('{pattern['name']}': {reason})", indent="  "
+                    )
+                    self.review.add(f"{prefix}needs", needs, f"{need} added: {reason}")
+        _put(out, "needs", needs)
 
     def entities(self, previous: Sequence[Entity], prefix: str) -> list[dict[str, Any]]:
         """The entities loop: name, fields with types, key and parent of each."""
@@ -593,13 +867,14 @@ class Interview:
                 break
             taken = tuple(e["name"] for e in out)
             question = self.question("entities.name")
-            name = self.prompter.ask(
+            name = self.prompt(
                 question,
                 Distinct(model_kind(question), taken, "entity"),
-                where=f"{where}.name",
-                default=prev.name if prev and prev.name not in taken else None,
+                f"{where}.name",
+                prev.name if prev and prev.name not in taken else None,
                 required=True,
             )
+            self.scope.append(name)
             fields = self.fields(prev, f"{where}.fields")
             key = self.choose(
                 "entities.key",
@@ -621,6 +896,7 @@ class Interview:
                     "parent",
                     self.choose("entities.parent", f"{where}.parent", options, parent),
                 )
+            self.scope.pop()
             entity["fields"] = fields
             out.append(entity)
         self._fix_parents(out, prefix)
@@ -640,7 +916,7 @@ class Interview:
             if options:
                 parent = self.choose("entities.parent", f"{prefix}entities[{i}].parent", options)
                 if parent is not None:
-                    # Keep SPEC order: name, key, parent, fields.
+                    # Keep the format's order: name, key, parent, fields.
                     fields = entity.pop("fields")
                     entity["parent"] = parent
                     entity["fields"] = fields
@@ -652,17 +928,21 @@ class Interview:
             self.question("interview.field_type"),
             choices=self.question("entities.fields").choices,
         )
-        type_kind = Choice(tuple((type_question.choices or {}).items()), FieldType)
+        type_kind = Choice(
+            tuple((type_question.choices or {}).items()),
+            FieldType,
+            self.book.aliases.get("entities.fields", {}),
+        )
         old = list(prev.fields.items()) if prev else []
         fields: dict[str, str] = {}
         while True:
             j = len(fields)
             default = old[j][0] if j < len(old) and old[j][0] not in fields else None
-            name = self.prompter.ask(
+            name = self.prompt(
                 name_question,
                 Distinct(Text(), tuple(fields), "field of this entity"),
-                where=where,
-                default=default,
+                where,
+                default,
             )
             if name is None:
                 if fields:
@@ -673,8 +953,13 @@ class Interview:
                 )
                 continue
             old_type = _plain(old[j][1]) if j < len(old) else None
-            fields[name] = self.prompter.ask(
-                type_question, type_kind, where=f"{where}.{name}", default=old_type, required=True
+            fields[name] = self.prompt(
+                type_question,
+                type_kind,
+                f"{where}.{name}",
+                old_type,
+                required=True,
+                label=f"type of {name}",
             )
 
     def access_patterns(
@@ -693,14 +978,15 @@ class Interview:
             taken = tuple(p["name"] for p in out)
             question = self.question("access_patterns.name")
             pattern: dict[str, Any] = {
-                "name": self.prompter.ask(
+                "name": self.prompt(
                     question,
                     Distinct(model_kind(question), taken, "access pattern"),
-                    where=f"{where}.name",
-                    default=prev.name if prev and prev.name not in taken else None,
+                    f"{where}.name",
+                    prev.name if prev and prev.name not in taken else None,
                     required=True,
                 )
             }
+            self.scope.append(pattern["name"])
             only = next(iter(by_name)) if len(by_name) == 1 else None
             pattern["entity"] = self.choose(
                 "access_patterns.entity",
@@ -732,7 +1018,27 @@ class Interview:
             for key in ("limit", "per_sec"):
                 value = getattr(prev, key) if prev else None
                 _put(pattern, key, self.ask(f"access_patterns.{key}", f"{where}.{key}", value))
+            self.scope.pop()
             out.append(pattern)
+
+
+def _neighbours(name: str, current: Any) -> list[str]:
+    """The other answers to try for ``name``: one step either way on a scale, else all."""
+    values = [value for value, _ in model_kind(question_book().by_path()[name]).options]
+    if name not in ORDERED or current not in values:
+        return [v for v in values if v != current]
+    at = values.index(current)
+    return [values[i] for i in (at - 1, at + 1) if 0 <= i < len(values)]
+
+
+def _record(record: Entity | AccessPattern) -> dict[str, Any]:
+    """An entity or access pattern of a ``--from`` file as plain data, in the format's order."""
+    out: dict[str, Any] = {}
+    for item in records.fields(record):
+        _put(out, item.name, _plain(getattr(record, item.name)))
+    if "fields" in out:
+        out["fields"] = out.pop("fields")  # last, after parent, as the interview writes it
+    return out
 
 
 def _guess_key(entity: str, fields: Mapping[str, str]) -> str:
@@ -802,10 +1108,14 @@ def _emit(
 
 
 def workload_yaml(data: Mapping[str, Any], book: QuestionBook | None = None) -> str:
-    """The workload as YAML text: schema line first, keys in SPEC order, prompts as comments."""
+    """The workload as YAML text: keys in the format's order, prompts as comments.
+
+    No ``$schema`` line: a path relative to a file the interview cannot know would not
+    resolve (see docs/workload-format.md for pointing an editor at the schema).
+    """
     lines = [
-        f"# yaml-language-server: $schema={SCHEMA_ID}",
         "# Written by `dbadvisor interview`; revise it with `dbadvisor interview --from FILE`.",
+        "# Check it with `dbadvisor validate FILE`; `dbadvisor schema` prints its JSON Schema.",
     ]
     _emit(lines, data, 0, "top", book or question_book())
     return "\n".join(lines) + "\n"
@@ -820,16 +1130,71 @@ def run(
     previous: Workload | None = None,
     default_name: str | None = None,
     file: str = "<interview>",
+    quick: bool = False,
+    only: Sequence[str] = (),
+    moves: Winner | None = None,
 ) -> tuple[str, Workload]:
-    """Ask every question; return the workload YAML and the workload it validates to.
+    """Ask the questions; return the workload YAML and the workload it validates to.
 
-    The text is parsed back with the file loader's own rules, so an answer the interview
-    let through by mistake fails here and nothing invalid is ever written.
+    ``quick`` takes the short path, ``only`` asks just the named answers of
+    ``previous`` (see :class:`Interview`). The text is parsed back with the file
+    loader's own rules, so an answer the interview let through by mistake fails here
+    and nothing invalid is ever written.
     """
     book = question_book()
-    data = Interview(prompter, book, previous, default_name or "workload").run()
+    check_only(only, book)
+    data = Interview(
+        prompter, book, previous, default_name or "workload", quick=quick, only=only, moves=moves
+    ).run()
     text = workload_yaml(data, book)
     return text, parse_workload(text, file)
+
+
+def check_only(paths: Sequence[str], book: QuestionBook) -> None:
+    """Refuse ``--only`` paths that name no question, with the closest one."""
+    known = sorted(
+        {q.path for q in book.questions if not q.path.startswith("interview.")}
+        | {"components", "entities", "access_patterns", "scale", "context"}
+    )
+    bad: list[str] = []
+    for path in paths:
+        # components[1].scale.reads_per_sec -> its question, scale.reads_per_sec.
+        bare = re.sub(r"\[\d+\]", "", path)
+        bare = bare.removeprefix("components.") if bare != "components.name" else bare
+        if bare not in known and not any(bare.startswith(f"{k}.") for k in known):
+            bad.append(
+                f"--only {path}: not a question of the workload file{did_you_mean(bare, known)}"
+            )
+    if bad:
+        raise InputError("; ".join(bad))
+
+
+def engine_moves(engine: Engine) -> Winner:
+    """The :data:`Winner` test of the quick path, answered by ``engine``."""
+    from advisor.conditions import derive
+
+    def build(
+        component: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> Callable[[str, Any], bool]:
+        flat: dict[str, Any] = {f"context.{k}": _frozen(v) for k, v in context.items()}
+        for key, value in component.items():
+            if key == "scale":
+                flat.update({f"scale.{k}": v for k, v in value.items()})
+            elif key in ANSWER_FIELDS and key not in ("entities", "access_patterns"):
+                flat[key] = _frozen(value)
+        state = engine.state(derive(flat))
+        current = engine.winner(state)
+
+        def changes(path: str, value: Any) -> bool:
+            return engine.winner(engine.variant(state, {path: value})) != current
+
+        return changes
+
+    return build
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def ask_save_as(prompter: Prompter, name: str, check: Callable[[Path], object]) -> Path | None:

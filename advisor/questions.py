@@ -21,6 +21,7 @@ class Question(Frozen):
     path: str
     prompt: str
     help: str = field(metadata=spec(max_len=120))
+    label: str | None = None
     details: str | None = None
     choices: Mapping[str, str] | None = None
 
@@ -29,6 +30,7 @@ class QuestionBook(Frozen):
     """Every question, in interview order, and the per-use-case default answers."""
 
     questions: tuple[Question, ...]
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, path: str) -> Question | None:
@@ -38,6 +40,13 @@ class QuestionBook(Frozen):
     def by_path(self) -> dict[str, Question]:
         """Questions keyed by their dotted path."""
         return {q.path: q for q in self.questions}
+
+    def label(self, path: str) -> str:
+        """The words a prompt line shows for the question at ``path``."""
+        question = self.get(path)
+        if question is not None and question.label:
+            return question.label
+        return path.rpartition(".")[2].replace("_", " ")
 
 
 @functools.cache

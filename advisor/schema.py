@@ -8,7 +8,11 @@ from advisor.questions import describe
 from advisor.typed import json_schema
 from advisor.workload import ANSWER_FIELDS, WorkloadFile
 
-SCHEMA_ID = "https://raw.githubusercontent.com/dbadvisor/dbadvisor/main/schema/workload.schema.json"
+# A name, not an address: the schema is committed at schema/workload.schema.json and
+# printed by `dbadvisor schema`; files point at a copy with a relative `$schema` path.
+SCHEMA_ID = "urn:dbadvisor:workload:1"
+# The `$schema` comment of the shipped examples, relative to the examples folder.
+EXAMPLE_SCHEMA_PATH = "../schema/workload.schema.json"
 
 
 def workload_schema() -> dict[str, Any]:

@@ -113,6 +113,9 @@ class Structurer:
         """Validate values from ``document``; problems point into it."""
         self.document = document
         self.problems: list[Problem] = []
+        # Set when a list or mapping over its ``max_items`` was refused whole, so callers
+        # can skip checks that would walk its items anyway.
+        self.oversized = False
 
     def report(self, path: PathKey, message: str, *, key: bool = False) -> Any:
         """Record a problem at ``path`` and return :data:`INVALID`."""
@@ -121,7 +124,12 @@ class Structurer:
 
     def hint(self, word: str, choices: Sequence[str]) -> str:
         """:func:`did_you_mean`, while this document has fewer than :data:`HINT_BUDGET` problems."""
-        return did_you_mean(word, choices) if len(self.problems) < HINT_BUDGET else ""
+        return did_you_mean(word, choices) if self.hints_left else ""
+
+    @property
+    def hints_left(self) -> bool:
+        """Whether a did-you-mean is still worth its cost (see :data:`HINT_BUDGET`)."""
+        return len(self.problems) < HINT_BUDGET
 
     def check(self) -> None:
         """Raise :class:`InputError` with every recorded problem, if any."""
@@ -152,7 +160,9 @@ class Structurer:
             return value
         if tp is bool:
             if not isinstance(value, bool):
-                return self.report(path, f"expected true or false, got {_kind(value)}")
+                quoted = isinstance(value, str) and value.lower() in ("true", "false", "yes", "no")
+                hint = "; write true or false without quotes" if quoted else ""
+                return self.report(path, f"expected true or false, got {_kind(value)}{hint}")
             return value
         if tp in (int, float):
             return self._number(tp, value, path, meta)
@@ -190,18 +200,30 @@ class Structurer:
         return cls(**kwargs) if ok else INVALID
 
     def _choice(self, tp: Any, values: list[str], value: Any, path: PathKey) -> Any:
-        if not isinstance(value, str) or value not in values:
-            shown = f"'{value}'" if isinstance(value, str) else _kind(value)
-            hint = self.hint(value, values) if isinstance(value, str) else ""
-            return self.report(path, f"{shown} is not one of {', '.join(values)}{hint}")
+        if isinstance(value, bool):
+            # YAML reads an unquoted no, yes, off or on as true/false: say so in words.
+            said = "yes" if value else "no"
+            return self.report(
+                path, f"'{said}' is read as a yes/no answer here; answer {_either(values)}"
+            )
+        if not isinstance(value, str):
+            return self.report(
+                path, f"expected one answer, got {_kind(value)}; answer {_either(values)}"
+            )
+        if value not in values:
+            hint = self.hint(value, values)
+            return self.report(path, f"'{value}' is not one of {', '.join(values)}{hint}")
         return _member(tp, value)
 
     def _sequence(self, item: Any, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
         if not isinstance(value, list):
-            return self.report(path, f"expected a list, got {_kind(value)}")
+            # A single value where a list is asked: show the list it probably meant.
+            hint = f"; write [{value}]" if isinstance(value, str) and "\n" not in value else ""
+            return self.report(path, f"expected a list, got {_kind(value)}{hint}")
         if len(value) < meta.get("min_items", 0):
             return self.report(path, f"needs at least {meta['min_items']} item(s)")
         if _too_many(value, meta):
+            self.oversized = True
             return self.report(path, _too_many_message(value, path, meta))
         allowed = choices(item)
         if meta.get("unique") and allowed is not None and len(value) > len(allowed):
@@ -211,14 +233,17 @@ class Structurer:
                 path, f"{len(value)} entries, but only {len(allowed)} distinct values exist"
             )
         out = [self.structure(item, v, (*path, i)) for i, v in enumerate(value)]
-        if any(v is INVALID for v in out):
-            return INVALID
         if meta.get("unique"):
+            # Checked among the valid items even when others failed: one pass, every problem.
             seen: set[Any] = set()
             for i, v in enumerate(out):
+                if v is INVALID:
+                    continue
                 if v in seen:
                     return self.report((*path, i), f"'{v}' is listed twice")
                 seen.add(v)
+        if any(v is INVALID for v in out):
+            return INVALID
         return tuple(out)
 
     def _mapping(
@@ -227,6 +252,7 @@ class Structurer:
         if not isinstance(value, dict):
             return self.report(path, f"expected a mapping, got {_kind(value)}")
         if _too_many(value, meta):
+            self.oversized = True
             return self.report(path, _too_many_message(value, path, meta))
         keys = choices(key_type)
         out: dict[Any, Any] = {}
@@ -249,7 +275,7 @@ class Structurer:
     def _number(self, tp: type, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             wanted = "an integer" if tp is int else "a number"
-            return self.report(path, f"expected {wanted}, got {_kind(value)}")
+            return self.report(path, f"expected {wanted}, got {_kind(value)}{_amount(value, path)}")
         if tp is int and not isinstance(value, int):
             return self.report(path, f"expected an integer, got {value}")
         if isinstance(value, float) and not math.isfinite(value):
@@ -282,6 +308,26 @@ def _too_many_message(
     last = path[-1] if path else ""
     noun = last.replace("_", " ") if isinstance(last, str) and last.endswith("s") else "entries"
     return f"{len(value)} {noun}; at most {meta['max_items']} are allowed"
+
+
+def _either(values: list[str]) -> str:
+    """``a, b or c``: the answers of a closed set, as a sentence says them."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _amount(value: Any, path: PathKey) -> str:
+    """`` ('5k'; write 5000)`` when a string is a shorthand for a number, else ``''``."""
+    if not isinstance(value, str):
+        return ""
+    from advisor.amounts import parse_amount, plain, unit_of
+
+    field = path[-1] if path and isinstance(path[-1], str) else ""
+    unit = unit_of(field)
+    number = parse_amount(value, unit)
+    if number is None:
+        return f" '{value}'" if len(value) <= 40 else ""
+    where = "" if unit == "count" else f" ({unit.upper() if unit != 'ms' else 'milliseconds'})"
+    return f" '{value}'; write {plain(number)}{where}"
 
 
 def load_as(cls: type[T], document: Document, path: PathKey = ()) -> T:

@@ -14,12 +14,14 @@ at top level, or a ``components:`` list) become the same shape: a tuple of compo
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from advisor.errors import did_you_mean
 from advisor.records import Frozen, field, fields
-from advisor.typed import INVALID, Structurer, spec
+from advisor.typed import Structurer, spec
 from advisor.yamlload import Document, PathKey, load_file, parse
 
 FORMAT_VERSION = 1
@@ -316,31 +318,27 @@ def parse_workload(text: str, file: str = "<string>") -> Workload:
 
 
 def validate_document(document: Document) -> Workload:
-    """Validate a parsed document as a workload; raise :class:`InputError` with every problem."""
+    """Validate a parsed document as a workload; raise :class:`InputError` with every problem.
+
+    One pass finds everything: the type checks, then the checks between fields (form,
+    names, references, contradictions), which read the raw data so that they still run
+    when a type check failed elsewhere in the file. A user fixes a file in one round.
+    """
     structurer = Structurer(document)
     raw = document.data
     result = structurer.structure(WorkloadFile, raw, ())
-    if result is INVALID:
-        structurer.check()
+    # A list over its size limit was refused whole: checking its items would cost what
+    # the limit is there to prevent, for problems nobody will read.
+    if isinstance(raw, dict) and not structurer.oversized:
+        _check_form(raw, structurer)
+        for base, component in _raw_components(raw):
+            _check_references(component, base, structurer)
+    structurer.check()
     wf: WorkloadFile = result
-    _check_form(wf, raw, structurer)
     components = wf.components or (
         Component(name=wf.name, description=wf.description, **_answers_of(wf)),
     )
-    prefix: PathKey = ("components",) if wf.components else ()
-    _check_totals(components, prefix, structurer)
-    names: dict[str, int] = {}
-    for index, component in enumerate(components):
-        base: PathKey = (*prefix, index) if wf.components else ()
-        if component.name in names and wf.components:
-            structurer.report(
-                (*base, "name"),
-                f"duplicate component name '{component.name}' "
-                f"(also components[{names[component.name]}])",
-            )
-        names.setdefault(component.name, index)
-        _check_references(component, base, structurer)
-    structurer.check()
+    _check_totals(components, ("components",) if wf.components else (), structurer)
     return Workload(
         name=wf.name,
         description=wf.description,
@@ -370,72 +368,185 @@ def _answers_of(wf: WorkloadFile) -> dict[str, Any]:
     return {name: getattr(wf, name) for name in ANSWER_FIELDS}
 
 
-def _check_form(wf: WorkloadFile, raw: Mapping[str, Any], structurer: Structurer) -> None:
-    if wf.version is not None and wf.version != FORMAT_VERSION:
+def _check_form(raw: Mapping[str, Any], structurer: Structurer) -> None:
+    version = raw.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != FORMAT_VERSION:
         structurer.report(
-            ("version",), f"unsupported version {wf.version}; this dbadvisor reads version 1"
+            ("version",), f"unsupported version {version}; this dbadvisor reads version 1"
         )
-    if wf.components is not None:
-        for name in ANSWER_FIELDS:
-            if name in raw:
-                structurer.report(
-                    (name,),
-                    f"'{name}' at top level cannot be combined with 'components:'; "
-                    "move it into a component",
-                    key=True,
-                )
+    components = raw.get("components")
+    if components is None:
+        return
+    for name in ANSWER_FIELDS:
+        if name in raw:
+            structurer.report(
+                (name,),
+                f"'{name}' at top level cannot be combined with 'components:'; "
+                "move it into a component",
+                key=True,
+            )
+    if not isinstance(components, list):
+        return
+    names: dict[str, int] = {}
+    for index, component in enumerate(components):
+        called = _text(component.get("name")) if isinstance(component, dict) else None
+        if called is None:
+            continue
+        if called in names:
+            structurer.report(
+                ("components", index, "name"),
+                f"duplicate component name '{called}' (also components[{names[called]}])",
+            )
+        names.setdefault(called, index)
 
 
-def _check_references(component: Component, base: PathKey, structurer: Structurer) -> None:
-    """Cross-field checks: keys, parents and access patterns name things that exist."""
-    entities: dict[str, Entity] = {}
-    for i, entity in enumerate(component.entities):
+def _raw_components(raw: Mapping[str, Any]) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
+    """Each component's raw mapping with its path (the file itself for the one-component form)."""
+    components = raw.get("components")
+    if components is None:
+        yield (), raw
+    elif isinstance(components, list):
+        for index, component in enumerate(components):
+            if isinstance(component, dict):
+                yield ("components", index), component
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a raw list with their indexes (anything else is a type problem)."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def close_name(word: str, names: Sequence[str], owner: str | None = None) -> str:
+    """`` (did you mean 'x'?)`` for the name ``word`` most likely stands for, or ``''``.
+
+    Spelling first (``idd`` for ``id``); then a name that ``word`` is a part of, since
+    people shorten ``user_id`` to ``id``: the one named after ``owner`` wins when
+    several fit (``id`` of entity User is ``user_id``, not ``order_id``).
+    """
+    spelled = did_you_mean(word, names)
+    if spelled or not word:
+        return spelled
+    lowered = word.lower()
+    parts = [n for n in names if lowered in re.split(r"[_\W]+", n.lower()) and n != word]
+    if owner is not None:
+        own = [n for n in parts if n.lower() == f"{owner.lower()}_{lowered}"]
+        parts = own or parts
+    return f" (did you mean '{parts[0]}'?)" if len(parts) == 1 else ""
+
+
+def _close(
+    structurer: Structurer, word: str, names: Sequence[str], owner: str | None = None
+) -> str:
+    """:func:`close_name` while the structurer's did-you-mean budget lasts."""
+    return close_name(word, names, owner) if structurer.hints_left else ""
+
+
+def _check_references(component: Mapping[str, Any], base: PathKey, structurer: Structurer) -> None:
+    """Checks between fields: keys, parents and access patterns name things that exist.
+
+    The access patterns must not contradict the answers either (a ``near`` read on a
+    geo field needs ``geospatial``). Values of the wrong type are skipped: the type
+    check has reported them.
+    """
+    entities: dict[str, Mapping[str, Any]] = {}
+    for i, entity in _items(component.get("entities")):
         path = (*base, "entities", i)
-        if entity.name in entities:
-            structurer.report((*path, "name"), f"duplicate entity name '{entity.name}'")
-        entities.setdefault(entity.name, entity)
-        if entity.key not in entity.fields:
+        name = _text(entity.get("name"))
+        fields_ = entity.get("fields")
+        known = list(fields_) if isinstance(fields_, dict) else None
+        if name is not None:
+            if name in entities:
+                structurer.report((*path, "name"), f"duplicate entity name '{name}'")
+            entities.setdefault(name, entity)
+        key = _text(entity.get("key"))
+        if key is not None and known is not None and key not in known:
             structurer.report(
                 (*path, "key"),
-                f"key '{entity.key}' is not one of the entity's fields"
-                f"{structurer.hint(entity.key, list(entity.fields))}",
+                f"key '{key}' is not one of the entity's fields"
+                f"{_close(structurer, key, known, name)}",
             )
     entity_names = list(entities)
-    for i, entity in enumerate(component.entities):
-        if entity.parent is not None and entity.parent not in entities:
+    for i, entity in _items(component.get("entities")):
+        parent = _text(entity.get("parent"))
+        if parent is None:
+            continue
+        if parent not in entities:
             structurer.report(
                 (*base, "entities", i, "parent"),
-                f"parent '{entity.parent}' is not an entity of this component"
-                f"{structurer.hint(entity.parent, entity_names)}",
+                f"parent '{parent}' is not an entity of this component"
+                f"{_close(structurer, parent, entity_names)}",
             )
-        elif entity.parent == entity.name:
+        elif parent == entity.get("name"):
             structurer.report(
                 (*base, "entities", i, "parent"), "an entity cannot be its own parent"
             )
     seen: set[str] = set()
-    for i, pattern in enumerate(component.access_patterns):
+    needs = component.get("needs")
+    needs = needs if isinstance(needs, list) else []
+    for i, pattern in _items(component.get("access_patterns")):
         path = (*base, "access_patterns", i)
-        if pattern.name in seen:
-            structurer.report((*path, "name"), f"duplicate access pattern name '{pattern.name}'")
-        seen.add(pattern.name)
-        target = entities.get(pattern.entity)
+        name = _text(pattern.get("name"))
+        if name is not None:
+            if name in seen:
+                structurer.report((*path, "name"), f"duplicate access pattern name '{name}'")
+            seen.add(name)
+        target_name = _text(pattern.get("entity"))
+        if target_name is None:
+            continue
+        target = entities.get(target_name)
         if target is None:
             structurer.report(
                 (*path, "entity"),
-                f"entity '{pattern.entity}' is not defined in this component"
-                f"{structurer.hint(pattern.entity, entity_names)}",
+                f"entity '{target_name}' is not defined in this component"
+                f"{_close(structurer, target_name, entity_names)}",
             )
             continue
-        known = list(target.fields)
-        for j, name in enumerate(pattern.by):
-            if name not in target.fields:
+        fields_ = target.get("fields")
+        if not isinstance(fields_, dict):
+            continue
+        known = list(fields_)
+        by = pattern.get("by")
+        for j, field_name in enumerate(by if isinstance(by, list) else []):
+            if isinstance(field_name, str) and field_name not in fields_:
                 structurer.report(
                     (*path, "by", j),
-                    f"'{name}' is not a field of {target.name}{structurer.hint(name, known)}",
+                    f"'{field_name}' is not a field of {target_name}"
+                    f"{_close(structurer, field_name, known, target_name)}",
                 )
-        if pattern.order_by is not None and pattern.order_by not in target.fields:
+        order_by = _text(pattern.get("order_by"))
+        if order_by is not None and order_by not in fields_:
             structurer.report(
                 (*path, "order_by"),
-                f"'{pattern.order_by}' is not a field of {target.name}"
-                f"{structurer.hint(pattern.order_by, known)}",
+                f"'{order_by}' is not a field of {target_name}"
+                f"{_close(structurer, order_by, known, target_name)}",
             )
+        for need, reason in implied_needs(pattern, fields_):
+            if need not in needs:
+                structurer.report(
+                    (*path, "kind"),
+                    f"{reason}, but '{need}' is not in needs; add it to needs "
+                    "(or serve this read from another component and drop the pattern)",
+                )
+
+
+def implied_needs(
+    pattern: Mapping[str, Any], fields_: Mapping[str, Any]
+) -> list[tuple[Capability, str]]:
+    """Capabilities an access pattern needs from the database, with the reason in words.
+
+    A ``near`` read on a ``geo`` field is a geospatial query. Other kinds are left to the
+    user: a search or a traversal can be served by another component or by SQL.
+    """
+    if pattern.get("kind") != PatternKind.NEAR.value:
+        return []
+    by = pattern.get("by")
+    named = [*(by if isinstance(by, list) else []), pattern.get("order_by")]
+    if any(isinstance(n, str) and fields_.get(n) == FieldType.GEO.value for n in named):
+        return [("geospatial", "a 'near' read on a geo field is a geospatial query")]
+    return []

@@ -13,9 +13,11 @@ import yaml
 from typer.testing import Result
 
 from advisor.questions import question_book
-from advisor.schema import SCHEMA_ID, workload_schema
+from advisor.schema import EXAMPLE_SCHEMA_PATH, SCHEMA_ID, workload_schema
 from advisor.workload import ANSWER_FIELDS, load_workload
-from tests.support import EXAMPLES
+from tests.support import EXAMPLES, ROOT
+
+COMMITTED_SCHEMA = ROOT / "schema" / "workload.schema.json"
 
 
 def test_there_are_at_least_four_examples() -> None:
@@ -26,14 +28,16 @@ def test_there_are_at_least_four_examples() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_is_valid(path: Path, cli: Callable[..., Result]) -> None:
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    assert first == f"# yaml-language-server: $schema={SCHEMA_ID}"
+    assert first == f"# yaml-language-server: $schema={EXAMPLE_SCHEMA_PATH}"
+    # The path resolves from the example's folder to the committed schema.
+    assert (path.parent / EXAMPLE_SCHEMA_PATH).resolve() == COMMITTED_SCHEMA.resolve()
     load_workload(path)
     result = cli("validate", str(path))
     assert result.exit_code == 0, result.stderr
     jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), workload_schema())
 
 
-def test_ecommerce_has_the_five_seed_components() -> None:
+def test_ecommerce_has_five_components() -> None:
     workload = load_workload(Path("examples/ecommerce.yaml"))
     names = [c.name for c in workload.components]
     assert names == [
@@ -53,6 +57,19 @@ def test_printed_schema_is_valid_draft_2020_12(cli: Callable[..., Result]) -> No
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema == workload_schema()
+
+
+def test_committed_schema_is_what_dbadvisor_schema_prints(cli: Callable[..., Result]) -> None:
+    """schema/workload.schema.json is regenerated with `dbadvisor schema > ...`."""
+    printed = cli("schema").stdout
+    assert COMMITTED_SCHEMA.read_text(encoding="utf-8") == printed, (
+        "schema/workload.schema.json is stale: run `dbadvisor schema > schema/workload.schema.json`"
+    )
+
+
+def test_schema_id_is_a_name_not_an_invented_address() -> None:
+    assert workload_schema()["$id"] == SCHEMA_ID
+    assert not SCHEMA_ID.startswith(("http://", "https://"))
 
 
 def _objects(node: Any) -> Iterator[dict[str, Any]]:

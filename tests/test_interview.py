@@ -33,7 +33,6 @@ from advisor.interview import (
     workload_yaml,
 )
 from advisor.questions import question_book
-from advisor.schema import SCHEMA_ID
 from advisor.workload import (
     ANSWER_FIELDS,
     Component,
@@ -94,6 +93,12 @@ def script(answers: Mapping[str, Answer], tail: Sequence[str] = ("no",)) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+def label(where: str) -> str:
+    """The words a prompt line shows for a question of SINGLE."""
+    book = question_book()
+    return book.label("interview.components" if where == "components" else where)
+
+
 def only(workload: Workload) -> Component:
     assert workload.single and len(workload.components) == 1
     return workload.components[0]
@@ -139,13 +144,16 @@ def test_every_question_kind_round_trips(cli: Cli, out: Path) -> None:
         "n",  # no second entity
     ]
     pattern = ["y", "carts_of_user", "", "query", "user_id", "placed_at", "y", "10", "5", "n"]
-    result = cli("interview", "-o", str(out), input=script(answers, [*entity, *pattern, "no"]))
+    result = cli(
+        "interview", "--full", "-o", str(out), input=script(answers, [*entity, *pattern, "no"])
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert f"wrote {out}" in result.stderr
 
     text = out.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_ID}"
+    assert text.splitlines()[0].startswith("# Written by `dbadvisor interview`")
+    assert "$schema" not in text  # a relative path from an unknown place would not resolve
     assert "# Where must it run?" in text
     assert cli("validate", str(out)).exit_code == 0
 
@@ -223,10 +231,10 @@ def test_every_question_kind_round_trips(cli: Cli, out: Path) -> None:
 def test_invalid_answer_is_explained_and_asked_again(
     cli: Cli, out: Path, where: str, bad: str, good: str, message: str, check: tuple[str, Any]
 ) -> None:
-    result = cli("interview", "-o", str(out), input=script({where: [bad, good]}))
+    result = cli("interview", "--full", "-o", str(out), input=script({where: [bad, good]}))
     assert result.exit_code == 0, result.stderr
     assert f"! {message}" in " ".join(result.stderr.split())
-    assert result.stderr.count(f"\n{where}") == 2  # the prompt, asked again
+    assert result.stderr.count(f"\n{label(where)}") == 2  # the prompt, asked again
     workload = load_workload(out)
     field, expected = check
     if field == "single":
@@ -243,19 +251,22 @@ def test_invalid_answer_is_explained_and_asked_again(
 
 
 def test_question_mark_shows_the_longer_help_then_asks_again(cli: Cli, out: Path) -> None:
-    result = cli("interview", "-o", str(out), input=script({"consistency": ["?", "session"]}))
+    result = cli(
+        "interview", "--full", "-o", str(out), input=script({"consistency": ["?", "session"]})
+    )
     assert result.exit_code == 0, result.stderr
     question = question_book().get("consistency")
     assert question is not None and question.details is not None
     flat = " ".join(result.stderr.split())
     assert question.details[:60] in flat
     assert result.stderr.count("\nconsistency: ") == 2
+    assert "(in the workload file: consistency)" in result.stderr
     assert only(load_workload(out)).consistency == "session"
 
 
 def test_every_question_can_be_skipped(cli: Cli, out: Path) -> None:
     skip_all = {where: "-" for where in SINGLE if where != "name"}
-    result = cli("interview", "-o", str(out), input=script(skip_all))
+    result = cli("interview", "--full", "-o", str(out), input=script(skip_all))
     assert result.exit_code == 0, result.stderr
     workload = load_workload(out)
     assert workload.name == "w"  # the -o file's name is the default name
@@ -264,7 +275,7 @@ def test_every_question_can_be_skipped(cli: Cli, out: Path) -> None:
 
 @pytest.mark.parametrize("use_case", get_args(UseCase))
 def test_use_case_pre_selects_its_preset(cli: Cli, out: Path, use_case: UseCase) -> None:
-    result = cli("interview", "-o", str(out), input=script({"use_case": use_case}))
+    result = cli("interview", "--full", "-o", str(out), input=script({"use_case": use_case}))
     assert result.exit_code == 0, result.stderr
     answers = {
         name: value if not isinstance(value, tuple) else list(value)
@@ -276,7 +287,7 @@ def test_use_case_pre_selects_its_preset(cli: Cli, out: Path, use_case: UseCase)
 
 def test_pre_selected_default_stays_editable(cli: Cli, out: Path) -> None:
     answers = {"use_case": "session_store", "durability": "durable", "needs": "-"}
-    result = cli("interview", "-o", str(out), input=script(answers))
+    result = cli("interview", "--full", "-o", str(out), input=script(answers))
     assert result.exit_code == 0, result.stderr
     assert "durability [ephemeral]: " in result.stderr
     component = only(load_workload(out))
@@ -341,12 +352,12 @@ def _enter_but(answers: Mapping[str, str]) -> str:
 
 def test_refuses_to_overwrite_before_asking(cli: Cli, out: Path) -> None:
     out.write_text("keep me\n", encoding="utf-8")
-    result = cli("interview", "-o", str(out), input=script({}))
+    result = cli("interview", "--full", "-o", str(out), input=script({}))
     assert result.exit_code == 2
     assert result.stderr == f"dbadvisor: {out}: already exists; use --force to overwrite it\n"
     assert out.read_text(encoding="utf-8") == "keep me\n"
 
-    result = cli("interview", "-o", str(out), "--force", input=script({"name": "again"}))
+    result = cli("interview", "--full", "-o", str(out), "--force", input=script({"name": "again"}))
     assert result.exit_code == 0, result.stderr
     assert load_workload(out).name == "again"
 
@@ -395,9 +406,9 @@ def test_ctrl_c_exits_130_and_writes_nothing(
 
 
 def test_without_o_stdout_is_only_the_yaml(cli: Cli) -> None:
-    result = cli("interview", input=script({"name": "piped", "use_case": "cache"}))
+    result = cli("interview", "--full", input=script({"name": "piped", "use_case": "cache"}))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"# yaml-language-server: $schema={SCHEMA_ID}\n")
+    assert result.stdout.startswith("# Written by `dbadvisor interview`")
     assert only(parse_workload(result.stdout)).use_case == "cache"
     assert "What is the workload or system called?" in result.stderr
     assert "What is" not in result.stdout.replace("# What is", "")
@@ -405,7 +416,7 @@ def test_without_o_stdout_is_only_the_yaml(cli: Cli) -> None:
 
 def test_offers_the_recommendation_in_the_chosen_format(cli: Cli, out: Path) -> None:
     answers = {"name": "sessions", "use_case": "session_store"}
-    result = cli("interview", "-o", str(out), input=script(answers, tail=["json"]))
+    result = cli("interview", "--full", "-o", str(out), input=script(answers, tail=["json"]))
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["workload"] == "sessions"
@@ -414,7 +425,7 @@ def test_offers_the_recommendation_in_the_chosen_format(cli: Cli, out: Path) -> 
 
 
 def test_end_of_input_at_the_offer_means_no(cli: Cli, out: Path) -> None:
-    result = cli("interview", "-o", str(out), input=script({}, tail=[]))
+    result = cli("interview", "--full", "-o", str(out), input=script({}, tail=[]))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert out.exists()
@@ -456,7 +467,7 @@ def test_several_components_with_entities_parents_and_patterns(cli: Cli, out: Pa
     ]
     sessions = ["orders", "sessions", "", "1", *[""] * (len(COMPONENT) - 1), "n"]
     lines = [*head, *orders, "y", *sessions, "n", "no"]
-    result = cli("interview", "-o", str(out), input="".join(f"{x}\n" for x in lines))
+    result = cli("interview", "--full", "-o", str(out), input="".join(f"{x}\n" for x in lines))
     assert result.exit_code == 0, result.stderr
     assert "'Order' is already the name of another entity" in result.stderr
     assert "'orders' is already the name of another component" in result.stderr
@@ -583,7 +594,8 @@ def _answered(component: Component) -> dict[str, Any]:
 
 # --- a real terminal --------------------------------------------------------------------
 
-PROMPT = re.compile(rb"\n(save as|report|[a-z_][\w.\[\]]*)(?: \[[^\]\r\n]*\])?: ")
+# A prompt line: its label in words (no colon, no bracket), an optional [default], ": ".
+PROMPT = re.compile(rb"\n([A-Za-z][^\r\n:\[]*?)(?: \[[^\]\r\n]*\])?: ")
 
 
 def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
@@ -595,14 +607,19 @@ def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
     return child
 
 
-def _drive(child: pexpect.spawn, answers: Mapping[str, Sequence[str]], until: str) -> None:
-    """Answer each prompt by its label (Enter where not given) until ``until`` is asked."""
+def _drive(child: pexpect.spawn, answers: Mapping[str, Sequence[str]], until: str) -> list[str]:
+    """Answer each prompt by its label (Enter where not given) until ``until`` is asked.
+
+    Returns the labels of the prompts answered, in order (a re-asked one counts again).
+    """
     queues = {label: list(lines) for label, lines in answers.items()}
+    asked: list[str] = []
     while True:
         child.expect(PROMPT)
         label = child.match.group(1).decode()
         if label == until:
-            return
+            return asked
+        asked.append(label)
         queue = queues.get(label, [])
         child.sendline(queue.pop(0) if queue else "")
 
@@ -611,16 +628,15 @@ def test_terminal_session_from_first_prompt_to_written_file(tmp_path: Path) -> N
     child = _spawn("interview", "-o", "w.yaml", cwd=tmp_path)
     child.expect_exact("What is the workload or system called?")
     answers = {
-        "name": ["tty"],
-        "context.cloud": ["azur", "azure"],
-        "use_case": ["session_store"],
-        "latency_ms": ["?", "2"],
-        "entities[0]": ["y"],
-        "entities[0].name": ["Session"],
-        "entities[0].fields": ["session_id", ""],
-        "entities[0].fields.session_id": ["string"],
-        "entities[1]": ["n"],
-        "access_patterns[0]": ["n"],
+        "workload name": ["tty"],
+        "cloud": ["azur", "azure"],
+        "use case": ["session_store"],
+        "p99 latency": ["?", "2"],
+        "add an entity": ["y", "n"],
+        "entity name": ["Session"],
+        "Session / field name": ["session_id", ""],
+        "Session / type of session_id": ["string"],
+        "add a read": ["n"],
     }
     _drive(child, answers, until="report")
     child.sendline("no")
@@ -661,7 +677,7 @@ def test_terminal_ctrl_c_and_ctrl_d(tmp_path: Path) -> None:
 
 def test_terminal_recommend_without_file_interviews_first(tmp_path: Path) -> None:
     child = _spawn("recommend", "--format", "json", cwd=tmp_path)
-    _drive(child, {"name": ["cart"], "use_case": ["shopping_cart"]}, until="save as")
+    _drive(child, {"workload name": ["cart"], "use case": ["shopping_cart"]}, until="save as")
     child.sendline("")
     child.expect_exact("wrote cart.yaml")
     child.expect(pexpect.EOF)
@@ -671,3 +687,305 @@ def test_terminal_recommend_without_file_interviews_first(tmp_path: Path) -> Non
     report = json.loads(output[output.index("{") :])
     assert report["workload"] == "cart"
     assert load_workload(tmp_path / "cart.yaml").name == "cart"
+
+
+# --- the quick path, --only and the forms people type ------------------------------------
+
+SYSTEM = ("workload name", "description", "cloud", "managed service", "team expertise")
+
+
+def _count(args: Sequence[str], answers: Mapping[str, Sequence[str]], tmp_path: Path) -> list[str]:
+    """The prompt labels of one terminal session, Enter on every unnamed prompt."""
+    child = _spawn("interview", *args, "-o", "w.yaml", cwd=tmp_path)
+    asked = _drive(child, answers, until="report")
+    child.sendline("no")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    return asked
+
+
+def _per_component(asked: Sequence[str], name: str) -> int:
+    """Prompts of one component: its name, its own questions and the loop's next step."""
+    own = [a for a in asked if a.startswith(f"{name} / ")]
+    return len(own) + 2  # "component name" and "another component"
+
+
+@pytest.mark.parametrize("use_case", ["session_store", "order_processing", "product_catalog"])
+def test_quick_path_asks_10_to_15_prompts_per_component(tmp_path: Path, use_case: str) -> None:
+    answers = {"several components": ["y"], "component name": ["a"], "a / use case": [use_case]}
+    quick = _count([], answers, tmp_path)
+    full = _count(["--full", "--force"], answers, tmp_path)
+    assert 10 <= _per_component(quick, "a") <= 15, quick
+    assert _per_component(full, "a") > _per_component(quick, "a") + 3, (quick, full)
+    # Not asked on the quick path: the derived answer, and needs does not offer
+    # transactions (the transactions question asks it once).
+    assert "a / on a network split" not in quick
+    assert "a / on a network split" in full
+    workload = load_workload(tmp_path / "w.yaml")
+    (component,) = workload.components
+    preset = question_book().presets[use_case]
+    assert component.on_partition == preset.get("on_partition")
+
+
+def _labels_asked(answers: str, **options: Any) -> list[str]:
+    """The prompt labels of an in-process interview fed ``answers``."""
+    from advisor.interview import Interview
+
+    asked: list[str] = []
+    prompter = Prompter(io.StringIO(answers), io.StringIO())
+    original = prompter.ask
+
+    def record(question: Any, kind: Any, **given: Any) -> Any:
+        asked.append(given["label"])
+        return original(question, kind, **given)
+
+    prompter.ask = record  # type: ignore[method-assign]
+    Interview(prompter, question_book(), **options).run()
+    return asked
+
+
+def test_quick_path_stays_within_15_prompts_for_every_use_case() -> None:
+    from advisor.engine import Engine
+    from advisor.interview import engine_moves
+    from advisor.kb import load_knowledge_base
+
+    moves = engine_moves(Engine(load_knowledge_base([])))
+    for use_case in get_args(UseCase):
+        head = "x\n\n\n\n\n\ny\na\n"
+        quick = _labels_asked(f"{head}{use_case}\n" + "\n" * 60, quick=True, moves=moves)
+        full = _labels_asked(f"{head}\n{use_case}\n" + "\n" * 60)
+        assert 10 <= _per_component(quick, "a") <= 15, (use_case, quick)
+        assert _per_component(full, "a") == 21, (use_case, full)
+
+
+def test_quick_path_lists_what_it_did_not_ask(cli: Cli, out: Path) -> None:
+    lines = ["shop", "", "", "", "", "", "n", "order_processing", *[""] * 40]
+    result = cli("interview", "-o", str(out), input="".join(f"{x}\n" for x in lines))
+    assert result.exit_code == 0, result.stderr
+    review = result.stderr[result.stderr.index("Not asked") :]
+    assert "on_partition: stay_consistent (follows from consistency: strong)" in review
+    component = only(load_workload(out))
+    assert component.on_partition == "stay_consistent"
+    # Every preset answer is in the file, asked or not.
+    preset = question_book().presets["order_processing"]
+    answered = {k: list(v) if isinstance(v, tuple) else v for k, v in _answered(component).items()}
+    assert {k: answered.get(k) for k in preset} == dict(preset)
+    assert "needed capabilities" in result.stderr
+    needs_prompt = result.stderr[result.stderr.index("Which capabilities") :]
+    assert "transactions  Explicit" not in needs_prompt.split("needed capabilities")[0]
+
+
+@pytest.mark.parametrize(("moving", "asked"), [("few", True), ("deep", False)])
+def test_quick_path_asks_a_preset_answer_that_moves_the_result(moving: str, asked: bool) -> None:
+    # session_store presets relationships: none; only the next step, few, is tried.
+    def moves(component: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
+        return lambda path, value: path == "relationships" and value == moving
+
+    labels = _labels_asked("x\n\n\n\n\n\nn\nsession_store\n" + "\n" * 40, quick=True, moves=moves)
+    assert ("relationships" in labels) is asked
+    assert "data shape" not in labels and "query complexity" not in labels
+    assert "consistency" not in labels
+
+
+def test_only_changes_one_answer_and_derives_the_other(cli: Cli, out: Path) -> None:
+    example = ROOT / "examples" / "session-store.yaml"
+    result = cli(
+        "interview",
+        "--from",
+        str(example),
+        "--only",
+        "consistency",
+        "-o",
+        str(out),
+        input="strong\nno\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("\nconsistency [eventual]: ") == 1
+    assert len(re.findall(r"\n[A-Za-z][^\n:\[]*?(?: \[[^\]\n]*\])?: ", result.stderr)) == 2
+    original, revised = only(load_workload(example)), only(load_workload(out))
+    assert (revised.consistency, revised.on_partition) == ("strong", "stay_consistent")
+    unchanged = {"consistency", "on_partition"}
+    for name in ANSWER_FIELDS:
+        if name not in unchanged:
+            assert getattr(revised, name) == getattr(original, name), name
+
+
+def test_only_is_repeatable_and_reaches_into_components(cli: Cli, out: Path) -> None:
+    example = ROOT / "examples" / "ecommerce.yaml"
+    result = cli(
+        "interview",
+        "--from",
+        str(example),
+        "--only",
+        "components[1].scale.reads_per_sec",
+        "--only",
+        "context.cloud",
+        "-o",
+        str(out),
+        input="gcp\n7k\nno\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    original, revised = load_workload(example), load_workload(out)
+    assert revised.context.cloud == "gcp"
+    assert revised.components[1].scale is not None
+    assert revised.components[1].scale.reads_per_sec == 7000
+    assert revised.components[0] == original.components[0]
+    assert revised.components[2:] == original.components[2:]
+
+
+def test_only_refuses_unknown_paths_and_needs_from(cli: Cli, out: Path) -> None:
+    example = str(ROOT / "examples" / "session-store.yaml")
+    result = cli("interview", "--from", example, "--only", "consistncy", "-o", str(out))
+    assert result.exit_code == 2
+    assert "--only consistncy: not a question" in result.stderr
+    assert "(did you mean 'consistency'?)" in result.stderr
+    result = cli("interview", "--only", "consistency", "-o", str(out))
+    assert result.exit_code == 2
+    assert "--from FILE" in result.stderr
+    assert not out.exists()
+
+
+def test_the_forms_people_type(cli: Cli, out: Path) -> None:
+    answers: dict[str, Answer] = {
+        "name": "forms",
+        "context.team_expertise": "postgres, mongo",
+        "components": "n",
+        "consistency": "STRONG",
+        "latency_ms": "50ms",
+        "scale.reads_per_sec": "5k",
+        "scale.writes_per_sec": "5,000",
+        "scale.data_size_gb": "2TB",
+        "scale.item_size_kb": "1.5MB",
+        "entities[0]": "y",
+    }
+    entity = ["User", "user_id", "uuid", "", "", "n", "n"]
+    result = cli("interview", "--full", "-o", str(out), input=script(answers, [*entity, "n"]))
+    assert result.exit_code == 0, result.stderr
+    assert "= postgresql, mongodb" in result.stderr
+    assert "= 5000" in result.stderr
+    workload = load_workload(out)
+    assert workload.context.team_expertise == ("postgresql", "mongodb")
+    component = only(workload)
+    assert component.consistency == "strong"
+    assert component.latency_ms == 50
+    assert component.scale is not None
+    assert (component.scale.reads_per_sec, component.scale.writes_per_sec) == (5000, 5000)
+    assert (component.scale.data_size_gb, component.scale.item_size_kb) == (2000, 1500)
+    assert dict(component.entities[0].fields) == {"user_id": "string"}
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("5k", "count", 5000),
+        ("5,000", "count", 5000),
+        ("1.5m", "count", 1_500_000),
+        ("10k/s", "count", 10_000),
+        ("2TB", "gb", 2000),
+        ("500 MB", "gb", 0.5),
+        ("2KiB", "kb", 2.048),
+        ("50ms", "ms", 50),
+        ("0.2s", "ms", 200),
+    ],
+)
+def test_number_shorthands(text: str, unit: str, expected: float) -> None:
+    assert _ask(Number(float, unit=unit), f"{text}\n")[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("5,5", "count"), ("lots", "count"), ("5 parsecs", "count"), ("2TB", "count"), ("5k", "gb")],
+)
+def test_number_shorthands_refused(text: str, unit: str) -> None:
+    # 2TB is a size, not a count of reads; 5,5 is not guessed as 5.5 or 55; a size needs
+    # its byte unit (5k GB could be 5 KB or 5,000 GB).
+    value, shown = _ask(Number(float, unit=unit), f"{text}\n7\n")
+    assert value == 7 and "expected a number" in shown
+
+
+def test_yes_no_and_aliases_directly() -> None:
+    assert _ask(YesNo(), "y\n")[0] is True
+    assert _ask(YesNo(), "N\n")[0] is False
+    types = question_book().aliases["entities.fields"]
+    assert types["uuid"] == "string"
+    kind = model_kind(question_book().get("context.team_expertise"))  # type: ignore[arg-type]
+    assert _ask(kind, "postgres\n", "context.team_expertise")[0] == ["postgresql"]
+
+
+def test_near_read_on_a_geo_field_adds_geospatial(cli: Cli, out: Path) -> None:
+    answers: dict[str, Answer] = {"name": "stores", "components": "n", "entities[0]": "y"}
+    entity = ["Store", "store_id", "string", "location", "point", "", "", "n"]
+    pattern = ["y", "nearby", "", "near", "location", "", "10", "", "n"]
+    result = cli(
+        "interview", "--full", "-o", str(out), input=script(answers, [*entity, *pattern, "no"])
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "+ needs: geospatial ('nearby': a 'near' read on a geo field" in result.stderr
+    component = only(load_workload(out))
+    assert component.needs == ("geospatial",)
+    assert dict(component.entities[0].fields)["location"] == "geo"
+
+
+def test_revising_keeps_entities_with_one_question_per_component(cli: Cli, out: Path) -> None:
+    example = ROOT / "examples" / "ecommerce.yaml"
+    prompt = re.compile(r"^[A-Za-z][^:\[\n]*(?: \[[^\]\n]*\])?: ", re.M)
+    quick = cli("interview", "--from", str(example), "-o", str(out), input="\n" * 3000)
+    full = cli("interview", "--from", str(example), "--full", "-o", "-", input="\n" * 3000)
+    assert quick.exit_code == 0 and full.exit_code == 0, quick.stderr + full.stderr
+    asked, walked = len(prompt.findall(quick.stderr)), len(prompt.findall(full.stderr))
+    assert quick.stderr.count("keep entities and reads [Y/n]: ") == 5
+    assert asked * 4 < walked, (asked, walked)
+    assert load_workload(out).components == load_workload(example).components
+
+
+class _ByLabel(Prompter):
+    """Answers each prompt by its label (Enter for the others), recording the labels."""
+
+    def __init__(self, answers: Mapping[str, str]) -> None:
+        super().__init__(io.StringIO(), io.StringIO())
+        self.by_label = answers
+        self.labels: list[str] = []
+
+    def _read(self, label: str, kind: Any, default: Any, where: str) -> str:
+        self.labels.append(label)
+        return self.by_label.get(label, "")
+
+
+def test_revising_walks_the_entities_when_asked() -> None:
+    from advisor.interview import Interview
+
+    example = load_workload(ROOT / "examples" / "session-store.yaml")
+    prompter = _ByLabel({"keep entities and reads": "n"})
+    data = Interview(prompter, question_book(), example, quick=True).run()
+    assert "Session / field name" in prompter.labels
+    assert parse_workload(workload_yaml(data)).components == example.components
+
+
+@pytest.mark.parametrize(
+    ("only", "asked"),
+    [
+        (["consistency"], ["c1 / consistency", "c2 / consistency"]),
+        (["components[1].consistency"], ["c2 / consistency"]),
+        (["name"], ["workload name"]),
+        (["components[0].name"], ["component name"]),
+        (["context"], ["cloud", "managed service", "team expertise", "licence"]),
+    ],
+)
+def test_only_asks_exactly_the_named_answers(only: list[str], asked: list[str]) -> None:
+    from advisor.interview import Interview
+
+    text = "name: s\ncomponents:\n  - {name: c1, use_case: cache}\n  - {name: c2}\n"
+    prompter = _ByLabel({})
+    Interview(prompter, question_book(), parse_workload(text), only=only).run()
+    assert prompter.labels == asked
+
+
+def test_quick_path_single_component_through_a_terminal(tmp_path: Path) -> None:
+    answers = {"several components": ["n"], "use case": ["session_store"]}
+    quick = _count([], answers, tmp_path)
+    full = _count(["--full", "--force"], answers, tmp_path)
+    system = len(SYSTEM) + 2  # the system questions, licence and "several components"
+    assert 10 <= len(quick) - system <= 15, quick
+    assert len(full) - system == 18, full  # 17 questions and "add an entity"
+    assert "on a network split" not in quick and "on a network split" in full

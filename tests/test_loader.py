@@ -253,3 +253,112 @@ def test_a_control_character_is_reported_where_it_stands(
     (problem,) = raised.value.problems
     assert (problem.line, problem.column) == (2, 16)
     assert problem.message == "unacceptable character #x001b: control characters are not allowed"
+
+
+ONE_PASS = """\
+name: x
+multi_region: no
+scale: {reads_per_sec: 5k, data_size_gb: 2TB}
+needs: [ttl, ttl, bogus]
+entities:
+  - {name: User, key: id, fields: {user_id: string, at: geo}}
+  - {name: Order, key: order_id, fields: {order_id: strng}}
+access_patterns:
+  - {name: p, entity: User, kind: near, by: [at]}
+  - {name: q, entity: Usr, kind: get}
+"""
+
+
+def test_validate_reports_type_and_reference_problems_in_one_pass(
+    write: Callable[[str, str | bytes], Path], cli: Callable[..., Result]
+) -> None:
+    """Type problems no longer hide the reference checks: one run shows them all."""
+    path = write("w.yaml", ONE_PASS)
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
+    found = [line.removeprefix(f"{path}:").split(": ", 1)[1] for line in result.stderr.splitlines()]
+    assert found == [
+        "multi_region: 'no' is read as a yes/no answer here; "
+        "answer none, replicas or active_active",
+        "scale.reads_per_sec: expected a number, got a string '5k'; write 5000",
+        "scale.data_size_gb: expected a number, got a string '2TB'; write 2000 (GB)",
+        "needs[1]: 'ttl' is listed twice",
+        "needs[2]: 'bogus' is not one of ttl, pub_sub, full_text_search, geospatial, "
+        "change_streams, sorted_sets, counters, secondary_indexes, aggregations, joins, "
+        "graph_traversal, time_series, transactions, streams, atomic_updates",
+        "entities[0].key: key 'id' is not one of the entity's fields (did you mean 'user_id'?)",
+        "entities[1].fields.order_id: 'strng' is not one of string, int, float, decimal, bool, "
+        "datetime, list, map, geo (did you mean 'string'?)",
+        "access_patterns[0].kind: a 'near' read on a geo field is a geospatial query, but "
+        "'geospatial' is not in needs; add it to needs (or serve this read from another "
+        "component and drop the pattern)",
+        "access_patterns[1].entity: entity 'Usr' is not defined in this component "
+        "(did you mean 'User'?)",
+    ]
+    # Fixing every reported problem leaves a valid file: there was no second round.
+    fixed = (
+        ONE_PASS.replace("no\n", "none\n", 1)
+        .replace("5k", "5000")
+        .replace("2TB", "2000")
+        .replace("ttl, ttl, bogus", "ttl, geospatial")
+        .replace("key: id", "key: user_id")
+        .replace("strng", "string")
+        .replace("Usr", "User")
+    )
+    assert cli("validate", str(write("fixed.yaml", fixed))).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "hint"),
+    [
+        ("{user_id: string, name: string}", "id", " (did you mean 'user_id'?)"),
+        ("{user_id: string, order_id: string}", "id", " (did you mean 'user_id'?)"),
+        ("{order_id: string, item_id: string}", "id", ""),
+        ("{user_id: string}", "usr_id", " (did you mean 'user_id'?)"),
+    ],
+)
+def test_unknown_key_suggests_the_field_it_shortens(fields: str, key: str, hint: str) -> None:
+    text = f"name: x\nentities:\n  - {{name: User, key: {key}, fields: {fields}}}\n"
+    with pytest.raises(InputError) as caught:
+        parse_workload(text, "w.yaml")
+    (problem,) = caught.value.problems
+    assert problem.message == f"key '{key}' is not one of the entity's fields{hint}"
+
+
+def test_near_pattern_on_a_geo_field_with_geospatial_is_valid() -> None:
+    text = (
+        "name: x\nneeds: [geospatial]\n"
+        "entities:\n  - {name: Store, key: id, fields: {id: string, at: geo}}\n"
+        "access_patterns:\n  - {name: p, entity: Store, kind: near, by: [at]}\n"
+    )
+    assert parse_workload(text).components[0].needs == ("geospatial",)
+    # The same read in a component of a several-component file is checked there too.
+    several = text.replace("name: x\n", "name: x\ncomponents:\n  - name: c\n", 1)
+    several = "\n".join(
+        line if i < 3 else "    " + line for i, line in enumerate(several.splitlines())
+    ).replace("needs: [geospatial]", "needs: [ttl]")
+    with pytest.raises(InputError) as caught:
+        parse_workload(several + "\n")
+    assert [p.path for p in caught.value.problems] == ["components[0].access_patterns[0].kind"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("needs: ttl", "needs: expected a list, got a string; write [ttl]"),
+        (
+            "consistency: [strong]",
+            "consistency: expected one answer, got a list; answer eventual, session or strong",
+        ),
+        ("latency_ms: 50ms", "latency_ms: expected a number, got a string '50ms'; write 50"),
+        (
+            "scale: {item_size_kb: 1.5MB}",
+            "scale.item_size_kb: expected a number, got a string '1.5MB'; write 1500 (KB)",
+        ),
+    ],
+)
+def test_type_mismatches_are_explained_in_the_users_words(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_workload(f"name: x\n{text}\n", "w.yaml")
+    (problem,) = caught.value.problems
+    assert f"{problem.path}: {problem.message}".startswith(message)
