@@ -148,3 +148,15 @@ def test_every_database_in_every_ranking_and_never_an_excluded_winner(
             if component.recommendation is not None:
                 assert component.recommendation.eligible
                 assert component.recommendation == component.ranking[0]
+
+
+def test_no_published_decision_is_in_both_splits(tuning: list[Loaded]) -> None:
+    # A decision in both splits would let tuning reach the holdout: the same system, only
+    # described by another hand. Sources identify decisions; names catch another source
+    # for the same system (the two splits were written at the same time, and twenty
+    # tuning cases duplicated holdout decisions until they were removed).
+    holdout = load_split(HOLDOUT)
+    shared_sources = {c.case.source for c in tuning} & {c.case.source for c in holdout}
+    shared_names = {c.case.name for c in tuning} & {c.case.name for c in holdout}
+    assert not shared_sources, sorted(shared_sources)
+    assert not shared_names, sorted(shared_names)
