@@ -53,6 +53,23 @@ def test_scaffold_writes_a_project(cli: Callable[..., Result], tmp_path: Path, d
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
 
 
+def test_valkey_writes_the_redis_project_and_says_so(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    out, redis_out = tmp_path / "valkey", tmp_path / "redis"
+    result = cli("scaffold", str(LEADERBOARD), "--db", "valkey", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "game_leaderboard: redis (chosen with --db valkey; Valkey speaks the Redis" in (
+        result.stdout
+    )
+    assert cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", str(redis_out)).exit_code == 0
+    valkey_files, redis_files = _tree(out), _tree(redis_out)
+    readme = valkey_files.pop("README.md").decode()
+    redis_files.pop("README.md")
+    assert valkey_files == redis_files  # the same Redis project, file for file
+    assert "Valkey speaks the Redis protocol" in readme
+
+
 def test_warnings_go_to_stderr_and_the_readme(cli: Callable[..., Result], tmp_path: Path) -> None:
     result = cli("scaffold", str(LEADERBOARD), "--db", "dynamodb", "-o", str(tmp_path / "p"))
     assert result.exit_code == 0, result.output

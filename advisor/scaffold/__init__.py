@@ -32,6 +32,23 @@ class Store(enum.StrEnum):
     DYNAMODB = "dynamodb"
 
 
+# Databases that speak another one's protocol get that one's project: Valkey is a fork of
+# Redis 7.2 with the same protocol, so redis-py (or valkey-py) and the Redis templates apply.
+ALIASES: dict[str, Store] = {"valkey": Store.REDIS}
+
+ALIAS_NOTES: dict[str, str] = {
+    "valkey": "Valkey speaks the Redis protocol, so this is the Redis project "
+    "(redis-py works; valkey-py is a drop-in alternative)",
+}
+
+
+def store_for(database: str) -> tuple[Store, str | None]:
+    """The store whose project ``database`` gets, and why when it is another one's."""
+    if database in ALIASES:
+        return ALIASES[database], ALIAS_NOTES[database]
+    return Store(database), None
+
+
 Design = mongodb.MongoDesign | redis.RedisDesign | dynamodb.DynamoDesign
 
 
@@ -78,9 +95,11 @@ class Scaffold:
     choices: tuple[Choice, ...]
 
 
-def explicit(workload: Workload, store: Store) -> tuple[Choice, ...]:
-    """Use ``store`` for every component (``--db mongodb|redis|dynamodb``)."""
-    return tuple(Choice(c.name, store, "chosen with --db") for c in workload.components)
+def explicit(
+    workload: Workload, store: Store, reason: str = "chosen with --db"
+) -> tuple[Choice, ...]:
+    """Use ``store`` for every component (``--db mongodb|redis|dynamodb|valkey``)."""
+    return tuple(Choice(c.name, store, reason) for c in workload.components)
 
 
 def choose(result: Result) -> tuple[Choice, ...]:
