@@ -132,6 +132,24 @@ def test_auto_picks_per_component(cli: Callable[..., Result], tmp_path: Path) ->
     assert {"user_sessions", "inventory", "product_catalog", "order_processing"} <= modules
 
 
+def test_auto_takes_valkey_as_the_redis_project_and_says_so(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Where the licence must be open source, Valkey (BSD) outranks Redis (AGPL) for a
+    # leaderboard; auto then writes the Redis project for it.
+    workload = tmp_path / "leaderboard.yaml"
+    text = LEADERBOARD.read_text(encoding="utf-8")
+    workload.write_text(
+        text.replace("  managed: preferred\n", "  managed: preferred\n  licensing: open_source\n"),
+        encoding="utf-8",
+    )
+    assert "licensing: open_source" in workload.read_text(encoding="utf-8")
+    result = cli("scaffold", str(workload), "--db", "auto", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "game_leaderboard: redis (best-ranked of the three, valkey, score " in result.stdout
+    assert "Valkey speaks the Redis protocol" in result.stdout
+
+
 def test_hostile_names_stay_inside_the_folder(
     cli: Callable[..., Result], tmp_path: Path, write: Callable[[str, str], Path]
 ) -> None:

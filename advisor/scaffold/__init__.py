@@ -107,6 +107,8 @@ def choose(result: Result) -> tuple[Choice, ...]:
 
     The ranking lists eligible databases first, each group by score, so the first of
     the three in it is the best eligible one, or the best ineligible one when none is.
+    A database that speaks one of their protocols (Valkey) counts as that one, and the
+    reason says so.
     """
     choices = []
     for component in result.components:
@@ -116,17 +118,22 @@ def choose(result: Result) -> tuple[Choice, ...]:
                 f"{component.name}: the knowledge base ranks none of "
                 f"{', '.join(Store)}; choose one with --db"
             )
+        store, note = store_for(entry.database)
+        ranked = f"{entry.database}, " if note else ""
         if entry.eligible:
-            reason = f"best-ranked of the three, score {entry.score:g}"
+            reason = f"best-ranked of the three, {ranked}score {entry.score:g}"
         else:
             why = "; ".join(d.text for d in entry.disqualified_by) or "not eligible"
-            reason = f"best-ranked of the three, though not eligible: {why}"
-        choices.append(Choice(component.name, Store(entry.database), reason))
+            reason = f"best-ranked of the three, {ranked}though not eligible: {why}"
+        if note:
+            reason = f"{reason}; {note}"
+        choices.append(Choice(component.name, store, reason))
     return tuple(choices)
 
 
 def _first_store(ranking: Iterable[Entry]) -> Entry | None:
-    return next((e for e in ranking if e.database in tuple(Store)), None)
+    known = (*Store, *ALIASES)
+    return next((e for e in ranking if e.database in known), None)
 
 
 def plan(workload: Workload, choices: Iterable[Choice]) -> Plan:
