@@ -640,6 +640,7 @@ class ScaffoldDatabase(StrEnum):
     MONGODB = "mongodb"
     REDIS = "redis"
     DYNAMODB = "dynamodb"
+    VALKEY = "valkey"
     AUTO = "auto"
 
 
@@ -651,7 +652,7 @@ def scaffold(
         typer.Option(
             "--db",
             help="Database of the project; auto takes, per component, the best-ranked of "
-            "mongodb, redis and dynamodb.",
+            "mongodb, redis and dynamodb; valkey writes the Redis project (same protocol).",
             show_default=False,
         ),
     ],
@@ -680,7 +681,9 @@ def scaffold(
 
             choices = scaffolding.choose(Engine(_knowledge_base(rules)).score(workload))
         else:
-            choices = scaffolding.explicit(workload, scaffolding.Store(database.value))
+            store, note = scaffolding.store_for(database.value)
+            reason = "chosen with --db" + (f" {database.value}; {note}" if note else "")
+            choices = scaffolding.explicit(workload, store, reason)
         project = scaffolding.generate(workload, choices)
         write_tree(output, project.files, force=force)
         for choice in project.choices:

@@ -463,11 +463,45 @@ class Meta(Frozen):
     description: str | None = None
 
 
+class CompanionSpec(Frozen):
+    """A second store to pair with the winner, as written in YAML (``companions:``).
+
+    When ``when`` holds for a component, its report says "pair <winner> with <first
+    eligible database of ``add``>" instead of asking one database to do both jobs: a
+    search engine beside the system of record for heavy full-text search, a time-series
+    engine for high-volume metrics with downsampling. ``unless`` names the winner
+    categories that already are such a store, so a search engine is never paired with one.
+    """
+
+    id: str = field(metadata=ID)
+    when: Any
+    add: tuple[str, ...] = field(metadata=spec(min_items=1, unique=True))
+    category: Category
+    why: str = field(metadata=spec(min_len=10))
+    sources: tuple[str, ...] = field(metadata=SOURCES)
+    unless: tuple[Category, ...] = field(default=(), metadata=spec(unique=True))
+
+
+class Companion(Frozen):
+    """A compiled companion rule: its condition, the stores it adds and where it came from."""
+
+    id: str
+    when: Condition
+    condition: Any
+    add: tuple[str, ...]
+    category: str
+    why: str
+    sources: tuple[str, ...]
+    unless: tuple[str, ...]
+    origin: str
+
+
 class RulesFile(Frozen):
     """A file of rules (``scoring/*.yaml``, or an overlay)."""
 
     rules: tuple[RuleSpec, ...] = ()
     databases: tuple[Database, ...] = ()
+    companions: tuple[CompanionSpec, ...] = ()
 
 
 class CategoriesFile(Frozen):
@@ -485,6 +519,8 @@ class KnowledgeBase(Frozen):
     rules: tuple[Rule, ...]
     caveat_conditions: Mapping[tuple[str, str], Condition]
     origins: tuple[str, ...] = ()
+    # Second stores to pair with a component's winner (see CompanionSpec).
+    companions: tuple[Companion, ...] = ()
 
     def database(self, database_id: str) -> Database:
         """The database with this id, or an :class:`InputError` with a did-you-mean."""
@@ -567,6 +603,7 @@ class _Loader:
         self.problems: list[Problem] = []
         self.databases: dict[str, tuple[Database, Document, PathKey]] = {}
         self.rules: dict[str, tuple[RuleSpec, Document, PathKey]] = {}
+        self.companions: dict[str, tuple[CompanionSpec, Document, PathKey]] = {}
         self.origins: list[str] = []
 
     def structure(self, cls: type, document: Document, path: PathKey = ()) -> Any:
@@ -591,6 +628,8 @@ class _Loader:
             self.databases[database.id] = (database, document, ("databases", i))
         for i, rule in enumerate(rules_file.rules):
             self.rules[rule.id] = (rule, document, ("rules", i))
+        for i, companion in enumerate(rules_file.companions):
+            self.companions[companion.id] = (companion, document, ("companions", i))
 
     def finish(self, meta: Meta, categories: Mapping[Category, CategoryInfo]) -> KnowledgeBase:
         """Check cross-references and compile conditions; raise with every problem."""
@@ -695,6 +734,7 @@ class _Loader:
                     group=spec_.group,
                 )
             )
+        companions = [self._companion(cid, ids) for cid in sorted(self.companions)]
         if self.problems:
             raise InputError(sorted(set(self.problems)))
         return KnowledgeBase(
@@ -704,6 +744,30 @@ class _Loader:
             rules=tuple(rules),
             caveat_conditions=caveats,
             origins=tuple(self.origins),
+            companions=tuple(companions),
+        )
+
+    def _companion(self, companion_id: str, ids: list[str]) -> Companion:
+        """Compile one companion rule; an unknown database id is reported at its line."""
+        spec_, document, base = self.companions[companion_id]
+        structurer = Structurer(document)
+        condition = Compiler(structurer).compile(spec_.when, (*base, "when"))
+        for i, name in enumerate(spec_.add):
+            if name not in ids:
+                structurer.report(
+                    (*base, "add", i), f"unknown database '{name}'{did_you_mean(name, ids)}"
+                )
+        self.problems.extend(structurer.problems)
+        return Companion(
+            id=spec_.id,
+            when=condition,
+            condition=spec_.when,
+            add=spec_.add,
+            category=str(spec_.category),
+            why=spec_.why,
+            sources=spec_.sources,
+            unless=tuple(str(c) for c in spec_.unless),
+            origin=document.file,
         )
 
 
@@ -738,6 +802,7 @@ class _Builtin(Frozen):
     compiled: KnowledgeBase
     databases: Mapping[str, tuple[Database, str, PathKey]]
     rules: Mapping[str, tuple[RuleSpec, str, PathKey]]
+    companions: Mapping[str, tuple[CompanionSpec, str, PathKey]] = field(default_factory=dict)
 
     def loader(self) -> _Loader:
         """A loader holding the built-in entries, ready for overlays."""
@@ -749,6 +814,10 @@ class _Builtin(Frozen):
         }
         loader.rules = {
             k: (rule, Document(file, None), base) for k, (rule, file, base) in self.rules.items()
+        }
+        loader.companions = {
+            k: (companion, Document(file, None), base)
+            for k, (companion, file, base) in self.companions.items()
         }
         loader.origins = list(self.compiled.origins)
         return loader
@@ -823,6 +892,7 @@ def _load_builtin(documents: dict[str, Document], loader: _Loader) -> _Builtin:
         compiled=compiled,
         databases={k: (v, d.file, b) for k, (v, d, b) in loader.databases.items()},
         rules={k: (v, d.file, b) for k, (v, d, b) in loader.rules.items()},
+        companions={k: (v, d.file, b) for k, (v, d, b) in loader.companions.items()},
     )
 
 

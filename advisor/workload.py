@@ -54,12 +54,31 @@ DatabaseId = Literal[
     "postgresql",
     "mysql",
     "sqlserver",
+    "oracle",
+    "valkey",
+    "scylladb",
+    "spanner",
+    "cockroachdb",
+    "firestore",
+    "bigtable",
+    "opensearch",
+    "timescaledb",
 ]
-"""The databases SPEC section 5 names."""
+"""The databases SPEC section 5 names, and the nine the knowledge base added since."""
 
 
-Category = Literal["document", "key_value", "column_family", "graph", "multi_model", "relational"]
-"""Database categories (SPEC section 5)."""
+Category = Literal[
+    "document",
+    "key_value",
+    "column_family",
+    "graph",
+    "multi_model",
+    "relational",
+    "distributed_sql",
+    "search",
+    "time_series",
+]
+"""Database categories: SPEC section 5's six, then distributed SQL, search and time series."""
 
 
 UseCase = Literal[

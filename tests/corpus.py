@@ -29,6 +29,18 @@ HOLDOUT = "holdout"
 SPLITS = (TUNING, HOLDOUT)
 
 
+# A wire-compatible fork or reimplementation runs the same clients, data model and
+# operations as the database it follows: whoever accepts one accepts the other. (Valkey
+# forked Redis 7.2.4; ScyllaDB implements Cassandra's CQL and storage model.) Cases
+# written before these databases were in the knowledge base name only the original.
+DROP_INS: dict[str, tuple[str, ...]] = {
+    "redis": ("valkey",),
+    "valkey": ("redis",),
+    "cassandra": ("scylladb",),
+    "scylladb": ("cassandra",),
+}
+
+
 class Expect(Frozen):
     """What one component of a case must produce."""
 
@@ -36,6 +48,12 @@ class Expect(Frozen):
     category: Category | None = None
     excluded: tuple[str, ...] = ()
     component: str | None = None
+
+    @property
+    def acceptable(self) -> frozenset[str]:
+        """The winners and their drop-in equivalents (see :data:`DROP_INS`)."""
+        drop_ins = (d for w in self.winners for d in DROP_INS.get(w, ()))
+        return frozenset((*self.winners, *drop_ins)) - set(self.excluded)
 
 
 class Case(Frozen):
@@ -80,13 +98,13 @@ class Outcome(Frozen):
     @property
     def top1(self) -> bool:
         """The winner is one of the acceptable winners."""
-        return self.winner is not None and self.winner.database in self.expect.winners
+        return self.winner is not None and self.winner.database in self.expect.acceptable
 
     @property
     def top2(self) -> bool:
         """An acceptable winner is among the two best eligible databases."""
         eligible = [e.database for e in self.result.ranking if e.eligible][:2]
-        return any(db in self.expect.winners for db in eligible)
+        return any(db in self.expect.acceptable for db in eligible)
 
     @property
     def category_ok(self) -> bool | None:

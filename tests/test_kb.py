@@ -369,7 +369,7 @@ def test_compare_json_follows_spec_section_7(cli: Cli) -> None:
 def test_compare_every_database_in_every_format(cli: Cli) -> None:
     from advisor.cli import CompareFormat
 
-    ids = sorted(SPEC_DATABASES)
+    ids = sorted(SPEC_DATABASES | set(NEW_2026))
     for fmt in (f.value for f in CompareFormat):
         result = cli("compare", *ids, "--format", fmt)
         assert result.exit_code == 0, (fmt, result.stderr)
@@ -383,7 +383,7 @@ def test_compare_unknown_id_is_a_clean_error(cli: Cli) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "dbadvisor: unknown database 'postgres' (did you mean 'postgresql'?); known: "
-        + ", ".join(sorted(SPEC_DATABASES))
+        + ", ".join(sorted(SPEC_DATABASES | set(NEW_2026)))
     ]
 
 
@@ -633,3 +633,77 @@ def test_an_ending_offering_needs_sources_and_a_real_date(tmp_path: Path) -> Non
 def test_a_plain_string_offering_is_generally_available(kb: KnowledgeBase) -> None:
     (atlas,) = kb.databases["mongodb"].deployment.managed.offers("aws")
     assert (atlas.name, atlas.status, atlas.for_new_workloads) == ("MongoDB Atlas", "ga", True)
+
+
+NEW_2026 = {
+    "oracle": ("LicenseRef-Oracle-Commercial", False, "relational"),
+    "valkey": ("BSD-3-Clause", True, "key_value"),
+    "scylladb": ("LicenseRef-ScyllaDB-Source-Available", False, "column_family"),
+    "spanner": ("LicenseRef-proprietary", False, "distributed_sql"),
+    "cockroachdb": ("LicenseRef-CockroachDB-Software-License", False, "distributed_sql"),
+    "firestore": ("LicenseRef-proprietary", False, "document"),
+    "bigtable": ("LicenseRef-proprietary", False, "column_family"),
+    "opensearch": ("Apache-2.0", True, "search"),
+    "timescaledb": ("LicenseRef-Timescale-License", False, "time_series"),
+}
+
+
+@pytest.mark.parametrize("db_id", sorted(NEW_2026))
+def test_databases_added_in_2026_licences_and_categories(kb: KnowledgeBase, db_id: str) -> None:
+    spdx, osi, category = NEW_2026[db_id]
+    db = kb.database(db_id)
+    assert (db.licence.spdx, db.licence.osi_approved, db.category) == (spdx, osi, category)
+
+
+def test_twenty_three_databases(kb: KnowledgeBase) -> None:
+    assert set(kb.databases) == SPEC_DATABASES | set(NEW_2026)
+
+
+@pytest.mark.parametrize(
+    ("db_id", "config", "guarantee", "cap", "pacelc"),
+    [
+        ("spanner", "regional_strong", "strong", "CP", "PC/EC"),
+        ("cockroachdb", "serializable", "strong", "CP", "PC/EC"),
+        ("scylladb", "one", "eventual", "AP", "PA/EL"),
+        ("valkey", "single_node", "strong", "CP", "PC/EC"),
+        ("bigtable", "single_cluster", "strong", "CP", "PC/EC"),
+        ("firestore", "strong", "strong", "CP", "PC/EC"),
+        ("opensearch", "near_real_time", "eventual", "AP", "PA/EL"),
+        ("timescaledb", "single_server", "strong", "CP", "PC/EC"),
+        ("oracle", "single_instance", "strong", "CP", "PC/EC"),
+    ],
+)
+def test_consistency_defaults_of_the_2026_databases(
+    kb: KnowledgeBase, db_id: str, config: str, guarantee: str, cap: str, pacelc: str
+) -> None:
+    default = kb.database(db_id).default_configuration()
+    assert (default.id, default.guarantee, default.cap, default.pacelc) == (
+        config,
+        guarantee,
+        cap,
+        pacelc,
+    )
+
+
+def test_replicated_valkey_and_bigtable_multi_cluster_are_not_cp(kb: KnowledgeBase) -> None:
+    for db_id, config_id in [
+        ("valkey", "sentinel"),
+        ("valkey", "cluster"),
+        ("bigtable", "replicated_multi_cluster_routing"),
+    ]:
+        config = next(c for c in kb.database(db_id).consistency if c.id == config_id)
+        assert (config.guarantee, config.cap) == ("eventual", "AP")
+
+
+def test_timescaledb_apache_edition_is_the_open_source_one(kb: KnowledgeBase) -> None:
+    apache = next(c for c in kb.database("timescaledb").consistency if c.licence is not None)
+    assert apache.licence is not None
+    assert (apache.licence.spdx, apache.licence.osi_approved) == ("Apache-2.0", True)
+
+
+def test_spanner_multi_region_needs_enterprise_plus_and_is_not_multi_leader(
+    kb: KnowledgeBase,
+) -> None:
+    config = next(c for c in kb.database("spanner").consistency if c.id == "multi_region_strong")
+    assert config.edition == "Enterprise Plus"
+    assert config.multi_region and not config.multi_region_writes

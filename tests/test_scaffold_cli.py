@@ -53,6 +53,23 @@ def test_scaffold_writes_a_project(cli: Callable[..., Result], tmp_path: Path, d
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
 
 
+def test_valkey_writes_the_redis_project_and_says_so(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    out, redis_out = tmp_path / "valkey", tmp_path / "redis"
+    result = cli("scaffold", str(LEADERBOARD), "--db", "valkey", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "game_leaderboard: redis (chosen with --db valkey; Valkey speaks the Redis" in (
+        result.stdout
+    )
+    assert cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", str(redis_out)).exit_code == 0
+    valkey_files, redis_files = _tree(out), _tree(redis_out)
+    readme = valkey_files.pop("README.md").decode()
+    redis_files.pop("README.md")
+    assert valkey_files == redis_files  # the same Redis project, file for file
+    assert "Valkey speaks the Redis protocol" in readme
+
+
 def test_warnings_go_to_stderr_and_the_readme(cli: Callable[..., Result], tmp_path: Path) -> None:
     result = cli("scaffold", str(LEADERBOARD), "--db", "dynamodb", "-o", str(tmp_path / "p"))
     assert result.exit_code == 0, result.output
@@ -113,6 +130,24 @@ def test_auto_picks_per_component(cli: Callable[..., Result], tmp_path: Path) ->
     assert len(lines) == 5  # one choice per component
     modules = {p.stem for p in (out / "ecommerce").glob("*.py")}
     assert {"user_sessions", "inventory", "product_catalog", "order_processing"} <= modules
+
+
+def test_auto_takes_valkey_as_the_redis_project_and_says_so(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Where the licence must be open source, Valkey (BSD) outranks Redis (AGPL) for a
+    # leaderboard; auto then writes the Redis project for it.
+    workload = tmp_path / "leaderboard.yaml"
+    text = LEADERBOARD.read_text(encoding="utf-8")
+    workload.write_text(
+        text.replace("  managed: preferred\n", "  managed: preferred\n  licensing: open_source\n"),
+        encoding="utf-8",
+    )
+    assert "licensing: open_source" in workload.read_text(encoding="utf-8")
+    result = cli("scaffold", str(workload), "--db", "auto", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "game_leaderboard: redis (best-ranked of the three, valkey, score " in result.stdout
+    assert "Valkey speaks the Redis protocol" in result.stdout
 
 
 def test_hostile_names_stay_inside_the_folder(

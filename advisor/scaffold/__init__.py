@@ -32,6 +32,23 @@ class Store(enum.StrEnum):
     DYNAMODB = "dynamodb"
 
 
+# Databases that speak another one's protocol get that one's project: Valkey is a fork of
+# Redis 7.2 with the same protocol, so redis-py (or valkey-py) and the Redis templates apply.
+ALIASES: dict[str, Store] = {"valkey": Store.REDIS}
+
+ALIAS_NOTES: dict[str, str] = {
+    "valkey": "Valkey speaks the Redis protocol, so this is the Redis project "
+    "(redis-py works; valkey-py is a drop-in alternative)",
+}
+
+
+def store_for(database: str) -> tuple[Store, str | None]:
+    """The store whose project ``database`` gets, and why when it is another one's."""
+    if database in ALIASES:
+        return ALIASES[database], ALIAS_NOTES[database]
+    return Store(database), None
+
+
 Design = mongodb.MongoDesign | redis.RedisDesign | dynamodb.DynamoDesign
 
 
@@ -78,9 +95,11 @@ class Scaffold:
     choices: tuple[Choice, ...]
 
 
-def explicit(workload: Workload, store: Store) -> tuple[Choice, ...]:
-    """Use ``store`` for every component (``--db mongodb|redis|dynamodb``)."""
-    return tuple(Choice(c.name, store, "chosen with --db") for c in workload.components)
+def explicit(
+    workload: Workload, store: Store, reason: str = "chosen with --db"
+) -> tuple[Choice, ...]:
+    """Use ``store`` for every component (``--db mongodb|redis|dynamodb|valkey``)."""
+    return tuple(Choice(c.name, store, reason) for c in workload.components)
 
 
 def choose(result: Result) -> tuple[Choice, ...]:
@@ -88,6 +107,8 @@ def choose(result: Result) -> tuple[Choice, ...]:
 
     The ranking lists eligible databases first, each group by score, so the first of
     the three in it is the best eligible one, or the best ineligible one when none is.
+    A database that speaks one of their protocols (Valkey) counts as that one, and the
+    reason says so.
     """
     choices = []
     for component in result.components:
@@ -97,17 +118,22 @@ def choose(result: Result) -> tuple[Choice, ...]:
                 f"{component.name}: the knowledge base ranks none of "
                 f"{', '.join(Store)}; choose one with --db"
             )
+        store, note = store_for(entry.database)
+        ranked = f"{entry.database}, " if note else ""
         if entry.eligible:
-            reason = f"best-ranked of the three, score {entry.score:g}"
+            reason = f"best-ranked of the three, {ranked}score {entry.score:g}"
         else:
             why = "; ".join(d.text for d in entry.disqualified_by) or "not eligible"
-            reason = f"best-ranked of the three, though not eligible: {why}"
-        choices.append(Choice(component.name, Store(entry.database), reason))
+            reason = f"best-ranked of the three, {ranked}though not eligible: {why}"
+        if note:
+            reason = f"{reason}; {note}"
+        choices.append(Choice(component.name, store, reason))
     return tuple(choices)
 
 
 def _first_store(ranking: Iterable[Entry]) -> Entry | None:
-    return next((e for e in ranking if e.database in tuple(Store)), None)
+    known = (*Store, *ALIASES)
+    return next((e for e in ranking if e.database in known), None)
 
 
 def plan(workload: Workload, choices: Iterable[Choice]) -> Plan:
