@@ -140,8 +140,11 @@ def test_charts_show_the_contenders_on_a_visible_axis_with_values(cli: Cli) -> N
     assert len(charts) == 5
     for chart in charts:
         assert '"showDataLabel": true' in chart
-        low, high = map(int, re.search(r"y-axis \"Score\" (\d+) --> (\d+)", chart).groups())  # type: ignore[union-attr]
-        scores = [float(s) for s in re.search(r"bar \[(.*)\]", chart).group(1).split(", ")]  # type: ignore[union-attr]
+        axis = re.search(r"y-axis \"Score\" (\d+) --> (\d+)", chart)
+        bars = re.search(r"bar \[(.*)\]", chart)
+        assert axis is not None and bars is not None
+        low, high = int(axis.group(1)), int(axis.group(2))
+        scores = [float(s) for s in bars.group(1).split(", ")]
         assert 0 < low < min(scores) and max(scores) <= high <= 100
         assert high - low <= 50, "a 0-100 axis hides a gap of a point"
 
