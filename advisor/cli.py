@@ -469,19 +469,25 @@ def _write_records(
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: -o for --format adr is a folder, or a file ending in .md")
     records = [r for result in results for r in adr_render.render_records(result, kb, **adr)]
-    earlier = [adr_render.existing(folder, record) for record in records]
-    found = [path for paths in earlier for path in paths]
-    if found and not force:
-        raise InputError(
-            f"{visible(found[0])}: a decision record for this component exists; "
-            "--force writes a new one and marks it superseded"
-        )
+    earlier: list[list[Path]] = []
+
+    def check(folder: Path) -> None:
+        # Under the folder's lock, so that two runs cannot both miss each other's record.
+        earlier.extend(adr_render.existing(folder, record) for record in records)
+        found = [path for paths in earlier for path in paths]
+        if found and not force:
+            raise InputError(
+                f"{visible(found[0])}: a decision record for this component exists; "
+                "--force writes a new one and marks it superseded"
+            )
+
     texts = [record.text for record in records]
     written = write_numbered(
         folder,
         texts,
         lambda index, number: adr_render.file_name(number, records[index]),
         adr_render.next_number,
+        check,
     )
     for index, path in enumerate(written):
         typer.echo(visible(path), err=True)
