@@ -245,3 +245,33 @@ def test_adr_sections_argue_instead_of_repeating(cli: Cli, example: Path) -> Non
         goods = [line for o in options for line in o.splitlines() if line.startswith("* Good")]
         assert len(goods) == len(set(goods)), "two options share an identical Good line"
         assert not re.search(r"because (run|keep|use|choose) ", record, re.I)
+
+
+def test_a_component_with_no_eligible_database_still_renders_cleanly(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from pymarkdown.api import PyMarkdownApi
+
+    workload = tmp_path / "impossible.yaml"
+    workload.write_text(
+        "version: 1\nname: impossible\ncontext: {cloud: on_prem, licensing: open_source}\n"
+        "use_case: session_store\ntransactions: multi_record\n"
+        "needs: [ttl, graph_traversal, pub_sub, time_series]\n",
+        encoding="utf-8",
+    )
+    api = (
+        PyMarkdownApi()
+        .disable_rule_by_identifier("md013")
+        .set_boolean_property("extensions.front-matter.enabled", True)
+        .set_boolean_property("plugins.md024.siblings_only", True)
+    )
+    for fmt in ("markdown", "adr"):
+        result = cli("recommend", str(workload), "--format", fmt, "--date", "2026-11-24")
+        assert result.exit_code == 0, result.stderr
+        failures = [
+            f"{f.line_number}: {f.rule_id}" for f in api.scan_string(result.stdout).scan_failures
+        ]
+        assert not failures, (fmt, failures)
+    markdown = cli("recommend", str(workload), "--format", "markdown").stdout
+    assert "**impossible**: no database is eligible." in markdown
+    assert "xychart-beta" not in markdown
