@@ -299,17 +299,21 @@ def _summary(result: Result) -> str:
     )
 
 
-def groups(result: Result) -> list[tuple[str, str, list[str]]]:
-    """Components grouped by their database: ``(database id, name, component names)``."""
-    found: dict[str, tuple[str, list[str]]] = {}
-    for c in result.components:
+def groups(result: Result) -> list[tuple[str, str, list[tuple[int, str]]]]:
+    """Components grouped by their database: ``(database id, name, [(index, component)])``.
+
+    The index (the component's place in the workload) names its node in the flowchart,
+    so that two component names that read alike to Mermaid ("a-b", "a_b") stay apart.
+    """
+    found: dict[str, tuple[str, list[tuple[int, str]]]] = {}
+    for index, c in enumerate(result.components, start=1):
         key, name = (
             (c.recommendation.database, c.recommendation.name)
             if c.recommendation
             else ("none", "none eligible")
         )
-        found.setdefault(key, (name, []))[1].append(c.name)
-    return [(key, name, names) for key, (name, names) in found.items()]
+        found.setdefault(key, (name, []))[1].append((index, c.name))
+    return [(key, name, members) for key, (name, members) in found.items()]
 
 
 def sources_of(result: Result, kb: KnowledgeBase) -> list[str]:
