@@ -275,3 +275,20 @@ def test_a_component_with_no_eligible_database_still_renders_cleanly(
     markdown = cli("recommend", str(workload), "--format", "markdown").stdout
     assert "**impossible**: no database is eligible." in markdown
     assert "xychart-beta" not in markdown
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_adr_references_resolve(cli: Cli, example: Path) -> None:
+    out = cli("recommend", str(example), "--format", "adr", "--date", "2026-11-24").stdout
+    for record in _records(out):
+        body, _, sources = record.rpartition("\nSources (knowledge base ")
+        listed = {int(n): url for n, url in LISTED.findall(sources)}
+        assert sorted(listed) == list(range(1, len(listed) + 1))
+        cited = CITE.findall(body)
+        assert {int(n) for n, _ in cited} == set(listed)
+        for number, url in cited:
+            assert listed[int(number)] == url
+        consequences = body.split("### Consequences", 1)[1].split("### Confirmation")[0]
+        for line in consequences.splitlines():
+            if line.startswith("* Bad, because") and "leads" not in line:
+                assert CITE.search(line), f"a caveat without its reference: {line}"

@@ -250,8 +250,8 @@ def arguments(
 
 def consequences(
     component: ComponentResult, kb: KnowledgeBase, subject: str
-) -> list[tuple[str, str]]:
-    """What follows from the decision, as ``(Good|Bad|Neutral, clause)``.
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """What follows from the decision, as ``(Good|Bad|Neutral, clause, sources)``.
 
     Not the chosen option's pros again: whether the configuration delivers what the
     component needs, who runs it, the caveats that apply, what the configuration asks
@@ -259,9 +259,11 @@ def consequences(
     """
     pick, config = component.recommendation, component.configuration
     if pick is None:
-        return [("Bad", "the workload cannot be served by any database the knowledge base knows")]
+        return [
+            ("Bad", "the workload cannot be served by any database the knowledge base knows", ())
+        ]
     proper = _proper_words(kb)
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     need = markdown.needs(component)
     if config is not None:
         given = markdown.gives(config)
@@ -272,17 +274,20 @@ def consequences(
             verdict = ("Good", f"the configuration to use gives {given}; {subject} needs {need}")
         else:
             verdict = ("Bad", f"the best configuration gives {given}, but {subject} needs {need}")
-        out.append(verdict)
+        out.append((*verdict, config.sources))
         if config.note:
-            out.append(("Neutral", because(config.note, proper)))
+            out.append(("Neutral", because(config.note, proper), config.sources))
         for advice in config.advice:
-            out.append(("Neutral", f"the configuration also asks for this: {advice}"))
+            out.append(("Neutral", f"the configuration also asks for this: {advice}", ()))
     service = markdown.service(component, kb)
     if service is not None:
         where = service.settings.service if service.settings else " or ".join(service.names)
-        out.append(("Good", f"{where} runs it as a managed service, as the workload prefers"))
+        cited = service.settings.sources if service.settings else ()
+        out.append(
+            ("Good", f"{where} runs it as a managed service, as the workload prefers", cited)
+        )
     for caveat in component.caveats:
-        out.append(("Bad", because(caveat.text, proper)))
+        out.append(("Bad", because(caveat.text, proper), caveat.sources))
     runner = component.runner_up
     if runner is not None and component.margin is not None:
         change = markdown.flip(component)
@@ -296,9 +301,10 @@ def consequences(
                 "Neutral",
                 f"{pick.name} leads {runner.name} by {component.margin:g} points "
                 f"(confidence {confidence_label(component.confidence)}){then}",
+                (),
             )
         )
-    return [(kind, text.rstrip(".")) for kind, text in out]
+    return [(kind, text.rstrip("."), cited) for kind, text, cited in out]
 
 
 def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **meta: Any) -> Record:
@@ -306,6 +312,7 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
     subject = f"{result.workload.name} {component.name}" if several else component.name
     shown = f"{result.workload.name} / {component.name}" if several else component.name
     options = _options(component)
+    references = markdown.References()
     text = render_template(
         "adr.md.jinja",
         workload=result.workload,
@@ -319,7 +326,10 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
         consequences=consequences(component, kb, shown),
         because=lambda text: because(text, _proper_words(kb)),
         confidence=confidence_label(component.confidence),
-        sources=markdown.sources_of(_only(result, component), kb),
+        references=references,
+        cite=references.cite,
+        reason_sources=lambda rule, db: markdown.reason_sources(rule, db, kb),
+        name_of=markdown.name_of,
         rules_version=result.rules_version,
         last_reviewed=result.last_reviewed,
         yaml_string=json.dumps,
