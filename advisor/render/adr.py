@@ -281,7 +281,7 @@ def consequences(
             out.append(("Neutral", f"the configuration also asks for this: {advice}", ()))
     service = markdown.service(component, kb)
     if service is not None:
-        where = service.settings.service if service.settings else " or ".join(service.names)
+        where = service.settings.service if service.settings else service.where
         cited = service.settings.sources if service.settings else ()
         out.append(
             ("Good", f"{where} runs it as a managed service, as the workload prefers", cited)

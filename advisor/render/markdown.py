@@ -199,6 +199,16 @@ class Service:
     # True when the database also runs self-hosted: its plain settings are then the
     # self-hosted ones, which a managed service may not expose.
     self_hosted: bool
+    # The one cloud the workload runs on, else None (any cloud: every cloud's services).
+    cloud: str | None = None
+    by_cloud: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def where(self) -> str:
+        """The services in words: ``A or B``, or per cloud when no one cloud was named."""
+        if self.cloud is not None or not self.by_cloud:
+            return " or ".join(self.names)
+        return "; ".join(f"{' or '.join(names)} ({cloud})" for cloud, names in self.by_cloud)
 
 
 def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
@@ -217,7 +227,17 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
         config = _config(db, component.configuration.id)
         if config is not None:
             settings = config.managed_on(cloud, names)
-    return Service(names=names, settings=settings, self_hosted=db.deployment.self_hosted)
+    one = str(cloud) if cloud in CLOUDS else None
+    by_cloud = tuple(
+        (c, offered) for c in CLOUDS if (offered := db.deployment.managed.available(c))
+    )
+    return Service(
+        names=names,
+        settings=settings,
+        self_hosted=db.deployment.self_hosted,
+        cloud=one,
+        by_cloud=by_cloud,
+    )
 
 
 def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
