@@ -246,3 +246,12 @@ def test_compare_sizes_are_human_and_pub_sub_follows_capabilities(cli: Cli) -> N
     out = cli("compare", "postgresql", "--format", "markdown").stdout
     assert "| max item | 1 GB |" in out
     assert "LISTEN/NOTIFY" in next(line for line in out.splitlines() if "| pub/sub |" in line)
+
+
+def test_compare_labels_a_not_strict_configuration(cli: Cli) -> None:
+    out = cli("compare", "redis", "postgresql", "--format", "markdown").stdout
+    row = next(line for line in out.splitlines() if line.startswith("| consistency"))
+    redis, postgresql = row.split(" | ")[1:3]
+    assert "Sentinel failover: eventual, AP (not strictly: neither CP nor AP), PA/EL" in redis
+    # PostgreSQL's synchronous quorum configuration is CP without qualification.
+    assert "primary: strong, CP, PC/EC" in postgresql

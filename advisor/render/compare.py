@@ -7,7 +7,8 @@ Markdown and JSON views cannot disagree. JSON follows SPEC section 7.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Protocol
 
 from advisor.errors import visible_json
 from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering
@@ -44,10 +45,39 @@ def _transactions(db: Database) -> str:
     return f"{scope} (up to {limit} items)" if limit else scope
 
 
+_NEITHER = re.compile(r"\bneither CP nor AP\b", re.IGNORECASE)
+
+
+class _Labelled(Protocol):
+    """A configuration as the knowledge base or the engine's result holds it."""
+
+    @property
+    def cap(self) -> str: ...
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def replicated(self) -> bool: ...
+
+
+def cap_label(config: _Labelled) -> str:
+    """The CAP side a configuration gives, qualified when its note says it is not strict.
+
+    The knowledge base files a configuration under CP or AP by convention; its note says
+    when neither holds strictly (Redis with Sentinel), and the label then says so too.
+    """
+    if not config.replicated:
+        return "one server, CAP n/a"
+    if config.note and _NEITHER.search(config.note):
+        return f"{config.cap} (not strictly: neither CP nor AP)"
+    return config.cap
+
+
 def _consistency(db: Database) -> str:
     return "; ".join(
         f"{c.configuration}{' [default]' if c.default else ''}: {c.guarantee}, "
-        f"{f'{c.cap}, {c.pacelc}' if c.replicated else 'CAP/PACELC n/a (one server)'}"
+        f"{f'{cap_label(c)}, {c.pacelc}' if c.replicated else 'CAP/PACELC n/a (one server)'}"
         f"{'' if c.production_ready else ' (not production-ready)'}"
         for c in db.consistency
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from advisor.engine import Change, ComponentResult, Configuration, Entry, Reason, Result
 from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
+from advisor.render.compare import cap_label
 from advisor.render.text import confidence_label
 from advisor.templating import md_escape, md_url
 from advisor.templating import render as render_template
@@ -47,7 +48,6 @@ _BUILTIN_FACTS = {
 _URL = re.compile(r"[a-z][a-z0-9+.-]{1,31}:[^\s<>`\\]+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z(])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "...")
-_NEITHER = re.compile(r"\bneither CP nor AP\b", re.IGNORECASE)
 
 
 class References:
@@ -84,15 +84,6 @@ def first_sentence(text: str) -> str:
             continue
         return text[: match.start() + 1]
     return text
-
-
-def cap_label(config: Configuration | ConsistencyConfig) -> str:
-    """The CAP side a configuration gives, qualified when its note says it is not strict."""
-    if not config.replicated:
-        return "one server, CAP n/a"
-    if config.note and _NEITHER.search(config.note):
-        return f"{config.cap} (not strictly: neither CP nor AP)"
-    return config.cap
 
 
 def gives(config: Configuration) -> str:
