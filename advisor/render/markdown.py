@@ -146,6 +146,24 @@ def deciding(component: ComponentResult, most: int = SUMMARY_REASONS) -> list[De
     return [Deciding(r, r.points, None) for r in best[:most]]
 
 
+# A reason worth fewer points than this is listed by rule and points only.
+MAJOR_POINTS = 4
+
+
+def split_reasons(reasons: Iterable[Reason]) -> tuple[list[Reason], list[Reason]]:
+    """The reasons worth a sentence, and the small ones and group caps listed by id only.
+
+    The group caps (``cap.*``) trim points that several rules of one group gave; they
+    explain the arithmetic, not the choice.
+    """
+    major: list[Reason] = []
+    minor: list[Reason] = []
+    for r in reasons:
+        small = abs(r.points) < MAJOR_POINTS or r.rule.startswith("cap.")
+        (minor if small else major).append(r)
+    return major, minor
+
+
 def flip(component: ComponentResult) -> Change | None:
     """The single answer change that would make the runner-up (else any other) win."""
     changes = component.what_would_change
@@ -366,6 +384,7 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         contenders=contenders,
         axis=axis,
         deciding=deciding,
+        split_reasons=split_reasons,
         flip=flip,
         first_sentence=first_sentence,
         gives=gives,
