@@ -13,7 +13,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -253,12 +253,28 @@ def recommend(
         str | None,
         typer.Option("--date", help="ADR date, YYYY-MM-DD (default: today).", show_default=False),
     ] = None,
-    status: Annotated[str, typer.Option("--status", help="ADR status.")] = "proposed",
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            help="ADR status: proposed, accepted, rejected, deprecated, 'superseded by ADR-N'.",
+        ),
+    ] = "proposed",
     decision_makers: Annotated[
         list[str] | None,
         typer.Option(
             "--decision-maker", help="ADR decision-maker (repeatable).", show_default=False
         ),
+    ] = None,
+    consulted: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--consulted", help="ADR: someone consulted (repeatable).", show_default=False
+        ),
+    ] = None,
+    informed: Annotated[
+        list[str] | None,
+        typer.Option("--informed", help="ADR: someone informed (repeatable).", show_default=False),
     ] = None,
 ) -> None:
     """Score workloads and print the ranked, explained recommendation.
@@ -266,7 +282,9 @@ def recommend(
     Without FILE on a terminal, the interview runs first and asks where to save its file.
 
     With --format adr and -o DIR, each component's decision record is written to
-    DIR/NNNN-choose-<slug>.md with the next free number.
+    DIR/NNNN-choose-<slug>.md with the next free number. When DIR already holds a record
+    for the same component the run refuses; with --force it writes the new record and
+    marks the earlier one "superseded by" it (MADR's way: records are never rewritten).
     """
     with reported():
         interviewed = None if files else _interviewed(rules)
@@ -277,7 +295,7 @@ def recommend(
         fmt = _pick_format(output_format, output)
         kb = _knowledge_base(rules)
         engine = Engine(kb)
-        adr = _adr_options(date, status, decision_makers or [])
+        adr = _adr_options(date, status, decision_makers or [], consulted or [], informed or [])
         results: list[Result] = []
         failed: list[InputError] = []
         for path in _progress(files):
@@ -294,7 +312,7 @@ def recommend(
                 typer.echo(line, err=True)
         folder = _records_folder(output) if fmt is OutputFormat.ADR else None
         if results and folder is not None:
-            _write_records(results, kb, folder, adr)
+            _write_records(results, kb, folder, adr, force=force)
         elif results:
             several = len(files) > 1
             _emit(
@@ -451,8 +469,18 @@ def interview(
             sys.stdout.write(_render(result, kb, OutputFormat(chosen), several=False, adr=adr))
 
 
-def _adr_options(date: str | None, status: str, makers: list[str]) -> dict[str, Any]:
+def _adr_options(
+    date: str | None,
+    status: str,
+    makers: list[str],
+    consulted: Sequence[str] = (),
+    informed: Sequence[str] = (),
+) -> dict[str, Any]:
     import datetime
+
+    from advisor.render.adr import check_status
+
+    check_status(status)
 
     if date is None:
         date = datetime.date.today().isoformat()
@@ -461,28 +489,61 @@ def _adr_options(date: str | None, status: str, makers: list[str]) -> dict[str, 
             date = datetime.date.fromisoformat(date).isoformat()
         except ValueError:
             raise InputError(f"--date: '{date}' is not a date (YYYY-MM-DD)") from None
-    return {"date": date, "status": status, "decision_makers": tuple(makers)}
+    return {
+        "date": date,
+        "status": status,
+        "decision_makers": tuple(makers),
+        "consulted": tuple(consulted),
+        "informed": tuple(informed),
+    }
 
 
 def _write_records(
-    results: list["Result"], kb: "KnowledgeBase", output: str, adr: dict[str, Any]
+    results: list["Result"],
+    kb: "KnowledgeBase",
+    output: str,
+    adr: dict[str, Any],
+    *,
+    force: bool = False,
 ) -> None:
-    """Write each record to the folder ``output`` with the next free number, never replacing."""
+    """Write each record to the folder ``output`` with the next free number, never replacing.
+
+    A record for a component that already has one in the folder is refused unless
+    ``force``; then the earlier record's status becomes "superseded by" the new one.
+    """
     from advisor.render import adr as adr_render
-    from advisor.writer import write_numbered
+    from advisor.writer import write_numbered, write_text
 
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: -o for --format adr is a folder, or a file ending in .md")
     records = [r for result in results for r in adr_render.render_records(result, kb, **adr)]
+    earlier: list[list[Path]] = []
+
+    def check(folder: Path) -> None:
+        # Under the folder's lock, so that two runs cannot both miss each other's record.
+        earlier.extend(adr_render.existing(folder, record) for record in records)
+        found = [path for paths in earlier for path in paths]
+        if found and not force:
+            raise InputError(
+                f"{visible(found[0])}: a decision record for this component exists; "
+                "--force writes a new one and marks it superseded"
+            )
+
     texts = [record.text for record in records]
-    for path in write_numbered(
+    written = write_numbered(
         folder,
         texts,
         lambda index, number: adr_render.file_name(number, records[index]),
         adr_render.next_number,
-    ):
+        check,
+    )
+    for index, path in enumerate(written):
         typer.echo(visible(path), err=True)
+        for old in earlier[index]:
+            text = old.read_text(encoding="utf-8")
+            by = f"ADR-{path.name[:4]}"
+            write_text(old, adr_render.superseded(text, by), force=True)
 
 
 def _progress(files: list[Path]) -> Iterator[Path]:

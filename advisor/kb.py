@@ -261,6 +261,20 @@ class CapabilityFact(Fact, kw_only=True):
     managed: Offerings | None = None
 
 
+class ManagedSettings(Fact, kw_only=True):
+    """How one configuration is set up on a managed service of one cloud.
+
+    A managed service runs replication and failover itself and exposes only some of the
+    self-hosted settings (Amazon RDS has no Patroni), so a report that recommends the
+    service gives these settings instead. ``service`` names one of the database's
+    managed offerings on ``cloud``.
+    """
+
+    cloud: Cloud
+    service: str = field(metadata=OFFERING_NAME)
+    settings: str
+
+
 class ConsistencyConfig(Fact, kw_only=True):
     """One configuration and the consistency, CAP side and PACELC class it gives."""
 
@@ -293,6 +307,12 @@ class ConsistencyConfig(Fact, kw_only=True):
     # gets errors, never divergent data), so it cannot answer "stay consistent" for a
     # replicated system. ``cap`` is then CP by convention.
     replicated: bool = True
+    # The settings to use on a managed service instead of ``settings``, per cloud.
+    managed: tuple[ManagedSettings, ...] = ()
+
+    def managed_on(self, cloud: str | None, services: tuple[str, ...]) -> ManagedSettings | None:
+        """The managed settings for ``cloud`` whose service is one of ``services``."""
+        return next((m for m in self.managed if m.cloud == cloud and m.service in services), None)
 
 
 LatencyTier = Literal["sub_millisecond", "single_digit_ms", "milliseconds"]
@@ -668,6 +688,12 @@ class _Loader:
                         (*base, "consistency", i, "multi_region_writes"),
                         "multi_region_writes: true needs multi_region: true",
                     )
+                for j, managed in enumerate(config.managed):
+                    if managed.service not in database.deployment.managed.on(managed.cloud):
+                        structurer.report(
+                            (*base, "consistency", i, "managed", j, "service"),
+                            f"'{managed.service}' is not a managed offering on {managed.cloud}",
+                        )
                 if config.pacelc[1] != config.cap[0]:
                     # PACELC's first half is the CAP side: PA goes with AP, PC with CP.
                     structurer.report(

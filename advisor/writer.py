@@ -234,6 +234,7 @@ def write_numbered(
     texts: Sequence[str],
     name: Callable[[int, int], str],
     first: Callable[[Path], int],
+    check: Callable[[Path], None] | None = None,
 ) -> Iterator[Path]:
     """Write each text to ``folder / name(index, number)`` with the next free number.
 
@@ -242,12 +243,15 @@ def write_numbered(
     write into one folder at once: the folder is locked (``flock``, where the system has
     it) from reading the numbers to the last file, and each file is created exclusively,
     so a name taken anyway (a program that does not lock) moves on to the next number.
-    No file is ever replaced.
+    No file is ever replaced. ``check(folder)``, when given, runs under the lock before
+    anything is written and may raise to refuse (a record that already exists).
     """
     if not folder.is_dir():
         raise InputError(f"{folder}: folder does not exist")
     try:
         with _locked(folder):
+            if check is not None:
+                check(folder)
             number = first(folder)
             for index, text in enumerate(texts):
                 while True:

@@ -197,3 +197,61 @@ def test_report_cites_every_fired_rule_source(cli: Cli) -> None:
         assert sources
         for source in sources:
             assert f"<{source}>" in markdown
+
+
+def test_compare_text_balances_blocks_and_keeps_labels_whole(cli: Cli) -> None:
+    out = cli("compare", "postgresql", "mongodb", "redis", "cassandra", "--format", "text")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    headers = [line for line in lines if line.startswith("┃")]
+    names = [[cell.strip() for cell in h.strip("┃").split("┃")][1:] for h in headers]
+    assert names == [["PostgreSQL", "MongoDB"], ["Redis", "Apache Cassandra"]]
+    assert max(len(line) for line in lines) <= 80
+    from advisor.render.compare import ROWS
+
+    words = {word for label, _ in ROWS for word in label.split()}
+    labels = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    pieces = {word for label in labels for word in label.split()}
+    assert pieces <= words, f"label words broken: {sorted(pieces - words)}"
+
+
+def test_compare_blocks_are_as_even_as_can_be() -> None:
+    from advisor.render.compare import _blocks
+
+    assert _blocks(3, 3) == [0]
+    assert _blocks(4, 3) == [0, 2]
+    assert _blocks(5, 3) == [0, 3]
+    assert _blocks(7, 3) == [0, 3, 5]
+
+
+def test_compare_sizes_are_human_and_pub_sub_follows_capabilities(cli: Cli) -> None:
+    from advisor.kb import load_knowledge_base
+    from advisor.render.compare import human_size, table
+
+    assert [human_size(kb) for kb in (400, 1024, 16384, 524288, 1048576)] == [
+        "400 KB",
+        "1 MB",
+        "16 MB",
+        "512 MB",
+        "1 GB",
+    ]
+    kb = load_knowledge_base()
+    databases = list(kb.databases.values())
+    rows = dict(table(databases))
+    for db, pub_sub, ttl in zip(databases, rows["pub/sub"], rows["TTL"], strict=True):
+        assert (pub_sub != "no") == ("pub_sub" in db.capabilities), db.id
+        assert (ttl != "no") == ("ttl" in db.capabilities), db.id
+        assert pub_sub not in ("-", ""), db.id
+    assert "e+" not in " ".join(rows["max item"])
+    out = cli("compare", "postgresql", "--format", "markdown").stdout
+    assert "| max item | 1 GB |" in out
+    assert "LISTEN/NOTIFY" in next(line for line in out.splitlines() if "| pub/sub |" in line)
+
+
+def test_compare_labels_a_not_strict_configuration(cli: Cli) -> None:
+    out = cli("compare", "redis", "postgresql", "--format", "markdown").stdout
+    row = next(line for line in out.splitlines() if line.startswith("| consistency"))
+    redis, postgresql = row.split(" | ")[1:3]
+    assert "Sentinel failover: eventual, AP (not strictly: neither CP nor AP), PA/EL" in redis
+    # PostgreSQL's synchronous quorum configuration is CP without qualification.
+    assert "primary: strong, CP, PC/EC" in postgresql

@@ -290,10 +290,11 @@ def test_a_number_taken_meanwhile_moves_on(tmp_path: Path) -> None:
 
 def test_parallel_runs_take_distinct_numbers(tmp_path: Path) -> None:
     # Eight processes at once, half with the same workload (the same file names) and half
-    # with others (other names, the same numbers if nothing kept them apart).
+    # with others (other names, the same numbers if nothing kept them apart). A second
+    # record of the same component needs --force, which supersedes the earlier one.
     single = [p for p in EXAMPLES if p.stem != "ecommerce"]
     files = [single[i % len(single)] for i in range(8)]
-    args = ["--format", "adr", "--date", DATE, "-o", str(tmp_path)]
+    args = ["--format", "adr", "--date", DATE, "-o", str(tmp_path), "--force"]
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "advisor.cli", "recommend", str(f), *args],
@@ -308,3 +309,6 @@ def test_parallel_runs_take_distinct_numbers(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert [name[:4] for name in names] == [f"{n:04d}" for n in range(1, 9)]
     assert not [name for name in names if name.endswith(".tmp")]
+    # The check for an earlier record runs under the lock: one record per component stands.
+    standing = [n for n in names if 'status: "proposed"' in (tmp_path / n).read_text("utf-8")]
+    assert len(standing) == len(set(files))

@@ -7,7 +7,8 @@ Markdown and JSON views cannot disagree. JSON follows SPEC section 7.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Protocol
 
 from advisor.errors import visible_json
 from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering
@@ -26,8 +27,16 @@ def _compatible(db: Database) -> str:
     return ", ".join(found) or "-"
 
 
+def human_size(kb: float) -> str:
+    """A size in KB in the largest unit that keeps it readable: ``1048576`` -> ``1 GB``."""
+    for unit, factor in (("TB", 1024**3), ("GB", 1024**2), ("MB", 1024)):
+        if kb >= factor:
+            return f"{round(kb / factor, 2):g} {unit}"
+    return f"{kb:g} KB"
+
+
 def _limit(db: Database) -> str:
-    return f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
+    return human_size(db.max_item.kb) if db.max_item.kb is not None else "no stated limit"
 
 
 def _transactions(db: Database) -> str:
@@ -36,10 +45,39 @@ def _transactions(db: Database) -> str:
     return f"{scope} (up to {limit} items)" if limit else scope
 
 
+_NEITHER = re.compile(r"\bneither CP nor AP\b", re.IGNORECASE)
+
+
+class _Labelled(Protocol):
+    """A configuration as the knowledge base or the engine's result holds it."""
+
+    @property
+    def cap(self) -> str: ...
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def replicated(self) -> bool: ...
+
+
+def cap_label(config: _Labelled) -> str:
+    """The CAP side a configuration gives, qualified when its note says it is not strict.
+
+    The knowledge base files a configuration under CP or AP by convention; its note says
+    when neither holds strictly (Redis with Sentinel), and the label then says so too.
+    """
+    if not config.replicated:
+        return "one server, CAP n/a"
+    if config.note and _NEITHER.search(config.note):
+        return f"{config.cap} (not strictly: neither CP nor AP)"
+    return config.cap
+
+
 def _consistency(db: Database) -> str:
     return "; ".join(
         f"{c.configuration}{' [default]' if c.default else ''}: {c.guarantee}, "
-        f"{f'{c.cap}, {c.pacelc}' if c.replicated else 'CAP/PACELC n/a (one server)'}"
+        f"{f'{cap_label(c)}, {c.pacelc}' if c.replicated else 'CAP/PACELC n/a (one server)'}"
         f"{'' if c.production_ready else ' (not production-ready)'}"
         for c in db.consistency
     )
@@ -67,6 +105,20 @@ def _caveats(db: Database, *ids: str) -> str:
     return " ".join(found) or "-"
 
 
+def _capability(db: Database, name: str, *caveat_ids: str) -> str:
+    """A capability as the knowledge base states it: its note (else its caveats), or "no".
+
+    The capability list is the one source of truth: a database that lists the capability
+    never reads "no" or "-" here (PostgreSQL's pub/sub is LISTEN/NOTIFY).
+    """
+    fact = db.capabilities.get(name)  # type: ignore[call-overload]
+    if fact is None:
+        return "no"
+    caveats = _caveats(db, name, *caveat_ids)
+    text = fact.note or (caveats if caveats != "-" else "yes")
+    return text if fact.degree == "native" else f"{fact.degree}: {text}"
+
+
 ROWS: tuple[tuple[str, Any], ...] = (
     ("category", lambda db: db.category.replace("_", "-")),
     ("data model", lambda db: db.data_model.text),
@@ -74,11 +126,8 @@ ROWS: tuple[tuple[str, Any], ...] = (
     ("transactions", _transactions),
     ("max item", _limit),
     ("durable", lambda db: "yes" if db.durability.durable else "no (cache only)"),
-    ("TTL", lambda db: _caveats(db, "ttl") if "ttl" in db.capabilities else "no"),
-    (
-        "pub/sub",
-        lambda db: _caveats(db, "pub_sub", "pubsub") if "pub_sub" in db.capabilities else "no",
-    ),
+    ("TTL", lambda db: _capability(db, "ttl")),
+    ("pub/sub", lambda db: _capability(db, "pub_sub", "pubsub")),
     ("capabilities (degree unless built in)", _capabilities),
     (
         "licence",
@@ -226,6 +275,26 @@ def render_markdown(databases: list[Database], kb: KnowledgeBase) -> str:
     )
 
 
+# Three columns of facts is what 80 columns can hold legibly; beyond that, blocks.
+PER_BLOCK = 3
+
+
+def _blocks(count: int, most: int) -> list[int]:
+    """Where each block of columns starts: as few blocks as fit, as even as can be.
+
+    Four databases make two blocks of two, not three and one.
+    """
+    if count <= 0:
+        return [0]
+    blocks = -(-count // most)
+    size, extra = divmod(count, blocks)
+    starts, at = [], 0
+    for i in range(blocks):
+        starts.append(at)
+        at += size + (1 if i < extra else 0)
+    return starts
+
+
 def render_text(
     databases: list[Database], kb: KnowledgeBase, *, color: bool, width: int = 80
 ) -> str:
@@ -236,11 +305,14 @@ def render_text(
 
     console, buffer = string_console(color=color, width=width)
     rows = table(databases)
-    # Three columns of facts is what 80 columns can hold legibly; beyond that, blocks.
-    groups = [databases[i : i + 3] for i in range(0, len(databases), 3)]
-    for start, group in zip(range(0, len(databases), 3), groups, strict=True):
+    # A label breaks between words, never inside one ("consisten"/"cy"): its column is
+    # as wide as the longest word of any label, and the facts share the rest.
+    label_width = max(len(word) for label, _ in rows for word in label.split())
+    starts = _blocks(len(databases), PER_BLOCK)
+    groups = [databases[a:b] for a, b in zip(starts, [*starts[1:], len(databases)], strict=True)]
+    for start, group in zip(starts, groups, strict=True):
         grid = Table(show_lines=True, expand=True)
-        grid.add_column("", style="bold", ratio=1, overflow="fold")
+        grid.add_column("", style="bold", overflow="fold", width=label_width)
         for db in group:
             grid.add_column(plain(db.name), ratio=2, overflow="fold")
         for label, cells in rows:

@@ -1,24 +1,101 @@
-"""The Markdown report: summary, per-component reasoning, Mermaid charts and sources."""
+"""The Markdown report: a one-screen decision summary, per-component detail, an appendix.
+
+The summary is what an architect pastes into a design document: per component the
+database (and the managed service to run it on), the configuration's guarantee next to
+what the component needs, the deciding reasons, the runner-up and the answer that would
+flip the choice, and the top risks. Each claim carries numbered references to its
+sources (``[3]``), listed once at the end; the appendix holds the full ranking and the
+answers used. Answers the engine derives itself (``derived.*``) are never shown.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import ComponentResult, Entry, Result
-from advisor.kb import KnowledgeBase
+from advisor.engine import Change, ComponentResult, Configuration, Entry, Reason, Result
+from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
+from advisor.render.compare import cap_label
 from advisor.render.text import confidence_label
-from advisor.templating import md_escape
+from advisor.templating import md_escape, md_url
 from advisor.templating import render as render_template
 
-TOP = 6
+# The contenders drawn in a component's chart: enough to see the race, few enough to
+# read the values on the bars.
+CONTENDERS = 4
+# Deciding reasons and risks shown per component in the summary.
+SUMMARY_REASONS = 2
+SUMMARY_RISKS = 2
+# Answers the engine computes from the others; internal, never shown to the reader.
+DERIVED = "derived."
+# Built-in checks and the database fact that backs each one's claim.
+_BUILTIN_FACTS = {
+    "constraint.cloud": "deployment",
+    "constraint.managed": "deployment",
+    "context.managed_preference": "deployment",
+    "constraint.licensing": "licence",
+    "constraint.item_size": "max_item",
+    "constraint.durability": "durability",
+    "constraint.transactions": "transactions",
+    "fit.operational_burden": "operational_burden",
+    "fit.memory": "storage",
+    "fit.latency": "storage",
+    "fit.scale_out": "scaling",
+}
+_URL = re.compile(r"[a-z][a-z0-9+.-]{1,31}:[^\s<>`\\]+", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "...")
 
 
-def _top(component: ComponentResult) -> list[Entry]:
-    return [e for e in component.ranking if e.eligible][:TOP] or list(component.ranking[:TOP])
+class References:
+    """Numbered references: a source gets its number the first time a claim cites it."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def cite(self, sources: Iterable[str]) -> str:
+        """Numbered markers, each a link to its source, for ``sources`` ("" for none)."""
+        marks: list[str] = []
+        for source in dict.fromkeys(sources):
+            number = self._numbers.setdefault(source, len(self._numbers) + 1)
+            # A URL becomes a link to it, so that a pasted excerpt keeps its references;
+            # any other source (a book) is the number alone.
+            marks.append(f"[\\[{number}\\]](<{source}>)" if _is_url(source) else f"\\[{number}\\]")
+        # Separated by spaces: ``)[`` would read as reversed link syntax to linters.
+        return "".join(f" {mark}" for mark in marks)
+
+    def listed(self) -> list[tuple[int, str]]:
+        """Every cited source with its number, in number order."""
+        return [(n, s) for s, n in self._numbers.items()]
 
 
-def _excluded(component: ComponentResult) -> list[Entry]:
-    return [e for e in component.ranking if not e.eligible]
+def _is_url(source: str) -> bool:
+    return source.isprintable() and _URL.fullmatch(source) is not None
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text`` (abbreviations such as "e.g." do not end one)."""
+    for match in _SENTENCE_END.finditer(text):
+        before = text[: match.start() + 1].rsplit(" ", 1)[-1].lower()
+        if before in _ABBREVIATIONS or before.count("(") > before.count(")"):
+            continue
+        return text[: match.start() + 1]
+    return text
+
+
+def gives(config: Configuration) -> str:
+    """What the chosen configuration gives: guarantee, CAP side (qualified) and PACELC."""
+    if not config.replicated:
+        return f"{config.guarantee} reads; one server, so CAP and PACELC do not arise"
+    return f"{config.guarantee} reads, {cap_label(config)}, {config.pacelc}"
+
+
+def needs(component: ComponentResult) -> str:
+    """What the component needs, from its answers: ``CP, PC/EC, ACID``."""
+    return f"{component.cap}, {component.pacelc}, {component.acid_base}"
 
 
 def differences(winner: Entry, other: Entry, most: int = 3) -> list[tuple[str, float, float]]:
@@ -34,6 +111,199 @@ def differences(winner: Entry, other: Entry, most: int = 3) -> list[tuple[str, f
     return rows[:most]
 
 
+@dataclass(frozen=True)
+class Deciding:
+    """A reason the winner is ahead of the runner-up: its sentence and both scores."""
+
+    reason: Reason
+    mine: float
+    theirs: float | None
+
+
+def deciding(component: ComponentResult, most: int = SUMMARY_REASONS) -> list[Deciding]:
+    """The reasons that put the winner ahead: the rules that favour it most over the runner-up.
+
+    Without a runner-up (or when only tie-breaks separate them) the winner's strongest
+    positive reasons.
+    """
+    winner, runner = component.recommendation, component.runner_up
+    if winner is None:
+        return []
+    if runner is not None:
+        theirs_by_rule = {r.rule: r for r in runner.reasons}
+        mine_by_rule = {r.rule: r for r in winner.reasons}
+        found: list[Deciding] = []
+        for rule, mine, theirs in differences(winner, runner, most=len(winner.reasons) + 9):
+            if mine <= theirs:
+                continue
+            # A rule that cost the runner-up points and gave the winner none speaks of the
+            # runner-up: its sentence is the runner-up's.
+            reason = mine_by_rule.get(rule) or theirs_by_rule[rule]
+            found.append(Deciding(reason, mine, theirs))
+        if found:
+            return found[:most]
+    best = sorted((r for r in winner.reasons if r.points > 0), key=lambda r: -r.points)
+    return [Deciding(r, r.points, None) for r in best[:most]]
+
+
+# A reason worth fewer points than this is listed by rule and points only.
+MAJOR_POINTS = 4
+
+
+def split_reasons(reasons: Iterable[Reason]) -> tuple[list[Reason], list[Reason]]:
+    """The reasons worth a sentence, and the small ones and group caps listed by id only.
+
+    The group caps (``cap.*``) trim points that several rules of one group gave; they
+    explain the arithmetic, not the choice.
+    """
+    major: list[Reason] = []
+    minor: list[Reason] = []
+    for r in reasons:
+        small = abs(r.points) < MAJOR_POINTS or r.rule.startswith("cap.")
+        (minor if small else major).append(r)
+    return major, minor
+
+
+def flip(component: ComponentResult) -> Change | None:
+    """The single answer change that would make the runner-up (else any other) win."""
+    changes = component.what_would_change
+    runner = component.runner_up
+    if runner is not None:
+        for change in changes:
+            if change.database == runner.database:
+                return change
+    return changes[0] if changes else None
+
+
+def name_of(component: ComponentResult, database_id: str) -> str:
+    """A database's name as the component's ranking spells it (its id when absent)."""
+    return next((e.name for e in component.ranking if e.database == database_id), database_id)
+
+
+def contenders(component: ComponentResult) -> list[Entry]:
+    """The entries drawn in the component's chart: the top eligible ones."""
+    eligible = [e for e in component.ranking if e.eligible]
+    return eligible[:CONTENDERS]
+
+
+def axis(entries: list[Entry]) -> tuple[int, int]:
+    """A score axis that makes the differences between ``entries`` visible.
+
+    It starts a little below the lowest score (on a multiple of 5) instead of at 0, so
+    that two bars a point apart do not look identical; the chart's title says where.
+    """
+    scores = [e.score for e in entries] or [0.0]
+    low = max(0, int(math.floor(min(scores) / 5) * 5) - 5)
+    top = int(math.ceil(max(scores) / 5) * 5)
+    high = min(100, top if top > max(scores) else top + 5)
+    return low, max(high, low + 5)
+
+
+@dataclass(frozen=True)
+class Service:
+    """The managed service to run the winner on and the settings it exposes."""
+
+    names: tuple[str, ...]
+    settings: ManagedSettings | None
+    # True when the database also runs self-hosted: its plain settings are then the
+    # self-hosted ones, which a managed service may not expose.
+    self_hosted: bool
+    # The one cloud the workload runs on, else None (any cloud: every cloud's services).
+    cloud: str | None = None
+    by_cloud: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def where(self) -> str:
+        """The services in words: ``A or B``, or per cloud when no one cloud was named."""
+        if self.cloud is not None or not self.by_cloud:
+            return " or ".join(self.names)
+        return "; ".join(f"{' or '.join(names)} ({cloud})" for cloud, names in self.by_cloud)
+
+
+def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
+    """Where to run the winner when the workload prefers or requires a managed service."""
+    answers = component.answers
+    pick = component.recommendation
+    if pick is None or answers.get("context.managed") not in ("preferred", "required"):
+        return None
+    db = kb.databases[pick.database]
+    cloud = answers.get("context.cloud")
+    names = tuple(dict.fromkeys(db.deployment.managed.available(cloud)))
+    if not names:
+        return None
+    settings = None
+    if component.configuration is not None and cloud in CLOUDS:
+        config = _config(db, component.configuration.id)
+        if config is not None:
+            settings = config.managed_on(cloud, names)
+    one = str(cloud) if cloud in CLOUDS else None
+    by_cloud = tuple(
+        (c, offered) for c in CLOUDS if (offered := db.deployment.managed.available(c))
+    )
+    return Service(
+        names=names,
+        settings=settings,
+        self_hosted=db.deployment.self_hosted,
+        cloud=one,
+        by_cloud=by_cloud,
+    )
+
+
+def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
+    return next((c for c in db.consistency if c.id == config_id), None)
+
+
+def reason_sources(rule_id: str, database_id: str, kb: KnowledgeBase) -> tuple[str, ...]:
+    """The sources behind one rule's claim about one database."""
+    rules = _rules(kb)
+    if rule_id in rules:
+        return tuple(rules[rule_id].sources)
+    fact = _BUILTIN_FACTS.get(rule_id)
+    db = kb.databases.get(database_id)
+    if fact is None or db is None:
+        return ()
+    value = getattr(db, fact, None)
+    return tuple(getattr(value, "sources", ()))
+
+
+def _rules(kb: KnowledgeBase) -> dict[str, Any]:
+    return {r.id: r for r in kb.rules}
+
+
+def answers_used(components: Iterable[ComponentResult]) -> list[tuple[str, list[str]]]:
+    """The answers as rows: ``(path, one value per component)``; derived answers left out."""
+    components = list(components)
+    paths: dict[str, None] = {}
+    for component in components:
+        for path in component.answers:
+            if not path.startswith(DERIVED):
+                paths.setdefault(path)
+    return [
+        (path, [_plain(c.answers[path]) if path in c.answers else "-" for c in components])
+        for path in paths
+    ]
+
+
+def ranking_rows(components: list[ComponentResult]) -> list[list[str]]:
+    """The full rankings side by side: one row per rank, one cell per component."""
+    deepest = max((len(c.ranking) for c in components), default=0)
+    rows = []
+    for i in range(deepest):
+        cells = []
+        for c in components:
+            if i >= len(c.ranking):
+                cells.append("")
+                continue
+            e = c.ranking[i]
+            cells.append(
+                f"{md_escape(e.name)} {e.score}"
+                if e.eligible
+                else f"{md_escape(e.name)} (excluded)"
+            )
+        rows.append(cells)
+    return rows
+
+
 def _plain(value: Any) -> str:
     return ", ".join(value) if isinstance(value, tuple) else str(value)
 
@@ -46,25 +316,39 @@ def _summary(result: Result) -> str:
         c = result.components[0]
         if c.recommendation is None:
             return "No database in the knowledge base meets this workload's hard constraints."
-        runner = f"; the runner-up is {md_escape(c.runner_up.name)}" if c.runner_up else ""
         return (
-            f"For this workload dbadvisor recommends **{md_escape(c.recommendation.name)}** "
-            f"({c.cap}, {c.acid_base}, confidence {confidence_label(c.confidence)}){runner}. "
-            "Each score below is explained by the rules that moved it."
+            f"dbadvisor recommends **{md_escape(c.recommendation.name)}** for this workload "
+            f"(confidence {confidence_label(c.confidence)})."
         )
     distinct = sorted(set(picks))
     return (
         f"This system has {parts} components; dbadvisor recommends {len(distinct)} "
-        f"database{'s' if len(distinct) != 1 else ''} ({', '.join(distinct)}). "
-        "Each component is scored on its own, and each score is explained by the rules "
-        "that moved it."
+        f"database{'s' if len(distinct) != 1 else ''} ({', '.join(distinct)}), each "
+        "component scored on its own."
     )
+
+
+def groups(result: Result) -> list[tuple[str, str, list[tuple[int, str]]]]:
+    """Components grouped by their database: ``(database id, name, [(index, component)])``.
+
+    The index (the component's place in the workload) names its node in the flowchart,
+    so that two component names that read alike to Mermaid ("a-b", "a_b") stay apart.
+    """
+    found: dict[str, tuple[str, list[tuple[int, str]]]] = {}
+    for index, c in enumerate(result.components, start=1):
+        key, name = (
+            (c.recommendation.database, c.recommendation.name)
+            if c.recommendation
+            else ("none", "none eligible")
+        )
+        found.setdefault(key, (name, []))[1].append((index, c.name))
+    return [(key, name, members) for key, (name, members) in found.items()]
 
 
 def sources_of(result: Result, kb: KnowledgeBase) -> list[str]:
     """Every source cited by the fired rules, the winners' facts and caveats, sorted."""
     cited: set[str] = set()
-    rules = {r.id: r for r in kb.rules}
+    rules = _rules(kb)
     for component in result.components:
         for entry in component.ranking:
             for reason in entry.reasons:
@@ -81,18 +365,33 @@ def sources_of(result: Result, kb: KnowledgeBase) -> list[str]:
 
 def render(result: Result, kb: KnowledgeBase) -> str:
     """Render the Markdown report (deterministic: same input, same bytes)."""
+    references = References()
     return render_template(
         "report.md.jinja",
         workload=result.workload,
         summary=_summary(result),
         components=result.components,
         system=result.system,
+        groups=groups(result),
         rules_version=result.rules_version,
         last_reviewed=result.last_reviewed,
-        sources=sources_of(result, kb),
+        references=references,
+        cite=references.cite,
+        reason_sources=lambda rule, db: reason_sources(rule, db, kb),
+        db_sources=lambda db: kb.databases[db].sources,
+        service=lambda c: service(c, kb),
         confidence=confidence_label,
-        top=_top,
-        excluded=_excluded,
+        contenders=contenders,
+        axis=axis,
+        deciding=deciding,
+        split_reasons=split_reasons,
+        flip=flip,
+        first_sentence=first_sentence,
+        gives=gives,
+        needs=needs,
         differences=differences,
-        plain=_plain,
+        answers_used=answers_used(result.components),
+        ranking_rows=ranking_rows(list(result.components)),
+        md_url=md_url,
+        name_of=name_of,
     )
