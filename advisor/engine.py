@@ -48,6 +48,7 @@ from advisor.kb import (
     Guarantee,
     KnowledgeBase,
     Licence,
+    cap_label,
 )
 from advisor.records import Frozen
 from advisor.workload import Capability, Component, Workload
@@ -114,7 +115,7 @@ class Configuration(Frozen):
         """What the configuration gives, e.g. ``strong reads, CP, PC/EC``."""
         if not self.replicated:
             return f"{self.guarantee} reads; one server, so CAP and PACELC do not arise"
-        return f"{self.guarantee} reads, {self.cap}, {self.pacelc}"
+        return f"{self.guarantee} reads, {cap_label(self)}, {self.pacelc}"
 
 
 class CaveatNote(Frozen):

@@ -9,10 +9,11 @@ with its file and line, and nothing unchecked reaches the engine.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from advisor import cache
 from advisor.conditions import ALWAYS, Compiler, Condition
@@ -937,3 +938,32 @@ def overlay_files(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+_NEITHER = re.compile(r"\bneither CP nor AP\b", re.IGNORECASE)
+
+
+class _Labelled(Protocol):
+    """A configuration as the knowledge base or the engine's result holds it."""
+
+    @property
+    def cap(self) -> str: ...
+
+    @property
+    def note(self) -> str | None: ...
+
+    @property
+    def replicated(self) -> bool: ...
+
+
+def cap_label(config: _Labelled) -> str:
+    """The CAP side a configuration gives, qualified when its note says it is not strict.
+
+    The knowledge base files a configuration under CP or AP by convention; its note says
+    when neither holds strictly (Redis with Sentinel), and the label then says so too.
+    """
+    if not config.replicated:
+        return "one server, CAP n/a"
+    if config.note and _NEITHER.search(config.note):
+        return f"{config.cap} (not strictly: neither CP nor AP)"
+    return config.cap

@@ -266,7 +266,7 @@ def consequences(
     out: list[tuple[str, str, tuple[str, ...]]] = []
     need = markdown.needs(component)
     if config is not None:
-        given = markdown.gives(config)
+        given = config.gives
         ranks = {str(level): rank for level, rank in GUARANTEE_RANK.items()}
         asked = str(component.answers.get("consistency"))
         enough = asked not in ranks or ranks[config.guarantee] >= ranks[asked]

@@ -7,11 +7,10 @@ Markdown and JSON views cannot disagree. JSON follows SPEC section 7.
 from __future__ import annotations
 
 import json
-import re
-from typing import Any, Protocol
+from typing import Any
 
 from advisor.errors import visible_json
-from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering
+from advisor.kb import CLOUDS, Database, KnowledgeBase, Offering, cap_label
 
 FORMAT_VERSION = 1
 
@@ -43,35 +42,6 @@ def _transactions(db: Database) -> str:
     scope = db.transactions.scope.replace("_", "-")
     limit = db.transactions.max_items
     return f"{scope} (up to {limit} items)" if limit else scope
-
-
-_NEITHER = re.compile(r"\bneither CP nor AP\b", re.IGNORECASE)
-
-
-class _Labelled(Protocol):
-    """A configuration as the knowledge base or the engine's result holds it."""
-
-    @property
-    def cap(self) -> str: ...
-
-    @property
-    def note(self) -> str | None: ...
-
-    @property
-    def replicated(self) -> bool: ...
-
-
-def cap_label(config: _Labelled) -> str:
-    """The CAP side a configuration gives, qualified when its note says it is not strict.
-
-    The knowledge base files a configuration under CP or AP by convention; its note says
-    when neither holds strictly (Redis with Sentinel), and the label then says so too.
-    """
-    if not config.replicated:
-        return "one server, CAP n/a"
-    if config.note and _NEITHER.search(config.note):
-        return f"{config.cap} (not strictly: neither CP nor AP)"
-    return config.cap
 
 
 def _consistency(db: Database) -> str:

@@ -10,6 +10,7 @@ import json
 
 from advisor.errors import visible
 from advisor.kb import CLOUDS, Database, Rule
+from advisor.render.compare import human_size
 
 
 def describe_rule(rule: Rule) -> str:
@@ -44,7 +45,7 @@ def describe_database(db: Database) -> str:
     for cloud in CLOUDS:
         offers = [o.describe() for o in db.deployment.managed.offers(cloud)]
         lines.append(f"managed on {cloud}: {', '.join(offers) if offers else '-'}")
-    size = f"{db.max_item.kb:g} KB" if db.max_item.kb is not None else "no stated limit"
+    size = human_size(db.max_item.kb) if db.max_item.kb is not None else "no stated limit"
     lines.append(f"max item: {size}")
     lines.append(f"transactions: {db.transactions.scope}")
     lines.append(f"durable: {'yes' if db.durability.durable else 'no'}")

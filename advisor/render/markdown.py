@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import Change, ComponentResult, Configuration, Entry, Reason, Result
+from advisor.engine import Change, ComponentResult, Entry, Reason, Result
 from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
-from advisor.render.compare import cap_label
 from advisor.render.text import confidence_label
 from advisor.templating import md_escape, md_url
 from advisor.templating import render as render_template
@@ -84,13 +83,6 @@ def first_sentence(text: str) -> str:
             continue
         return text[: match.start() + 1]
     return text
-
-
-def gives(config: Configuration) -> str:
-    """What the chosen configuration gives: guarantee, CAP side (qualified) and PACELC."""
-    if not config.replicated:
-        return f"{config.guarantee} reads; one server, so CAP and PACELC do not arise"
-    return f"{config.guarantee} reads, {cap_label(config)}, {config.pacelc}"
 
 
 def needs(component: ComponentResult) -> str:
@@ -387,7 +379,6 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         split_reasons=split_reasons,
         flip=flip,
         first_sentence=first_sentence,
-        gives=gives,
         needs=needs,
         differences=differences,
         answers_used=answers_used(result.components),
