@@ -101,6 +101,43 @@ class RedisDesign:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)
 
+    def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
+        """How the increment of a counter field runs.
+
+        ``update`` when an index is keyed by the field (its entries move: WATCH and
+        rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in
+        one MULTI), else ``script`` (HINCRBY in a Lua script, no WATCH).
+        """
+        indexes = self.indexes_of(entity)
+        if any(field.ident in {f.ident for f in i.fields} for i in indexes):
+            return "update"
+        if any(i.score is not None and i.score.ident == field.ident for i in indexes):
+            return "scored"
+        return "script"
+
+    @property
+    def uses(self) -> frozenset[str]:
+        """The helpers of the support module this component's code calls."""
+        out = set()
+        for entity in self.spec.entities:
+            for field in entity.fields:
+                if field.ident in entity.increments:
+                    out.add(self.counter(entity, field))
+            groups = [i.fields for i in self.indexes_of(entity)]
+            groups += list(self.spec.unique_of(entity))
+            if any(len(group) > 1 for group in groups):
+                out.add("parts")
+        for read in self.reads:
+            if read.pages:
+                out.add("set_page" if read.how is How.SET else "page")
+        if any(i.kind != "board" for i in self.indexes):
+            out.add("prune")
+        if self.spec.multi_record:
+            out.add("save_together")
+        if self.spec.events:
+            out.add("events")
+        return frozenset(out)
+
 
 def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     """Work out the Redis design of ``spec``; keys start with ``prefix``."""
