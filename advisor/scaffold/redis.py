@@ -150,8 +150,6 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         "would not bring an item and its index keys into one slot. On Cluster use one "
         "hash tag per partition (for example the parent key) for every key a transaction "
         "touches; that layout is not generated.",
-        "Index keys built from several values length-prefix each value (<length>:<value>), "
-        "so values containing ':' cannot make two different items share an index key.",
     ]
     indexes: list[RedisIndex] = []
     reads = []
@@ -163,6 +161,13 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             indexes.append(read.index)
         reads.append(read)
         _hot(spec, pattern, read, warnings)
+    if any(len(i.fields) > 1 for i in indexes) or any(
+        len(group) > 1 for e in spec.entities for group in spec.unique_of(e)
+    ):
+        decisions.append(
+            "Keys built from several values length-prefix each value (<length>:<value>), "
+            "so values containing ':' cannot make two different items share a key."
+        )
     for index in boards.values():
         decisions.append(
             f"{index.entity.name}: a leaderboard, one sorted set per "
@@ -209,10 +214,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         )
     if any(r.pages for r in reads):
         decisions.append(
-            "Each listed pattern has a _page function returning (items, cursor): the cursor "
-            "is the last member read (an exclusive bound: its rank in a sorted set, or the "
-            "next member of a sorted set index read in key order); pass it back as after= "
-            "for the next page, None means there is none."
+            "Each listed pattern has a _page function returning (items, cursor); pass the "
+            "cursor back as after= for the next page (None: there is none). The cursor is "
+            "the last member read, an exclusive bound: the next page starts after its rank "
+            "in the sorted set (after its score if it has moved since), or after it in key "
+            "order for a set index."
         )
     decisions += unique_notes(
         spec,
