@@ -181,12 +181,12 @@ def _key_stock_level(member: str) -> str:
 
 
 def _index_stock_level_1(sku: str) -> str:
-    """The sorted set of StockLevel items with these sku values."""
+    """The key of the sorted set of StockLevel items for one value of sku."""
     return STOCK_LEVEL_KEY + ":zset:sku:on_hand:" + sku
 
 
 def _index_stock_level_2(warehouse_id: str) -> str:
-    """The sorted set of StockLevel items with these warehouse_id values."""
+    """The key of the sorted set of StockLevel items for one value of warehouse_id."""
     return STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:" + warehouse_id
 
 
@@ -309,7 +309,7 @@ def _key_reservation(member: str) -> str:
 
 
 def _index_reservation_1(order_id: str) -> str:
-    """The set of Reservation items with these order_id values."""
+    """The key of the set of Reservation items for one value of order_id."""
     return RESERVATION_KEY + ":set:order_id:" + order_id
 
 
@@ -424,6 +424,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.warehouse_id,
         member=lambda i: i.warehouse_id,
         decode=_decode_warehouse,
+        encode=_encode_warehouse,
         write=_write_warehouse,
         unindex=_unindex_warehouse,
         unique=_no_unique,
@@ -433,6 +434,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.stock_id,
         member=lambda i: i.stock_id,
         decode=_decode_stock_level,
+        encode=_encode_stock_level,
         write=_write_stock_level,
         unindex=_unindex_stock_level,
         unique=_no_unique,
@@ -442,6 +444,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reservation_id,
         member=lambda i: i.reservation_id,
         decode=_decode_reservation,
+        encode=_encode_reservation,
         write=_write_reservation,
         unindex=_unindex_reservation,
         unique=_no_unique,

@@ -200,17 +200,17 @@ def _key_order(member: str) -> str:
 
 
 def _index_order_1(customer_id: str) -> str:
-    """The sorted set of Order items with these customer_id values."""
+    """The key of the sorted set of Order items for one value of customer_id."""
     return ORDER_KEY + ":zset:customer_id:placed_at:" + customer_id
 
 
 def _index_order_2(status: str) -> str:
-    """The sorted set of Order items with these status values."""
+    """The key of the sorted set of Order items for one value of status."""
     return ORDER_KEY + ":zset:status:placed_at:" + status
 
 
 def _index_order_3(currency: str) -> str:
-    """The set of Order items with these currency values."""
+    """The key of the set of Order items for one value of currency."""
     return ORDER_KEY + ":set:currency:" + currency
 
 
@@ -341,7 +341,7 @@ def _key_order_line(member: str) -> str:
 
 
 def _index_order_line_1(order_id: str) -> str:
-    """The set of OrderLine items with these order_id values."""
+    """The key of the set of OrderLine items for one value of order_id."""
     return ORDER_LINE_KEY + ":set:order_id:" + order_id
 
 
@@ -550,6 +550,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
+        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -559,6 +560,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.order_id,
         member=lambda i: i.order_id,
         decode=_decode_order,
+        encode=_encode_order,
         write=_write_order,
         unindex=_unindex_order,
         unique=_no_unique,
@@ -568,6 +570,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.line_id,
         member=lambda i: i.line_id,
         decode=_decode_order_line,
+        encode=_encode_order_line,
         write=_write_order_line,
         unindex=_unindex_order_line,
         unique=_no_unique,
@@ -577,6 +580,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.payment_id,
         member=lambda i: i.payment_id,
         decode=_decode_payment,
+        encode=_encode_payment,
         write=_write_payment,
         unindex=_unindex_payment,
         unique=_no_unique,

@@ -86,12 +86,12 @@ def _key_product(member: str) -> str:
 
 
 def _index_product_1(category_id: str) -> str:
-    """The sorted set of Product items with these category_id values."""
+    """The key of the sorted set of Product items for one value of category_id."""
     return PRODUCT_KEY + ":zset:category_id:price:" + category_id
 
 
 def _index_product_2(category_id: str) -> str:
-    """The sorted set of Product items with these category_id values."""
+    """The key of the sorted set of Product items for one value of category_id."""
     return PRODUCT_KEY + ":zset:category_id:rating:" + category_id
 
 
@@ -234,7 +234,7 @@ def _key_review(member: str) -> str:
 
 
 def _index_review_1(product_id: str) -> str:
-    """The sorted set of Review items with these product_id values."""
+    """The key of the sorted set of Review items for one value of product_id."""
     return REVIEW_KEY + ":zset:product_id:created_at:" + product_id
 
 
@@ -354,6 +354,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
+        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -363,6 +364,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.review_id,
         member=lambda i: i.review_id,
         decode=_decode_review,
+        encode=_encode_review,
         write=_write_review,
         unindex=_unindex_review,
         unique=_no_unique,

@@ -163,7 +163,7 @@ def _key_product(member: str) -> str:
 
 
 def _index_product_1(category_id: str) -> str:
-    """The sorted set of Product items with these category_id values."""
+    """The key of the sorted set of Product items for one value of category_id."""
     return PRODUCT_KEY + ":zset:category_id:purchase_count:" + category_id
 
 
@@ -367,6 +367,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
+        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -376,6 +377,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
+        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -385,6 +387,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.purchase_id,
         member=lambda i: i.purchase_id,
         decode=_decode_purchase,
+        encode=_encode_purchase,
         write=_write_purchase,
         unindex=_unindex_purchase,
         unique=_no_unique,

@@ -66,7 +66,7 @@ def _key_session(member: str) -> str:
 
 
 def _index_session_1(user_id: str) -> str:
-    """The sorted set of Session items with these user_id values."""
+    """The key of the sorted set of Session items for one value of user_id."""
     return SESSION_KEY + ":zset:user_id:last_seen_at:" + user_id
 
 
@@ -192,6 +192,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.session_id,
         member=lambda i: i.session_id,
         decode=_decode_session,
+        encode=_encode_session,
         write=_write_session,
         unindex=_unindex_session,
         unique=_no_unique,

@@ -83,7 +83,7 @@ def _key_device(member: str) -> str:
 
 
 def _index_device_1(site_id: str) -> str:
-    """The set of Device items with these site_id values."""
+    """The key of the set of Device items for one value of site_id."""
     return DEVICE_KEY + ":set:site_id:" + site_id
 
 
@@ -199,7 +199,7 @@ def _key_reading(member: str) -> str:
 
 
 def _index_reading_1(device_id: str) -> str:
-    """The sorted set of Reading items with these device_id values."""
+    """The key of the sorted set of Reading items for one value of device_id."""
     return READING_KEY + ":zset:device_id:timestamp:" + device_id
 
 
@@ -319,6 +319,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.device_id,
         member=lambda i: i.device_id,
         decode=_decode_device,
+        encode=_encode_device,
         write=_write_device,
         unindex=_unindex_device,
         unique=_no_unique,
@@ -328,6 +329,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reading_id,
         member=lambda i: i.reading_id,
         decode=_decode_reading,
+        encode=_encode_reading,
         write=_write_reading,
         unindex=_unindex_reading,
         unique=_no_unique,

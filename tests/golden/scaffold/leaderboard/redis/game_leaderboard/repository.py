@@ -156,7 +156,7 @@ def _key_score(member: str) -> str:
 
 
 def _index_score_1(board_id: str) -> str:
-    """The leaderboard of Score items with these board_id values."""
+    """The key of the leaderboard of Score items for one value of board_id."""
     return SCORE_KEY + ":board:board_id:score:" + board_id
 
 
@@ -279,6 +279,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.player_id,
         member=lambda i: i.player_id,
         decode=_decode_player,
+        encode=_encode_player,
         write=_write_player,
         unindex=_unindex_player,
         unique=_no_unique,
@@ -288,6 +289,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_score,
+        encode=_encode_score,
         write=_write_score,
         unindex=_unindex_score,
         unique=_no_unique,
@@ -313,7 +315,7 @@ def top_100_page(
 def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list[tuple[str, int]]:
     """top_100: top Score by board_id, ordered by score descending.
 
-    Served by the board's sorted set (ZREVRANGE WITHSCORES on the board's sorted set).
+    Served by ZREVRANGE WITHSCORES on the board's sorted set: (player_id, score) pairs, best first; no item is read.
     """
     return top_100_page(client, board_id, limit)[0]
 
@@ -321,7 +323,7 @@ def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list
 def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by the board's sorted set (ZREVRANK on the board's sorted set).
+    Served by ZREVRANK on the board's sorted set.
     """
     index = _index_score_1(board_id)
     rank = client.zrevrank(index, player_id)

@@ -192,7 +192,7 @@ def _key_transfer(member: str) -> str:
 
 
 def _index_transfer_1(idempotency_key: str) -> str:
-    """The set of Transfer items with these idempotency_key values."""
+    """The key of the set of Transfer items for one value of idempotency_key."""
     return TRANSFER_KEY + ":set:idempotency_key:" + idempotency_key
 
 
@@ -317,17 +317,17 @@ def _key_entry(member: str) -> str:
 
 
 def _index_entry_1(account_id: str) -> str:
-    """The sorted set of Entry items with these account_id values."""
+    """The key of the sorted set of Entry items for one value of account_id."""
     return ENTRY_KEY + ":zset:account_id:posted_at:" + account_id
 
 
 def _index_entry_2(transfer_id: str) -> str:
-    """The set of Entry items with these transfer_id values."""
+    """The key of the set of Entry items for one value of transfer_id."""
     return ENTRY_KEY + ":set:transfer_id:" + transfer_id
 
 
 def _index_entry_3(account_id: str) -> str:
-    """The set of Entry items with these account_id values."""
+    """The key of the set of Entry items for one value of account_id."""
     return ENTRY_KEY + ":set:account_id:" + account_id
 
 
@@ -458,6 +458,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.account_id,
         member=lambda i: i.account_id,
         decode=_decode_account,
+        encode=_encode_account,
         write=_write_account,
         unindex=_unindex_account,
         unique=_no_unique,
@@ -467,6 +468,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.transfer_id,
         member=lambda i: i.transfer_id,
         decode=_decode_transfer,
+        encode=_encode_transfer,
         write=_write_transfer,
         unindex=_unindex_transfer,
         unique=_unique_keys_transfer,
@@ -476,6 +478,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_entry,
+        encode=_encode_entry,
         write=_write_entry,
         unindex=_unindex_entry,
         unique=_no_unique,
