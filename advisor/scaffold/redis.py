@@ -191,9 +191,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 f"{entity.name}: no field says when an item expires, so its items never "
                 "expire: a made-up TTL would delete durable data."
             )
-    warnings += ttl_warning(
-        spec, "add one to expire items with EXPIREAT; no TTL is made up for the others"
-    )
+    warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
         "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
