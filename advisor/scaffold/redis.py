@@ -106,14 +106,16 @@ class RedisDesign:
 
         ``update`` when an index is keyed by the field (its entries move: WATCH and
         rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in
-        one MULTI), else ``script`` (HINCRBY in a Lua script, no WATCH).
+        one MULTI, with the change event if the component publishes events), else
+        ``script`` (HINCRBY in a Lua script, no WATCH).
         """
         indexes = self.indexes_of(entity)
         if any(field.ident in {f.ident for f in i.fields} for i in indexes):
             return "update"
         if any(i.score is not None and i.score.ident == field.ident for i in indexes):
             return "scored"
-        return "script"
+        # A change event goes into the same MULTI as the increment.
+        return "scored" if self.spec.events else "script"
 
     @property
     def uses(self) -> frozenset[str]:
