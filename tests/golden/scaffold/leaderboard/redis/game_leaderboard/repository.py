@@ -260,7 +260,7 @@ def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int 
     """Add ``delta`` to one Score's score on the server; the new value, or None if it is missing.
 
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
-    reading the item under WATCH (for the index keys); concurrent increments never lose one.
+    reading the item under WATCH; concurrent increments never lose one.
     """
     key = _key_score(entry_id)
 
