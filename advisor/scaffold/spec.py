@@ -342,8 +342,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
 def _ranked_orders(component: Component) -> set[tuple[str, str]]:
     """(entity, order field) of each ``top`` pattern some rank pattern ranks within.
 
-    The same rule as :func:`_ranked_within`, on the workload's names: such a score
-    changes by deltas (points per match), so it gets an increment function.
+    The rule of :func:`_ranked_within` on the workload's names, whatever the direction:
+    such a score changes by deltas (points per match), so it gets an increment function.
     """
     out = set()
     patterns = component.access_patterns
