@@ -137,7 +137,7 @@ def main() -> None:
     from redis.utils import HIREDIS_AVAILABLE
 
     parser_name = "hiredis" if HIREDIS_AVAILABLE else "pure-Python parser (pip install hiredis)"
-    print(f"items: {args.items:,} Score items (hash, TTL and two sorted-set entries each)")
+    print(f"items: {args.items:,} Score items (a hash and a leaderboard entry each)")
     print(f"redis-py with {parser_name}")
     print(f"one command per round trip: {slow:.3f} s")
     print(f"save_many_score (pipelines of {repo.BULK_CHUNK}): {fast:.3f} s")

@@ -124,8 +124,7 @@ def test_redis_uses_sorted_sets_for_ranked_patterns_and_warns_of_hot_keys() -> N
     design = _design("leaderboard", Store.REDIS)
     assert isinstance(design, RedisDesign)
     how = {r.pattern.name: r.how for r in design.reads}
-    assert how == {"top_100": "zset", "player_rank": "zset", "get_player": "key"}
-    assert design.default_ttl is None  # ephemeral, but no ttl need: no made-up TTL
+    assert how == {"top_100": "board", "player_rank": "board", "get_player": "key"}
     warnings = _warnings("leaderboard", Store.REDIS)
     assert any("top_100: hot key" in w for w in warnings), warnings
 
@@ -135,7 +134,6 @@ def test_redis_persistence_follows_durability() -> None:
     assert isinstance(ledger, RedisDesign)
     assert any("appendonly yes" in line for line in ledger.persistence)
     assert any("asynchronous" in line for line in ledger.persistence)
-    assert ledger.default_ttl is None
     # Strong consistency and transactions: everysec could lose a second of writes.
     assert ledger.fsync == "always"
     assert any("appendfsync always" in line for line in ledger.persistence)

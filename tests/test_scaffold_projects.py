@@ -220,3 +220,20 @@ def test_project_passes_strict_mypy(
     result = _run([sys.executable, "-m", "mypy", "--cache-dir", str(mypy_cache)], project, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout, result.stdout
+
+
+# What ``ruff format --check`` covers per database: the whole project for Redis; the
+# shared tests and fixtures for MongoDB and DynamoDB, whose package modules are laid out
+# by their own templates (widen this to "." once those are format-clean too).
+FORMAT_CHECKED = {Store.REDIS: ".", Store.MONGODB: "tests", Store.DYNAMODB: "tests"}
+
+
+@pytest.mark.parametrize(("stem", "store"), TYPED, ids=[f"{s}-{d}" for s, d in TYPED])
+def test_project_is_ruff_format_clean(stem: str, store: Store, tmp_path: Path) -> None:
+    project = _write_project(stem, store, tmp_path)
+    # The project's own settings (line length 100) apply, as for its users.
+    target = FORMAT_CHECKED[store]
+    result = _run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", target], project
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

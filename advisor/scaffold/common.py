@@ -26,6 +26,7 @@ class How(enum.StrEnum):
     KEY = "key"
     ZSET = "zset"
     SET = "set"
+    BOARD = "board"
     # Every database
     SCAN = "scan"
     UNSUPPORTED = "unsupported"

@@ -1,13 +1,15 @@
-"""Redis design: a key schema with hash tags, hashes, index keys, TTLs, streams and persistence.
+"""Redis design: a key schema of hashes, index keys, expiry, streams and persistence.
 
-Each item is a hash at ``<app>:<entity>:{<id>}``. The design targets one standalone
+Each item is a hash at ``<app>:<entity>:item:<id>``. The design targets one standalone
 server or a Sentinel-managed primary: its transactions span an item and its index keys,
-which Redis Cluster would hash to different slots (CROSSSLOT), so Cluster is not generated.
-Ordered and ranked patterns get a sorted set per value of their equality fields, other
-equality look-ups a set, ``near`` a geo set. Items expire from their expiry field, or
-after a default TTL when ``ttl`` is needed but no field holds the expiry. Bulk writes use
-pipelines; atomic read-modify-write uses WATCH/MULTI; events go to a stream read by
-consumer groups.
+which Redis Cluster would hash to different slots (CROSSSLOT), so no hash tags are
+written and Cluster is not generated. Ordered patterns get a sorted set per value of
+their equality fields, other equality look-ups a set, ``near`` a geo set. A ``top``
+pattern with a rank pattern inside it is a leaderboard: one sorted set per board whose
+members are the ranked field (the player), read with ZREVRANGE WITHSCORES and ZREVRANK.
+Items expire only from a field that says when; no TTL is ever made up. Bulk writes use
+pipelines; counters are HINCRBY/ZINCRBY; read-modify-write uses WATCH/MULTI; events go
+to a stream read by consumer groups.
 """
 
 from __future__ import annotations
@@ -31,19 +33,23 @@ from advisor.workload import FieldType, PatternKind
 # A key read above half of that, counting a range of 10 members as one more command,
 # is a hot key.
 HOT_KEY_OPS = 50_000
-DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 BULK_CHUNK = 1000
 SCORABLE = NUMERIC | {FieldType.DATETIME, FieldType.BOOL}
 
 
 @dataclass(frozen=True, slots=True)
 class RedisIndex:
-    """A secondary index key per value of ``fields``: a set, a sorted set or a geo set."""
+    """A secondary index key per value of ``fields``: a set, a sorted set or a geo set.
+
+    ``member`` is set for a leaderboard (kind ``board``): the field whose value is the
+    sorted set's member, instead of the item's key.
+    """
 
     entity: EntitySpec
     kind: str
     fields: tuple[FieldSpec, ...]
     score: FieldSpec | None
+    member: FieldSpec | None = None
 
     @property
     def name(self) -> str:
@@ -64,6 +70,15 @@ class RedisRead:
     served_by: str
     sort_in_app: bool = False
 
+    @property
+    def pages(self) -> bool:
+        """Whether the pattern gets a ``_page`` function (a list read from an index)."""
+        listed = self.pattern.kind in (PatternKind.QUERY, PatternKind.TOP)
+        ordered = self.how in (How.ZSET, How.BOARD) or (
+            self.how is How.SET and self.pattern.order is None
+        )
+        return listed and ordered and self.pattern.rank_of is None
+
 
 @dataclass(frozen=True, slots=True)
 class RedisDesign:
@@ -73,7 +88,6 @@ class RedisDesign:
     prefix: str
     indexes: tuple[RedisIndex, ...]
     reads: tuple[RedisRead, ...]
-    default_ttl: int | None
     persistence: tuple[str, ...]
     decisions: tuple[str, ...]
     warnings: tuple[DesignWarning, ...]
@@ -87,29 +101,85 @@ class RedisDesign:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)
 
+    def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
+        """How the increment of a counter field runs.
+
+        ``update`` when an index is keyed by the field (its entries move: WATCH and
+        rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in
+        one MULTI, with the change event if the component publishes events), else
+        ``script`` (HINCRBY in a Lua script, no WATCH).
+        """
+        indexes = self.indexes_of(entity)
+        if any(field.ident in {f.ident for f in i.fields} for i in indexes):
+            return "update"
+        if any(i.score is not None and i.score.ident == field.ident for i in indexes):
+            return "scored"
+        # A change event goes into the same MULTI as the increment.
+        return "scored" if self.spec.events else "script"
+
+    @property
+    def uses(self) -> frozenset[str]:
+        """The helpers of the support module this component's code calls."""
+        out = set()
+        for entity in self.spec.entities:
+            for field in entity.fields:
+                if field.ident in entity.increments:
+                    out.add(self.counter(entity, field))
+            groups = [i.fields for i in self.indexes_of(entity)]
+            groups += list(self.spec.unique_of(entity))
+            if any(len(group) > 1 for group in groups):
+                out.add("parts")
+        for read in self.reads:
+            if read.pages:
+                out.add("set_page" if read.how is How.SET else "page")
+        if any(i.kind != "board" for i in self.indexes):
+            out.add("prune")
+        if self.spec.multi_record:
+            out.add("save_together")
+        if self.spec.events:
+            out.add("events")
+        return frozenset(out)
+
 
 def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     """Work out the Redis design of ``spec``; keys start with ``prefix``."""
     warnings: list[DesignWarning] = []
     decisions: list[str] = [
-        f"Each item is a hash at {prefix}:<entity>:{{<id>}}. Run Redis standalone or with "
+        f"Each item is a hash at {prefix}:<entity>:item:<id>. Run Redis standalone or with "
         "Sentinel: create, update, delete and save_together touch an item and its index "
         "keys in one MULTI, and on Redis Cluster those keys hash to different slots "
-        "(CROSSSLOT error). On Cluster use one hash tag per partition (for example the "
-        "parent key) for every key a transaction touches; that layout is not generated.",
+        "(CROSSSLOT error). The keys carry no hash tags: a tag around each item's own id "
+        "would not bring an item and its index keys into one slot. On Cluster use one "
+        "hash tag per partition (for example the parent key) for every key a transaction "
+        "touches; that layout is not generated.",
     ]
     indexes: list[RedisIndex] = []
     reads = []
+    boards = _boards(spec)
     for pattern in spec.patterns:
-        read = _serve(spec, pattern, warnings)
+        read = _serve(spec, pattern, warnings, boards)
         # Patterns with the same equality fields and order share one index.
         if read.index is not None and read.index not in indexes:
             indexes.append(read.index)
         reads.append(read)
         _hot(spec, pattern, read, warnings)
-    # A default TTL only when ttl was asked and no field says when an item expires.
-    wants_ttl = spec.ttl and not spec.expiring
-    default_ttl = DEFAULT_TTL_SECONDS if wants_ttl else None
+    if any(len(i.fields) > 1 for i in indexes) or any(
+        len(group) > 1 for e in spec.entities for group in spec.unique_of(e)
+    ):
+        decisions.append(
+            "Keys built from several values length-prefix each value (<length>:<value>), "
+            "so values containing ':' cannot make two different items share a key."
+        )
+    for index in boards.values():
+        decisions.append(
+            f"{index.entity.name}: a leaderboard, one sorted set per "
+            f"{' + '.join(f.name for f in index.fields) or 'component'} whose members are "
+            f"{index.member.name if index.member else ''} values scored by "
+            f"{index.score.name if index.score else ''}: ZADD on write, ZINCRBY for a "
+            "delta, ZREVRANGE WITHSCORES for the top entries (no item is read) and ZREVRANK "
+            "for a rank. A board holds one score per member: a second item for the same "
+            "board and member replaces the first one's score."
+        )
     for entity in spec.entities:
         if entity.expiry is not None:
             decisions.append(
@@ -118,18 +188,38 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 "and each index key expires with its latest item (EXPIREAT NX, then GT), "
                 "so per-value indexes do not grow without bound."
             )
-        elif default_ttl is not None:
+        elif spec.ttl:
             decisions.append(
-                f"{entity.name}: ttl is needed but no field holds the expiry time, so each "
-                f"write sets a TTL of {default_ttl // 86400} days (DEFAULT_TTL_SECONDS); "
-                "change it to what the data needs."
+                f"{entity.name}: no field says when an item expires, so its items never "
+                "expire: a made-up TTL would delete durable data."
             )
-    warnings += ttl_warning(spec, "add one to expire items with EXPIREAT")
+    warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
-        "WATCH/MULTI/EXEC, so a concurrent change is retried, never lost. Bulk loads "
-        f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items."
+        "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
+        "never lost. Bulk loads "
+        f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
+        "Index entries whose item is gone are pruned by a Lua script that checks the "
+        "item and removes the entry in one atomic step.",
     )
+    counted = [
+        f"{e.name}.{f.name}" for e in spec.entities for f in e.fields if f.ident in e.increments
+    ]
+    if counted:
+        decisions.append(
+            f"Counters ({', '.join(counted)}): the incr_ functions add a delta on the server "
+            "(HINCRBY or HINCRBYFLOAT, and ZINCRBY on the sorted sets scored by the field), "
+            "so concurrent increments never lose one; a field no index scores is changed by "
+            "a Lua script without WATCH."
+        )
+    if any(r.pages for r in reads):
+        decisions.append(
+            "Each listed pattern has a _page function returning (items, cursor); pass the "
+            "cursor back as after= for the next page (None: there is none). The cursor is "
+            "the last member read, an exclusive bound: the next page starts after its rank "
+            "in the sorted set (after its score if it has moved since), or after it in key "
+            "order for a set index."
+        )
     decisions += unique_notes(
         spec,
         "a key <entity>:unique:<field>:{<value>} holds the owner's key; it is WATCHed, "
@@ -168,16 +258,48 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         prefix=prefix,
         indexes=tuple(indexes),
         reads=tuple(reads),
-        default_ttl=default_ttl,
         persistence=_persistence(spec),
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
 
 
-def _serve(spec: ComponentSpec, pattern: PatternSpec, warnings: list[DesignWarning]) -> RedisRead:
+def _boards(spec: ComponentSpec) -> dict[str, RedisIndex]:
+    """Leaderboards, by top pattern: a numeric order and a rank on one more field.
+
+    A ``top`` pattern that a rank pattern ranks within (see ``PatternSpec.rank_of``),
+    ordered by an int or float, where the rank pattern adds exactly one equality field
+    (the player), is served by one sorted set per board with that field as the member.
+    """
+    out: dict[str, RedisIndex] = {}
+    for pattern in spec.patterns:
+        top = pattern.rank_of
+        extra = pattern.fields - top.fields if top is not None else frozenset()
+        if top is None or len(extra) != 1 or top.order is None or top.name in out:
+            continue
+        if top.order.type not in (FieldType.INT, FieldType.FLOAT):
+            continue
+        member = next(p.field for p in pattern.by if p.field.ident in extra)
+        fields = tuple(p.field for p in top.by)
+        out[top.name] = RedisIndex(top.entity, "board", fields, top.order, member)
+    return out
+
+
+def _serve(
+    spec: ComponentSpec,
+    pattern: PatternSpec,
+    warnings: list[DesignWarning],
+    boards: dict[str, RedisIndex],
+) -> RedisRead:
     entity = pattern.entity
     fields = tuple(p.field for p in pattern.by)
+    board = boards.get(pattern.rank_of.name if pattern.rank_of else pattern.name)
+    if board is not None:
+        what = "ZREVRANK" if pattern.descending else "ZRANK"
+        if pattern.kind is PatternKind.TOP:
+            what = "ZREVRANGE" if pattern.descending else "ZRANGE"
+            what += " WITHSCORES"
+        return RedisRead(pattern, How.BOARD, board, f"{what} on the board's sorted set")
     if pattern.kind is PatternKind.TRAVERSE:
         warnings.append(traversal(spec, pattern))
         return RedisRead(pattern, How.UNSUPPORTED, None, "not served (graph traversal)")

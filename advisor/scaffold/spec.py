@@ -36,6 +36,9 @@ NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose values sort correctly as fixed-format strings (used in sort keys).
 STRING_SORTABLE = frozenset({FieldType.STRING, FieldType.DATETIME})
 EVENT_NEEDS: frozenset[Capability] = frozenset({"pub_sub", "streams", "change_streams"})
+COUNTER_NEEDS: frozenset[Capability] = frozenset({"counters", "atomic_updates"})
+# Fields a server-side increment applies to (a decimal has no exact server-side add here).
+COUNTABLE = frozenset({FieldType.INT, FieldType.FLOAT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,10 @@ class EntitySpec:
     update: str
     delete: str
     params: Mapping[str, str]
+    # Counter fields (identifier -> increment function name): numbers a workload asking
+    # ``counters`` or ``atomic_updates`` changes by a delta, and the scores of a ranked
+    # ``top`` pattern. Stores that generate no increment functions ignore it.
+    increments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def strings(self) -> tuple[FieldSpec, ...]:
@@ -111,6 +118,8 @@ class PatternSpec:
     limit: int | None
     per_sec: float | None
     rank_of: PatternSpec | None = None
+    # The name of the pattern's page function (query and top: items plus a cursor).
+    page: str = ""
 
     @property
     def fields(self) -> frozenset[str]:
@@ -298,6 +307,18 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             delete=top.take(f"delete_{lower}"),
             params=_params(fields.values()),
         )
+    ranked = _ranked_orders(component)
+    for entity in component.entities:
+        made = entities[entity.name]
+        skip = {made.key.ident, made.parent_ref.ident if made.parent_ref else ""}
+        counters = {
+            f.ident: top.take(f"incr_{made.snake}_{f.ident}")
+            for f in made.fields
+            if f.type in COUNTABLE
+            and f.ident not in skip
+            and (needs & COUNTER_NEEDS or (entity.name, f.name) in ranked)
+        }
+        entities[entity.name] = replace(made, increments=MappingProxyType(counters))
     patterns = []
     for pattern in component.access_patterns:
         target = entities[pattern.entity]
@@ -323,7 +344,16 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
     for p in patterns:
         if p.kind is PatternKind.TOP:
             tops.setdefault((p.entity.name, p.order, p.descending), []).append(p)
-    patterns = [replace(p, rank_of=_ranked_within(p, tops)) for p in patterns]
+    patterns = [
+        replace(
+            p,
+            rank_of=_ranked_within(p, tops),
+            page=top.take(f"{p.func}_page")
+            if p.kind in (PatternKind.QUERY, PatternKind.TOP)
+            else "",
+        )
+        for p in patterns
+    ]
     return ComponentSpec(
         name=component.name,
         module=module,
@@ -339,6 +369,31 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         answers=component,
         renamed=tuple(renamed),
     )
+
+
+def _ranked_orders(component: Component) -> set[tuple[str, str]]:
+    """(entity, order field) of each ``top`` pattern some rank pattern ranks within.
+
+    The rule of :func:`_ranked_within` on the workload's names, whatever the direction:
+    such a score changes by deltas (points per match), so it gets an increment function.
+    """
+    patterns = component.access_patterns
+    # The top patterns' equality fields by entity and ordering, so that each rank
+    # pattern only meets its own candidates.
+    tops: dict[tuple[str, str], list[set[str]]] = {}
+    for top in patterns:
+        if top.kind is PatternKind.TOP and top.order_by is not None:
+            tops.setdefault((top.entity, top.order_by), []).append(set(top.by))
+    out = set()
+    for rank in patterns:
+        if rank.kind not in (PatternKind.GET, PatternKind.QUERY) or rank.limit != 1:
+            continue
+        if rank.order_by is None:
+            continue
+        key = (rank.entity, rank.order_by)
+        if any(by < set(rank.by) for by in tops.get(key, ())):
+            out.add(key)
+    return out
 
 
 def _ranked_within(

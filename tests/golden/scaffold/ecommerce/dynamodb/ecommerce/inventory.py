@@ -67,6 +67,11 @@ class StockLevel:
     reserved: int
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
@@ -77,6 +82,11 @@ class Reservation:
     order_id: str
     quantity: int
     expires_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.expires_at.utcoffset() is None:
+            raise ValueError("expires_at must be timezone-aware")
 
 
 Model = Warehouse | StockLevel | Reservation

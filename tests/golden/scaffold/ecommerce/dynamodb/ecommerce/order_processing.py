@@ -54,6 +54,11 @@ class Customer:
     name: str
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Order:
@@ -65,6 +70,11 @@ class Order:
     total: Decimal
     currency: str
     placed_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.placed_at.utcoffset() is None:
+            raise ValueError("placed_at must be timezone-aware")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +98,11 @@ class Payment:
     provider: str
     status: str
     created_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
 
 
 Model = Customer | Order | OrderLine | Payment

@@ -89,7 +89,8 @@ def test_save_many_warehouse(store: Any) -> None:
     items = [_make_warehouse(n) for n in range(4)]
     assert repo.save_many_warehouse(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, name=items[(n + 1) % 4].name) for n, i in enumerate(items)]
+    values = [i.name for i in items]
+    items = [replace(i, name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
         assert repo.fetch_warehouse(store, item.warehouse_id) == item
@@ -98,11 +99,14 @@ def test_save_many_warehouse(store: Any) -> None:
 def test_update_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    new = replace(item, name=_make_warehouse(1).name)
-    assert repo.update_warehouse(store, item.warehouse_id, lambda old: new) == new
+    sample = _make_warehouse(1)
+    new = replace(item, name=sample.name)
+    got = repo.update_warehouse(store, item.warehouse_id, lambda old: new)
+    assert got == new
     assert repo.fetch_warehouse(store, item.warehouse_id) == new
     missing = _make_warehouse(3)
-    assert repo.update_warehouse(store, missing.warehouse_id, lambda old: old) is None
+    gone = repo.update_warehouse(store, missing.warehouse_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
@@ -121,7 +125,8 @@ def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_warehouse(store, item.warehouse_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.name == other
+    assert result is not None
+    assert other == result.name
     assert repo.fetch_warehouse(store, item.warehouse_id) == result
 
 
@@ -145,7 +150,8 @@ def test_save_many_stock_level(store: Any) -> None:
     items = [_make_stock_level(n) for n in range(4)]
     assert repo.save_many_stock_level(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
         assert repo.fetch_stock_level(store, item.stock_id) == item
@@ -154,11 +160,14 @@ def test_save_many_stock_level(store: Any) -> None:
 def test_update_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_stock_level(1).sku)
-    assert repo.update_stock_level(store, item.stock_id, lambda old: new) == new
+    sample = _make_stock_level(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_stock_level(store, item.stock_id, lambda old: new)
+    assert got == new
     assert repo.fetch_stock_level(store, item.stock_id) == new
     missing = _make_stock_level(3)
-    assert repo.update_stock_level(store, missing.stock_id, lambda old: old) is None
+    gone = repo.update_stock_level(store, missing.stock_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
@@ -177,7 +186,8 @@ def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_stock_level(store, item.stock_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_stock_level(store, item.stock_id) == result
 
 
@@ -201,7 +211,8 @@ def test_save_many_reservation(store: Any) -> None:
     items = [_make_reservation(n) for n in range(4)]
     assert repo.save_many_reservation(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, stock_id=items[(n + 1) % 4].stock_id) for n, i in enumerate(items)]
+    values = [i.stock_id for i in items]
+    items = [replace(i, stock_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
         assert repo.fetch_reservation(store, item.reservation_id) == item
@@ -210,11 +221,14 @@ def test_save_many_reservation(store: Any) -> None:
 def test_update_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    new = replace(item, stock_id=_make_reservation(1).stock_id)
-    assert repo.update_reservation(store, item.reservation_id, lambda old: new) == new
+    sample = _make_reservation(1)
+    new = replace(item, stock_id=sample.stock_id)
+    got = repo.update_reservation(store, item.reservation_id, lambda old: new)
+    assert got == new
     assert repo.fetch_reservation(store, item.reservation_id) == new
     missing = _make_reservation(3)
-    assert repo.update_reservation(store, missing.reservation_id, lambda old: old) is None
+    gone = repo.update_reservation(store, missing.reservation_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
@@ -227,13 +241,18 @@ def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_reservation(store, item.reservation_id, lambda o: replace(o, stock_id=other))
+            repo.update_reservation(
+                store,
+                item.reservation_id,
+                lambda o: replace(o, stock_id=other),
+            )
         return old
 
     result = repo.update_reservation(store, item.reservation_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.stock_id == other
+    assert result is not None
+    assert other == result.stock_id
     assert repo.fetch_reservation(store, item.reservation_id) == result
 
 
@@ -290,19 +309,24 @@ def test_save_together(store: Any) -> None:
     reservation = _make_reservation(1, stock_id=stock_level.stock_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [reservation, stock_level, warehouse])
-    assert repo.fetch_warehouse(store, warehouse.warehouse_id) == warehouse
-    assert repo.fetch_stock_level(store, stock_level.stock_id) == stock_level
-    assert repo.fetch_reservation(store, reservation.reservation_id) == reservation
+    got_1 = repo.fetch_warehouse(store, warehouse.warehouse_id)
+    assert got_1 == warehouse
+    got_2 = repo.fetch_stock_level(store, stock_level.stock_id)
+    assert got_2 == stock_level
+    got_3 = repo.fetch_reservation(store, reservation.reservation_id)
+    assert got_3 == reservation
     # One create of an existing item aborts the whole transaction.
     fresh = _make_warehouse(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
     assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(warehouse, name=_make_warehouse(2).name)
+    sample = _make_warehouse(2)
+    changed = replace(warehouse, name=sample.name)
     repo.save_together(store, updates=[(warehouse, changed)])
     assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
-    stale = replace(warehouse, name=_make_warehouse(3).name)
+    sample = _make_warehouse(3)
+    stale = replace(warehouse, name=sample.name)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(warehouse, stale)])
     assert repo.fetch_warehouse(store, changed.warehouse_id) == changed

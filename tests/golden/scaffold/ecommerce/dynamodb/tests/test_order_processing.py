@@ -105,7 +105,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
     assert repo.save_many_customer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, email=items[(n + 1) % 4].email) for n, i in enumerate(items)]
+    values = [i.email for i in items]
+    items = [replace(i, email=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
@@ -114,11 +115,14 @@ def test_save_many_customer(store: Any) -> None:
 def test_update_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    new = replace(item, email=_make_customer(1).email)
-    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    sample = _make_customer(1)
+    new = replace(item, email=sample.email)
+    got = repo.update_customer(store, item.customer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_customer(store, item.customer_id) == new
     missing = _make_customer(3)
-    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+    gone = repo.update_customer(store, missing.customer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -137,7 +141,8 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_customer(store, item.customer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.email == other
+    assert result is not None
+    assert other == result.email
     assert repo.fetch_customer(store, item.customer_id) == result
 
 
@@ -161,7 +166,8 @@ def test_save_many_order(store: Any) -> None:
     items = [_make_order(n) for n in range(4)]
     assert repo.save_many_order(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    values = [i.customer_id for i in items]
+    items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order(store, items) == len(items)
     for item in items:
         assert repo.fetch_order(store, item.order_id) == item
@@ -170,11 +176,14 @@ def test_save_many_order(store: Any) -> None:
 def test_update_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    new = replace(item, customer_id=_make_order(1).customer_id)
-    assert repo.update_order(store, item.order_id, lambda old: new) == new
+    sample = _make_order(1)
+    new = replace(item, customer_id=sample.customer_id)
+    got = repo.update_order(store, item.order_id, lambda old: new)
+    assert got == new
     assert repo.fetch_order(store, item.order_id) == new
     missing = _make_order(3)
-    assert repo.update_order(store, missing.order_id, lambda old: old) is None
+    gone = repo.update_order(store, missing.order_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
@@ -193,7 +202,8 @@ def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_order(store, item.order_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.customer_id == other
+    assert result is not None
+    assert other == result.customer_id
     assert repo.fetch_order(store, item.order_id) == result
 
 
@@ -217,7 +227,8 @@ def test_save_many_order_line(store: Any) -> None:
     items = [_make_order_line(n) for n in range(4)]
     assert repo.save_many_order_line(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order_line(store, items) == len(items)
     for item in items:
         assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
@@ -226,11 +237,14 @@ def test_save_many_order_line(store: Any) -> None:
 def test_update_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_order_line(1).sku)
-    assert repo.update_order_line(store, item.order_id, item.line_id, lambda old: new) == new
+    sample = _make_order_line(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_order_line(store, item.order_id, item.line_id, lambda old: new)
+    assert got == new
     assert repo.fetch_order_line(store, item.order_id, item.line_id) == new
     missing = _make_order_line(3)
-    assert repo.update_order_line(store, missing.order_id, missing.line_id, lambda old: old) is None
+    gone = repo.update_order_line(store, missing.order_id, missing.line_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
@@ -243,13 +257,19 @@ def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_order_line(store, item.order_id, item.line_id, lambda o: replace(o, sku=other))
+            repo.update_order_line(
+                store,
+                item.order_id,
+                item.line_id,
+                lambda o: replace(o, sku=other),
+            )
         return old
 
     result = repo.update_order_line(store, item.order_id, item.line_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_order_line(store, item.order_id, item.line_id) == result
 
 
@@ -273,7 +293,8 @@ def test_save_many_payment(store: Any) -> None:
     items = [_make_payment(n) for n in range(4)]
     assert repo.save_many_payment(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, order_id=items[(n + 1) % 4].order_id) for n, i in enumerate(items)]
+    values = [i.order_id for i in items]
+    items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_payment(store, items) == len(items)
     for item in items:
         assert repo.fetch_payment(store, item.payment_id) == item
@@ -282,11 +303,14 @@ def test_save_many_payment(store: Any) -> None:
 def test_update_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    new = replace(item, order_id=_make_payment(1).order_id)
-    assert repo.update_payment(store, item.payment_id, lambda old: new) == new
+    sample = _make_payment(1)
+    new = replace(item, order_id=sample.order_id)
+    got = repo.update_payment(store, item.payment_id, lambda old: new)
+    assert got == new
     assert repo.fetch_payment(store, item.payment_id) == new
     missing = _make_payment(3)
-    assert repo.update_payment(store, missing.payment_id, lambda old: old) is None
+    gone = repo.update_payment(store, missing.payment_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
@@ -305,7 +329,8 @@ def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_payment(store, item.payment_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.order_id == other
+    assert result is not None
+    assert other == result.order_id
     assert repo.fetch_payment(store, item.payment_id) == result
 
 
@@ -361,7 +386,11 @@ def test_revenue_by_status(store: Any) -> None:
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.currency == probe.currency]
-    assert repo.revenue_by_status(store, probe.currency) == {"count": len(expected), "sum_total": sum((i.total for i in expected), Decimal(0))}
+    got = repo.revenue_by_status(store, probe.currency)
+    assert got == {
+        "count": len(expected),
+        "sum_total": sum((i.total for i in expected), Decimal(0)),
+    }
 
 
 def test_save_together(store: Any) -> None:
@@ -371,20 +400,26 @@ def test_save_together(store: Any) -> None:
     payment = _make_payment(1, order_id=order.order_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [payment, order_line, order, customer])
-    assert repo.fetch_customer(store, customer.customer_id) == customer
-    assert repo.fetch_order(store, order.order_id) == order
-    assert repo.fetch_order_line(store, order_line.order_id, order_line.line_id) == order_line
-    assert repo.fetch_payment(store, payment.payment_id) == payment
+    got_1 = repo.fetch_customer(store, customer.customer_id)
+    assert got_1 == customer
+    got_2 = repo.fetch_order(store, order.order_id)
+    assert got_2 == order
+    got_3 = repo.fetch_order_line(store, order_line.order_id, order_line.line_id)
+    assert got_3 == order_line
+    got_4 = repo.fetch_payment(store, payment.payment_id)
+    assert got_4 == payment
     # One create of an existing item aborts the whole transaction.
     fresh = _make_customer(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, customer])
     assert repo.fetch_customer(store, fresh.customer_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(customer, email=_make_customer(2).email)
+    sample = _make_customer(2)
+    changed = replace(customer, email=sample.email)
     repo.save_together(store, updates=[(customer, changed)])
     assert repo.fetch_customer(store, changed.customer_id) == changed
-    stale = replace(customer, email=_make_customer(3).email)
+    sample = _make_customer(3)
+    stale = replace(customer, email=sample.email)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(customer, stale)])
     assert repo.fetch_customer(store, changed.customer_id) == changed

@@ -84,7 +84,8 @@ def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     assert repo.save_many_product(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
@@ -93,11 +94,14 @@ def test_save_many_product(store: Any) -> None:
 def test_update_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_product(1).sku)
-    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    sample = _make_product(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_product(store, item.product_id, lambda old: new)
+    assert got == new
     assert repo.fetch_product(store, item.product_id) == new
     missing = _make_product(3)
-    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+    gone = repo.update_product(store, missing.product_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
@@ -116,7 +120,8 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_product(store, item.product_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_product(store, item.product_id) == result
 
 
@@ -140,7 +145,8 @@ def test_save_many_review(store: Any) -> None:
     items = [_make_review(n) for n in range(4)]
     assert repo.save_many_review(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    values = [i.customer_id for i in items]
+    items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_review(store, items) == len(items)
     for item in items:
         assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
@@ -149,11 +155,26 @@ def test_save_many_review(store: Any) -> None:
 def test_update_review(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
-    new = replace(item, customer_id=_make_review(1).customer_id)
-    assert repo.update_review(store, item.product_id, item.created_at, item.review_id, lambda old: new) == new
+    sample = _make_review(1)
+    new = replace(item, customer_id=sample.customer_id)
+    got = repo.update_review(
+        store,
+        item.product_id,
+        item.created_at,
+        item.review_id,
+        lambda old: new,
+    )
+    assert got == new
     assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == new
     missing = _make_review(3)
-    assert repo.update_review(store, missing.product_id, missing.created_at, missing.review_id, lambda old: old) is None
+    gone = repo.update_review(
+        store,
+        missing.product_id,
+        missing.created_at,
+        missing.review_id,
+        lambda old: old,
+    )
+    assert gone is None
 
 
 def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
@@ -166,13 +187,20 @@ def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_review(store, item.product_id, item.created_at, item.review_id, lambda o: replace(o, customer_id=other))
+            repo.update_review(
+                store,
+                item.product_id,
+                item.created_at,
+                item.review_id,
+                lambda o: replace(o, customer_id=other),
+            )
         return old
 
     result = repo.update_review(store, item.product_id, item.created_at, item.review_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.customer_id == other
+    assert result is not None
+    assert other == result.customer_id
     assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == result
 
 
@@ -207,7 +235,11 @@ def test_search_products(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     expected = list(items)
-    expected = [i for i in expected if any("word2" in s for s in (i.sku, i.name, i.description, i.brand))]
+
+    def texts(i: Any) -> tuple[str, ...]:
+        return (i.sku, i.name, i.description, i.brand)
+
+    expected = [i for i in expected if any("word2" in s for s in texts(i))]
     got = repo.search_products(store, "word2", limit=10)
     assert sorted([i.product_id for i in got]) == sorted([i.product_id for i in expected])
 

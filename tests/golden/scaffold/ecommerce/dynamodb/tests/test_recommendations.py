@@ -84,7 +84,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
     assert repo.save_many_customer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, segment=items[(n + 1) % 4].segment) for n, i in enumerate(items)]
+    values = [i.segment for i in items]
+    items = [replace(i, segment=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
@@ -93,11 +94,14 @@ def test_save_many_customer(store: Any) -> None:
 def test_update_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    new = replace(item, segment=_make_customer(1).segment)
-    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    sample = _make_customer(1)
+    new = replace(item, segment=sample.segment)
+    got = repo.update_customer(store, item.customer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_customer(store, item.customer_id) == new
     missing = _make_customer(3)
-    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+    gone = repo.update_customer(store, missing.customer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -116,7 +120,8 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_customer(store, item.customer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.segment == other
+    assert result is not None
+    assert other == result.segment
     assert repo.fetch_customer(store, item.customer_id) == result
 
 
@@ -140,7 +145,8 @@ def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     assert repo.save_many_product(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, category_id=items[(n + 1) % 4].category_id) for n, i in enumerate(items)]
+    values = [i.category_id for i in items]
+    items = [replace(i, category_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
@@ -149,11 +155,14 @@ def test_save_many_product(store: Any) -> None:
 def test_update_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    new = replace(item, category_id=_make_product(1).category_id)
-    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    sample = _make_product(1)
+    new = replace(item, category_id=sample.category_id)
+    got = repo.update_product(store, item.product_id, lambda old: new)
+    assert got == new
     assert repo.fetch_product(store, item.product_id) == new
     missing = _make_product(3)
-    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+    gone = repo.update_product(store, missing.product_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
@@ -172,7 +181,8 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_product(store, item.product_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.category_id == other
+    assert result is not None
+    assert other == result.category_id
     assert repo.fetch_product(store, item.product_id) == result
 
 
@@ -196,7 +206,8 @@ def test_save_many_purchase(store: Any) -> None:
     items = [_make_purchase(n) for n in range(4)]
     assert repo.save_many_purchase(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    values = [i.customer_id for i in items]
+    items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_purchase(store, items) == len(items)
     for item in items:
         assert repo.fetch_purchase(store, item.purchase_id) == item
@@ -205,11 +216,14 @@ def test_save_many_purchase(store: Any) -> None:
 def test_update_purchase(store: Any) -> None:
     item = _make_purchase(0)
     _seed(store, [item])
-    new = replace(item, customer_id=_make_purchase(1).customer_id)
-    assert repo.update_purchase(store, item.purchase_id, lambda old: new) == new
+    sample = _make_purchase(1)
+    new = replace(item, customer_id=sample.customer_id)
+    got = repo.update_purchase(store, item.purchase_id, lambda old: new)
+    assert got == new
     assert repo.fetch_purchase(store, item.purchase_id) == new
     missing = _make_purchase(3)
-    assert repo.update_purchase(store, missing.purchase_id, lambda old: old) is None
+    gone = repo.update_purchase(store, missing.purchase_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
@@ -228,7 +242,8 @@ def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_purchase(store, item.purchase_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.customer_id == other
+    assert result is not None
+    assert other == result.customer_id
     assert repo.fetch_purchase(store, item.purchase_id) == result
 
 

@@ -51,6 +51,11 @@ class Product:
     images: list[Any]
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Review:
@@ -63,6 +68,11 @@ class Review:
     title: str
     body: str
     created_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
 
 
 Model = Product | Review

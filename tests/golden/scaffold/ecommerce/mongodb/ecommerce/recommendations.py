@@ -60,6 +60,11 @@ class Purchase:
     product_id: str
     purchased_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.purchased_at.utcoffset() is None:
+            raise ValueError("purchased_at must be timezone-aware")
+
 
 Model = Customer | Product | Purchase
 

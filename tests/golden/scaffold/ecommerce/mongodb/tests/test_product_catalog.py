@@ -84,7 +84,8 @@ def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     assert repo.save_many_product(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
@@ -93,11 +94,14 @@ def test_save_many_product(store: Any) -> None:
 def test_update_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_product(1).sku)
-    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    sample = _make_product(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_product(store, item.product_id, lambda old: new)
+    assert got == new
     assert repo.fetch_product(store, item.product_id) == new
     missing = _make_product(3)
-    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+    gone = repo.update_product(store, missing.product_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
@@ -116,7 +120,8 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_product(store, item.product_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_product(store, item.product_id) == result
 
 
@@ -140,7 +145,8 @@ def test_save_many_review(store: Any) -> None:
     items = [_make_review(n) for n in range(4)]
     assert repo.save_many_review(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, product_id=items[(n + 1) % 4].product_id) for n, i in enumerate(items)]
+    values = [i.product_id for i in items]
+    items = [replace(i, product_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_review(store, items) == len(items)
     for item in items:
         assert repo.fetch_review(store, item.review_id) == item
@@ -149,11 +155,14 @@ def test_save_many_review(store: Any) -> None:
 def test_update_review(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
-    new = replace(item, product_id=_make_review(1).product_id)
-    assert repo.update_review(store, item.review_id, lambda old: new) == new
+    sample = _make_review(1)
+    new = replace(item, product_id=sample.product_id)
+    got = repo.update_review(store, item.review_id, lambda old: new)
+    assert got == new
     assert repo.fetch_review(store, item.review_id) == new
     missing = _make_review(3)
-    assert repo.update_review(store, missing.review_id, lambda old: old) is None
+    gone = repo.update_review(store, missing.review_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
@@ -172,7 +181,8 @@ def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_review(store, item.review_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.product_id == other
+    assert result is not None
+    assert other == result.product_id
     assert repo.fetch_review(store, item.review_id) == result
 
 
@@ -211,7 +221,11 @@ def test_search_products(store: Any, mongo_mock: bool) -> None:
     items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     expected = list(items)
-    expected = [i for i in expected if any("word2" in s for s in (i.sku, i.name, i.description, i.brand))]
+
+    def texts(i: Any) -> tuple[str, ...]:
+        return (i.sku, i.name, i.description, i.brand)
+
+    expected = [i for i in expected if any("word2" in s for s in texts(i))]
     got = repo.search_products(store, "word2", limit=10)
     assert sorted([i.product_id for i in got]) == sorted([i.product_id for i in expected])
 
@@ -237,11 +251,13 @@ def test_reviews_of_product(store: Any) -> None:
 
 
 def test_indexes(store: Database[Any]) -> None:
-    found = [[tuple(k) for k in i["key"]] for i in store["product"].index_information().values()]
+    info = store["product"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("category_id", 1), ("price", 1)] in found
     assert [("category_id", 1), ("rating", -1)] in found
-    found = [[tuple(k) for k in i["key"]] for i in store["review"].index_information().values()]
+    info = store["review"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("product_id", 1), ("created_at", -1)] in found
 

@@ -19,13 +19,14 @@ from ecommerce.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _point,
     _point_text,
     _prune,
     _save_many,
     _save_together,
+    _set_page,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
@@ -34,8 +35,6 @@ PREFIX = "ecommerce:inventory"
 WAREHOUSE_KEY = PREFIX + ":warehouse"
 STOCK_LEVEL_KEY = PREFIX + ":stock_level"
 RESERVATION_KEY = PREFIX + ":reservation"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -61,6 +60,11 @@ class StockLevel:
     reserved: int
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
@@ -72,13 +76,18 @@ class Reservation:
     quantity: int
     expires_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.expires_at.utcoffset() is None:
+            raise ValueError("expires_at must be timezone-aware")
+
 
 Model = Warehouse | StockLevel | Reservation
 
 
 def _key_warehouse(member: str) -> str:
-    """The hash of one Warehouse, from its key as text (standalone or Sentinel; see README.md)."""
-    return WAREHOUSE_KEY + ":{" + member + "}"
+    """The hash of one Warehouse, from its key as text."""
+    return WAREHOUSE_KEY + ":item:" + member
 
 
 def _encode_warehouse(item: Warehouse) -> dict[FieldT, EncodableT]:
@@ -102,22 +111,18 @@ def _decode_warehouse(raw: Mapping[str, str]) -> Warehouse:
 
 
 def _write_warehouse(pipe: Pipeline, item: Warehouse) -> None:
-    """Queue the commands that store one Warehouse with its TTL and index entries."""
+    """Queue the commands that store one Warehouse with its index entries."""
     member = item.warehouse_id
     key = _key_warehouse(member)
     pipe.hset(key, mapping=_encode_warehouse(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_warehouse(pipe: Pipeline, chunk: Sequence[Warehouse]) -> None:
-    """Queue a chunk of Warehouse writes: per item its hash and TTL, per index key one command."""
+    """Queue Warehouse writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.warehouse_id
         key = _key_warehouse(member)
         pipe.hset(key, mapping=_encode_warehouse(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_warehouse(pipe: Pipeline, item: Warehouse) -> None:
@@ -160,17 +165,29 @@ def update_warehouse(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_warehouse(warehouse_id)
-    return _update(client, _ENTITIES[Warehouse], key, f"Warehouse {warehouse_id!r}", mutate, retries)
+    label = f"Warehouse {warehouse_id!r}"
+    return _update(client, _ENTITIES[Warehouse], key, label, mutate, retries)
 
 
 def delete_warehouse(client: redis.Redis, warehouse_id: str) -> bool:
     """Delete one Warehouse with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Warehouse], _key_warehouse(warehouse_id))
+    key = _key_warehouse(warehouse_id)
+    return _delete(client, _ENTITIES[Warehouse], key)
 
 
 def _key_stock_level(member: str) -> str:
-    """The hash of one StockLevel, from its key as text (standalone or Sentinel; see README.md)."""
-    return STOCK_LEVEL_KEY + ":{" + member + "}"
+    """The hash of one StockLevel, from its key as text."""
+    return STOCK_LEVEL_KEY + ":item:" + member
+
+
+def _index_stock_level_1(sku: str) -> str:
+    """The key of the sorted set of StockLevel items for one value of sku."""
+    return STOCK_LEVEL_KEY + ":zset:sku:on_hand:" + sku
+
+
+def _index_stock_level_2(warehouse_id: str) -> str:
+    """The key of the sorted set of StockLevel items for one value of warehouse_id."""
+    return STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:" + warehouse_id
 
 
 def _encode_stock_level(item: StockLevel) -> dict[FieldT, EncodableT]:
@@ -198,27 +215,29 @@ def _decode_stock_level(raw: Mapping[str, str]) -> StockLevel:
 
 
 def _write_stock_level(pipe: Pipeline, item: StockLevel) -> None:
-    """Queue the commands that store one StockLevel with its TTL and index entries."""
+    """Queue the commands that store one StockLevel with its index entries."""
     member = item.stock_id
     key = _key_stock_level(member)
     pipe.hset(key, mapping=_encode_stock_level(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(STOCK_LEVEL_KEY + ":zset:sku:on_hand:{" + item.sku + "}", {member: float(item.on_hand)})
-    pipe.zadd(STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:{" + item.warehouse_id + "}", {member: float(item.on_hand)})
+    index = _index_stock_level_1(item.sku)
+    pipe.zadd(index, {member: float(item.on_hand)})
+    index = _index_stock_level_2(item.warehouse_id)
+    pipe.zadd(index, {member: float(item.on_hand)})
 
 
 def _write_many_stock_level(pipe: Pipeline, chunk: Sequence[StockLevel]) -> None:
-    """Queue a chunk of StockLevel writes: per item its hash and TTL, per index key one command."""
+    """Queue StockLevel writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.stock_id
         key = _key_stock_level(member)
         pipe.hset(key, mapping=_encode_stock_level(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(STOCK_LEVEL_KEY + ":zset:sku:on_hand:{" + item.sku + "}", {})[member] = float(item.on_hand)
-        ranked.setdefault(STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:{" + item.warehouse_id + "}", {})[member] = float(item.on_hand)
+        index = _index_stock_level_1(item.sku)
+        score = float(item.on_hand)
+        ranked.setdefault(index, {})[member] = score
+        index = _index_stock_level_2(item.warehouse_id)
+        score = float(item.on_hand)
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -226,8 +245,8 @@ def _write_many_stock_level(pipe: Pipeline, chunk: Sequence[StockLevel]) -> None
 def _unindex_stock_level(pipe: Pipeline, item: StockLevel) -> None:
     """Queue the removal of a StockLevel's index entries (before its values change)."""
     member = item.stock_id
-    pipe.zrem(STOCK_LEVEL_KEY + ":zset:sku:on_hand:{" + item.sku + "}", member)
-    pipe.zrem(STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:{" + item.warehouse_id + "}", member)
+    pipe.zrem(_index_stock_level_1(item.sku), member)
+    pipe.zrem(_index_stock_level_2(item.warehouse_id), member)
 
 
 def _load_stock_level(client: redis.Redis, members: Sequence[str]) -> list[StockLevel | None]:
@@ -274,17 +293,24 @@ def update_stock_level(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_stock_level(stock_id)
-    return _update(client, _ENTITIES[StockLevel], key, f"StockLevel {stock_id!r}", mutate, retries)
+    label = f"StockLevel {stock_id!r}"
+    return _update(client, _ENTITIES[StockLevel], key, label, mutate, retries)
 
 
 def delete_stock_level(client: redis.Redis, stock_id: str) -> bool:
     """Delete one StockLevel with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[StockLevel], _key_stock_level(stock_id))
+    key = _key_stock_level(stock_id)
+    return _delete(client, _ENTITIES[StockLevel], key)
 
 
 def _key_reservation(member: str) -> str:
-    """The hash of one Reservation, from its key as text (standalone or Sentinel; see README.md)."""
-    return RESERVATION_KEY + ":{" + member + "}"
+    """The hash of one Reservation, from its key as text."""
+    return RESERVATION_KEY + ":item:" + member
+
+
+def _index_reservation_1(order_id: str) -> str:
+    """The key of the set of Reservation items for one value of order_id."""
+    return RESERVATION_KEY + ":set:order_id:" + order_id
 
 
 def _encode_reservation(item: Reservation) -> dict[FieldT, EncodableT]:
@@ -310,25 +336,23 @@ def _decode_reservation(raw: Mapping[str, str]) -> Reservation:
 
 
 def _write_reservation(pipe: Pipeline, item: Reservation) -> None:
-    """Queue the commands that store one Reservation with its TTL and index entries."""
+    """Queue the commands that store one Reservation with its index entries."""
     member = item.reservation_id
     key = _key_reservation(member)
     pipe.hset(key, mapping=_encode_reservation(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.sadd(RESERVATION_KEY + ":set:order_id:{" + item.order_id + "}", member)
+    index = _index_reservation_1(item.order_id)
+    pipe.sadd(index, member)
 
 
 def _write_many_reservation(pipe: Pipeline, chunk: Sequence[Reservation]) -> None:
-    """Queue a chunk of Reservation writes: per item its hash and TTL, per index key one command."""
+    """Queue Reservation writes: per item its hash, per index key one command."""
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.reservation_id
         key = _key_reservation(member)
         pipe.hset(key, mapping=_encode_reservation(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        grouped.setdefault(RESERVATION_KEY + ":set:order_id:{" + item.order_id + "}", []).append(member)
+        index = _index_reservation_1(item.order_id)
+        grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
         pipe.sadd(index, *members)
 
@@ -336,7 +360,7 @@ def _write_many_reservation(pipe: Pipeline, chunk: Sequence[Reservation]) -> Non
 def _unindex_reservation(pipe: Pipeline, item: Reservation) -> None:
     """Queue the removal of a Reservation's index entries (before its values change)."""
     member = item.reservation_id
-    pipe.srem(RESERVATION_KEY + ":set:order_id:{" + item.order_id + "}", member)
+    pipe.srem(_index_reservation_1(item.order_id), member)
 
 
 def _load_reservation(client: redis.Redis, members: Sequence[str]) -> list[Reservation | None]:
@@ -383,12 +407,14 @@ def update_reservation(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_reservation(reservation_id)
-    return _update(client, _ENTITIES[Reservation], key, f"Reservation {reservation_id!r}", mutate, retries)
+    label = f"Reservation {reservation_id!r}"
+    return _update(client, _ENTITIES[Reservation], key, label, mutate, retries)
 
 
 def delete_reservation(client: redis.Redis, reservation_id: str) -> bool:
     """Delete one Reservation with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Reservation], _key_reservation(reservation_id))
+    key = _key_reservation(reservation_id)
+    return _delete(client, _ENTITIES[Reservation], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -398,6 +424,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.warehouse_id,
         member=lambda i: i.warehouse_id,
         decode=_decode_warehouse,
+        encode=_encode_warehouse,
         write=_write_warehouse,
         unindex=_unindex_warehouse,
         unique=_no_unique,
@@ -407,6 +434,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.stock_id,
         member=lambda i: i.stock_id,
         decode=_decode_stock_level,
+        encode=_encode_stock_level,
         write=_write_stock_level,
         unindex=_unindex_stock_level,
         unique=_no_unique,
@@ -416,6 +444,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reservation_id,
         member=lambda i: i.reservation_id,
         decode=_decode_reservation,
+        encode=_encode_reservation,
         write=_write_reservation,
         unindex=_unindex_reservation,
         unique=_no_unique,
@@ -430,8 +459,28 @@ def get_stock(client: redis.Redis, stock_id: str) -> StockLevel | None:
     """
     raw = _text_hash(client.hgetall(_key_stock_level(stock_id)))
     found = [_decode_stock_level(raw)] if raw else []
-    found = [i for i in found if i.stock_id == stock_id]
     return found[0] if found else None
+
+
+def stock_for_sku_page(
+    client: redis.Redis,
+    sku: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> tuple[list[StockLevel], str | None]:
+    """One page of stock_for_sku and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_stock_level_1(sku)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_stock_level(client, members)
+    _prune(client, index, _key_stock_level, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.sku == sku]
+    return found, cursor
 
 
 def stock_for_sku(client: redis.Redis, sku: str, limit: int | None = 20) -> list[StockLevel]:
@@ -439,46 +488,72 @@ def stock_for_sku(client: redis.Redis, sku: str, limit: int | None = 20) -> list
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = STOCK_LEVEL_KEY + ":zset:sku:on_hand:{" + sku + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
+    return stock_for_sku_page(client, sku, limit)[0]
+
+
+def low_stock_in_warehouse_page(
+    client: redis.Redis,
+    warehouse_id: str,
+    limit: int | None = 50,
+    after: str | None = None,
+) -> tuple[list[StockLevel], str | None]:
+    """One page of low_stock_in_warehouse and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_stock_level_2(warehouse_id)
+    pairs, cursor = _page(client, index, limit, after, desc=False)
+    members = [member for member, _ in pairs]
     loaded = _load_stock_level(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    _prune(client, index, _key_stock_level, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.sku == sku]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.warehouse_id == warehouse_id]
+    return found, cursor
 
 
-def low_stock_in_warehouse(client: redis.Redis, warehouse_id: str, limit: int | None = 50) -> list[StockLevel]:
+def low_stock_in_warehouse(
+    client: redis.Redis,
+    warehouse_id: str,
+    limit: int | None = 50,
+) -> list[StockLevel]:
     """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:{" + warehouse_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=False))
-    loaded = _load_stock_level(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    return low_stock_in_warehouse_page(client, warehouse_id, limit)[0]
+
+
+def reservations_of_order_page(
+    client: redis.Redis,
+    order_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> tuple[list[Reservation], str | None]:
+    """One page of reservations_of_order and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_reservation_1(order_id)
+    members, cursor = _set_page(client, index, limit, after)
+    loaded = _load_reservation(client, members)
+    _prune(client, index, _key_reservation, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.warehouse_id == warehouse_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.order_id == order_id]
+    return found, cursor
 
 
-def reservations_of_order(client: redis.Redis, order_id: str, limit: int | None = None) -> list[Reservation]:
+def reservations_of_order(
+    client: redis.Redis,
+    order_id: str,
+    limit: int | None = None,
+) -> list[Reservation]:
     """reservations_of_order: query Reservation by order_id.
 
     Served by a set per value of the equality fields.
     """
-    index = RESERVATION_KEY + ":set:order_id:{" + order_id + "}"
-    members = sorted(_texts(client.smembers(index)))
-    loaded = _load_reservation(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.order_id == order_id]
-    return found[:limit] if limit is not None else found
+    return reservations_of_order_page(client, order_id, limit)[0]
 
 
 def save_together(

@@ -21,9 +21,11 @@ from ecommerce.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _prune,
     _save_many,
     _save_together,
+    _set_page,
     _text_hash,
     _texts,
     _time,
@@ -35,8 +37,6 @@ CUSTOMER_KEY = PREFIX + ":customer"
 ORDER_KEY = PREFIX + ":order"
 ORDER_LINE_KEY = PREFIX + ":order_line"
 PAYMENT_KEY = PREFIX + ":payment"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -50,6 +50,11 @@ class Customer:
     name: str
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Order:
@@ -61,6 +66,11 @@ class Order:
     total: Decimal
     currency: str
     placed_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.placed_at.utcoffset() is None:
+            raise ValueError("placed_at must be timezone-aware")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +95,18 @@ class Payment:
     status: str
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 Model = Customer | Order | OrderLine | Payment
 
 
 def _key_customer(member: str) -> str:
-    """The hash of one Customer, from its key as text (standalone or Sentinel; see README.md)."""
-    return CUSTOMER_KEY + ":{" + member + "}"
+    """The hash of one Customer, from its key as text."""
+    return CUSTOMER_KEY + ":item:" + member
 
 
 def _encode_customer(item: Customer) -> dict[FieldT, EncodableT]:
@@ -115,22 +130,18 @@ def _decode_customer(raw: Mapping[str, str]) -> Customer:
 
 
 def _write_customer(pipe: Pipeline, item: Customer) -> None:
-    """Queue the commands that store one Customer with its TTL and index entries."""
+    """Queue the commands that store one Customer with its index entries."""
     member = item.customer_id
     key = _key_customer(member)
     pipe.hset(key, mapping=_encode_customer(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_customer(pipe: Pipeline, chunk: Sequence[Customer]) -> None:
-    """Queue a chunk of Customer writes: per item its hash and TTL, per index key one command."""
+    """Queue Customer writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.customer_id
         key = _key_customer(member)
         pipe.hset(key, mapping=_encode_customer(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_customer(pipe: Pipeline, item: Customer) -> None:
@@ -173,17 +184,34 @@ def update_customer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_customer(customer_id)
-    return _update(client, _ENTITIES[Customer], key, f"Customer {customer_id!r}", mutate, retries)
+    label = f"Customer {customer_id!r}"
+    return _update(client, _ENTITIES[Customer], key, label, mutate, retries)
 
 
 def delete_customer(client: redis.Redis, customer_id: str) -> bool:
     """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Customer], _key_customer(customer_id))
+    key = _key_customer(customer_id)
+    return _delete(client, _ENTITIES[Customer], key)
 
 
 def _key_order(member: str) -> str:
-    """The hash of one Order, from its key as text (standalone or Sentinel; see README.md)."""
-    return ORDER_KEY + ":{" + member + "}"
+    """The hash of one Order, from its key as text."""
+    return ORDER_KEY + ":item:" + member
+
+
+def _index_order_1(customer_id: str) -> str:
+    """The key of the sorted set of Order items for one value of customer_id."""
+    return ORDER_KEY + ":zset:customer_id:placed_at:" + customer_id
+
+
+def _index_order_2(status: str) -> str:
+    """The key of the sorted set of Order items for one value of status."""
+    return ORDER_KEY + ":zset:status:placed_at:" + status
+
+
+def _index_order_3(currency: str) -> str:
+    """The key of the set of Order items for one value of currency."""
+    return ORDER_KEY + ":set:currency:" + currency
 
 
 def _encode_order(item: Order) -> dict[FieldT, EncodableT]:
@@ -211,30 +239,34 @@ def _decode_order(raw: Mapping[str, str]) -> Order:
 
 
 def _write_order(pipe: Pipeline, item: Order) -> None:
-    """Queue the commands that store one Order with its TTL and index entries."""
+    """Queue the commands that store one Order with its index entries."""
     member = item.order_id
     key = _key_order(member)
     pipe.hset(key, mapping=_encode_order(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(ORDER_KEY + ":zset:customer_id:placed_at:{" + item.customer_id + "}", {member: item.placed_at.timestamp()})
-    pipe.zadd(ORDER_KEY + ":zset:status:placed_at:{" + item.status + "}", {member: item.placed_at.timestamp()})
-    pipe.sadd(ORDER_KEY + ":set:currency:{" + item.currency + "}", member)
+    index = _index_order_1(item.customer_id)
+    pipe.zadd(index, {member: item.placed_at.timestamp()})
+    index = _index_order_2(item.status)
+    pipe.zadd(index, {member: item.placed_at.timestamp()})
+    index = _index_order_3(item.currency)
+    pipe.sadd(index, member)
 
 
 def _write_many_order(pipe: Pipeline, chunk: Sequence[Order]) -> None:
-    """Queue a chunk of Order writes: per item its hash and TTL, per index key one command."""
+    """Queue Order writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.order_id
         key = _key_order(member)
         pipe.hset(key, mapping=_encode_order(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(ORDER_KEY + ":zset:customer_id:placed_at:{" + item.customer_id + "}", {})[member] = item.placed_at.timestamp()
-        ranked.setdefault(ORDER_KEY + ":zset:status:placed_at:{" + item.status + "}", {})[member] = item.placed_at.timestamp()
-        grouped.setdefault(ORDER_KEY + ":set:currency:{" + item.currency + "}", []).append(member)
+        index = _index_order_1(item.customer_id)
+        score = item.placed_at.timestamp()
+        ranked.setdefault(index, {})[member] = score
+        index = _index_order_2(item.status)
+        score = item.placed_at.timestamp()
+        ranked.setdefault(index, {})[member] = score
+        index = _index_order_3(item.currency)
+        grouped.setdefault(index, []).append(member)
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
     for index, members in grouped.items():
@@ -244,9 +276,9 @@ def _write_many_order(pipe: Pipeline, chunk: Sequence[Order]) -> None:
 def _unindex_order(pipe: Pipeline, item: Order) -> None:
     """Queue the removal of an Order's index entries (before its values change)."""
     member = item.order_id
-    pipe.zrem(ORDER_KEY + ":zset:customer_id:placed_at:{" + item.customer_id + "}", member)
-    pipe.zrem(ORDER_KEY + ":zset:status:placed_at:{" + item.status + "}", member)
-    pipe.srem(ORDER_KEY + ":set:currency:{" + item.currency + "}", member)
+    pipe.zrem(_index_order_1(item.customer_id), member)
+    pipe.zrem(_index_order_2(item.status), member)
+    pipe.srem(_index_order_3(item.currency), member)
 
 
 def _load_order(client: redis.Redis, members: Sequence[str]) -> list[Order | None]:
@@ -293,17 +325,24 @@ def update_order(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_order(order_id)
-    return _update(client, _ENTITIES[Order], key, f"Order {order_id!r}", mutate, retries)
+    label = f"Order {order_id!r}"
+    return _update(client, _ENTITIES[Order], key, label, mutate, retries)
 
 
 def delete_order(client: redis.Redis, order_id: str) -> bool:
     """Delete one Order with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Order], _key_order(order_id))
+    key = _key_order(order_id)
+    return _delete(client, _ENTITIES[Order], key)
 
 
 def _key_order_line(member: str) -> str:
-    """The hash of one OrderLine, from its key as text (standalone or Sentinel; see README.md)."""
-    return ORDER_LINE_KEY + ":{" + member + "}"
+    """The hash of one OrderLine, from its key as text."""
+    return ORDER_LINE_KEY + ":item:" + member
+
+
+def _index_order_line_1(order_id: str) -> str:
+    """The key of the set of OrderLine items for one value of order_id."""
+    return ORDER_LINE_KEY + ":set:order_id:" + order_id
 
 
 def _encode_order_line(item: OrderLine) -> dict[FieldT, EncodableT]:
@@ -329,25 +368,23 @@ def _decode_order_line(raw: Mapping[str, str]) -> OrderLine:
 
 
 def _write_order_line(pipe: Pipeline, item: OrderLine) -> None:
-    """Queue the commands that store one OrderLine with its TTL and index entries."""
+    """Queue the commands that store one OrderLine with its index entries."""
     member = item.line_id
     key = _key_order_line(member)
     pipe.hset(key, mapping=_encode_order_line(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.sadd(ORDER_LINE_KEY + ":set:order_id:{" + item.order_id + "}", member)
+    index = _index_order_line_1(item.order_id)
+    pipe.sadd(index, member)
 
 
 def _write_many_order_line(pipe: Pipeline, chunk: Sequence[OrderLine]) -> None:
-    """Queue a chunk of OrderLine writes: per item its hash and TTL, per index key one command."""
+    """Queue OrderLine writes: per item its hash, per index key one command."""
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.line_id
         key = _key_order_line(member)
         pipe.hset(key, mapping=_encode_order_line(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        grouped.setdefault(ORDER_LINE_KEY + ":set:order_id:{" + item.order_id + "}", []).append(member)
+        index = _index_order_line_1(item.order_id)
+        grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
         pipe.sadd(index, *members)
 
@@ -355,7 +392,7 @@ def _write_many_order_line(pipe: Pipeline, chunk: Sequence[OrderLine]) -> None:
 def _unindex_order_line(pipe: Pipeline, item: OrderLine) -> None:
     """Queue the removal of an OrderLine's index entries (before its values change)."""
     member = item.line_id
-    pipe.srem(ORDER_LINE_KEY + ":set:order_id:{" + item.order_id + "}", member)
+    pipe.srem(_index_order_line_1(item.order_id), member)
 
 
 def _load_order_line(client: redis.Redis, members: Sequence[str]) -> list[OrderLine | None]:
@@ -402,17 +439,19 @@ def update_order_line(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_order_line(line_id)
-    return _update(client, _ENTITIES[OrderLine], key, f"OrderLine {line_id!r}", mutate, retries)
+    label = f"OrderLine {line_id!r}"
+    return _update(client, _ENTITIES[OrderLine], key, label, mutate, retries)
 
 
 def delete_order_line(client: redis.Redis, line_id: str) -> bool:
     """Delete one OrderLine with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[OrderLine], _key_order_line(line_id))
+    key = _key_order_line(line_id)
+    return _delete(client, _ENTITIES[OrderLine], key)
 
 
 def _key_payment(member: str) -> str:
-    """The hash of one Payment, from its key as text (standalone or Sentinel; see README.md)."""
-    return PAYMENT_KEY + ":{" + member + "}"
+    """The hash of one Payment, from its key as text."""
+    return PAYMENT_KEY + ":item:" + member
 
 
 def _encode_payment(item: Payment) -> dict[FieldT, EncodableT]:
@@ -440,22 +479,18 @@ def _decode_payment(raw: Mapping[str, str]) -> Payment:
 
 
 def _write_payment(pipe: Pipeline, item: Payment) -> None:
-    """Queue the commands that store one Payment with its TTL and index entries."""
+    """Queue the commands that store one Payment with its index entries."""
     member = item.payment_id
     key = _key_payment(member)
     pipe.hset(key, mapping=_encode_payment(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_payment(pipe: Pipeline, chunk: Sequence[Payment]) -> None:
-    """Queue a chunk of Payment writes: per item its hash and TTL, per index key one command."""
+    """Queue Payment writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.payment_id
         key = _key_payment(member)
         pipe.hset(key, mapping=_encode_payment(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_payment(pipe: Pipeline, item: Payment) -> None:
@@ -498,12 +533,14 @@ def update_payment(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_payment(payment_id)
-    return _update(client, _ENTITIES[Payment], key, f"Payment {payment_id!r}", mutate, retries)
+    label = f"Payment {payment_id!r}"
+    return _update(client, _ENTITIES[Payment], key, label, mutate, retries)
 
 
 def delete_payment(client: redis.Redis, payment_id: str) -> bool:
     """Delete one Payment with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Payment], _key_payment(payment_id))
+    key = _key_payment(payment_id)
+    return _delete(client, _ENTITIES[Payment], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -513,6 +550,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
+        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -522,6 +560,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.order_id,
         member=lambda i: i.order_id,
         decode=_decode_order,
+        encode=_encode_order,
         write=_write_order,
         unindex=_unindex_order,
         unique=_no_unique,
@@ -531,6 +570,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.line_id,
         member=lambda i: i.line_id,
         decode=_decode_order_line,
+        encode=_encode_order_line,
         write=_write_order_line,
         unindex=_unindex_order_line,
         unique=_no_unique,
@@ -540,6 +580,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.payment_id,
         member=lambda i: i.payment_id,
         decode=_decode_payment,
+        encode=_encode_payment,
         write=_write_payment,
         unindex=_unindex_payment,
         unique=_no_unique,
@@ -554,8 +595,28 @@ def get_order(client: redis.Redis, order_id: str) -> Order | None:
     """
     raw = _text_hash(client.hgetall(_key_order(order_id)))
     found = [_decode_order(raw)] if raw else []
-    found = [i for i in found if i.order_id == order_id]
     return found[0] if found else None
+
+
+def customer_orders_page(
+    client: redis.Redis,
+    customer_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> tuple[list[Order], str | None]:
+    """One page of customer_orders and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_order_1(customer_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_order(client, members)
+    _prune(client, index, _key_order, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.customer_id == customer_id]
+    return found, cursor
 
 
 def customer_orders(client: redis.Redis, customer_id: str, limit: int | None = 20) -> list[Order]:
@@ -563,15 +624,27 @@ def customer_orders(client: redis.Redis, customer_id: str, limit: int | None = 2
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = ORDER_KEY + ":zset:customer_id:placed_at:{" + customer_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_order(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    return customer_orders_page(client, customer_id, limit)[0]
+
+
+def lines_of_order_page(
+    client: redis.Redis,
+    order_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> tuple[list[OrderLine], str | None]:
+    """One page of lines_of_order and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_order_line_1(order_id)
+    members, cursor = _set_page(client, index, limit, after)
+    loaded = _load_order_line(client, members)
+    _prune(client, index, _key_order_line, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.customer_id == customer_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.order_id == order_id]
+    return found, cursor
 
 
 def lines_of_order(client: redis.Redis, order_id: str, limit: int | None = None) -> list[OrderLine]:
@@ -579,14 +652,28 @@ def lines_of_order(client: redis.Redis, order_id: str, limit: int | None = None)
 
     Served by a set per value of the equality fields.
     """
-    index = ORDER_LINE_KEY + ":set:order_id:{" + order_id + "}"
-    members = sorted(_texts(client.smembers(index)))
-    loaded = _load_order_line(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
-    found = [i for i in loaded if i is not None]
+    return lines_of_order_page(client, order_id, limit)[0]
+
+
+def fulfilment_queue_page(
+    client: redis.Redis,
+    status: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> tuple[list[Order], str | None]:
+    """One page of fulfilment_queue and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_order_2(status)
+    pairs, cursor = _page(client, index, limit, after, desc=False)
+    members = [member for member, _ in pairs]
+    loaded = _load_order(client, members)
+    _prune(client, index, _key_order, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.order_id == order_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.status == status]
+    return found, cursor
 
 
 def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) -> list[Order]:
@@ -594,15 +681,7 @@ def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) 
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = ORDER_KEY + ":zset:status:placed_at:{" + status + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=False))
-    loaded = _load_order(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.status == status]
-    return found[:limit] if limit is not None else found
+    return fulfilment_queue_page(client, status, limit)[0]
 
 
 def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
@@ -610,10 +689,10 @@ def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
 
     Served by a set per value of the equality fields.
     """
-    index = ORDER_KEY + ":set:currency:{" + currency + "}"
+    index = _index_order_3(currency)
     members = sorted(_texts(client.smembers(index)))
     loaded = _load_order(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
+    _prune(client, index, _key_order, members, loaded)
     found = [i for i in loaded if i is not None]
     # Index entries can be stale (left by an earlier value): keep what matches now.
     found = [i for i in found if i.currency == currency]

@@ -22,10 +22,10 @@ from ecommerce.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _prune,
     _save_many,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
@@ -33,8 +33,6 @@ from ecommerce.redis_support import (
 PREFIX = "ecommerce:product_catalog"
 PRODUCT_KEY = PREFIX + ":product"
 REVIEW_KEY = PREFIX + ":review"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -55,6 +53,11 @@ class Product:
     images: list[Any]
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Review:
@@ -68,13 +71,28 @@ class Review:
     body: str
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 Model = Product | Review
 
 
 def _key_product(member: str) -> str:
-    """The hash of one Product, from its key as text (standalone or Sentinel; see README.md)."""
-    return PRODUCT_KEY + ":{" + member + "}"
+    """The hash of one Product, from its key as text."""
+    return PRODUCT_KEY + ":item:" + member
+
+
+def _index_product_1(category_id: str) -> str:
+    """The key of the sorted set of Product items for one value of category_id."""
+    return PRODUCT_KEY + ":zset:category_id:price:" + category_id
+
+
+def _index_product_2(category_id: str) -> str:
+    """The key of the sorted set of Product items for one value of category_id."""
+    return PRODUCT_KEY + ":zset:category_id:rating:" + category_id
 
 
 def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
@@ -112,27 +130,29 @@ def _decode_product(raw: Mapping[str, str]) -> Product:
 
 
 def _write_product(pipe: Pipeline, item: Product) -> None:
-    """Queue the commands that store one Product with its TTL and index entries."""
+    """Queue the commands that store one Product with its index entries."""
     member = item.product_id
     key = _key_product(member)
     pipe.hset(key, mapping=_encode_product(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(PRODUCT_KEY + ":zset:category_id:price:{" + item.category_id + "}", {member: float(item.price)})
-    pipe.zadd(PRODUCT_KEY + ":zset:category_id:rating:{" + item.category_id + "}", {member: float(item.rating)})
+    index = _index_product_1(item.category_id)
+    pipe.zadd(index, {member: float(item.price)})
+    index = _index_product_2(item.category_id)
+    pipe.zadd(index, {member: float(item.rating)})
 
 
 def _write_many_product(pipe: Pipeline, chunk: Sequence[Product]) -> None:
-    """Queue a chunk of Product writes: per item its hash and TTL, per index key one command."""
+    """Queue Product writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.product_id
         key = _key_product(member)
         pipe.hset(key, mapping=_encode_product(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(PRODUCT_KEY + ":zset:category_id:price:{" + item.category_id + "}", {})[member] = float(item.price)
-        ranked.setdefault(PRODUCT_KEY + ":zset:category_id:rating:{" + item.category_id + "}", {})[member] = float(item.rating)
+        index = _index_product_1(item.category_id)
+        score = float(item.price)
+        ranked.setdefault(index, {})[member] = score
+        index = _index_product_2(item.category_id)
+        score = float(item.rating)
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -140,8 +160,8 @@ def _write_many_product(pipe: Pipeline, chunk: Sequence[Product]) -> None:
 def _unindex_product(pipe: Pipeline, item: Product) -> None:
     """Queue the removal of a Product's index entries (before its values change)."""
     member = item.product_id
-    pipe.zrem(PRODUCT_KEY + ":zset:category_id:price:{" + item.category_id + "}", member)
-    pipe.zrem(PRODUCT_KEY + ":zset:category_id:rating:{" + item.category_id + "}", member)
+    pipe.zrem(_index_product_1(item.category_id), member)
+    pipe.zrem(_index_product_2(item.category_id), member)
 
 
 def _load_product(client: redis.Redis, members: Sequence[str]) -> list[Product | None]:
@@ -154,7 +174,7 @@ def _load_product(client: redis.Redis, members: Sequence[str]) -> list[Product |
 
 def _scan_product(client: redis.Redis) -> list[Product]:
     """Every Product, found with SCAN: the cost grows with the whole keyspace."""
-    keys = sorted(client.scan_iter(match=PRODUCT_KEY + ":{*}", count=1000))
+    keys = sorted(client.scan_iter(match=PRODUCT_KEY + ":item:*", count=1000))
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.hgetall(key)
@@ -198,17 +218,24 @@ def update_product(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_product(product_id)
-    return _update(client, _ENTITIES[Product], key, f"Product {product_id!r}", mutate, retries)
+    label = f"Product {product_id!r}"
+    return _update(client, _ENTITIES[Product], key, label, mutate, retries)
 
 
 def delete_product(client: redis.Redis, product_id: str) -> bool:
     """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Product], _key_product(product_id))
+    key = _key_product(product_id)
+    return _delete(client, _ENTITIES[Product], key)
 
 
 def _key_review(member: str) -> str:
-    """The hash of one Review, from its key as text (standalone or Sentinel; see README.md)."""
-    return REVIEW_KEY + ":{" + member + "}"
+    """The hash of one Review, from its key as text."""
+    return REVIEW_KEY + ":item:" + member
+
+
+def _index_review_1(product_id: str) -> str:
+    """The key of the sorted set of Review items for one value of product_id."""
+    return REVIEW_KEY + ":zset:product_id:created_at:" + product_id
 
 
 def _encode_review(item: Review) -> dict[FieldT, EncodableT]:
@@ -238,25 +265,24 @@ def _decode_review(raw: Mapping[str, str]) -> Review:
 
 
 def _write_review(pipe: Pipeline, item: Review) -> None:
-    """Queue the commands that store one Review with its TTL and index entries."""
+    """Queue the commands that store one Review with its index entries."""
     member = item.review_id
     key = _key_review(member)
     pipe.hset(key, mapping=_encode_review(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(REVIEW_KEY + ":zset:product_id:created_at:{" + item.product_id + "}", {member: item.created_at.timestamp()})
+    index = _index_review_1(item.product_id)
+    pipe.zadd(index, {member: item.created_at.timestamp()})
 
 
 def _write_many_review(pipe: Pipeline, chunk: Sequence[Review]) -> None:
-    """Queue a chunk of Review writes: per item its hash and TTL, per index key one command."""
+    """Queue Review writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.review_id
         key = _key_review(member)
         pipe.hset(key, mapping=_encode_review(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(REVIEW_KEY + ":zset:product_id:created_at:{" + item.product_id + "}", {})[member] = item.created_at.timestamp()
+        index = _index_review_1(item.product_id)
+        score = item.created_at.timestamp()
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -264,7 +290,7 @@ def _write_many_review(pipe: Pipeline, chunk: Sequence[Review]) -> None:
 def _unindex_review(pipe: Pipeline, item: Review) -> None:
     """Queue the removal of a Review's index entries (before its values change)."""
     member = item.review_id
-    pipe.zrem(REVIEW_KEY + ":zset:product_id:created_at:{" + item.product_id + "}", member)
+    pipe.zrem(_index_review_1(item.product_id), member)
 
 
 def _load_review(client: redis.Redis, members: Sequence[str]) -> list[Review | None]:
@@ -311,12 +337,14 @@ def update_review(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_review(review_id)
-    return _update(client, _ENTITIES[Review], key, f"Review {review_id!r}", mutate, retries)
+    label = f"Review {review_id!r}"
+    return _update(client, _ENTITIES[Review], key, label, mutate, retries)
 
 
 def delete_review(client: redis.Redis, review_id: str) -> bool:
     """Delete one Review with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Review], _key_review(review_id))
+    key = _key_review(review_id)
+    return _delete(client, _ENTITIES[Review], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -326,6 +354,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
+        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -335,6 +364,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.review_id,
         member=lambda i: i.review_id,
         decode=_decode_review,
+        encode=_encode_review,
         write=_write_review,
         unindex=_unindex_review,
         unique=_no_unique,
@@ -349,24 +379,40 @@ def get_product(client: redis.Redis, product_id: str) -> Product | None:
     """
     raw = _text_hash(client.hgetall(_key_product(product_id)))
     found = [_decode_product(raw)] if raw else []
-    found = [i for i in found if i.product_id == product_id]
     return found[0] if found else None
 
 
-def products_in_category(client: redis.Redis, category_id: str, limit: int | None = 48) -> list[Product]:
+def products_in_category_page(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 48,
+    after: str | None = None,
+) -> tuple[list[Product], str | None]:
+    """One page of products_in_category and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_product_1(category_id)
+    pairs, cursor = _page(client, index, limit, after, desc=False)
+    members = [member for member, _ in pairs]
+    loaded = _load_product(client, members)
+    _prune(client, index, _key_product, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.category_id == category_id]
+    return found, cursor
+
+
+def products_in_category(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 48,
+) -> list[Product]:
     """products_in_category: query Product by category_id, ordered by price.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = PRODUCT_KEY + ":zset:category_id:price:{" + category_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=False))
-    loaded = _load_product(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.category_id == category_id]
-    return found[:limit] if limit is not None else found
+    return products_in_category_page(client, category_id, limit)[0]
 
 
 def search_products(client: redis.Redis, text: str, limit: int | None = 24) -> list[Product]:
@@ -376,41 +422,75 @@ def search_products(client: redis.Redis, text: str, limit: int | None = 24) -> l
     """
     found = _scan_product(client)
     needle = text.casefold()
-    found = [
-        i
-        for i in found
-        if any(needle in s.casefold() for s in (i.sku, i.name, i.description, i.brand))
-    ]
+
+    def texts(i: Product) -> tuple[str, ...]:
+        return (i.sku, i.name, i.description, i.brand)
+
+    found = [i for i in found if any(needle in s.casefold() for s in texts(i))]
     return found[:limit] if limit is not None else found
 
 
-def top_rated_in_category(client: redis.Redis, category_id: str, limit: int | None = 10) -> list[Product]:
+def top_rated_in_category_page(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> tuple[list[Product], str | None]:
+    """One page of top_rated_in_category and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_product_2(category_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_product(client, members)
+    _prune(client, index, _key_product, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.category_id == category_id]
+    return found, cursor
+
+
+def top_rated_in_category(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 10,
+) -> list[Product]:
     """top_rated_in_category: top Product by category_id, ordered by rating descending.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = PRODUCT_KEY + ":zset:category_id:rating:{" + category_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_product(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    return top_rated_in_category_page(client, category_id, limit)[0]
+
+
+def reviews_of_product_page(
+    client: redis.Redis,
+    product_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> tuple[list[Review], str | None]:
+    """One page of reviews_of_product and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_review_1(product_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_review(client, members)
+    _prune(client, index, _key_review, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.category_id == category_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.product_id == product_id]
+    return found, cursor
 
 
-def reviews_of_product(client: redis.Redis, product_id: str, limit: int | None = 20) -> list[Review]:
+def reviews_of_product(
+    client: redis.Redis,
+    product_id: str,
+    limit: int | None = 20,
+) -> list[Review]:
     """reviews_of_product: query Review by product_id, ordered by created_at descending.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = REVIEW_KEY + ":zset:product_id:created_at:{" + product_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_review(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.product_id == product_id]
-    return found[:limit] if limit is not None else found
+    return reviews_of_product_page(client, product_id, limit)[0]

@@ -19,10 +19,10 @@ from ecommerce.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _prune,
     _save_many,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
@@ -31,8 +31,6 @@ PREFIX = "ecommerce:recommendations"
 CUSTOMER_KEY = PREFIX + ":customer"
 PRODUCT_KEY = PREFIX + ":product"
 PURCHASE_KEY = PREFIX + ":purchase"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -64,13 +62,18 @@ class Purchase:
     product_id: str
     purchased_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.purchased_at.utcoffset() is None:
+            raise ValueError("purchased_at must be timezone-aware")
+
 
 Model = Customer | Product | Purchase
 
 
 def _key_customer(member: str) -> str:
-    """The hash of one Customer, from its key as text (standalone or Sentinel; see README.md)."""
-    return CUSTOMER_KEY + ":{" + member + "}"
+    """The hash of one Customer, from its key as text."""
+    return CUSTOMER_KEY + ":item:" + member
 
 
 def _encode_customer(item: Customer) -> dict[FieldT, EncodableT]:
@@ -90,22 +93,18 @@ def _decode_customer(raw: Mapping[str, str]) -> Customer:
 
 
 def _write_customer(pipe: Pipeline, item: Customer) -> None:
-    """Queue the commands that store one Customer with its TTL and index entries."""
+    """Queue the commands that store one Customer with its index entries."""
     member = item.customer_id
     key = _key_customer(member)
     pipe.hset(key, mapping=_encode_customer(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_customer(pipe: Pipeline, chunk: Sequence[Customer]) -> None:
-    """Queue a chunk of Customer writes: per item its hash and TTL, per index key one command."""
+    """Queue Customer writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.customer_id
         key = _key_customer(member)
         pipe.hset(key, mapping=_encode_customer(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_customer(pipe: Pipeline, item: Customer) -> None:
@@ -148,17 +147,24 @@ def update_customer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_customer(customer_id)
-    return _update(client, _ENTITIES[Customer], key, f"Customer {customer_id!r}", mutate, retries)
+    label = f"Customer {customer_id!r}"
+    return _update(client, _ENTITIES[Customer], key, label, mutate, retries)
 
 
 def delete_customer(client: redis.Redis, customer_id: str) -> bool:
     """Delete one Customer with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Customer], _key_customer(customer_id))
+    key = _key_customer(customer_id)
+    return _delete(client, _ENTITIES[Customer], key)
 
 
 def _key_product(member: str) -> str:
-    """The hash of one Product, from its key as text (standalone or Sentinel; see README.md)."""
-    return PRODUCT_KEY + ":{" + member + "}"
+    """The hash of one Product, from its key as text."""
+    return PRODUCT_KEY + ":item:" + member
+
+
+def _index_product_1(category_id: str) -> str:
+    """The key of the sorted set of Product items for one value of category_id."""
+    return PRODUCT_KEY + ":zset:category_id:purchase_count:" + category_id
 
 
 def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
@@ -182,25 +188,24 @@ def _decode_product(raw: Mapping[str, str]) -> Product:
 
 
 def _write_product(pipe: Pipeline, item: Product) -> None:
-    """Queue the commands that store one Product with its TTL and index entries."""
+    """Queue the commands that store one Product with its index entries."""
     member = item.product_id
     key = _key_product(member)
     pipe.hset(key, mapping=_encode_product(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(PRODUCT_KEY + ":zset:category_id:purchase_count:{" + item.category_id + "}", {member: float(item.purchase_count)})
+    index = _index_product_1(item.category_id)
+    pipe.zadd(index, {member: float(item.purchase_count)})
 
 
 def _write_many_product(pipe: Pipeline, chunk: Sequence[Product]) -> None:
-    """Queue a chunk of Product writes: per item its hash and TTL, per index key one command."""
+    """Queue Product writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.product_id
         key = _key_product(member)
         pipe.hset(key, mapping=_encode_product(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(PRODUCT_KEY + ":zset:category_id:purchase_count:{" + item.category_id + "}", {})[member] = float(item.purchase_count)
+        index = _index_product_1(item.category_id)
+        score = float(item.purchase_count)
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -208,7 +213,7 @@ def _write_many_product(pipe: Pipeline, chunk: Sequence[Product]) -> None:
 def _unindex_product(pipe: Pipeline, item: Product) -> None:
     """Queue the removal of a Product's index entries (before its values change)."""
     member = item.product_id
-    pipe.zrem(PRODUCT_KEY + ":zset:category_id:purchase_count:{" + item.category_id + "}", member)
+    pipe.zrem(_index_product_1(item.category_id), member)
 
 
 def _load_product(client: redis.Redis, members: Sequence[str]) -> list[Product | None]:
@@ -255,17 +260,19 @@ def update_product(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_product(product_id)
-    return _update(client, _ENTITIES[Product], key, f"Product {product_id!r}", mutate, retries)
+    label = f"Product {product_id!r}"
+    return _update(client, _ENTITIES[Product], key, label, mutate, retries)
 
 
 def delete_product(client: redis.Redis, product_id: str) -> bool:
     """Delete one Product with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Product], _key_product(product_id))
+    key = _key_product(product_id)
+    return _delete(client, _ENTITIES[Product], key)
 
 
 def _key_purchase(member: str) -> str:
-    """The hash of one Purchase, from its key as text (standalone or Sentinel; see README.md)."""
-    return PURCHASE_KEY + ":{" + member + "}"
+    """The hash of one Purchase, from its key as text."""
+    return PURCHASE_KEY + ":item:" + member
 
 
 def _encode_purchase(item: Purchase) -> dict[FieldT, EncodableT]:
@@ -289,22 +296,18 @@ def _decode_purchase(raw: Mapping[str, str]) -> Purchase:
 
 
 def _write_purchase(pipe: Pipeline, item: Purchase) -> None:
-    """Queue the commands that store one Purchase with its TTL and index entries."""
+    """Queue the commands that store one Purchase with its index entries."""
     member = item.purchase_id
     key = _key_purchase(member)
     pipe.hset(key, mapping=_encode_purchase(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_purchase(pipe: Pipeline, chunk: Sequence[Purchase]) -> None:
-    """Queue a chunk of Purchase writes: per item its hash and TTL, per index key one command."""
+    """Queue Purchase writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.purchase_id
         key = _key_purchase(member)
         pipe.hset(key, mapping=_encode_purchase(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_purchase(pipe: Pipeline, item: Purchase) -> None:
@@ -347,12 +350,14 @@ def update_purchase(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_purchase(purchase_id)
-    return _update(client, _ENTITIES[Purchase], key, f"Purchase {purchase_id!r}", mutate, retries)
+    label = f"Purchase {purchase_id!r}"
+    return _update(client, _ENTITIES[Purchase], key, label, mutate, retries)
 
 
 def delete_purchase(client: redis.Redis, purchase_id: str) -> bool:
     """Delete one Purchase with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Purchase], _key_purchase(purchase_id))
+    key = _key_purchase(purchase_id)
+    return _delete(client, _ENTITIES[Purchase], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -362,6 +367,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
+        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -371,6 +377,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
+        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -380,6 +387,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.purchase_id,
         member=lambda i: i.purchase_id,
         decode=_decode_purchase,
+        encode=_encode_purchase,
         write=_write_purchase,
         unindex=_unindex_purchase,
         unique=_no_unique,
@@ -403,17 +411,34 @@ def for_customer(client: redis.Redis, customer_id: str, limit: int | None = 20) 
     raise NotImplementedError("for_customer: not served by this Redis design; see README.md")
 
 
-def bestsellers_in_category(client: redis.Redis, category_id: str, limit: int | None = 10) -> list[Product]:
+def bestsellers_in_category_page(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> tuple[list[Product], str | None]:
+    """One page of bestsellers_in_category and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_product_1(category_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_product(client, members)
+    _prune(client, index, _key_product, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.category_id == category_id]
+    return found, cursor
+
+
+def bestsellers_in_category(
+    client: redis.Redis,
+    category_id: str,
+    limit: int | None = 10,
+) -> list[Product]:
     """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = PRODUCT_KEY + ":zset:category_id:purchase_count:{" + category_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_product(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.category_id == category_id]
-    return found[:limit] if limit is not None else found
+    return bestsellers_in_category_page(client, category_id, limit)[0]

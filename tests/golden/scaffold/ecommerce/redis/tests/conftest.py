@@ -23,7 +23,7 @@ def redis_client() -> Iterator[redis.Redis]:
     except redis.ConnectionError:
         pytest.skip(f"no Redis server at {url}: start one or set REDIS_URL")
     if client.dbsize():
-        pytest.skip(f"{url} is not empty and the tests flush it: point REDIS_URL at an empty database")
+        pytest.skip(f"{url} is not empty and the tests flush it: use an empty database")
     yield client
     client.flushdb()
     client.close()

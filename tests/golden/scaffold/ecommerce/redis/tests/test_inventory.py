@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,7 +88,8 @@ def test_save_many_warehouse(store: Any) -> None:
     items = [_make_warehouse(n) for n in range(4)]
     assert repo.save_many_warehouse(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, name=items[(n + 1) % 4].name) for n, i in enumerate(items)]
+    values = [i.name for i in items]
+    items = [replace(i, name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
         assert repo.fetch_warehouse(store, item.warehouse_id) == item
@@ -96,11 +98,14 @@ def test_save_many_warehouse(store: Any) -> None:
 def test_update_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    new = replace(item, name=_make_warehouse(1).name)
-    assert repo.update_warehouse(store, item.warehouse_id, lambda old: new) == new
+    sample = _make_warehouse(1)
+    new = replace(item, name=sample.name)
+    got = repo.update_warehouse(store, item.warehouse_id, lambda old: new)
+    assert got == new
     assert repo.fetch_warehouse(store, item.warehouse_id) == new
     missing = _make_warehouse(3)
-    assert repo.update_warehouse(store, missing.warehouse_id, lambda old: old) is None
+    gone = repo.update_warehouse(store, missing.warehouse_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
@@ -119,8 +124,16 @@ def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_warehouse(store, item.warehouse_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.name == other
+    assert result is not None
+    assert other == result.name
     assert repo.fetch_warehouse(store, item.warehouse_id) == result
+
+
+def test_warehouse_never_expires(store: Any) -> None:
+    # No field says when Warehouse items expire, so no TTL is made up.
+    _seed(store, [_make_warehouse(0)])
+    stored = list(store.scan_iter(match=repo.WAREHOUSE_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_warehouse(store: Any) -> None:
@@ -143,7 +156,8 @@ def test_save_many_stock_level(store: Any) -> None:
     items = [_make_stock_level(n) for n in range(4)]
     assert repo.save_many_stock_level(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
         assert repo.fetch_stock_level(store, item.stock_id) == item
@@ -152,11 +166,14 @@ def test_save_many_stock_level(store: Any) -> None:
 def test_update_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_stock_level(1).sku)
-    assert repo.update_stock_level(store, item.stock_id, lambda old: new) == new
+    sample = _make_stock_level(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_stock_level(store, item.stock_id, lambda old: new)
+    assert got == new
     assert repo.fetch_stock_level(store, item.stock_id) == new
     missing = _make_stock_level(3)
-    assert repo.update_stock_level(store, missing.stock_id, lambda old: old) is None
+    gone = repo.update_stock_level(store, missing.stock_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
@@ -175,8 +192,35 @@ def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_stock_level(store, item.stock_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_stock_level(store, item.stock_id) == result
+
+
+def test_stock_level_never_expires(store: Any) -> None:
+    # No field says when StockLevel items expire, so no TTL is made up.
+    _seed(store, [_make_stock_level(0)])
+    stored = list(store.scan_iter(match=repo.STOCK_LEVEL_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_stock_level_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, on_hand=old.on_hand + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_stock_level(store, item.stock_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert stored is not None and stored.on_hand == item.on_hand + 80
 
 
 def test_delete_stock_level(store: Any) -> None:
@@ -199,7 +243,8 @@ def test_save_many_reservation(store: Any) -> None:
     items = [_make_reservation(n) for n in range(4)]
     assert repo.save_many_reservation(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, stock_id=items[(n + 1) % 4].stock_id) for n, i in enumerate(items)]
+    values = [i.stock_id for i in items]
+    items = [replace(i, stock_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
         assert repo.fetch_reservation(store, item.reservation_id) == item
@@ -208,11 +253,14 @@ def test_save_many_reservation(store: Any) -> None:
 def test_update_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    new = replace(item, stock_id=_make_reservation(1).stock_id)
-    assert repo.update_reservation(store, item.reservation_id, lambda old: new) == new
+    sample = _make_reservation(1)
+    new = replace(item, stock_id=sample.stock_id)
+    got = repo.update_reservation(store, item.reservation_id, lambda old: new)
+    assert got == new
     assert repo.fetch_reservation(store, item.reservation_id) == new
     missing = _make_reservation(3)
-    assert repo.update_reservation(store, missing.reservation_id, lambda old: old) is None
+    gone = repo.update_reservation(store, missing.reservation_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
@@ -225,14 +273,45 @@ def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_reservation(store, item.reservation_id, lambda o: replace(o, stock_id=other))
+            repo.update_reservation(
+                store,
+                item.reservation_id,
+                lambda o: replace(o, stock_id=other),
+            )
         return old
 
     result = repo.update_reservation(store, item.reservation_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.stock_id == other
+    assert result is not None
+    assert other == result.stock_id
     assert repo.fetch_reservation(store, item.reservation_id) == result
+
+
+def test_reservation_never_expires(store: Any) -> None:
+    # No field says when Reservation items expire, so no TTL is made up.
+    _seed(store, [_make_reservation(0)])
+    stored = list(store.scan_iter(match=repo.RESERVATION_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_reservation_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_reservation(store, item.reservation_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_reservation(store, item.reservation_id)
+    assert stored is not None and stored.quantity == item.quantity + 80
 
 
 def test_delete_reservation(store: Any) -> None:
@@ -262,6 +341,25 @@ def test_stock_for_sku(store: Any) -> None:
     assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
 
 
+def test_stock_for_sku_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_stock_level(n, sku="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.sku == probe.sku]
+    expected.sort(key=lambda i: i.on_hand, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.stock_for_sku_page(store, probe.sku, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.stock_id for i in got] == [i.stock_id for i in expected]
+
+
 def test_low_stock_in_warehouse(store: Any) -> None:
     items = [_make_stock_level(n, warehouse_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -270,6 +368,30 @@ def test_low_stock_in_warehouse(store: Any) -> None:
     expected.sort(key=lambda i: i.on_hand, reverse=False)
     got = repo.low_stock_in_warehouse(store, probe.warehouse_id, limit=2)
     assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+
+
+def test_low_stock_in_warehouse_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_stock_level(n, warehouse_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
+    expected.sort(key=lambda i: i.on_hand, reverse=False)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.low_stock_in_warehouse_page(
+            store,
+            probe.warehouse_id,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.stock_id for i in got] == [i.stock_id for i in expected]
 
 
 def test_reservations_of_order(store: Any) -> None:
@@ -282,25 +404,49 @@ def test_reservations_of_order(store: Any) -> None:
     assert all(i in expected for i in got)
 
 
+def test_reservations_of_order_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_reservation(n, order_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    expected.sort(key=lambda i: str(i.reservation_id))
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.reservations_of_order_page(store, probe.order_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.reservation_id for i in got] == [i.reservation_id for i in expected]
+
+
 def test_save_together(store: Any) -> None:
     warehouse = _make_warehouse(1)
     stock_level = _make_stock_level(1, warehouse_id=warehouse.warehouse_id)
     reservation = _make_reservation(1, stock_id=stock_level.stock_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [reservation, stock_level, warehouse])
-    assert repo.fetch_warehouse(store, warehouse.warehouse_id) == warehouse
-    assert repo.fetch_stock_level(store, stock_level.stock_id) == stock_level
-    assert repo.fetch_reservation(store, reservation.reservation_id) == reservation
+    got_1 = repo.fetch_warehouse(store, warehouse.warehouse_id)
+    assert got_1 == warehouse
+    got_2 = repo.fetch_stock_level(store, stock_level.stock_id)
+    assert got_2 == stock_level
+    got_3 = repo.fetch_reservation(store, reservation.reservation_id)
+    assert got_3 == reservation
     # One create of an existing item aborts the whole transaction.
     fresh = _make_warehouse(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
     assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(warehouse, name=_make_warehouse(2).name)
+    sample = _make_warehouse(2)
+    changed = replace(warehouse, name=sample.name)
     repo.save_together(store, updates=[(warehouse, changed)])
     assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
-    stale = replace(warehouse, name=_make_warehouse(3).name)
+    sample = _make_warehouse(3)
+    stale = replace(warehouse, name=sample.name)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(warehouse, stale)])
     assert repo.fetch_warehouse(store, changed.warehouse_id) == changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -103,7 +104,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
     assert repo.save_many_customer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, email=items[(n + 1) % 4].email) for n, i in enumerate(items)]
+    values = [i.email for i in items]
+    items = [replace(i, email=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
@@ -112,11 +114,14 @@ def test_save_many_customer(store: Any) -> None:
 def test_update_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    new = replace(item, email=_make_customer(1).email)
-    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    sample = _make_customer(1)
+    new = replace(item, email=sample.email)
+    got = repo.update_customer(store, item.customer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_customer(store, item.customer_id) == new
     missing = _make_customer(3)
-    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+    gone = repo.update_customer(store, missing.customer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -135,8 +140,16 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_customer(store, item.customer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.email == other
+    assert result is not None
+    assert other == result.email
     assert repo.fetch_customer(store, item.customer_id) == result
+
+
+def test_customer_never_expires(store: Any) -> None:
+    # No field says when Customer items expire, so no TTL is made up.
+    _seed(store, [_make_customer(0)])
+    stored = list(store.scan_iter(match=repo.CUSTOMER_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_customer(store: Any) -> None:
@@ -159,7 +172,8 @@ def test_save_many_order(store: Any) -> None:
     items = [_make_order(n) for n in range(4)]
     assert repo.save_many_order(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    values = [i.customer_id for i in items]
+    items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order(store, items) == len(items)
     for item in items:
         assert repo.fetch_order(store, item.order_id) == item
@@ -168,11 +182,14 @@ def test_save_many_order(store: Any) -> None:
 def test_update_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    new = replace(item, customer_id=_make_order(1).customer_id)
-    assert repo.update_order(store, item.order_id, lambda old: new) == new
+    sample = _make_order(1)
+    new = replace(item, customer_id=sample.customer_id)
+    got = repo.update_order(store, item.order_id, lambda old: new)
+    assert got == new
     assert repo.fetch_order(store, item.order_id) == new
     missing = _make_order(3)
-    assert repo.update_order(store, missing.order_id, lambda old: old) is None
+    gone = repo.update_order(store, missing.order_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
@@ -191,8 +208,35 @@ def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_order(store, item.order_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.customer_id == other
+    assert result is not None
+    assert other == result.customer_id
     assert repo.fetch_order(store, item.order_id) == result
+
+
+def test_order_never_expires(store: Any) -> None:
+    # No field says when Order items expire, so no TTL is made up.
+    _seed(store, [_make_order(0)])
+    stored = list(store.scan_iter(match=repo.ORDER_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_order_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, total=old.total + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_order(store, item.order_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_order(store, item.order_id)
+    assert stored is not None and stored.total == item.total + 80
 
 
 def test_delete_order(store: Any) -> None:
@@ -215,7 +259,8 @@ def test_save_many_order_line(store: Any) -> None:
     items = [_make_order_line(n) for n in range(4)]
     assert repo.save_many_order_line(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, order_id=items[(n + 1) % 4].order_id) for n, i in enumerate(items)]
+    values = [i.order_id for i in items]
+    items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order_line(store, items) == len(items)
     for item in items:
         assert repo.fetch_order_line(store, item.line_id) == item
@@ -224,11 +269,14 @@ def test_save_many_order_line(store: Any) -> None:
 def test_update_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    new = replace(item, order_id=_make_order_line(1).order_id)
-    assert repo.update_order_line(store, item.line_id, lambda old: new) == new
+    sample = _make_order_line(1)
+    new = replace(item, order_id=sample.order_id)
+    got = repo.update_order_line(store, item.line_id, lambda old: new)
+    assert got == new
     assert repo.fetch_order_line(store, item.line_id) == new
     missing = _make_order_line(3)
-    assert repo.update_order_line(store, missing.line_id, lambda old: old) is None
+    gone = repo.update_order_line(store, missing.line_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
@@ -247,8 +295,35 @@ def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_order_line(store, item.line_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.order_id == other
+    assert result is not None
+    assert other == result.order_id
     assert repo.fetch_order_line(store, item.line_id) == result
+
+
+def test_order_line_never_expires(store: Any) -> None:
+    # No field says when OrderLine items expire, so no TTL is made up.
+    _seed(store, [_make_order_line(0)])
+    stored = list(store.scan_iter(match=repo.ORDER_LINE_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_order_line_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_order_line(store, item.line_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_order_line(store, item.line_id)
+    assert stored is not None and stored.quantity == item.quantity + 80
 
 
 def test_delete_order_line(store: Any) -> None:
@@ -271,7 +346,8 @@ def test_save_many_payment(store: Any) -> None:
     items = [_make_payment(n) for n in range(4)]
     assert repo.save_many_payment(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, order_id=items[(n + 1) % 4].order_id) for n, i in enumerate(items)]
+    values = [i.order_id for i in items]
+    items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_payment(store, items) == len(items)
     for item in items:
         assert repo.fetch_payment(store, item.payment_id) == item
@@ -280,11 +356,14 @@ def test_save_many_payment(store: Any) -> None:
 def test_update_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    new = replace(item, order_id=_make_payment(1).order_id)
-    assert repo.update_payment(store, item.payment_id, lambda old: new) == new
+    sample = _make_payment(1)
+    new = replace(item, order_id=sample.order_id)
+    got = repo.update_payment(store, item.payment_id, lambda old: new)
+    assert got == new
     assert repo.fetch_payment(store, item.payment_id) == new
     missing = _make_payment(3)
-    assert repo.update_payment(store, missing.payment_id, lambda old: old) is None
+    gone = repo.update_payment(store, missing.payment_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
@@ -303,8 +382,35 @@ def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_payment(store, item.payment_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.order_id == other
+    assert result is not None
+    assert other == result.order_id
     assert repo.fetch_payment(store, item.payment_id) == result
+
+
+def test_payment_never_expires(store: Any) -> None:
+    # No field says when Payment items expire, so no TTL is made up.
+    _seed(store, [_make_payment(0)])
+    stored = list(store.scan_iter(match=repo.PAYMENT_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_payment_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, amount=old.amount + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_payment(store, item.payment_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_payment(store, item.payment_id)
+    assert stored is not None and stored.amount == item.amount + 80
 
 
 def test_delete_payment(store: Any) -> None:
@@ -334,6 +440,25 @@ def test_customer_orders(store: Any) -> None:
     assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
 
 
+def test_customer_orders_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_order(n, customer_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.customer_id == probe.customer_id]
+    expected.sort(key=lambda i: i.placed_at, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.customer_orders_page(store, probe.customer_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.order_id for i in got] == [i.order_id for i in expected]
+
+
 def test_lines_of_order(store: Any) -> None:
     items = [_make_order_line(n, order_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -342,6 +467,25 @@ def test_lines_of_order(store: Any) -> None:
     got = repo.lines_of_order(store, probe.order_id, limit=2)
     assert len(got) == min(2, len(expected))
     assert all(i in expected for i in got)
+
+
+def test_lines_of_order_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_order_line(n, order_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.order_id == probe.order_id]
+    expected.sort(key=lambda i: str(i.line_id))
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.lines_of_order_page(store, probe.order_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.line_id for i in got] == [i.line_id for i in expected]
 
 
 def test_fulfilment_queue(store: Any) -> None:
@@ -354,12 +498,35 @@ def test_fulfilment_queue(store: Any) -> None:
     assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
 
 
+def test_fulfilment_queue_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_order(n, status="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.status == probe.status]
+    expected.sort(key=lambda i: i.placed_at, reverse=False)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.fulfilment_queue_page(store, probe.status, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.order_id for i in got] == [i.order_id for i in expected]
+
+
 def test_revenue_by_status(store: Any) -> None:
     items = [_make_order(n, currency="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.currency == probe.currency]
-    assert repo.revenue_by_status(store, probe.currency) == {"count": len(expected), "sum_total": sum((i.total for i in expected), Decimal(0))}
+    got = repo.revenue_by_status(store, probe.currency)
+    assert got == {
+        "count": len(expected),
+        "sum_total": sum((i.total for i in expected), Decimal(0)),
+    }
 
 
 def test_save_together(store: Any) -> None:
@@ -369,20 +536,26 @@ def test_save_together(store: Any) -> None:
     payment = _make_payment(1, order_id=order.order_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [payment, order_line, order, customer])
-    assert repo.fetch_customer(store, customer.customer_id) == customer
-    assert repo.fetch_order(store, order.order_id) == order
-    assert repo.fetch_order_line(store, order_line.line_id) == order_line
-    assert repo.fetch_payment(store, payment.payment_id) == payment
+    got_1 = repo.fetch_customer(store, customer.customer_id)
+    assert got_1 == customer
+    got_2 = repo.fetch_order(store, order.order_id)
+    assert got_2 == order
+    got_3 = repo.fetch_order_line(store, order_line.line_id)
+    assert got_3 == order_line
+    got_4 = repo.fetch_payment(store, payment.payment_id)
+    assert got_4 == payment
     # One create of an existing item aborts the whole transaction.
     fresh = _make_customer(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, customer])
     assert repo.fetch_customer(store, fresh.customer_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(customer, email=_make_customer(2).email)
+    sample = _make_customer(2)
+    changed = replace(customer, email=sample.email)
     repo.save_together(store, updates=[(customer, changed)])
     assert repo.fetch_customer(store, changed.customer_id) == changed
-    stale = replace(customer, email=_make_customer(3).email)
+    sample = _make_customer(3)
+    stale = replace(customer, email=sample.email)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(customer, stale)])
     assert repo.fetch_customer(store, changed.customer_id) == changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -82,7 +83,8 @@ def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     assert repo.save_many_product(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, sku=items[(n + 1) % 4].sku) for n, i in enumerate(items)]
+    values = [i.sku for i in items]
+    items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
@@ -91,11 +93,14 @@ def test_save_many_product(store: Any) -> None:
 def test_update_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    new = replace(item, sku=_make_product(1).sku)
-    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    sample = _make_product(1)
+    new = replace(item, sku=sample.sku)
+    got = repo.update_product(store, item.product_id, lambda old: new)
+    assert got == new
     assert repo.fetch_product(store, item.product_id) == new
     missing = _make_product(3)
-    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+    gone = repo.update_product(store, missing.product_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
@@ -114,8 +119,35 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_product(store, item.product_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.sku == other
+    assert result is not None
+    assert other == result.sku
     assert repo.fetch_product(store, item.product_id) == result
+
+
+def test_product_never_expires(store: Any) -> None:
+    # No field says when Product items expire, so no TTL is made up.
+    _seed(store, [_make_product(0)])
+    stored = list(store.scan_iter(match=repo.PRODUCT_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_product_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, price=old.price + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_product(store, item.product_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_product(store, item.product_id)
+    assert stored is not None and stored.price == item.price + 80
 
 
 def test_delete_product(store: Any) -> None:
@@ -138,7 +170,8 @@ def test_save_many_review(store: Any) -> None:
     items = [_make_review(n) for n in range(4)]
     assert repo.save_many_review(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, product_id=items[(n + 1) % 4].product_id) for n, i in enumerate(items)]
+    values = [i.product_id for i in items]
+    items = [replace(i, product_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_review(store, items) == len(items)
     for item in items:
         assert repo.fetch_review(store, item.review_id) == item
@@ -147,11 +180,14 @@ def test_save_many_review(store: Any) -> None:
 def test_update_review(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
-    new = replace(item, product_id=_make_review(1).product_id)
-    assert repo.update_review(store, item.review_id, lambda old: new) == new
+    sample = _make_review(1)
+    new = replace(item, product_id=sample.product_id)
+    got = repo.update_review(store, item.review_id, lambda old: new)
+    assert got == new
     assert repo.fetch_review(store, item.review_id) == new
     missing = _make_review(3)
-    assert repo.update_review(store, missing.review_id, lambda old: old) is None
+    gone = repo.update_review(store, missing.review_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
@@ -170,8 +206,35 @@ def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_review(store, item.review_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.product_id == other
+    assert result is not None
+    assert other == result.product_id
     assert repo.fetch_review(store, item.review_id) == result
+
+
+def test_review_never_expires(store: Any) -> None:
+    # No field says when Review items expire, so no TTL is made up.
+    _seed(store, [_make_review(0)])
+    stored = list(store.scan_iter(match=repo.REVIEW_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_review_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, stars=old.stars + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_review(store, item.review_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_review(store, item.review_id)
+    assert stored is not None and stored.stars == item.stars + 80
 
 
 def test_delete_review(store: Any) -> None:
@@ -201,11 +264,39 @@ def test_products_in_category(store: Any) -> None:
     assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
 
 
+def test_products_in_category_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.price, reverse=False)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.products_in_category_page(
+            store,
+            probe.category_id,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.product_id for i in got] == [i.product_id for i in expected]
+
+
 def test_search_products(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     _seed(store, items)
     expected = list(items)
-    expected = [i for i in expected if any("word2" in s for s in (i.sku, i.name, i.description, i.brand))]
+
+    def texts(i: Any) -> tuple[str, ...]:
+        return (i.sku, i.name, i.description, i.brand)
+
+    expected = [i for i in expected if any("word2" in s for s in texts(i))]
     got = repo.search_products(store, "word2", limit=10)
     assert sorted([i.product_id for i in got]) == sorted([i.product_id for i in expected])
 
@@ -220,6 +311,30 @@ def test_top_rated_in_category(store: Any) -> None:
     assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
 
 
+def test_top_rated_in_category_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.rating, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.top_rated_in_category_page(
+            store,
+            probe.category_id,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.product_id for i in got] == [i.product_id for i in expected]
+
+
 def test_reviews_of_product(store: Any) -> None:
     items = [_make_review(n, product_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -228,3 +343,22 @@ def test_reviews_of_product(store: Any) -> None:
     expected.sort(key=lambda i: i.created_at, reverse=True)
     got = repo.reviews_of_product(store, probe.product_id, limit=2)
     assert [i.review_id for i in got] == [i.review_id for i in expected[:2]]
+
+
+def test_reviews_of_product_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_review(n, product_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.product_id == probe.product_id]
+    expected.sort(key=lambda i: i.created_at, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.reviews_of_product_page(store, probe.product_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.review_id for i in got] == [i.review_id for i in expected]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,7 +83,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [_make_customer(n) for n in range(4)]
     assert repo.save_many_customer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, segment=items[(n + 1) % 4].segment) for n, i in enumerate(items)]
+    values = [i.segment for i in items]
+    items = [replace(i, segment=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
         assert repo.fetch_customer(store, item.customer_id) == item
@@ -91,11 +93,14 @@ def test_save_many_customer(store: Any) -> None:
 def test_update_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    new = replace(item, segment=_make_customer(1).segment)
-    assert repo.update_customer(store, item.customer_id, lambda old: new) == new
+    sample = _make_customer(1)
+    new = replace(item, segment=sample.segment)
+    got = repo.update_customer(store, item.customer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_customer(store, item.customer_id) == new
     missing = _make_customer(3)
-    assert repo.update_customer(store, missing.customer_id, lambda old: old) is None
+    gone = repo.update_customer(store, missing.customer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -114,8 +119,16 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_customer(store, item.customer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.segment == other
+    assert result is not None
+    assert other == result.segment
     assert repo.fetch_customer(store, item.customer_id) == result
+
+
+def test_customer_never_expires(store: Any) -> None:
+    # No field says when Customer items expire, so no TTL is made up.
+    _seed(store, [_make_customer(0)])
+    stored = list(store.scan_iter(match=repo.CUSTOMER_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_customer(store: Any) -> None:
@@ -138,7 +151,8 @@ def test_save_many_product(store: Any) -> None:
     items = [_make_product(n) for n in range(4)]
     assert repo.save_many_product(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, category_id=items[(n + 1) % 4].category_id) for n, i in enumerate(items)]
+    values = [i.category_id for i in items]
+    items = [replace(i, category_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
         assert repo.fetch_product(store, item.product_id) == item
@@ -147,11 +161,14 @@ def test_save_many_product(store: Any) -> None:
 def test_update_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    new = replace(item, category_id=_make_product(1).category_id)
-    assert repo.update_product(store, item.product_id, lambda old: new) == new
+    sample = _make_product(1)
+    new = replace(item, category_id=sample.category_id)
+    got = repo.update_product(store, item.product_id, lambda old: new)
+    assert got == new
     assert repo.fetch_product(store, item.product_id) == new
     missing = _make_product(3)
-    assert repo.update_product(store, missing.product_id, lambda old: old) is None
+    gone = repo.update_product(store, missing.product_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
@@ -170,8 +187,35 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_product(store, item.product_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.category_id == other
+    assert result is not None
+    assert other == result.category_id
     assert repo.fetch_product(store, item.product_id) == result
+
+
+def test_product_never_expires(store: Any) -> None:
+    # No field says when Product items expire, so no TTL is made up.
+    _seed(store, [_make_product(0)])
+    stored = list(store.scan_iter(match=repo.PRODUCT_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_product_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, purchase_count=old.purchase_count + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_product(store, item.product_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_product(store, item.product_id)
+    assert stored is not None and stored.purchase_count == item.purchase_count + 80
 
 
 def test_delete_product(store: Any) -> None:
@@ -194,7 +238,8 @@ def test_save_many_purchase(store: Any) -> None:
     items = [_make_purchase(n) for n in range(4)]
     assert repo.save_many_purchase(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, customer_id=items[(n + 1) % 4].customer_id) for n, i in enumerate(items)]
+    values = [i.customer_id for i in items]
+    items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_purchase(store, items) == len(items)
     for item in items:
         assert repo.fetch_purchase(store, item.purchase_id) == item
@@ -203,11 +248,14 @@ def test_save_many_purchase(store: Any) -> None:
 def test_update_purchase(store: Any) -> None:
     item = _make_purchase(0)
     _seed(store, [item])
-    new = replace(item, customer_id=_make_purchase(1).customer_id)
-    assert repo.update_purchase(store, item.purchase_id, lambda old: new) == new
+    sample = _make_purchase(1)
+    new = replace(item, customer_id=sample.customer_id)
+    got = repo.update_purchase(store, item.purchase_id, lambda old: new)
+    assert got == new
     assert repo.fetch_purchase(store, item.purchase_id) == new
     missing = _make_purchase(3)
-    assert repo.update_purchase(store, missing.purchase_id, lambda old: old) is None
+    gone = repo.update_purchase(store, missing.purchase_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
@@ -226,8 +274,16 @@ def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_purchase(store, item.purchase_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.customer_id == other
+    assert result is not None
+    assert other == result.customer_id
     assert repo.fetch_purchase(store, item.purchase_id) == result
+
+
+def test_purchase_never_expires(store: Any) -> None:
+    # No field says when Purchase items expire, so no TTL is made up.
+    _seed(store, [_make_purchase(0)])
+    stored = list(store.scan_iter(match=repo.PURCHASE_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_purchase(store: Any) -> None:
@@ -262,3 +318,27 @@ def test_bestsellers_in_category(store: Any) -> None:
     expected.sort(key=lambda i: i.purchase_count, reverse=True)
     got = repo.bestsellers_in_category(store, probe.category_id, limit=2)
     assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+
+
+def test_bestsellers_in_category_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_product(n, category_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.category_id == probe.category_id]
+    expected.sort(key=lambda i: i.purchase_count, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.bestsellers_in_category_page(
+            store,
+            probe.category_id,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.product_id for i in got] == [i.product_id for i in expected]

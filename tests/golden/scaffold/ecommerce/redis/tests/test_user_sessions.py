@@ -61,7 +61,8 @@ def test_save_many_session(store: Any) -> None:
     items = [_make_session(n) for n in range(4)]
     assert repo.save_many_session(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, user_id=items[(n + 1) % 4].user_id) for n, i in enumerate(items)]
+    values = [i.user_id for i in items]
+    items = [replace(i, user_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_session(store, items) == len(items)
     for item in items:
         assert repo.fetch_session(store, item.session_id) == item
@@ -70,11 +71,14 @@ def test_save_many_session(store: Any) -> None:
 def test_update_session(store: Any) -> None:
     item = _make_session(0)
     _seed(store, [item])
-    new = replace(item, user_id=_make_session(1).user_id)
-    assert repo.update_session(store, item.session_id, lambda old: new) == new
+    sample = _make_session(1)
+    new = replace(item, user_id=sample.user_id)
+    got = repo.update_session(store, item.session_id, lambda old: new)
+    assert got == new
     assert repo.fetch_session(store, item.session_id) == new
     missing = _make_session(3)
-    assert repo.update_session(store, missing.session_id, lambda old: old) is None
+    gone = repo.update_session(store, missing.session_id, lambda old: old)
+    assert gone is None
     # Items, their index keys and unique keys all expire: nothing grows without bound.
     stored = list(store.scan_iter(match=repo.SESSION_KEY + ":*"))
     assert stored and all(store.ttl(key) > 0 for key in stored)
@@ -96,7 +100,8 @@ def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_session(store, item.session_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.user_id == other
+    assert result is not None
+    assert other == result.user_id
     assert repo.fetch_session(store, item.session_id) == result
 
 
@@ -108,6 +113,7 @@ def test_expired_session_is_not_served(store: Any) -> None:
     fresh = replace(item, expires_at=BASE)
     repo.create_session(store, fresh)
     assert repo.fetch_session(store, item.session_id) == fresh
+
 
 def test_delete_session(store: Any) -> None:
     item = _make_session(0)
@@ -134,3 +140,22 @@ def test_sessions_of_user(store: Any) -> None:
     expected.sort(key=lambda i: i.last_seen_at, reverse=True)
     got = repo.sessions_of_user(store, probe.user_id, limit=2)
     assert [i.session_id for i in got] == [i.session_id for i in expected[:2]]
+
+
+def test_sessions_of_user_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_session(n, user_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.user_id == probe.user_id]
+    expected.sort(key=lambda i: i.last_seen_at, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.sessions_of_user_page(store, probe.user_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.session_id for i in got] == [i.session_id for i in expected]

@@ -78,7 +78,8 @@ def test_save_many_device(store: Any) -> None:
     items = [_make_device(n) for n in range(4)]
     assert repo.save_many_device(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, site_id=items[(n + 1) % 4].site_id) for n, i in enumerate(items)]
+    values = [i.site_id for i in items]
+    items = [replace(i, site_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_device(store, items) == len(items)
     for item in items:
         assert repo.fetch_device(store, item.device_id) == item
@@ -87,11 +88,14 @@ def test_save_many_device(store: Any) -> None:
 def test_update_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    new = replace(item, site_id=_make_device(1).site_id)
-    assert repo.update_device(store, item.device_id, lambda old: new) == new
+    sample = _make_device(1)
+    new = replace(item, site_id=sample.site_id)
+    got = repo.update_device(store, item.device_id, lambda old: new)
+    assert got == new
     assert repo.fetch_device(store, item.device_id) == new
     missing = _make_device(3)
-    assert repo.update_device(store, missing.device_id, lambda old: old) is None
+    gone = repo.update_device(store, missing.device_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
@@ -110,7 +114,8 @@ def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_device(store, item.device_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.site_id == other
+    assert result is not None
+    assert other == result.site_id
     assert repo.fetch_device(store, item.device_id) == result
 
 
@@ -134,7 +139,8 @@ def test_save_many_reading(store: Any) -> None:
     items = [_make_reading(n) for n in range(4)]
     assert repo.save_many_reading(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, temperature=items[(n + 1) % 4].temperature) for n, i in enumerate(items)]
+    values = [i.temperature for i in items]
+    items = [replace(i, temperature=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reading(store, items) == len(items)
     for item in items:
         assert repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id) == item
@@ -143,11 +149,26 @@ def test_save_many_reading(store: Any) -> None:
 def test_update_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    new = replace(item, temperature=_make_reading(1).temperature)
-    assert repo.update_reading(store, item.device_id, item.timestamp, item.reading_id, lambda old: new) == new
+    sample = _make_reading(1)
+    new = replace(item, temperature=sample.temperature)
+    got = repo.update_reading(
+        store,
+        item.device_id,
+        item.timestamp,
+        item.reading_id,
+        lambda old: new,
+    )
+    assert got == new
     assert repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id) == new
     missing = _make_reading(3)
-    assert repo.update_reading(store, missing.device_id, missing.timestamp, missing.reading_id, lambda old: old) is None
+    gone = repo.update_reading(
+        store,
+        missing.device_id,
+        missing.timestamp,
+        missing.reading_id,
+        lambda old: old,
+    )
+    assert gone is None
 
 
 def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
@@ -160,13 +181,20 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_reading(store, item.device_id, item.timestamp, item.reading_id, lambda o: replace(o, temperature=other))
+            repo.update_reading(
+                store,
+                item.device_id,
+                item.timestamp,
+                item.reading_id,
+                lambda o: replace(o, temperature=other),
+            )
         return old
 
     result = repo.update_reading(store, item.device_id, item.timestamp, item.reading_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.temperature == other
+    assert result is not None
+    assert other == result.temperature
     assert repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id) == result
 
 

@@ -44,6 +44,11 @@ class Device:
     location: tuple[float, float]
     registered_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.registered_at.utcoffset() is None:
+            raise ValueError("registered_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -56,6 +61,11 @@ class Reading:
     humidity: float
     battery: float
     metrics: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.timestamp.utcoffset() is None:
+            raise ValueError("timestamp must be timezone-aware")
 
 
 Model = Device | Reading

@@ -78,7 +78,8 @@ def test_save_many_device(store: Any) -> None:
     items = [_make_device(n) for n in range(4)]
     assert repo.save_many_device(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, site_id=items[(n + 1) % 4].site_id) for n, i in enumerate(items)]
+    values = [i.site_id for i in items]
+    items = [replace(i, site_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_device(store, items) == len(items)
     for item in items:
         assert repo.fetch_device(store, item.device_id) == item
@@ -87,11 +88,14 @@ def test_save_many_device(store: Any) -> None:
 def test_update_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    new = replace(item, site_id=_make_device(1).site_id)
-    assert repo.update_device(store, item.device_id, lambda old: new) == new
+    sample = _make_device(1)
+    new = replace(item, site_id=sample.site_id)
+    got = repo.update_device(store, item.device_id, lambda old: new)
+    assert got == new
     assert repo.fetch_device(store, item.device_id) == new
     missing = _make_device(3)
-    assert repo.update_device(store, missing.device_id, lambda old: old) is None
+    gone = repo.update_device(store, missing.device_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
@@ -110,7 +114,8 @@ def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_device(store, item.device_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.site_id == other
+    assert result is not None
+    assert other == result.site_id
     assert repo.fetch_device(store, item.device_id) == result
 
 
@@ -134,7 +139,8 @@ def test_save_many_reading(store: Any) -> None:
     items = [_make_reading(n) for n in range(4)]
     assert repo.save_many_reading(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, device_id=items[(n + 1) % 4].device_id) for n, i in enumerate(items)]
+    values = [i.device_id for i in items]
+    items = [replace(i, device_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reading(store, items) == len(items)
     for item in items:
         assert repo.fetch_reading(store, item.reading_id) == item
@@ -143,11 +149,14 @@ def test_save_many_reading(store: Any) -> None:
 def test_update_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    new = replace(item, device_id=_make_reading(1).device_id)
-    assert repo.update_reading(store, item.reading_id, lambda old: new) == new
+    sample = _make_reading(1)
+    new = replace(item, device_id=sample.device_id)
+    got = repo.update_reading(store, item.reading_id, lambda old: new)
+    assert got == new
     assert repo.fetch_reading(store, item.reading_id) == new
     missing = _make_reading(3)
-    assert repo.update_reading(store, missing.reading_id, lambda old: old) is None
+    gone = repo.update_reading(store, missing.reading_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
@@ -166,7 +175,8 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_reading(store, item.reading_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.device_id == other
+    assert result is not None
+    assert other == result.device_id
     assert repo.fetch_reading(store, item.reading_id) == result
 
 
@@ -218,10 +228,12 @@ def test_devices_of_site(store: Any) -> None:
 
 
 def test_indexes(store: Database[Any]) -> None:
-    found = [[tuple(k) for k in i["key"]] for i in store["device"].index_information().values()]
+    info = store["device"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("site_id", 1)] in found
-    found = [[tuple(k) for k in i["key"]] for i in store["reading"].index_information().values()]
+    info = store["reading"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("device_id", 1), ("timestamp", -1)] in found
 

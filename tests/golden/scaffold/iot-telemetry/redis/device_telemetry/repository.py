@@ -21,12 +21,13 @@ from device_telemetry.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _point,
     _point_text,
     _prune,
     _save_many,
+    _set_page,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
@@ -34,8 +35,6 @@ from device_telemetry.redis_support import (
 PREFIX = "device_telemetry"
 DEVICE_KEY = PREFIX + ":device"
 READING_KEY = PREFIX + ":reading"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = 604800
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -51,6 +50,11 @@ class Device:
     location: tuple[float, float]
     registered_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.registered_at.utcoffset() is None:
+            raise ValueError("registered_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Reading:
@@ -64,13 +68,23 @@ class Reading:
     battery: float
     metrics: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.timestamp.utcoffset() is None:
+            raise ValueError("timestamp must be timezone-aware")
+
 
 Model = Device | Reading
 
 
 def _key_device(member: str) -> str:
-    """The hash of one Device, from its key as text (standalone or Sentinel; see README.md)."""
-    return DEVICE_KEY + ":{" + member + "}"
+    """The hash of one Device, from its key as text."""
+    return DEVICE_KEY + ":item:" + member
+
+
+def _index_device_1(site_id: str) -> str:
+    """The key of the set of Device items for one value of site_id."""
+    return DEVICE_KEY + ":set:site_id:" + site_id
 
 
 def _encode_device(item: Device) -> dict[FieldT, EncodableT]:
@@ -98,25 +112,23 @@ def _decode_device(raw: Mapping[str, str]) -> Device:
 
 
 def _write_device(pipe: Pipeline, item: Device) -> None:
-    """Queue the commands that store one Device with its TTL and index entries."""
+    """Queue the commands that store one Device with its index entries."""
     member = item.device_id
     key = _key_device(member)
     pipe.hset(key, mapping=_encode_device(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.sadd(DEVICE_KEY + ":set:site_id:{" + item.site_id + "}", member)
+    index = _index_device_1(item.site_id)
+    pipe.sadd(index, member)
 
 
 def _write_many_device(pipe: Pipeline, chunk: Sequence[Device]) -> None:
-    """Queue a chunk of Device writes: per item its hash and TTL, per index key one command."""
+    """Queue Device writes: per item its hash, per index key one command."""
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.device_id
         key = _key_device(member)
         pipe.hset(key, mapping=_encode_device(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        grouped.setdefault(DEVICE_KEY + ":set:site_id:{" + item.site_id + "}", []).append(member)
+        index = _index_device_1(item.site_id)
+        grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
         pipe.sadd(index, *members)
 
@@ -124,7 +136,7 @@ def _write_many_device(pipe: Pipeline, chunk: Sequence[Device]) -> None:
 def _unindex_device(pipe: Pipeline, item: Device) -> None:
     """Queue the removal of a Device's index entries (before its values change)."""
     member = item.device_id
-    pipe.srem(DEVICE_KEY + ":set:site_id:{" + item.site_id + "}", member)
+    pipe.srem(_index_device_1(item.site_id), member)
 
 
 def _load_device(client: redis.Redis, members: Sequence[str]) -> list[Device | None]:
@@ -171,17 +183,24 @@ def update_device(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_device(device_id)
-    return _update(client, _ENTITIES[Device], key, f"Device {device_id!r}", mutate, retries)
+    label = f"Device {device_id!r}"
+    return _update(client, _ENTITIES[Device], key, label, mutate, retries)
 
 
 def delete_device(client: redis.Redis, device_id: str) -> bool:
     """Delete one Device with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Device], _key_device(device_id))
+    key = _key_device(device_id)
+    return _delete(client, _ENTITIES[Device], key)
 
 
 def _key_reading(member: str) -> str:
-    """The hash of one Reading, from its key as text (standalone or Sentinel; see README.md)."""
-    return READING_KEY + ":{" + member + "}"
+    """The hash of one Reading, from its key as text."""
+    return READING_KEY + ":item:" + member
+
+
+def _index_reading_1(device_id: str) -> str:
+    """The key of the sorted set of Reading items for one value of device_id."""
+    return READING_KEY + ":zset:device_id:timestamp:" + device_id
 
 
 def _encode_reading(item: Reading) -> dict[FieldT, EncodableT]:
@@ -211,25 +230,24 @@ def _decode_reading(raw: Mapping[str, str]) -> Reading:
 
 
 def _write_reading(pipe: Pipeline, item: Reading) -> None:
-    """Queue the commands that store one Reading with its TTL and index entries."""
+    """Queue the commands that store one Reading with its index entries."""
     member = item.reading_id
     key = _key_reading(member)
     pipe.hset(key, mapping=_encode_reading(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(READING_KEY + ":zset:device_id:timestamp:{" + item.device_id + "}", {member: item.timestamp.timestamp()})
+    index = _index_reading_1(item.device_id)
+    pipe.zadd(index, {member: item.timestamp.timestamp()})
 
 
 def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
-    """Queue a chunk of Reading writes: per item its hash and TTL, per index key one command."""
+    """Queue Reading writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.reading_id
         key = _key_reading(member)
         pipe.hset(key, mapping=_encode_reading(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(READING_KEY + ":zset:device_id:timestamp:{" + item.device_id + "}", {})[member] = item.timestamp.timestamp()
+        index = _index_reading_1(item.device_id)
+        score = item.timestamp.timestamp()
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -237,7 +255,7 @@ def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
 def _unindex_reading(pipe: Pipeline, item: Reading) -> None:
     """Queue the removal of a Reading's index entries (before its values change)."""
     member = item.reading_id
-    pipe.zrem(READING_KEY + ":zset:device_id:timestamp:{" + item.device_id + "}", member)
+    pipe.zrem(_index_reading_1(item.device_id), member)
 
 
 def _load_reading(client: redis.Redis, members: Sequence[str]) -> list[Reading | None]:
@@ -284,12 +302,14 @@ def update_reading(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_reading(reading_id)
-    return _update(client, _ENTITIES[Reading], key, f"Reading {reading_id!r}", mutate, retries)
+    label = f"Reading {reading_id!r}"
+    return _update(client, _ENTITIES[Reading], key, label, mutate, retries)
 
 
 def delete_reading(client: redis.Redis, reading_id: str) -> bool:
     """Delete one Reading with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Reading], _key_reading(reading_id))
+    key = _key_reading(reading_id)
+    return _delete(client, _ENTITIES[Reading], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -299,6 +319,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.device_id,
         member=lambda i: i.device_id,
         decode=_decode_device,
+        encode=_encode_device,
         write=_write_device,
         unindex=_unindex_device,
         unique=_no_unique,
@@ -308,6 +329,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reading_id,
         member=lambda i: i.reading_id,
         decode=_decode_reading,
+        encode=_encode_reading,
         write=_write_reading,
         unindex=_unindex_reading,
         unique=_no_unique,
@@ -315,20 +337,54 @@ _ENTITIES: dict[type, _Entity] = {
 }
 
 
+def device_readings_page(
+    client: redis.Redis,
+    device_id: str,
+    limit: int | None = 1000,
+    after: str | None = None,
+) -> tuple[list[Reading], str | None]:
+    """One page of device_readings and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_reading_1(device_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_reading(client, members)
+    _prune(client, index, _key_reading, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.device_id == device_id]
+    return found, cursor
+
+
 def device_readings(client: redis.Redis, device_id: str, limit: int | None = 1000) -> list[Reading]:
     """device_readings: query Reading by device_id, ordered by timestamp descending.
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = READING_KEY + ":zset:device_id:timestamp:{" + device_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
+    return device_readings_page(client, device_id, limit)[0]
+
+
+def latest_reading_page(
+    client: redis.Redis,
+    device_id: str,
+    limit: int | None = 1,
+    after: str | None = None,
+) -> tuple[list[Reading], str | None]:
+    """One page of latest_reading and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_reading_1(device_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
     loaded = _load_reading(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    _prune(client, index, _key_reading, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
     found = [i for i in found if i.device_id == device_id]
-    return found[:limit] if limit is not None else found
+    return found, cursor
 
 
 def latest_reading(client: redis.Redis, device_id: str, limit: int | None = 1) -> list[Reading]:
@@ -336,15 +392,7 @@ def latest_reading(client: redis.Redis, device_id: str, limit: int | None = 1) -
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = READING_KEY + ":zset:device_id:timestamp:{" + device_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_reading(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.device_id == device_id]
-    return found[:limit] if limit is not None else found
+    return latest_reading_page(client, device_id, limit)[0]
 
 
 def get_device(client: redis.Redis, device_id: str) -> Device | None:
@@ -354,8 +402,27 @@ def get_device(client: redis.Redis, device_id: str) -> Device | None:
     """
     raw = _text_hash(client.hgetall(_key_device(device_id)))
     found = [_decode_device(raw)] if raw else []
-    found = [i for i in found if i.device_id == device_id]
     return found[0] if found else None
+
+
+def devices_of_site_page(
+    client: redis.Redis,
+    site_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> tuple[list[Device], str | None]:
+    """One page of devices_of_site and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_device_1(site_id)
+    members, cursor = _set_page(client, index, limit, after)
+    loaded = _load_device(client, members)
+    _prune(client, index, _key_device, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.site_id == site_id]
+    return found, cursor
 
 
 def devices_of_site(client: redis.Redis, site_id: str, limit: int | None = None) -> list[Device]:
@@ -363,11 +430,4 @@ def devices_of_site(client: redis.Redis, site_id: str, limit: int | None = None)
 
     Served by a set per value of the equality fields.
     """
-    index = DEVICE_KEY + ":set:site_id:{" + site_id + "}"
-    members = sorted(_texts(client.smembers(index)))
-    loaded = _load_device(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.site_id == site_id]
-    return found[:limit] if limit is not None else found
+    return devices_of_site_page(client, site_id, limit)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,7 +77,8 @@ def test_save_many_device(store: Any) -> None:
     items = [_make_device(n) for n in range(4)]
     assert repo.save_many_device(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, site_id=items[(n + 1) % 4].site_id) for n, i in enumerate(items)]
+    values = [i.site_id for i in items]
+    items = [replace(i, site_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_device(store, items) == len(items)
     for item in items:
         assert repo.fetch_device(store, item.device_id) == item
@@ -85,11 +87,14 @@ def test_save_many_device(store: Any) -> None:
 def test_update_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    new = replace(item, site_id=_make_device(1).site_id)
-    assert repo.update_device(store, item.device_id, lambda old: new) == new
+    sample = _make_device(1)
+    new = replace(item, site_id=sample.site_id)
+    got = repo.update_device(store, item.device_id, lambda old: new)
+    assert got == new
     assert repo.fetch_device(store, item.device_id) == new
     missing = _make_device(3)
-    assert repo.update_device(store, missing.device_id, lambda old: old) is None
+    gone = repo.update_device(store, missing.device_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
@@ -108,8 +113,16 @@ def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_device(store, item.device_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.site_id == other
+    assert result is not None
+    assert other == result.site_id
     assert repo.fetch_device(store, item.device_id) == result
+
+
+def test_device_never_expires(store: Any) -> None:
+    # No field says when Device items expire, so no TTL is made up.
+    _seed(store, [_make_device(0)])
+    stored = list(store.scan_iter(match=repo.DEVICE_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_device(store: Any) -> None:
@@ -132,7 +145,8 @@ def test_save_many_reading(store: Any) -> None:
     items = [_make_reading(n) for n in range(4)]
     assert repo.save_many_reading(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, device_id=items[(n + 1) % 4].device_id) for n, i in enumerate(items)]
+    values = [i.device_id for i in items]
+    items = [replace(i, device_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reading(store, items) == len(items)
     for item in items:
         assert repo.fetch_reading(store, item.reading_id) == item
@@ -141,11 +155,14 @@ def test_save_many_reading(store: Any) -> None:
 def test_update_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    new = replace(item, device_id=_make_reading(1).device_id)
-    assert repo.update_reading(store, item.reading_id, lambda old: new) == new
+    sample = _make_reading(1)
+    new = replace(item, device_id=sample.device_id)
+    got = repo.update_reading(store, item.reading_id, lambda old: new)
+    assert got == new
     assert repo.fetch_reading(store, item.reading_id) == new
     missing = _make_reading(3)
-    assert repo.update_reading(store, missing.reading_id, lambda old: old) is None
+    gone = repo.update_reading(store, missing.reading_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
@@ -164,8 +181,35 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_reading(store, item.reading_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.device_id == other
+    assert result is not None
+    assert other == result.device_id
     assert repo.fetch_reading(store, item.reading_id) == result
+
+
+def test_reading_never_expires(store: Any) -> None:
+    # No field says when Reading items expire, so no TTL is made up.
+    _seed(store, [_make_reading(0)])
+    stored = list(store.scan_iter(match=repo.READING_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_reading_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, temperature=old.temperature + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_reading(store, item.reading_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_reading(store, item.reading_id)
+    assert stored is not None and stored.temperature == item.temperature + 80
 
 
 def test_delete_reading(store: Any) -> None:
@@ -186,6 +230,25 @@ def test_device_readings(store: Any) -> None:
     assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
 
 
+def test_device_readings_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_reading(n, device_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.device_id == probe.device_id]
+    expected.sort(key=lambda i: i.timestamp, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.device_readings_page(store, probe.device_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.reading_id for i in got] == [i.reading_id for i in expected]
+
+
 def test_latest_reading(store: Any) -> None:
     items = [_make_reading(n, device_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -194,6 +257,25 @@ def test_latest_reading(store: Any) -> None:
     expected.sort(key=lambda i: i.timestamp, reverse=True)
     got = repo.latest_reading(store, probe.device_id, limit=2)
     assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+
+
+def test_latest_reading_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_reading(n, device_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.device_id == probe.device_id]
+    expected.sort(key=lambda i: i.timestamp, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.latest_reading_page(store, probe.device_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.reading_id for i in got] == [i.reading_id for i in expected]
 
 
 def test_get_device(store: Any) -> None:
@@ -213,3 +295,22 @@ def test_devices_of_site(store: Any) -> None:
     got = repo.devices_of_site(store, probe.site_id, limit=2)
     assert len(got) == min(2, len(expected))
     assert all(i in expected for i in got)
+
+
+def test_devices_of_site_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_device(n, site_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.site_id == probe.site_id]
+    expected.sort(key=lambda i: str(i.device_id))
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.devices_of_site_page(store, probe.site_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.device_id for i in got] == [i.device_id for i in expected]

@@ -62,6 +62,11 @@ class Score:
     score: int
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 Model = Player | Score
 

@@ -73,7 +73,8 @@ def test_save_many_player(store: Any) -> None:
     items = [_make_player(n) for n in range(4)]
     assert repo.save_many_player(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, display_name=items[(n + 1) % 4].display_name) for n, i in enumerate(items)]
+    values = [i.display_name for i in items]
+    items = [replace(i, display_name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_player(store, items) == len(items)
     for item in items:
         assert repo.fetch_player(store, item.player_id) == item
@@ -82,11 +83,14 @@ def test_save_many_player(store: Any) -> None:
 def test_update_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    new = replace(item, display_name=_make_player(1).display_name)
-    assert repo.update_player(store, item.player_id, lambda old: new) == new
+    sample = _make_player(1)
+    new = replace(item, display_name=sample.display_name)
+    got = repo.update_player(store, item.player_id, lambda old: new)
+    assert got == new
     assert repo.fetch_player(store, item.player_id) == new
     missing = _make_player(3)
-    assert repo.update_player(store, missing.player_id, lambda old: old) is None
+    gone = repo.update_player(store, missing.player_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
@@ -105,7 +109,8 @@ def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_player(store, item.player_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.display_name == other
+    assert result is not None
+    assert other == result.display_name
     assert repo.fetch_player(store, item.player_id) == result
 
 
@@ -129,7 +134,8 @@ def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
     assert repo.save_many_score(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, board_id=items[(n + 1) % 4].board_id) for n, i in enumerate(items)]
+    values = [i.board_id for i in items]
+    items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
         assert repo.fetch_score(store, item.entry_id) == item
@@ -138,11 +144,14 @@ def test_save_many_score(store: Any) -> None:
 def test_update_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    new = replace(item, board_id=_make_score(1).board_id)
-    assert repo.update_score(store, item.entry_id, lambda old: new) == new
+    sample = _make_score(1)
+    new = replace(item, board_id=sample.board_id)
+    got = repo.update_score(store, item.entry_id, lambda old: new)
+    assert got == new
     assert repo.fetch_score(store, item.entry_id) == new
     missing = _make_score(3)
-    assert repo.update_score(store, missing.entry_id, lambda old: old) is None
+    gone = repo.update_score(store, missing.entry_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
@@ -161,7 +170,8 @@ def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_score(store, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.board_id == other
+    assert result is not None
+    assert other == result.board_id
     assert repo.fetch_score(store, item.entry_id) == result
 
 
@@ -204,9 +214,11 @@ def test_get_player(store: Any) -> None:
 
 
 def test_indexes(store: Database[Any]) -> None:
-    found = [[tuple(k) for k in i["key"]] for i in store["player"].index_information().values()]
+    info = store["player"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    found = [[tuple(k) for k in i["key"]] for i in store["score"].index_information().values()]
+    info = store["score"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("board_id", 1), ("score", -1)] in found
     assert [("board_id", 1), ("player_id", 1), ("score", -1)] in found

@@ -18,11 +18,11 @@ from game_leaderboard.redis_support import (
     _create,
     _delete,
     _Entity,
+    _increment_indexed,
     _no_unique,
-    _prune,
+    _page,
     _save_many,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
@@ -30,8 +30,6 @@ from game_leaderboard.redis_support import (
 PREFIX = "game_leaderboard"
 PLAYER_KEY = PREFIX + ":player"
 SCORE_KEY = PREFIX + ":score"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -55,13 +53,18 @@ class Score:
     score: int
     updated_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.updated_at.utcoffset() is None:
+            raise ValueError("updated_at must be timezone-aware")
+
 
 Model = Player | Score
 
 
 def _key_player(member: str) -> str:
-    """The hash of one Player, from its key as text (standalone or Sentinel; see README.md)."""
-    return PLAYER_KEY + ":{" + member + "}"
+    """The hash of one Player, from its key as text."""
+    return PLAYER_KEY + ":item:" + member
 
 
 def _encode_player(item: Player) -> dict[FieldT, EncodableT]:
@@ -83,22 +86,18 @@ def _decode_player(raw: Mapping[str, str]) -> Player:
 
 
 def _write_player(pipe: Pipeline, item: Player) -> None:
-    """Queue the commands that store one Player with its TTL and index entries."""
+    """Queue the commands that store one Player with its index entries."""
     member = item.player_id
     key = _key_player(member)
     pipe.hset(key, mapping=_encode_player(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_player(pipe: Pipeline, chunk: Sequence[Player]) -> None:
-    """Queue a chunk of Player writes: per item its hash and TTL, per index key one command."""
+    """Queue Player writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.player_id
         key = _key_player(member)
         pipe.hset(key, mapping=_encode_player(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_player(pipe: Pipeline, item: Player) -> None:
@@ -141,17 +140,24 @@ def update_player(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_player(player_id)
-    return _update(client, _ENTITIES[Player], key, f"Player {player_id!r}", mutate, retries)
+    label = f"Player {player_id!r}"
+    return _update(client, _ENTITIES[Player], key, label, mutate, retries)
 
 
 def delete_player(client: redis.Redis, player_id: str) -> bool:
     """Delete one Player with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Player], _key_player(player_id))
+    key = _key_player(player_id)
+    return _delete(client, _ENTITIES[Player], key)
 
 
 def _key_score(member: str) -> str:
-    """The hash of one Score, from its key as text (standalone or Sentinel; see README.md)."""
-    return SCORE_KEY + ":{" + member + "}"
+    """The hash of one Score, from its key as text."""
+    return SCORE_KEY + ":item:" + member
+
+
+def _index_score_1(board_id: str) -> str:
+    """The key of the leaderboard of Score items for one value of board_id."""
+    return SCORE_KEY + ":board:board_id:score:" + board_id
 
 
 def _encode_score(item: Score) -> dict[FieldT, EncodableT]:
@@ -177,44 +183,31 @@ def _decode_score(raw: Mapping[str, str]) -> Score:
 
 
 def _write_score(pipe: Pipeline, item: Score) -> None:
-    """Queue the commands that store one Score with its TTL and index entries."""
+    """Queue the commands that store one Score with its index entries."""
     member = item.entry_id
     key = _key_score(member)
     pipe.hset(key, mapping=_encode_score(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(SCORE_KEY + ":zset:board_id:score:{" + item.board_id + "}", {member: float(item.score)})
-    pipe.zadd(SCORE_KEY + ":zset:board_id:player_id:score:{" + item.board_id + ":" + item.player_id + "}", {member: float(item.score)})
+    index = _index_score_1(item.board_id)
+    pipe.zadd(index, {item.player_id: float(item.score)})
 
 
 def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
-    """Queue a chunk of Score writes: per item its hash and TTL, per index key one command."""
+    """Queue Score writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.entry_id
         key = _key_score(member)
         pipe.hset(key, mapping=_encode_score(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(SCORE_KEY + ":zset:board_id:score:{" + item.board_id + "}", {})[member] = float(item.score)
-        ranked.setdefault(SCORE_KEY + ":zset:board_id:player_id:score:{" + item.board_id + ":" + item.player_id + "}", {})[member] = float(item.score)
+        index = _index_score_1(item.board_id)
+        score = float(item.score)
+        ranked.setdefault(index, {})[item.player_id] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
 
 def _unindex_score(pipe: Pipeline, item: Score) -> None:
     """Queue the removal of a Score's index entries (before its values change)."""
-    member = item.entry_id
-    pipe.zrem(SCORE_KEY + ":zset:board_id:score:{" + item.board_id + "}", member)
-    pipe.zrem(SCORE_KEY + ":zset:board_id:player_id:score:{" + item.board_id + ":" + item.player_id + "}", member)
-
-
-def _load_score(client: redis.Redis, members: Sequence[str]) -> list[Score | None]:
-    """Read many Score hashes in one pipelined round trip (None where gone)."""
-    pipe = client.pipeline(transaction=False)
-    for member in members:
-        pipe.hgetall(_key_score(member))
-    return [_decode_score(raw) if raw else None for raw in pipe.execute()]
+    pipe.zrem(_index_score_1(item.board_id), item.player_id)
 
 
 def create_score(client: redis.Redis, item: Score) -> None:
@@ -253,12 +246,30 @@ def update_score(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_score(entry_id)
-    return _update(client, _ENTITIES[Score], key, f"Score {entry_id!r}", mutate, retries)
+    label = f"Score {entry_id!r}"
+    return _update(client, _ENTITIES[Score], key, label, mutate, retries)
 
 
 def delete_score(client: redis.Redis, entry_id: str) -> bool:
     """Delete one Score with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Score], _key_score(entry_id))
+    key = _key_score(entry_id)
+    return _delete(client, _ENTITIES[Score], key)
+
+
+def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int | None:
+    """Add ``delta`` to one Score's score on the server; the new value, or None if it is missing.
+
+    HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
+    reading the item under WATCH; concurrent increments never lose one.
+    """
+    key = _key_score(entry_id)
+
+    def queue(pipe: Pipeline, item: Score) -> None:
+        pipe.hincrby(key, "score", delta)
+        pipe.zincrby(_index_score_1(item.board_id), delta, item.player_id)
+
+    value = _increment_indexed(client, _ENTITIES[Score], key, queue)
+    return None if value is None else int(value)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -268,6 +279,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.player_id,
         member=lambda i: i.player_id,
         decode=_decode_player,
+        encode=_encode_player,
         write=_write_player,
         unindex=_unindex_player,
         unique=_no_unique,
@@ -277,6 +289,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_score,
+        encode=_encode_score,
         write=_write_score,
         unindex=_unindex_score,
         unique=_no_unique,
@@ -284,38 +297,36 @@ _ENTITIES: dict[type, _Entity] = {
 }
 
 
-def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list[Score]:
+def top_100_page(
+    client: redis.Redis,
+    board_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> tuple[list[tuple[str, int]], str | None]:
+    """One page of top_100 and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_score_1(board_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    return [(member, int(score)) for member, score in pairs], cursor
+
+
+def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list[tuple[str, int]]:
     """top_100: top Score by board_id, ordered by score descending.
 
-    Served by a sorted set per value of the equality fields (score = order field).
+    Served by ZREVRANGE WITHSCORES on the board's sorted set: (player_id, score) pairs, best first; no item is read.
     """
-    index = SCORE_KEY + ":zset:board_id:score:{" + board_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_score(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.board_id == board_id]
-    return found[:limit] if limit is not None else found
+    return top_100_page(client, board_id, limit)[0]
 
 
 def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by a sorted set per value of the equality fields (score = order field).
+    Served by ZREVRANK on the board's sorted set.
     """
-    index = SCORE_KEY + ":zset:board_id:player_id:score:{" + board_id + ":" + player_id + "}"
-    members = _texts(client.zrange(index, 0, 0, desc=True))
-    loaded = _load_score(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.board_id == board_id and i.player_id == player_id]
-    if not found:
-        return None
-    member = found[0].entry_id
-    rank = client.zrevrank(SCORE_KEY + ":zset:board_id:score:{" + board_id + "}", member)
+    index = _index_score_1(board_id)
+    rank = client.zrevrank(index, player_id)
     return rank if isinstance(rank, int) else None
 
 
@@ -326,5 +337,4 @@ def get_player(client: redis.Redis, player_id: str) -> Player | None:
     """
     raw = _text_hash(client.hgetall(_key_player(player_id)))
     found = [_decode_player(raw)] if raw else []
-    found = [i for i in found if i.player_id == player_id]
     return found[0] if found else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,8 @@ def test_save_many_player(store: Any) -> None:
     items = [_make_player(n) for n in range(4)]
     assert repo.save_many_player(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, display_name=items[(n + 1) % 4].display_name) for n, i in enumerate(items)]
+    values = [i.display_name for i in items]
+    items = [replace(i, display_name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_player(store, items) == len(items)
     for item in items:
         assert repo.fetch_player(store, item.player_id) == item
@@ -80,11 +82,14 @@ def test_save_many_player(store: Any) -> None:
 def test_update_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    new = replace(item, display_name=_make_player(1).display_name)
-    assert repo.update_player(store, item.player_id, lambda old: new) == new
+    sample = _make_player(1)
+    new = replace(item, display_name=sample.display_name)
+    got = repo.update_player(store, item.player_id, lambda old: new)
+    assert got == new
     assert repo.fetch_player(store, item.player_id) == new
     missing = _make_player(3)
-    assert repo.update_player(store, missing.player_id, lambda old: old) is None
+    gone = repo.update_player(store, missing.player_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
@@ -103,8 +108,16 @@ def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_player(store, item.player_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.display_name == other
+    assert result is not None
+    assert other == result.display_name
     assert repo.fetch_player(store, item.player_id) == result
+
+
+def test_player_never_expires(store: Any) -> None:
+    # No field says when Player items expire, so no TTL is made up.
+    _seed(store, [_make_player(0)])
+    stored = list(store.scan_iter(match=repo.PLAYER_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_player(store: Any) -> None:
@@ -127,7 +140,8 @@ def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
     assert repo.save_many_score(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, board_id=items[(n + 1) % 4].board_id) for n, i in enumerate(items)]
+    values = [i.board_id for i in items]
+    items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
         assert repo.fetch_score(store, item.entry_id) == item
@@ -136,11 +150,14 @@ def test_save_many_score(store: Any) -> None:
 def test_update_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    new = replace(item, board_id=_make_score(1).board_id)
-    assert repo.update_score(store, item.entry_id, lambda old: new) == new
+    sample = _make_score(1)
+    new = replace(item, board_id=sample.board_id)
+    got = repo.update_score(store, item.entry_id, lambda old: new)
+    assert got == new
     assert repo.fetch_score(store, item.entry_id) == new
     missing = _make_score(3)
-    assert repo.update_score(store, missing.entry_id, lambda old: old) is None
+    gone = repo.update_score(store, missing.entry_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
@@ -159,8 +176,55 @@ def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_score(store, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.board_id == other
+    assert result is not None
+    assert other == result.board_id
     assert repo.fetch_score(store, item.entry_id) == result
+
+
+def test_score_never_expires(store: Any) -> None:
+    # No field says when Score items expire, so no TTL is made up.
+    _seed(store, [_make_score(0)])
+    stored = list(store.scan_iter(match=repo.SCORE_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_score_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, score=old.score + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_score(store, item.entry_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_score(store, item.entry_id)
+    assert stored is not None and stored.score == item.score + 80
+
+
+def test_incr_score_score_loses_no_concurrent_increment(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def work() -> None:
+        for _ in range(25):
+            value = repo.incr_score_score(store, item.entry_id, 1)
+            assert value is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_score(store, item.entry_id)
+    assert stored is not None and stored.score == item.score + 200
+    # A missing item is not created by an increment.
+    missing = _make_score(3)
+    assert repo.incr_score_score(store, missing.entry_id, 1) is None
+    assert repo.fetch_score(store, missing.entry_id) is None
 
 
 def test_delete_score(store: Any) -> None:
@@ -178,7 +242,26 @@ def test_top_100(store: Any) -> None:
     expected = [i for i in items if i.board_id == probe.board_id]
     expected.sort(key=lambda i: i.score, reverse=True)
     got = repo.top_100(store, probe.board_id, limit=2)
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+    assert got == [(i.player_id, i.score) for i in expected[:2]]
+
+
+def test_top_100_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.board_id == probe.board_id]
+    expected.sort(key=lambda i: i.score, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.top_100_page(store, probe.board_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert got == [(i.player_id, i.score) for i in expected]
 
 
 def test_player_rank(store: Any) -> None:

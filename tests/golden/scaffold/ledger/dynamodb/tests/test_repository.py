@@ -91,7 +91,8 @@ def test_save_many_account(store: Any) -> None:
     items = [_make_account(n) for n in range(4)]
     assert repo.save_many_account(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, owner_id=items[(n + 1) % 4].owner_id) for n, i in enumerate(items)]
+    values = [i.owner_id for i in items]
+    items = [replace(i, owner_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_account(store, items) == len(items)
     for item in items:
         assert repo.fetch_account(store, item.account_id) == item
@@ -100,11 +101,14 @@ def test_save_many_account(store: Any) -> None:
 def test_update_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    new = replace(item, owner_id=_make_account(1).owner_id)
-    assert repo.update_account(store, item.account_id, lambda old: new) == new
+    sample = _make_account(1)
+    new = replace(item, owner_id=sample.owner_id)
+    got = repo.update_account(store, item.account_id, lambda old: new)
+    assert got == new
     assert repo.fetch_account(store, item.account_id) == new
     missing = _make_account(3)
-    assert repo.update_account(store, missing.account_id, lambda old: old) is None
+    gone = repo.update_account(store, missing.account_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
@@ -123,7 +127,8 @@ def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_account(store, item.account_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.owner_id == other
+    assert result is not None
+    assert other == result.owner_id
     assert repo.fetch_account(store, item.account_id) == result
 
 
@@ -147,7 +152,8 @@ def test_save_many_transfer(store: Any) -> None:
     items = [_make_transfer(n) for n in range(4)]
     assert repo.save_many_transfer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, memo=items[(n + 1) % 4].memo) for n, i in enumerate(items)]
+    values = [i.memo for i in items]
+    items = [replace(i, memo=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_transfer(store, items) == len(items)
     for item in items:
         assert repo.fetch_transfer(store, item.transfer_id) == item
@@ -156,11 +162,14 @@ def test_save_many_transfer(store: Any) -> None:
 def test_update_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    new = replace(item, memo=_make_transfer(1).memo)
-    assert repo.update_transfer(store, item.transfer_id, lambda old: new) == new
+    sample = _make_transfer(1)
+    new = replace(item, memo=sample.memo)
+    got = repo.update_transfer(store, item.transfer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_transfer(store, item.transfer_id) == new
     missing = _make_transfer(3)
-    assert repo.update_transfer(store, missing.transfer_id, lambda old: old) is None
+    gone = repo.update_transfer(store, missing.transfer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -179,7 +188,8 @@ def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_transfer(store, item.transfer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.memo == other
+    assert result is not None
+    assert other == result.memo
     assert repo.fetch_transfer(store, item.transfer_id) == result
 
 
@@ -212,7 +222,8 @@ def test_save_many_entry(store: Any) -> None:
     items = [_make_entry(n) for n in range(4)]
     assert repo.save_many_entry(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, transfer_id=items[(n + 1) % 4].transfer_id) for n, i in enumerate(items)]
+    values = [i.transfer_id for i in items]
+    items = [replace(i, transfer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_entry(store, items) == len(items)
     for item in items:
         assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == item
@@ -221,11 +232,20 @@ def test_save_many_entry(store: Any) -> None:
 def test_update_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    new = replace(item, transfer_id=_make_entry(1).transfer_id)
-    assert repo.update_entry(store, item.account_id, item.posted_at, item.entry_id, lambda old: new) == new
+    sample = _make_entry(1)
+    new = replace(item, transfer_id=sample.transfer_id)
+    got = repo.update_entry(store, item.account_id, item.posted_at, item.entry_id, lambda old: new)
+    assert got == new
     assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == new
     missing = _make_entry(3)
-    assert repo.update_entry(store, missing.account_id, missing.posted_at, missing.entry_id, lambda old: old) is None
+    gone = repo.update_entry(
+        store,
+        missing.account_id,
+        missing.posted_at,
+        missing.entry_id,
+        lambda old: old,
+    )
+    assert gone is None
 
 
 def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
@@ -238,13 +258,20 @@ def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_entry(store, item.account_id, item.posted_at, item.entry_id, lambda o: replace(o, transfer_id=other))
+            repo.update_entry(
+                store,
+                item.account_id,
+                item.posted_at,
+                item.entry_id,
+                lambda o: replace(o, transfer_id=other),
+            )
         return old
 
     result = repo.update_entry(store, item.account_id, item.posted_at, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.transfer_id == other
+    assert result is not None
+    assert other == result.transfer_id
     assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == result
 
 
@@ -300,7 +327,11 @@ def test_balance_check(store: Any) -> None:
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
-    assert repo.balance_check(store, probe.account_id) == {"count": len(expected), "sum_amount": sum((i.amount for i in expected), Decimal(0))}
+    got = repo.balance_check(store, probe.account_id)
+    assert got == {
+        "count": len(expected),
+        "sum_amount": sum((i.amount for i in expected), Decimal(0)),
+    }
 
 
 def test_save_together(store: Any) -> None:
@@ -309,19 +340,24 @@ def test_save_together(store: Any) -> None:
     entry = _make_entry(1, account_id=account.account_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [entry, transfer, account])
-    assert repo.fetch_account(store, account.account_id) == account
-    assert repo.fetch_transfer(store, transfer.transfer_id) == transfer
-    assert repo.fetch_entry(store, entry.account_id, entry.posted_at, entry.entry_id) == entry
+    got_1 = repo.fetch_account(store, account.account_id)
+    assert got_1 == account
+    got_2 = repo.fetch_transfer(store, transfer.transfer_id)
+    assert got_2 == transfer
+    got_3 = repo.fetch_entry(store, entry.account_id, entry.posted_at, entry.entry_id)
+    assert got_3 == entry
     # One create of an existing item aborts the whole transaction.
     fresh = _make_account(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, account])
     assert repo.fetch_account(store, fresh.account_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(account, owner_id=_make_account(2).owner_id)
+    sample = _make_account(2)
+    changed = replace(account, owner_id=sample.owner_id)
     repo.save_together(store, updates=[(account, changed)])
     assert repo.fetch_account(store, changed.account_id) == changed
-    stale = replace(account, owner_id=_make_account(3).owner_id)
+    sample = _make_account(3)
+    stale = replace(account, owner_id=sample.owner_id)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(account, stale)])
     assert repo.fetch_account(store, changed.account_id) == changed

@@ -47,6 +47,11 @@ class Account:
     balance: Decimal
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
@@ -56,6 +61,11 @@ class Transfer:
     idempotency_key: str
     memo: str
     posted_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.posted_at.utcoffset() is None:
+            raise ValueError("posted_at must be timezone-aware")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,11 @@ class Entry:
     amount: Decimal
     direction: str
     posted_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.posted_at.utcoffset() is None:
+            raise ValueError("posted_at must be timezone-aware")
 
 
 Model = Account | Transfer | Entry

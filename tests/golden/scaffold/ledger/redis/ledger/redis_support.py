@@ -8,6 +8,8 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,11 +22,50 @@ from redis.exceptions import WatchError
 from ledger.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# Removes index entries whose item hash is gone, checking and removing in one atomic step
+# (a delete and re-create between a client-side check and ZREM would lose the live entry).
+# KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
+_PRUNE = (
+    "local kind = redis.call('TYPE', KEYS[1])['ok'] "
+    "local removed = 0 "
+    "for i, member in ipairs(ARGV) do "
+    "  if redis.call('EXISTS', KEYS[i + 1]) == 0 then "
+    "    if kind == 'set' then removed = removed + redis.call('SREM', KEYS[1], member) "
+    "    else removed = removed + redis.call('ZREM', KEYS[1], member) end "
+    "  end "
+    "end "
+    "return removed"
+)
+# One page of a sorted set after the cursor member ARGV[1] ("" for the first page):
+# from the member's rank while it is still there, else after its score (ARGV[2]).
+# ARGV[3] is the page size (-1: all), ARGV[4] "1" to read best first (descending).
+_PAGE = (
+    "local rev = ARGV[4] == '1' "
+    "local size = tonumber(ARGV[3]) "
+    "local start = 0 "
+    "if ARGV[1] ~= '' then "
+    "  local rank = redis.call(rev and 'ZREVRANK' or 'ZRANK', KEYS[1], ARGV[1]) "
+    "  local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
+    "  if rank and tonumber(score) == tonumber(ARGV[2]) then "
+    "    start = rank + 1 "
+    "  elseif rev then "
+    "    start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf') "
+    "  else "
+    "    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "  end "
+    "end "
+    "local stop = -1 "
+    "if size >= 0 then stop = start + size - 1 end "
+    "if rev then "
+    "  return redis.call('ZREVRANGE', KEYS[1], start, stop, 'WITHSCORES') "
+    "end "
+    "return redis.call('ZRANGE', KEYS[1], start, stop, 'WITHSCORES')"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Entity:
-    """What save_together needs of one entity: its functions, looked up by model class."""
+    """What the shared algorithms need of one entity: its functions, by model class."""
 
     # The hash key of an item.
     key: Callable[[Any], str]
@@ -33,7 +74,9 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # Queue the commands that store an item with its TTL and index entries.
+    # The hash fields of an item, as stored.
+    encode: Callable[[Any], Mapping[Any, Any]]
+    # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
     unindex: Callable[[Pipeline, Any], None]
@@ -93,6 +136,14 @@ def _watch(pipe: Pipeline, *keys: str) -> None:
     pipe.watch(*keys)  # type: ignore[no-untyped-call]
 
 
+def _backoff(attempt: int) -> None:
+    """Sleep a random time up to 1 ms doubled per failed attempt (at most 100 ms).
+
+    Full jitter: clients that lost the same race retry at different moments.
+    """
+    time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -108,13 +159,47 @@ def _claim_unique(pipe: Pipeline, keys: Sequence[str], member: str) -> None:
             raise AlreadyExistsError(f"unique value {unique!r} is taken")
 
 
-def _prune(client: redis.Redis, index: str, missing: list[str], *, ranked: bool) -> None:
-    """Drop index entries whose item has expired or was deleted."""
-    if missing:
-        if ranked:
-            client.zrem(index, *missing)
-        else:
-            client.srem(index, *missing)
+def _prune(
+    client: redis.Redis,
+    index: str,
+    key: Callable[[str], str],
+    members: Sequence[str],
+    loaded: Sequence[object | None],
+) -> None:
+    """Drop the entries of ``index`` whose item did not load, if still gone (atomic Lua)."""
+    gone = [member for member, item in zip(members, loaded, strict=True) if item is None]
+    if gone:
+        client.register_script(_PRUNE)(keys=[index, *map(key, gone)], args=gone)
+
+
+def _page(
+    client: redis.Redis, index: str, size: int | None, after: str | None, *, desc: bool
+) -> tuple[list[tuple[str, float]], str | None]:
+    """One page of (member, score) from a sorted set, and the cursor of the next page.
+
+    The cursor is the last member and its score: the next page starts after the member's
+    rank, or after its score if the member has moved or gone since. None: no next page.
+    """
+    score, member = after.split(" ", 1) if after else ("0", "")
+    # One member more than the page tells whether another page follows.
+    count = -1 if size is None else size + 1
+    script = client.register_script(_PAGE)
+    flat = _texts(script(keys=[index], args=[member, score, count, int(desc)]))
+    pairs = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
+    if size is None or len(pairs) <= size:
+        return pairs, None
+    pairs = pairs[:size]
+    return pairs, f"{pairs[-1][1]!r} {pairs[-1][0]}"
+
+
+def _set_page(
+    client: redis.Redis, index: str, size: int | None, after: str | None
+) -> tuple[list[str], str | None]:
+    """One page of a set's members in text order after the member ``after``, and the cursor."""
+    members = sorted(m for m in _texts(client.smembers(index)) if after is None or m > after)
+    if size is None or len(members) <= size:
+        return members, None
+    return members[:size], members[size - 1]
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
@@ -124,19 +209,15 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """
     key = entity.key(item)
     unique = entity.unique(item)
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                _watch(pipe, key, *unique)
-                if pipe.exists(key, *unique):
-                    taken = "or one of its unique values exists" if unique else "already exists"
-                    raise AlreadyExistsError(f"{type(item).__name__} {entity.key_value(item)!r} {taken}")
-                pipe.multi()
-                entity.write(pipe, item)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
+
+    def run(pipe: Pipeline) -> None:
+        if pipe.exists(key, *unique):
+            taken = "or one of its unique values exists" if unique else "already exists"
+            raise AlreadyExistsError(f"{type(item).__name__} {entity.key_value(item)!r} {taken}")
+        pipe.multi()
+        entity.write(pipe, item)
+
+    client.transaction(run, key, *unique)
 
 
 def _save_many(
@@ -165,11 +246,12 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. ``label`` names the item
-    in the ConflictError raised after ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values. A lost race is retried
+    after a jittered backoff; ``label`` names the item in the ConflictError raised after
+    ``retries`` tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
-        for _ in range(retries):
+        for attempt in range(retries):
             try:
                 _watch(pipe, key)
                 raw = _text_hash(pipe.hgetall(key))
@@ -186,26 +268,21 @@ def _update(
                 pipe.execute()
                 return new
             except WatchError:
-                continue
+                _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
     """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                _watch(pipe, key)
-                raw = _text_hash(pipe.hgetall(key))
-                if not raw:
-                    return False
-                pipe.multi()
-                entity.unindex(pipe, entity.decode(raw))
-                pipe.delete(key)
-                pipe.execute()
-                return True
-            except WatchError:
-                continue
+
+    def run(pipe: Pipeline) -> None:
+        raw = _text_hash(pipe.hgetall(key))
+        if raw:
+            pipe.multi()
+            entity.unindex(pipe, entity.decode(raw))
+            pipe.delete(key)
+
+    return bool(client.transaction(run, key))
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
@@ -236,53 +313,28 @@ def _save_together(
     def key(item: Any) -> str:
         return _entity(entities, item).key(item)
 
+    def run(pipe: Pipeline) -> None:
+        for item in creates:
+            if pipe.exists(key(item)):
+                raise AlreadyExistsError(f"{type(item).__name__} {key(item)!r} already exists")
+        for item in [*creates, *(new for _, new in updates)]:
+            entity = _entity(entities, item)
+            _claim_unique(pipe, entity.unique(item), entity.member(item))
+        for old, new in [*updates, *((i, i) for i in unchanged)]:
+            if type(old) is not type(new) or key(old) != key(new):
+                raise ValueError("an update must keep the item's entity and key")
+            # The stored text against old's encoding: exact for every type, where a
+            # decoded item could differ (a JSON map's datetime comes back as text).
+            current = _text_hash(pipe.hgetall(key(old)))
+            if not current or current != _entity(entities, old).encode(old):
+                raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
+        pipe.multi()
+        for item in creates:
+            _entity(entities, item).write(pipe, item)
+        for old, new in updates:
+            entity = _entity(entities, new)
+            entity.unindex(pipe, old)
+            entity.write(pipe, new)
+
     watched = [key(i) for i in [*creates, *unchanged]] + [key(new) for _, new in updates]
-    with client.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                if watched:
-                    _watch(pipe, *watched)
-                for item in creates:
-                    if pipe.exists(key(item)):
-                        raise AlreadyExistsError(f"{type(item).__name__} {key(item)!r} already exists")
-                for item in [*creates, *(new for _, new in updates)]:
-                    entity = _entity(entities, item)
-                    _claim_unique(pipe, entity.unique(item), entity.member(item))
-                for old, new in [*updates, *((i, i) for i in unchanged)]:
-                    if type(old) is not type(new) or key(old) != key(new):
-                        raise ValueError("an update must keep the item's entity and key")
-                    current = _text_hash(pipe.hgetall(key(old)))
-                    if not current or _entity(entities, old).decode(current) != old:
-                        raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
-                pipe.multi()
-                for item in creates:
-                    _entity(entities, item).write(pipe, item)
-                for old, new in updates:
-                    entity = _entity(entities, new)
-                    entity.unindex(pipe, old)
-                    entity.write(pipe, new)
-                pipe.execute()
-                return
-            except WatchError:
-                continue
-
-
-def _entries(response: Any) -> list[tuple[str, dict[str, str]]]:
-    """The (id, fields) entries of an XREADGROUP reply, in RESP2 or RESP3 form."""
-    if isinstance(response, dict):  # RESP3: {stream: [entries]}
-        batches = [entries for value in response.values() for entries in value]
-    else:  # RESP2: [[stream, entries]]
-        batches = [entries for _, entries in response or []]
-    return [(event_id, dict(fields)) for entries in batches for event_id, fields in entries if fields]
-
-
-def _stream_id(event_id: str) -> tuple[int, int]:
-    """A stream id as a sortable pair."""
-    millis, sequence = event_id.split("-")
-    return (int(millis), int(sequence))
-
-
-def _after(event_id: str) -> str:
-    """The smallest stream id greater than ``event_id``."""
-    millis, sequence = _stream_id(event_id)
-    return f"{millis}-{sequence + 1}"
+    client.transaction(run, *watched)

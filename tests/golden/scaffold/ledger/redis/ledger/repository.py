@@ -21,9 +21,11 @@ from ledger.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _prune,
     _save_many,
     _save_together,
+    _set_page,
     _text_hash,
     _texts,
     _time,
@@ -34,8 +36,6 @@ PREFIX = "ledger"
 ACCOUNT_KEY = PREFIX + ":account"
 TRANSFER_KEY = PREFIX + ":transfer"
 ENTRY_KEY = PREFIX + ":entry"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -51,6 +51,11 @@ class Account:
     balance: Decimal
     created_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
@@ -60,6 +65,11 @@ class Transfer:
     idempotency_key: str
     memo: str
     posted_at: datetime
+
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.posted_at.utcoffset() is None:
+            raise ValueError("posted_at must be timezone-aware")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +83,18 @@ class Entry:
     direction: str
     posted_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.posted_at.utcoffset() is None:
+            raise ValueError("posted_at must be timezone-aware")
+
 
 Model = Account | Transfer | Entry
 
 
 def _key_account(member: str) -> str:
-    """The hash of one Account, from its key as text (standalone or Sentinel; see README.md)."""
-    return ACCOUNT_KEY + ":{" + member + "}"
+    """The hash of one Account, from its key as text."""
+    return ACCOUNT_KEY + ":item:" + member
 
 
 def _encode_account(item: Account) -> dict[FieldT, EncodableT]:
@@ -107,22 +122,18 @@ def _decode_account(raw: Mapping[str, str]) -> Account:
 
 
 def _write_account(pipe: Pipeline, item: Account) -> None:
-    """Queue the commands that store one Account with its TTL and index entries."""
+    """Queue the commands that store one Account with its index entries."""
     member = item.account_id
     key = _key_account(member)
     pipe.hset(key, mapping=_encode_account(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _write_many_account(pipe: Pipeline, chunk: Sequence[Account]) -> None:
-    """Queue a chunk of Account writes: per item its hash and TTL, per index key one command."""
+    """Queue Account writes: per item its hash, per index key one command."""
     for item in chunk:
         member = item.account_id
         key = _key_account(member)
         pipe.hset(key, mapping=_encode_account(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
 
 
 def _unindex_account(pipe: Pipeline, item: Account) -> None:
@@ -165,17 +176,24 @@ def update_account(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_account(account_id)
-    return _update(client, _ENTITIES[Account], key, f"Account {account_id!r}", mutate, retries)
+    label = f"Account {account_id!r}"
+    return _update(client, _ENTITIES[Account], key, label, mutate, retries)
 
 
 def delete_account(client: redis.Redis, account_id: str) -> bool:
     """Delete one Account with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Account], _key_account(account_id))
+    key = _key_account(account_id)
+    return _delete(client, _ENTITIES[Account], key)
 
 
 def _key_transfer(member: str) -> str:
-    """The hash of one Transfer, from its key as text (standalone or Sentinel; see README.md)."""
-    return TRANSFER_KEY + ":{" + member + "}"
+    """The hash of one Transfer, from its key as text."""
+    return TRANSFER_KEY + ":item:" + member
+
+
+def _index_transfer_1(idempotency_key: str) -> str:
+    """The key of the set of Transfer items for one value of idempotency_key."""
+    return TRANSFER_KEY + ":set:idempotency_key:" + idempotency_key
 
 
 def _encode_transfer(item: Transfer) -> dict[FieldT, EncodableT]:
@@ -201,34 +219,32 @@ def _decode_transfer(raw: Mapping[str, str]) -> Transfer:
 def _unique_keys_transfer(item: Transfer) -> list[str]:
     """Keys that reserve the unique values of one Transfer (each holds the owner's key)."""
     return [
-        TRANSFER_KEY + ":unique:idempotency_key:{" + item.idempotency_key + "}",
+        TRANSFER_KEY + ":unique:idempotency_key:" + item.idempotency_key,
     ]
 
 
 def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
-    """Queue the commands that store one Transfer with its TTL and index entries."""
+    """Queue the commands that store one Transfer with its index entries."""
     member = item.transfer_id
     key = _key_transfer(member)
     pipe.hset(key, mapping=_encode_transfer(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
     for unique in _unique_keys_transfer(item):
         pipe.set(unique, member)
-    pipe.sadd(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", member)
+    index = _index_transfer_1(item.idempotency_key)
+    pipe.sadd(index, member)
 
 
 def _write_many_transfer(pipe: Pipeline, chunk: Sequence[Transfer]) -> None:
-    """Queue a chunk of Transfer writes: per item its hash and TTL, per index key one command."""
+    """Queue Transfer writes: per item its hash, per index key one command."""
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.transfer_id
         key = _key_transfer(member)
         pipe.hset(key, mapping=_encode_transfer(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
         for unique in _unique_keys_transfer(item):
             pipe.set(unique, member)
-        grouped.setdefault(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", []).append(member)
+        index = _index_transfer_1(item.idempotency_key)
+        grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
         pipe.sadd(index, *members)
 
@@ -238,7 +254,7 @@ def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
     for unique in _unique_keys_transfer(item):
         pipe.delete(unique)
     member = item.transfer_id
-    pipe.srem(TRANSFER_KEY + ":set:idempotency_key:{" + item.idempotency_key + "}", member)
+    pipe.srem(_index_transfer_1(item.idempotency_key), member)
 
 
 def _load_transfer(client: redis.Redis, members: Sequence[str]) -> list[Transfer | None]:
@@ -285,17 +301,34 @@ def update_transfer(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_transfer(transfer_id)
-    return _update(client, _ENTITIES[Transfer], key, f"Transfer {transfer_id!r}", mutate, retries)
+    label = f"Transfer {transfer_id!r}"
+    return _update(client, _ENTITIES[Transfer], key, label, mutate, retries)
 
 
 def delete_transfer(client: redis.Redis, transfer_id: str) -> bool:
     """Delete one Transfer with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Transfer], _key_transfer(transfer_id))
+    key = _key_transfer(transfer_id)
+    return _delete(client, _ENTITIES[Transfer], key)
 
 
 def _key_entry(member: str) -> str:
-    """The hash of one Entry, from its key as text (standalone or Sentinel; see README.md)."""
-    return ENTRY_KEY + ":{" + member + "}"
+    """The hash of one Entry, from its key as text."""
+    return ENTRY_KEY + ":item:" + member
+
+
+def _index_entry_1(account_id: str) -> str:
+    """The key of the sorted set of Entry items for one value of account_id."""
+    return ENTRY_KEY + ":zset:account_id:posted_at:" + account_id
+
+
+def _index_entry_2(transfer_id: str) -> str:
+    """The key of the set of Entry items for one value of transfer_id."""
+    return ENTRY_KEY + ":set:transfer_id:" + transfer_id
+
+
+def _index_entry_3(account_id: str) -> str:
+    """The key of the set of Entry items for one value of account_id."""
+    return ENTRY_KEY + ":set:account_id:" + account_id
 
 
 def _encode_entry(item: Entry) -> dict[FieldT, EncodableT]:
@@ -323,30 +356,33 @@ def _decode_entry(raw: Mapping[str, str]) -> Entry:
 
 
 def _write_entry(pipe: Pipeline, item: Entry) -> None:
-    """Queue the commands that store one Entry with its TTL and index entries."""
+    """Queue the commands that store one Entry with its index entries."""
     member = item.entry_id
     key = _key_entry(member)
     pipe.hset(key, mapping=_encode_entry(item))
-    if DEFAULT_TTL_SECONDS is not None:
-        pipe.expire(key, DEFAULT_TTL_SECONDS)
-    pipe.zadd(ENTRY_KEY + ":zset:account_id:posted_at:{" + item.account_id + "}", {member: item.posted_at.timestamp()})
-    pipe.sadd(ENTRY_KEY + ":set:transfer_id:{" + item.transfer_id + "}", member)
-    pipe.sadd(ENTRY_KEY + ":set:account_id:{" + item.account_id + "}", member)
+    index = _index_entry_1(item.account_id)
+    pipe.zadd(index, {member: item.posted_at.timestamp()})
+    index = _index_entry_2(item.transfer_id)
+    pipe.sadd(index, member)
+    index = _index_entry_3(item.account_id)
+    pipe.sadd(index, member)
 
 
 def _write_many_entry(pipe: Pipeline, chunk: Sequence[Entry]) -> None:
-    """Queue a chunk of Entry writes: per item its hash and TTL, per index key one command."""
+    """Queue Entry writes: per item its hash, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     grouped: dict[str, list[str]] = {}
     for item in chunk:
         member = item.entry_id
         key = _key_entry(member)
         pipe.hset(key, mapping=_encode_entry(item))
-        if DEFAULT_TTL_SECONDS is not None:
-            pipe.expire(key, DEFAULT_TTL_SECONDS)
-        ranked.setdefault(ENTRY_KEY + ":zset:account_id:posted_at:{" + item.account_id + "}", {})[member] = item.posted_at.timestamp()
-        grouped.setdefault(ENTRY_KEY + ":set:transfer_id:{" + item.transfer_id + "}", []).append(member)
-        grouped.setdefault(ENTRY_KEY + ":set:account_id:{" + item.account_id + "}", []).append(member)
+        index = _index_entry_1(item.account_id)
+        score = item.posted_at.timestamp()
+        ranked.setdefault(index, {})[member] = score
+        index = _index_entry_2(item.transfer_id)
+        grouped.setdefault(index, []).append(member)
+        index = _index_entry_3(item.account_id)
+        grouped.setdefault(index, []).append(member)
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
     for index, members in grouped.items():
@@ -356,9 +392,9 @@ def _write_many_entry(pipe: Pipeline, chunk: Sequence[Entry]) -> None:
 def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
     """Queue the removal of an Entry's index entries (before its values change)."""
     member = item.entry_id
-    pipe.zrem(ENTRY_KEY + ":zset:account_id:posted_at:{" + item.account_id + "}", member)
-    pipe.srem(ENTRY_KEY + ":set:transfer_id:{" + item.transfer_id + "}", member)
-    pipe.srem(ENTRY_KEY + ":set:account_id:{" + item.account_id + "}", member)
+    pipe.zrem(_index_entry_1(item.account_id), member)
+    pipe.srem(_index_entry_2(item.transfer_id), member)
+    pipe.srem(_index_entry_3(item.account_id), member)
 
 
 def _load_entry(client: redis.Redis, members: Sequence[str]) -> list[Entry | None]:
@@ -405,12 +441,14 @@ def update_entry(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_entry(entry_id)
-    return _update(client, _ENTITIES[Entry], key, f"Entry {entry_id!r}", mutate, retries)
+    label = f"Entry {entry_id!r}"
+    return _update(client, _ENTITIES[Entry], key, label, mutate, retries)
 
 
 def delete_entry(client: redis.Redis, entry_id: str) -> bool:
     """Delete one Entry with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Entry], _key_entry(entry_id))
+    key = _key_entry(entry_id)
+    return _delete(client, _ENTITIES[Entry], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -420,6 +458,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.account_id,
         member=lambda i: i.account_id,
         decode=_decode_account,
+        encode=_encode_account,
         write=_write_account,
         unindex=_unindex_account,
         unique=_no_unique,
@@ -429,6 +468,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.transfer_id,
         member=lambda i: i.transfer_id,
         decode=_decode_transfer,
+        encode=_encode_transfer,
         write=_write_transfer,
         unindex=_unindex_transfer,
         unique=_unique_keys_transfer,
@@ -438,6 +478,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_entry,
+        encode=_encode_entry,
         write=_write_entry,
         unindex=_unindex_entry,
         unique=_no_unique,
@@ -452,8 +493,28 @@ def get_account(client: redis.Redis, account_id: str) -> Account | None:
     """
     raw = _text_hash(client.hgetall(_key_account(account_id)))
     found = [_decode_account(raw)] if raw else []
-    found = [i for i in found if i.account_id == account_id]
     return found[0] if found else None
+
+
+def account_statement_page(
+    client: redis.Redis,
+    account_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> tuple[list[Entry], str | None]:
+    """One page of account_statement and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_entry_1(account_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_entry(client, members)
+    _prune(client, index, _key_entry, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.account_id == account_id]
+    return found, cursor
 
 
 def account_statement(client: redis.Redis, account_id: str, limit: int | None = 100) -> list[Entry]:
@@ -461,45 +522,71 @@ def account_statement(client: redis.Redis, account_id: str, limit: int | None = 
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = ENTRY_KEY + ":zset:account_id:posted_at:{" + account_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
+    return account_statement_page(client, account_id, limit)[0]
+
+
+def entries_of_transfer_page(
+    client: redis.Redis,
+    transfer_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> tuple[list[Entry], str | None]:
+    """One page of entries_of_transfer and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_entry_2(transfer_id)
+    members, cursor = _set_page(client, index, limit, after)
     loaded = _load_entry(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
+    _prune(client, index, _key_entry, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.account_id == account_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.transfer_id == transfer_id]
+    return found, cursor
 
 
-def entries_of_transfer(client: redis.Redis, transfer_id: str, limit: int | None = None) -> list[Entry]:
+def entries_of_transfer(
+    client: redis.Redis,
+    transfer_id: str,
+    limit: int | None = None,
+) -> list[Entry]:
     """entries_of_transfer: query Entry by transfer_id.
 
     Served by a set per value of the equality fields.
     """
-    index = ENTRY_KEY + ":set:transfer_id:{" + transfer_id + "}"
-    members = sorted(_texts(client.smembers(index)))
-    loaded = _load_entry(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
-    found = [i for i in loaded if i is not None]
+    return entries_of_transfer_page(client, transfer_id, limit)[0]
+
+
+def transfer_by_idempotency_key_page(
+    client: redis.Redis,
+    idempotency_key: str,
+    limit: int | None = 1,
+    after: str | None = None,
+) -> tuple[list[Transfer], str | None]:
+    """One page of transfer_by_idempotency_key and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_transfer_1(idempotency_key)
+    members, cursor = _set_page(client, index, limit, after)
+    loaded = _load_transfer(client, members)
+    _prune(client, index, _key_transfer, members, loaded)
     # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.transfer_id == transfer_id]
-    return found[:limit] if limit is not None else found
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.idempotency_key == idempotency_key]
+    return found, cursor
 
 
-def transfer_by_idempotency_key(client: redis.Redis, idempotency_key: str, limit: int | None = 1) -> list[Transfer]:
+def transfer_by_idempotency_key(
+    client: redis.Redis,
+    idempotency_key: str,
+    limit: int | None = 1,
+) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
     Served by a set per value of the equality fields.
     """
-    index = TRANSFER_KEY + ":set:idempotency_key:{" + idempotency_key + "}"
-    members = sorted(_texts(client.smembers(index)))
-    loaded = _load_transfer(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.idempotency_key == idempotency_key]
-    return found[:limit] if limit is not None else found
+    return transfer_by_idempotency_key_page(client, idempotency_key, limit)[0]
 
 
 def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
@@ -507,10 +594,10 @@ def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
 
     Served by a set per value of the equality fields.
     """
-    index = ENTRY_KEY + ":set:account_id:{" + account_id + "}"
+    index = _index_entry_3(account_id)
     members = sorted(_texts(client.smembers(index)))
     loaded = _load_entry(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=False)
+    _prune(client, index, _key_entry, members, loaded)
     found = [i for i in loaded if i is not None]
     # Index entries can be stale (left by an earlier value): keep what matches now.
     found = [i for i in found if i.account_id == account_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -89,7 +90,8 @@ def test_save_many_account(store: Any) -> None:
     items = [_make_account(n) for n in range(4)]
     assert repo.save_many_account(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, owner_id=items[(n + 1) % 4].owner_id) for n, i in enumerate(items)]
+    values = [i.owner_id for i in items]
+    items = [replace(i, owner_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_account(store, items) == len(items)
     for item in items:
         assert repo.fetch_account(store, item.account_id) == item
@@ -98,11 +100,14 @@ def test_save_many_account(store: Any) -> None:
 def test_update_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    new = replace(item, owner_id=_make_account(1).owner_id)
-    assert repo.update_account(store, item.account_id, lambda old: new) == new
+    sample = _make_account(1)
+    new = replace(item, owner_id=sample.owner_id)
+    got = repo.update_account(store, item.account_id, lambda old: new)
+    assert got == new
     assert repo.fetch_account(store, item.account_id) == new
     missing = _make_account(3)
-    assert repo.update_account(store, missing.account_id, lambda old: old) is None
+    gone = repo.update_account(store, missing.account_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
@@ -121,8 +126,35 @@ def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_account(store, item.account_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.owner_id == other
+    assert result is not None
+    assert other == result.owner_id
     assert repo.fetch_account(store, item.account_id) == result
+
+
+def test_account_never_expires(store: Any) -> None:
+    # No field says when Account items expire, so no TTL is made up.
+    _seed(store, [_make_account(0)])
+    stored = list(store.scan_iter(match=repo.ACCOUNT_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_account_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, balance=old.balance + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_account(store, item.account_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_account(store, item.account_id)
+    assert stored is not None and stored.balance == item.balance + 80
 
 
 def test_delete_account(store: Any) -> None:
@@ -145,7 +177,8 @@ def test_save_many_transfer(store: Any) -> None:
     items = [_make_transfer(n) for n in range(4)]
     assert repo.save_many_transfer(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, memo=items[(n + 1) % 4].memo) for n, i in enumerate(items)]
+    values = [i.memo for i in items]
+    items = [replace(i, memo=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_transfer(store, items) == len(items)
     for item in items:
         assert repo.fetch_transfer(store, item.transfer_id) == item
@@ -154,11 +187,14 @@ def test_save_many_transfer(store: Any) -> None:
 def test_update_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    new = replace(item, memo=_make_transfer(1).memo)
-    assert repo.update_transfer(store, item.transfer_id, lambda old: new) == new
+    sample = _make_transfer(1)
+    new = replace(item, memo=sample.memo)
+    got = repo.update_transfer(store, item.transfer_id, lambda old: new)
+    assert got == new
     assert repo.fetch_transfer(store, item.transfer_id) == new
     missing = _make_transfer(3)
-    assert repo.update_transfer(store, missing.transfer_id, lambda old: old) is None
+    gone = repo.update_transfer(store, missing.transfer_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
@@ -177,8 +213,16 @@ def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_transfer(store, item.transfer_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.memo == other
+    assert result is not None
+    assert other == result.memo
     assert repo.fetch_transfer(store, item.transfer_id) == result
+
+
+def test_transfer_never_expires(store: Any) -> None:
+    # No field says when Transfer items expire, so no TTL is made up.
+    _seed(store, [_make_transfer(0)])
+    stored = list(store.scan_iter(match=repo.TRANSFER_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
 def test_delete_transfer(store: Any) -> None:
@@ -210,7 +254,8 @@ def test_save_many_entry(store: Any) -> None:
     items = [_make_entry(n) for n in range(4)]
     assert repo.save_many_entry(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, account_id=items[(n + 1) % 4].account_id) for n, i in enumerate(items)]
+    values = [i.account_id for i in items]
+    items = [replace(i, account_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_entry(store, items) == len(items)
     for item in items:
         assert repo.fetch_entry(store, item.entry_id) == item
@@ -219,11 +264,14 @@ def test_save_many_entry(store: Any) -> None:
 def test_update_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    new = replace(item, account_id=_make_entry(1).account_id)
-    assert repo.update_entry(store, item.entry_id, lambda old: new) == new
+    sample = _make_entry(1)
+    new = replace(item, account_id=sample.account_id)
+    got = repo.update_entry(store, item.entry_id, lambda old: new)
+    assert got == new
     assert repo.fetch_entry(store, item.entry_id) == new
     missing = _make_entry(3)
-    assert repo.update_entry(store, missing.entry_id, lambda old: old) is None
+    gone = repo.update_entry(store, missing.entry_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
@@ -242,8 +290,35 @@ def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_entry(store, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.account_id == other
+    assert result is not None
+    assert other == result.account_id
     assert repo.fetch_entry(store, item.entry_id) == result
+
+
+def test_entry_never_expires(store: Any) -> None:
+    # No field says when Entry items expire, so no TTL is made up.
+    _seed(store, [_make_entry(0)])
+    stored = list(store.scan_iter(match=repo.ENTRY_KEY + ":*"))
+    assert stored and all(store.ttl(key) == -1 for key in stored)
+
+
+def test_update_entry_counts_every_concurrent_change(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+
+    def bump(old: Any) -> Any:
+        return replace(old, amount=old.amount + 1)
+
+    def work() -> None:
+        for _ in range(10):
+            changed = repo.update_entry(store, item.entry_id, bump, retries=1000)
+            assert changed is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_entry(store, item.entry_id)
+    assert stored is not None and stored.amount == item.amount + 80
 
 
 def test_delete_entry(store: Any) -> None:
@@ -273,6 +348,25 @@ def test_account_statement(store: Any) -> None:
     assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
 
 
+def test_account_statement_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_entry(n, account_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.account_id == probe.account_id]
+    expected.sort(key=lambda i: i.posted_at, reverse=True)
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.account_statement_page(store, probe.account_id, limit=2, after=cursor)
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected]
+
+
 def test_entries_of_transfer(store: Any) -> None:
     items = [_make_entry(n, transfer_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -281,6 +375,30 @@ def test_entries_of_transfer(store: Any) -> None:
     got = repo.entries_of_transfer(store, probe.transfer_id, limit=2)
     assert len(got) == min(2, len(expected))
     assert all(i in expected for i in got)
+
+
+def test_entries_of_transfer_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_entry(n, transfer_id="match" if n < 3 else "other") for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.transfer_id == probe.transfer_id]
+    expected.sort(key=lambda i: str(i.entry_id))
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.entries_of_transfer_page(
+            store,
+            probe.transfer_id,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.entry_id for i in got] == [i.entry_id for i in expected]
 
 
 def test_transfer_by_idempotency_key(store: Any) -> None:
@@ -293,12 +411,40 @@ def test_transfer_by_idempotency_key(store: Any) -> None:
     assert all(i in expected for i in got)
 
 
+def test_transfer_by_idempotency_key_page_reads_page_after_page(store: Any) -> None:
+    items = [_make_transfer(n) for n in range(4)]
+    _seed(store, items)
+    probe = items[0]
+    expected = [i for i in items if i.idempotency_key == probe.idempotency_key]
+    expected.sort(key=lambda i: str(i.transfer_id))
+    got: list[Any] = []
+    pages = 0
+    cursor = None
+    while True:
+        page, cursor = repo.transfer_by_idempotency_key_page(
+            store,
+            probe.idempotency_key,
+            limit=2,
+            after=cursor,
+        )
+        got += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == max(1, -(-len(expected) // 2))
+    assert [i.transfer_id for i in got] == [i.transfer_id for i in expected]
+
+
 def test_balance_check(store: Any) -> None:
     items = [_make_entry(n, account_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
-    assert repo.balance_check(store, probe.account_id) == {"count": len(expected), "sum_amount": sum((i.amount for i in expected), Decimal(0))}
+    got = repo.balance_check(store, probe.account_id)
+    assert got == {
+        "count": len(expected),
+        "sum_amount": sum((i.amount for i in expected), Decimal(0)),
+    }
 
 
 def test_save_together(store: Any) -> None:
@@ -307,19 +453,24 @@ def test_save_together(store: Any) -> None:
     entry = _make_entry(1, account_id=account.account_id)
     # Children are listed first: the parents are still created before them.
     repo.save_together(store, [entry, transfer, account])
-    assert repo.fetch_account(store, account.account_id) == account
-    assert repo.fetch_transfer(store, transfer.transfer_id) == transfer
-    assert repo.fetch_entry(store, entry.entry_id) == entry
+    got_1 = repo.fetch_account(store, account.account_id)
+    assert got_1 == account
+    got_2 = repo.fetch_transfer(store, transfer.transfer_id)
+    assert got_2 == transfer
+    got_3 = repo.fetch_entry(store, entry.entry_id)
+    assert got_3 == entry
     # One create of an existing item aborts the whole transaction.
     fresh = _make_account(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, account])
     assert repo.fetch_account(store, fresh.account_id) is None
     # An update applies only while the stored item is still the one that was read.
-    changed = replace(account, owner_id=_make_account(2).owner_id)
+    sample = _make_account(2)
+    changed = replace(account, owner_id=sample.owner_id)
     repo.save_together(store, updates=[(account, changed)])
     assert repo.fetch_account(store, changed.account_id) == changed
-    stale = replace(account, owner_id=_make_account(3).owner_id)
+    sample = _make_account(3)
+    stale = replace(account, owner_id=sample.owner_id)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(account, stale)])
     assert repo.fetch_account(store, changed.account_id) == changed

@@ -55,6 +55,15 @@ class Session:
     roles: list[Any]
     data: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+        if self.last_seen_at.utcoffset() is None:
+            raise ValueError("last_seen_at must be timezone-aware")
+        if self.expires_at.utcoffset() is None:
+            raise ValueError("expires_at must be timezone-aware")
+
 
 Model = Session
 

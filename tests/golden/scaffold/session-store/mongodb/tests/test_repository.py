@@ -64,7 +64,8 @@ def test_save_many_session(store: Any) -> None:
     items = [_make_session(n) for n in range(4)]
     assert repo.save_many_session(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    items = [replace(i, user_id=items[(n + 1) % 4].user_id) for n, i in enumerate(items)]
+    values = [i.user_id for i in items]
+    items = [replace(i, user_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_session(store, items) == len(items)
     for item in items:
         assert repo.fetch_session(store, item.session_id) == item
@@ -73,11 +74,14 @@ def test_save_many_session(store: Any) -> None:
 def test_update_session(store: Any) -> None:
     item = _make_session(0)
     _seed(store, [item])
-    new = replace(item, user_id=_make_session(1).user_id)
-    assert repo.update_session(store, item.session_id, lambda old: new) == new
+    sample = _make_session(1)
+    new = replace(item, user_id=sample.user_id)
+    got = repo.update_session(store, item.session_id, lambda old: new)
+    assert got == new
     assert repo.fetch_session(store, item.session_id) == new
     missing = _make_session(3)
-    assert repo.update_session(store, missing.session_id, lambda old: old) is None
+    gone = repo.update_session(store, missing.session_id, lambda old: old)
+    assert gone is None
 
 
 def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
@@ -96,7 +100,8 @@ def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
     result = repo.update_session(store, item.session_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
-    assert result is not None and result.user_id == other
+    assert result is not None
+    assert other == result.user_id
     assert repo.fetch_session(store, item.session_id) == result
 
 
@@ -108,6 +113,7 @@ def test_expired_session_is_not_served(store: Any) -> None:
     fresh = replace(item, expires_at=BASE)
     repo.create_session(store, fresh)
     assert repo.fetch_session(store, item.session_id) == fresh
+
 
 def test_delete_session(store: Any) -> None:
     item = _make_session(0)
@@ -137,7 +143,8 @@ def test_sessions_of_user(store: Any) -> None:
 
 
 def test_indexes(store: Database[Any]) -> None:
-    found = [[tuple(k) for k in i["key"]] for i in store["session"].index_information().values()]
+    info = store["session"].index_information()
+    found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("user_id", 1), ("last_seen_at", -1)] in found
     assert [("expires_at", 1)] in found

@@ -21,18 +21,16 @@ from sessions.redis_support import (
     _delete,
     _Entity,
     _no_unique,
+    _page,
     _prune,
     _save_many,
     _text_hash,
-    _texts,
     _time,
     _update,
 )
 
 PREFIX = "sessions"
 SESSION_KEY = PREFIX + ":session"
-# Items of ephemeral data expire after this long unless written again (None: never).
-DEFAULT_TTL_SECONDS: int | None = None
 # Bulk writes send this many items per pipeline round trip.
 BULK_CHUNK = 1000
 
@@ -50,13 +48,27 @@ class Session:
     roles: list[Any]
     data: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        if self.created_at.utcoffset() is None:
+            raise ValueError("created_at must be timezone-aware")
+        if self.last_seen_at.utcoffset() is None:
+            raise ValueError("last_seen_at must be timezone-aware")
+        if self.expires_at.utcoffset() is None:
+            raise ValueError("expires_at must be timezone-aware")
+
 
 Model = Session
 
 
 def _key_session(member: str) -> str:
-    """The hash of one Session, from its key as text (standalone or Sentinel; see README.md)."""
-    return SESSION_KEY + ":{" + member + "}"
+    """The hash of one Session, from its key as text."""
+    return SESSION_KEY + ":item:" + member
+
+
+def _index_session_1(user_id: str) -> str:
+    """The key of the sorted set of Session items for one value of user_id."""
+    return SESSION_KEY + ":zset:user_id:last_seen_at:" + user_id
 
 
 def _encode_session(item: Session) -> dict[FieldT, EncodableT]:
@@ -88,27 +100,30 @@ def _decode_session(raw: Mapping[str, str]) -> Session:
 
 
 def _write_session(pipe: Pipeline, item: Session) -> None:
-    """Queue the commands that store one Session with its TTL and index entries."""
+    """Queue the commands that store one Session with its expiry and index entries."""
     member = item.session_id
     key = _key_session(member)
     pipe.hset(key, mapping=_encode_session(item))
     pipe.expireat(key, item.expires_at)
-    pipe.zadd(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", {member: item.last_seen_at.timestamp()})
+    index = _index_session_1(item.user_id)
+    pipe.zadd(index, {member: item.last_seen_at.timestamp()})
     # The index key outlives its members by nothing: it expires with its latest item
     # (NX sets a first TTL, GT only ever extends it; Redis >= 7).
-    pipe.expireat(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", item.expires_at, nx=True)
-    pipe.expireat(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", item.expires_at, gt=True)
+    pipe.expireat(index, item.expires_at, nx=True)
+    pipe.expireat(index, item.expires_at, gt=True)
 
 
 def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
-    """Queue a chunk of Session writes: per item its hash and TTL, per index key one command."""
+    """Queue Session writes: per item its hash and expiry, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.session_id
         key = _key_session(member)
         pipe.hset(key, mapping=_encode_session(item))
         pipe.expireat(key, item.expires_at)
-        ranked.setdefault(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", {})[member] = item.last_seen_at.timestamp()
+        index = _index_session_1(item.user_id)
+        score = item.last_seen_at.timestamp()
+        ranked.setdefault(index, {})[member] = score
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
@@ -116,7 +131,7 @@ def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
 def _unindex_session(pipe: Pipeline, item: Session) -> None:
     """Queue the removal of a Session's index entries (before its values change)."""
     member = item.session_id
-    pipe.zrem(SESSION_KEY + ":zset:user_id:last_seen_at:{" + item.user_id + "}", member)
+    pipe.zrem(_index_session_1(item.user_id), member)
 
 
 def _load_session(client: redis.Redis, members: Sequence[str]) -> list[Session | None]:
@@ -163,12 +178,14 @@ def update_session(
     entries move with the values. Returns the new item, or None if there is none.
     """
     key = _key_session(session_id)
-    return _update(client, _ENTITIES[Session], key, f"Session {session_id!r}", mutate, retries)
+    label = f"Session {session_id!r}"
+    return _update(client, _ENTITIES[Session], key, label, mutate, retries)
 
 
 def delete_session(client: redis.Redis, session_id: str) -> bool:
     """Delete one Session with its index entries (WATCH/MULTI); True if it existed."""
-    return _delete(client, _ENTITIES[Session], _key_session(session_id))
+    key = _key_session(session_id)
+    return _delete(client, _ENTITIES[Session], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -178,6 +195,7 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.session_id,
         member=lambda i: i.session_id,
         decode=_decode_session,
+        encode=_encode_session,
         write=_write_session,
         unindex=_unindex_session,
         unique=_no_unique,
@@ -192,8 +210,28 @@ def get_session(client: redis.Redis, session_id: str) -> Session | None:
     """
     raw = _text_hash(client.hgetall(_key_session(session_id)))
     found = [_decode_session(raw)] if raw else []
-    found = [i for i in found if i.session_id == session_id]
     return found[0] if found else None
+
+
+def sessions_of_user_page(
+    client: redis.Redis,
+    user_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> tuple[list[Session], str | None]:
+    """One page of sessions_of_user and the cursor of the next page (None after the last).
+
+    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
+    """
+    index = _index_session_1(user_id)
+    pairs, cursor = _page(client, index, limit, after, desc=True)
+    members = [member for member, _ in pairs]
+    loaded = _load_session(client, members)
+    _prune(client, index, _key_session, members, loaded)
+    # Index entries can be stale (left by an earlier value): keep what matches now.
+    found = [i for i in loaded if i is not None]
+    found = [i for i in found if i.user_id == user_id]
+    return found, cursor
 
 
 def sessions_of_user(client: redis.Redis, user_id: str, limit: int | None = 20) -> list[Session]:
@@ -201,12 +239,4 @@ def sessions_of_user(client: redis.Redis, user_id: str, limit: int | None = 20) 
 
     Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = SESSION_KEY + ":zset:user_id:last_seen_at:{" + user_id + "}"
-    stop = -1 if limit is None else limit - 1
-    members = _texts(client.zrange(index, 0, stop, desc=True))
-    loaded = _load_session(client, members)
-    _prune(client, index, [k for k, i in zip(members, loaded, strict=True) if i is None], ranked=True)
-    found = [i for i in loaded if i is not None]
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in found if i.user_id == user_id]
-    return found[:limit] if limit is not None else found
+    return sessions_of_user_page(client, user_id, limit)[0]

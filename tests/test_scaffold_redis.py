@@ -1,0 +1,323 @@
+"""The generated Redis code keeps its promises on a real redis-server, at realistic sizes.
+
+Each test generates a project into a temporary folder, imports its package and runs it
+against the session's redis-server (tests/servers.py) on a database of its own: the
+leaderboard on a board of thousands of players, counters and compare-and-swap updates
+under eight threads, pages after pages, expiry only where a field says when, and index
+keys that cannot collide. Design-level checks need no server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from advisor.scaffold import Store, explicit, generate, plan
+from advisor.scaffold.redis import RedisDesign
+from advisor.workload import Workload, load_workload, parse_workload
+from advisor.writer import write_tree
+from tests.servers import RedisServer
+from tests.support import EXAMPLES
+
+redis = pytest.importorskip("redis")
+
+# test_scaffold_projects.py gives databases 0-11 to its projects; these tests use 15.
+DATABASE = 15
+
+EXPIRING = """
+name: fleet
+needs: [ttl, counters]
+entities:
+  - name: Driver
+    key: driver_id
+    fields: {driver_id: string, city: string, position: geo, trips: int}
+  - name: Offer
+    key: offer_id
+    fields: {offer_id: string, city: string, price: float, expires_at: datetime}
+access_patterns:
+  - {name: drivers_near, entity: Driver, kind: near, limit: 5}
+  - {name: offers_in_city, entity: Offer, kind: query, by: [city], order_by: price, limit: 10}
+"""
+
+COMPOSITE = """
+name: chat
+needs: [counters]
+entities:
+  - name: Membership
+    key: membership_id
+    fields: {membership_id: string, channel: string, user: string, unread: int}
+access_patterns:
+  - {name: member_of, entity: Membership, kind: query, by: [channel, user]}
+"""
+
+NOTES = """
+name: notes
+transactions: multi_record
+entities:
+  - {name: Note, key: note_id, fields: {note_id: string, meta: map, at: datetime}}
+access_patterns:
+  - {name: get_note, entity: Note, kind: get, by: [note_id]}
+"""
+WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES}
+
+
+def _load(name: str) -> Workload:
+    if name in WORKLOADS:
+        return parse_workload(WORKLOADS[name], f"{name}.yaml")
+    return load_workload(next(p for p in EXAMPLES if p.stem == name))
+
+
+def _design(name: str) -> RedisDesign:
+    workload = _load(name)
+    (design, *_) = plan(workload, explicit(workload, Store.REDIS)).designs
+    assert isinstance(design, RedisDesign)
+    return design
+
+
+def _code(name: str) -> str:
+    workload = _load(name)
+    files = generate(workload, explicit(workload, Store.REDIS)).files
+    return "\n".join(text for path, text in files.items() if path.endswith(".py"))
+
+
+@pytest.fixture
+def client(redis_server: RedisServer) -> Iterator[Any]:
+    """A client of an empty database of the session's redis-server, flushed afterwards."""
+    connection = redis.Redis.from_url(redis_server.url(DATABASE), decode_responses=True)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Any]:
+    """Generate a workload's Redis project and import its component module."""
+    imported: list[str] = []
+
+    def make(name: str) -> ModuleType:
+        workload = _load(name)
+        folder = tmp_path / name
+        files = generate(workload, explicit(workload, Store.REDIS)).files
+        write_tree(folder, files)
+        (init,) = [p for p in files if p.endswith("/__init__.py") and not p.startswith("tests")]
+        package = init.split("/")[0]
+        sys.path.insert(0, str(folder))
+        imported.append(package)
+        return importlib.import_module(f"{package}.repository")
+
+    yield make
+    for package in imported:
+        for module in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+            del sys.modules[module]
+    sys.path[:] = [p for p in sys.path if not p.startswith(str(tmp_path))]
+
+
+def test_no_ttl_is_made_up() -> None:
+    design = _design("fleet")
+    driver, offer = design.spec.entities
+    assert driver.expiry is None and offer.expiry is not None
+    assert any("Driver: no field says when" in line for line in design.decisions)
+    code = _code("fleet")
+    assert "DEFAULT_TTL" not in code and "604800" not in code
+    assert "pipe.expire(" not in code
+    assert "pipe.expireat(key, item.expires_at)" in code
+
+
+def test_expiry_only_where_a_field_says_when(project: Any, client: Any) -> None:
+    repo = project("fleet")
+    repo.create_driver(client, repo.Driver("d1", "berlin", (13.4, 52.5), 0))
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    repo.create_offer(client, repo.Offer("o1", "berlin", 9.5, soon))
+    ttls = {key: client.ttl(key) for key in client.scan_iter("*")}
+    driver_keys = [k for k in ttls if k.startswith(repo.DRIVER_KEY + ":")]
+    offer_keys = [k for k in ttls if k.startswith(repo.OFFER_KEY + ":")]
+    assert driver_keys and all(ttls[k] == -1 for k in driver_keys), ttls
+    assert offer_keys and all(0 < ttls[k] <= 3600 for k in offer_keys), ttls
+    # A driver stays visible to near queries: nothing expires it behind the caller's back.
+    assert [d.driver_id for d in repo.drivers_near(client, 13.4, 52.5)] == ["d1"]
+
+
+def test_leaderboard_is_one_sorted_set_per_board() -> None:
+    design = _design("leaderboard")
+    (board,) = [i for i in design.indexes if i.entity.name == "Score"]
+    assert board.kind == "board"
+    assert [f.ident for f in board.fields] == ["board_id"]
+    assert board.member is not None and board.member.ident == "player_id"
+    how = {r.pattern.name: r.how for r in design.reads}
+    assert how["top_100"] == how["player_rank"] == "board"
+    code = _code("leaderboard")
+    for command in ("zincrby", "zrevrank", "ZREVRANGE", "WITHSCORES"):
+        assert command in code, command
+
+
+def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    rng = random.Random(15)
+    players = 3000
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    scores = {f"p{n}": rng.randrange(1_000_000) for n in range(players)}
+    items = [repo.Score(f"e{n}", "weekly", f"p{n}", scores[f"p{n}"], at) for n in range(players)]
+    assert repo.save_many_score(client, items) == players
+    # One hash per score and one sorted set for the board: no key per player.
+    assert client.dbsize() == players + 1
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = repo.top_100(client, "weekly")
+    assert [score for _, score in top] == [score for _, score in ranked[:100]]
+    assert {p for p, _ in top} <= set(scores)
+    for player in rng.sample(sorted(scores), 50):
+        ahead = sum(1 for s in scores.values() if s > scores[player])
+        rank = repo.player_rank(client, "weekly", player)
+        # Equal scores rank by member, so the rank is within the tie.
+        ties = sum(1 for s in scores.values() if s == scores[player])
+        assert rank is not None and ahead <= rank < ahead + ties
+    assert repo.player_rank(client, "weekly", "nobody") is None
+    # A match result moves the player on the board and in the hash, on the server.
+    last = ranked[-1][0]
+    entry = f"e{last[1:]}"
+    assert repo.incr_score_score(client, entry, 2_000_000) == scores[last] + 2_000_000
+    assert repo.player_rank(client, "weekly", last) == 0
+    assert repo.top_100(client, "weekly", limit=1) == [(last, scores[last] + 2_000_000)]
+    stored = repo.fetch_score(client, entry)
+    assert stored is not None and stored.score == scores[last] + 2_000_000
+
+
+def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Ties included: 250 players share 50 scores.
+    items = [repo.Score(f"e{n}", "b", f"p{n:03}", n % 50, at) for n in range(250)]
+    repo.save_many_score(client, items)
+    seen: list[tuple[str, int]] = []
+    cursor = None
+    pages = 0
+    while True:
+        page, cursor = repo.top_100_page(client, "b", limit=40, after=cursor)
+        seen += page
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == 7
+    assert len(seen) == len(set(seen)) == 250
+    assert [s for _, s in seen] == sorted((s for _, s in seen), reverse=True)
+
+
+def test_counters_lose_no_increment_under_threads(project: Any, client: Any) -> None:
+    repo = project("chat")
+    repo.create_membership(client, repo.Membership("m1", "general", "ann", 0))
+
+    def work() -> None:
+        for _ in range(50):
+            assert repo.incr_membership_unread(client, "m1", 1) is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_membership(client, "m1")
+    assert stored is not None and stored.unread == 400
+    # The counter is an HINCRBY on the server, not a read-modify-write.
+    design = _design("chat")
+    (membership,) = design.spec.entities
+    unread = next(f for f in membership.fields if f.ident == "unread")
+    assert membership.increments == {"unread": "incr_membership_unread"}
+    assert design.counter(membership, unread) == "script"
+    assert repo.incr_membership_unread(client, "missing", 1) is None
+    assert not client.exists(repo.MEMBERSHIP_KEY + ":item:missing")
+
+
+def test_compare_and_swap_loses_no_update_under_threads(project: Any, client: Any) -> None:
+    repo = project("chat")
+    repo.create_membership(client, repo.Membership("m1", "general", "ann", 0))
+    calls = []
+
+    def bump(old: Any) -> Any:
+        calls.append(1)
+        return type(old)(old.membership_id, old.channel, old.user, old.unread + 1)
+
+    def work() -> None:
+        for _ in range(20):
+            assert repo.update_membership(client, "m1", bump, retries=1000) is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_membership(client, "m1")
+    assert stored is not None and stored.unread == 160
+    # Conflicts happened and were retried (more mutate calls than updates), none lost.
+    assert len(calls) >= 160
+
+
+def test_composite_index_keys_do_not_collide(project: Any, client: Any) -> None:
+    repo = project("chat")
+    repo.create_membership(client, repo.Membership("m1", "a:b", "c", 0))
+    repo.create_membership(client, repo.Membership("m2", "a", "b:c", 0))
+    assert [m.membership_id for m in repo.member_of(client, "a:b", "c")] == ["m1"]
+    assert [m.membership_id for m in repo.member_of(client, "a", "b:c")] == ["m2"]
+    index_keys = [k for k in client.scan_iter(repo.MEMBERSHIP_KEY + ":set:*")]
+    assert len(index_keys) == 2
+    assert "{" not in "".join(client.scan_iter("*")), "no hash tags are written"
+
+
+def test_prune_never_removes_a_live_entry(project: Any, client: Any) -> None:
+    fleet = project("fleet")
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    offer = fleet.Offer("o1", "berlin", 9.5, soon)
+    fleet.create_offer(client, offer)
+    index = fleet._index_offer_1("berlin")
+    # A reader saw o1 missing, then o1 was re-created before the reader pruned: the
+    # entry belongs to a live item and must stay.
+    fleet._prune(client, index, fleet._key_offer, ["o1"], [None])
+    assert client.zscore(index, "o1") == 9.5
+    fleet.delete_offer(client, "o1")
+    client.zadd(index, {"o1": 9.5})
+    fleet._prune(client, index, fleet._key_offer, ["o1"], [None])
+    assert client.zscore(index, "o1") is None
+
+
+def test_models_refuse_naive_datetimes(project: Any) -> None:
+    repo = project("leaderboard")
+    with pytest.raises(ValueError, match="updated_at must be timezone-aware"):
+        repo.Score("e", "b", "p", 1, datetime(2030, 1, 1))
+    repo.Score("e", "b", "p", 1, datetime(2030, 1, 1, tzinfo=UTC))
+
+
+def test_pages_of_a_query_follow_each_other(project: Any, client: Any) -> None:
+    repo = project("fleet")
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    offers = [repo.Offer(f"o{n:02}", "berlin", float(n % 7), soon) for n in range(23)]
+    repo.save_many_offer(client, offers)
+    got: list[Any] = []
+    cursor = None
+    while True:
+        page, cursor = repo.offers_in_city_page(client, "berlin", limit=10, after=cursor)
+        got += page
+        if cursor is None:
+            break
+    assert sorted(o.offer_id for o in got) == sorted(o.offer_id for o in offers)
+    assert [o.price for o in got] == sorted(o.price for o in offers)
+    # The list function is the first page.
+    assert repo.offers_in_city(client, "berlin") == got[:10]
+
+
+def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None:
+    repo = project("notes")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # A map holding a datetime is stored as JSON text, so the item read back differs
+    # from the one written; the check compares what is stored, not the decoded item.
+    note = repo.Note("n1", {"seen": at}, at)
+    repo.save_together(client, [note])
+    changed = repo.Note("n1", {"seen": "later"}, at)
+    repo.save_together(client, updates=[(note, changed)])
+    assert repo.fetch_note(client, "n1") == changed
+    errors = importlib.import_module("notes.errors")
+    with pytest.raises(errors.ConflictError):
+        repo.save_together(client, updates=[(note, changed)])
