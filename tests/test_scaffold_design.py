@@ -71,8 +71,9 @@ def test_mongodb_indexes_follow_esr_and_serve_ttl_and_text() -> None:
     assert isinstance(catalog, MongoDesign)
     (products,) = [c for c in catalog.collections if c.name == "product"]
     keys = [index.keys for index in products.indexes]
-    assert (("category_id", "1"), ("price", "1")) in keys  # equality, then sort
-    assert (("category_id", "1"), ("rating", "-1")) in keys
+    # Equality, then sort, then _id for the keyset cursor.
+    assert (("category_id", "1"), ("price", "1"), ("_id", "1")) in keys
+    assert (("category_id", "1"), ("rating", "-1"), ("_id", "-1")) in keys
     text = [k for k in keys if k[0][1] == "text"]
     assert text == [(("sku", "text"), ("name", "text"), ("description", "text"), ("brand", "text"))]
     sessions = _design("session-store", Store.MONGODB)
@@ -94,8 +95,12 @@ access_patterns:
     (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
     assert isinstance(design, MongoDesign)
     (collection,) = design.collections
-    assert [i.keys for i in collection.indexes] == [(("a", "1"), ("b", "1"))]
-    assert all(r.served_by == "index {a: 1, b: 1}" for r in design.reads)
+    # by_a pages on (_id), the sorted ones on (b, _id): two indexes, the duplicate folded.
+    assert [i.keys for i in collection.indexes] == [
+        (("a", "1"), ("_id", "1")),
+        (("a", "1"), ("b", "1"), ("_id", "1")),
+    ]
+    assert [r.served_by for r in design.reads][1:] == ["index {a: 1, b: 1, _id: 1}"] * 2
 
 
 @pytest.mark.parametrize(
