@@ -222,6 +222,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "hashlib": "hashlib",
     "base64": "base64",
     "bson": "bson",
+    "contextlib": "contextlib",
     "json": "json",
     "math": "math",
     "os": "os",
