@@ -149,7 +149,15 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 "every 60 s, so reads also filter out expired documents and a create "
                 "replaces an expired one."
             )
-    warnings += ttl_warning(spec, "add one to get a TTL index")
+    series = _series(spec, embedded)
+    decisions += series
+    remedy = "add one to get a TTL index"
+    if series:
+        remedy += (
+            ", or give the time field a TTL index (expireAfterSeconds = the retention) "
+            "or a time-series collection with that expireAfterSeconds"
+        )
+    warnings += ttl_warning(spec, remedy)
     collections = tuple(
         MongoCollection(
             entity=e,
@@ -222,6 +230,43 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]:
+    """README lines for series entities: when a time-series collection fits, and why not here.
+
+    A series entity is a referenced child read by its parent's key in time order (a
+    sensor's readings): the time field and the parent reference make a time-series
+    collection's timeField and metaField.
+    """
+    if spec.answers.data_shape != "series" and "time_series" not in spec.answers.needs:
+        return []
+    out = []
+    for entity in spec.entities:
+        ref = entity.parent_ref
+        if ref is None or entity.name in embedded:
+            continue
+        times = {
+            p.order.ident: p.order
+            for p in spec.patterns_of(entity)
+            if p.fields == {ref.ident}
+            and p.order is not None
+            and p.order.type is FieldType.DATETIME
+        }
+        if len(times) != 1:
+            continue
+        (time,) = times.values()
+        out.append(
+            f"{entity.name} is a series (by {ref.name}, in {time.name} order): a time-series "
+            f"collection (timeField {time.ident}, metaField {ref.ident}, granularity "
+            "seconds, expireAfterSeconds = the retention) would store it in compressed "
+            "buckets and expire it by time. It is a regular collection here because the "
+            "generated functions promise what time-series collections lack: a unique _id "
+            "(create raises AlreadyExistsError), compare-and-swap updates of any field and "
+            "deletes inside transactions. Switch when the code only appends and reads; the "
+            "writes already use unordered bulk_write, which suits both."
+        )
+    return out
 
 
 def _counters(
