@@ -12,6 +12,7 @@ import importlib
 import os
 import re
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,16 @@ from advisor.writer import write_tree
 from tests.support import EXAMPLES
 
 THREADS = 8
+MONGOMOCK_LOCK = threading.RLock()
+ATOMIC_CALLS = (
+    "find_one",
+    "find_one_and_update",
+    "update_one",
+    "insert_one",
+    "delete_one",
+    "bulk_write",
+    "count_documents",
+)
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 
 
@@ -62,28 +73,40 @@ def mongo() -> Iterator[tuple[Any, bool]]:
     else:
         mongomock = pytest.importorskip("mongomock")
         client = mongomock.MongoClient(tz_aware=True)
-        _accept_bulk_sort(client)
+        _patch_mongomock()
     name = "scaffold_" + uuid.uuid4().hex[:10]
     yield client[name], not uri
     client.drop_database(name)
     client.close()
 
 
-def _accept_bulk_sort(client: Any) -> None:
-    """mongomock 4.3 rejects the ``sort`` argument pymongo 4.11+ passes in bulk_write."""
-    from mongomock.collection import BulkOperationBuilder
+def _patch_mongomock() -> None:
+    """Give mongomock what the generated conftest gives it (see its _patch_mongomock).
 
+    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects; and
+    mongomock takes no locks, while a server makes each single-document operation atomic.
+    """
+    from mongomock.collection import BulkOperationBuilder, Collection
+
+    if getattr(Collection, "_scaffold_patched", False):
+        return
     for name in ("add_update", "add_replace"):
         original = getattr(BulkOperationBuilder, name)
-        if getattr(original, "sortless", False):
-            continue
 
         def without_sort(self: Any, *args: Any, _call: Any = original, **kw: Any) -> Any:
             kw.pop("sort", None)
             return _call(self, *args, **kw)
 
-        without_sort.sortless = True  # type: ignore[attr-defined]
         setattr(BulkOperationBuilder, name, without_sort)
+    for name in ATOMIC_CALLS:
+        method = getattr(Collection, name)
+
+        def atomic(self: Any, *args: Any, _call: Any = method, **kw: Any) -> Any:
+            with MONGOMOCK_LOCK:
+                return _call(self, *args, **kw)
+
+        setattr(Collection, name, atomic)
+    Collection._scaffold_patched = True  # type: ignore[attr-defined]
 
 
 def _run(workers: int, job: Any) -> list[Any]:
