@@ -9,9 +9,7 @@ names made from the workload's entities and fields never do, so the two cannot c
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import math
 import random
 import time
 import uuid
@@ -195,48 +193,6 @@ def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"PK": raw["PK"], "SK": raw["SK"]}
 
 
-def _guard(key: str, owner: Mapping[str, Any], expires: datetime | None = None) -> dict[str, Any]:
-    """A guard item: it exists while the item ``owner`` (a stored item) holds the value in ``key``."""
-    guard: dict[str, Any] = {"PK": key, "SK": key, "_type": "Unique", OWNER_PK: owner["PK"], OWNER_SK: owner["SK"]}
-    if expires is not None:
-        guard[TTL_ATTRIBUTE] = int(expires.timestamp())
-    return guard
-
-
-def _owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition that a guard item belongs to ``owner`` (a stored item)."""
-    return {
-        "ConditionExpression": "#opk = :opk AND #osk = :osk",
-        "ExpressionAttributeNames": {"#opk": OWNER_PK, "#osk": OWNER_SK},
-        "ExpressionAttributeValues": {":opk": owner["PK"], ":osk": owner["SK"]},
-    }
-
-
-def _free_or_owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition that a guard's value is free or already held by ``owner`` (a retry)."""
-    owned = _owned_by(owner)
-    return {**owned, "ConditionExpression": "attribute_not_exists(PK) OR (" + owned["ConditionExpression"] + ")"}
-
-
-def _move_guards(
-    table_name: str, owner: Mapping[str, Any], old: list[dict[str, Any]], new: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Transaction actions that release ``old`` guards and take ``new`` ones (changed only).
-
-    A guard is taken only if its value is free or already ``owner``'s, and released only
-    if ``owner`` holds it, so no item ever frees or overwrites another's value.
-    """
-    old_keys = {g["PK"] for g in old}
-    new_keys = {g["PK"] for g in new}
-    actions: list[dict[str, Any]] = [
-        {"Delete": {"TableName": table_name, "Key": _key(g), **_owned_by(owner)}} for g in old if g["PK"] not in new_keys
-    ]
-    actions += [
-        {"Put": {"TableName": table_name, "Item": g, **_free_or_owned_by(owner)}} for g in new if g["PK"] not in old_keys
-    ]
-    return actions
-
-
 def _failed(error: Any) -> list[int]:
     """Positions of the transaction actions whose condition failed."""
     reasons = error.response.get("CancellationReasons", [])
@@ -288,18 +244,6 @@ def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: An
         kwargs["ExclusiveStartKey"] = start
 
 
-def _count(table: Any, **kwargs: Any) -> int:
-    """Count a Query's matches with Select=COUNT, page by page (no items are returned)."""
-    total = 0
-    while True:
-        page = table.query(Select="COUNT", **kwargs)
-        total += int(page["Count"])
-        start = page.get("LastEvaluatedKey")
-        if start is None:
-            return total
-        kwargs["ExclusiveStartKey"] = start
-
-
 def _scan(table: Any, condition: Any) -> list[dict[str, Any]]:
     """Scan the whole table page by page: the cost grows with the table, not the result."""
     found: list[dict[str, Any]] = []
@@ -311,13 +255,6 @@ def _scan(table: Any, condition: Any) -> list[dict[str, Any]]:
         if start is None:
             return found
         kwargs["ExclusiveStartKey"] = start
-
-
-def _distance_km(longitude: float, latitude: float, point: tuple[float, float]) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (longitude, latitude, point[0], point[1]))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def _no_guards(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -357,12 +294,6 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     """
     name = f"{type(item).__name__} {entity.key_value(item)!r}"
     raw = entity.item(item)
-    if entity.guards(raw):
-        try:
-            table.meta.client.transact_write_items(TransactItems=_create_actions(table.name, entity, raw))
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
-        return
     condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
     try:
         table.put_item(Item=raw, **condition)
@@ -370,47 +301,12 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _save_guarded(table: Any, entity: _Entity, item: Any, retries: int = 20) -> None:
-    """Insert or replace one item with unique values, moving its guards in one transaction.
-
-    The item's write is conditional on the version read (or on its absence), and each
-    guard is taken only if free or already this item's, so a retry is idempotent and a
-    value another item holds raises AlreadyExistsError instead of being taken over.
-    """
-    new = entity.item(item)
-    for attempt in range(retries):
-        old = _current(table, _key(new))
-        condition = _unchanged(old) if old is not None else _CREATE_CONDITION
-        put = {"Put": {"TableName": table.name, "Item": new, **condition}}
-        moves = _move_guards(table.name, new, entity.guards(old) if old else [], entity.guards(new))
-        try:
-            table.meta.client.transact_write_items(TransactItems=[put, *moves])
-            return
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {type(item).__name__} {entity.key_value(item)!r} is taken") from error
-        _backoff(attempt)
-    raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} kept changing; gave up after {retries} tries")
-
-
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
     if raw is None:
         return False
-    for guard in entity.guards(raw):
-        # Only this item's own guard: another item may have taken the value since.
-        with contextlib.suppress(table.meta.client.exceptions.ConditionalCheckFailedException):
-            table.delete_item(Key=_key(guard), **_owned_by(raw))
     return _live(raw)
-
-
-def _by_guard(table: Any, guard_key: str) -> dict[str, Any] | None:
-    """The item holding a unique value: GetItem on its guard, then on the owner (both strong)."""
-    guard = table.get_item(Key={"PK": guard_key, "SK": guard_key}, ConsistentRead=True).get("Item")
-    if guard is None:
-        return None
-    return _current(table, {"PK": guard[OWNER_PK], "SK": guard[OWNER_SK]})
 
 
 def _update(
@@ -439,21 +335,11 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
-        if not entity.guards(raw) and not entity.guards(new_raw):
-            try:
-                table.put_item(Item=new_raw, **_unchanged(raw))
-                return new
-            except table.meta.client.exceptions.ConditionalCheckFailedException:
-                _backoff(attempt)
-                continue
-        actions = _update_actions(table.name, raw, new_raw, entity)
         try:
-            table.meta.client.transact_write_items(TransactItems=actions)
+            table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {name} is taken") from error
-        _backoff(attempt)
+        except table.meta.client.exceptions.ConditionalCheckFailedException:
+            _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -521,7 +407,7 @@ def _create_actions(table_name: str, entity: _Entity, raw: dict[str, Any]) -> li
 def _update_actions(table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity) -> list[dict[str, Any]]:
     """The Put conditional on ``old``'s version, and guard moves, that updates one item."""
     put = {"TableName": table_name, "Item": new, **_unchanged(old)}
-    return [{"Put": put}, *_move_guards(table_name, new, entity.guards(old), entity.guards(new))]
+    return [{"Put": put}]
 
 
 def _read_as(table: Any, entity: _Entity, item: Any) -> dict[str, Any]:

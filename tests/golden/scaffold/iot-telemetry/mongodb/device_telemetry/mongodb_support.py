@@ -11,21 +11,14 @@ from __future__ import annotations
 import base64
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from bson.decimal128 import Decimal128
-from pymongo import ReadPreference, UpdateOne
-from pymongo.client_session import ClientSession
+from pymongo import UpdateOne
 from pymongo.collection import Collection
-from pymongo.database import Database
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from device_telemetry.errors import ConflictError
 
@@ -55,31 +48,11 @@ class Page(list[_T]):
         self.cursor = cursor
 
 
-@dataclass(frozen=True, slots=True)
-class _Entity:
-    """What save_together needs of one entity: its functions, looked up by model class."""
-
-    # Parents are created before their children, so a child never waits for a missing parent.
-    depth: int
-    # Create one item inside a session (AlreadyExistsError, or NotFoundError without parent).
-    create: Callable[[Database[Any], Any, ClientSession], None]
-    # Write ``new`` over ``old`` inside a session; False if the stored item is not ``old``.
-    swap: Callable[[Database[Any], Any, Any, ClientSession], bool]
-    # Add to a number field on the server inside a session (item, field, amount, minimum);
-    # None if the item is missing or the result would fall below the minimum.
-    increment: Callable[[Database[Any], Any, Any, Any, Any, ClientSession], Any] | None = None
-
-
 def _aware(value: Any) -> datetime:
     """A stored date as an aware UTC datetime (clients without tz_aware return naive ones)."""
     if not isinstance(value, datetime):
         raise TypeError(f"expected a date, got {type(value).__name__}")
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
 
 
 def _point(value: Any) -> tuple[float, float]:
@@ -91,11 +64,6 @@ def _point(value: Any) -> tuple[float, float]:
 def _backoff(attempt: int) -> None:
     """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
     time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
-
-
-def _linearizable(collection: Collection[Any]) -> Collection[Any]:
-    """The collection with readConcern linearizable, for strong single-document reads."""
-    return collection.with_options(read_concern=ReadConcern("linearizable"))
 
 
 def _cursor(*values: Any) -> str:
@@ -143,87 +111,6 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
     return len(updates)
 
 
-def _swap_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one parent's whole ``array`` only if nobody changed the parent since it was read.
-
-    ``change`` gets the stored array and returns the new one (None: leave it). The write
-    is filtered on the parent's version, so it misses if anything changed meanwhile.
-    Returns False when the parent is missing, ``change`` declined or the version moved.
-    """
-    doc = parents.find_one({"_id": parent}, {array: 1, VERSION: 1}, session=session)
-    if doc is None:
-        return False
-    new = change(list(doc.get(array, [])))
-    if new is None:
-        return False
-    query = {"_id": parent, VERSION: doc.get(VERSION)}
-    result = parents.update_one(query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session)
-    return result.matched_count == 1
-
-
-def _merge_into_arrays(
-    parents: Collection[Any],
-    array: str,
-    key: str,
-    docs: Sequence[tuple[Any, dict[str, Any]]],
-    retries: int,
-    parent_name: str,
-) -> int:
-    """Insert or replace embedded documents (``(parent key, document)`` pairs) by ``key``.
-
-    One atomic array update per parent; documents whose parent does not exist are
-    skipped. Returns how many were written.
-    """
-    by_parent: dict[Any, list[dict[str, Any]]] = {}
-    for parent, doc in docs:
-        by_parent.setdefault(parent, []).append(doc)
-    count = 0
-    for parent, group in by_parent.items():
-        new = {doc[key]: doc for doc in group}
-
-        def merge(
-            stored: list[dict[str, Any]], new: dict[Any, dict[str, Any]] = new
-        ) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw[key] not in new] + list(new.values())
-
-        for attempt in range(retries):
-            if _swap_array(parents, array, parent, merge):
-                count += len(group)
-                break
-            if parents.count_documents({"_id": parent}, limit=1) == 0:
-                break
-            _backoff(attempt)
-        else:
-            raise ConflictError(f"{parent_name} {parent!r} kept changing; gave up after {retries} tries")
-    return count
-
-
-def _replace_in_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    decode: Callable[[Mapping[str, Any]], _T],
-    old: _T,
-    new_doc: dict[str, Any],
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new_doc`` over the embedded ``old`` only while it is still stored as ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if decode(raw) == old:
-                return [*stored[:position], new_doc, *stored[position + 1 :]]
-        return None
-
-    return _swap_array(parents, array, parent, change, session)
-
-
 def _update(
     read: Callable[[], tuple[_T, Any] | None],
     write: Callable[[_T, Any], bool],
@@ -251,60 +138,3 @@ def _update(
             return new
         _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
-
-
-def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
-    """The functions of ``item``'s entity, or TypeError if it is no item of the component."""
-    try:
-        return entities[type(item)]
-    except KeyError:
-        raise TypeError(f"not an item of this component: {type(item).__name__}") from None
-
-
-def _save_together(
-    db: Database[Any],
-    entities: Mapping[type, _Entity],
-    creates: Sequence[Any],
-    updates: Sequence[tuple[Any, Any]],
-    unchanged: Sequence[Any],
-    increments: Sequence[tuple[Any, str, Any, Any]] = (),
-) -> None:
-    """Create, increment and update items of the entities in ``entities`` in one transaction.
-
-    Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
-    ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
-    the transaction and nothing is written. Each item in ``unchanged`` must still be
-    stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. Each increment ``(item, field,
-    amount, minimum)`` adds ``amount`` to ``field`` of the stored item with that key on the
-    server; with a minimum (else None) it raises ConflictError if the result would fall
-    below it. with_transaction may run the callback again on a transient error; the
-    guards hold on every run. Needs a replica set.
-    """
-
-    def write(session: ClientSession) -> None:
-        for item in sorted(creates, key=lambda i: _entity(entities, i).depth):
-            _entity(entities, item).create(db, item, session)
-        for item, field, amount, minimum in increments:
-            increment = _entity(entities, item).increment
-            if increment is None:
-                raise TypeError(f"{type(item).__name__} has no number fields to increment")
-            if increment(db, item, field, amount, minimum, session) is None:
-                raise ConflictError(f"{type(item).__name__} is missing or its {field} would fall below {minimum}")
-        for old, new in [*updates, *((i, i) for i in unchanged)]:
-            if type(old) is not type(new) or type(old) not in entities:
-                raise TypeError(
-                    f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}"
-                )
-            if not entities[type(old)].swap(db, old, new, session):
-                raise ConflictError(f"{type(old).__name__} changed since it was read")
-
-    with db.client.start_session() as session:
-        session.with_transaction(
-            write,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern(w="majority", j=True),
-            read_preference=ReadPreference.PRIMARY,
-        )

@@ -9,9 +9,7 @@ names made from the workload's entities and fields never do, so the two cannot c
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import math
 import random
 import time
 import uuid
@@ -138,28 +136,6 @@ def _number(value: float | int | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _dynamo(value: Any) -> Any:
-    """A list or map with every float made a Decimal, as DynamoDB requires."""
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, dict):
-        return {k: _dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_dynamo(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """A stored list or map with Decimals back as int or float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
@@ -193,63 +169,6 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The primary key of a stored item."""
     return {"PK": raw["PK"], "SK": raw["SK"]}
-
-
-def _guard(key: str, owner: Mapping[str, Any], expires: datetime | None = None) -> dict[str, Any]:
-    """A guard item: it exists while the item ``owner`` (a stored item) holds the value in ``key``."""
-    guard: dict[str, Any] = {"PK": key, "SK": key, "_type": "Unique", OWNER_PK: owner["PK"], OWNER_SK: owner["SK"]}
-    if expires is not None:
-        guard[TTL_ATTRIBUTE] = int(expires.timestamp())
-    return guard
-
-
-def _owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition that a guard item belongs to ``owner`` (a stored item)."""
-    return {
-        "ConditionExpression": "#opk = :opk AND #osk = :osk",
-        "ExpressionAttributeNames": {"#opk": OWNER_PK, "#osk": OWNER_SK},
-        "ExpressionAttributeValues": {":opk": owner["PK"], ":osk": owner["SK"]},
-    }
-
-
-def _free_or_owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition that a guard's value is free or already held by ``owner`` (a retry)."""
-    owned = _owned_by(owner)
-    return {**owned, "ConditionExpression": "attribute_not_exists(PK) OR (" + owned["ConditionExpression"] + ")"}
-
-
-def _move_guards(
-    table_name: str, owner: Mapping[str, Any], old: list[dict[str, Any]], new: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Transaction actions that release ``old`` guards and take ``new`` ones (changed only).
-
-    A guard is taken only if its value is free or already ``owner``'s, and released only
-    if ``owner`` holds it, so no item ever frees or overwrites another's value.
-    """
-    old_keys = {g["PK"] for g in old}
-    new_keys = {g["PK"] for g in new}
-    actions: list[dict[str, Any]] = [
-        {"Delete": {"TableName": table_name, "Key": _key(g), **_owned_by(owner)}} for g in old if g["PK"] not in new_keys
-    ]
-    actions += [
-        {"Put": {"TableName": table_name, "Item": g, **_free_or_owned_by(owner)}} for g in new if g["PK"] not in old_keys
-    ]
-    return actions
-
-
-def _failed(error: Any) -> list[int]:
-    """Positions of the transaction actions whose condition failed."""
-    reasons = error.response.get("CancellationReasons", [])
-    return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
-
-
-def _create_condition_ttl() -> dict[str, Any]:
-    """The condition of a create: no item at the key, or only one past its TTL."""
-    return {
-        "ConditionExpression": "attribute_not_exists(PK) OR #ttl < :now",
-        "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-        "ExpressionAttributeValues": {":now": int(datetime.now(UTC).timestamp())},
-    }
 
 
 def _cursor(start: Mapping[str, Any]) -> str:
@@ -300,26 +219,6 @@ def _count(table: Any, **kwargs: Any) -> int:
         kwargs["ExclusiveStartKey"] = start
 
 
-def _scan(table: Any, condition: Any) -> list[dict[str, Any]]:
-    """Scan the whole table page by page: the cost grows with the table, not the result."""
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"FilterExpression": condition}
-    while True:
-        page = table.scan(**kwargs)
-        found += [raw for raw in page["Items"] if _live(raw)]
-        start = page.get("LastEvaluatedKey")
-        if start is None:
-            return found
-        kwargs["ExclusiveStartKey"] = start
-
-
-def _distance_km(longitude: float, latitude: float, point: tuple[float, float]) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (longitude, latitude, point[0], point[1]))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
 def _no_guards(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
     """No guard items: for entities without unique fields."""
     return []
@@ -357,40 +256,11 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     """
     name = f"{type(item).__name__} {entity.key_value(item)!r}"
     raw = entity.item(item)
-    if entity.guards(raw):
-        try:
-            table.meta.client.transact_write_items(TransactItems=_create_actions(table.name, entity, raw))
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
-        return
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
+    condition = _CREATE_CONDITION
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
         raise AlreadyExistsError(f"{name} already exists") from error
-
-
-def _save_guarded(table: Any, entity: _Entity, item: Any, retries: int = 20) -> None:
-    """Insert or replace one item with unique values, moving its guards in one transaction.
-
-    The item's write is conditional on the version read (or on its absence), and each
-    guard is taken only if free or already this item's, so a retry is idempotent and a
-    value another item holds raises AlreadyExistsError instead of being taken over.
-    """
-    new = entity.item(item)
-    for attempt in range(retries):
-        old = _current(table, _key(new))
-        condition = _unchanged(old) if old is not None else _CREATE_CONDITION
-        put = {"Put": {"TableName": table.name, "Item": new, **condition}}
-        moves = _move_guards(table.name, new, entity.guards(old) if old else [], entity.guards(new))
-        try:
-            table.meta.client.transact_write_items(TransactItems=[put, *moves])
-            return
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {type(item).__name__} {entity.key_value(item)!r} is taken") from error
-        _backoff(attempt)
-    raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} kept changing; gave up after {retries} tries")
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
@@ -398,19 +268,7 @@ def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
     if raw is None:
         return False
-    for guard in entity.guards(raw):
-        # Only this item's own guard: another item may have taken the value since.
-        with contextlib.suppress(table.meta.client.exceptions.ConditionalCheckFailedException):
-            table.delete_item(Key=_key(guard), **_owned_by(raw))
     return _live(raw)
-
-
-def _by_guard(table: Any, guard_key: str) -> dict[str, Any] | None:
-    """The item holding a unique value: GetItem on its guard, then on the owner (both strong)."""
-    guard = table.get_item(Key={"PK": guard_key, "SK": guard_key}, ConsistentRead=True).get("Item")
-    if guard is None:
-        return None
-    return _current(table, {"PK": guard[OWNER_PK], "SK": guard[OWNER_SK]})
 
 
 def _update(
@@ -439,21 +297,11 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
-        if not entity.guards(raw) and not entity.guards(new_raw):
-            try:
-                table.put_item(Item=new_raw, **_unchanged(raw))
-                return new
-            except table.meta.client.exceptions.ConditionalCheckFailedException:
-                _backoff(attempt)
-                continue
-        actions = _update_actions(table.name, raw, new_raw, entity)
         try:
-            table.meta.client.transact_write_items(TransactItems=actions)
+            table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {name} is taken") from error
-        _backoff(attempt)
+        except table.meta.client.exceptions.ConditionalCheckFailedException:
+            _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -501,88 +349,3 @@ def _increment(
     except table.meta.client.exceptions.ConditionalCheckFailedException:
         return None
     return raw
-
-
-def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
-    """The functions of ``item``'s entity, or TypeError if it is no item of the component."""
-    try:
-        return entities[type(item)]
-    except KeyError:
-        raise TypeError(f"not an item of this component: {type(item).__name__}") from None
-
-
-def _create_actions(table_name: str, entity: _Entity, raw: dict[str, Any]) -> list[dict[str, Any]]:
-    """The conditional Puts that create one item (and its unique-value guards) in a transaction."""
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
-    puts = [raw, *entity.guards(raw)]
-    return [{"Put": {"TableName": table_name, "Item": item, **condition}} for item in puts]
-
-
-def _update_actions(table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity) -> list[dict[str, Any]]:
-    """The Put conditional on ``old``'s version, and guard moves, that updates one item."""
-    put = {"TableName": table_name, "Item": new, **_unchanged(old)}
-    return [{"Put": put}, *_move_guards(table_name, new, entity.guards(old), entity.guards(new))]
-
-
-def _read_as(table: Any, entity: _Entity, item: Any) -> dict[str, Any]:
-    """The stored form of ``item``, read strongly; ConflictError unless it is stored as given."""
-    raw = _current(table, _key(entity.item(item)))
-    if raw is None or entity.decode(raw) != item:
-        raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} changed since it was read")
-    return raw
-
-
-def _save_together(
-    table: Any,
-    entities: Mapping[type, _Entity],
-    creates: Sequence[Any],
-    updates: Sequence[tuple[Any, Any]],
-    unchanged: Sequence[Any],
-    increments: Sequence[tuple[Any, str, Any, Any]] = (),
-) -> None:
-    """Create, increment and update items of the entities in ``entities`` in one TransactWriteItems.
-
-    One TransactWriteItems call (at most 100 actions, two write units each) of
-    conditional writes: a create raises AlreadyExistsError if its key or a unique value is
-    taken; an update ``(old, new)`` first reads the stored item (ConflictError unless it
-    is ``old``) and is conditional on that version, so a value computed from an earlier
-    read never overwrites a newer one; each item in ``unchanged`` becomes a
-    ConditionCheck on its version; each increment ``(item, field, amount, minimum)`` is an
-    Update that adds on the server, conditional on the minimum (ConflictError if not met).
-    """
-    actions = [
-        {"ConditionCheck": {"TableName": table.name, "Key": _key(raw), **_unchanged(raw)}}
-        for raw in (_read_as(table, _entity(entities, i), i) for i in unchanged)
-    ]
-    creating: set[int] = set()
-    for item in creates:
-        entity = _entity(entities, item)
-        for action in _create_actions(table.name, entity, entity.item(item)):
-            creating.add(len(actions))
-            actions.append(action)
-    for old, new in updates:
-        if type(old) is not type(new):
-            raise TypeError(
-                f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}"
-            )
-        entity = _entity(entities, old)
-        stored = _read_as(table, entity, old)
-        for action in _update_actions(table.name, stored, entity.item(new), entity):
-            if "Put" in action and action["Put"]["Item"].get("_type") == "Unique":
-                creating.add(len(actions))
-            actions.append(action)
-    for item, name, amount, minimum in increments:
-        entity = _entity(entities, item)
-        limit = None if minimum is None else _number(minimum)
-        update = _increment_update(entity, _key(entity.item(item)), name, _number(amount), limit)
-        actions.append({"Update": {"TableName": table.name, **update}})
-    if len(actions) > MAX_TRANSACTION_ITEMS:
-        raise ValueError(
-            f"a transaction takes at most {MAX_TRANSACTION_ITEMS} actions, got {len(actions)}"
-        )
-    try:
-        table.meta.client.transact_write_items(TransactItems=actions)
-    except table.meta.client.exceptions.TransactionCanceledException as error:
-        if set(_failed(error)) & creating:
-            raise AlreadyExistsError("an item to create, or a unique value, exists already") from error
-        raise ConflictError("an item changed since it was read, or an increment's minimum was not met") from error

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import math
 import random
 import time
 import uuid
@@ -138,28 +137,6 @@ def _number(value: float | int | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _dynamo(value: Any) -> Any:
-    """A list or map with every float made a Decimal, as DynamoDB requires."""
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, dict):
-        return {k: _dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_dynamo(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """A stored list or map with Decimals back as int or float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
@@ -243,15 +220,6 @@ def _failed(error: Any) -> list[int]:
     return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
 
 
-def _create_condition_ttl() -> dict[str, Any]:
-    """The condition of a create: no item at the key, or only one past its TTL."""
-    return {
-        "ConditionExpression": "attribute_not_exists(PK) OR #ttl < :now",
-        "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-        "ExpressionAttributeValues": {":now": int(datetime.now(UTC).timestamp())},
-    }
-
-
 def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
@@ -286,38 +254,6 @@ def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: An
         if limit is not None and len(found) >= limit:
             return found, _cursor(start)
         kwargs["ExclusiveStartKey"] = start
-
-
-def _count(table: Any, **kwargs: Any) -> int:
-    """Count a Query's matches with Select=COUNT, page by page (no items are returned)."""
-    total = 0
-    while True:
-        page = table.query(Select="COUNT", **kwargs)
-        total += int(page["Count"])
-        start = page.get("LastEvaluatedKey")
-        if start is None:
-            return total
-        kwargs["ExclusiveStartKey"] = start
-
-
-def _scan(table: Any, condition: Any) -> list[dict[str, Any]]:
-    """Scan the whole table page by page: the cost grows with the table, not the result."""
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"FilterExpression": condition}
-    while True:
-        page = table.scan(**kwargs)
-        found += [raw for raw in page["Items"] if _live(raw)]
-        start = page.get("LastEvaluatedKey")
-        if start is None:
-            return found
-        kwargs["ExclusiveStartKey"] = start
-
-
-def _distance_km(longitude: float, latitude: float, point: tuple[float, float]) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (longitude, latitude, point[0], point[1]))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def _no_guards(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -363,7 +299,7 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         except table.meta.client.exceptions.TransactionCanceledException as error:
             raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
         return
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
+    condition = _CREATE_CONDITION
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
@@ -439,21 +375,22 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
-        if not entity.guards(raw) and not entity.guards(new_raw):
+        if entity.guards(raw) or entity.guards(new_raw):
+            # The unique values' guards move in the same transaction as the item.
+            actions = _update_actions(table.name, raw, new_raw, entity)
             try:
-                table.put_item(Item=new_raw, **_unchanged(raw))
+                table.meta.client.transact_write_items(TransactItems=actions)
                 return new
-            except table.meta.client.exceptions.ConditionalCheckFailedException:
-                _backoff(attempt)
-                continue
-        actions = _update_actions(table.name, raw, new_raw, entity)
+            except table.meta.client.exceptions.TransactionCanceledException as error:
+                if any(n > 0 for n in _failed(error)):
+                    raise AlreadyExistsError(f"a unique value of {name} is taken") from error
+            _backoff(attempt)
+            continue
         try:
-            table.meta.client.transact_write_items(TransactItems=actions)
+            table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {name} is taken") from error
-        _backoff(attempt)
+        except table.meta.client.exceptions.ConditionalCheckFailedException:
+            _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -513,7 +450,7 @@ def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
 
 def _create_actions(table_name: str, entity: _Entity, raw: dict[str, Any]) -> list[dict[str, Any]]:
     """The conditional Puts that create one item (and its unique-value guards) in a transaction."""
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
+    condition = _CREATE_CONDITION
     puts = [raw, *entity.guards(raw)]
     return [{"Put": {"TableName": table_name, "Item": item, **condition}} for item in puts]
 

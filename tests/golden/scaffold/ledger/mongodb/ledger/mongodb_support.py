@@ -82,12 +82,6 @@ def _decimal(value: Any) -> Decimal:
     return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
 
 
-def _point(value: Any) -> tuple[float, float]:
-    """A GeoJSON point as (longitude, latitude)."""
-    longitude, latitude = value["coordinates"]
-    return (float(longitude), float(latitude))
-
-
 def _backoff(attempt: int) -> None:
     """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
     time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
@@ -141,87 +135,6 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
         batch = updates[start : start + BULK_BATCH]
         collection.bulk_write([UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False)
     return len(updates)
-
-
-def _swap_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one parent's whole ``array`` only if nobody changed the parent since it was read.
-
-    ``change`` gets the stored array and returns the new one (None: leave it). The write
-    is filtered on the parent's version, so it misses if anything changed meanwhile.
-    Returns False when the parent is missing, ``change`` declined or the version moved.
-    """
-    doc = parents.find_one({"_id": parent}, {array: 1, VERSION: 1}, session=session)
-    if doc is None:
-        return False
-    new = change(list(doc.get(array, [])))
-    if new is None:
-        return False
-    query = {"_id": parent, VERSION: doc.get(VERSION)}
-    result = parents.update_one(query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session)
-    return result.matched_count == 1
-
-
-def _merge_into_arrays(
-    parents: Collection[Any],
-    array: str,
-    key: str,
-    docs: Sequence[tuple[Any, dict[str, Any]]],
-    retries: int,
-    parent_name: str,
-) -> int:
-    """Insert or replace embedded documents (``(parent key, document)`` pairs) by ``key``.
-
-    One atomic array update per parent; documents whose parent does not exist are
-    skipped. Returns how many were written.
-    """
-    by_parent: dict[Any, list[dict[str, Any]]] = {}
-    for parent, doc in docs:
-        by_parent.setdefault(parent, []).append(doc)
-    count = 0
-    for parent, group in by_parent.items():
-        new = {doc[key]: doc for doc in group}
-
-        def merge(
-            stored: list[dict[str, Any]], new: dict[Any, dict[str, Any]] = new
-        ) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw[key] not in new] + list(new.values())
-
-        for attempt in range(retries):
-            if _swap_array(parents, array, parent, merge):
-                count += len(group)
-                break
-            if parents.count_documents({"_id": parent}, limit=1) == 0:
-                break
-            _backoff(attempt)
-        else:
-            raise ConflictError(f"{parent_name} {parent!r} kept changing; gave up after {retries} tries")
-    return count
-
-
-def _replace_in_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    decode: Callable[[Mapping[str, Any]], _T],
-    old: _T,
-    new_doc: dict[str, Any],
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new_doc`` over the embedded ``old`` only while it is still stored as ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if decode(raw) == old:
-                return [*stored[:position], new_doc, *stored[position + 1 :]]
-        return None
-
-    return _swap_array(parents, array, parent, change, session)
 
 
 def _update(
