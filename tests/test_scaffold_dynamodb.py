@@ -10,6 +10,9 @@ examples and on workloads built to provoke each defect.
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +26,7 @@ import pytest
 from advisor.scaffold import Store, explicit, generate, plan
 from advisor.scaffold.dynamodb import DynamoDesign
 from advisor.workload import parse_workload
+from advisor.writer import write_tree
 from tests.test_scaffold_mongodb import example, imported
 
 THREADS = 8
@@ -324,3 +328,38 @@ def test_gsis_project_what_the_patterns_read() -> None:
     (design,) = board.designs
     assert isinstance(design, DynamoDesign)
     assert [g.projected for g in design.gsis][1] == ("score",)
+
+
+@pytest.mark.parametrize("store", [Store.MONGODB, Store.DYNAMODB], ids=str)
+def test_natural_key_project_passes_its_own_suite(
+    store: Store, tmp_path: Path, dynamodb_endpoint: str
+) -> None:
+    """The chat workload's generated project: lint, strict types and its own tests."""
+    workload = parse_workload(CHAT)
+    write_tree(tmp_path, generate(workload, explicit(workload, store)).files)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
+    env.update(
+        PYTHONPATH=str(tmp_path),
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        AWS_ENDPOINT_URL_DYNAMODB=dynamodb_endpoint,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    for command in (
+        ["ruff", "check", "--no-cache", "."],
+        ["mypy", "--no-incremental", "--cache-dir", os.devnull],
+        ["pytest", "-q", "-p", "no:cacheprovider"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
