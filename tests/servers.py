@@ -12,6 +12,7 @@ import logging
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,10 +94,23 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
     """moto's DynamoDB server on a free loopback port, as an endpoint URL."""
+    from moto.dynamodb.responses import DynamoHandler
     from moto.server import ThreadedMotoServer
 
     # werkzeug logs every request; the generated tests make hundreds.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # moto takes no locks: two UpdateItems of one item can interleave, and a failing
+    # TransactWriteItems restores a copy of tables that other requests are changing.
+    # DynamoDB makes each request atomic, and the threaded tests rely on that, so this
+    # server handles one DynamoDB request at a time.
+    original = DynamoHandler.call_action
+    lock = threading.Lock()
+
+    def one_at_a_time(self: DynamoHandler) -> object:
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = one_at_a_time  # type: ignore[method-assign]
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
     server.start()
     try:
@@ -105,3 +119,4 @@ def dynamodb_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+        DynamoHandler.call_action = original  # type: ignore[method-assign]

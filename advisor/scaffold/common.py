@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from advisor.scaffold.spec import ComponentSpec, PatternSpec
+from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 
 
 class How(enum.StrEnum):
@@ -95,3 +95,26 @@ def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
                 "that reuses the value raises AlreadyExistsError."
             )
     return out
+
+
+# Answers that mean a component's numbers change by increments (a score, a balance, a
+# stock level), so a design generates server-side increment functions for them.
+COUNTER_NEEDS = frozenset({"counters", "atomic_updates", "sorted_sets"})
+COUNTER_USES = frozenset(
+    {"leaderboard", "inventory", "financial_ledger", "rate_limiting", "shopping_cart"}
+)
+
+
+def counted(spec: ComponentSpec, entity: EntitySpec) -> tuple[FieldSpec, ...]:
+    """The number fields of ``entity`` that get an atomic server-side increment.
+
+    Every non-key number field, when the component asks for counters or atomic updates,
+    has multi-record transactions (a transfer moves a balance) or a use case whose
+    numbers change by increments; else none, so the code grows only when asked.
+    """
+    asked = (
+        bool(COUNTER_NEEDS & set(spec.answers.needs))
+        or spec.multi_record
+        or spec.answers.use_case in COUNTER_USES
+    )
+    return entity.numbers if asked else ()

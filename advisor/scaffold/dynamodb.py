@@ -14,11 +14,12 @@ indexes (``GSI1PK``/``GSI1SK``...) shared by all entities.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    counted,
     no_geo,
     rate,
     traversal,
@@ -26,6 +27,7 @@ from advisor.scaffold.common import (
     unique_notes,
     warn,
 )
+from advisor.scaffold.names import RESERVED_NAMES, Namespace
 from advisor.scaffold.spec import (
     NUMERIC,
     STRING_SORTABLE,
@@ -38,6 +40,12 @@ from advisor.scaffold.spec import (
 from advisor.workload import FieldType, PatternKind
 
 MAX_GSIS = 20
+# A GSI's INCLUDE projections may name at most 100 attributes across the table.
+MAX_PROJECTED = 100
+# Field types that make a natural key (joined into PK and SK as text).
+KEY_TYPES = frozenset(
+    {FieldType.STRING, FieldType.INT, FieldType.DECIMAL, FieldType.DATETIME, FieldType.BOOL}
+)
 # Per partition, DynamoDB serves up to 3,000 read units and 1,000 write units a second.
 PARTITION_READ_UNITS = 3000.0
 PARTITION_WRITE_UNITS = 1000.0
@@ -54,6 +62,8 @@ class Gsi:
 
     number: int
     sk_type: str
+    # Non-key attributes the patterns read (INCLUDE), or None for KEYS_ONLY.
+    projected: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -80,11 +90,30 @@ class DynamoEntity:
     sk_order: FieldSpec | None
     uses: tuple[GsiUse, ...]
     colocated: bool
+    # A natural composite key (channel + user) that replaces the entity's key as address.
+    natural: tuple[FieldSpec, ...] = ()
+    # Unique field groups kept by guard items (those the natural key does not keep).
+    guarded: tuple[tuple[FieldSpec, ...], ...] = ()
+    # Number fields with a server-side increment: (field, GSI sort keys holding it).
+    counters: tuple[tuple[FieldSpec, tuple[str, ...]], ...] = ()
+    increment: str = ""
 
     @property
     def address(self) -> tuple[FieldSpec, ...]:
         """The fields that make an item's primary key (parent, sort field, key)."""
-        return _address(self.entity, self.sk_order, colocated=self.colocated)
+        return self.natural or _address(self.entity, self.sk_order, colocated=self.colocated)
+
+    @property
+    def pk_field(self) -> FieldSpec:
+        """The field whose value (after the owner's prefix) is the partition key."""
+        return self.address[0]
+
+    @property
+    def sk_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields whose values (after the entity's prefix) make the sort key."""
+        if self.natural:
+            return self.natural[1:]
+        return (*((self.sk_order,) if self.sk_order else ()), self.entity.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +126,12 @@ class DynamoRead:
     consistent: bool
     served_by: str
     filtered: tuple[Param, ...] = ()
+    # Served by GetItem on a unique value's guard item, then GetItem on the item.
+    guard: tuple[FieldSpec, ...] = ()
+    # Returns a Page with LastEvaluatedKey as an opaque cursor.
+    paged: bool = False
+    # A rank: the count of entries ahead, by a Select=COUNT Query of this GSI use.
+    count_on: GsiUse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,15 +160,42 @@ class DynamoDesign:
 def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     """Work out the single-table design of ``spec`` in table ``table``."""
     warnings: list[DesignWarning] = []
+    notes: list[str] = []
     strong = spec.consistency == "strong"
-    colocated = {e.name: _colocated(spec, e, strong, warnings) for e in spec.entities}
-    sk_orders = {e.name: _sk_order(spec, e) if colocated[e.name] else None for e in spec.entities}
+    naturals = {e.name: _natural(spec, e, notes) for e in spec.entities}
+    colocated = {
+        e.name: (naturals[e.name][0] == e.parent_ref)
+        if naturals[e.name]
+        else _colocated(spec, e, strong, warnings, notes)
+        for e in spec.entities
+    }
+    sk_orders = {
+        e.name: _sk_order(spec, e) if colocated[e.name] and not naturals[e.name] else None
+        for e in spec.entities
+    }
+    guarded = {
+        e.name: tuple(g for g in spec.unique_of(e) if set(g) != set(naturals[e.name]))
+        for e in spec.entities
+    }
     slots: dict[int, Gsi] = {}
     uses: dict[str, list[GsiUse]] = {e.name: [] for e in spec.entities}
     reads = []
+    hot_seen: set[str] = set()
     for pattern in spec.patterns:
         name = pattern.entity.name
-        read = _serve(spec, pattern, sk_orders[name], colocated[name], strong, warnings)
+        address = naturals[name] or _address(
+            pattern.entity, sk_orders[name], colocated=colocated[name]
+        )
+        read = _serve(
+            spec,
+            pattern,
+            address,
+            colocated[name],
+            sk_orders[name],
+            guarded[name],
+            strong,
+            warnings,
+        )
         if read.how is How.GSI:
             use = _allocate(read, slots, uses[pattern.entity.name])
             if use is None:
@@ -142,7 +204,7 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
                 )
                 read = DynamoRead(pattern, How.SCAN, None, False, "a Scan of the table")
             else:
-                read = DynamoRead(pattern, How.GSI, use, False, _describe(use))
+                read = replace(read, use=use, served_by=_describe(use))
                 if strong:
                     warnings.append(
                         warn(
@@ -154,7 +216,9 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
                         )
                     )
         reads.append(read)
-        _hot(spec, read, warnings)
+        _hot(spec, read, warnings, hot_seen)
+    reads = [_ranked(spec, r, reads, warnings) for r in reads]
+    names = Namespace(RESERVED_NAMES | taken_names(spec))
     entities = tuple(
         DynamoEntity(
             entity=e,
@@ -162,24 +226,80 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
             sk_order=sk_orders[e.name],
             uses=tuple(uses[e.name]),
             colocated=colocated[e.name],
+            natural=naturals[e.name],
+            guarded=guarded[e.name],
         )
         for e in spec.entities
     )
+    entities = tuple(_with_counters(spec, placed, names, notes) for placed in entities)
     warnings += ttl_warning(spec, "add one to fill the TTL attribute")
+    gsis = _project(slots, reads)
+    # Uses and reads point at the final GSIs (with their projections).
+    final = {g.number: g for g in gsis}
+
+    def fix(use: GsiUse | None) -> GsiUse | None:
+        return replace(use, gsi=final[use.gsi.number]) if use is not None else None
+
+    reads = [replace(r, use=fix(r.use), count_on=fix(r.count_on)) for r in reads]
+    entities = tuple(
+        replace(e, uses=tuple(u for u in map(fix, e.uses) if u is not None)) for e in entities
+    )
     return DynamoDesign(
         spec=spec,
         table=table,
-        gsis=tuple(slots[n] for n in sorted(slots)),
+        gsis=gsis,
         entities=entities,
         reads=tuple(reads),
         consistent_read=strong,
-        decisions=tuple(_decisions(spec, entities, strong)),
-        warnings=tuple(warnings),
+        decisions=tuple(_decisions(spec, entities, strong, gsis) + notes),
+        # One warning per finding, even when several patterns share its index.
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
+def taken_names(spec: ComponentSpec) -> set[str]:
+    """The module-level names the spec has handed out for ``spec`` already."""
+    taken = {p.func for p in spec.patterns}
+    for e in spec.entities:
+        taken |= {e.cls, e.create, e.save_many, e.fetch, e.update, e.delete}
+    return taken
+
+
+def _natural(spec: ComponentSpec, entity: EntitySpec, notes: list[str]) -> tuple[FieldSpec, ...]:
+    """A natural composite key (membership = channel + user) for ``entity``, if it has one.
+
+    The rule: a unique group of two or more scalar fields (see ``unique_of``) whose get
+    is the entity's hottest pattern becomes the item's primary key, so that get is one
+    GetItem and the key itself keeps the values unique (no guard item). The parent's
+    key, when in the group, goes first: the items then form the parent's collection.
+    """
+    groups = [
+        g for g in spec.unique_of(entity) if len(g) >= 2 and all(f.type in KEY_TYPES for f in g)
+    ]
+    if not groups:
+        return ()
+    rate_of = {p.fields: p.per_sec or 0.0 for p in spec.patterns_of(entity)}
+    best = max(groups, key=lambda g: rate_of.get(frozenset(f.ident for f in g), 0.0))
+    hottest = max((p.per_sec or 0.0 for p in spec.patterns_of(entity)), default=0.0)
+    if rate_of.get(frozenset(f.ident for f in best), 0.0) < hottest:
+        return ()
+    ordered = sorted(best, key=lambda f: f != entity.parent_ref)
+    names = " + ".join(f.name for f in ordered)
+    notes.append(
+        f"{entity.name}: {names} is its natural key and its hottest read, so it is the "
+        f"item's primary key (PK {ordered[0].name}, SK the rest): that read is one "
+        f"GetItem, and the key keeps the pair unique; {entity.key.name} is stored but "
+        "not unique-checked."
+    )
+    return tuple(ordered)
+
+
 def _colocated(
-    spec: ComponentSpec, entity: EntitySpec, strong: bool, warnings: list[DesignWarning]
+    spec: ComponentSpec,
+    entity: EntitySpec,
+    strong: bool,
+    warnings: list[DesignWarning],
+    notes: list[str],
 ) -> bool:
     """Whether ``entity`` lives under its parent's PK (the rule in the module docstring)."""
     ref = entity.parent_ref
@@ -187,6 +307,23 @@ def _colocated(
         return False
     by_parent = [p for p in spec.patterns_of(entity) if p.fields == {ref.ident}]
     if not by_parent:
+        return False
+    # Request rates decide: a get by the item's own key that is asked more often than the
+    # parent's collection keeps the table's primary key (GetItem, not a GSI Query).
+    own_gets = [
+        p
+        for p in spec.patterns_of(entity)
+        if p.kind is PatternKind.GET and p.fields == {entity.key.ident}
+    ]
+    collection_rate = sum(p.per_sec or 0.0 for p in by_parent)
+    hot_get = max(own_gets, key=lambda p: p.per_sec or 0.0, default=None)
+    if hot_get is not None and (hot_get.per_sec or 0.0) > collection_rate:
+        notes.append(
+            f"{entity.name}: PK is its own key because {hot_get.name} "
+            f"({rate(hot_get.per_sec or 0.0)}/s) is asked more often than reading its "
+            f"{entity.parent}'s collection ({rate(collection_rate)}/s): the hotter read is "
+            "one GetItem on the table, the other a GSI Query."
+        )
         return False
     strong_get = next(
         (
@@ -232,12 +369,15 @@ def _sk_order(spec: ComponentSpec, entity: EntitySpec) -> FieldSpec | None:
 def _serve(
     spec: ComponentSpec,
     pattern: PatternSpec,
-    sk_order: FieldSpec | None,
+    address_fields: tuple[FieldSpec, ...],
     colocated: bool,
+    sk_order: FieldSpec | None,
+    guarded: tuple[tuple[FieldSpec, ...], ...],
     strong: bool,
     warnings: list[DesignWarning],
 ) -> DynamoRead:
     entity = pattern.entity
+    paged = pattern.kind in (PatternKind.QUERY, PatternKind.TOP) and pattern.rank_of is None
     if pattern.kind is PatternKind.TRAVERSE:
         warnings.append(traversal(spec, pattern))
         return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (graph traversal)")
@@ -274,11 +414,22 @@ def _serve(
                 "total updated with ADD in the same transaction instead",
             )
         )
-    address = [f.ident for f in _address(entity, sk_order, colocated=colocated)]
+    address = [f.ident for f in address_fields]
     fields = pattern.fields
     if set(address) <= fields:
         rest = tuple(p for p in pattern.by if p.field.ident not in address)
         return DynamoRead(pattern, How.GET, None, strong, "GetItem on the table", rest)
+    group = tuple(p.field for p in pattern.by)
+    if group in guarded and pattern.kind in (PatternKind.GET, PatternKind.QUERY):
+        names = " + ".join(f.name for f in group)
+        return DynamoRead(
+            pattern,
+            How.GET,
+            None,
+            True,
+            f"GetItem on the guard item of {names} (strongly consistent), then GetItem",
+            guard=group,
+        )
     parent_ref = entity.parent_ref
     if colocated and parent_ref is not None and fields == {parent_ref.ident}:
         order = pattern.order
@@ -289,6 +440,7 @@ def _serve(
                 None,
                 strong,
                 f"Query of the {parent_ref.name} item collection on the table",
+                paged=paged,
             )
     if not fields and (pattern.order is None or pattern.kind is PatternKind.AGGREGATE):
         warnings.append(
@@ -299,7 +451,105 @@ def _serve(
             )
         )
         return DynamoRead(pattern, How.SCAN, None, False, "a Scan of the table")
-    return DynamoRead(pattern, How.GSI, None, False, "")
+    return DynamoRead(pattern, How.GSI, None, False, "", paged=paged)
+
+
+def _ranked(
+    spec: ComponentSpec,
+    read: DynamoRead,
+    reads: list[DynamoRead],
+    warnings: list[DesignWarning],
+) -> DynamoRead:
+    """A rank read counts the entries ahead on its top pattern's GSI, with a warning.
+
+    DynamoDB has no rank: the count is a Select=COUNT Query of the key range above the
+    entry's score, which transfers no items but still reads (and bills) every entry
+    ahead. The warning gives the cost and the alternatives.
+    """
+    pattern = read.pattern
+    top = pattern.rank_of
+    if top is None or read.how is not How.GSI or pattern.order is None:
+        return read
+    top_read = next(r for r in reads if r.pattern.name == top.name)
+    use = top_read.use
+    if use is None or use.order != pattern.order or use.gsi.sk_type != "N":
+        return read
+    scale = spec.answers.scale
+    item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
+    per_1000 = math.ceil(1000 * item_kb / 4.0) / 2
+    warnings.append(
+        warn(
+            spec,
+            pattern,
+            "rank: DynamoDB has no rank operation, so the function counts the entries "
+            f"ahead with a Select=COUNT Query of {use.gsi.name}; that transfers no items "
+            f"but reads every entry ahead (about {per_1000:g} read units per 1,000 entries"
+            + (f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else "")
+            + "). For live ranks on large boards keep the board in a Redis sorted set "
+            "(ZREVRANK) or maintain a counter per score bucket and sum the buckets above",
+        )
+    )
+    return replace(read, count_on=use)
+
+
+def _with_counters(
+    spec: ComponentSpec, placed: DynamoEntity, names: Namespace, notes: list[str]
+) -> DynamoEntity:
+    """Give ``placed`` its server-side increments: number fields in no key but a numeric SK.
+
+    A number inside a string key (PK, SK or a GSI partition key) cannot be added to on
+    the server; a GSI sort key that holds the number is added to in the same update.
+    """
+    keyed = {f.ident for f in placed.address}
+    keyed |= {f.ident for use in placed.uses for f in use.fields}
+    keyed |= {f.ident for group in placed.guarded for f in group}
+    if placed.sk_order is not None:
+        keyed.add(placed.sk_order.ident)
+    counters = tuple(
+        (
+            f,
+            tuple(f"{u.gsi.name}SK" for u in placed.uses if u.order == f and u.gsi.sk_type == "N"),
+        )
+        for f in counted(spec, placed.entity)
+        if f.ident not in keyed
+    )
+    if not counters:
+        return placed
+    function = names.take(f"increment_{placed.entity.snake}")
+    listed = ", ".join(f.name for f, _ in counters)
+    notes.append(
+        f"{placed.entity.name}: {function}() adds to {listed} on the server with UpdateItem "
+        "(SET x = x + :d, and the GSI sort key that holds x) on condition that the item "
+        "exists and, given a minimum, that x >= minimum - d; save_together() takes the "
+        "same increments inside its TransactWriteItems (a transfer's two balances)."
+    )
+    return replace(placed, counters=counters, increment=function)
+
+
+def _project(slots: dict[int, Gsi], reads: list[DynamoRead]) -> tuple[Gsi, ...]:
+    """Each GSI with the attributes its patterns read (INCLUDE), or KEYS_ONLY.
+
+    A list read decodes whole items, so it needs their fields, type and TTL; a rank's
+    own lookup needs only the score. Past the 100 projected attributes a table allows,
+    every GSI projects ALL.
+    """
+    wanted: dict[int, set[str]] = {n: set() for n in slots}
+    for read in reads:
+        if read.use is None:
+            continue
+        entity = read.pattern.entity
+        if read.count_on is not None and read.pattern.order is not None:
+            wanted[read.use.gsi.number].add(read.pattern.order.ident)
+            continue
+        attrs = {f.ident for f in entity.fields} | {"_type"}
+        if entity.expiry is not None:
+            attrs.add("_ttl")
+        wanted[read.use.gsi.number] |= attrs
+    if sum(len(a) for a in wanted.values()) > MAX_PROJECTED:
+        return tuple(replace(slots[n], projected=("*",)) for n in sorted(slots))
+    return tuple(
+        replace(slots[n], projected=tuple(sorted(wanted[n])) or None) for n in sorted(slots)
+    )
 
 
 def _address(
@@ -350,12 +600,23 @@ def read_units(pattern: PatternSpec, spec: ComponentSpec, *, strong: bool) -> fl
     return (pattern.per_sec or 0.0) * units * (1.0 if strong else 0.5)
 
 
-def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -> None:
-    """Warn about one partition key taking more than a partition can serve."""
+def _hot(
+    spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning], seen: set[str]
+) -> None:
+    """Warn about one partition key taking more than a partition can serve.
+
+    Write load is a property of the index, not of a pattern: it is reported once per
+    GSI, by the first pattern that uses it.
+    """
     pattern = read.pattern
     scale = spec.answers.scale
     writes = scale.writes_per_sec if scale and scale.writes_per_sec else 0.0
-    if read.use is not None and not read.use.fields and writes > PARTITION_WRITE_UNITS:
+    where = ""
+    if read.use is not None:
+        where = f"{read.use.gsi.name} {read.use.entity.name} {[f.ident for f in read.use.fields]}"
+    fresh = bool(where) and where not in seen
+    seen.add(where)
+    if fresh and read.use is not None and not read.use.fields and writes > PARTITION_WRITE_UNITS:
         warnings.append(
             warn(
                 spec,
@@ -367,14 +628,18 @@ def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -
                 "shard suffix to the key and query each shard",
             )
         )
-    few = [
-        f
-        for f in (read.use.fields if read.use is not None else ())
-        if f.type is FieldType.BOOL or f.ident.lower() in FEW_VALUES
-    ]
+    key = read.use.fields if read.use is not None else ()
+    few = [f for f in key if f.type is FieldType.BOOL or f.ident.lower() in FEW_VALUES]
     item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
     units = writes * math.ceil(item_kb)
-    if read.use is not None and few and units >= PARTITION_WRITE_UNITS / 2:
+    # A few-valued field inside a composite key (board + status) does not make it hot.
+    if (
+        fresh
+        and read.use is not None
+        and few == list(key)
+        and few
+        and units >= PARTITION_WRITE_UNITS / 2
+    ):
         names = ", ".join(f.name for f in few)
         warnings.append(
             warn(
@@ -404,7 +669,9 @@ def _hot(spec: ComponentSpec, read: DynamoRead, warnings: list[DesignWarning]) -
         )
 
 
-def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: bool) -> list[str]:
+def _decisions(
+    spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: bool, gsis: tuple[Gsi, ...]
+) -> list[str]:
     out = [
         "PK rule: an item's partition key is its own key, unless an access pattern reads "
         "the entity by its parent's key (then the parent's key, so one Query returns a "
@@ -413,32 +680,46 @@ def _decisions(spec: ComponentSpec, entities: tuple[DynamoEntity, ...], strong: 
     ]
     for placed in entities:
         entity = placed.entity
-        sk = f"{entity.prefix}#" + (
-            f"<{placed.sk_order.ident}>#" if placed.sk_order is not None else ""
-        )
-        sk += f"<{entity.key.ident}>"
+        sk = f"{entity.prefix}#" + "#".join(f"<{f.ident}>" for f in placed.sk_fields)
         if placed.colocated and entity.parent_ref is not None:
             out.append(
-                f"{entity.name}: PK {placed.owner.prefix}#<{entity.parent_ref.ident}>, SK "
+                f"{entity.name}: PK {placed.owner.prefix}#<{placed.pk_field.ident}>, SK "
                 f"{sk}: stored in its {placed.owner.name}'s item collection, so one Query "
                 "returns a parent's children."
             )
         else:
-            own = f"{entity.name}: PK {entity.prefix}#<{entity.key.ident}>, SK {sk}"
+            own = f"{entity.name}: PK {entity.prefix}#<{placed.pk_field.ident}>, SK {sk}"
             if entity.parent is not None:
                 own += f" (its own key, not its {entity.parent}'s: see the PK rule)"
             out.append(own + ".")
     out.append(
-        "Creates are conditional writes (attribute_not_exists(PK), or an expired TTL); "
-        "update_*() reads strongly consistently and Puts on condition that the _rev "
-        "digest is unchanged, retrying on conflict; bulk loads use batch_writer and "
-        "overwrite; numbers are stored as Decimal; queries follow LastEvaluatedKey page "
-        "by page."
+        "Creates are conditional writes (attribute_not_exists(PK), or an expired TTL). "
+        "Every write gives the item a new version token (_ver); update_*() reads strongly "
+        "consistently and Puts on condition that _ver is still the one read, retrying "
+        "after a jittered exponential backoff. Bulk loads use batch_writer and overwrite "
+        "(entities with unique values excepted: see below); numbers are stored as "
+        "Decimal. List reads return a Page: its cursor is the Query's LastEvaluatedKey, "
+        "serialised as an opaque token that the next call passes back."
     )
+    projected = [
+        f"{g.name} projects "
+        + (
+            "every attribute (the INCLUDE lists would pass the table's 100)"
+            if g.projected == ("*",)
+            else f"only {', '.join(g.projected)} (INCLUDE)"
+            if g.projected
+            else "only its keys (KEYS_ONLY)"
+        )
+        for g in gsis
+    ]
+    if projected:
+        out.append("GSI projections hold what the patterns read: " + "; ".join(projected) + ".")
     out += unique_notes(
         spec,
-        "a guard item <ENTITY>#<field>#<value> is Put with attribute_not_exists(PK) in "
-        "the same TransactWriteItems as the create",
+        "a guard item <ENTITY>#<field>#<value> that records its owner's key is Put with "
+        "attribute_not_exists(PK) in the same TransactWriteItems as the item; a bulk save "
+        "writes each item with its guards in one conditional transaction, a delete frees "
+        "only guards it owns, and the lookup by the value is a GetItem on the guard",
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")

@@ -10,19 +10,21 @@ explicitly from the consistency and durability answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    counted,
     no_geo,
     traversal,
     ttl_warning,
     unique_notes,
     warn,
 )
-from advisor.scaffold.names import Namespace
-from advisor.scaffold.spec import ComponentSpec, EntitySpec, PatternSpec
+from advisor.scaffold.dynamodb import FEW_VALUES
+from advisor.scaffold.names import RESERVED_NAMES, Namespace
+from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 from advisor.workload import (
     FieldType,
     PatternKind,
@@ -82,6 +84,8 @@ class MongoRead:
     how: How
     served_by: str
     index: MongoIndex | None = None
+    # Whether the read returns a Page with a keyset cursor on (sort field, _id).
+    paged: bool = False
 
     @property
     def sorts_decimal(self) -> bool:
@@ -111,6 +115,11 @@ class MongoDesign:
     additional_properties: bool
     decisions: tuple[str, ...]
     warnings: tuple[DesignWarning, ...]
+    # Per entity name: the number fields with a server-side $inc, and its function name.
+    counters: Mapping[str, tuple[FieldSpec, ...]]
+    increments: Mapping[str, str]
+    # Strong single-document reads use readConcern linearizable.
+    linearizable: bool
 
     def collection_of(self, entity: EntitySpec) -> MongoCollection:
         """The collection an entity is stored in (its parent's, when embedded)."""
@@ -140,7 +149,15 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 "every 60 s, so reads also filter out expired documents and a create "
                 "replaces an expired one."
             )
-    warnings += ttl_warning(spec, "add one to get a TTL index")
+    series = _series(spec, embedded)
+    decisions += series
+    remedy = "add one to get a TTL index"
+    if series:
+        remedy += (
+            ", or give the time field a TTL index (expireAfterSeconds = the retention) "
+            "or a time-series collection with that expireAfterSeconds"
+        )
+    warnings += ttl_warning(spec, remedy)
     collections = tuple(
         MongoCollection(
             entity=e,
@@ -153,11 +170,12 @@ def design(spec: ComponentSpec) -> MongoDesign:
     )
     folded = {c.entity.name: c.indexes for c in collections}
     reads = [
-        MongoRead(r.pattern, r.how, _describe(_covering(r.index, folded[r.pattern.entity.name])))
+        replace(r, served_by=_describe(_covering(r.index, folded[r.pattern.entity.name])))
         if r.index is not None
         else r
         for r in reads
     ]
+    counters, increments = _counters(spec, embedded, decisions)
     decisions += unique_notes(spec, "a unique index")
     w, journal, concern, preference, note = _concerns(spec)
     decisions.append(note)
@@ -173,16 +191,26 @@ def design(spec: ComponentSpec) -> MongoDesign:
         f"{'extra fields allowed' if extra else 'no extra fields'}, schema "
         f"{flexibility or 'not answered'})."
     )
+    decisions.append(
+        "Every document carries a version number (_v, raised by each write); update_*() "
+        "functions are compare-and-swap loops on it: read, change, then update_one "
+        "filtered on the _v that was read, retried after a jittered exponential backoff "
+        "when another writer got there first. save_many_*() sends one unordered "
+        "bulk_write of upserts (one round trip per 1,000 items, not one per item); keyed "
+        "list reads return a Page whose cursor is a keyset bound on (sort field, _id), "
+        "which the compound index ends with, so page 2 starts where page 1 ended."
+    )
     if spec.multi_record:
         decisions.append(
-            "save_together() creates and updates several items in one multi-document "
-            "transaction (ClientSession.with_transaction, snapshot reads, majority "
-            "writes): creates fail on an existing key, a child without its parent aborts, "
-            "and an update only matches the document it was computed from, so a "
-            "concurrent change raises ConflictError instead of being overwritten; items "
-            "passed as unchanged are rewritten as read, which checks and locks them. "
-            "update_*() functions are compare-and-swap loops. Transactions need a "
-            "replica set or a sharded cluster."
+            "save_together() creates, increments and updates several items in one "
+            "multi-document transaction (ClientSession.with_transaction, snapshot reads, "
+            "majority writes): creates fail on an existing key, a child without its parent "
+            "aborts, an increment whose guard fails aborts, and an update applies only "
+            "while the stored item is still the one it was computed from (checked, then "
+            "written on its _v), so a concurrent change raises ConflictError instead of "
+            "being overwritten; items passed as unchanged are checked and their _v raised, "
+            "which makes a concurrent writer conflict. Transactions need a replica set or "
+            "a sharded cluster."
         )
     return MongoDesign(
         spec=spec,
@@ -198,7 +226,85 @@ def design(spec: ComponentSpec) -> MongoDesign:
         additional_properties=extra,
         decisions=tuple(decisions),
         warnings=tuple(warnings),
+        counters=counters,
+        increments=increments,
+        linearizable=spec.consistency == "strong",
     )
+
+
+def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]:
+    """README lines for series entities: when a time-series collection fits, and why not here.
+
+    A series entity is a referenced child read by its parent's key in time order (a
+    sensor's readings): the time field and the parent reference make a time-series
+    collection's timeField and metaField.
+    """
+    if spec.answers.data_shape != "series" and "time_series" not in spec.answers.needs:
+        return []
+    out = []
+    for entity in spec.entities:
+        ref = entity.parent_ref
+        if ref is None or entity.name in embedded:
+            continue
+        times = {
+            p.order.ident: p.order
+            for p in spec.patterns_of(entity)
+            if p.fields == {ref.ident}
+            and p.order is not None
+            and p.order.type is FieldType.DATETIME
+        }
+        if len(times) != 1:
+            continue
+        (time,) = times.values()
+        out.append(
+            f"{entity.name} is a series (by {ref.name}, in {time.name} order): a time-series "
+            f"collection (timeField {time.ident}, metaField {ref.ident}, granularity "
+            "seconds, expireAfterSeconds = the retention) would store it in compressed "
+            "buckets and expire it by time. It is a regular collection here because the "
+            "generated functions promise what time-series collections lack: a unique _id "
+            "(create raises AlreadyExistsError), compare-and-swap updates of any field and "
+            "deletes inside transactions. Switch when the code only appends and reads; the "
+            "writes already use unordered bulk_write, which suits both."
+        )
+    return out
+
+
+def _counters(
+    spec: ComponentSpec, embedded: Mapping[str, Embedding], decisions: list[str]
+) -> tuple[dict[str, tuple[FieldSpec, ...]], dict[str, str]]:
+    """The number fields with a server-side increment, and each entity's function name."""
+    names = Namespace(RESERVED_NAMES | taken_names(spec))
+    counters: dict[str, tuple[FieldSpec, ...]] = {}
+    functions: dict[str, str] = {}
+    for entity in spec.entities:
+        fields = counted(spec, entity)
+        if not fields:
+            continue
+        if entity.name in embedded:
+            decisions.append(
+                f"{entity.name}: embedded, so its numbers change through update_*() "
+                "(compare-and-swap on the parent's _v); move it to its own collection "
+                "for server-side increments."
+            )
+            continue
+        counters[entity.name] = fields
+        functions[entity.name] = names.take(f"increment_{entity.snake}")
+        listed = ", ".join(f.name for f in fields)
+        decisions.append(
+            f"{entity.name}: {functions[entity.name]}() adds to {listed} on the server "
+            "($inc in find_one_and_update, which returns the new document); an optional "
+            "minimum goes into the filter as a guard, so two concurrent withdrawals can "
+            "never both pass it."
+        )
+    return counters, functions
+
+
+def taken_names(spec: ComponentSpec) -> set[str]:
+    """The module-level names the spec has handed out for ``spec`` already."""
+    taken = {p.func for p in spec.patterns}
+    for e in spec.entities:
+        taken |= {e.cls, e.create, e.save_many, e.fetch, e.update, e.delete}
+    return taken
 
 
 def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embedding]:
@@ -282,12 +388,14 @@ def _serve(
         index = MongoIndex((*equality, (geo.ident, "2dsphere")))
         return MongoRead(pattern, How.GEO, _describe(index), index)
     if pattern.kind is PatternKind.SEARCH:
-        if not entity.strings:
+        # A status or a currency code holds a few values, not words: leave it out.
+        words = [f for f in entity.strings if f.ident.lower() not in FEW_VALUES]
+        if not words:
             warnings.append(
                 warn(spec, pattern, f"search: {entity.name} has no text field to index")
             )
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no text field)")
-        index = MongoIndex(tuple((f.ident, "text") for f in entity.strings))
+        index = MongoIndex(tuple((f.ident, "text") for f in words))
         return MongoRead(pattern, How.TEXT, _describe(index), index)
     if entity.key.ident in pattern.fields:
         return MongoRead(pattern, How.ID, "the _id index")
@@ -298,14 +406,18 @@ def _serve(
         and pattern.kind is not PatternKind.AGGREGATE
     ):
         keys.append((pattern.order.ident, "-1" if pattern.descending else "1"))
+    paged = pattern.kind in (PatternKind.QUERY, PatternKind.TOP) and pattern.rank_of is None
     if not keys:
         warnings.append(
             warn(spec, pattern, "no key or index serves it: a collection scan reads every document")
         )
-        return MongoRead(pattern, How.SCAN, "a collection scan")
+        return MongoRead(pattern, How.SCAN, "a collection scan", paged=paged)
     unique = tuple(p.field for p in pattern.by) in spec.unique_of(entity)
+    if paged and not unique:
+        # The keyset cursor sorts on (order field, _id): the index ends with _id too.
+        keys.append(("_id", "-1" if pattern.descending and pattern.order else "1"))
     index = MongoIndex(tuple(keys), unique=unique)
-    return MongoRead(pattern, How.INDEX, _describe(index), index)
+    return MongoRead(pattern, How.INDEX, _describe(index), index, paged=paged and not unique)
 
 
 def _describe(index: MongoIndex) -> str:
@@ -365,12 +477,13 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             journal,
             "majority",
             "PRIMARY",
-            f"Consistency strong: writes use w=majority, {j} and reads use readConcern "
-            "majority from the primary, so an acknowledged write survives a failover and "
-            "no read returns data that can be rolled back. That is not yet strong: a "
-            "deposed primary can briefly serve stale majority reads. A read that must "
-            "reflect every write acknowledged before it started needs readConcern "
-            "linearizable on a single-document filter with a maxTimeMS.",
+            f"Consistency strong: writes use w=majority, {j}. Majority reads alone are "
+            "not strong (a deposed primary can briefly serve stale majority reads), so "
+            "single-document gets by _id (fetch_*() and get patterns) use readConcern "
+            "linearizable with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): they reflect every "
+            "write acknowledged before they started, at the cost of a round of "
+            "confirmation from a majority. Multi-document reads use readConcern majority "
+            "from the primary (linearizable only applies to single-document reads).",
         )
     asked = "session" if consistency == "session" else "not answered"
     return (

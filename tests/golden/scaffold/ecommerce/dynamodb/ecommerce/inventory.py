@@ -9,24 +9,27 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 
 from ecommerce.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _ensure_table,
     _Entity,
     _gsi,
+    _increment,
     _live,
     _number,
     _parts,
     _query,
-    _revision,
     _save_together,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ecommerce_inventory"
@@ -42,8 +45,12 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI3PK", "AttributeType": "S"},
     {"AttributeName": "GSI3SK", "AttributeType": "S"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1"), _gsi("GSI2"), _gsi("GSI3")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "on_hand", "reserved", "sku", "stock_id", "updated_at", "warehouse_id"]),
+    _gsi("GSI2", ["_type", "on_hand", "reserved", "sku", "stock_id", "updated_at", "warehouse_id"]),
+    _gsi("GSI3", ["_type", "expires_at", "order_id", "quantity", "reservation_id", "stock_id"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +121,8 @@ def _item_warehouse(item: Warehouse) -> dict[str, Any]:
         "name": item.name,
         "region": item.region,
         "location": [_number(item.location[0]), _number(item.location[1])],
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -159,18 +166,18 @@ def update_warehouse(
     table: Any,
     warehouse_id: str,
     mutate: Callable[[Warehouse], Warehouse],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Warehouse | None:
-    """Atomically read, change and write one Warehouse (conditional Put on its revision, retried).
+    """Atomically read, change and write one Warehouse (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Warehouse],
-        lambda: fetch_warehouse(table, warehouse_id, consistent=True),
+        {"PK": "WAREHOUSE#" + _parts(warehouse_id), "SK": "WAREHOUSE#" + _parts(warehouse_id)},
         lambda i: (i.warehouse_id,),
         mutate,
         retries,
@@ -181,8 +188,7 @@ def update_warehouse(
 def delete_warehouse(table: Any, warehouse_id: str) -> bool:
     """Delete one Warehouse; True if it existed (and had not expired)."""
     key = {"PK": "WAREHOUSE#" + _parts(warehouse_id), "SK": "WAREHOUSE#" + _parts(warehouse_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Warehouse], key)
 
 
 def _item_stock_level(item: StockLevel) -> dict[str, Any]:
@@ -201,8 +207,8 @@ def _item_stock_level(item: StockLevel) -> dict[str, Any]:
         "on_hand": Decimal(item.on_hand),
         "reserved": Decimal(item.reserved),
         "updated_at": _text(item.updated_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -248,18 +254,18 @@ def update_stock_level(
     table: Any,
     stock_id: str,
     mutate: Callable[[StockLevel], StockLevel],
-    retries: int = 10,
+    retries: int = 20,
 ) -> StockLevel | None:
-    """Atomically read, change and write one StockLevel (conditional Put on its revision, retried).
+    """Atomically read, change and write one StockLevel (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[StockLevel],
-        lambda: fetch_stock_level(table, stock_id, consistent=True),
+        {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)},
         lambda i: (i.stock_id,),
         mutate,
         retries,
@@ -270,8 +276,26 @@ def update_stock_level(
 def delete_stock_level(table: Any, stock_id: str) -> bool:
     """Delete one StockLevel; True if it existed (and had not expired)."""
     key = {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[StockLevel], key)
+
+
+def increment_stock_level(
+    table: Any,
+    stock_id: str,
+    field: Literal["on_hand", "reserved"],
+    amount: int,
+    minimum: int | None = None,
+) -> StockLevel | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[StockLevel], key, field, _number(amount), floor)
+    return _decode_stock_level(raw) if raw is not None else None
 
 
 def _item_reservation(item: Reservation) -> dict[str, Any]:
@@ -287,8 +311,8 @@ def _item_reservation(item: Reservation) -> dict[str, Any]:
         "order_id": item.order_id,
         "quantity": Decimal(item.quantity),
         "expires_at": _text(item.expires_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -333,18 +357,18 @@ def update_reservation(
     table: Any,
     reservation_id: str,
     mutate: Callable[[Reservation], Reservation],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Reservation | None:
-    """Atomically read, change and write one Reservation (conditional Put on its revision, retried).
+    """Atomically read, change and write one Reservation (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Reservation],
-        lambda: fetch_reservation(table, reservation_id, consistent=True),
+        {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)},
         lambda i: (i.reservation_id,),
         mutate,
         retries,
@@ -355,23 +379,46 @@ def update_reservation(
 def delete_reservation(table: Any, reservation_id: str) -> bool:
     """Delete one Reservation; True if it existed (and had not expired)."""
     key = {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Reservation], key)
+
+
+def increment_reservation(
+    table: Any,
+    reservation_id: str,
+    field: Literal["quantity"],
+    amount: int,
+    minimum: int | None = None,
+) -> Reservation | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Reservation], key, field, _number(amount), floor)
+    return _decode_reservation(raw) if raw is not None else None
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Warehouse: _Entity(
         item=_item_warehouse,
+        decode=_decode_warehouse,
         key_value=lambda i: i.warehouse_id,
     ),
     StockLevel: _Entity(
         item=_item_stock_level,
+        decode=_decode_stock_level,
         key_value=lambda i: i.stock_id,
+        counters={"on_hand": ("GSI1SK", "GSI2SK"), "reserved": ()},
     ),
     Reservation: _Entity(
         item=_item_reservation,
+        decode=_decode_reservation,
         key_value=lambda i: i.reservation_id,
+        counters={"quantity": ()},
     ),
 }
 
@@ -387,52 +434,55 @@ def get_stock(table: Any, stock_id: str) -> StockLevel | None:
     return found[0] if found else None
 
 
-def stock_for_sku(table: Any, sku: str, limit: int | None = 20) -> list[StockLevel]:
-    """stock_for_sku: query StockLevel by sku, ordered by on_hand descending.
+def stock_for_sku(table: Any, sku: str, limit: int | None = 20, after: str | None = None) -> Page[StockLevel]:
+    """stock_for_sku: query StockLevel by sku, ordered by on_hand descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("STOCK_LEVEL#" + _parts(sku)),
         ScanIndexForward=False,
     )
     found = [_decode_stock_level(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def low_stock_in_warehouse(table: Any, warehouse_id: str, limit: int | None = 50) -> list[StockLevel]:
-    """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand.
+def low_stock_in_warehouse(table: Any, warehouse_id: str, limit: int | None = 50, after: str | None = None) -> Page[StockLevel]:
+    """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI2",
         KeyConditionExpression=Key("GSI2PK").eq("STOCK_LEVEL#" + _parts(warehouse_id)),
         ScanIndexForward=True,
     )
     found = [_decode_stock_level(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def reservations_of_order(table: Any, order_id: str, limit: int | None = None) -> list[Reservation]:
-    """reservations_of_order: query Reservation by order_id.
+def reservations_of_order(table: Any, order_id: str, limit: int | None = None, after: str | None = None) -> Page[Reservation]:
+    """reservations_of_order: query Reservation by order_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI3",
         KeyConditionExpression=Key("GSI3PK").eq("RESERVATION#" + _parts(order_id)),
         ScanIndexForward=True,
     )
     found = [_decode_reservation(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def save_together(
@@ -440,10 +490,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically: all of them or none.
+    """Create, increment and update items of any entity atomically: all of them or none.
 
     The checks are described and done by ``_save_together`` in
-    ``ecommerce.dynamodb_support``.
+    ``ecommerce.dynamodb_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(table, _ENTITIES, creates, updates, unchanged)
+    _save_together(table, _ENTITIES, creates, updates, unchanged, increments)

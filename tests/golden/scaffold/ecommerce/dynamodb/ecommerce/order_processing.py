@@ -9,23 +9,27 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 
 from ecommerce.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _ensure_table,
     _Entity,
     _gsi,
+    _increment,
     _live,
+    _number,
     _parts,
     _query,
-    _revision,
     _save_together,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ecommerce_order_processing"
@@ -41,8 +45,12 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI3PK", "AttributeType": "S"},
     {"AttributeName": "GSI3SK", "AttributeType": "S"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1"), _gsi("GSI2"), _gsi("GSI3")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "currency", "customer_id", "order_id", "placed_at", "status", "total"]),
+    _gsi("GSI2", ["_type", "currency", "customer_id", "order_id", "placed_at", "status", "total"]),
+    _gsi("GSI3", ["_type", "currency", "customer_id", "order_id", "placed_at", "status", "total"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +138,8 @@ def _item_customer(item: Customer) -> dict[str, Any]:
         "email": item.email,
         "name": item.name,
         "created_at": _text(item.created_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -175,18 +183,18 @@ def update_customer(
     table: Any,
     customer_id: str,
     mutate: Callable[[Customer], Customer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Customer | None:
-    """Atomically read, change and write one Customer (conditional Put on its revision, retried).
+    """Atomically read, change and write one Customer (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Customer],
-        lambda: fetch_customer(table, customer_id, consistent=True),
+        {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)},
         lambda i: (i.customer_id,),
         mutate,
         retries,
@@ -197,8 +205,7 @@ def update_customer(
 def delete_customer(table: Any, customer_id: str) -> bool:
     """Delete one Customer; True if it existed (and had not expired)."""
     key = {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Customer], key)
 
 
 def _item_order(item: Order) -> dict[str, Any]:
@@ -219,8 +226,8 @@ def _item_order(item: Order) -> dict[str, Any]:
         "total": item.total,
         "currency": item.currency,
         "placed_at": _text(item.placed_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -266,18 +273,18 @@ def update_order(
     table: Any,
     order_id: str,
     mutate: Callable[[Order], Order],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Order | None:
-    """Atomically read, change and write one Order (conditional Put on its revision, retried).
+    """Atomically read, change and write one Order (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Order],
-        lambda: fetch_order(table, order_id, consistent=True),
+        {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)},
         lambda i: (i.order_id,),
         mutate,
         retries,
@@ -288,8 +295,26 @@ def update_order(
 def delete_order(table: Any, order_id: str) -> bool:
     """Delete one Order; True if it existed (and had not expired)."""
     key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Order], key)
+
+
+def increment_order(
+    table: Any,
+    order_id: str,
+    field: Literal["total"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+) -> Order | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Order], key, field, _number(amount), floor)
+    return _decode_order(raw) if raw is not None else None
 
 
 def _item_order_line(item: OrderLine) -> dict[str, Any]:
@@ -303,8 +328,8 @@ def _item_order_line(item: OrderLine) -> dict[str, Any]:
         "sku": item.sku,
         "quantity": Decimal(item.quantity),
         "unit_price": item.unit_price,
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -351,18 +376,18 @@ def update_order_line(
     order_id: str,
     line_id: str,
     mutate: Callable[[OrderLine], OrderLine],
-    retries: int = 10,
+    retries: int = 20,
 ) -> OrderLine | None:
-    """Atomically read, change and write one OrderLine (conditional Put on its revision, retried).
+    """Atomically read, change and write one OrderLine (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[OrderLine],
-        lambda: fetch_order_line(table, order_id, line_id, consistent=True),
+        {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)},
         lambda i: (i.order_id, i.line_id),
         mutate,
         retries,
@@ -373,8 +398,27 @@ def update_order_line(
 def delete_order_line(table: Any, order_id: str, line_id: str) -> bool:
     """Delete one OrderLine; True if it existed (and had not expired)."""
     key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[OrderLine], key)
+
+
+def increment_order_line(
+    table: Any,
+    order_id: str,
+    line_id: str,
+    field: Literal["quantity", "unit_price"],
+    amount: int | Decimal,
+    minimum: int | Decimal | None = None,
+) -> OrderLine | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[OrderLine], key, field, _number(amount), floor)
+    return _decode_order_line(raw) if raw is not None else None
 
 
 def _item_payment(item: Payment) -> dict[str, Any]:
@@ -389,8 +433,8 @@ def _item_payment(item: Payment) -> dict[str, Any]:
         "provider": item.provider,
         "status": item.status,
         "created_at": _text(item.created_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -436,18 +480,18 @@ def update_payment(
     table: Any,
     payment_id: str,
     mutate: Callable[[Payment], Payment],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Payment | None:
-    """Atomically read, change and write one Payment (conditional Put on its revision, retried).
+    """Atomically read, change and write one Payment (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Payment],
-        lambda: fetch_payment(table, payment_id, consistent=True),
+        {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)},
         lambda i: (i.payment_id,),
         mutate,
         retries,
@@ -458,27 +502,52 @@ def update_payment(
 def delete_payment(table: Any, payment_id: str) -> bool:
     """Delete one Payment; True if it existed (and had not expired)."""
     key = {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Payment], key)
+
+
+def increment_payment(
+    table: Any,
+    payment_id: str,
+    field: Literal["amount"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+) -> Payment | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Payment], key, field, _number(amount), floor)
+    return _decode_payment(raw) if raw is not None else None
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Customer: _Entity(
         item=_item_customer,
+        decode=_decode_customer,
         key_value=lambda i: i.customer_id,
     ),
     Order: _Entity(
         item=_item_order,
+        decode=_decode_order,
         key_value=lambda i: i.order_id,
+        counters={"total": ()},
     ),
     OrderLine: _Entity(
         item=_item_order_line,
+        decode=_decode_order_line,
         key_value=lambda i: i.line_id,
+        counters={"quantity": (), "unit_price": ()},
     ),
     Payment: _Entity(
         item=_item_payment,
+        decode=_decode_payment,
         key_value=lambda i: i.payment_id,
+        counters={"amount": ()},
     ),
 }
 
@@ -494,53 +563,56 @@ def get_order(table: Any, order_id: str) -> Order | None:
     return found[0] if found else None
 
 
-def customer_orders(table: Any, customer_id: str, limit: int | None = 20) -> list[Order]:
-    """customer_orders: query Order by customer_id, ordered by placed_at descending.
+def customer_orders(table: Any, customer_id: str, limit: int | None = 20, after: str | None = None) -> Page[Order]:
+    """customer_orders: query Order by customer_id, ordered by placed_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("ORDER#" + _parts(customer_id)),
         ScanIndexForward=False,
     )
     found = [_decode_order(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def lines_of_order(table: Any, order_id: str, limit: int | None = None) -> list[OrderLine]:
-    """lines_of_order: query OrderLine by order_id.
+def lines_of_order(table: Any, order_id: str, limit: int | None = None, after: str | None = None) -> Page[OrderLine]:
+    """lines_of_order: query OrderLine by order_id; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("ORDER#" + _parts(order_id)) & Key("SK").begins_with("ORDER_LINE#")
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         KeyConditionExpression=condition,
         ScanIndexForward=True,
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_order_line(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def fulfilment_queue(table: Any, status: str, limit: int | None = 100) -> list[Order]:
-    """fulfilment_queue: query Order by status, ordered by placed_at.
+def fulfilment_queue(table: Any, status: str, limit: int | None = 100, after: str | None = None) -> Page[Order]:
+    """fulfilment_queue: query Order by status, ordered by placed_at; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI2",
         KeyConditionExpression=Key("GSI2PK").eq("ORDER#" + _parts(status)),
         ScanIndexForward=True,
     )
     found = [_decode_order(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def revenue_by_status(table: Any, currency: str) -> dict[str, Any]:
@@ -548,8 +620,9 @@ def revenue_by_status(table: Any, currency: str) -> dict[str, Any]:
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, _ = _query(
         table,
+        None,
         None,
         IndexName="GSI3",
         KeyConditionExpression=Key("GSI3PK").eq("ORDER#" + _parts(currency)),
@@ -564,10 +637,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically: all of them or none.
+    """Create, increment and update items of any entity atomically: all of them or none.
 
     The checks are described and done by ``_save_together`` in
-    ``ecommerce.dynamodb_support``.
+    ``ecommerce.dynamodb_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(table, _ENTITIES, creates, updates, unchanged)
+    _save_together(table, _ENTITIES, creates, updates, unchanged, increments)

@@ -14,8 +14,10 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from ecommerce.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _dynamo,
     _ensure_table,
     _Entity,
@@ -25,10 +27,10 @@ from ecommerce.dynamodb_support import (
     _parts,
     _plain,
     _query,
-    _revision,
     _scan,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ecommerce_product_catalog"
@@ -42,8 +44,11 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI2PK", "AttributeType": "S"},
     {"AttributeName": "GSI2SK", "AttributeType": "N"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1"), _gsi("GSI2")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "attributes", "brand", "category_id", "description", "images", "name", "price", "product_id", "rating", "sku", "updated_at"]),
+    _gsi("GSI2", ["_type", "attributes", "brand", "category_id", "description", "images", "name", "price", "product_id", "rating", "sku", "updated_at"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +127,8 @@ def _item_product(item: Product) -> dict[str, Any]:
         "attributes": _dynamo(item.attributes),
         "images": _dynamo(item.images),
         "updated_at": _text(item.updated_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -174,18 +179,18 @@ def update_product(
     table: Any,
     product_id: str,
     mutate: Callable[[Product], Product],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Product | None:
-    """Atomically read, change and write one Product (conditional Put on its revision, retried).
+    """Atomically read, change and write one Product (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Product],
-        lambda: fetch_product(table, product_id, consistent=True),
+        {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)},
         lambda i: (i.product_id,),
         mutate,
         retries,
@@ -196,8 +201,7 @@ def update_product(
 def delete_product(table: Any, product_id: str) -> bool:
     """Delete one Product; True if it existed (and had not expired)."""
     key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Product], key)
 
 
 def _item_review(item: Review) -> dict[str, Any]:
@@ -213,8 +217,8 @@ def _item_review(item: Review) -> dict[str, Any]:
         "title": item.title,
         "body": item.body,
         "created_at": _text(item.created_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -265,18 +269,18 @@ def update_review(
     created_at: datetime,
     review_id: str,
     mutate: Callable[[Review], Review],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Review | None:
-    """Atomically read, change and write one Review (conditional Put on its revision, retried).
+    """Atomically read, change and write one Review (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Review],
-        lambda: fetch_review(table, product_id, created_at, review_id, consistent=True),
+        {"PK": "PRODUCT#" + _parts(product_id), "SK": "REVIEW#" + _parts(created_at, review_id)},
         lambda i: (i.product_id, i.created_at, i.review_id),
         mutate,
         retries,
@@ -287,18 +291,19 @@ def update_review(
 def delete_review(table: Any, product_id: str, created_at: datetime, review_id: str) -> bool:
     """Delete one Review; True if it existed (and had not expired)."""
     key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "REVIEW#" + _parts(created_at, review_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Review], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Product: _Entity(
         item=_item_product,
+        decode=_decode_product,
         key_value=lambda i: i.product_id,
     ),
     Review: _Entity(
         item=_item_review,
+        decode=_decode_review,
         key_value=lambda i: i.review_id,
     ),
 }
@@ -315,20 +320,21 @@ def get_product(table: Any, product_id: str) -> Product | None:
     return found[0] if found else None
 
 
-def products_in_category(table: Any, category_id: str, limit: int | None = 48) -> list[Product]:
-    """products_in_category: query Product by category_id, ordered by price.
+def products_in_category(table: Any, category_id: str, limit: int | None = 48, after: str | None = None) -> Page[Product]:
+    """products_in_category: query Product by category_id, ordered by price; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("PRODUCT#" + _parts(category_id)),
         ScanIndexForward=True,
     )
     found = [_decode_product(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def search_products(table: Any, text: str, limit: int | None = 24) -> list[Product]:
@@ -343,34 +349,36 @@ def search_products(table: Any, text: str, limit: int | None = 24) -> list[Produ
     return found[:limit] if limit is not None else found
 
 
-def top_rated_in_category(table: Any, category_id: str, limit: int | None = 10) -> list[Product]:
-    """top_rated_in_category: top Product by category_id, ordered by rating descending.
+def top_rated_in_category(table: Any, category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+    """top_rated_in_category: top Product by category_id, ordered by rating descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI2",
         KeyConditionExpression=Key("GSI2PK").eq("PRODUCT#" + _parts(category_id)),
         ScanIndexForward=False,
     )
     found = [_decode_product(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def reviews_of_product(table: Any, product_id: str, limit: int | None = 20) -> list[Review]:
-    """reviews_of_product: query Review by product_id, ordered by created_at descending.
+def reviews_of_product(table: Any, product_id: str, limit: int | None = 20, after: str | None = None) -> Page[Review]:
+    """reviews_of_product: query Review by product_id, ordered by created_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("PRODUCT#" + _parts(product_id)) & Key("SK").begins_with("REVIEW#")
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         KeyConditionExpression=condition,
         ScanIndexForward=False,
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_review(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)

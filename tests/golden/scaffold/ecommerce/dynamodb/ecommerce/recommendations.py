@@ -14,8 +14,10 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from ecommerce.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _ensure_table,
     _Entity,
     _gsi,
@@ -23,9 +25,9 @@ from ecommerce.dynamodb_support import (
     _number,
     _parts,
     _query,
-    _revision,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ecommerce_recommendations"
@@ -37,8 +39,10 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI1PK", "AttributeType": "S"},
     {"AttributeName": "GSI1SK", "AttributeType": "N"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "category_id", "name", "product_id", "purchase_count"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +101,8 @@ def _item_customer(item: Customer) -> dict[str, Any]:
         "_type": "Customer",
         "customer_id": item.customer_id,
         "segment": item.segment,
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -140,18 +144,18 @@ def update_customer(
     table: Any,
     customer_id: str,
     mutate: Callable[[Customer], Customer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Customer | None:
-    """Atomically read, change and write one Customer (conditional Put on its revision, retried).
+    """Atomically read, change and write one Customer (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Customer],
-        lambda: fetch_customer(table, customer_id, consistent=True),
+        {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)},
         lambda i: (i.customer_id,),
         mutate,
         retries,
@@ -162,8 +166,7 @@ def update_customer(
 def delete_customer(table: Any, customer_id: str) -> bool:
     """Delete one Customer; True if it existed (and had not expired)."""
     key = {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Customer], key)
 
 
 def _item_product(item: Product) -> dict[str, Any]:
@@ -178,8 +181,8 @@ def _item_product(item: Product) -> dict[str, Any]:
         "category_id": item.category_id,
         "name": item.name,
         "purchase_count": Decimal(item.purchase_count),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -223,18 +226,18 @@ def update_product(
     table: Any,
     product_id: str,
     mutate: Callable[[Product], Product],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Product | None:
-    """Atomically read, change and write one Product (conditional Put on its revision, retried).
+    """Atomically read, change and write one Product (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Product],
-        lambda: fetch_product(table, product_id, consistent=True),
+        {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)},
         lambda i: (i.product_id,),
         mutate,
         retries,
@@ -245,8 +248,7 @@ def update_product(
 def delete_product(table: Any, product_id: str) -> bool:
     """Delete one Product; True if it existed (and had not expired)."""
     key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Product], key)
 
 
 def _item_purchase(item: Purchase) -> dict[str, Any]:
@@ -259,8 +261,8 @@ def _item_purchase(item: Purchase) -> dict[str, Any]:
         "customer_id": item.customer_id,
         "product_id": item.product_id,
         "purchased_at": _text(item.purchased_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -304,18 +306,18 @@ def update_purchase(
     table: Any,
     purchase_id: str,
     mutate: Callable[[Purchase], Purchase],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Purchase | None:
-    """Atomically read, change and write one Purchase (conditional Put on its revision, retried).
+    """Atomically read, change and write one Purchase (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Purchase],
-        lambda: fetch_purchase(table, purchase_id, consistent=True),
+        {"PK": "PURCHASE#" + _parts(purchase_id), "SK": "PURCHASE#" + _parts(purchase_id)},
         lambda i: (i.purchase_id,),
         mutate,
         retries,
@@ -326,22 +328,24 @@ def update_purchase(
 def delete_purchase(table: Any, purchase_id: str) -> bool:
     """Delete one Purchase; True if it existed (and had not expired)."""
     key = {"PK": "PURCHASE#" + _parts(purchase_id), "SK": "PURCHASE#" + _parts(purchase_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Purchase], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Customer: _Entity(
         item=_item_customer,
+        decode=_decode_customer,
         key_value=lambda i: i.customer_id,
     ),
     Product: _Entity(
         item=_item_product,
+        decode=_decode_product,
         key_value=lambda i: i.product_id,
     ),
     Purchase: _Entity(
         item=_item_purchase,
+        decode=_decode_purchase,
         key_value=lambda i: i.purchase_id,
     ),
 }
@@ -363,17 +367,18 @@ def for_customer(table: Any, customer_id: str, limit: int | None = 20) -> list[C
     raise NotImplementedError("for_customer: not served by this DynamoDB design; see README.md")
 
 
-def bestsellers_in_category(table: Any, category_id: str, limit: int | None = 10) -> list[Product]:
-    """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending.
+def bestsellers_in_category(table: Any, category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+    """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("PRODUCT#" + _parts(category_id)),
         ScanIndexForward=False,
     )
     found = [_decode_product(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)

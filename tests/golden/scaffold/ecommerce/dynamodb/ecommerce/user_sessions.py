@@ -13,9 +13,11 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from ecommerce.dynamodb_support import (
-    REVISION,
     TTL_ATTRIBUTE,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _dynamo,
     _ensure_table,
     _Entity,
@@ -24,9 +26,9 @@ from ecommerce.dynamodb_support import (
     _parts,
     _plain,
     _query,
-    _revision,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ecommerce_user_sessions"
@@ -38,8 +40,10 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI1PK", "AttributeType": "S"},
     {"AttributeName": "GSI1SK", "AttributeType": "S"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_ttl", "_type", "cart_id", "created_at", "data", "expires_at", "last_seen_at", "session_id", "user_id"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +99,8 @@ def _item_session(item: Session) -> dict[str, Any]:
         "last_seen_at": _text(item.last_seen_at),
         "expires_at": _text(item.expires_at),
         "data": _dynamo(item.data),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -143,18 +147,18 @@ def update_session(
     table: Any,
     session_id: str,
     mutate: Callable[[Session], Session],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Session | None:
-    """Atomically read, change and write one Session (conditional Put on its revision, retried).
+    """Atomically read, change and write one Session (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Session],
-        lambda: fetch_session(table, session_id, consistent=True),
+        {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)},
         lambda i: (i.session_id,),
         mutate,
         retries,
@@ -165,14 +169,14 @@ def update_session(
 def delete_session(table: Any, session_id: str) -> bool:
     """Delete one Session; True if it existed (and had not expired)."""
     key = {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Session], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Session: _Entity(
         item=_item_session,
+        decode=_decode_session,
         key_value=lambda i: i.session_id,
         expires=True,
     ),
@@ -190,17 +194,18 @@ def get_session(table: Any, session_id: str) -> Session | None:
     return found[0] if found else None
 
 
-def sessions_of_user(table: Any, user_id: str, limit: int | None = 10) -> list[Session]:
-    """sessions_of_user: query Session by user_id, ordered by last_seen_at descending.
+def sessions_of_user(table: Any, user_id: str, limit: int | None = 10, after: str | None = None) -> Page[Session]:
+    """sessions_of_user: query Session by user_id, ordered by last_seen_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("SESSION#" + _parts(user_id)),
         ScanIndexForward=False,
     )
     found = [_decode_session(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from ecommerce import inventory as repo
@@ -343,3 +346,127 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1", "GSI2", "GSI3"]
+
+
+def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_stock_level(table, item.stock_id, "on_hand", 1) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_stock_level(store, item.stock_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.on_hand == item.on_hand + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.on_hand
+    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor) is None
+    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1) is not None
+
+
+def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_stock_level(table, item.stock_id, lambda o: replace(o, on_hand=o.on_hand + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_stock_level(store, item.stock_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.on_hand == item.on_hand + done
+    assert done > 0
+
+
+def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_reservation(table, item.reservation_id, "quantity", 1) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reservation(store, item.reservation_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.quantity == item.quantity + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.quantity
+    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor) is None
+    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1) is not None
+
+
+def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_reservation(table, item.reservation_id, lambda o: replace(o, quantity=o.quantity + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reservation(store, item.reservation_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.quantity == item.quantity + done
+    assert done > 0
+
+
+def test_stock_for_sku_pages(store: Any) -> None:
+    first = _make_stock_level(0)
+    items = [_make_stock_level(n, sku=first.sku) for n in range(4)]
+    _seed(store, items)
+    everything = repo.stock_for_sku(store, first.sku, limit=None)
+    page = repo.stock_for_sku(store, first.sku, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.stock_for_sku(store, first.sku, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.stock_for_sku(store, first.sku, after=rest.cursor) == []
+
+
+def test_low_stock_in_warehouse_pages(store: Any) -> None:
+    first = _make_stock_level(0)
+    items = [_make_stock_level(n, warehouse_id=first.warehouse_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=None)
+    page = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.low_stock_in_warehouse(store, first.warehouse_id, after=rest.cursor) == []
+
+
+def test_reservations_of_order_pages(store: Any) -> None:
+    first = _make_reservation(0)
+    items = [_make_reservation(n, order_id=first.order_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.reservations_of_order(store, first.order_id, limit=None)
+    page = repo.reservations_of_order(store, first.order_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.reservations_of_order(store, first.order_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.reservations_of_order(store, first.order_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from ecommerce import order_processing as repo
@@ -436,3 +439,168 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1", "GSI2", "GSI3"]
+
+
+def test_increment_order_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_order(table, item.order_id, "total", Decimal(1)) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order(store, item.order_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.total == item.total + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.total
+    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor) is None
+    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_order_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_order(table, item.order_id, lambda o: replace(o, total=o.total + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order(store, item.order_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.total == item.total + done
+    assert done > 0
+
+
+def test_increment_order_line_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_order_line(table, item.order_id, item.line_id, "quantity", 1) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.quantity == item.quantity + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.quantity
+    assert repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor) is None
+    assert repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor - 1) is not None
+
+
+def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_order_line(table, item.order_id, item.line_id, lambda o: replace(o, quantity=o.quantity + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.quantity == item.quantity + done
+    assert done > 0
+
+
+def test_increment_payment_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_payment(table, item.payment_id, "amount", Decimal(1)) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_payment(store, item.payment_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.amount == item.amount + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.amount
+    assert repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor) is None
+    assert repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_payment(table, item.payment_id, lambda o: replace(o, amount=o.amount + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_payment(store, item.payment_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.amount == item.amount + done
+    assert done > 0
+
+
+def test_customer_orders_pages(store: Any) -> None:
+    first = _make_order(0)
+    items = [_make_order(n, customer_id=first.customer_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.customer_orders(store, first.customer_id, limit=None)
+    page = repo.customer_orders(store, first.customer_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.customer_orders(store, first.customer_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.customer_orders(store, first.customer_id, after=rest.cursor) == []
+
+
+def test_lines_of_order_pages(store: Any) -> None:
+    first = _make_order_line(0)
+    items = [_make_order_line(n, order_id=first.order_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.lines_of_order(store, first.order_id, limit=None)
+    page = repo.lines_of_order(store, first.order_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.lines_of_order(store, first.order_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.lines_of_order(store, first.order_id, after=rest.cursor) == []
+
+
+def test_fulfilment_queue_pages(store: Any) -> None:
+    first = _make_order(0)
+    items = [_make_order(n, status=first.status) for n in range(4)]
+    _seed(store, items)
+    everything = repo.fulfilment_queue(store, first.status, limit=None)
+    page = repo.fulfilment_queue(store, first.status, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.fulfilment_queue(store, first.status, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.fulfilment_queue(store, first.status, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

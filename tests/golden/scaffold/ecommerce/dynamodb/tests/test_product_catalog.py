@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from ecommerce import product_catalog as repo
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -268,3 +271,89 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1", "GSI2"]
+
+
+def test_update_product_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_product(table, item.product_id, lambda o: replace(o, price=o.price + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_product(store, item.product_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.price == item.price + done
+    assert done > 0
+
+
+def test_update_review_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_review(table, item.product_id, item.created_at, item.review_id, lambda o: replace(o, stars=o.stars + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_review(store, item.product_id, item.created_at, item.review_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.stars == item.stars + done
+    assert done > 0
+
+
+def test_products_in_category_pages(store: Any) -> None:
+    first = _make_product(0)
+    items = [_make_product(n, category_id=first.category_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.products_in_category(store, first.category_id, limit=None)
+    page = repo.products_in_category(store, first.category_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.products_in_category(store, first.category_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.products_in_category(store, first.category_id, after=rest.cursor) == []
+
+
+def test_top_rated_in_category_pages(store: Any) -> None:
+    first = _make_product(0)
+    items = [_make_product(n, category_id=first.category_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.top_rated_in_category(store, first.category_id, limit=None)
+    page = repo.top_rated_in_category(store, first.category_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.top_rated_in_category(store, first.category_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.top_rated_in_category(store, first.category_id, after=rest.cursor) == []
+
+
+def test_reviews_of_product_pages(store: Any) -> None:
+    first = _make_review(0)
+    items = [_make_review(n, product_id=first.product_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.reviews_of_product(store, first.product_id, limit=None)
+    page = repo.reviews_of_product(store, first.product_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.reviews_of_product(store, first.product_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.reviews_of_product(store, first.product_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from ecommerce import user_sessions as repo
@@ -148,3 +150,21 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1"]
     ttl = store.meta.client.describe_time_to_live(TableName=store.name)["TimeToLiveDescription"]
     assert ttl["AttributeName"] == TTL_ATTRIBUTE
+
+
+def test_sessions_of_user_pages(store: Any) -> None:
+    first = _make_session(0)
+    items = [_make_session(n, user_id=first.user_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.sessions_of_user(store, first.user_id, limit=None)
+    page = repo.sessions_of_user(store, first.user_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.sessions_of_user(store, first.user_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.sessions_of_user(store, first.user_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

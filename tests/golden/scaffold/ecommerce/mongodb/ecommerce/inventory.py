@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pymongo import IndexModel, ReadPreference
+from pymongo import IndexModel, ReadPreference, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -19,7 +19,19 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from ecommerce.errors import AlreadyExistsError
-from ecommerce.mongodb_support import _aware, _Entity, _point, _save_together, _update
+from ecommerce.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _Entity,
+    _keyset,
+    _linearizable,
+    _page,
+    _point,
+    _save_together,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
@@ -28,6 +40,8 @@ READ_PREFERENCE = ReadPreference.PRIMARY
 VALIDATION_LEVEL = "strict"
 VALIDATION_ACTION = "error"
 DUPLICATE_KEY = 11000
+# A linearizable read waits for a majority to confirm the primary; give up after this.
+LINEARIZABLE_TIMEOUT_MS = 2000
 
 WAREHOUSE_COLLECTION = "warehouse"
 STOCK_LEVEL_COLLECTION = "stock_level"
@@ -91,6 +105,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "region": {"bsonType": "string"},
             "location": {"bsonType": "object", "required": ["type", "coordinates"], "properties": {"type": {"enum": ["Point"]}, "coordinates": {"bsonType": "array", "minItems": 2, "maxItems": 2}}},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     STOCK_LEVEL_COLLECTION: {
@@ -105,6 +120,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "reserved": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     RESERVATION_COLLECTION: {
@@ -118,17 +134,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "quantity": {"bsonType": ["int", "long"]},
             "expires_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     WAREHOUSE_COLLECTION: [],
     STOCK_LEVEL_COLLECTION: [
-        IndexModel([("sku", 1), ("on_hand", -1)]),
-        IndexModel([("warehouse_id", 1), ("on_hand", 1)]),
+        IndexModel([("sku", 1), ("on_hand", -1), ("_id", -1)]),
+        IndexModel([("warehouse_id", 1), ("on_hand", 1), ("_id", 1)]),
     ],
     RESERVATION_COLLECTION: [
-        IndexModel([("order_id", 1)]),
+        IndexModel([("order_id", 1), ("_id", 1)]),
     ],
 }
 
@@ -185,7 +202,7 @@ def _decode_warehouse(raw: Mapping[str, Any]) -> Warehouse:
 
 def create_warehouse(db: Database[Any], item: Warehouse, session: ClientSession | None = None) -> None:
     """Insert a new Warehouse; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.warehouse_id, **_encode_warehouse(item)}
+    document = {"_id": item.warehouse_id, **_encode_warehouse(item), VERSION: 1}
     try:
         _collection(db, WAREHOUSE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -193,48 +210,64 @@ def create_warehouse(db: Database[Any], item: Warehouse, session: ClientSession 
 
 
 def save_many_warehouse(db: Database[Any], items: Sequence[Warehouse]) -> int:
-    """Insert or replace many Warehouse items, one upsert each.
+    """Insert or replace many Warehouse items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, WAREHOUSE_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_warehouse(item)}
-        collection.update_one({"_id": item.warehouse_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_warehouse(item), "$inc": {VERSION: 1}}
+        updates.append((item.warehouse_id, update))
+    return _bulk_upsert(_collection(db, WAREHOUSE_COLLECTION), updates)
 
 
 def fetch_warehouse(db: Database[Any], warehouse_id: str) -> Warehouse | None:
-    """The Warehouse with this key, or None."""
-    doc = _collection(db, WAREHOUSE_COLLECTION).find_one({"_id": warehouse_id})
+    """The Warehouse with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": warehouse_id}
+    doc = _linearizable(_collection(db, WAREHOUSE_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_warehouse(doc) if doc is not None else None
+
+
+def _read_warehouse(
+    db: Database[Any], warehouse_id: str, session: ClientSession | None = None
+) -> tuple[Warehouse, Any] | None:
+    """The Warehouse with this key and its version, or None."""
+    query = {"_id": warehouse_id}
+    doc = _collection(db, WAREHOUSE_COLLECTION).find_one(query, session=session)
+    return (_decode_warehouse(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_warehouse(
+    db: Database[Any], new: Warehouse, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.warehouse_id, VERSION: version}
+    update = {"$set": _encode_warehouse(new), "$inc": {VERSION: 1}}
+    return _collection(db, WAREHOUSE_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_warehouse(
     db: Database[Any], old: Warehouse, new: Warehouse, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Warehouse still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.warehouse_id}
-    query.update({name: {"$eq": value} for name, value in _encode_warehouse(old).items()})
-    result = _collection(db, WAREHOUSE_COLLECTION).update_one(query, {"$set": _encode_warehouse(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Warehouse still is ``old``."""
+    found = _read_warehouse(db, old.warehouse_id, session)
+    return found is not None and found[0] == old and _write_warehouse(db, new, found[1], session)
 
 
 def update_warehouse(
     db: Database[Any],
     warehouse_id: str,
     mutate: Callable[[Warehouse], Warehouse],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Warehouse | None:
-    """Atomically read, change and write one Warehouse (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Warehouse (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_warehouse(db, warehouse_id),
-        lambda old, new: _replace_warehouse(db, old, new),
+        lambda: _read_warehouse(db, warehouse_id),
+        lambda new, version: _write_warehouse(db, new, version),
         lambda i: i.warehouse_id,
         mutate,
         retries,
@@ -272,7 +305,7 @@ def _decode_stock_level(raw: Mapping[str, Any]) -> StockLevel:
 
 def create_stock_level(db: Database[Any], item: StockLevel, session: ClientSession | None = None) -> None:
     """Insert a new StockLevel; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.stock_id, **_encode_stock_level(item)}
+    document = {"_id": item.stock_id, **_encode_stock_level(item), VERSION: 1}
     try:
         _collection(db, STOCK_LEVEL_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -280,53 +313,94 @@ def create_stock_level(db: Database[Any], item: StockLevel, session: ClientSessi
 
 
 def save_many_stock_level(db: Database[Any], items: Sequence[StockLevel]) -> int:
-    """Insert or replace many StockLevel items, one upsert each.
+    """Insert or replace many StockLevel items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, STOCK_LEVEL_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_stock_level(item)}
-        collection.update_one({"_id": item.stock_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_stock_level(item), "$inc": {VERSION: 1}}
+        updates.append((item.stock_id, update))
+    return _bulk_upsert(_collection(db, STOCK_LEVEL_COLLECTION), updates)
 
 
 def fetch_stock_level(db: Database[Any], stock_id: str) -> StockLevel | None:
-    """The StockLevel with this key, or None."""
-    doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one({"_id": stock_id})
+    """The StockLevel with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": stock_id}
+    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_stock_level(doc) if doc is not None else None
+
+
+def _read_stock_level(
+    db: Database[Any], stock_id: str, session: ClientSession | None = None
+) -> tuple[StockLevel, Any] | None:
+    """The StockLevel with this key and its version, or None."""
+    query = {"_id": stock_id}
+    doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one(query, session=session)
+    return (_decode_stock_level(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_stock_level(
+    db: Database[Any], new: StockLevel, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.stock_id, VERSION: version}
+    update = {"$set": _encode_stock_level(new), "$inc": {VERSION: 1}}
+    return _collection(db, STOCK_LEVEL_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_stock_level(
     db: Database[Any], old: StockLevel, new: StockLevel, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored StockLevel still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.stock_id}
-    query.update({name: {"$eq": value} for name, value in _encode_stock_level(old).items()})
-    result = _collection(db, STOCK_LEVEL_COLLECTION).update_one(query, {"$set": _encode_stock_level(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored StockLevel still is ``old``."""
+    found = _read_stock_level(db, old.stock_id, session)
+    return found is not None and found[0] == old and _write_stock_level(db, new, found[1], session)
 
 
 def update_stock_level(
     db: Database[Any],
     stock_id: str,
     mutate: Callable[[StockLevel], StockLevel],
-    retries: int = 10,
+    retries: int = 20,
 ) -> StockLevel | None:
-    """Atomically read, change and write one StockLevel (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one StockLevel (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_stock_level(db, stock_id),
-        lambda old, new: _replace_stock_level(db, old, new),
+        lambda: _read_stock_level(db, stock_id),
+        lambda new, version: _write_stock_level(db, new, version),
         lambda i: i.stock_id,
         mutate,
         retries,
         f"StockLevel {stock_id!r}",
     )
+
+
+def increment_stock_level(
+    db: Database[Any],
+    stock_id: str,
+    field: Literal["on_hand", "reserved"],
+    amount: int,
+    minimum: int | None = None,
+    session: ClientSession | None = None,
+) -> StockLevel | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = amount
+    floor: Any = None if minimum is None else minimum - amount
+    query: dict[str, Any] = {"_id": stock_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_stock_level(doc) if doc is not None else None
 
 
 def delete_stock_level(db: Database[Any], stock_id: str) -> bool:
@@ -357,7 +431,7 @@ def _decode_reservation(raw: Mapping[str, Any]) -> Reservation:
 
 def create_reservation(db: Database[Any], item: Reservation, session: ClientSession | None = None) -> None:
     """Insert a new Reservation; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.reservation_id, **_encode_reservation(item)}
+    document = {"_id": item.reservation_id, **_encode_reservation(item), VERSION: 1}
     try:
         _collection(db, RESERVATION_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -365,53 +439,94 @@ def create_reservation(db: Database[Any], item: Reservation, session: ClientSess
 
 
 def save_many_reservation(db: Database[Any], items: Sequence[Reservation]) -> int:
-    """Insert or replace many Reservation items, one upsert each.
+    """Insert or replace many Reservation items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, RESERVATION_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_reservation(item)}
-        collection.update_one({"_id": item.reservation_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_reservation(item), "$inc": {VERSION: 1}}
+        updates.append((item.reservation_id, update))
+    return _bulk_upsert(_collection(db, RESERVATION_COLLECTION), updates)
 
 
 def fetch_reservation(db: Database[Any], reservation_id: str) -> Reservation | None:
-    """The Reservation with this key, or None."""
-    doc = _collection(db, RESERVATION_COLLECTION).find_one({"_id": reservation_id})
+    """The Reservation with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": reservation_id}
+    doc = _linearizable(_collection(db, RESERVATION_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_reservation(doc) if doc is not None else None
+
+
+def _read_reservation(
+    db: Database[Any], reservation_id: str, session: ClientSession | None = None
+) -> tuple[Reservation, Any] | None:
+    """The Reservation with this key and its version, or None."""
+    query = {"_id": reservation_id}
+    doc = _collection(db, RESERVATION_COLLECTION).find_one(query, session=session)
+    return (_decode_reservation(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_reservation(
+    db: Database[Any], new: Reservation, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.reservation_id, VERSION: version}
+    update = {"$set": _encode_reservation(new), "$inc": {VERSION: 1}}
+    return _collection(db, RESERVATION_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_reservation(
     db: Database[Any], old: Reservation, new: Reservation, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Reservation still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.reservation_id}
-    query.update({name: {"$eq": value} for name, value in _encode_reservation(old).items()})
-    result = _collection(db, RESERVATION_COLLECTION).update_one(query, {"$set": _encode_reservation(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Reservation still is ``old``."""
+    found = _read_reservation(db, old.reservation_id, session)
+    return found is not None and found[0] == old and _write_reservation(db, new, found[1], session)
 
 
 def update_reservation(
     db: Database[Any],
     reservation_id: str,
     mutate: Callable[[Reservation], Reservation],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Reservation | None:
-    """Atomically read, change and write one Reservation (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Reservation (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_reservation(db, reservation_id),
-        lambda old, new: _replace_reservation(db, old, new),
+        lambda: _read_reservation(db, reservation_id),
+        lambda new, version: _write_reservation(db, new, version),
         lambda i: i.reservation_id,
         mutate,
         retries,
         f"Reservation {reservation_id!r}",
     )
+
+
+def increment_reservation(
+    db: Database[Any],
+    reservation_id: str,
+    field: Literal["quantity"],
+    amount: int,
+    minimum: int | None = None,
+    session: ClientSession | None = None,
+) -> Reservation | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = amount
+    floor: Any = None if minimum is None else minimum - amount
+    query: dict[str, Any] = {"_id": reservation_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, RESERVATION_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_reservation(doc) if doc is not None else None
 
 
 def delete_reservation(db: Database[Any], reservation_id: str) -> bool:
@@ -424,51 +539,75 @@ def get_stock(db: Database[Any], stock_id: str) -> StockLevel | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, STOCK_LEVEL_COLLECTION).find({"_id": stock_id})
-    doc = next(cursor.limit(1), None)
+    query = {"_id": stock_id}
+    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_stock_level(doc) if doc is not None else None
 
 
-def stock_for_sku(db: Database[Any], sku: str, limit: int | None = 20) -> list[StockLevel]:
-    """stock_for_sku: query StockLevel by sku, ordered by on_hand descending.
+def stock_for_sku(db: Database[Any], sku: str, limit: int | None = 20, after: str | None = None) -> Page[StockLevel]:
+    """stock_for_sku: query StockLevel by sku, ordered by on_hand descending; ``after`` is the cursor of the page before.
 
-    Served by the index {sku: 1, on_hand: -1}.
+    Served by the index {sku: 1, on_hand: -1, _id: -1}.
     """
-    cursor = _collection(db, STOCK_LEVEL_COLLECTION).find({"sku": sku})
-    cursor = cursor.sort([("on_hand", -1)])
+    query: dict[str, Any] = {"sku": sku}
+    if after is not None:
+        query.update(_keyset("on_hand", True, after))
+    cursor = _collection(db, STOCK_LEVEL_COLLECTION).find(query)
+    cursor = cursor.sort([("on_hand", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_stock_level(doc) for doc in cursor]
+    return _page(list(cursor), limit, "on_hand", _decode_stock_level)
 
 
-def low_stock_in_warehouse(db: Database[Any], warehouse_id: str, limit: int | None = 50) -> list[StockLevel]:
-    """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand.
+def low_stock_in_warehouse(db: Database[Any], warehouse_id: str, limit: int | None = 50, after: str | None = None) -> Page[StockLevel]:
+    """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand; ``after`` is the cursor of the page before.
 
-    Served by the index {warehouse_id: 1, on_hand: 1}.
+    Served by the index {warehouse_id: 1, on_hand: 1, _id: 1}.
     """
-    cursor = _collection(db, STOCK_LEVEL_COLLECTION).find({"warehouse_id": warehouse_id})
-    cursor = cursor.sort([("on_hand", 1)])
+    query: dict[str, Any] = {"warehouse_id": warehouse_id}
+    if after is not None:
+        query.update(_keyset("on_hand", False, after))
+    cursor = _collection(db, STOCK_LEVEL_COLLECTION).find(query)
+    cursor = cursor.sort([("on_hand", 1), ("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_stock_level(doc) for doc in cursor]
+    return _page(list(cursor), limit, "on_hand", _decode_stock_level)
 
 
-def reservations_of_order(db: Database[Any], order_id: str, limit: int | None = None) -> list[Reservation]:
-    """reservations_of_order: query Reservation by order_id.
+def reservations_of_order(db: Database[Any], order_id: str, limit: int | None = None, after: str | None = None) -> Page[Reservation]:
+    """reservations_of_order: query Reservation by order_id; ``after`` is the cursor of the page before.
 
-    Served by the index {order_id: 1}.
+    Served by the index {order_id: 1, _id: 1}.
     """
-    cursor = _collection(db, RESERVATION_COLLECTION).find({"order_id": order_id})
+    query: dict[str, Any] = {"order_id": order_id}
+    if after is not None:
+        query.update(_keyset(None, False, after))
+    cursor = _collection(db, RESERVATION_COLLECTION).find(query)
+    cursor = cursor.sort([("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_reservation(doc) for doc in cursor]
+    return _page(list(cursor), limit, None, _decode_reservation)
 
 
 # save_together finds each item's functions here, by its model class.
 _ENTITIES: dict[type, _Entity] = {
-    Warehouse: _Entity(depth=0, create=create_warehouse, swap=_replace_warehouse),
-    StockLevel: _Entity(depth=1, create=create_stock_level, swap=_replace_stock_level),
-    Reservation: _Entity(depth=2, create=create_reservation, swap=_replace_reservation),
+    Warehouse: _Entity(
+        depth=0,
+        create=create_warehouse,
+        swap=_replace_warehouse,
+    ),
+    StockLevel: _Entity(
+        depth=1,
+        create=create_stock_level,
+        swap=_replace_stock_level,
+        increment=lambda db, i, f, a, m, s: increment_stock_level(db, i.stock_id, f, a, m, s),
+    ),
+    Reservation: _Entity(
+        depth=2,
+        create=create_reservation,
+        swap=_replace_reservation,
+        increment=lambda db, i, f, a, m, s: increment_reservation(db, i.reservation_id, f, a, m, s),
+    ),
 }
 
 
@@ -477,10 +616,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically, in one multi-document transaction.
+    """Create, increment and update items of any entity atomically, in one multi-document transaction.
 
     The checks are described and done by ``_save_together`` in
-    ``ecommerce.mongodb_support``.
+    ``ecommerce.mongodb_support``. An increment is ``(item, field, amount,
+    minimum or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(db, _ENTITIES, creates, updates, unchanged)
+    _save_together(db, _ENTITIES, creates, updates, unchanged, increments)

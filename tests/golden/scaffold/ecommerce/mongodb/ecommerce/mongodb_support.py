@@ -8,14 +8,19 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import base64
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import bson
+from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
-from pymongo import ReadPreference
+from pymongo import ReadPreference, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -25,6 +30,29 @@ from pymongo.write_concern import WriteConcern
 from ecommerce.errors import ConflictError
 
 _T = TypeVar("_T")
+# Every stored document's version number: each write raises it, and compare-and-swap
+# writes are filtered on the one that was read.
+VERSION = "_v"
+# Compare-and-swap retries back off exponentially, each sleep drawn at random ("full
+# jitter") so that writers who collided do not collide again in lockstep.
+BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_CAP_SECONDS = 0.2
+# bulk_write sends at most this many operations per call (the driver splits further).
+BULK_BATCH = 1000
+# A cursor decodes its dates as aware UTC datetimes, as the collections store them.
+_CURSOR_CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+
+
+class Page(list[_T]):
+    """One page of a list read: the items, and ``cursor`` to pass as ``after`` for the next.
+
+    ``cursor`` is None when the read returned fewer items than asked (the last page).
+    """
+
+    def __init__(self, items: Iterable[_T] = (), cursor: str | None = None) -> None:
+        """A page of ``items`` followed by the page that ``cursor`` starts."""
+        super().__init__(items)
+        self.cursor = cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +65,9 @@ class _Entity:
     create: Callable[[Database[Any], Any, ClientSession], None]
     # Write ``new`` over ``old`` inside a session; False if the stored item is not ``old``.
     swap: Callable[[Database[Any], Any, Any, ClientSession], bool]
+    # Add to a number field on the server inside a session (item, field, amount, minimum);
+    # None if the item is missing or the result would fall below the minimum.
+    increment: Callable[[Database[Any], Any, Any, Any, Any, ClientSession], Any] | None = None
 
 
 def _aware(value: Any) -> datetime:
@@ -57,6 +88,61 @@ def _point(value: Any) -> tuple[float, float]:
     return (float(longitude), float(latitude))
 
 
+def _backoff(attempt: int) -> None:
+    """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
+    time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
+
+
+def _linearizable(collection: Collection[Any]) -> Collection[Any]:
+    """The collection with readConcern linearizable, for strong single-document reads."""
+    return collection.with_options(read_concern=ReadConcern("linearizable"))
+
+
+def _cursor(*values: Any) -> str:
+    """An opaque page cursor holding the last item's sort values (BSON, base64)."""
+    return base64.urlsafe_b64encode(bson.encode({"k": list(values)})).decode("ascii")
+
+
+def _after(cursor: str) -> list[Any]:
+    """The sort values a cursor from :func:`_cursor` holds."""
+    raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
+    values: list[Any] = bson.decode(raw, _CURSOR_CODEC)["k"]
+    return values
+
+
+def _keyset(field: str | None, descending: bool, cursor: str) -> dict[str, Any]:
+    """The filter of the items after ``cursor`` in the order (``field``, _id).
+
+    _id breaks ties, so items with equal sort values are neither skipped nor repeated.
+    """
+    op = "$lt" if descending else "$gt"
+    if field is None:
+        (last_id,) = _after(cursor)
+        return {"_id": {op: last_id}}
+    value, last_id = _after(cursor)
+    return {"$or": [{field: {op: value}}, {field: value, "_id": {op: last_id}}]}
+
+
+def _page(docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]) -> Page[_T]:
+    """A Page of decoded documents, with the cursor after the last one when it is full."""
+    cursor = None
+    if docs and limit is not None and len(docs) >= limit:
+        last = docs[-1]
+        cursor = _cursor(last["_id"]) if field is None else _cursor(last.get(field), last["_id"])
+    return Page([decode(doc) for doc in docs], cursor)
+
+
+def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[str, Any]]]) -> int:
+    """Upsert ``(_id, update)`` pairs with unordered bulk_write calls; returns how many.
+
+    Unordered: one failing item does not stop the others (BulkWriteError lists it).
+    """
+    for start in range(0, len(updates), BULK_BATCH):
+        batch = updates[start : start + BULK_BATCH]
+        collection.bulk_write([UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False)
+    return len(updates)
+
+
 def _swap_array(
     parents: Collection[Any],
     array: str,
@@ -64,20 +150,20 @@ def _swap_array(
     change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
     session: ClientSession | None = None,
 ) -> bool:
-    """Replace one parent's whole ``array`` only if nobody changed it since it was read.
+    """Replace one parent's whole ``array`` only if nobody changed the parent since it was read.
 
-    ``change`` gets the stored array and returns the new one (None: leave it). Returns
-    False when the parent is missing, ``change`` declined or the array changed meanwhile.
+    ``change`` gets the stored array and returns the new one (None: leave it). The write
+    is filtered on the parent's version, so it misses if anything changed meanwhile.
+    Returns False when the parent is missing, ``change`` declined or the version moved.
     """
-    doc = parents.find_one({"_id": parent}, {array: 1}, session=session)
+    doc = parents.find_one({"_id": parent}, {array: 1, VERSION: 1}, session=session)
     if doc is None:
         return False
-    stored = list(doc.get(array, []))
-    new = change(stored)
+    new = change(list(doc.get(array, [])))
     if new is None:
         return False
-    query = {"_id": parent, array: {"$eq": stored}}
-    result = parents.update_one(query, {"$set": {array: new}}, session=session)
+    query = {"_id": parent, VERSION: doc.get(VERSION)}
+    result = parents.update_one(query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session)
     return result.matched_count == 1
 
 
@@ -106,12 +192,13 @@ def _merge_into_arrays(
         ) -> list[dict[str, Any]]:
             return [raw for raw in stored if raw[key] not in new] + list(new.values())
 
-        for _ in range(retries):
+        for attempt in range(retries):
             if _swap_array(parents, array, parent, merge):
                 count += len(group)
                 break
             if parents.count_documents({"_id": parent}, limit=1) == 0:
                 break
+            _backoff(attempt)
         else:
             raise ConflictError(f"{parent_name} {parent!r} kept changing; gave up after {retries} tries")
     return count
@@ -138,28 +225,31 @@ def _replace_in_array(
 
 
 def _update(
-    fetch: Callable[[], _T | None],
-    swap: Callable[[_T, _T], bool],
+    read: Callable[[], tuple[_T, Any] | None],
+    write: Callable[[_T, Any], bool],
     keys: Callable[[_T], Any],
     mutate: Callable[[_T], _T],
     retries: int,
     label: str,
 ) -> _T | None:
-    """Read, change and write one item by compare-and-swap, retried on conflict.
+    """Read, change and write one item by compare-and-swap on its version, retried.
 
-    ``swap`` writes the new item only while the stored one still equals the old, so a
-    change made since the read makes it miss and the whole step runs again. ``keys``
-    must give the same value before and after ``mutate``. Returns the new item, or None.
+    ``read`` returns the item and its version; ``write`` stores the new item only while
+    the version is still the one read, so a change made since makes it miss, and the
+    whole step runs again after a jittered backoff. ``keys`` must give the same value
+    before and after ``mutate``. Returns the new item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch()
-        if old is None:
+    for attempt in range(retries):
+        found = read()
+        if found is None:
             return None
+        old, version = found
         new = mutate(old)
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's key")
-        if swap(old, new):
+        if write(new, version):
             return new
+        _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
 
 
@@ -177,8 +267,9 @@ def _save_together(
     creates: Sequence[Any],
     updates: Sequence[tuple[Any, Any]],
     unchanged: Sequence[Any],
+    increments: Sequence[tuple[Any, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of the entities in ``entities`` in one transaction.
+    """Create, increment and update items of the entities in ``entities`` in one transaction.
 
     Every write is guarded and runs inside the transaction: a create raises
     AlreadyExistsError (or NotFoundError for a child without its parent), and an update
@@ -186,13 +277,22 @@ def _save_together(
     value computed from an earlier read never overwrites a newer one. Any error aborts
     the transaction and nothing is written. Each item in ``unchanged`` must still be
     stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. with_transaction may run the callback
-    again on a transient error; the guards hold on every run. Needs a replica set.
+    writers until the commit), else ConflictError. Each increment ``(item, field,
+    amount, minimum)`` adds ``amount`` to ``field`` of the stored item with that key on the
+    server; with a minimum (else None) it raises ConflictError if the result would fall
+    below it. with_transaction may run the callback again on a transient error; the
+    guards hold on every run. Needs a replica set.
     """
 
     def write(session: ClientSession) -> None:
         for item in sorted(creates, key=lambda i: _entity(entities, i).depth):
             _entity(entities, item).create(db, item, session)
+        for item, field, amount, minimum in increments:
+            increment = _entity(entities, item).increment
+            if increment is None:
+                raise TypeError(f"{type(item).__name__} has no number fields to increment")
+            if increment(db, item, field, amount, minimum, session) is None:
+                raise ConflictError(f"{type(item).__name__} is missing or its {field} would fall below {minimum}")
         for old, new in [*updates, *((i, i) for i in unchanged)]:
             if type(old) is not type(new) or type(old) not in entities:
                 raise TypeError(

@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from bson.decimal128 import Decimal128
-from pymongo import IndexModel, ReadPreference
+from pymongo import IndexModel, ReadPreference, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -22,10 +22,16 @@ from pymongo.write_concern import WriteConcern
 
 from ecommerce.errors import AlreadyExistsError, NotFoundError
 from ecommerce.mongodb_support import (
+    VERSION,
+    Page,
     _aware,
+    _bulk_upsert,
     _decimal,
     _Entity,
+    _keyset,
+    _linearizable,
     _merge_into_arrays,
+    _page,
     _replace_in_array,
     _save_together,
     _update,
@@ -38,6 +44,8 @@ READ_PREFERENCE = ReadPreference.PRIMARY
 VALIDATION_LEVEL = "strict"
 VALIDATION_ACTION = "error"
 DUPLICATE_KEY = 11000
+# A linearizable read waits for a majority to confirm the primary; give up after this.
+LINEARIZABLE_TIMEOUT_MS = 2000
 
 CUSTOMER_COLLECTION = "customer"
 ORDER_COLLECTION = "order"
@@ -117,6 +125,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "name": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     ORDER_COLLECTION: {
@@ -131,6 +140,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "currency": {"bsonType": "string"},
             "placed_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
             "order_lines": {
                 "bsonType": "array",
                 "items": {
@@ -166,8 +176,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 INDEXES: dict[str, list[IndexModel]] = {
     CUSTOMER_COLLECTION: [],
     ORDER_COLLECTION: [
-        IndexModel([("customer_id", 1), ("placed_at", -1)]),
-        IndexModel([("status", 1), ("placed_at", 1)]),
+        IndexModel([("customer_id", 1), ("placed_at", -1), ("_id", -1)]),
+        IndexModel([("status", 1), ("placed_at", 1), ("_id", 1)]),
         IndexModel([("currency", 1)]),
     ],
 }
@@ -225,7 +235,7 @@ def _decode_customer(raw: Mapping[str, Any]) -> Customer:
 
 def create_customer(db: Database[Any], item: Customer, session: ClientSession | None = None) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.customer_id, **_encode_customer(item)}
+    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
     try:
         _collection(db, CUSTOMER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -233,48 +243,64 @@ def create_customer(db: Database[Any], item: Customer, session: ClientSession | 
 
 
 def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
-    """Insert or replace many Customer items, one upsert each.
+    """Insert or replace many Customer items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, CUSTOMER_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_customer(item)}
-        collection.update_one({"_id": item.customer_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_customer(item), "$inc": {VERSION: 1}}
+        updates.append((item.customer_id, update))
+    return _bulk_upsert(_collection(db, CUSTOMER_COLLECTION), updates)
 
 
 def fetch_customer(db: Database[Any], customer_id: str) -> Customer | None:
-    """The Customer with this key, or None."""
-    doc = _collection(db, CUSTOMER_COLLECTION).find_one({"_id": customer_id})
+    """The Customer with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": customer_id}
+    doc = _linearizable(_collection(db, CUSTOMER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_customer(doc) if doc is not None else None
+
+
+def _read_customer(
+    db: Database[Any], customer_id: str, session: ClientSession | None = None
+) -> tuple[Customer, Any] | None:
+    """The Customer with this key and its version, or None."""
+    query = {"_id": customer_id}
+    doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
+    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_customer(
+    db: Database[Any], new: Customer, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.customer_id, VERSION: version}
+    update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
+    return _collection(db, CUSTOMER_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_customer(
     db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Customer still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.customer_id}
-    query.update({name: {"$eq": value} for name, value in _encode_customer(old).items()})
-    result = _collection(db, CUSTOMER_COLLECTION).update_one(query, {"$set": _encode_customer(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
+    found = _read_customer(db, old.customer_id, session)
+    return found is not None and found[0] == old and _write_customer(db, new, found[1], session)
 
 
 def update_customer(
     db: Database[Any],
     customer_id: str,
     mutate: Callable[[Customer], Customer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Customer | None:
-    """Atomically read, change and write one Customer (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Customer (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_customer(db, customer_id),
-        lambda old, new: _replace_customer(db, old, new),
+        lambda: _read_customer(db, customer_id),
+        lambda new, version: _write_customer(db, new, version),
         lambda i: i.customer_id,
         mutate,
         retries,
@@ -312,7 +338,7 @@ def _decode_order(raw: Mapping[str, Any]) -> Order:
 
 def create_order(db: Database[Any], item: Order, session: ClientSession | None = None) -> None:
     """Insert a new Order; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.order_id, **_encode_order(item)}
+    document = {"_id": item.order_id, **_encode_order(item), VERSION: 1}
     document["order_lines"] = []
     document["payments"] = []
     try:
@@ -322,54 +348,95 @@ def create_order(db: Database[Any], item: Order, session: ClientSession | None =
 
 
 def save_many_order(db: Database[Any], items: Sequence[Order]) -> int:
-    """Insert or replace many Order items, one upsert each.
+    """Insert or replace many Order items with unordered bulk upserts.
 
     Existing items are overwritten (their embedded children are kept). Returns how many were written.
     """
-    collection = _collection(db, ORDER_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_order(item)}
+        update: dict[str, Any] = {"$set": _encode_order(item), "$inc": {VERSION: 1}}
         update["$setOnInsert"] = {"order_lines": [], "payments": []}
-        collection.update_one({"_id": item.order_id}, update, upsert=True)
-    return len(items)
+        updates.append((item.order_id, update))
+    return _bulk_upsert(_collection(db, ORDER_COLLECTION), updates)
 
 
 def fetch_order(db: Database[Any], order_id: str) -> Order | None:
-    """The Order with this key, or None."""
-    doc = _collection(db, ORDER_COLLECTION).find_one({"_id": order_id})
+    """The Order with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": order_id}
+    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_order(doc) if doc is not None else None
+
+
+def _read_order(
+    db: Database[Any], order_id: str, session: ClientSession | None = None
+) -> tuple[Order, Any] | None:
+    """The Order with this key and its version, or None."""
+    query = {"_id": order_id}
+    doc = _collection(db, ORDER_COLLECTION).find_one(query, session=session)
+    return (_decode_order(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_order(
+    db: Database[Any], new: Order, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.order_id, VERSION: version}
+    update = {"$set": _encode_order(new), "$inc": {VERSION: 1}}
+    return _collection(db, ORDER_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_order(
     db: Database[Any], old: Order, new: Order, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Order still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.order_id}
-    query.update({name: {"$eq": value} for name, value in _encode_order(old).items()})
-    result = _collection(db, ORDER_COLLECTION).update_one(query, {"$set": _encode_order(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Order still is ``old``."""
+    found = _read_order(db, old.order_id, session)
+    return found is not None and found[0] == old and _write_order(db, new, found[1], session)
 
 
 def update_order(
     db: Database[Any],
     order_id: str,
     mutate: Callable[[Order], Order],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Order | None:
-    """Atomically read, change and write one Order (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Order (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_order(db, order_id),
-        lambda old, new: _replace_order(db, old, new),
+        lambda: _read_order(db, order_id),
+        lambda new, version: _write_order(db, new, version),
         lambda i: i.order_id,
         mutate,
         retries,
         f"Order {order_id!r}",
     )
+
+
+def increment_order(
+    db: Database[Any],
+    order_id: str,
+    field: Literal["total"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+    session: ClientSession | None = None,
+) -> Order | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = Decimal128(Decimal(amount))
+    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    query: dict[str, Any] = {"_id": order_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, ORDER_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_order(doc) if doc is not None else None
 
 
 def delete_order(db: Database[Any], order_id: str) -> bool:
@@ -408,7 +475,7 @@ def create_order_line(db: Database[Any], item: OrderLine, session: ClientSession
     parents = _collection(db, ORDER_COLLECTION)
     result = parents.update_one(
         {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}},
-        {"$push": {"order_lines": _encode_order_line(item)}},
+        {"$push": {"order_lines": _encode_order_line(item)}, "$inc": {VERSION: 1}},
         session=session,
     )
     if result.matched_count:
@@ -465,9 +532,14 @@ def update_order_line(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+    def read() -> tuple[OrderLine, OrderLine] | None:
+        # The embedded item is its own version: the write checks it and the parent's _v.
+        found = fetch_order_line(db, order_id, line_id)
+        return (found, found) if found is not None else None
+
     return _update(
-        lambda: fetch_order_line(db, order_id, line_id),
-        lambda old, new: _replace_order_line(db, old, new),
+        read,
+        lambda new, old: _replace_order_line(db, old, new),
         lambda i: (i.order_id, i.line_id),
         mutate,
         retries,
@@ -482,10 +554,10 @@ def delete_order_line(
 ) -> bool:
     """Remove one OrderLine from its Order; True if it was there."""
     result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id},
-        {"$pull": {"order_lines": {"line_id": line_id}}},
+        {"_id": order_id, "order_lines.line_id": line_id},
+        {"$pull": {"order_lines": {"line_id": line_id}}, "$inc": {VERSION: 1}},
     )
-    return result.modified_count == 1
+    return result.matched_count == 1
 
 
 def _encode_payment(item: Payment) -> dict[str, Any]:
@@ -521,7 +593,7 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     parents = _collection(db, ORDER_COLLECTION)
     result = parents.update_one(
         {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}},
-        {"$push": {"payments": _encode_payment(item)}},
+        {"$push": {"payments": _encode_payment(item)}, "$inc": {VERSION: 1}},
         session=session,
     )
     if result.matched_count:
@@ -578,9 +650,14 @@ def update_payment(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+    def read() -> tuple[Payment, Payment] | None:
+        # The embedded item is its own version: the write checks it and the parent's _v.
+        found = fetch_payment(db, order_id, payment_id)
+        return (found, found) if found is not None else None
+
     return _update(
-        lambda: fetch_payment(db, order_id, payment_id),
-        lambda old, new: _replace_payment(db, old, new),
+        read,
+        lambda new, old: _replace_payment(db, old, new),
         lambda i: (i.order_id, i.payment_id),
         mutate,
         retries,
@@ -595,10 +672,10 @@ def delete_payment(
 ) -> bool:
     """Remove one Payment from its Order; True if it was there."""
     result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id},
-        {"$pull": {"payments": {"payment_id": payment_id}}},
+        {"_id": order_id, "payments.payment_id": payment_id},
+        {"$pull": {"payments": {"payment_id": payment_id}}, "$inc": {VERSION: 1}},
     )
-    return result.modified_count == 1
+    return result.matched_count == 1
 
 
 def get_order(db: Database[Any], order_id: str) -> Order | None:
@@ -606,21 +683,24 @@ def get_order(db: Database[Any], order_id: str) -> Order | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, ORDER_COLLECTION).find({"_id": order_id})
-    doc = next(cursor.limit(1), None)
+    query = {"_id": order_id}
+    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_order(doc) if doc is not None else None
 
 
-def customer_orders(db: Database[Any], customer_id: str, limit: int | None = 20) -> list[Order]:
-    """customer_orders: query Order by customer_id, ordered by placed_at descending.
+def customer_orders(db: Database[Any], customer_id: str, limit: int | None = 20, after: str | None = None) -> Page[Order]:
+    """customer_orders: query Order by customer_id, ordered by placed_at descending; ``after`` is the cursor of the page before.
 
-    Served by the index {customer_id: 1, placed_at: -1}.
+    Served by the index {customer_id: 1, placed_at: -1, _id: -1}.
     """
-    cursor = _collection(db, ORDER_COLLECTION).find({"customer_id": customer_id}, {"order_lines": 0, "payments": 0})
-    cursor = cursor.sort([("placed_at", -1)])
+    query: dict[str, Any] = {"customer_id": customer_id}
+    if after is not None:
+        query.update(_keyset("placed_at", True, after))
+    cursor = _collection(db, ORDER_COLLECTION).find(query, {"order_lines": 0, "payments": 0})
+    cursor = cursor.sort([("placed_at", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_order(doc) for doc in cursor]
+    return _page(list(cursor), limit, "placed_at", _decode_order)
 
 
 def lines_of_order(db: Database[Any], order_id: str, limit: int | None = None) -> list[OrderLine]:
@@ -632,16 +712,19 @@ def lines_of_order(db: Database[Any], order_id: str, limit: int | None = None) -
     return found[:limit] if limit is not None else found
 
 
-def fulfilment_queue(db: Database[Any], status: str, limit: int | None = 100) -> list[Order]:
-    """fulfilment_queue: query Order by status, ordered by placed_at.
+def fulfilment_queue(db: Database[Any], status: str, limit: int | None = 100, after: str | None = None) -> Page[Order]:
+    """fulfilment_queue: query Order by status, ordered by placed_at; ``after`` is the cursor of the page before.
 
-    Served by the index {status: 1, placed_at: 1}.
+    Served by the index {status: 1, placed_at: 1, _id: 1}.
     """
-    cursor = _collection(db, ORDER_COLLECTION).find({"status": status}, {"order_lines": 0, "payments": 0})
-    cursor = cursor.sort([("placed_at", 1)])
+    query: dict[str, Any] = {"status": status}
+    if after is not None:
+        query.update(_keyset("placed_at", False, after))
+    cursor = _collection(db, ORDER_COLLECTION).find(query, {"order_lines": 0, "payments": 0})
+    cursor = cursor.sort([("placed_at", 1), ("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_order(doc) for doc in cursor]
+    return _page(list(cursor), limit, "placed_at", _decode_order)
 
 
 def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
@@ -669,10 +752,27 @@ def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
 
 # save_together finds each item's functions here, by its model class.
 _ENTITIES: dict[type, _Entity] = {
-    Customer: _Entity(depth=0, create=create_customer, swap=_replace_customer),
-    Order: _Entity(depth=1, create=create_order, swap=_replace_order),
-    OrderLine: _Entity(depth=2, create=create_order_line, swap=_replace_order_line),
-    Payment: _Entity(depth=3, create=create_payment, swap=_replace_payment),
+    Customer: _Entity(
+        depth=0,
+        create=create_customer,
+        swap=_replace_customer,
+    ),
+    Order: _Entity(
+        depth=1,
+        create=create_order,
+        swap=_replace_order,
+        increment=lambda db, i, f, a, m, s: increment_order(db, i.order_id, f, a, m, s),
+    ),
+    OrderLine: _Entity(
+        depth=2,
+        create=create_order_line,
+        swap=_replace_order_line,
+    ),
+    Payment: _Entity(
+        depth=3,
+        create=create_payment,
+        swap=_replace_payment,
+    ),
 }
 
 
@@ -681,10 +781,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically, in one multi-document transaction.
+    """Create, increment and update items of any entity atomically, in one multi-document transaction.
 
     The checks are described and done by ``_save_together`` in
-    ``ecommerce.mongodb_support``.
+    ``ecommerce.mongodb_support``. An increment is ``(item, field, amount,
+    minimum or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(db, _ENTITIES, creates, updates, unchanged)
+    _save_together(db, _ENTITIES, creates, updates, unchanged, increments)

@@ -21,7 +21,16 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from ecommerce.errors import AlreadyExistsError
-from ecommerce.mongodb_support import _aware, _decimal, _update
+from ecommerce.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _decimal,
+    _keyset,
+    _page,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -96,6 +105,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "images": {"bsonType": "array"},
             "updated_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     REVIEW_COLLECTION: {
@@ -111,17 +121,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "body": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     PRODUCT_COLLECTION: [
-        IndexModel([("category_id", 1), ("price", 1)]),
-        IndexModel([("category_id", 1), ("rating", -1)]),
+        IndexModel([("category_id", 1), ("price", 1), ("_id", 1)]),
+        IndexModel([("category_id", 1), ("rating", -1), ("_id", -1)]),
         IndexModel([("sku", "text"), ("name", "text"), ("description", "text"), ("brand", "text")]),
     ],
     REVIEW_COLLECTION: [
-        IndexModel([("product_id", 1), ("created_at", -1)]),
+        IndexModel([("product_id", 1), ("created_at", -1), ("_id", -1)]),
     ],
 }
 
@@ -192,7 +203,7 @@ def _decode_product(raw: Mapping[str, Any]) -> Product:
 
 def create_product(db: Database[Any], item: Product, session: ClientSession | None = None) -> None:
     """Insert a new Product; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.product_id, **_encode_product(item)}
+    document = {"_id": item.product_id, **_encode_product(item), VERSION: 1}
     try:
         _collection(db, PRODUCT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -200,48 +211,64 @@ def create_product(db: Database[Any], item: Product, session: ClientSession | No
 
 
 def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
-    """Insert or replace many Product items, one upsert each.
+    """Insert or replace many Product items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, PRODUCT_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_product(item)}
-        collection.update_one({"_id": item.product_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_product(item), "$inc": {VERSION: 1}}
+        updates.append((item.product_id, update))
+    return _bulk_upsert(_collection(db, PRODUCT_COLLECTION), updates)
 
 
 def fetch_product(db: Database[Any], product_id: str) -> Product | None:
     """The Product with this key, or None."""
-    doc = _collection(db, PRODUCT_COLLECTION).find_one({"_id": product_id})
+    query = {"_id": product_id}
+    doc = _collection(db, PRODUCT_COLLECTION).find_one(query)
     return _decode_product(doc) if doc is not None else None
+
+
+def _read_product(
+    db: Database[Any], product_id: str, session: ClientSession | None = None
+) -> tuple[Product, Any] | None:
+    """The Product with this key and its version, or None."""
+    query = {"_id": product_id}
+    doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
+    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_product(
+    db: Database[Any], new: Product, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.product_id, VERSION: version}
+    update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
+    return _collection(db, PRODUCT_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_product(
     db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Product still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.product_id}
-    query.update({name: {"$eq": value} for name, value in _encode_product(old).items()})
-    result = _collection(db, PRODUCT_COLLECTION).update_one(query, {"$set": _encode_product(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Product still is ``old``."""
+    found = _read_product(db, old.product_id, session)
+    return found is not None and found[0] == old and _write_product(db, new, found[1], session)
 
 
 def update_product(
     db: Database[Any],
     product_id: str,
     mutate: Callable[[Product], Product],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Product | None:
-    """Atomically read, change and write one Product (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Product (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_product(db, product_id),
-        lambda old, new: _replace_product(db, old, new),
+        lambda: _read_product(db, product_id),
+        lambda new, version: _write_product(db, new, version),
         lambda i: i.product_id,
         mutate,
         retries,
@@ -281,7 +308,7 @@ def _decode_review(raw: Mapping[str, Any]) -> Review:
 
 def create_review(db: Database[Any], item: Review, session: ClientSession | None = None) -> None:
     """Insert a new Review; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.review_id, **_encode_review(item)}
+    document = {"_id": item.review_id, **_encode_review(item), VERSION: 1}
     try:
         _collection(db, REVIEW_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -289,48 +316,64 @@ def create_review(db: Database[Any], item: Review, session: ClientSession | None
 
 
 def save_many_review(db: Database[Any], items: Sequence[Review]) -> int:
-    """Insert or replace many Review items, one upsert each.
+    """Insert or replace many Review items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, REVIEW_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_review(item)}
-        collection.update_one({"_id": item.review_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_review(item), "$inc": {VERSION: 1}}
+        updates.append((item.review_id, update))
+    return _bulk_upsert(_collection(db, REVIEW_COLLECTION), updates)
 
 
 def fetch_review(db: Database[Any], review_id: str) -> Review | None:
     """The Review with this key, or None."""
-    doc = _collection(db, REVIEW_COLLECTION).find_one({"_id": review_id})
+    query = {"_id": review_id}
+    doc = _collection(db, REVIEW_COLLECTION).find_one(query)
     return _decode_review(doc) if doc is not None else None
+
+
+def _read_review(
+    db: Database[Any], review_id: str, session: ClientSession | None = None
+) -> tuple[Review, Any] | None:
+    """The Review with this key and its version, or None."""
+    query = {"_id": review_id}
+    doc = _collection(db, REVIEW_COLLECTION).find_one(query, session=session)
+    return (_decode_review(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_review(
+    db: Database[Any], new: Review, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.review_id, VERSION: version}
+    update = {"$set": _encode_review(new), "$inc": {VERSION: 1}}
+    return _collection(db, REVIEW_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_review(
     db: Database[Any], old: Review, new: Review, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Review still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.review_id}
-    query.update({name: {"$eq": value} for name, value in _encode_review(old).items()})
-    result = _collection(db, REVIEW_COLLECTION).update_one(query, {"$set": _encode_review(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Review still is ``old``."""
+    found = _read_review(db, old.review_id, session)
+    return found is not None and found[0] == old and _write_review(db, new, found[1], session)
 
 
 def update_review(
     db: Database[Any],
     review_id: str,
     mutate: Callable[[Review], Review],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Review | None:
-    """Atomically read, change and write one Review (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Review (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_review(db, review_id),
-        lambda old, new: _replace_review(db, old, new),
+        lambda: _read_review(db, review_id),
+        lambda new, version: _write_review(db, new, version),
         lambda i: i.review_id,
         mutate,
         retries,
@@ -353,16 +396,19 @@ def get_product(db: Database[Any], product_id: str) -> Product | None:
     return _decode_product(doc) if doc is not None else None
 
 
-def products_in_category(db: Database[Any], category_id: str, limit: int | None = 48) -> list[Product]:
-    """products_in_category: query Product by category_id, ordered by price.
+def products_in_category(db: Database[Any], category_id: str, limit: int | None = 48, after: str | None = None) -> Page[Product]:
+    """products_in_category: query Product by category_id, ordered by price; ``after`` is the cursor of the page before.
 
-    Served by the index {category_id: 1, price: 1}.
+    Served by the index {category_id: 1, price: 1, _id: 1}.
     """
-    cursor = _collection(db, PRODUCT_COLLECTION).find({"category_id": category_id})
-    cursor = cursor.sort([("price", 1)])
+    query: dict[str, Any] = {"category_id": category_id}
+    if after is not None:
+        query.update(_keyset("price", False, after))
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
+    cursor = cursor.sort([("price", 1), ("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_product(doc) for doc in cursor]
+    return _page(list(cursor), limit, "price", _decode_product)
 
 
 def search_products(db: Database[Any], text: str, limit: int | None = 24) -> list[Product]:
@@ -378,25 +424,31 @@ def search_products(db: Database[Any], text: str, limit: int | None = 24) -> lis
     return [_decode_product(doc) for doc in cursor]
 
 
-def top_rated_in_category(db: Database[Any], category_id: str, limit: int | None = 10) -> list[Product]:
-    """top_rated_in_category: top Product by category_id, ordered by rating descending.
+def top_rated_in_category(db: Database[Any], category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+    """top_rated_in_category: top Product by category_id, ordered by rating descending; ``after`` is the cursor of the page before.
 
-    Served by the index {category_id: 1, rating: -1}.
+    Served by the index {category_id: 1, rating: -1, _id: -1}.
     """
-    cursor = _collection(db, PRODUCT_COLLECTION).find({"category_id": category_id})
-    cursor = cursor.sort([("rating", -1)])
+    query: dict[str, Any] = {"category_id": category_id}
+    if after is not None:
+        query.update(_keyset("rating", True, after))
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
+    cursor = cursor.sort([("rating", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_product(doc) for doc in cursor]
+    return _page(list(cursor), limit, "rating", _decode_product)
 
 
-def reviews_of_product(db: Database[Any], product_id: str, limit: int | None = 20) -> list[Review]:
-    """reviews_of_product: query Review by product_id, ordered by created_at descending.
+def reviews_of_product(db: Database[Any], product_id: str, limit: int | None = 20, after: str | None = None) -> Page[Review]:
+    """reviews_of_product: query Review by product_id, ordered by created_at descending; ``after`` is the cursor of the page before.
 
-    Served by the index {product_id: 1, created_at: -1}.
+    Served by the index {product_id: 1, created_at: -1, _id: -1}.
     """
-    cursor = _collection(db, REVIEW_COLLECTION).find({"product_id": product_id})
-    cursor = cursor.sort([("created_at", -1)])
+    query: dict[str, Any] = {"product_id": product_id}
+    if after is not None:
+        query.update(_keyset("created_at", True, after))
+    cursor = _collection(db, REVIEW_COLLECTION).find(query)
+    cursor = cursor.sort([("created_at", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_review(doc) for doc in cursor]
+    return _page(list(cursor), limit, "created_at", _decode_review)

@@ -19,7 +19,17 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from ecommerce.errors import AlreadyExistsError, NotFoundError
-from ecommerce.mongodb_support import _aware, _merge_into_arrays, _replace_in_array, _update
+from ecommerce.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _keyset,
+    _merge_into_arrays,
+    _page,
+    _replace_in_array,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -78,6 +88,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "_id": {"bsonType": "string"},
             "segment": {"bsonType": "string"},
 
+            VERSION: {"bsonType": ["int", "long"]},
             "purchases": {
                 "bsonType": "array",
                 "items": {
@@ -103,13 +114,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "name": {"bsonType": "string"},
             "purchase_count": {"bsonType": ["int", "long"]},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     CUSTOMER_COLLECTION: [],
     PRODUCT_COLLECTION: [
-        IndexModel([("category_id", 1), ("purchase_count", -1)]),
+        IndexModel([("category_id", 1), ("purchase_count", -1), ("_id", -1)]),
     ],
 }
 
@@ -162,7 +174,7 @@ def _decode_customer(raw: Mapping[str, Any]) -> Customer:
 
 def create_customer(db: Database[Any], item: Customer, session: ClientSession | None = None) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.customer_id, **_encode_customer(item)}
+    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
     document["purchases"] = []
     try:
         _collection(db, CUSTOMER_COLLECTION).insert_one(document, session=session)
@@ -171,49 +183,65 @@ def create_customer(db: Database[Any], item: Customer, session: ClientSession | 
 
 
 def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
-    """Insert or replace many Customer items, one upsert each.
+    """Insert or replace many Customer items with unordered bulk upserts.
 
     Existing items are overwritten (their embedded children are kept). Returns how many were written.
     """
-    collection = _collection(db, CUSTOMER_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_customer(item)}
+        update: dict[str, Any] = {"$set": _encode_customer(item), "$inc": {VERSION: 1}}
         update["$setOnInsert"] = {"purchases": []}
-        collection.update_one({"_id": item.customer_id}, update, upsert=True)
-    return len(items)
+        updates.append((item.customer_id, update))
+    return _bulk_upsert(_collection(db, CUSTOMER_COLLECTION), updates)
 
 
 def fetch_customer(db: Database[Any], customer_id: str) -> Customer | None:
     """The Customer with this key, or None."""
-    doc = _collection(db, CUSTOMER_COLLECTION).find_one({"_id": customer_id})
+    query = {"_id": customer_id}
+    doc = _collection(db, CUSTOMER_COLLECTION).find_one(query)
     return _decode_customer(doc) if doc is not None else None
+
+
+def _read_customer(
+    db: Database[Any], customer_id: str, session: ClientSession | None = None
+) -> tuple[Customer, Any] | None:
+    """The Customer with this key and its version, or None."""
+    query = {"_id": customer_id}
+    doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
+    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_customer(
+    db: Database[Any], new: Customer, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.customer_id, VERSION: version}
+    update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
+    return _collection(db, CUSTOMER_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_customer(
     db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Customer still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.customer_id}
-    query.update({name: {"$eq": value} for name, value in _encode_customer(old).items()})
-    result = _collection(db, CUSTOMER_COLLECTION).update_one(query, {"$set": _encode_customer(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
+    found = _read_customer(db, old.customer_id, session)
+    return found is not None and found[0] == old and _write_customer(db, new, found[1], session)
 
 
 def update_customer(
     db: Database[Any],
     customer_id: str,
     mutate: Callable[[Customer], Customer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Customer | None:
-    """Atomically read, change and write one Customer (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Customer (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_customer(db, customer_id),
-        lambda old, new: _replace_customer(db, old, new),
+        lambda: _read_customer(db, customer_id),
+        lambda new, version: _write_customer(db, new, version),
         lambda i: i.customer_id,
         mutate,
         retries,
@@ -247,7 +275,7 @@ def _decode_product(raw: Mapping[str, Any]) -> Product:
 
 def create_product(db: Database[Any], item: Product, session: ClientSession | None = None) -> None:
     """Insert a new Product; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.product_id, **_encode_product(item)}
+    document = {"_id": item.product_id, **_encode_product(item), VERSION: 1}
     try:
         _collection(db, PRODUCT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -255,48 +283,64 @@ def create_product(db: Database[Any], item: Product, session: ClientSession | No
 
 
 def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
-    """Insert or replace many Product items, one upsert each.
+    """Insert or replace many Product items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, PRODUCT_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_product(item)}
-        collection.update_one({"_id": item.product_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_product(item), "$inc": {VERSION: 1}}
+        updates.append((item.product_id, update))
+    return _bulk_upsert(_collection(db, PRODUCT_COLLECTION), updates)
 
 
 def fetch_product(db: Database[Any], product_id: str) -> Product | None:
     """The Product with this key, or None."""
-    doc = _collection(db, PRODUCT_COLLECTION).find_one({"_id": product_id})
+    query = {"_id": product_id}
+    doc = _collection(db, PRODUCT_COLLECTION).find_one(query)
     return _decode_product(doc) if doc is not None else None
+
+
+def _read_product(
+    db: Database[Any], product_id: str, session: ClientSession | None = None
+) -> tuple[Product, Any] | None:
+    """The Product with this key and its version, or None."""
+    query = {"_id": product_id}
+    doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
+    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_product(
+    db: Database[Any], new: Product, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.product_id, VERSION: version}
+    update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
+    return _collection(db, PRODUCT_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_product(
     db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Product still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.product_id}
-    query.update({name: {"$eq": value} for name, value in _encode_product(old).items()})
-    result = _collection(db, PRODUCT_COLLECTION).update_one(query, {"$set": _encode_product(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Product still is ``old``."""
+    found = _read_product(db, old.product_id, session)
+    return found is not None and found[0] == old and _write_product(db, new, found[1], session)
 
 
 def update_product(
     db: Database[Any],
     product_id: str,
     mutate: Callable[[Product], Product],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Product | None:
-    """Atomically read, change and write one Product (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Product (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_product(db, product_id),
-        lambda old, new: _replace_product(db, old, new),
+        lambda: _read_product(db, product_id),
+        lambda new, version: _write_product(db, new, version),
         lambda i: i.product_id,
         mutate,
         retries,
@@ -338,7 +382,7 @@ def create_purchase(db: Database[Any], item: Purchase, session: ClientSession | 
     parents = _collection(db, CUSTOMER_COLLECTION)
     result = parents.update_one(
         {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}},
-        {"$push": {"purchases": _encode_purchase(item)}},
+        {"$push": {"purchases": _encode_purchase(item)}, "$inc": {VERSION: 1}},
         session=session,
     )
     if result.matched_count:
@@ -395,9 +439,14 @@ def update_purchase(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+    def read() -> tuple[Purchase, Purchase] | None:
+        # The embedded item is its own version: the write checks it and the parent's _v.
+        found = fetch_purchase(db, customer_id, purchase_id)
+        return (found, found) if found is not None else None
+
     return _update(
-        lambda: fetch_purchase(db, customer_id, purchase_id),
-        lambda old, new: _replace_purchase(db, old, new),
+        read,
+        lambda new, old: _replace_purchase(db, old, new),
         lambda i: (i.customer_id, i.purchase_id),
         mutate,
         retries,
@@ -412,10 +461,10 @@ def delete_purchase(
 ) -> bool:
     """Remove one Purchase from its Customer; True if it was there."""
     result = _collection(db, CUSTOMER_COLLECTION).update_one(
-        {"_id": customer_id},
-        {"$pull": {"purchases": {"purchase_id": purchase_id}}},
+        {"_id": customer_id, "purchases.purchase_id": purchase_id},
+        {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$inc": {VERSION: 1}},
     )
-    return result.modified_count == 1
+    return result.matched_count == 1
 
 
 def also_bought(db: Database[Any], product_id: str, limit: int | None = 10) -> list[Product]:
@@ -434,13 +483,16 @@ def for_customer(db: Database[Any], customer_id: str, limit: int | None = 20) ->
     raise NotImplementedError("for_customer: not served by this MongoDB design; see README.md")
 
 
-def bestsellers_in_category(db: Database[Any], category_id: str, limit: int | None = 10) -> list[Product]:
-    """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending.
+def bestsellers_in_category(db: Database[Any], category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+    """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending; ``after`` is the cursor of the page before.
 
-    Served by the index {category_id: 1, purchase_count: -1}.
+    Served by the index {category_id: 1, purchase_count: -1, _id: -1}.
     """
-    cursor = _collection(db, PRODUCT_COLLECTION).find({"category_id": category_id})
-    cursor = cursor.sort([("purchase_count", -1)])
+    query: dict[str, Any] = {"category_id": category_id}
+    if after is not None:
+        query.update(_keyset("purchase_count", True, after))
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
+    cursor = cursor.sort([("purchase_count", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_product(doc) for doc in cursor]
+    return _page(list(cursor), limit, "purchase_count", _decode_product)

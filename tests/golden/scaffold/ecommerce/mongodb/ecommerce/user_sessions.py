@@ -19,7 +19,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from ecommerce.errors import AlreadyExistsError
-from ecommerce.mongodb_support import _aware, _update
+from ecommerce.mongodb_support import VERSION, Page, _aware, _bulk_upsert, _keyset, _page, _update
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=False)
@@ -71,12 +71,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "expires_at": {"bsonType": "date"},
             "data": {"bsonType": "object"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     SESSION_COLLECTION: [
-        IndexModel([("user_id", 1), ("last_seen_at", -1)]),
+        IndexModel([("user_id", 1), ("last_seen_at", -1), ("_id", -1)]),
         IndexModel([("expires_at", 1)], expireAfterSeconds=0),
     ],
 }
@@ -140,7 +141,7 @@ def _decode_session(raw: Mapping[str, Any]) -> Session:
 
 def create_session(db: Database[Any], item: Session, session: ClientSession | None = None) -> None:
     """Insert a new Session; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.session_id, **_encode_session(item)}
+    document = {"_id": item.session_id, **_encode_session(item), VERSION: 1}
     # The TTL monitor deletes expired documents only every 60 s: one may still be there.
     # Removing it first (not after a duplicate key error) also works inside a transaction,
     # which any write error aborts.
@@ -153,48 +154,64 @@ def create_session(db: Database[Any], item: Session, session: ClientSession | No
 
 
 def save_many_session(db: Database[Any], items: Sequence[Session]) -> int:
-    """Insert or replace many Session items, one upsert each.
+    """Insert or replace many Session items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, SESSION_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_session(item)}
-        collection.update_one({"_id": item.session_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_session(item), "$inc": {VERSION: 1}}
+        updates.append((item.session_id, update))
+    return _bulk_upsert(_collection(db, SESSION_COLLECTION), updates)
 
 
 def fetch_session(db: Database[Any], session_id: str) -> Session | None:
     """The Session with this key, or None."""
-    doc = _collection(db, SESSION_COLLECTION).find_one({"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}})
+    query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
+    doc = _collection(db, SESSION_COLLECTION).find_one(query)
     return _decode_session(doc) if doc is not None else None
+
+
+def _read_session(
+    db: Database[Any], session_id: str, session: ClientSession | None = None
+) -> tuple[Session, Any] | None:
+    """The Session with this key and its version, or None."""
+    query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
+    doc = _collection(db, SESSION_COLLECTION).find_one(query, session=session)
+    return (_decode_session(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_session(
+    db: Database[Any], new: Session, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.session_id, VERSION: version}
+    update = {"$set": _encode_session(new), "$inc": {VERSION: 1}}
+    return _collection(db, SESSION_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_session(
     db: Database[Any], old: Session, new: Session, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Session still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.session_id}
-    query.update({name: {"$eq": value} for name, value in _encode_session(old).items()})
-    result = _collection(db, SESSION_COLLECTION).update_one(query, {"$set": _encode_session(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Session still is ``old``."""
+    found = _read_session(db, old.session_id, session)
+    return found is not None and found[0] == old and _write_session(db, new, found[1], session)
 
 
 def update_session(
     db: Database[Any],
     session_id: str,
     mutate: Callable[[Session], Session],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Session | None:
-    """Atomically read, change and write one Session (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Session (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_session(db, session_id),
-        lambda old, new: _replace_session(db, old, new),
+        lambda: _read_session(db, session_id),
+        lambda new, version: _write_session(db, new, version),
         lambda i: i.session_id,
         mutate,
         retries,
@@ -217,13 +234,16 @@ def get_session(db: Database[Any], session_id: str) -> Session | None:
     return _decode_session(doc) if doc is not None else None
 
 
-def sessions_of_user(db: Database[Any], user_id: str, limit: int | None = 10) -> list[Session]:
-    """sessions_of_user: query Session by user_id, ordered by last_seen_at descending.
+def sessions_of_user(db: Database[Any], user_id: str, limit: int | None = 10, after: str | None = None) -> Page[Session]:
+    """sessions_of_user: query Session by user_id, ordered by last_seen_at descending; ``after`` is the cursor of the page before.
 
-    Served by the index {user_id: 1, last_seen_at: -1}.
+    Served by the index {user_id: 1, last_seen_at: -1, _id: -1}.
     """
-    cursor = _collection(db, SESSION_COLLECTION).find({"user_id": user_id, "expires_at": {"$gt": datetime.now(UTC)}})
-    cursor = cursor.sort([("last_seen_at", -1)])
+    query: dict[str, Any] = {"user_id": user_id, "expires_at": {"$gt": datetime.now(UTC)}}
+    if after is not None:
+        query.update(_keyset("last_seen_at", True, after))
+    cursor = _collection(db, SESSION_COLLECTION).find(query)
+    cursor = cursor.sort([("last_seen_at", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_session(doc) for doc in cursor]
+    return _page(list(cursor), limit, "last_seen_at", _decode_session)

@@ -7,12 +7,14 @@ The tests contact nothing else: MONGODB_URI (else mongomock), REDIS_URL (default
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import mongomock
 import pytest
+from mongomock.collection import BulkOperationBuilder
 from pymongo import MongoClient
 from pymongo.database import Database
 
@@ -23,10 +25,50 @@ def mongo_mock() -> bool:
     return not os.environ.get("MONGODB_URI")
 
 
+# mongomock takes no locks: one write can interleave with another's read of the same
+# document. A server makes each single-document operation atomic, and the tests that run
+# threads rely on that, so the fixture serialises these mongomock calls with one lock.
+_MONGOMOCK_LOCK = threading.RLock()
+_ATOMIC_CALLS = (
+    "find_one",
+    "find_one_and_update",
+    "update_one",
+    "insert_one",
+    "delete_one",
+    "bulk_write",
+    "count_documents",
+)
+
+
+def _patch_mongomock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give mongomock a server's per-operation atomicity and pymongo 4.11+'s bulk ``sort``.
+
+    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock does not take; the
+    generated code never sorts a bulk update, so dropping the argument changes nothing.
+    """
+    for name in ("add_update", "add_replace"):
+        original = getattr(BulkOperationBuilder, name)
+
+        def without_sort(self: Any, *args: Any, _call: Any = original, **kwargs: Any) -> Any:
+            kwargs.pop("sort", None)
+            return _call(self, *args, **kwargs)
+
+        monkeypatch.setattr(BulkOperationBuilder, name, without_sort)
+    for name in _ATOMIC_CALLS:
+        method = getattr(mongomock.Collection, name)
+
+        def atomic(self: Any, *args: Any, _call: Any = method, **kwargs: Any) -> Any:
+            with _MONGOMOCK_LOCK:
+                return _call(self, *args, **kwargs)
+
+        monkeypatch.setattr(mongomock.Collection, name, atomic)
+
+
 @pytest.fixture
-def mongo_db(mongo_mock: bool) -> Iterator[Database[Any]]:
+def mongo_db(mongo_mock: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database[Any]]:
     """A database of its own for one test, dropped afterwards."""
     if mongo_mock:
+        _patch_mongomock(monkeypatch)
         client: Any = mongomock.MongoClient(tz_aware=True)
     else:
         client = MongoClient(os.environ["MONGODB_URI"], tz_aware=True)

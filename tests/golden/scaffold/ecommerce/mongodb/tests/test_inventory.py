@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -348,12 +349,12 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["stock_level"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("sku", 1), ("on_hand", -1)] in found
-    assert [("warehouse_id", 1), ("on_hand", 1)] in found
+    assert [("sku", 1), ("on_hand", -1), ("_id", -1)] in found
+    assert [("warehouse_id", 1), ("on_hand", 1), ("_id", 1)] in found
     info = store["reservation"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("order_id", 1)] in found
+    assert [("order_id", 1), ("_id", 1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:
@@ -361,3 +362,121 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["warehouse"].insert_one({"_id": "incomplete"})
+
+
+def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.stock_id
+        return sum(repo.increment_stock_level(store, key, "on_hand", 1) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert done == 160 and stored is not None
+    assert stored.on_hand == item.on_hand + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.on_hand
+    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor) is None
+    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1) is not None
+
+
+def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_stock_level(store, item.stock_id, lambda o: replace(o, on_hand=o.on_hand + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.on_hand == item.on_hand + done
+    assert done > 0
+
+
+def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.reservation_id
+        return sum(repo.increment_reservation(store, key, "quantity", 1) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reservation(store, item.reservation_id)
+    assert done == 160 and stored is not None
+    assert stored.quantity == item.quantity + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.quantity
+    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor) is None
+    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1) is not None
+
+
+def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_reservation(store, item.reservation_id, lambda o: replace(o, quantity=o.quantity + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reservation(store, item.reservation_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.quantity == item.quantity + done
+    assert done > 0
+
+
+def test_stock_for_sku_pages(store: Any) -> None:
+    first = _make_stock_level(0)
+    items = [_make_stock_level(n, sku=first.sku) for n in range(4)]
+    _seed(store, items)
+    everything = repo.stock_for_sku(store, first.sku, limit=None)
+    page = repo.stock_for_sku(store, first.sku, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.stock_for_sku(store, first.sku, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_low_stock_in_warehouse_pages(store: Any) -> None:
+    first = _make_stock_level(0)
+    items = [_make_stock_level(n, warehouse_id=first.warehouse_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=None)
+    page = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.low_stock_in_warehouse(store, first.warehouse_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_reservations_of_order_pages(store: Any) -> None:
+    first = _make_reservation(0)
+    items = [_make_reservation(n, order_id=first.order_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.reservations_of_order(store, first.order_id, limit=None)
+    page = repo.reservations_of_order(store, first.order_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.reservations_of_order(store, first.order_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

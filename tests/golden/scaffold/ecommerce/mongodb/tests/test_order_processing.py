@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -460,8 +461,8 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["order"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("customer_id", 1), ("placed_at", -1)] in found
-    assert [("status", 1), ("placed_at", 1)] in found
+    assert [("customer_id", 1), ("placed_at", -1), ("_id", -1)] in found
+    assert [("status", 1), ("placed_at", 1), ("_id", 1)] in found
     assert [("currency", 1)] in found
 
 
@@ -470,3 +471,114 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["customer"].insert_one({"_id": "incomplete"})
+
+
+def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
+    item = _make_order(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.order_id
+        return sum(repo.increment_order(store, key, "total", Decimal(1)) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order(store, item.order_id)
+    assert done == 160 and stored is not None
+    assert stored.total == item.total + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.total
+    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor) is None
+    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_order_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_order(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_order(store, item.order_id, lambda o: replace(o, total=o.total + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order(store, item.order_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.total == item.total + done
+    assert done > 0
+
+
+def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_order_line(store, item.order_id, item.line_id, lambda o: replace(o, quantity=o.quantity + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_order_line(store, item.order_id, item.line_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.quantity == item.quantity + done
+    assert done > 0
+
+
+def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_payment(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_payment(store, item.order_id, item.payment_id, lambda o: replace(o, amount=o.amount + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_payment(store, item.order_id, item.payment_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.amount == item.amount + done
+    assert done > 0
+
+
+def test_customer_orders_pages(store: Any) -> None:
+    first = _make_order(0)
+    items = [_make_order(n, customer_id=first.customer_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.customer_orders(store, first.customer_id, limit=None)
+    page = repo.customer_orders(store, first.customer_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.customer_orders(store, first.customer_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_fulfilment_queue_pages(store: Any) -> None:
+    first = _make_order(0)
+    items = [_make_order(n, status=first.status) for n in range(4)]
+    _seed(store, items)
+    everything = repo.fulfilment_queue(store, first.status, limit=None)
+    page = repo.fulfilment_queue(store, first.status, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.fulfilment_queue(store, first.status, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 
 from ecommerce import product_catalog as repo
-from ecommerce.errors import AlreadyExistsError
+from ecommerce.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -254,12 +255,12 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["product"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("category_id", 1), ("price", 1)] in found
-    assert [("category_id", 1), ("rating", -1)] in found
+    assert [("category_id", 1), ("price", 1), ("_id", 1)] in found
+    assert [("category_id", 1), ("rating", -1), ("_id", -1)] in found
     info = store["review"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("product_id", 1), ("created_at", -1)] in found
+    assert [("product_id", 1), ("created_at", -1), ("_id", -1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:
@@ -267,3 +268,85 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["product"].insert_one({"_id": "incomplete"})
+
+
+def test_update_product_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_product(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_product(store, item.product_id, lambda o: replace(o, price=o.price + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_product(store, item.product_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.price == item.price + done
+    assert done > 0
+
+
+def test_update_review_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_review(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_review(store, item.review_id, lambda o: replace(o, stars=o.stars + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_review(store, item.review_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.stars == item.stars + done
+    assert done > 0
+
+
+def test_products_in_category_pages(store: Any, mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock cannot sort Decimal128; set MONGODB_URI to run this")
+    first = _make_product(0)
+    items = [_make_product(n, category_id=first.category_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.products_in_category(store, first.category_id, limit=None)
+    page = repo.products_in_category(store, first.category_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.products_in_category(store, first.category_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_top_rated_in_category_pages(store: Any) -> None:
+    first = _make_product(0)
+    items = [_make_product(n, category_id=first.category_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.top_rated_in_category(store, first.category_id, limit=None)
+    page = repo.top_rated_in_category(store, first.category_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.top_rated_in_category(store, first.category_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_reviews_of_product_pages(store: Any) -> None:
+    first = _make_review(0)
+    items = [_make_review(n, product_id=first.product_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.reviews_of_product(store, first.product_id, limit=None)
+    page = repo.reviews_of_product(store, first.product_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.reviews_of_product(store, first.product_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

@@ -145,7 +145,7 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["session"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("user_id", 1), ("last_seen_at", -1)] in found
+    assert [("user_id", 1), ("last_seen_at", -1), ("_id", -1)] in found
     assert [("expires_at", 1)] in found
 
 
@@ -154,3 +154,15 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["session"].insert_one({"_id": "incomplete"})
+
+
+def test_sessions_of_user_pages(store: Any) -> None:
+    first = _make_session(0)
+    items = [_make_session(n, user_id=first.user_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.sessions_of_user(store, first.user_id, limit=None)
+    page = repo.sessions_of_user(store, first.user_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.sessions_of_user(store, first.user_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

@@ -13,8 +13,10 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from device_telemetry.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
     _create,
+    _delete,
     _dynamo,
     _ensure_table,
     _Entity,
@@ -24,9 +26,9 @@ from device_telemetry.dynamodb_support import (
     _parts,
     _plain,
     _query,
-    _revision,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "device_telemetry"
@@ -38,8 +40,10 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI1PK", "AttributeType": "S"},
     {"AttributeName": "GSI1SK", "AttributeType": "S"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "device_id", "firmware", "location", "model", "registered_at", "site_id"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,8 @@ def _item_device(item: Device) -> dict[str, Any]:
         "firmware": item.firmware,
         "location": [_number(item.location[0]), _number(item.location[1])],
         "registered_at": _text(item.registered_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -153,18 +157,18 @@ def update_device(
     table: Any,
     device_id: str,
     mutate: Callable[[Device], Device],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Device | None:
-    """Atomically read, change and write one Device (conditional Put on its revision, retried).
+    """Atomically read, change and write one Device (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Device],
-        lambda: fetch_device(table, device_id, consistent=True),
+        {"PK": "DEVICE#" + _parts(device_id), "SK": "DEVICE#" + _parts(device_id)},
         lambda i: (i.device_id,),
         mutate,
         retries,
@@ -175,8 +179,7 @@ def update_device(
 def delete_device(table: Any, device_id: str) -> bool:
     """Delete one Device; True if it existed (and had not expired)."""
     key = {"PK": "DEVICE#" + _parts(device_id), "SK": "DEVICE#" + _parts(device_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Device], key)
 
 
 def _item_reading(item: Reading) -> dict[str, Any]:
@@ -192,8 +195,8 @@ def _item_reading(item: Reading) -> dict[str, Any]:
         "humidity": _number(item.humidity),
         "battery": _number(item.battery),
         "metrics": _dynamo(item.metrics),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -244,18 +247,18 @@ def update_reading(
     timestamp: datetime,
     reading_id: str,
     mutate: Callable[[Reading], Reading],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Reading | None:
-    """Atomically read, change and write one Reading (conditional Put on its revision, retried).
+    """Atomically read, change and write one Reading (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Reading],
-        lambda: fetch_reading(table, device_id, timestamp, reading_id, consistent=True),
+        {"PK": "DEVICE#" + _parts(device_id), "SK": "READING#" + _parts(timestamp, reading_id)},
         lambda i: (i.device_id, i.timestamp, i.reading_id),
         mutate,
         retries,
@@ -266,55 +269,58 @@ def update_reading(
 def delete_reading(table: Any, device_id: str, timestamp: datetime, reading_id: str) -> bool:
     """Delete one Reading; True if it existed (and had not expired)."""
     key = {"PK": "DEVICE#" + _parts(device_id), "SK": "READING#" + _parts(timestamp, reading_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Reading], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Device: _Entity(
         item=_item_device,
+        decode=_decode_device,
         key_value=lambda i: i.device_id,
     ),
     Reading: _Entity(
         item=_item_reading,
+        decode=_decode_reading,
         key_value=lambda i: i.reading_id,
     ),
 }
 
 
-def device_readings(table: Any, device_id: str, limit: int | None = 1000) -> list[Reading]:
-    """device_readings: query Reading by device_id, ordered by timestamp descending.
+def device_readings(table: Any, device_id: str, limit: int | None = 1000, after: str | None = None) -> Page[Reading]:
+    """device_readings: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("DEVICE#" + _parts(device_id)) & Key("SK").begins_with("READING#")
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         KeyConditionExpression=condition,
         ScanIndexForward=False,
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_reading(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def latest_reading(table: Any, device_id: str, limit: int | None = 1) -> list[Reading]:
-    """latest_reading: query Reading by device_id, ordered by timestamp descending.
+def latest_reading(table: Any, device_id: str, limit: int | None = 1, after: str | None = None) -> Page[Reading]:
+    """latest_reading: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("DEVICE#" + _parts(device_id)) & Key("SK").begins_with("READING#")
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         KeyConditionExpression=condition,
         ScanIndexForward=False,
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_reading(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def get_device(table: Any, device_id: str) -> Device | None:
@@ -328,17 +334,18 @@ def get_device(table: Any, device_id: str) -> Device | None:
     return found[0] if found else None
 
 
-def devices_of_site(table: Any, site_id: str, limit: int | None = None) -> list[Device]:
-    """devices_of_site: query Device by site_id.
+def devices_of_site(table: Any, site_id: str, limit: int | None = None, after: str | None = None) -> Page[Device]:
+    """devices_of_site: query Device by site_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("DEVICE#" + _parts(site_id)),
         ScanIndexForward=True,
     )
     found = [_decode_device(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)

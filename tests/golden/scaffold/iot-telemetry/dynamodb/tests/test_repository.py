@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from device_telemetry import repository as repo
-from device_telemetry.errors import AlreadyExistsError
+from device_telemetry.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -249,3 +252,67 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1"]
+
+
+def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_reading(table, item.device_id, item.timestamp, item.reading_id, lambda o: replace(o, temperature=o.temperature + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.temperature == item.temperature + done
+    assert done > 0
+
+
+def test_device_readings_pages(store: Any) -> None:
+    first = _make_reading(0)
+    items = [_make_reading(n, device_id=first.device_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.device_readings(store, first.device_id, limit=None)
+    page = repo.device_readings(store, first.device_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.device_readings(store, first.device_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.device_readings(store, first.device_id, after=rest.cursor) == []
+
+
+def test_latest_reading_pages(store: Any) -> None:
+    first = _make_reading(0)
+    items = [_make_reading(n, device_id=first.device_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.latest_reading(store, first.device_id, limit=None)
+    page = repo.latest_reading(store, first.device_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.latest_reading(store, first.device_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.latest_reading(store, first.device_id, after=rest.cursor) == []
+
+
+def test_devices_of_site_pages(store: Any) -> None:
+    first = _make_device(0)
+    items = [_make_device(n, site_id=first.site_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.devices_of_site(store, first.site_id, limit=None)
+    page = repo.devices_of_site(store, first.site_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.devices_of_site(store, first.site_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.devices_of_site(store, first.site_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

@@ -8,35 +8,44 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import base64
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from bson.decimal128 import Decimal128
-from pymongo import ReadPreference
-from pymongo.client_session import ClientSession
+import bson
+from bson.codec_options import CodecOptions
+from pymongo import UpdateOne
 from pymongo.collection import Collection
-from pymongo.database import Database
-from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from device_telemetry.errors import ConflictError
 
 _T = TypeVar("_T")
+# Every stored document's version number: each write raises it, and compare-and-swap
+# writes are filtered on the one that was read.
+VERSION = "_v"
+# Compare-and-swap retries back off exponentially, each sleep drawn at random ("full
+# jitter") so that writers who collided do not collide again in lockstep.
+BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_CAP_SECONDS = 0.2
+# bulk_write sends at most this many operations per call (the driver splits further).
+BULK_BATCH = 1000
+# A cursor decodes its dates as aware UTC datetimes, as the collections store them.
+_CURSOR_CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
 
-@dataclass(frozen=True, slots=True)
-class _Entity:
-    """What save_together needs of one entity: its functions, looked up by model class."""
+class Page(list[_T]):
+    """One page of a list read: the items, and ``cursor`` to pass as ``after`` for the next.
 
-    # Parents are created before their children, so a child never waits for a missing parent.
-    depth: int
-    # Create one item inside a session (AlreadyExistsError, or NotFoundError without parent).
-    create: Callable[[Database[Any], Any, ClientSession], None]
-    # Write ``new`` over ``old`` inside a session; False if the stored item is not ``old``.
-    swap: Callable[[Database[Any], Any, Any, ClientSession], bool]
+    ``cursor`` is None when the read returned fewer items than asked (the last page).
+    """
+
+    def __init__(self, items: Iterable[_T] = (), cursor: str | None = None) -> None:
+        """A page of ``items`` followed by the page that ``cursor`` starts."""
+        super().__init__(items)
+        self.cursor = cursor
 
 
 def _aware(value: Any) -> datetime:
@@ -46,165 +55,86 @@ def _aware(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _decimal(value: Any) -> Decimal:
-    """A stored Decimal128 (or plain number) as a Decimal."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
-
-
 def _point(value: Any) -> tuple[float, float]:
     """A GeoJSON point as (longitude, latitude)."""
     longitude, latitude = value["coordinates"]
     return (float(longitude), float(latitude))
 
 
-def _swap_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    change: Callable[[list[dict[str, Any]]], list[dict[str, Any]] | None],
-    session: ClientSession | None = None,
-) -> bool:
-    """Replace one parent's whole ``array`` only if nobody changed it since it was read.
+def _backoff(attempt: int) -> None:
+    """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
+    time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
 
-    ``change`` gets the stored array and returns the new one (None: leave it). Returns
-    False when the parent is missing, ``change`` declined or the array changed meanwhile.
+
+def _cursor(*values: Any) -> str:
+    """An opaque page cursor holding the last item's sort values (BSON, base64)."""
+    return base64.urlsafe_b64encode(bson.encode({"k": list(values)})).decode("ascii")
+
+
+def _after(cursor: str) -> list[Any]:
+    """The sort values a cursor from :func:`_cursor` holds."""
+    raw = base64.urlsafe_b64decode(cursor.encode("ascii"))
+    values: list[Any] = bson.decode(raw, _CURSOR_CODEC)["k"]
+    return values
+
+
+def _keyset(field: str | None, descending: bool, cursor: str) -> dict[str, Any]:
+    """The filter of the items after ``cursor`` in the order (``field``, _id).
+
+    _id breaks ties, so items with equal sort values are neither skipped nor repeated.
     """
-    doc = parents.find_one({"_id": parent}, {array: 1}, session=session)
-    if doc is None:
-        return False
-    stored = list(doc.get(array, []))
-    new = change(stored)
-    if new is None:
-        return False
-    query = {"_id": parent, array: {"$eq": stored}}
-    result = parents.update_one(query, {"$set": {array: new}}, session=session)
-    return result.matched_count == 1
+    op = "$lt" if descending else "$gt"
+    if field is None:
+        (last_id,) = _after(cursor)
+        return {"_id": {op: last_id}}
+    value, last_id = _after(cursor)
+    return {"$or": [{field: {op: value}}, {field: value, "_id": {op: last_id}}]}
 
 
-def _merge_into_arrays(
-    parents: Collection[Any],
-    array: str,
-    key: str,
-    docs: Sequence[tuple[Any, dict[str, Any]]],
-    retries: int,
-    parent_name: str,
-) -> int:
-    """Insert or replace embedded documents (``(parent key, document)`` pairs) by ``key``.
+def _page(docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]) -> Page[_T]:
+    """A Page of decoded documents, with the cursor after the last one when it is full."""
+    cursor = None
+    if docs and limit is not None and len(docs) >= limit:
+        last = docs[-1]
+        cursor = _cursor(last["_id"]) if field is None else _cursor(last.get(field), last["_id"])
+    return Page([decode(doc) for doc in docs], cursor)
 
-    One atomic array update per parent; documents whose parent does not exist are
-    skipped. Returns how many were written.
+
+def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[str, Any]]]) -> int:
+    """Upsert ``(_id, update)`` pairs with unordered bulk_write calls; returns how many.
+
+    Unordered: one failing item does not stop the others (BulkWriteError lists it).
     """
-    by_parent: dict[Any, list[dict[str, Any]]] = {}
-    for parent, doc in docs:
-        by_parent.setdefault(parent, []).append(doc)
-    count = 0
-    for parent, group in by_parent.items():
-        new = {doc[key]: doc for doc in group}
-
-        def merge(
-            stored: list[dict[str, Any]], new: dict[Any, dict[str, Any]] = new
-        ) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw[key] not in new] + list(new.values())
-
-        for _ in range(retries):
-            if _swap_array(parents, array, parent, merge):
-                count += len(group)
-                break
-            if parents.count_documents({"_id": parent}, limit=1) == 0:
-                break
-        else:
-            raise ConflictError(f"{parent_name} {parent!r} kept changing; gave up after {retries} tries")
-    return count
-
-
-def _replace_in_array(
-    parents: Collection[Any],
-    array: str,
-    parent: Any,
-    decode: Callable[[Mapping[str, Any]], _T],
-    old: _T,
-    new_doc: dict[str, Any],
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new_doc`` over the embedded ``old`` only while it is still stored as ``old``."""
-
-    def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-        for position, raw in enumerate(stored):
-            if decode(raw) == old:
-                return [*stored[:position], new_doc, *stored[position + 1 :]]
-        return None
-
-    return _swap_array(parents, array, parent, change, session)
+    for start in range(0, len(updates), BULK_BATCH):
+        batch = updates[start : start + BULK_BATCH]
+        collection.bulk_write([UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False)
+    return len(updates)
 
 
 def _update(
-    fetch: Callable[[], _T | None],
-    swap: Callable[[_T, _T], bool],
+    read: Callable[[], tuple[_T, Any] | None],
+    write: Callable[[_T, Any], bool],
     keys: Callable[[_T], Any],
     mutate: Callable[[_T], _T],
     retries: int,
     label: str,
 ) -> _T | None:
-    """Read, change and write one item by compare-and-swap, retried on conflict.
+    """Read, change and write one item by compare-and-swap on its version, retried.
 
-    ``swap`` writes the new item only while the stored one still equals the old, so a
-    change made since the read makes it miss and the whole step runs again. ``keys``
-    must give the same value before and after ``mutate``. Returns the new item, or None.
+    ``read`` returns the item and its version; ``write`` stores the new item only while
+    the version is still the one read, so a change made since makes it miss, and the
+    whole step runs again after a jittered backoff. ``keys`` must give the same value
+    before and after ``mutate``. Returns the new item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch()
-        if old is None:
+    for attempt in range(retries):
+        found = read()
+        if found is None:
             return None
+        old, version = found
         new = mutate(old)
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's key")
-        if swap(old, new):
+        if write(new, version):
             return new
+        _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
-
-
-def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
-    """The functions of ``item``'s entity, or TypeError if it is no item of the component."""
-    try:
-        return entities[type(item)]
-    except KeyError:
-        raise TypeError(f"not an item of this component: {type(item).__name__}") from None
-
-
-def _save_together(
-    db: Database[Any],
-    entities: Mapping[type, _Entity],
-    creates: Sequence[Any],
-    updates: Sequence[tuple[Any, Any]],
-    unchanged: Sequence[Any],
-) -> None:
-    """Create and update items of the entities in ``entities`` in one transaction.
-
-    Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
-    ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
-    the transaction and nothing is written. Each item in ``unchanged`` must still be
-    stored as given (it is rewritten as is, which also locks it against concurrent
-    writers until the commit), else ConflictError. with_transaction may run the callback
-    again on a transient error; the guards hold on every run. Needs a replica set.
-    """
-
-    def write(session: ClientSession) -> None:
-        for item in sorted(creates, key=lambda i: _entity(entities, i).depth):
-            _entity(entities, item).create(db, item, session)
-        for old, new in [*updates, *((i, i) for i in unchanged)]:
-            if type(old) is not type(new) or type(old) not in entities:
-                raise TypeError(
-                    f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}"
-                )
-            if not entities[type(old)].swap(db, old, new, session):
-                raise ConflictError(f"{type(old).__name__} changed since it was read")
-
-    with db.client.start_session() as session:
-        session.with_transaction(
-            write,
-            read_concern=ReadConcern("snapshot"),
-            write_concern=WriteConcern(w="majority", j=True),
-            read_preference=ReadPreference.PRIMARY,
-        )

@@ -19,7 +19,16 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from device_telemetry.errors import AlreadyExistsError
-from device_telemetry.mongodb_support import _aware, _point, _update
+from device_telemetry.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _keyset,
+    _page,
+    _point,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=True)
@@ -84,6 +93,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "location": {"bsonType": "object", "required": ["type", "coordinates"], "properties": {"type": {"enum": ["Point"]}, "coordinates": {"bsonType": "array", "minItems": 2, "maxItems": 2}}},
             "registered_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     READING_COLLECTION: {
@@ -99,15 +109,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "battery": {"bsonType": ["double", "int", "long"]},
             "metrics": {"bsonType": "object"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     DEVICE_COLLECTION: [
-        IndexModel([("site_id", 1)]),
+        IndexModel([("site_id", 1), ("_id", 1)]),
     ],
     READING_COLLECTION: [
-        IndexModel([("device_id", 1), ("timestamp", -1)]),
+        IndexModel([("device_id", 1), ("timestamp", -1), ("_id", -1)]),
     ],
 }
 
@@ -168,7 +179,7 @@ def _decode_device(raw: Mapping[str, Any]) -> Device:
 
 def create_device(db: Database[Any], item: Device, session: ClientSession | None = None) -> None:
     """Insert a new Device; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.device_id, **_encode_device(item)}
+    document = {"_id": item.device_id, **_encode_device(item), VERSION: 1}
     try:
         _collection(db, DEVICE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -176,48 +187,64 @@ def create_device(db: Database[Any], item: Device, session: ClientSession | None
 
 
 def save_many_device(db: Database[Any], items: Sequence[Device]) -> int:
-    """Insert or replace many Device items, one upsert each.
+    """Insert or replace many Device items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, DEVICE_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_device(item)}
-        collection.update_one({"_id": item.device_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_device(item), "$inc": {VERSION: 1}}
+        updates.append((item.device_id, update))
+    return _bulk_upsert(_collection(db, DEVICE_COLLECTION), updates)
 
 
 def fetch_device(db: Database[Any], device_id: str) -> Device | None:
     """The Device with this key, or None."""
-    doc = _collection(db, DEVICE_COLLECTION).find_one({"_id": device_id})
+    query = {"_id": device_id}
+    doc = _collection(db, DEVICE_COLLECTION).find_one(query)
     return _decode_device(doc) if doc is not None else None
+
+
+def _read_device(
+    db: Database[Any], device_id: str, session: ClientSession | None = None
+) -> tuple[Device, Any] | None:
+    """The Device with this key and its version, or None."""
+    query = {"_id": device_id}
+    doc = _collection(db, DEVICE_COLLECTION).find_one(query, session=session)
+    return (_decode_device(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_device(
+    db: Database[Any], new: Device, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.device_id, VERSION: version}
+    update = {"$set": _encode_device(new), "$inc": {VERSION: 1}}
+    return _collection(db, DEVICE_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_device(
     db: Database[Any], old: Device, new: Device, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Device still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.device_id}
-    query.update({name: {"$eq": value} for name, value in _encode_device(old).items()})
-    result = _collection(db, DEVICE_COLLECTION).update_one(query, {"$set": _encode_device(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Device still is ``old``."""
+    found = _read_device(db, old.device_id, session)
+    return found is not None and found[0] == old and _write_device(db, new, found[1], session)
 
 
 def update_device(
     db: Database[Any],
     device_id: str,
     mutate: Callable[[Device], Device],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Device | None:
-    """Atomically read, change and write one Device (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Device (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_device(db, device_id),
-        lambda old, new: _replace_device(db, old, new),
+        lambda: _read_device(db, device_id),
+        lambda new, version: _write_device(db, new, version),
         lambda i: i.device_id,
         mutate,
         retries,
@@ -257,7 +284,7 @@ def _decode_reading(raw: Mapping[str, Any]) -> Reading:
 
 def create_reading(db: Database[Any], item: Reading, session: ClientSession | None = None) -> None:
     """Insert a new Reading; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.reading_id, **_encode_reading(item)}
+    document = {"_id": item.reading_id, **_encode_reading(item), VERSION: 1}
     try:
         _collection(db, READING_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -265,48 +292,64 @@ def create_reading(db: Database[Any], item: Reading, session: ClientSession | No
 
 
 def save_many_reading(db: Database[Any], items: Sequence[Reading]) -> int:
-    """Insert or replace many Reading items, one upsert each.
+    """Insert or replace many Reading items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, READING_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_reading(item)}
-        collection.update_one({"_id": item.reading_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_reading(item), "$inc": {VERSION: 1}}
+        updates.append((item.reading_id, update))
+    return _bulk_upsert(_collection(db, READING_COLLECTION), updates)
 
 
 def fetch_reading(db: Database[Any], reading_id: str) -> Reading | None:
     """The Reading with this key, or None."""
-    doc = _collection(db, READING_COLLECTION).find_one({"_id": reading_id})
+    query = {"_id": reading_id}
+    doc = _collection(db, READING_COLLECTION).find_one(query)
     return _decode_reading(doc) if doc is not None else None
+
+
+def _read_reading(
+    db: Database[Any], reading_id: str, session: ClientSession | None = None
+) -> tuple[Reading, Any] | None:
+    """The Reading with this key and its version, or None."""
+    query = {"_id": reading_id}
+    doc = _collection(db, READING_COLLECTION).find_one(query, session=session)
+    return (_decode_reading(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_reading(
+    db: Database[Any], new: Reading, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.reading_id, VERSION: version}
+    update = {"$set": _encode_reading(new), "$inc": {VERSION: 1}}
+    return _collection(db, READING_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_reading(
     db: Database[Any], old: Reading, new: Reading, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Reading still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.reading_id}
-    query.update({name: {"$eq": value} for name, value in _encode_reading(old).items()})
-    result = _collection(db, READING_COLLECTION).update_one(query, {"$set": _encode_reading(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Reading still is ``old``."""
+    found = _read_reading(db, old.reading_id, session)
+    return found is not None and found[0] == old and _write_reading(db, new, found[1], session)
 
 
 def update_reading(
     db: Database[Any],
     reading_id: str,
     mutate: Callable[[Reading], Reading],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Reading | None:
-    """Atomically read, change and write one Reading (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Reading (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_reading(db, reading_id),
-        lambda old, new: _replace_reading(db, old, new),
+        lambda: _read_reading(db, reading_id),
+        lambda new, version: _write_reading(db, new, version),
         lambda i: i.reading_id,
         mutate,
         retries,
@@ -319,28 +362,34 @@ def delete_reading(db: Database[Any], reading_id: str) -> bool:
     return _collection(db, READING_COLLECTION).delete_one({"_id": reading_id}).deleted_count == 1
 
 
-def device_readings(db: Database[Any], device_id: str, limit: int | None = 1000) -> list[Reading]:
-    """device_readings: query Reading by device_id, ordered by timestamp descending.
+def device_readings(db: Database[Any], device_id: str, limit: int | None = 1000, after: str | None = None) -> Page[Reading]:
+    """device_readings: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
-    Served by the index {device_id: 1, timestamp: -1}.
+    Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
-    cursor = _collection(db, READING_COLLECTION).find({"device_id": device_id})
-    cursor = cursor.sort([("timestamp", -1)])
+    query: dict[str, Any] = {"device_id": device_id}
+    if after is not None:
+        query.update(_keyset("timestamp", True, after))
+    cursor = _collection(db, READING_COLLECTION).find(query)
+    cursor = cursor.sort([("timestamp", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_reading(doc) for doc in cursor]
+    return _page(list(cursor), limit, "timestamp", _decode_reading)
 
 
-def latest_reading(db: Database[Any], device_id: str, limit: int | None = 1) -> list[Reading]:
-    """latest_reading: query Reading by device_id, ordered by timestamp descending.
+def latest_reading(db: Database[Any], device_id: str, limit: int | None = 1, after: str | None = None) -> Page[Reading]:
+    """latest_reading: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
-    Served by the index {device_id: 1, timestamp: -1}.
+    Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
-    cursor = _collection(db, READING_COLLECTION).find({"device_id": device_id})
-    cursor = cursor.sort([("timestamp", -1)])
+    query: dict[str, Any] = {"device_id": device_id}
+    if after is not None:
+        query.update(_keyset("timestamp", True, after))
+    cursor = _collection(db, READING_COLLECTION).find(query)
+    cursor = cursor.sort([("timestamp", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_reading(doc) for doc in cursor]
+    return _page(list(cursor), limit, "timestamp", _decode_reading)
 
 
 def get_device(db: Database[Any], device_id: str) -> Device | None:
@@ -353,12 +402,16 @@ def get_device(db: Database[Any], device_id: str) -> Device | None:
     return _decode_device(doc) if doc is not None else None
 
 
-def devices_of_site(db: Database[Any], site_id: str, limit: int | None = None) -> list[Device]:
-    """devices_of_site: query Device by site_id.
+def devices_of_site(db: Database[Any], site_id: str, limit: int | None = None, after: str | None = None) -> Page[Device]:
+    """devices_of_site: query Device by site_id; ``after`` is the cursor of the page before.
 
-    Served by the index {site_id: 1}.
+    Served by the index {site_id: 1, _id: 1}.
     """
-    cursor = _collection(db, DEVICE_COLLECTION).find({"site_id": site_id})
+    query: dict[str, Any] = {"site_id": site_id}
+    if after is not None:
+        query.update(_keyset(None, False, after))
+    cursor = _collection(db, DEVICE_COLLECTION).find(query)
+    cursor = cursor.sort([("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_device(doc) for doc in cursor]
+    return _page(list(cursor), limit, None, _decode_device)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 
 from device_telemetry import repository as repo
-from device_telemetry.errors import AlreadyExistsError
+from device_telemetry.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -231,11 +232,11 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["device"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("site_id", 1)] in found
+    assert [("site_id", 1), ("_id", 1)] in found
     info = store["reading"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("device_id", 1), ("timestamp", -1)] in found
+    assert [("device_id", 1), ("timestamp", -1), ("_id", -1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:
@@ -243,3 +244,61 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["device"].insert_one({"_id": "incomplete"})
+
+
+def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_reading(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_reading(store, item.reading_id, lambda o: replace(o, temperature=o.temperature + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_reading(store, item.reading_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.temperature == item.temperature + done
+    assert done > 0
+
+
+def test_device_readings_pages(store: Any) -> None:
+    first = _make_reading(0)
+    items = [_make_reading(n, device_id=first.device_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.device_readings(store, first.device_id, limit=None)
+    page = repo.device_readings(store, first.device_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.device_readings(store, first.device_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_latest_reading_pages(store: Any) -> None:
+    first = _make_reading(0)
+    items = [_make_reading(n, device_id=first.device_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.latest_reading(store, first.device_id, limit=None)
+    page = repo.latest_reading(store, first.device_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.latest_reading(store, first.device_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_devices_of_site_pages(store: Any) -> None:
+    first = _make_device(0)
+    items = [_make_device(n, site_id=first.site_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.devices_of_site(store, first.site_id, limit=None)
+    page = repo.devices_of_site(store, first.site_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.devices_of_site(store, first.site_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

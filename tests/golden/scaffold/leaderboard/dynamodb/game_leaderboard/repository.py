@@ -9,23 +9,27 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 
 from game_leaderboard.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
+    _count,
     _create,
+    _delete,
     _ensure_table,
     _Entity,
     _gsi,
+    _increment,
     _live,
     _number,
     _parts,
     _query,
-    _revision,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "game_leaderboard"
@@ -39,8 +43,11 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI2PK", "AttributeType": "S"},
     {"AttributeName": "GSI2SK", "AttributeType": "N"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1"), _gsi("GSI2")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "board_id", "entry_id", "player_id", "score", "updated_at"]),
+    _gsi("GSI2", ["score"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +99,8 @@ def _item_player(item: Player) -> dict[str, Any]:
         "player_id": item.player_id,
         "display_name": item.display_name,
         "country": item.country,
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -136,18 +143,18 @@ def update_player(
     table: Any,
     player_id: str,
     mutate: Callable[[Player], Player],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Player | None:
-    """Atomically read, change and write one Player (conditional Put on its revision, retried).
+    """Atomically read, change and write one Player (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Player],
-        lambda: fetch_player(table, player_id, consistent=True),
+        {"PK": "PLAYER#" + _parts(player_id), "SK": "PLAYER#" + _parts(player_id)},
         lambda i: (i.player_id,),
         mutate,
         retries,
@@ -158,8 +165,7 @@ def update_player(
 def delete_player(table: Any, player_id: str) -> bool:
     """Delete one Player; True if it existed (and had not expired)."""
     key = {"PK": "PLAYER#" + _parts(player_id), "SK": "PLAYER#" + _parts(player_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Player], key)
 
 
 def _item_score(item: Score) -> dict[str, Any]:
@@ -177,8 +183,8 @@ def _item_score(item: Score) -> dict[str, Any]:
         "player_id": item.player_id,
         "score": Decimal(item.score),
         "updated_at": _text(item.updated_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -223,18 +229,18 @@ def update_score(
     table: Any,
     entry_id: str,
     mutate: Callable[[Score], Score],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Score | None:
-    """Atomically read, change and write one Score (conditional Put on its revision, retried).
+    """Atomically read, change and write one Score (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Score],
-        lambda: fetch_score(table, entry_id, consistent=True),
+        {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)},
         lambda i: (i.entry_id,),
         mutate,
         retries,
@@ -245,57 +251,79 @@ def update_score(
 def delete_score(table: Any, entry_id: str) -> bool:
     """Delete one Score; True if it existed (and had not expired)."""
     key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Score], key)
+
+
+def increment_score(
+    table: Any,
+    entry_id: str,
+    field: Literal["score"],
+    amount: int,
+    minimum: int | None = None,
+) -> Score | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Score], key, field, _number(amount), floor)
+    return _decode_score(raw) if raw is not None else None
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Player: _Entity(
         item=_item_player,
+        decode=_decode_player,
         key_value=lambda i: i.player_id,
     ),
     Score: _Entity(
         item=_item_score,
+        decode=_decode_score,
         key_value=lambda i: i.entry_id,
+        counters={"score": ("GSI1SK", "GSI2SK")},
     ),
 }
 
 
-def top_100(table: Any, board_id: str, limit: int | None = 100) -> list[Score]:
-    """top_100: top Score by board_id, ordered by score descending.
+def top_100(table: Any, board_id: str, limit: int | None = 100, after: str | None = None) -> Page[Score]:
+    """top_100: top Score by board_id, ordered by score descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("SCORE#" + _parts(board_id)),
         ScanIndexForward=False,
     )
     found = [_decode_score(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def player_rank(table: Any, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by a Query of an overloaded GSI.
+    Served by a Query of an overloaded GSI, then a Select=COUNT Query of GSI1 (see README.md).
     """
-    rows = _query(
+    rows, _ = _query(
         table,
         1,
+        None,
         IndexName="GSI2",
         KeyConditionExpression=Key("GSI2PK").eq("SCORE#" + _parts(board_id, player_id)),
         ScanIndexForward=False,
     )
-    found = [_decode_score(raw) for raw in rows]
-    if not found:
+    if not rows:
         return None
-    best = found[0].score
-    ranked = top_100(table, board_id, limit=None)
-    return len([i for i in ranked if i.score > best])
+    # Only the score is projected here; the entries ahead are counted, not read out.
+    ahead = Key("GSI1PK").eq("SCORE#" + _parts(board_id)) & Key("GSI1SK").gt(rows[0]["score"])
+    return _count(table, IndexName="GSI1", KeyConditionExpression=ahead)
 
 
 def get_player(table: Any, player_id: str) -> Player | None:

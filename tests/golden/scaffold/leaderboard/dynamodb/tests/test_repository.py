@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 
 from game_leaderboard import repository as repo
-from game_leaderboard.errors import AlreadyExistsError
+from game_leaderboard.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -217,3 +220,62 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1", "GSI2"]
+
+
+def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_score(table, item.entry_id, "score", 1) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_score(store, item.entry_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.score == item.score + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.score
+    assert repo.increment_score(store, item.entry_id, "score", -1, floor) is None
+    assert repo.increment_score(store, item.entry_id, "score", -1, floor - 1) is not None
+
+
+def test_update_score_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_score(table, item.entry_id, lambda o: replace(o, score=o.score + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_score(store, item.entry_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.score == item.score + done
+    assert done > 0
+
+
+def test_top_100_pages(store: Any) -> None:
+    first = _make_score(0)
+    items = [_make_score(n, board_id=first.board_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.top_100(store, first.board_id, limit=None)
+    page = repo.top_100(store, first.board_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.top_100(store, first.board_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.top_100(store, first.board_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pymongo import IndexModel, ReadPreference
+from pymongo import IndexModel, ReadPreference, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -19,7 +19,15 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from game_leaderboard.errors import AlreadyExistsError
-from game_leaderboard.mongodb_support import _aware, _update
+from game_leaderboard.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _keyset,
+    _page,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=False)
@@ -71,6 +79,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "display_name": {"bsonType": "string"},
             "country": {"bsonType": "string"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     SCORE_COLLECTION: {
@@ -84,13 +93,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "score": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
 INDEXES: dict[str, list[IndexModel]] = {
     PLAYER_COLLECTION: [],
     SCORE_COLLECTION: [
-        IndexModel([("board_id", 1), ("score", -1)]),
+        IndexModel([("board_id", 1), ("score", -1), ("_id", -1)]),
         IndexModel([("board_id", 1), ("player_id", 1), ("score", -1)]),
     ],
 }
@@ -146,7 +156,7 @@ def _decode_player(raw: Mapping[str, Any]) -> Player:
 
 def create_player(db: Database[Any], item: Player, session: ClientSession | None = None) -> None:
     """Insert a new Player; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.player_id, **_encode_player(item)}
+    document = {"_id": item.player_id, **_encode_player(item), VERSION: 1}
     try:
         _collection(db, PLAYER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -154,48 +164,64 @@ def create_player(db: Database[Any], item: Player, session: ClientSession | None
 
 
 def save_many_player(db: Database[Any], items: Sequence[Player]) -> int:
-    """Insert or replace many Player items, one upsert each.
+    """Insert or replace many Player items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, PLAYER_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_player(item)}
-        collection.update_one({"_id": item.player_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_player(item), "$inc": {VERSION: 1}}
+        updates.append((item.player_id, update))
+    return _bulk_upsert(_collection(db, PLAYER_COLLECTION), updates)
 
 
 def fetch_player(db: Database[Any], player_id: str) -> Player | None:
     """The Player with this key, or None."""
-    doc = _collection(db, PLAYER_COLLECTION).find_one({"_id": player_id})
+    query = {"_id": player_id}
+    doc = _collection(db, PLAYER_COLLECTION).find_one(query)
     return _decode_player(doc) if doc is not None else None
+
+
+def _read_player(
+    db: Database[Any], player_id: str, session: ClientSession | None = None
+) -> tuple[Player, Any] | None:
+    """The Player with this key and its version, or None."""
+    query = {"_id": player_id}
+    doc = _collection(db, PLAYER_COLLECTION).find_one(query, session=session)
+    return (_decode_player(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_player(
+    db: Database[Any], new: Player, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.player_id, VERSION: version}
+    update = {"$set": _encode_player(new), "$inc": {VERSION: 1}}
+    return _collection(db, PLAYER_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_player(
     db: Database[Any], old: Player, new: Player, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Player still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.player_id}
-    query.update({name: {"$eq": value} for name, value in _encode_player(old).items()})
-    result = _collection(db, PLAYER_COLLECTION).update_one(query, {"$set": _encode_player(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Player still is ``old``."""
+    found = _read_player(db, old.player_id, session)
+    return found is not None and found[0] == old and _write_player(db, new, found[1], session)
 
 
 def update_player(
     db: Database[Any],
     player_id: str,
     mutate: Callable[[Player], Player],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Player | None:
-    """Atomically read, change and write one Player (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Player (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_player(db, player_id),
-        lambda old, new: _replace_player(db, old, new),
+        lambda: _read_player(db, player_id),
+        lambda new, version: _write_player(db, new, version),
         lambda i: i.player_id,
         mutate,
         retries,
@@ -231,7 +257,7 @@ def _decode_score(raw: Mapping[str, Any]) -> Score:
 
 def create_score(db: Database[Any], item: Score, session: ClientSession | None = None) -> None:
     """Insert a new Score; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.entry_id, **_encode_score(item)}
+    document = {"_id": item.entry_id, **_encode_score(item), VERSION: 1}
     try:
         _collection(db, SCORE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -239,48 +265,64 @@ def create_score(db: Database[Any], item: Score, session: ClientSession | None =
 
 
 def save_many_score(db: Database[Any], items: Sequence[Score]) -> int:
-    """Insert or replace many Score items, one upsert each.
+    """Insert or replace many Score items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, SCORE_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_score(item)}
-        collection.update_one({"_id": item.entry_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_score(item), "$inc": {VERSION: 1}}
+        updates.append((item.entry_id, update))
+    return _bulk_upsert(_collection(db, SCORE_COLLECTION), updates)
 
 
 def fetch_score(db: Database[Any], entry_id: str) -> Score | None:
     """The Score with this key, or None."""
-    doc = _collection(db, SCORE_COLLECTION).find_one({"_id": entry_id})
+    query = {"_id": entry_id}
+    doc = _collection(db, SCORE_COLLECTION).find_one(query)
     return _decode_score(doc) if doc is not None else None
+
+
+def _read_score(
+    db: Database[Any], entry_id: str, session: ClientSession | None = None
+) -> tuple[Score, Any] | None:
+    """The Score with this key and its version, or None."""
+    query = {"_id": entry_id}
+    doc = _collection(db, SCORE_COLLECTION).find_one(query, session=session)
+    return (_decode_score(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_score(
+    db: Database[Any], new: Score, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.entry_id, VERSION: version}
+    update = {"$set": _encode_score(new), "$inc": {VERSION: 1}}
+    return _collection(db, SCORE_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_score(
     db: Database[Any], old: Score, new: Score, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Score still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.entry_id}
-    query.update({name: {"$eq": value} for name, value in _encode_score(old).items()})
-    result = _collection(db, SCORE_COLLECTION).update_one(query, {"$set": _encode_score(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Score still is ``old``."""
+    found = _read_score(db, old.entry_id, session)
+    return found is not None and found[0] == old and _write_score(db, new, found[1], session)
 
 
 def update_score(
     db: Database[Any],
     entry_id: str,
     mutate: Callable[[Score], Score],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Score | None:
-    """Atomically read, change and write one Score (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Score (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_score(db, entry_id),
-        lambda old, new: _replace_score(db, old, new),
+        lambda: _read_score(db, entry_id),
+        lambda new, version: _write_score(db, new, version),
         lambda i: i.entry_id,
         mutate,
         retries,
@@ -288,21 +330,49 @@ def update_score(
     )
 
 
+def increment_score(
+    db: Database[Any],
+    entry_id: str,
+    field: Literal["score"],
+    amount: int,
+    minimum: int | None = None,
+    session: ClientSession | None = None,
+) -> Score | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = amount
+    floor: Any = None if minimum is None else minimum - amount
+    query: dict[str, Any] = {"_id": entry_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, SCORE_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_score(doc) if doc is not None else None
+
+
 def delete_score(db: Database[Any], entry_id: str) -> bool:
     """Delete one Score; True if it existed."""
     return _collection(db, SCORE_COLLECTION).delete_one({"_id": entry_id}).deleted_count == 1
 
 
-def top_100(db: Database[Any], board_id: str, limit: int | None = 100) -> list[Score]:
-    """top_100: top Score by board_id, ordered by score descending.
+def top_100(db: Database[Any], board_id: str, limit: int | None = 100, after: str | None = None) -> Page[Score]:
+    """top_100: top Score by board_id, ordered by score descending; ``after`` is the cursor of the page before.
 
-    Served by the index {board_id: 1, score: -1}.
+    Served by the index {board_id: 1, score: -1, _id: -1}.
     """
-    cursor = _collection(db, SCORE_COLLECTION).find({"board_id": board_id})
-    cursor = cursor.sort([("score", -1)])
+    query: dict[str, Any] = {"board_id": board_id}
+    if after is not None:
+        query.update(_keyset("score", True, after))
+    cursor = _collection(db, SCORE_COLLECTION).find(query)
+    cursor = cursor.sort([("score", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_score(doc) for doc in cursor]
+    return _page(list(cursor), limit, "score", _decode_score)
 
 
 def player_rank(db: Database[Any], board_id: str, player_id: str) -> int | None:

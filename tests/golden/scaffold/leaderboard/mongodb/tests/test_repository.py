@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 
 from game_leaderboard import repository as repo
-from game_leaderboard.errors import AlreadyExistsError
+from game_leaderboard.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # A fixed shuffle, so that sorting by any sample field differs from insertion order.
@@ -220,7 +221,7 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["score"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("board_id", 1), ("score", -1)] in found
+    assert [("board_id", 1), ("score", -1), ("_id", -1)] in found
     assert [("board_id", 1), ("player_id", 1), ("score", -1)] in found
 
 
@@ -229,3 +230,56 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["player"].insert_one({"_id": "incomplete"})
+
+
+def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.entry_id
+        return sum(repo.increment_score(store, key, "score", 1) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_score(store, item.entry_id)
+    assert done == 160 and stored is not None
+    assert stored.score == item.score + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.score
+    assert repo.increment_score(store, item.entry_id, "score", -1, floor) is None
+    assert repo.increment_score(store, item.entry_id, "score", -1, floor - 1) is not None
+
+
+def test_update_score_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_score(store, item.entry_id, lambda o: replace(o, score=o.score + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_score(store, item.entry_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.score == item.score + done
+    assert done > 0
+
+
+def test_top_100_pages(store: Any) -> None:
+    first = _make_score(0)
+    items = [_make_score(n, board_id=first.board_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.top_100(store, first.board_id, limit=None)
+    page = repo.top_100(store, first.board_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.top_100(store, first.board_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

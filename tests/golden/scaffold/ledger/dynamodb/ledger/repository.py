@@ -9,24 +9,30 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 
 from ledger.dynamodb_support import (
-    REVISION,
+    VERSION,
+    Page,
+    _by_guard,
     _create,
+    _delete,
     _ensure_table,
     _Entity,
     _gsi,
     _guard,
+    _increment,
     _live,
+    _number,
     _parts,
     _query,
-    _revision,
+    _save_guarded,
     _save_together,
     _text,
     _update,
+    _version,
 )
 
 TABLE_NAME = "ledger"
@@ -38,8 +44,10 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "GSI1PK", "AttributeType": "S"},
     {"AttributeName": "GSI1SK", "AttributeType": "S"},
 ]
-# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects every attribute.
-GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [_gsi("GSI1")]
+# Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
+GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
+    _gsi("GSI1", ["_type", "account_id", "amount", "direction", "entry_id", "posted_at", "transfer_id"]),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +126,8 @@ def _item_account(item: Account) -> dict[str, Any]:
         "kind": item.kind,
         "balance": item.balance,
         "created_at": _text(item.created_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -165,18 +173,18 @@ def update_account(
     table: Any,
     account_id: str,
     mutate: Callable[[Account], Account],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Account | None:
-    """Atomically read, change and write one Account (conditional Put on its revision, retried).
+    """Atomically read, change and write one Account (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Account],
-        lambda: fetch_account(table, account_id, consistent=True),
+        {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ACCOUNT#" + _parts(account_id)},
         lambda i: (i.account_id,),
         mutate,
         retries,
@@ -187,8 +195,26 @@ def update_account(
 def delete_account(table: Any, account_id: str) -> bool:
     """Delete one Account; True if it existed (and had not expired)."""
     key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ACCOUNT#" + _parts(account_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Account], key)
+
+
+def increment_account(
+    table: Any,
+    account_id: str,
+    field: Literal["balance"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+) -> Account | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ACCOUNT#" + _parts(account_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Account], key, field, _number(amount), floor)
+    return _decode_account(raw) if raw is not None else None
 
 
 def _item_transfer(item: Transfer) -> dict[str, Any]:
@@ -197,14 +223,12 @@ def _item_transfer(item: Transfer) -> dict[str, Any]:
         "PK": "TRANSFER#" + _parts(item.transfer_id),
         "SK": "TRANSFER#" + _parts(item.transfer_id),
         "_type": "Transfer",
-        "GSI1PK": "TRANSFER#" + _parts(item.idempotency_key),
-        "GSI1SK": "TRANSFER#" + _parts(item.transfer_id),
         "transfer_id": item.transfer_id,
         "idempotency_key": item.idempotency_key,
         "memo": item.memo,
         "posted_at": _text(item.posted_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -218,10 +242,11 @@ def _decode_transfer(raw: Mapping[str, Any]) -> Transfer:
     )
 
 
-def _guards_transfer(item: Transfer) -> list[dict[str, Any]]:
-    """Guard items that reserve the unique values of one Transfer (see README.md)."""
+def _guards_transfer(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Guard items that reserve the unique values of one stored Transfer (see README.md)."""
+    item = _decode_transfer(raw)
     return [
-        _guard("TRANSFER#idempotency_key#" + _parts(item.idempotency_key)),
+        _guard("TRANSFER#idempotency_key#" + _parts(item.idempotency_key), raw),
     ]
 
 
@@ -235,14 +260,15 @@ def create_transfer(table: Any, item: Transfer) -> None:
 
 
 def save_many_transfer(table: Any, items: Iterable[Transfer]) -> int:
-    """Write many Transfer items with batch_writer (25 per BatchWriteItem, retried); existing ones are overwritten."""
+    """Insert or replace many Transfer items, each with its guard items in one conditional transaction.
+
+    A unique value another item holds raises AlreadyExistsError; saving the same item
+    again (a retry) succeeds. Returns how many were written.
+    """
     count = 0
-    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-        for item in items:
-            batch.put_item(Item=_item_transfer(item))
-            for guard in _guards_transfer(item):
-                batch.put_item(Item=guard)
-            count += 1
+    for item in items:
+        _save_guarded(table, _ENTITIES[Transfer], item)
+        count += 1
     return count
 
 
@@ -261,18 +287,18 @@ def update_transfer(
     table: Any,
     transfer_id: str,
     mutate: Callable[[Transfer], Transfer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Transfer | None:
-    """Atomically read, change and write one Transfer (conditional Put on its revision, retried).
+    """Atomically read, change and write one Transfer (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Transfer],
-        lambda: fetch_transfer(table, transfer_id, consistent=True),
+        {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)},
         lambda i: (i.transfer_id,),
         mutate,
         retries,
@@ -281,14 +307,9 @@ def update_transfer(
 
 
 def delete_transfer(table: Any, transfer_id: str) -> bool:
-    """Delete one Transfer; True if it existed (and had not expired)."""
+    """Delete one Transfer and free the unique values it holds; True if it existed (and had not expired)."""
     key = {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    if raw is not None:
-        # Free the unique values; a crash in between leaves them reserved, never doubled.
-        for guard in _guards_transfer(_decode_transfer(raw)):
-            table.delete_item(Key={"PK": guard["PK"], "SK": guard["SK"]})
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Transfer], key)
 
 
 def _item_entry(item: Entry) -> dict[str, Any]:
@@ -305,8 +326,8 @@ def _item_entry(item: Entry) -> dict[str, Any]:
         "amount": item.amount,
         "direction": item.direction,
         "posted_at": _text(item.posted_at),
+        VERSION: _version(),
     }
-    raw[REVISION] = _revision(raw)
     return raw
 
 
@@ -356,18 +377,18 @@ def update_entry(
     posted_at: datetime,
     entry_id: str,
     mutate: Callable[[Entry], Entry],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Entry | None:
-    """Atomically read, change and write one Entry (conditional Put on its revision, retried).
+    """Atomically read, change and write one Entry (conditional Put on its version, retried).
 
-    A strongly consistent read, then a Put that succeeds only while the stored revision
+    A strongly consistent read, then a Put that succeeds only while the stored version
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
     return _update(
         table,
         _ENTITIES[Entry],
-        lambda: fetch_entry(table, account_id, posted_at, entry_id, consistent=True),
+        {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)},
         lambda i: (i.account_id, i.posted_at, i.entry_id),
         mutate,
         retries,
@@ -378,24 +399,49 @@ def update_entry(
 def delete_entry(table: Any, account_id: str, posted_at: datetime, entry_id: str) -> bool:
     """Delete one Entry; True if it existed (and had not expired)."""
     key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
-    raw = table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+    return _delete(table, _ENTITIES[Entry], key)
+
+
+def increment_entry(
+    table: Any,
+    account_id: str,
+    posted_at: datetime,
+    entry_id: str,
+    field: Literal["amount"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+) -> Entry | None:
+    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+
+    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the condition failed.
+    """
+    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
+    floor = None if minimum is None else _number(minimum)
+    raw = _increment(table, _ENTITIES[Entry], key, field, _number(amount), floor)
+    return _decode_entry(raw) if raw is not None else None
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
 _ENTITIES: dict[type, _Entity] = {
     Account: _Entity(
         item=_item_account,
+        decode=_decode_account,
         key_value=lambda i: i.account_id,
+        counters={"balance": ()},
     ),
     Transfer: _Entity(
         item=_item_transfer,
+        decode=_decode_transfer,
         key_value=lambda i: i.transfer_id,
         guards=_guards_transfer,
     ),
     Entry: _Entity(
         item=_item_entry,
+        decode=_decode_entry,
         key_value=lambda i: i.entry_id,
+        counters={"amount": ()},
     ),
 }
 
@@ -411,52 +457,48 @@ def get_account(table: Any, account_id: str) -> Account | None:
     return found[0] if found else None
 
 
-def account_statement(table: Any, account_id: str, limit: int | None = 100) -> list[Entry]:
-    """account_statement: query Entry by account_id, ordered by posted_at descending.
+def account_statement(table: Any, account_id: str, limit: int | None = 100, after: str | None = None) -> Page[Entry]:
+    """account_statement: query Entry by account_id, ordered by posted_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("ACCOUNT#" + _parts(account_id)) & Key("SK").begins_with("ENTRY#")
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         KeyConditionExpression=condition,
         ScanIndexForward=False,
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_entry(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
-def entries_of_transfer(table: Any, transfer_id: str, limit: int | None = None) -> list[Entry]:
-    """entries_of_transfer: query Entry by transfer_id.
+def entries_of_transfer(table: Any, transfer_id: str, limit: int | None = None, after: str | None = None) -> Page[Entry]:
+    """entries_of_transfer: query Entry by transfer_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
-    rows = _query(
+    rows, cursor = _query(
         table,
         limit,
+        after,
         IndexName="GSI1",
         KeyConditionExpression=Key("GSI1PK").eq("ENTRY#" + _parts(transfer_id)),
         ScanIndexForward=True,
     )
     found = [_decode_entry(raw) for raw in rows]
-    return found[:limit] if limit is not None else found
+    return Page(found, cursor)
 
 
 def transfer_by_idempotency_key(table: Any, idempotency_key: str, limit: int | None = 1) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
-    Served by a Query of an overloaded GSI.
+    Served by GetItem on the guard item of the unique value, then GetItem on the item.
     """
-    rows = _query(
-        table,
-        limit,
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("TRANSFER#" + _parts(idempotency_key)),
-        ScanIndexForward=True,
-    )
-    found = [_decode_transfer(raw) for raw in rows]
+    raw = _by_guard(table, "TRANSFER#idempotency_key#" + _parts(idempotency_key))
+    found = [_decode_transfer(raw)] if raw is not None else []
     return found[:limit] if limit is not None else found
 
 
@@ -466,8 +508,9 @@ def balance_check(table: Any, account_id: str) -> dict[str, Any]:
     Served by a Query of the parent's item collection on the table.
     """
     condition = Key("PK").eq("ACCOUNT#" + _parts(account_id)) & Key("SK").begins_with("ENTRY#")
-    rows = _query(
+    rows, _ = _query(
         table,
+        None,
         None,
         KeyConditionExpression=condition,
         ScanIndexForward=True,
@@ -482,10 +525,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically: all of them or none.
+    """Create, increment and update items of any entity atomically: all of them or none.
 
     The checks are described and done by ``_save_together`` in
-    ``ledger.dynamodb_support``.
+    ``ledger.dynamodb_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(table, _ENTITIES, creates, updates, unchanged)
+    _save_together(table, _ENTITIES, creates, updates, unchanged, increments)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 
 from ledger import repository as repo
@@ -374,3 +377,115 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1"]
+
+
+def test_increment_account_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_account(table, item.account_id, "balance", Decimal(1)) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_account(store, item.account_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.balance == item.balance + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.balance
+    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor) is None
+    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_account_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_account(table, item.account_id, lambda o: replace(o, balance=o.balance + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_account(store, item.account_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.balance == item.balance + done
+    assert done > 0
+
+
+def test_increment_entry_loses_nothing_under_threads(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table = _own_table(store)
+        return sum(repo.increment_entry(table, item.account_id, item.posted_at, item.entry_id, "amount", Decimal(1)) is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id, consistent=True)
+    assert done == 80 and stored is not None
+    assert stored.amount == item.amount + done
+    # The minimum is a ConditionExpression: the value never drops below it.
+    floor = stored.amount
+    assert repo.increment_entry(store, item.account_id, item.posted_at, item.entry_id, "amount", -Decimal(1), floor) is None
+    assert repo.increment_entry(store, item.account_id, item.posted_at, item.entry_id, "amount", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        table, done = _own_table(store), 0
+        for _ in range(6):
+            try:
+                repo.update_entry(table, item.account_id, item.posted_at, item.entry_id, lambda o: replace(o, amount=o.amount + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id, consistent=True)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.amount == item.amount + done
+    assert done > 0
+
+
+def test_account_statement_pages(store: Any) -> None:
+    first = _make_entry(0)
+    items = [_make_entry(n, account_id=first.account_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.account_statement(store, first.account_id, limit=None)
+    page = repo.account_statement(store, first.account_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.account_statement(store, first.account_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.account_statement(store, first.account_id, after=rest.cursor) == []
+
+
+def test_entries_of_transfer_pages(store: Any) -> None:
+    first = _make_entry(0)
+    items = [_make_entry(n, transfer_id=first.transfer_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.entries_of_transfer(store, first.transfer_id, limit=None)
+    page = repo.entries_of_transfer(store, first.transfer_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.entries_of_transfer(store, first.transfer_id, limit=3, after=page.cursor)
+    assert [*page, *rest] == everything and len(everything) == 4
+    assert rest.cursor is None or repo.entries_of_transfer(store, first.transfer_id, after=rest.cursor) == []
+
+
+def _own_table(store: Any) -> Any:
+    """A handle on the test table for one thread (boto3 resources are not thread-safe)."""
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return boto3.resource("dynamodb", region_name=region).Table(store.name)

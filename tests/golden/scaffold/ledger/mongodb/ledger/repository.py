@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from bson.decimal128 import Decimal128
-from pymongo import IndexModel, ReadPreference
+from pymongo import IndexModel, ReadPreference, ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -21,7 +21,19 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from ledger.errors import AlreadyExistsError
-from ledger.mongodb_support import _aware, _decimal, _Entity, _save_together, _update
+from ledger.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _decimal,
+    _Entity,
+    _keyset,
+    _linearizable,
+    _page,
+    _save_together,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w="majority", j=True)
@@ -30,6 +42,8 @@ READ_PREFERENCE = ReadPreference.PRIMARY
 VALIDATION_LEVEL = "strict"
 VALIDATION_ACTION = "error"
 DUPLICATE_KEY = 11000
+# A linearizable read waits for a majority to confirm the primary; give up after this.
+LINEARIZABLE_TIMEOUT_MS = 2000
 
 ACCOUNT_COLLECTION = "account"
 TRANSFER_COLLECTION = "transfer"
@@ -101,6 +115,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "balance": {"bsonType": "decimal"},
             "created_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     TRANSFER_COLLECTION: {
@@ -113,6 +128,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "memo": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
     ENTRY_COLLECTION: {
@@ -127,6 +143,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "direction": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
 
+            VERSION: {"bsonType": ["int", "long"]},
         },
     },
 }
@@ -136,8 +153,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("idempotency_key", 1)], unique=True),
     ],
     ENTRY_COLLECTION: [
-        IndexModel([("account_id", 1), ("posted_at", -1)]),
-        IndexModel([("transfer_id", 1)]),
+        IndexModel([("account_id", 1), ("posted_at", -1), ("_id", -1)]),
+        IndexModel([("transfer_id", 1), ("_id", 1)]),
     ],
 }
 
@@ -198,7 +215,7 @@ def _decode_account(raw: Mapping[str, Any]) -> Account:
 
 def create_account(db: Database[Any], item: Account, session: ClientSession | None = None) -> None:
     """Insert a new Account; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.account_id, **_encode_account(item)}
+    document = {"_id": item.account_id, **_encode_account(item), VERSION: 1}
     try:
         _collection(db, ACCOUNT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -206,53 +223,94 @@ def create_account(db: Database[Any], item: Account, session: ClientSession | No
 
 
 def save_many_account(db: Database[Any], items: Sequence[Account]) -> int:
-    """Insert or replace many Account items, one upsert each.
+    """Insert or replace many Account items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, ACCOUNT_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_account(item)}
-        collection.update_one({"_id": item.account_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_account(item), "$inc": {VERSION: 1}}
+        updates.append((item.account_id, update))
+    return _bulk_upsert(_collection(db, ACCOUNT_COLLECTION), updates)
 
 
 def fetch_account(db: Database[Any], account_id: str) -> Account | None:
-    """The Account with this key, or None."""
-    doc = _collection(db, ACCOUNT_COLLECTION).find_one({"_id": account_id})
+    """The Account with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": account_id}
+    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_account(doc) if doc is not None else None
+
+
+def _read_account(
+    db: Database[Any], account_id: str, session: ClientSession | None = None
+) -> tuple[Account, Any] | None:
+    """The Account with this key and its version, or None."""
+    query = {"_id": account_id}
+    doc = _collection(db, ACCOUNT_COLLECTION).find_one(query, session=session)
+    return (_decode_account(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_account(
+    db: Database[Any], new: Account, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.account_id, VERSION: version}
+    update = {"$set": _encode_account(new), "$inc": {VERSION: 1}}
+    return _collection(db, ACCOUNT_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_account(
     db: Database[Any], old: Account, new: Account, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Account still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.account_id}
-    query.update({name: {"$eq": value} for name, value in _encode_account(old).items()})
-    result = _collection(db, ACCOUNT_COLLECTION).update_one(query, {"$set": _encode_account(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Account still is ``old``."""
+    found = _read_account(db, old.account_id, session)
+    return found is not None and found[0] == old and _write_account(db, new, found[1], session)
 
 
 def update_account(
     db: Database[Any],
     account_id: str,
     mutate: Callable[[Account], Account],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Account | None:
-    """Atomically read, change and write one Account (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Account (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_account(db, account_id),
-        lambda old, new: _replace_account(db, old, new),
+        lambda: _read_account(db, account_id),
+        lambda new, version: _write_account(db, new, version),
         lambda i: i.account_id,
         mutate,
         retries,
         f"Account {account_id!r}",
     )
+
+
+def increment_account(
+    db: Database[Any],
+    account_id: str,
+    field: Literal["balance"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+    session: ClientSession | None = None,
+) -> Account | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = Decimal128(Decimal(amount))
+    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    query: dict[str, Any] = {"_id": account_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, ACCOUNT_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_account(doc) if doc is not None else None
 
 
 def delete_account(db: Database[Any], account_id: str) -> bool:
@@ -281,7 +339,7 @@ def _decode_transfer(raw: Mapping[str, Any]) -> Transfer:
 
 def create_transfer(db: Database[Any], item: Transfer, session: ClientSession | None = None) -> None:
     """Insert a new Transfer; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.transfer_id, **_encode_transfer(item)}
+    document = {"_id": item.transfer_id, **_encode_transfer(item), VERSION: 1}
     try:
         _collection(db, TRANSFER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -289,48 +347,64 @@ def create_transfer(db: Database[Any], item: Transfer, session: ClientSession | 
 
 
 def save_many_transfer(db: Database[Any], items: Sequence[Transfer]) -> int:
-    """Insert or replace many Transfer items, one upsert each.
+    """Insert or replace many Transfer items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, TRANSFER_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_transfer(item)}
-        collection.update_one({"_id": item.transfer_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_transfer(item), "$inc": {VERSION: 1}}
+        updates.append((item.transfer_id, update))
+    return _bulk_upsert(_collection(db, TRANSFER_COLLECTION), updates)
 
 
 def fetch_transfer(db: Database[Any], transfer_id: str) -> Transfer | None:
-    """The Transfer with this key, or None."""
-    doc = _collection(db, TRANSFER_COLLECTION).find_one({"_id": transfer_id})
+    """The Transfer with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": transfer_id}
+    doc = _linearizable(_collection(db, TRANSFER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_transfer(doc) if doc is not None else None
+
+
+def _read_transfer(
+    db: Database[Any], transfer_id: str, session: ClientSession | None = None
+) -> tuple[Transfer, Any] | None:
+    """The Transfer with this key and its version, or None."""
+    query = {"_id": transfer_id}
+    doc = _collection(db, TRANSFER_COLLECTION).find_one(query, session=session)
+    return (_decode_transfer(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_transfer(
+    db: Database[Any], new: Transfer, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.transfer_id, VERSION: version}
+    update = {"$set": _encode_transfer(new), "$inc": {VERSION: 1}}
+    return _collection(db, TRANSFER_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_transfer(
     db: Database[Any], old: Transfer, new: Transfer, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Transfer still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.transfer_id}
-    query.update({name: {"$eq": value} for name, value in _encode_transfer(old).items()})
-    result = _collection(db, TRANSFER_COLLECTION).update_one(query, {"$set": _encode_transfer(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Transfer still is ``old``."""
+    found = _read_transfer(db, old.transfer_id, session)
+    return found is not None and found[0] == old and _write_transfer(db, new, found[1], session)
 
 
 def update_transfer(
     db: Database[Any],
     transfer_id: str,
     mutate: Callable[[Transfer], Transfer],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Transfer | None:
-    """Atomically read, change and write one Transfer (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Transfer (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_transfer(db, transfer_id),
-        lambda old, new: _replace_transfer(db, old, new),
+        lambda: _read_transfer(db, transfer_id),
+        lambda new, version: _write_transfer(db, new, version),
         lambda i: i.transfer_id,
         mutate,
         retries,
@@ -368,7 +442,7 @@ def _decode_entry(raw: Mapping[str, Any]) -> Entry:
 
 def create_entry(db: Database[Any], item: Entry, session: ClientSession | None = None) -> None:
     """Insert a new Entry; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.entry_id, **_encode_entry(item)}
+    document = {"_id": item.entry_id, **_encode_entry(item), VERSION: 1}
     try:
         _collection(db, ENTRY_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -376,53 +450,94 @@ def create_entry(db: Database[Any], item: Entry, session: ClientSession | None =
 
 
 def save_many_entry(db: Database[Any], items: Sequence[Entry]) -> int:
-    """Insert or replace many Entry items, one upsert each.
+    """Insert or replace many Entry items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
     """
-    collection = _collection(db, ENTRY_COLLECTION)
+    updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_entry(item)}
-        collection.update_one({"_id": item.entry_id}, update, upsert=True)
-    return len(items)
+        update: dict[str, Any] = {"$set": _encode_entry(item), "$inc": {VERSION: 1}}
+        updates.append((item.entry_id, update))
+    return _bulk_upsert(_collection(db, ENTRY_COLLECTION), updates)
 
 
 def fetch_entry(db: Database[Any], entry_id: str) -> Entry | None:
-    """The Entry with this key, or None."""
-    doc = _collection(db, ENTRY_COLLECTION).find_one({"_id": entry_id})
+    """The Entry with this key, or None (a linearizable read: see README.md)."""
+    query = {"_id": entry_id}
+    doc = _linearizable(_collection(db, ENTRY_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_entry(doc) if doc is not None else None
+
+
+def _read_entry(
+    db: Database[Any], entry_id: str, session: ClientSession | None = None
+) -> tuple[Entry, Any] | None:
+    """The Entry with this key and its version, or None."""
+    query = {"_id": entry_id}
+    doc = _collection(db, ENTRY_COLLECTION).find_one(query, session=session)
+    return (_decode_entry(doc), doc.get(VERSION)) if doc is not None else None
+
+
+def _write_entry(
+    db: Database[Any], new: Entry, version: Any, session: ClientSession | None = None
+) -> bool:
+    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    query = {"_id": new.entry_id, VERSION: version}
+    update = {"$set": _encode_entry(new), "$inc": {VERSION: 1}}
+    return _collection(db, ENTRY_COLLECTION).update_one(query, update, session=session).matched_count == 1
 
 
 def _replace_entry(
     db: Database[Any], old: Entry, new: Entry, session: ClientSession | None = None
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Entry still equals ``old``."""
-    query: dict[str, Any] = {"_id": old.entry_id}
-    query.update({name: {"$eq": value} for name, value in _encode_entry(old).items()})
-    result = _collection(db, ENTRY_COLLECTION).update_one(query, {"$set": _encode_entry(new)}, session=session)
-    return result.matched_count == 1
+    """Write ``new`` over ``old`` only while the stored Entry still is ``old``."""
+    found = _read_entry(db, old.entry_id, session)
+    return found is not None and found[0] == old and _write_entry(db, new, found[1], session)
 
 
 def update_entry(
     db: Database[Any],
     entry_id: str,
     mutate: Callable[[Entry], Entry],
-    retries: int = 10,
+    retries: int = 20,
 ) -> Entry | None:
-    """Atomically read, change and write one Entry (compare-and-swap, retried on conflict).
+    """Atomically read, change and write one Entry (compare-and-swap on _v, retried).
 
     ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. The write matches every stored field, so a change made since
-    the read makes it miss and the whole step is retried. Returns the new item, or None.
+    run more than once. Returns the new item, or None if there is none.
     """
     return _update(
-        lambda: fetch_entry(db, entry_id),
-        lambda old, new: _replace_entry(db, old, new),
+        lambda: _read_entry(db, entry_id),
+        lambda new, version: _write_entry(db, new, version),
         lambda i: i.entry_id,
         mutate,
         retries,
         f"Entry {entry_id!r}",
     )
+
+
+def increment_entry(
+    db: Database[Any],
+    entry_id: str,
+    field: Literal["amount"],
+    amount: Decimal,
+    minimum: Decimal | None = None,
+    session: ClientSession | None = None,
+) -> Entry | None:
+    """Add ``amount`` to one number field on the server ($inc) and return the new item.
+
+    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
+    result never falls below it, even with concurrent calls. Returns None if there is
+    no such item or the guard failed.
+    """
+    delta: Any = Decimal128(Decimal(amount))
+    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    query: dict[str, Any] = {"_id": entry_id}
+    if floor is not None:
+        query[field] = {"$gte": floor}
+    doc = _collection(db, ENTRY_COLLECTION).find_one_and_update(
+        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+    )
+    return _decode_entry(doc) if doc is not None else None
 
 
 def delete_entry(db: Database[Any], entry_id: str) -> bool:
@@ -435,32 +550,39 @@ def get_account(db: Database[Any], account_id: str) -> Account | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, ACCOUNT_COLLECTION).find({"_id": account_id})
-    doc = next(cursor.limit(1), None)
+    query = {"_id": account_id}
+    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     return _decode_account(doc) if doc is not None else None
 
 
-def account_statement(db: Database[Any], account_id: str, limit: int | None = 100) -> list[Entry]:
-    """account_statement: query Entry by account_id, ordered by posted_at descending.
+def account_statement(db: Database[Any], account_id: str, limit: int | None = 100, after: str | None = None) -> Page[Entry]:
+    """account_statement: query Entry by account_id, ordered by posted_at descending; ``after`` is the cursor of the page before.
 
-    Served by the index {account_id: 1, posted_at: -1}.
+    Served by the index {account_id: 1, posted_at: -1, _id: -1}.
     """
-    cursor = _collection(db, ENTRY_COLLECTION).find({"account_id": account_id})
-    cursor = cursor.sort([("posted_at", -1)])
+    query: dict[str, Any] = {"account_id": account_id}
+    if after is not None:
+        query.update(_keyset("posted_at", True, after))
+    cursor = _collection(db, ENTRY_COLLECTION).find(query)
+    cursor = cursor.sort([("posted_at", -1), ("_id", -1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_entry(doc) for doc in cursor]
+    return _page(list(cursor), limit, "posted_at", _decode_entry)
 
 
-def entries_of_transfer(db: Database[Any], transfer_id: str, limit: int | None = None) -> list[Entry]:
-    """entries_of_transfer: query Entry by transfer_id.
+def entries_of_transfer(db: Database[Any], transfer_id: str, limit: int | None = None, after: str | None = None) -> Page[Entry]:
+    """entries_of_transfer: query Entry by transfer_id; ``after`` is the cursor of the page before.
 
-    Served by the index {transfer_id: 1}.
+    Served by the index {transfer_id: 1, _id: 1}.
     """
-    cursor = _collection(db, ENTRY_COLLECTION).find({"transfer_id": transfer_id})
+    query: dict[str, Any] = {"transfer_id": transfer_id}
+    if after is not None:
+        query.update(_keyset(None, False, after))
+    cursor = _collection(db, ENTRY_COLLECTION).find(query)
+    cursor = cursor.sort([("_id", 1)])
     if limit is not None:
         cursor = cursor.limit(limit)
-    return [_decode_entry(doc) for doc in cursor]
+    return _page(list(cursor), limit, None, _decode_entry)
 
 
 def transfer_by_idempotency_key(db: Database[Any], idempotency_key: str, limit: int | None = 1) -> list[Transfer]:
@@ -477,7 +599,7 @@ def transfer_by_idempotency_key(db: Database[Any], idempotency_key: str, limit: 
 def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
     """balance_check: aggregate Entry by account_id.
 
-    Served by the index {account_id: 1, posted_at: -1}, then a $group stage on the server.
+    Served by the index {account_id: 1, posted_at: -1, _id: -1}, then a $group stage on the server.
     """
     pipeline: list[dict[str, Any]] = [
         {"$match": {"account_id": account_id}},
@@ -499,9 +621,23 @@ def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
 
 # save_together finds each item's functions here, by its model class.
 _ENTITIES: dict[type, _Entity] = {
-    Account: _Entity(depth=0, create=create_account, swap=_replace_account),
-    Transfer: _Entity(depth=1, create=create_transfer, swap=_replace_transfer),
-    Entry: _Entity(depth=2, create=create_entry, swap=_replace_entry),
+    Account: _Entity(
+        depth=0,
+        create=create_account,
+        swap=_replace_account,
+        increment=lambda db, i, f, a, m, s: increment_account(db, i.account_id, f, a, m, s),
+    ),
+    Transfer: _Entity(
+        depth=1,
+        create=create_transfer,
+        swap=_replace_transfer,
+    ),
+    Entry: _Entity(
+        depth=2,
+        create=create_entry,
+        swap=_replace_entry,
+        increment=lambda db, i, f, a, m, s: increment_entry(db, i.entry_id, f, a, m, s),
+    ),
 }
 
 
@@ -510,10 +646,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity atomically, in one multi-document transaction.
+    """Create, increment and update items of any entity atomically, in one multi-document transaction.
 
     The checks are described and done by ``_save_together`` in
-    ``ledger.mongodb_support``.
+    ``ledger.mongodb_support``. An increment is ``(item, field, amount,
+    minimum or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(db, _ENTITIES, creates, updates, unchanged)
+    _save_together(db, _ENTITIES, creates, updates, unchanged, increments)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -371,8 +372,8 @@ def test_indexes(store: Database[Any]) -> None:
     info = store["entry"].index_information()
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
-    assert [("account_id", 1), ("posted_at", -1)] in found
-    assert [("transfer_id", 1)] in found
+    assert [("account_id", 1), ("posted_at", -1), ("_id", -1)] in found
+    assert [("transfer_id", 1), ("_id", 1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:
@@ -380,3 +381,113 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         pytest.skip("mongomock has no $jsonSchema validators; set MONGODB_URI to run this")
     with pytest.raises(WriteError):
         store["account"].insert_one({"_id": "incomplete"})
+
+
+def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
+    item = _make_account(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.account_id
+        return sum(repo.increment_account(store, key, "balance", Decimal(1)) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_account(store, item.account_id)
+    assert done == 160 and stored is not None
+    assert stored.balance == item.balance + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.balance
+    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor) is None
+    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_account_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_account(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_account(store, item.account_id, lambda o: replace(o, balance=o.balance + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_account(store, item.account_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.balance == item.balance + done
+    assert done > 0
+
+
+def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
+    if mongo_mock:
+        pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
+    item = _make_entry(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        key = item.entry_id
+        return sum(repo.increment_entry(store, key, "amount", Decimal(1)) is not None for _ in range(20))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_entry(store, item.entry_id)
+    assert done == 160 and stored is not None
+    assert stored.amount == item.amount + done
+    # The minimum is a guard in the filter: the value never drops below it.
+    floor = stored.amount
+    assert repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor) is None
+    assert repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor - Decimal(1)) is not None
+
+
+def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+
+    def bump(_: int) -> int:
+        done = 0
+        for _ in range(10):
+            try:
+                repo.update_entry(store, item.entry_id, lambda o: replace(o, amount=o.amount + 1))
+                done += 1
+            except ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(bump, range(8)))
+    stored = repo.fetch_entry(store, item.entry_id)
+    # Every update that returned is in the stored value: none overwrote another.
+    assert stored is not None and stored.amount == item.amount + done
+    assert done > 0
+
+
+def test_account_statement_pages(store: Any) -> None:
+    first = _make_entry(0)
+    items = [_make_entry(n, account_id=first.account_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.account_statement(store, first.account_id, limit=None)
+    page = repo.account_statement(store, first.account_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.account_statement(store, first.account_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4
+
+
+def test_entries_of_transfer_pages(store: Any) -> None:
+    first = _make_entry(0)
+    items = [_make_entry(n, transfer_id=first.transfer_id) for n in range(4)]
+    _seed(store, items)
+    everything = repo.entries_of_transfer(store, first.transfer_id, limit=None)
+    page = repo.entries_of_transfer(store, first.transfer_id, limit=3)
+    assert len(page) == 3 and page.cursor is not None
+    rest = repo.entries_of_transfer(store, first.transfer_id, limit=3, after=page.cursor)
+    assert rest.cursor is None
+    assert [*page, *rest] == everything and len(everything) == 4

@@ -8,21 +8,31 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
-import math
-from collections.abc import Callable, Mapping, Sequence
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
 from sessions.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
-# A digest of the stored values; updates are conditional on it (optimistic locking).
-REVISION = "_rev"
+# A version token, new with every write; updates are conditional on the one they read.
+VERSION = "_ver"
+# A guard item's owner: the PK and SK of the item that holds the unique value.
+OWNER_PK = "_owner_pk"
+OWNER_SK = "_owner_sk"
+# Conflicting writers retry after a random sleep up to an exponential cap ("full jitter").
+BACKOFF_BASE_SECONDS = 0.01
+BACKOFF_CAP_SECONDS = 0.5
 # A create fails when an item with the same primary key exists.
 _CREATE_CONDITION: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
 MAX_TRANSACTION_ITEMS = 100
@@ -32,15 +42,36 @@ KEY_SCHEMA = [
 ]
 
 
-def _gsi(name: str) -> dict[str, Any]:
-    """An overloaded GSI: ``<name>PK`` and ``<name>SK`` keys, every attribute projected."""
+class Page(list[_T]):
+    """One page of a list read: the items, and ``cursor`` to pass as ``after`` for the next.
+
+    ``cursor`` is DynamoDB's LastEvaluatedKey as an opaque token; None on the last page.
+    """
+
+    def __init__(self, items: Iterable[_T] = (), cursor: str | None = None) -> None:
+        """A page of ``items`` followed by the page that ``cursor`` starts."""
+        super().__init__(items)
+        self.cursor = cursor
+
+
+def _gsi(name: str, projected: Sequence[str] | None) -> dict[str, Any]:
+    """An overloaded GSI: ``<name>PK`` and ``<name>SK`` keys and the attributes it projects.
+
+    ``projected`` lists the non-key attributes the reads need (INCLUDE); None projects
+    the keys only, and ``["*"]`` every attribute.
+    """
+    projection: dict[str, Any] = {"ProjectionType": "KEYS_ONLY"}
+    if projected and list(projected) == ["*"]:
+        projection = {"ProjectionType": "ALL"}
+    elif projected:
+        projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(projected)}
     return {
         "IndexName": name,
         "KeySchema": [
             {"AttributeName": f"{name}PK", "KeyType": "HASH"},
             {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
         ],
-        "Projection": {"ProjectionType": "ALL"},
+        "Projection": projection,
     }
 
 
@@ -133,46 +164,33 @@ def _live(raw: Mapping[str, Any]) -> bool:
     return expires is None or int(expires) > datetime.now(UTC).timestamp()
 
 
-def _revision(raw: Mapping[str, Any]) -> str:
-    """A digest of an item's stored values: conditional writes compare it to detect a change."""
-    text = json.dumps({k: v for k, v in raw.items() if k != REVISION}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _version() -> str:
+    """A new version token: every write stores one, so a changed token means a change."""
+    return uuid.uuid4().hex
+
+
+def _backoff(attempt: int) -> None:
+    """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
+    time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
 
 
 def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition of a write that applies only while the stored item is ``raw``."""
+    """The condition of a write that applies only while the stored item has ``raw``'s version."""
+    if VERSION not in raw:
+        return {
+            "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(#ver)",
+            "ExpressionAttributeNames": {"#ver": VERSION},
+        }
     return {
-        "ConditionExpression": "#rev = :rev",
-        "ExpressionAttributeNames": {"#rev": REVISION},
-        "ExpressionAttributeValues": {":rev": raw[REVISION]},
+        "ConditionExpression": "#ver = :ver",
+        "ExpressionAttributeNames": {"#ver": VERSION},
+        "ExpressionAttributeValues": {":ver": raw[VERSION]},
     }
 
 
-def _guard(key: str, expires: datetime | None = None) -> dict[str, Any]:
-    """A guard item: it exists while some item holds the unique value in ``key``."""
-    guard: dict[str, Any] = {"PK": key, "SK": key, "_type": "Unique"}
-    if expires is not None:
-        guard[TTL_ATTRIBUTE] = int(expires.timestamp())
-    return guard
-
-
-def _move_guards(table_name: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Transaction actions that release ``old`` guards and take ``new`` ones (changed only)."""
-    old_keys = {g["PK"] for g in old}
-    new_keys = {g["PK"] for g in new}
-    actions: list[dict[str, Any]] = [
-        {"Delete": {"TableName": table_name, "Key": {"PK": g["PK"], "SK": g["SK"]}}} for g in old if g["PK"] not in new_keys
-    ]
-    actions += [
-        {"Put": {"TableName": table_name, "Item": g, **_CREATE_CONDITION}} for g in new if g["PK"] not in old_keys
-    ]
-    return actions
-
-
-def _failed(error: Any) -> list[int]:
-    """Positions of the transaction actions whose condition failed."""
-    reasons = error.response.get("CancellationReasons", [])
-    return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The primary key of a stored item."""
+    return {"PK": raw["PK"], "SK": raw["SK"]}
 
 
 def _create_condition_ttl() -> dict[str, Any]:
@@ -184,57 +202,69 @@ def _create_condition_ttl() -> dict[str, Any]:
     }
 
 
-def _query(table: Any, limit: int | None, **kwargs: Any) -> list[dict[str, Any]]:
-    """Run a Query page by page (LastEvaluatedKey) until ``limit`` live items or the end."""
+def _cursor(start: Mapping[str, Any]) -> str:
+    """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
+    serializer = TypeSerializer()
+    typed = {name: serializer.serialize(value) for name, value in start.items()}
+    return base64.urlsafe_b64encode(json.dumps(typed, sort_keys=True).encode("utf-8")).decode("ascii")
+
+
+def _start(cursor: str) -> dict[str, Any]:
+    """The ExclusiveStartKey a token from :func:`_cursor` holds."""
+    typed = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    deserializer = TypeDeserializer()
+    return {name: deserializer.deserialize(value) for name, value in typed.items()}
+
+
+def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Run a Query page by page until ``limit`` live items or the end; also the next cursor.
+
+    Each request asks only for the items still missing, so the LastEvaluatedKey of the
+    last one is exactly where the next page starts.
+    """
     found: list[dict[str, Any]] = []
-    if limit is not None:
-        kwargs["Limit"] = limit
+    if after is not None:
+        kwargs["ExclusiveStartKey"] = _start(after)
     while True:
+        if limit is not None:
+            kwargs["Limit"] = limit - len(found)
         page = table.query(**kwargs)
         found += [raw for raw in page["Items"] if _live(raw)]
         start = page.get("LastEvaluatedKey")
-        if start is None or (limit is not None and len(found) >= limit):
-            return found[:limit] if limit is not None else found
-        kwargs["ExclusiveStartKey"] = start
-
-
-def _scan(table: Any, condition: Any) -> list[dict[str, Any]]:
-    """Scan the whole table page by page: the cost grows with the table, not the result."""
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"FilterExpression": condition}
-    while True:
-        page = table.scan(**kwargs)
-        found += [raw for raw in page["Items"] if _live(raw)]
-        start = page.get("LastEvaluatedKey")
         if start is None:
-            return found
+            return found, None
+        if limit is not None and len(found) >= limit:
+            return found, _cursor(start)
         kwargs["ExclusiveStartKey"] = start
 
 
-def _distance_km(longitude: float, latitude: float, point: tuple[float, float]) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (longitude, latitude, point[0], point[1]))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
-def _no_guards(item: Any) -> list[dict[str, Any]]:
+def _no_guards(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
     """No guard items: for entities without unique fields."""
     return []
 
 
 @dataclass(frozen=True, slots=True)
 class _Entity:
-    """What save_together needs of one entity: its functions, looked up by model class."""
+    """What the shared algorithms need of one entity: its functions, looked up by model class."""
 
-    # The stored item (keys, index keys, fields and revision).
+    # The stored item (keys, index keys, fields and a new version token).
     item: Callable[[Any], dict[str, Any]]
+    # The item decoded from its stored form.
+    decode: Callable[[Mapping[str, Any]], Any]
     # The item's key field, as a value.
     key_value: Callable[[Any], Any]
-    # Guard items that reserve the unique values of an item.
-    guards: Callable[[Any], list[dict[str, Any]]] = _no_guards
+    # Guard items that reserve the unique values of a stored item.
+    guards: Callable[[Mapping[str, Any]], list[dict[str, Any]]] = _no_guards
     # Whether items expire: a create may then replace one past its TTL.
     expires: bool = False
+    # Number fields with a server-side increment: field -> GSI sort keys holding it.
+    counters: Mapping[str, tuple[str, ...]] | None = None
+
+
+def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The stored item at ``key`` (strongly consistent), or None if missing or expired."""
+    raw: dict[str, Any] | None = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+    return raw if raw is not None and _live(raw) else None
 
 
 def _create(table: Any, entity: _Entity, item: Any) -> None:
@@ -244,24 +274,26 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     one TransactWriteItems, each on condition that it does not exist yet.
     """
     name = f"{type(item).__name__} {entity.key_value(item)!r}"
-    if entity.guards(item):
-        actions = _create_actions(table.name, entity, item)
-        try:
-            table.meta.client.transact_write_items(TransactItems=actions)
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
-        return
+    raw = entity.item(item)
     condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
     try:
-        table.put_item(Item=entity.item(item), **condition)
+        table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
         raise AlreadyExistsError(f"{name} already exists") from error
+
+
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
+    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
+    if raw is None:
+        return False
+    return _live(raw)
 
 
 def _update(
     table: Any,
     entity: _Entity,
-    fetch: Callable[[], _T | None],
+    key: Mapping[str, Any],
     keys: Callable[[_T], Any],
     mutate: Callable[[_T], _T],
     retries: int,
@@ -269,101 +301,24 @@ def _update(
 ) -> _T | None:
     """Read (strongly consistent), change and write one item, retried on conflict.
 
-    The Put succeeds only while the stored revision is the one read, so a concurrent
+    The Put succeeds only while the stored version is the one read, so a concurrent
     change is never overwritten; unique-value guards move in the same transaction.
-    ``keys`` must give the same value before and after ``mutate``; ``name`` is the
-    entity's, for errors. Returns the new item, or None if there is none.
+    A conflict is retried after a jittered backoff. ``keys`` must give the same value
+    before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
+    item, or None if there is none.
     """
-    for _ in range(retries):
-        old = fetch()
-        if old is None:
+    for attempt in range(retries):
+        raw = _current(table, key)
+        if raw is None:
             return None
+        old = entity.decode(raw)
         new = mutate(old)
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
-        if not entity.guards(old) and not entity.guards(new):
-            try:
-                table.put_item(Item=entity.item(new), **_unchanged(entity.item(old)))
-                return new
-            except table.meta.client.exceptions.ConditionalCheckFailedException:
-                continue
-        actions = _update_actions(table.name, entity, old, new)
+        new_raw = entity.item(new)
         try:
-            table.meta.client.transact_write_items(TransactItems=actions)
+            table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {name} is taken") from error
-            continue
+        except table.meta.client.exceptions.ConditionalCheckFailedException:
+            _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
-
-
-def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
-    """The functions of ``item``'s entity, or TypeError if it is no item of the component."""
-    try:
-        return entities[type(item)]
-    except KeyError:
-        raise TypeError(f"not an item of this component: {type(item).__name__}") from None
-
-
-def _create_actions(table_name: str, entity: _Entity, item: Any) -> list[dict[str, Any]]:
-    """The conditional Puts that create one item (and its unique-value guards) in a transaction."""
-    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
-    puts = [entity.item(item), *entity.guards(item)]
-    return [{"Put": {"TableName": table_name, "Item": raw, **condition}} for raw in puts]
-
-
-def _update_actions(table_name: str, entity: _Entity, old: Any, new: Any) -> list[dict[str, Any]]:
-    """The Put conditional on ``old``'s revision, and guard moves, that updates one item."""
-    put = {"TableName": table_name, "Item": entity.item(new), **_unchanged(entity.item(old))}
-    return [{"Put": put}, *_move_guards(table_name, entity.guards(old), entity.guards(new))]
-
-
-def _check_action(table_name: str, entity: _Entity, item: Any) -> dict[str, Any]:
-    """A ConditionCheck that ``item`` is still stored as given (same revision), without writing it."""
-    raw = entity.item(item)
-    key = {"PK": raw["PK"], "SK": raw["SK"]}
-    return {"ConditionCheck": {"TableName": table_name, "Key": key, **_unchanged(raw)}}
-
-
-def _save_together(
-    table: Any,
-    entities: Mapping[type, _Entity],
-    creates: Sequence[Any],
-    updates: Sequence[tuple[Any, Any]],
-    unchanged: Sequence[Any],
-) -> None:
-    """Create and update items of the entities in ``entities`` in one TransactWriteItems.
-
-    One TransactWriteItems call (at most 100 actions, two write units each) of
-    conditional writes: a create raises AlreadyExistsError if its key or a unique value is
-    taken, an update ``(old, new)`` raises ConflictError unless the stored item still
-    has ``old``'s revision, so a value computed from an earlier read never overwrites a
-    newer one. Each item in ``unchanged`` becomes a ConditionCheck on its revision: the
-    transaction fails with ConflictError if it changed, and it is not written.
-    """
-    actions = [_check_action(table.name, _entity(entities, i), i) for i in unchanged]
-    creating: set[int] = set()
-    for item in creates:
-        for action in _create_actions(table.name, _entity(entities, item), item):
-            creating.add(len(actions))
-            actions.append(action)
-    for old, new in updates:
-        if type(old) is not type(new):
-            raise TypeError(
-                f"not a pair of items of one entity: {type(old).__name__}, {type(new).__name__}"
-            )
-        for action in _update_actions(table.name, _entity(entities, old), old, new):
-            if "Put" in action and "#rev" not in action["Put"].get("ConditionExpression", "#rev"):
-                creating.add(len(actions))
-            actions.append(action)
-    if len(actions) > MAX_TRANSACTION_ITEMS:
-        raise ValueError(
-            f"a transaction takes at most {MAX_TRANSACTION_ITEMS} actions, got {len(actions)}"
-        )
-    try:
-        table.meta.client.transact_write_items(TransactItems=actions)
-    except table.meta.client.exceptions.TransactionCanceledException as error:
-        if set(_failed(error)) & creating:
-            raise AlreadyExistsError("an item to create, or a unique value, exists already") from error
-        raise ConflictError("an item to update changed since it was read") from error

@@ -1,0 +1,365 @@
+"""Generated DynamoDB code under load, against moto's DynamoDB server on 127.0.0.1.
+
+Each test generates a project, imports its package and drives it from several threads
+(one boto3 resource each: resources are not thread-safe). Every outcome is counted: no
+increment or update may be lost, no guard passed twice, no page skipped. The design
+tests check the key design, the guard items, the rank and the warnings on the shipped
+examples and on workloads built to provoke each defect.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.scaffold import Store, explicit, generate, plan
+from advisor.scaffold.dynamodb import DynamoDesign
+from advisor.workload import parse_workload
+from advisor.writer import write_tree
+from tests.test_scaffold_mongodb import example, imported
+
+THREADS = 8
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+
+Tables = Callable[[], Any]
+
+
+@pytest.fixture
+def tables(dynamodb_endpoint: str) -> Iterator[Callable[[Any], Tables]]:
+    """Given a generated module, create its table on moto; return a per-thread table maker."""
+    boto3 = pytest.importorskip("boto3")
+    created: list[Any] = []
+
+    def resource() -> Any:
+        return boto3.resource(
+            "dynamodb",
+            endpoint_url=dynamodb_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def make(repo: Any) -> Tables:
+        name = "t-" + uuid.uuid4().hex[:12]
+        created.append(repo.ensure_schema(resource(), name))
+        return lambda: resource().Table(name)
+
+    yield make
+    for table in created:
+        table.delete()
+
+
+def errors(repo: Any) -> Any:
+    """The generated package's errors module (a component imports only the errors it raises)."""
+    return importlib.import_module(repo.__name__.rsplit(".", 1)[0] + ".errors")
+
+
+def _run(workers: int, job: Callable[[int], int]) -> list[int]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(job, range(workers)))
+
+
+def _score(repo: Any, n: int, score: int = 0, board: str = "b1") -> Any:
+    return repo.Score(f"e{n:05d}", board, f"p{n:05d}", score, BASE)
+
+
+def test_concurrent_increments_lose_nothing(tmp_path: Path, tables: Any) -> None:
+    with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)
+        repo.create_score(table(), _score(repo, 1))
+
+        def bump(_: int) -> int:
+            mine = table()
+            return sum(
+                repo.increment_score(mine, "e00001", "score", 3) is not None for _ in range(25)
+            )
+
+        done = sum(_run(THREADS, bump))
+        assert done == THREADS * 25
+        stored = repo.fetch_score(table(), "e00001", consistent=True)
+        assert stored is not None and stored.score == 3 * done
+        # The GSI sort key moved with the score: top_100 sees the new value.
+        assert [s.score for s in repo.top_100(table(), "b1")] == [3 * done]
+
+
+def test_guarded_decrements_never_pass_the_minimum(tmp_path: Path, tables: Any) -> None:
+    with imported(example("ecommerce"), Store.DYNAMODB, tmp_path, "inventory") as repo:
+        table = tables(repo)
+        repo.create_stock_level(table(), repo.StockLevel("s1", "sku1", "w1", 30, 0, BASE))
+
+        def reserve(_: int) -> int:
+            mine = table()
+            return sum(
+                repo.increment_stock_level(mine, "s1", "on_hand", -1, minimum=0) is not None
+                for _ in range(10)
+            )
+
+        # 80 attempts for 30 units: exactly 30 pass the condition.
+        assert sum(_run(THREADS, reserve)) == 30
+        stored = repo.fetch_stock_level(table(), "s1", consistent=True)
+        assert stored is not None and stored.on_hand == 0
+
+
+def test_compare_and_swap_updates_are_counted(tmp_path: Path, tables: Any) -> None:
+    with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)
+        repo.create_player(table(), repo.Player("p1", "0", "de"))
+        conflicts: list[Exception] = []
+
+        def plus_one(player: Any) -> Any:
+            return type(player)(player.player_id, str(int(player.display_name) + 1), player.country)
+
+        def edit(_: int) -> int:
+            mine, done = table(), 0
+            for _ in range(10):
+                try:
+                    repo.update_player(mine, "p1", plus_one)
+                    done += 1
+                except errors(repo).ConflictError as error:
+                    conflicts.append(error)
+            return done
+
+        done = sum(_run(THREADS, edit))
+        stored = repo.fetch_player(table(), "p1", consistent=True)
+        assert stored is not None and int(stored.display_name) == done
+        assert done + len(conflicts) == THREADS * 10
+        assert done >= THREADS * 10 // 2
+
+
+def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: Any) -> None:
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)
+        a = repo.Account("a", "o", "EUR", "cash", Decimal(100), BASE)
+        b = repo.Account("b", "o", "EUR", "cash", Decimal(0), BASE)
+        repo.create_account(table(), a)
+        repo.create_account(table(), b)
+
+        def transfer(worker: int) -> int:
+            mine, done = table(), 0
+            for n in range(8):
+                tid = f"t{worker}-{n}"
+                entries = [
+                    repo.Entry(f"{tid}-d", "a", tid, Decimal(-10), "debit", BASE),
+                    repo.Entry(f"{tid}-c", "b", tid, Decimal(10), "credit", BASE),
+                ]
+                try:
+                    repo.save_together(
+                        mine,
+                        creates=[repo.Transfer(tid, f"key-{tid}", "m", BASE), *entries],
+                        increments=[
+                            (a, "balance", Decimal(-10), Decimal(0)),
+                            (b, "balance", 10, None),
+                        ],
+                    )
+                    done += 1
+                except errors(repo).ConflictError:
+                    pass
+            return done
+
+        done = sum(_run(THREADS, transfer))
+        # 64 attempts of 10 from an account of 100: exactly 10 succeed, nothing goes
+        # negative, and a refused transfer writes none of its entries.
+        assert done == 10
+        after_a = repo.get_account(table(), "a")
+        after_b = repo.get_account(table(), "b")
+        assert after_a is not None and after_b is not None
+        assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
+        debits = repo.account_statement(table(), "a", limit=None)
+        assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
+
+
+def test_idempotent_retries_and_owned_guards(tmp_path: Path, tables: Any) -> None:
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        other = repo.Transfer("t2", "key-2", "food", BASE)
+        assert repo.save_many_transfer(table, [first, other]) == 2
+        # A retry of the same bulk save is idempotent.
+        assert repo.save_many_transfer(table, [first, other]) == 2
+        assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
+        # Another transfer cannot take a key that is held, in bulk or one by one.
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.save_many_transfer(table, [repo.Transfer("t3", "key-1", "x", BASE)])
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.create_transfer(table, repo.Transfer("t4", "key-2", "x", BASE))
+        # Changing a transfer's key moves its guard; deleting frees only its own.
+        repo.save_many_transfer(table, [repo.Transfer("t1", "key-9", "rent", BASE)])
+        assert repo.transfer_by_idempotency_key(table, "key-1") == []
+        assert repo.delete_transfer(table, "t1")
+        assert repo.transfer_by_idempotency_key(table, "key-2") == [other]
+        repo.create_transfer(table, repo.Transfer("t5", "key-9", "x", BASE))
+    code = generate(example("ledger"), explicit(example("ledger"), Store.DYNAMODB)).files
+    lookup = code["ledger/repository.py"].split("def transfer_by_idempotency_key(")[1]
+    lookup = lookup.split("\n\n\n")[0]
+    assert "_by_guard(" in lookup and "IndexName" not in lookup
+
+
+def test_pages_follow_each_other(tmp_path: Path, tables: Any) -> None:
+    with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        scores = [_score(repo, n, score=n % 37) for n in range(250)]
+        repo.save_many_score(table, scores)
+        seen: list[Any] = []
+        after, pages = None, 0
+        while True:
+            page = repo.top_100(table, "b1", after=after)
+            seen += page
+            pages += 1
+            if page.cursor is None:
+                break
+            after = page.cursor
+        # 100 + 100 + 50; a full last page may be followed by an empty one.
+        assert pages in (3, 4)
+        assert len({s.entry_id for s in seen}) == len(seen) == 250
+        assert [s.score for s in seen] == sorted((s.score for s in scores), reverse=True)
+
+
+def test_rank_and_top_n_on_a_realistic_board(tmp_path: Path, tables: Any) -> None:
+    with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        board = [_score(repo, n, score=(n * 7919) % 100_003) for n in range(3000)]
+        assert repo.save_many_score(table, board) == 3000
+        top = repo.top_100(table, "b1")
+        assert [s.score for s in top] == sorted((s.score for s in board), reverse=True)[:100]
+        for n in (0, 1, 1234, 2999):
+            expected = sum(1 for s in board if s.score > board[n].score)
+            assert repo.player_rank(table, "b1", board[n].player_id) == expected
+        assert repo.player_rank(table, "b1", "nobody") is None
+
+
+def _design(text: str) -> DynamoDesign:
+    workload = parse_workload(text)
+    (design,) = plan(workload, explicit(workload, Store.DYNAMODB)).designs
+    assert isinstance(design, DynamoDesign)
+    return design
+
+
+CHAT = """
+name: chat
+scale: {writes_per_sec: 5000, item_size_kb: 1}
+entities:
+  - {name: Channel, key: channel_id, fields: {channel_id: string, title: string}}
+  - name: Membership
+    key: membership_id
+    parent: Channel
+    fields: {membership_id: string, channel_id: string, user_id: string, unread: int,
+             status: string}
+access_patterns:
+  - {name: membership, entity: Membership, kind: get, by: [channel_id, user_id], limit: 1,
+     per_sec: 9000}
+  - {name: members, entity: Membership, kind: query, by: [channel_id], per_sec: 50}
+  - {name: active_members, entity: Membership, kind: query, by: [channel_id, status],
+     per_sec: 20}
+needs: [counters]
+"""
+
+
+def test_natural_composite_key_and_no_false_hot_partition() -> None:
+    design = _design(CHAT)
+    member = next(p for p in design.entities if p.entity.name == "Membership")
+    assert [f.ident for f in member.address] == ["channel_id", "user_id"]
+    assert member.colocated and member.guarded == ()
+    reads = {r.pattern.name: r for r in design.reads}
+    assert reads["membership"].how == "get" and not reads["membership"].guard
+    assert reads["members"].how == "collection"
+    # status is few-valued, but channel + status is not: no hot-partition warning.
+    assert not [w for w in design.warnings if "hot partition" in w.text]
+    assert [f.ident for f, _ in member.counters] == ["unread"]
+
+
+def test_natural_key_project_works(tmp_path: Path, tables: Any) -> None:
+    with imported(parse_workload(CHAT), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        repo.create_channel(table, repo.Channel("c1", "general"))
+        m = repo.Membership("m1", "c1", "u1", 0, "active")
+        repo.create_membership(table, m)
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.create_membership(table, repo.Membership("m2", "c1", "u1", 0, "active"))
+        assert repo.membership(table, "c1", "u1") == m
+        assert repo.increment_membership(table, "c1", "u1", "unread", 2) is not None
+        assert [x.unread for x in repo.members(table, "c1")] == [2]
+
+
+def test_hottest_get_keeps_the_table_key() -> None:
+    design = _design(
+        """
+name: t
+entities:
+  - {name: Device, key: device_id, fields: {device_id: string}}
+  - {name: Reading, key: reading_id, parent: Device,
+     fields: {reading_id: string, device_id: string, at: datetime}}
+access_patterns:
+  - {name: reading, entity: Reading, kind: get, by: [reading_id], limit: 1, per_sec: 5000}
+  - {name: readings, entity: Reading, kind: query, by: [device_id], order_by: at, per_sec: 10}
+"""
+    )
+    reads = {r.pattern.name: r for r in design.reads}
+    assert reads["reading"].how == "get"
+    assert reads["readings"].how == "gsi"
+    assert any("reading (5,000/s)" in line for line in design.decisions)
+
+
+def test_each_warning_once_and_rank_warned() -> None:
+    for stem in ("ecommerce", "ledger", "leaderboard", "iot-telemetry", "session-store"):
+        warnings = generate(example(stem), explicit(example(stem), Store.DYNAMODB)).warnings
+        assert len(warnings) == len(set(warnings)), stem
+    board = generate(example("leaderboard"), explicit(example("leaderboard"), Store.DYNAMODB))
+    (rank,) = [w for w in board.warnings if w.pattern == "player_rank"]
+    assert "Select=COUNT" in rank.text and "ZREVRANK" in rank.text
+
+
+def test_gsis_project_what_the_patterns_read() -> None:
+    for stem in ("ecommerce", "ledger", "leaderboard", "iot-telemetry", "session-store"):
+        files = generate(example(stem), explicit(example(stem), Store.DYNAMODB)).files
+        code = "".join(text for path, text in files.items() if path.endswith(".py"))
+        assert "GLOBAL_SECONDARY_INDEXES" in code and '", ["*"])' not in code, stem
+    board = plan(example("leaderboard"), explicit(example("leaderboard"), Store.DYNAMODB))
+    (design,) = board.designs
+    assert isinstance(design, DynamoDesign)
+    assert [g.projected for g in design.gsis][1] == ("score",)
+
+
+@pytest.mark.parametrize("store", [Store.MONGODB, Store.DYNAMODB], ids=str)
+def test_natural_key_project_passes_its_own_suite(
+    store: Store, tmp_path: Path, dynamodb_endpoint: str
+) -> None:
+    """The chat workload's generated project: lint, strict types and its own tests."""
+    workload = parse_workload(CHAT)
+    write_tree(tmp_path, generate(workload, explicit(workload, store)).files)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
+    env.update(
+        PYTHONPATH=str(tmp_path),
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        AWS_ENDPOINT_URL_DYNAMODB=dynamodb_endpoint,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    for command in (
+        ["ruff", "check", "--no-cache", "."],
+        ["mypy", "--no-incremental", "--cache-dir", os.devnull],
+        ["pytest", "-q", "-p", "no:cacheprovider"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,283 @@
+"""Generated MongoDB code under load: atomic increments, compare-and-swap, pages and rank.
+
+Each test generates a project, imports its package and drives it from several threads
+against mongomock, or against the MongoDB server at MONGODB_URI when that is set.
+Every outcome is counted: no update may be lost and no guard may be passed twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import re
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from advisor.scaffold import Store, explicit, generate
+from advisor.workload import Workload, load_workload, parse_workload
+from advisor.writer import write_tree
+from tests.support import EXAMPLES
+
+THREADS = 8
+MONGOMOCK_LOCK = threading.RLock()
+ATOMIC_CALLS = (
+    "find_one",
+    "find_one_and_update",
+    "update_one",
+    "insert_one",
+    "delete_one",
+    "bulk_write",
+    "count_documents",
+)
+BASE = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def example(stem: str) -> Workload:
+    """A shipped example workload by file stem."""
+    return load_workload(next(p for p in EXAMPLES if p.stem == stem))
+
+
+@contextlib.contextmanager
+def imported(workload: Workload, store: Store, folder: Path, module: str) -> Iterator[ModuleType]:
+    """Generate ``workload`` for ``store`` into ``folder`` and import one component module."""
+    files = generate(workload, explicit(workload, store)).files
+    write_tree(folder, files)
+    (package,) = {p.split("/")[0] for p in files if p.endswith("/__init__.py")} - {"tests"}
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(f"{package}.{module}")
+    finally:
+        sys.path.remove(str(folder))
+        for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def mongo() -> Iterator[tuple[Any, bool]]:
+    """A fresh database (mongomock, or MONGODB_URI's server) and whether it is mongomock."""
+    uri = os.environ.get("MONGODB_URI")
+    if uri:
+        from pymongo import MongoClient
+
+        client: Any = MongoClient(uri, tz_aware=True)
+    else:
+        mongomock = pytest.importorskip("mongomock")
+        client = mongomock.MongoClient(tz_aware=True)
+        _patch_mongomock()
+    name = "scaffold_" + uuid.uuid4().hex[:10]
+    yield client[name], not uri
+    client.drop_database(name)
+    client.close()
+
+
+def _patch_mongomock() -> None:
+    """Give mongomock what the generated conftest gives it (see its _patch_mongomock).
+
+    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects; and
+    mongomock takes no locks, while a server makes each single-document operation atomic.
+    """
+    from mongomock.collection import BulkOperationBuilder, Collection
+
+    if getattr(Collection, "_scaffold_patched", False):
+        return
+    for name in ("add_update", "add_replace"):
+        original = getattr(BulkOperationBuilder, name)
+
+        def without_sort(self: Any, *args: Any, _call: Any = original, **kw: Any) -> Any:
+            kw.pop("sort", None)
+            return _call(self, *args, **kw)
+
+        setattr(BulkOperationBuilder, name, without_sort)
+    for name in ATOMIC_CALLS:
+        method = getattr(Collection, name)
+
+        def atomic(self: Any, *args: Any, _call: Any = method, **kw: Any) -> Any:
+            with MONGOMOCK_LOCK:
+                return _call(self, *args, **kw)
+
+        setattr(Collection, name, atomic)
+    Collection._scaffold_patched = True  # type: ignore[attr-defined]
+
+
+def _run(workers: int, job: Any) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(job, range(workers)))
+
+
+def _score(repo: ModuleType, n: int, board: str = "b1", score: int = 0) -> Any:
+    return repo.Score(
+        entry_id=f"e{n:05d}", board_id=board, player_id=f"p{n:05d}", score=score, updated_at=BASE
+    )
+
+
+def test_concurrent_increments_lose_nothing(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("leaderboard"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        repo.create_score(db, _score(repo, 1))
+        per_thread = 100
+
+        def bump(_: int) -> int:
+            done = 0
+            for _ in range(per_thread):
+                done += repo.increment_score(db, "e00001", "score", 3) is not None
+            return done
+
+        done = sum(_run(THREADS, bump))
+        assert done == THREADS * per_thread
+        stored = repo.fetch_score(db, "e00001")
+        assert stored is not None and stored.score == 3 * done
+
+
+def test_guarded_decrements_never_pass_the_minimum(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    workload = example("ecommerce")
+    with imported(workload, Store.MONGODB, tmp_path, "inventory") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        repo.create_warehouse(db, repo.Warehouse("w1", "Main", "eu", (13.4, 52.5)))
+        stock = repo.StockLevel("s1", "sku1", "w1", 50, 0, BASE)
+        repo.create_stock_level(db, stock)
+
+        def reserve(_: int) -> int:
+            won = 0
+            for _ in range(20):
+                won += repo.increment_stock_level(db, "s1", "on_hand", -1, minimum=0) is not None
+            return won
+
+        won = sum(_run(THREADS, reserve))
+        # 160 attempts for 50 units: exactly 50 succeed and the level stops at zero.
+        assert won == 50
+        stored = repo.fetch_stock_level(db, "s1")
+        assert stored is not None and stored.on_hand == 0
+
+
+def test_compare_and_swap_updates_are_counted(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("leaderboard"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        repo.create_player(db, repo.Player("p1", "0", "de"))
+        conflicts: list[Exception] = []
+
+        def plus_one(player: Any) -> Any:
+            return type(player)(player.player_id, str(int(player.display_name) + 1), player.country)
+
+        def edit(_: int) -> int:
+            done = 0
+            for _ in range(25):
+                try:
+                    repo.update_player(db, "p1", plus_one)
+                    done += 1
+                except repo.ConflictError as error:
+                    conflicts.append(error)
+            return done
+
+        done = sum(_run(THREADS, edit))
+        stored = repo.fetch_player(db, "p1")
+        assert stored is not None
+        # Every update that returned was applied on top of all the others: none lost.
+        assert int(stored.display_name) == done
+        assert done + len(conflicts) == THREADS * 25
+        assert done >= THREADS * 25 * 0.9
+
+
+def test_pages_follow_each_other(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("leaderboard"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        # Ties on purpose: the cursor breaks them on _id, so nothing is skipped or repeated.
+        scores = [_score(repo, n, score=n % 37) for n in range(250)]
+        repo.save_many_score(db, scores)
+        seen: list[Any] = []
+        after = None
+        pages = 0
+        while True:
+            page = repo.top_100(db, "b1", after=after)
+            seen += page
+            pages += 1
+            if page.cursor is None:
+                break
+            after = page.cursor
+        assert pages == 3
+        assert len(seen) == 250 and len({s.entry_id for s in seen}) == 250
+        expected = sorted(scores, key=lambda s: (-s.score, s.entry_id), reverse=False)
+        assert [s.score for s in seen] == [s.score for s in expected]
+
+
+def test_rank_and_top_n_on_a_realistic_board(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("leaderboard"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        board = [_score(repo, n, score=(n * 7919) % 100_003) for n in range(3000)]
+        assert repo.save_many_score(db, board) == 3000
+        ordered = sorted(board, key=lambda s: -s.score)
+        top = repo.top_100(db, "b1")
+        assert [s.score for s in top] == [s.score for s in ordered[:100]]
+        for n in (0, 1, 1234, 2999):
+            entry = board[n]
+            expected = sum(1 for s in board if s.score > entry.score)
+            assert repo.player_rank(db, "b1", entry.player_id) == expected
+
+
+def test_bulk_save_is_one_bulk_write_per_batch(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("iot-telemetry"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        calls: list[int] = []
+        real = repo._bulk_upsert
+
+        def counting(collection: Any, updates: Any) -> int:
+            calls.append(len(updates))
+            result: int = real(collection, updates)
+            return result
+
+        repo._bulk_upsert = counting  # type: ignore[attr-defined]
+        readings = [
+            repo.Reading(f"r{n}", "d1", BASE + timedelta(seconds=n), 20.5, 40.0, 3.3, {"n": n})
+            for n in range(2500)
+        ]
+        assert repo.save_many_reading(db, readings) == 2500
+        assert calls == [2500]
+        assert db["reading"].count_documents({}) == 2500
+        # Saving again is an idempotent retry: the same 2,500 documents, overwritten.
+        assert repo.save_many_reading(db, readings) == 2500
+        assert db["reading"].count_documents({}) == 2500
+    text = (tmp_path / "device_telemetry" / "mongodb_support.py").read_text(encoding="utf-8")
+    assert "bulk_write(" in text and "ordered=False" in text
+
+
+def test_text_index_leaves_out_status_like_fields() -> None:
+    workload = parse_workload(
+        """
+name: t
+entities:
+  - {name: Ticket, key: id, fields: {id: string, title: string, body: string, status: string}}
+access_patterns:
+  - {name: find, entity: Ticket, kind: search}
+"""
+    )
+    files = generate(workload, explicit(workload, Store.MONGODB)).files
+    code = files["t/repository.py"]
+    (text_index,) = re.findall(r"IndexModel\(\[(\(\"title\", \"text\"\).*?)\]", code)
+    assert '"body"' in text_index and '"status"' not in text_index
+
+
+def test_strong_gets_are_linearizable_and_eventual_ones_are_not() -> None:
+    ledger = generate(example("ledger"), explicit(example("ledger"), Store.MONGODB)).files
+    code = ledger["ledger/repository.py"]
+    get_account = code[code.index("def get_account(") :].split("\n\n\n")[0]
+    assert "_linearizable(" in get_account and "max_time_ms=LINEARIZABLE_TIMEOUT_MS" in get_account
+    # A statement reads many documents: linearizable does not apply to it.
+    statement = code[code.index("def account_statement(") :].split("\n\n\n")[0]
+    assert "_linearizable(" not in statement
+    board = generate(example("leaderboard"), explicit(example("leaderboard"), Store.MONGODB))
+    assert "linearizable" not in board.files["game_leaderboard/repository.py"]
