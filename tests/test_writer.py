@@ -288,6 +288,16 @@ def test_a_number_taken_meanwhile_moves_on(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0001-a.md", "0002-a.md", "0003-a.md"]
 
 
+def test_numbers_past_9999_are_never_taken_twice(cli: Cli, tmp_path: Path) -> None:
+    # Record 10000 has five digits: the next run must still see it as taken.
+    (tmp_path / "9999-choose-x.md").write_text("the last four-digit record\n", encoding="utf-8")
+    args = ("recommend", str(EXAMPLES[0]), "--format", "adr", "--date", DATE, "-o", str(tmp_path))
+    for _ in range(2):
+        assert cli(*args).exit_code == 0
+    numbers = [p.name.split("-")[0] for p in tmp_path.iterdir()]
+    assert len(numbers) == len(set(numbers)) > 2, sorted(numbers)
+
+
 def test_parallel_runs_take_distinct_numbers(tmp_path: Path) -> None:
     # Eight processes at once, half with the same workload (the same file names) and half
     # with others (other names, the same numbers if nothing kept them apart).
