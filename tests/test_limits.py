@@ -292,6 +292,25 @@ def test_scaffold_of_15000_patterns_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_import_scan_memory_does_not_grow_with_the_code() -> None:
+    """Scaffold reads each generated module's names for its imports: 500 patterns each
+    by 200 fields (a workload under every limit) made 3 million tokens, and a list of
+    them all took 800 MB. Streamed, the scan holds a few tokens whatever the length."""
+    import tracemalloc
+
+    from advisor.scaffold.render import used_names
+
+    code = "x = f(a, b=c, d=e.g)\n" * 3000  # 63,000 tokens, 5 names
+    tracemalloc.start()
+    try:
+        names = used_names(code)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert names == {"x", "f", "a", "c", "e"}
+    assert peak < 2_000_000, f"{peak:,} bytes"  # a list of the tokens took 11 MB
+
+
 def test_repeats_in_a_closed_set_are_refused_without_a_hint_each(
     cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
 ) -> None:
