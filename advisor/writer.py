@@ -313,11 +313,12 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
 
 
 def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
-    empty = True
+    empty, leftover = True, False
     if root.exists() or root.is_symlink():
         if not root.is_dir():
             raise InputError(f"{root}: exists and is not a folder")
-        empty = not any(p for p in root.iterdir() if not _LEFTOVER.fullmatch(p.name))
+        left = [bool(_LEFTOVER.fullmatch(p.name)) for p in root.iterdir()]
+        empty, leftover = all(left), any(left)
         if not empty and not force:
             raise InputError(f"{root}: folder is not empty; use --force to write into it")
     made = _make_folders(root.parent)
@@ -331,7 +332,8 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
             _fill(_create_file(target), text.encode("utf-8"))
         with _signals_held():
             beside = tmp.parent != root
-            if not (beside and empty and _rename_folder(tmp, root, force=force)):
+            # A leftover folder keeps the rename from replacing ``root``: move file by file.
+            if not (beside and empty and not leftover and _rename_folder(tmp, root, force=force)):
                 _merge(tmp, root, sorted(files))
         _sync_folder(root.parent)
     except BaseException:

@@ -95,6 +95,17 @@ def test_tree_stays_inside_its_root(tmp_path: Path) -> None:
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == ["a", "a/b.py"]
 
 
+def test_a_killed_runs_leftover_does_not_block_the_rerun(tmp_path: Path) -> None:
+    # A run killed while building inside the folder (its parent was not writable then)
+    # leaves .dbadvisor.<hex>.tmp, which does not count as content, also once the
+    # parent is writable again and the tree is built beside the folder.
+    root = tmp_path / "project"
+    (root / ".dbadvisor.0123abcd.tmp").mkdir(parents=True)
+    write_tree(root, {"a/b.py": "x\n"})
+    assert (root / "a" / "b.py").read_text(encoding="utf-8") == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
 # --- What is at the path: FIFOs, devices, symbolic links, folders ---------------------
 
 
