@@ -234,6 +234,12 @@ def test_dash_is_stdout(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     answers = cli("interview", "--from", str(LEADERBOARD), "-o", "-", input="\n" * 2000)
     assert answers.exit_code == 0, answers.stderr
     assert "name: game_leaderboard" in answers.stdout
+    project = cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", "-")
+    assert project.exit_code == 2, "a project cannot go to stdout, nor to a folder named '-'"
+    assert project.stderr.splitlines() == [
+        "dbadvisor: -o -: scaffold writes a folder, not to stdout; "
+        "for a folder named '-', give its full path"
+    ]
     assert list(tmp_path.iterdir()) == []
 
 
