@@ -152,6 +152,40 @@ def test_category_points_are_bounded_too(
     assert "rules[0].points.categories.document: points must be between" in line
 
 
+HUGE = "9" * 400  # an integer YAML reads, too large for any float
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("item_size_kb", "scale.item_size_kb"),
+        ("data_size_gb", "scale.data_size_gb"),
+        ("per_sec", "access_patterns[0].per_sec"),
+    ],
+)
+def test_an_integer_too_large_for_a_float_is_one_line(
+    field: str, where: str, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    # It passed the loader and then raised OverflowError where it met a float ("{:g}").
+    text = LEADERBOARD.read_text(encoding="utf-8")
+    start = text.index(f" {field}: ") + len(field) + 3
+    end = text.index("\n", start)
+    path = write("w.yaml", text[:start] + HUGE + text[end:])
+    for fmt in ("json", "text", "markdown", "adr"):
+        line = one_line(cli("recommend", "--format", fmt, str(path)))
+        assert line.endswith(f" {where}: is too large: 400 digits, at most 308 are allowed")
+
+
+def test_integer_points_too_large_for_a_float_are_one_line(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    path = write("overlay.yaml", overlay([("x.big", "mongodb", 1.0)]).replace("1.000000e+00", HUGE))
+    line = one_line(cli("rules", "validate", str(path)))
+    assert line == f"{path}:4:35: rules[0].points.databases.mongodb: " + (
+        "is too large: 400 digits, at most 308 are allowed"
+    )
+
+
 def test_the_bound_itself_is_allowed(
     cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
 ) -> None:
