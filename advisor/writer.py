@@ -8,8 +8,8 @@ What a path given with ``-o`` gets:
   temporary file, flushed to disk, renamed over it), and keeps its permission bits and,
   where the system allows, its owner and group;
 - a FIFO or a character device (a pipe, a terminal, ``/dev/null``), also through a
-  symbolic link such as ``/dev/stdout``, is opened and written into, never replaced; it
-  needs no ``force``, as it holds nothing to lose;
+  symbolic link of this user's or root's such as ``/dev/stdout``, is opened and written
+  into, never replaced; it needs no ``force``, as it holds nothing to lose;
 - anything else is refused: a folder, a block device, a socket, and a symbolic link to
   anything but a FIFO or character device (replacing it would cut the link, and writing
   through it would replace a file somewhere else, unnamed on the command line);
@@ -73,10 +73,18 @@ def _classify(raw: str) -> tuple[_Kind, os.stat_result | None]:
         raise InputError(f"{raw}: cannot write: {error.strerror or error}") from None
     mode = found.st_mode
     if stat.S_ISLNK(mode):
+        target = os.path.realpath(path)
         with contextlib.suppress(OSError):
             if _is_stream(os.stat(path).st_mode):
+                if not _ours(found):
+                    # Planted in a shared folder (/tmp), it would aim our output at any
+                    # device (/dev/port, a watchdog): what the kernel's protected_symlinks
+                    # refuses, where it is on.
+                    raise InputError(
+                        f"{raw}: is a symbolic link of another user (to {target}); "
+                        "not writing through it"
+                    )
                 return _Kind.STREAM, None
-        target = os.path.realpath(path)
         raise InputError(
             f"{raw}: is a symbolic link (to {target}); give the file itself, or remove the link"
         )
@@ -88,6 +96,12 @@ def _classify(raw: str) -> tuple[_Kind, os.stat_result | None]:
         raise InputError(f"{raw}: is a directory; give a file name")
     what = "a block device" if stat.S_ISBLK(mode) else "not a regular file"
     raise InputError(f"{raw}: is {what}; refusing to write to it")
+
+
+def _ours(info: os.stat_result) -> bool:
+    """Whether the file ``info`` describes belongs to this user or to root (like /dev/stdout)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is None or info.st_uid in (geteuid(), 0)
 
 
 def _is_stream(mode: int) -> bool:

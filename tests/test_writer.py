@@ -161,6 +161,25 @@ def test_a_link_to_a_fifo_is_followed_like_dev_stdout(cli: Cli, tmp_path: Path) 
 
 
 @pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a link away"
+)
+def test_a_link_of_another_user_to_a_device_is_refused(cli: Cli, tmp_path: Path) -> None:
+    # Planted in a shared folder such as /tmp, it could aim a run of root at any device
+    # (/dev/port, a watchdog); /dev/null stands for them here.
+    link = tmp_path / "report.md"
+    link.symlink_to("/dev/null")
+    os.lchown(link, 65534, 65534)
+    result = cli("recommend", str(LEADERBOARD), "-o", str(link))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"dbadvisor: {link}: is a symbolic link of another user (to /dev/null); "
+        "not writing through it"
+    ]
+    assert os.readlink(link) == "/dev/null"
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
 @pytest.mark.parametrize("force", [[], ["--force"]])
 def test_dev_null_stays_a_device(cli: Cli, force: list[str]) -> None:
     result = cli("recommend", str(LEADERBOARD), "-o", "/dev/null", *force)
