@@ -306,7 +306,8 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
     ``force`` into a non-empty ``root``, each file is then moved in with an atomic rename
     (an existing file keeps its mode): every file is whole, old or new, and the moves run
     with those signals held, but a crash in the middle of them leaves some files new.
-    Anything in the way that is not a regular file or a folder is refused before any move.
+    Anything in the way that is not a regular file or a folder is refused before any move,
+    and so, unless ``force``, is a ``root`` that belongs to another user (not root).
     If the folder above an existing ``root`` cannot be written (a mount point, say), the
     tree is built in ``root/.dbadvisor.<random>.tmp`` instead and moved in the same way;
     such a folder, left by a killed run, does not count as content.
@@ -331,6 +332,10 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
     if root.exists() or root.is_symlink():
         if not root.is_dir():
             raise InputError(f"{root}: exists and is not a folder")
+        if not force and not _ours(root.stat()):
+            # Made in advance in a shared folder (/tmp), its owner could swap the code
+            # written into it before it runs; and an empty folder given passes its owner on.
+            raise InputError(f"{root}: belongs to another user; use --force to write into it")
         left = [bool(_LEFTOVER.fullmatch(p.name)) for p in root.iterdir()]
         empty, leftover = all(left), any(left)
         if not empty and not force:

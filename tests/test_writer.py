@@ -106,6 +106,22 @@ def test_a_killed_runs_leftover_does_not_block_the_rerun(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a folder away"
+)
+def test_a_folder_of_another_user_needs_force(tmp_path: Path) -> None:
+    # Made in advance in /tmp by someone else, who could then swap the generated code
+    # before it runs (and the empty folder's owner was passed on to the project).
+    root = tmp_path / "project"
+    root.mkdir(mode=0o777)
+    os.chown(root, 65534, 65534)
+    with pytest.raises(InputError, match="belongs to another user; use --force"):
+        write_tree(root, {"a.py": "x\n"})
+    assert list(root.iterdir()) == []
+    write_tree(root, {"a.py": "x\n"}, force=True)
+    assert (root / "a.py").read_text(encoding="utf-8") == "x\n"
+
+
 # --- What is at the path: FIFOs, devices, symbolic links, folders ---------------------
 
 
