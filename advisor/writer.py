@@ -407,7 +407,10 @@ def _make_folders(folder: Path) -> list[Path]:
 def _rename_folder(tmp: Path, root: Path, *, force: bool) -> bool:
     """Rename the finished tree to a missing or empty ``root``; False if it must be merged."""
     with contextlib.suppress(FileNotFoundError):
-        _keep_owner_and_mode(tmp, os.stat(root))  # an empty folder given keeps its mode
+        found = os.stat(root)
+        if not force and not _ours(found):  # made by someone else while the tree was built
+            raise InputError(f"{root}: belongs to another user; use --force to write into it")
+        _keep_owner_and_mode(tmp, found)  # an empty folder given keeps its mode
     try:
         os.replace(tmp, root)
     except OSError as error:

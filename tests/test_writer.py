@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from advisor import writer
 from advisor.errors import InputError
 from advisor.writer import write_numbered, write_text, write_tree
 from tests.support import EXAMPLES
@@ -120,6 +121,29 @@ def test_a_folder_of_another_user_needs_force(tmp_path: Path) -> None:
     assert list(root.iterdir()) == []
     write_tree(root, {"a.py": "x\n"}, force=True)
     assert (root / "a.py").read_text(encoding="utf-8") == "x\n"
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a folder away"
+)
+def test_a_folder_of_another_user_made_while_building_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race: missing when checked, made by someone else before the rename.
+    root = tmp_path / "project"
+    real = writer._new_folder
+
+    def then_planted(given: Path) -> Path:
+        made = real(given)
+        root.mkdir(mode=0o777)
+        os.chown(root, 65534, 65534)
+        return made
+
+    monkeypatch.setattr(writer, "_new_folder", then_planted)
+    with pytest.raises(InputError, match="belongs to another user; use --force"):
+        write_tree(root, {"a.py": "x\n"})
+    assert list(root.iterdir()) == [] and root.stat().st_uid == 65534
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
 
 # --- What is at the path: FIFOs, devices, symbolic links, folders ---------------------
