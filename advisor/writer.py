@@ -166,8 +166,11 @@ def _new_temporary(folder: Path, name: str, make: Callable[[Path], _T]) -> tuple
     ``make`` creates exclusively with the default mode (0o666 or 0o777), so the kernel
     applies the umask, and folder default ACLs, as to any new file; ``tempfile`` makes 0600.
     """
+    # At most 100 bytes of the name, so that a name near the file system's limit (255
+    # bytes) still has room for the dots, the random part and the suffix.
+    stem = os.fsencode(name)[:100].decode(errors="ignore")
     for _ in range(100):
-        candidate = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        candidate = folder / f".{stem}.{secrets.token_hex(4)}.tmp"
         try:
             made = make(candidate)
         except FileExistsError:

@@ -146,6 +146,22 @@ def test_a_folder_of_another_user_made_while_building_is_refused(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
 
+def test_a_name_near_the_length_limit_can_be_written(tmp_path: Path) -> None:
+    # 249 bytes is a legal name (255 is the usual limit), but ".<name>.<8 hex>.tmp" for
+    # the temporary file or folder beside it was not.
+    name = "\u00e9" * 122 + ".json"
+    try:
+        (tmp_path / name).touch()
+        (tmp_path / name).unlink()
+    except OSError:
+        pytest.skip("the file system here takes shorter names")
+    write_text(tmp_path / name, "x\n")
+    write_tree(tmp_path / name[:-5], {"a.py": "y\n"})
+    assert (tmp_path / name).read_text(encoding="utf-8") == "x\n"
+    assert (tmp_path / name[:-5] / "a.py").read_text(encoding="utf-8") == "y\n"
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 # --- What is at the path: FIFOs, devices, symbolic links, folders ---------------------
 
 
