@@ -72,7 +72,9 @@ def cache_dir() -> Path | None:
     explicit = os.environ.get("DBADVISOR_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec has a relative path ignored: it would put the cache in the working folder.
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
     if base.startswith("~"):  # no home folder to expand: do not cache in the working folder
         return None
     return Path(base) / "dbadvisor"
@@ -272,11 +274,27 @@ def _key(folder: int, *, create: bool) -> bytes | None:
     if (key is None or len(key) != KEY_BYTES) and create:
         _write_entry(folder, KEY_NAME, os.urandom(KEY_BYTES), exclusive=True)
         key = _read_entry(folder, KEY_NAME, secret=True)  # ours, or a concurrent run's
-        if key is None or len(key) != KEY_BYTES:
+        if (key is None or len(key) != KEY_BYTES) and _replaceable_key(folder):
             # Unusable (readable by others, damaged): a new key only turns entries into misses.
             _write_entry(folder, KEY_NAME, os.urandom(KEY_BYTES))
             key = _read_entry(folder, KEY_NAME, secret=True)
     return key if key is not None and len(key) == KEY_BYTES else None
+
+
+def _replaceable_key(folder: int) -> bool:
+    """Whether the ``key`` in ``folder`` may be replaced: not a regular file longer than a key.
+
+    ``DBADVISOR_CACHE_DIR`` may name a folder that holds other files: a longer file called
+    ``key`` was never written here (keys are written whole, then renamed), so it is the
+    user's, and is left alone; signed entries then go uncached, which only costs time.
+    """
+    try:
+        info = os.stat(KEY_NAME, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return not (stat.S_ISREG(info.st_mode) and info.st_size > KEY_BYTES)
 
 
 def _mac(key: bytes, name: str, data: bytes) -> bytes:

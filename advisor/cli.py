@@ -736,6 +736,11 @@ def scaffold(
         from advisor.workload import load_workload
         from advisor.writer import write_tree
 
+        if str(output) == "-":  # stdout for every other -o; a project is a folder
+            raise InputError(
+                "-o -: scaffold writes a folder, not to stdout; "
+                "for a folder named '-', give its full path"
+            )
         workload = load_workload(file)
         if database is ScaffoldDatabase.AUTO:
             from advisor.engine import Engine

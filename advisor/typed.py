@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -280,6 +281,11 @@ class Structurer:
             return self.report(path, f"expected an integer, got {value}")
         if isinstance(value, float) and not math.isfinite(value):
             return self.report(path, "must be a finite number")
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            # Every number is used as a float somewhere (scores, "{:g}" in messages), and
+            # an int this large has none: OverflowError. YAML reads up to 4,300 digits.
+            digits = len(str(abs(value)))
+            return self.report(path, f"is too large: {digits} digits, at most 308 are allowed")
         if "ge" in meta and value < meta["ge"]:
             return self.report(path, f"must be >= {meta['ge']}, got {value}")
         if "gt" in meta and value <= meta["gt"]:

@@ -8,8 +8,8 @@ What a path given with ``-o`` gets:
   temporary file, flushed to disk, renamed over it), and keeps its permission bits and,
   where the system allows, its owner and group;
 - a FIFO or a character device (a pipe, a terminal, ``/dev/null``), also through a
-  symbolic link such as ``/dev/stdout``, is opened and written into, never replaced; it
-  needs no ``force``, as it holds nothing to lose;
+  symbolic link of this user's or root's such as ``/dev/stdout``, is opened and written
+  into, never replaced; it needs no ``force``, as it holds nothing to lose;
 - anything else is refused: a folder, a block device, a socket, and a symbolic link to
   anything but a FIFO or character device (replacing it would cut the link, and writing
   through it would replace a file somewhere else, unnamed on the command line);
@@ -73,10 +73,18 @@ def _classify(raw: str) -> tuple[_Kind, os.stat_result | None]:
         raise InputError(f"{raw}: cannot write: {error.strerror or error}") from None
     mode = found.st_mode
     if stat.S_ISLNK(mode):
+        target = os.path.realpath(path)
         with contextlib.suppress(OSError):
             if _is_stream(os.stat(path).st_mode):
+                if not _ours(found):
+                    # Planted in a shared folder (/tmp), it would aim our output at any
+                    # device (/dev/port, a watchdog): what the kernel's protected_symlinks
+                    # refuses, where it is on.
+                    raise InputError(
+                        f"{raw}: is a symbolic link of another user (to {target}); "
+                        "not writing through it"
+                    )
                 return _Kind.STREAM, None
-        target = os.path.realpath(path)
         raise InputError(
             f"{raw}: is a symbolic link (to {target}); give the file itself, or remove the link"
         )
@@ -88,6 +96,12 @@ def _classify(raw: str) -> tuple[_Kind, os.stat_result | None]:
         raise InputError(f"{raw}: is a directory; give a file name")
     what = "a block device" if stat.S_ISBLK(mode) else "not a regular file"
     raise InputError(f"{raw}: is {what}; refusing to write to it")
+
+
+def _ours(info: os.stat_result) -> bool:
+    """Whether the file ``info`` describes belongs to this user or to root (like /dev/stdout)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is None or info.st_uid in (geteuid(), 0)
 
 
 def _is_stream(mode: int) -> bool:
@@ -152,8 +166,11 @@ def _new_temporary(folder: Path, name: str, make: Callable[[Path], _T]) -> tuple
     ``make`` creates exclusively with the default mode (0o666 or 0o777), so the kernel
     applies the umask, and folder default ACLs, as to any new file; ``tempfile`` makes 0600.
     """
+    # At most 100 bytes of the name, so that a name near the file system's limit (255
+    # bytes) still has room for the dots, the random part and the suffix.
+    stem = os.fsencode(name)[:100].decode(errors="ignore")
     for _ in range(100):
-        candidate = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        candidate = folder / f".{stem}.{secrets.token_hex(4)}.tmp"
         try:
             made = make(candidate)
         except FileExistsError:
@@ -296,7 +313,8 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
     ``force`` into a non-empty ``root``, each file is then moved in with an atomic rename
     (an existing file keeps its mode): every file is whole, old or new, and the moves run
     with those signals held, but a crash in the middle of them leaves some files new.
-    Anything in the way that is not a regular file or a folder is refused before any move.
+    Anything in the way that is not a regular file or a folder is refused before any move,
+    and so, unless ``force``, is a ``root`` that belongs to another user (not root).
     If the folder above an existing ``root`` cannot be written (a mount point, say), the
     tree is built in ``root/.dbadvisor.<random>.tmp`` instead and moved in the same way;
     such a folder, left by a killed run, does not count as content.
@@ -317,11 +335,16 @@ def write_tree(root: Path, files: Mapping[str, str], *, force: bool = False) -> 
 
 
 def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
-    empty = True
+    empty, leftover = True, False
     if root.exists() or root.is_symlink():
         if not root.is_dir():
             raise InputError(f"{root}: exists and is not a folder")
-        empty = not any(p for p in root.iterdir() if not _LEFTOVER.fullmatch(p.name))
+        if not force and not _ours(root.stat()):
+            # Made in advance in a shared folder (/tmp), its owner could swap the code
+            # written into it before it runs; and an empty folder given passes its owner on.
+            raise InputError(f"{root}: belongs to another user; use --force to write into it")
+        left = [bool(_LEFTOVER.fullmatch(p.name)) for p in root.iterdir()]
+        empty, leftover = all(left), any(left)
         if not empty and not force:
             raise InputError(f"{root}: folder is not empty; use --force to write into it")
     made = _make_folders(root.parent)
@@ -335,7 +358,8 @@ def _write_tree(root: Path, files: Mapping[str, str], *, force: bool) -> list[Pa
             _fill(_create_file(target), text.encode("utf-8"))
         with _signals_held():
             beside = tmp.parent != root
-            if not (beside and empty and _rename_folder(tmp, root, force=force)):
+            # A leftover folder keeps the rename from replacing ``root``: move file by file.
+            if not (beside and empty and not leftover and _rename_folder(tmp, root, force=force)):
                 _merge(tmp, root, sorted(files))
         _sync_folder(root.parent)
     except BaseException:
@@ -390,7 +414,10 @@ def _make_folders(folder: Path) -> list[Path]:
 def _rename_folder(tmp: Path, root: Path, *, force: bool) -> bool:
     """Rename the finished tree to a missing or empty ``root``; False if it must be merged."""
     with contextlib.suppress(FileNotFoundError):
-        _keep_owner_and_mode(tmp, os.stat(root))  # an empty folder given keeps its mode
+        found = os.stat(root)
+        if not force and not _ours(found):  # made by someone else while the tree was built
+            raise InputError(f"{root}: belongs to another user; use --force to write into it")
+        _keep_owner_and_mode(tmp, found)  # an empty folder given keeps its mode
     try:
         os.replace(tmp, root)
     except OSError as error:

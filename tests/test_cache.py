@@ -447,6 +447,35 @@ def test_a_readable_key_is_not_trusted(folder: Path, tmp_path: Path) -> None:
     assert key.stat().st_mode & 0o777 == 0o600 and key.read_bytes() != old, "replaced"
 
 
+@pytest.mark.parametrize("mode", [0o600, 0o644])
+def test_a_file_of_the_user_called_key_is_never_replaced(folder: Path, mode: int) -> None:
+    """DBADVISOR_CACHE_DIR may share a folder with other files: one called ``key`` that is
+    longer than a key was never written by the cache, and keeps its content."""
+    folder.mkdir(mode=0o700)
+    key = folder / cache.KEY_NAME
+    mine = b"-----BEGIN PRIVATE KEY-----\nnot a cache key, and longer than one\n"
+    key.write_bytes(mine)
+    key.chmod(mode)
+    cache.write_signed("entry", b"data")
+    assert key.read_bytes() == mine and key.stat().st_mode & 0o777 == mode
+    assert cache.read_signed("entry") is None  # no key: only a miss
+    assert load_knowledge_base().databases
+
+
+@pytest.mark.parametrize("xdg", ["relative", "./relative", "~/cache"])
+def test_a_relative_xdg_cache_home_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg: str
+) -> None:
+    """The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored, so no cache is made
+    in the working folder."""
+    monkeypatch.delenv("DBADVISOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("DBADVISOR_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "dbadvisor"
+
+
 def test_hostile_template_entries_are_misses(folder: Path) -> None:
     expected = _markdown(folder)
     entry, _, _ = _template_entry(folder)

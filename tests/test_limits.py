@@ -152,6 +152,40 @@ def test_category_points_are_bounded_too(
     assert "rules[0].points.categories.document: points must be between" in line
 
 
+HUGE = "9" * 400  # an integer YAML reads, too large for any float
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("item_size_kb", "scale.item_size_kb"),
+        ("data_size_gb", "scale.data_size_gb"),
+        ("per_sec", "access_patterns[0].per_sec"),
+    ],
+)
+def test_an_integer_too_large_for_a_float_is_one_line(
+    field: str, where: str, cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    # It passed the loader and then raised OverflowError where it met a float ("{:g}").
+    text = LEADERBOARD.read_text(encoding="utf-8")
+    start = text.index(f" {field}: ") + len(field) + 3
+    end = text.index("\n", start)
+    path = write("w.yaml", text[:start] + HUGE + text[end:])
+    for fmt in ("json", "text", "markdown", "adr"):
+        line = one_line(cli("recommend", "--format", fmt, str(path)))
+        assert line.endswith(f" {where}: is too large: 400 digits, at most 308 are allowed")
+
+
+def test_integer_points_too_large_for_a_float_are_one_line(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
+) -> None:
+    path = write("overlay.yaml", overlay([("x.big", "mongodb", 1.0)]).replace("1.000000e+00", HUGE))
+    line = one_line(cli("rules", "validate", str(path)))
+    assert line == f"{path}:4:35: rules[0].points.databases.mongodb: " + (
+        "is too large: 400 digits, at most 308 are allowed"
+    )
+
+
 def test_the_bound_itself_is_allowed(
     cli: Callable[..., Result], write: Callable[[str, str | bytes], Path]
 ) -> None:
@@ -290,6 +324,25 @@ def test_scaffold_of_15000_patterns_is_refused(tmp_path: Path) -> None:
         "access_patterns: 15000 access patterns; at most 500 are allowed"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_import_scan_memory_does_not_grow_with_the_code() -> None:
+    """Scaffold reads each generated module's names for its imports: 500 patterns each
+    by 200 fields (a workload under every limit) made 3 million tokens, and a list of
+    them all took 800 MB. Streamed, the scan holds a few tokens whatever the length."""
+    import tracemalloc
+
+    from advisor.scaffold.render import used_names
+
+    code = "x = f(a, b=c, d=e.g)\n" * 3000  # 63,000 tokens, 5 names
+    tracemalloc.start()
+    try:
+        names = used_names(code)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert names == {"x", "f", "a", "c", "e"}
+    assert peak < 2_000_000, f"{peak:,} bytes"  # a list of the tokens took 11 MB
 
 
 def test_repeats_in_a_closed_set_are_refused_without_a_hint_each(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from advisor import writer
 from advisor.errors import InputError
 from advisor.writer import write_numbered, write_text, write_tree
 from tests.support import EXAMPLES
@@ -95,6 +96,72 @@ def test_tree_stays_inside_its_root(tmp_path: Path) -> None:
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == ["a", "a/b.py"]
 
 
+def test_a_killed_runs_leftover_does_not_block_the_rerun(tmp_path: Path) -> None:
+    # A run killed while building inside the folder (its parent was not writable then)
+    # leaves .dbadvisor.<hex>.tmp, which does not count as content, also once the
+    # parent is writable again and the tree is built beside the folder.
+    root = tmp_path / "project"
+    (root / ".dbadvisor.0123abcd.tmp").mkdir(parents=True)
+    write_tree(root, {"a/b.py": "x\n"})
+    assert (root / "a" / "b.py").read_text(encoding="utf-8") == "x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a folder away"
+)
+def test_a_folder_of_another_user_needs_force(tmp_path: Path) -> None:
+    # Made in advance in /tmp by someone else, who could then swap the generated code
+    # before it runs (and the empty folder's owner was passed on to the project).
+    root = tmp_path / "project"
+    root.mkdir(mode=0o777)
+    os.chown(root, 65534, 65534)
+    with pytest.raises(InputError, match="belongs to another user; use --force"):
+        write_tree(root, {"a.py": "x\n"})
+    assert list(root.iterdir()) == []
+    write_tree(root, {"a.py": "x\n"}, force=True)
+    assert (root / "a.py").read_text(encoding="utf-8") == "x\n"
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a folder away"
+)
+def test_a_folder_of_another_user_made_while_building_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race: missing when checked, made by someone else before the rename.
+    root = tmp_path / "project"
+    real = writer._new_folder
+
+    def then_planted(given: Path) -> Path:
+        made = real(given)
+        root.mkdir(mode=0o777)
+        os.chown(root, 65534, 65534)
+        return made
+
+    monkeypatch.setattr(writer, "_new_folder", then_planted)
+    with pytest.raises(InputError, match="belongs to another user; use --force"):
+        write_tree(root, {"a.py": "x\n"})
+    assert list(root.iterdir()) == [] and root.stat().st_uid == 65534
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_a_name_near_the_length_limit_can_be_written(tmp_path: Path) -> None:
+    # 249 bytes is a legal name (255 is the usual limit), but ".<name>.<8 hex>.tmp" for
+    # the temporary file or folder beside it was not.
+    name = "\u00e9" * 122 + ".json"
+    try:
+        (tmp_path / name).touch()
+        (tmp_path / name).unlink()
+    except OSError:
+        pytest.skip("the file system here takes shorter names")
+    write_text(tmp_path / name, "x\n")
+    write_tree(tmp_path / name[:-5], {"a.py": "y\n"})
+    assert (tmp_path / name).read_text(encoding="utf-8") == "x\n"
+    assert (tmp_path / name[:-5] / "a.py").read_text(encoding="utf-8") == "y\n"
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 # --- What is at the path: FIFOs, devices, symbolic links, folders ---------------------
 
 
@@ -147,6 +214,25 @@ def test_a_link_to_a_fifo_is_followed_like_dev_stdout(cli: Cli, tmp_path: Path) 
     assert got and got[0].startswith(b"{"), "a name without .md gives JSON, as for a file"
     assert os.readlink(tmp_path / "stdout") == str(fifo)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="only root can give a link away"
+)
+def test_a_link_of_another_user_to_a_device_is_refused(cli: Cli, tmp_path: Path) -> None:
+    # Planted in a shared folder such as /tmp, it could aim a run of root at any device
+    # (/dev/port, a watchdog); /dev/null stands for them here.
+    link = tmp_path / "report.md"
+    link.symlink_to("/dev/null")
+    os.lchown(link, 65534, 65534)
+    result = cli("recommend", str(LEADERBOARD), "-o", str(link))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"dbadvisor: {link}: is a symbolic link of another user (to /dev/null); "
+        "not writing through it"
+    ]
+    assert os.readlink(link) == "/dev/null"
 
 
 @pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
@@ -223,6 +309,12 @@ def test_dash_is_stdout(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     answers = cli("interview", "--from", str(LEADERBOARD), "-o", "-", input="\n" * 2000)
     assert answers.exit_code == 0, answers.stderr
     assert "name: game_leaderboard" in answers.stdout
+    project = cli("scaffold", str(LEADERBOARD), "--db", "redis", "-o", "-")
+    assert project.exit_code == 2, "a project cannot go to stdout, nor to a folder named '-'"
+    assert project.stderr.splitlines() == [
+        "dbadvisor: -o -: scaffold writes a folder, not to stdout; "
+        "for a folder named '-', give its full path"
+    ]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -286,6 +378,16 @@ def test_a_number_taken_meanwhile_moves_on(tmp_path: Path) -> None:
     assert (tmp_path / "0001-a.md").read_text(encoding="utf-8") == "someone else's\n"
     assert (tmp_path / "0003-a.md").read_text(encoding="utf-8") == "two\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0001-a.md", "0002-a.md", "0003-a.md"]
+
+
+def test_numbers_past_9999_are_never_taken_twice(cli: Cli, tmp_path: Path) -> None:
+    # Record 10000 has five digits: the next run must still see it as taken.
+    (tmp_path / "9999-choose-x.md").write_text("the last four-digit record\n", encoding="utf-8")
+    args = ("recommend", str(EXAMPLES[0]), "--format", "adr", "--date", DATE, "-o", str(tmp_path))
+    for _ in range(2):
+        assert cli(*args).exit_code == 0
+    numbers = [p.name.split("-")[0] for p in tmp_path.iterdir()]
+    assert len(numbers) == len(set(numbers)) > 2, sorted(numbers)
 
 
 def test_parallel_runs_take_distinct_numbers(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from advisor.templating import ascii_folded, clause, md_code, md_escape
 from advisor.templating import render as render_template
 
 OPTIONS = 4
-_NUMBERED = re.compile(r"^(\d{4})-")
+_NUMBERED = re.compile(r"^(\d{4,})-")  # past 9999, numbers grow a digit
 
 
 class Record(Frozen):
