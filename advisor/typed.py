@@ -47,6 +47,7 @@ def spec(
     *,
     ge: float | None = None,
     gt: float | None = None,
+    le: float | None = None,
     min_len: int | None = None,
     max_len: int | None = None,
     min_items: int | None = None,
@@ -61,6 +62,7 @@ def spec(
     found = {
         "ge": ge,
         "gt": gt,
+        "le": le,
         "min_len": min_len,
         "max_len": max_len,
         "min_items": min_items,
@@ -290,6 +292,8 @@ class Structurer:
             return self.report(path, f"must be >= {meta['ge']}, got {value}")
         if "gt" in meta and value <= meta["gt"]:
             return self.report(path, f"must be > {meta['gt']}, got {value}")
+        if "le" in meta and value > meta["le"]:
+            return self.report(path, f"must be at most {meta['le']:,.0f}, got {value:g}")
         return value
 
     def _string(self, value: Any, path: PathKey, meta: Mapping[str, Any]) -> Any:
@@ -401,6 +405,8 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
             out["minimum"] = meta["ge"]
         if "gt" in meta:
             out["exclusiveMinimum"] = meta["gt"]
+        if "le" in meta:
+            out["maximum"] = meta["le"]
         return out
     if tp is str:
         out = {"type": "string"}

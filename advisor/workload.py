@@ -195,7 +195,11 @@ class PatternKind(enum.StrEnum):
 
 
 NAME = spec(min_len=1, max_len=100)
-NON_NEGATIVE = spec(ge=0)
+# Rates, sizes and latencies are at most a quadrillion in their unit, far past any real
+# system, so that sums and products of them (operations per second, capacity units) stay
+# finite floats.
+MAX_AMOUNT = 1e15
+NON_NEGATIVE = spec(ge=0, le=MAX_AMOUNT)
 
 # Limits on the size of a workload (README, "Limits"): a list's length is checked
 # before its items are validated, the workload-wide totals once the models are built.
@@ -250,7 +254,7 @@ class AccessPattern(Frozen):
     by: tuple[str, ...] = field(default=(), metadata=spec(unique=True, max_items=MAX_FIELDS))
     order_by: str | None = None
     descending: bool | None = None
-    limit: int | None = field(default=None, metadata=spec(ge=1))
+    limit: int | None = field(default=None, metadata=spec(ge=1, le=MAX_AMOUNT))
     per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
@@ -267,7 +271,7 @@ class Answers(Frozen, kw_only=True):
     transactions: Transactions | None = None
     read_write_ratio: ReadWriteRatio | None = None
     durability: Durability | None = None
-    latency_ms: float | None = field(default=None, metadata=spec(gt=0))
+    latency_ms: float | None = field(default=None, metadata=spec(gt=0, le=MAX_AMOUNT))
     multi_region: MultiRegion | None = None
     scale: Scale | None = None
     needs: tuple[Capability, ...] = field(default=(), metadata=spec(unique=True))

@@ -21,6 +21,7 @@ from typer.testing import Result
 from advisor.errors import MAX_PROBLEMS_PER_FILE, InputError, Problem, capped
 from advisor.kb import MAX_POINTS
 from advisor.workload import (
+    MAX_AMOUNT,
     MAX_COMPONENTS,
     MAX_ENTITIES,
     MAX_FIELDS,
@@ -426,3 +427,32 @@ def test_schema_states_the_same_limits(cli: Callable[..., Result]) -> None:
     entity = component["entities"]["items"]["properties"]
     assert entity["fields"]["maxProperties"] == MAX_FIELDS
     assert component["access_patterns"]["items"]["properties"]["by"]["maxItems"] == MAX_FIELDS
+    assert component["scale"]["properties"]["reads_per_sec"]["maximum"] == MAX_AMOUNT
+
+
+def test_amounts_are_bounded_so_their_sums_stay_finite(
+    cli: Callable[..., Result], write: Callable[[str, str | bytes], Path], tmp_path: Path
+) -> None:
+    # Each of these was finite, but their sum (operations per second) and the scaffold's
+    # capacity units were not: Infinity in the JSON and an OverflowError in scaffold.
+    amounts = ("reads_per_sec", "writes_per_sec", "data_size_gb", "item_size_kb")
+    text = LEADERBOARD.read_text(encoding="utf-8")
+    at_limit, over = text, text
+    for name in amounts:
+        start = text.index(f" {name}: ") + len(name) + 3
+        old = text[start : text.index("\n", start)]
+        at_limit = at_limit.replace(f" {name}: {old}\n", f" {name}: {MAX_AMOUNT:.0f}\n")
+        over = over.replace(f" {name}: {old}\n", f" {name}: 1.0e+308\n")
+    bad = write("over.yaml", over)
+    result = cli("validate", str(bad))
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == len(amounts)
+    assert "must be at most 1,000,000,000,000,000, got 1e+308" in result.stderr
+    good = write("limit.yaml", at_limit)
+    report = cli("recommend", "--format", "json", str(good))
+    assert report.exit_code == 0, report.stderr
+    json.loads(report.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    out = tmp_path / "project"
+    made = cli("scaffold", str(good), "--db", "auto", "-o", str(out))
+    assert made.exit_code == 0, made.stderr
+    assert "Traceback" not in made.stderr
