@@ -277,11 +277,14 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, price=old.price + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_product(table, item.product_id, lambda o: replace(o, price=o.price + 1))
+                repo.update_product(table, item.product_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -291,7 +294,8 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_product(store, item.product_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.price == item.price + done
+    assert stored is not None
+    assert stored.price == item.price + done
     assert done > 0
 
 
@@ -299,11 +303,20 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, stars=old.stars + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_review(table, item.product_id, item.created_at, item.review_id, lambda o: replace(o, stars=o.stars + 1))
+                repo.update_review(
+                    table,
+                    item.product_id,
+                    item.created_at,
+                    item.review_id,
+                    plus_one,
+                )
                 done += 1
             except ConflictError:
                 pass
@@ -311,9 +324,16 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
-    stored = repo.fetch_review(store, item.product_id, item.created_at, item.review_id, consistent=True)
+    stored = repo.fetch_review(
+        store,
+        item.product_id,
+        item.created_at,
+        item.review_id,
+        consistent=True,
+    )
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.stars == item.stars + done
+    assert stored is not None
+    assert stored.stars == item.stars + done
     assert done > 0
 
 
@@ -326,7 +346,10 @@ def test_products_in_category_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.products_in_category(store, first.category_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.products_in_category(store, first.category_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.products_in_category(store, first.category_id, after=rest.cursor)
+        assert after == []
 
 
 def test_top_rated_in_category_pages(store: Any) -> None:
@@ -338,7 +361,10 @@ def test_top_rated_in_category_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.top_rated_in_category(store, first.category_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.top_rated_in_category(store, first.category_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.top_rated_in_category(store, first.category_id, after=rest.cursor)
+        assert after == []
 
 
 def test_reviews_of_product_pages(store: Any) -> None:
@@ -350,7 +376,10 @@ def test_reviews_of_product_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.reviews_of_product(store, first.product_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.reviews_of_product(store, first.product_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.reviews_of_product(store, first.product_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -294,11 +294,14 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, purchase_count=old.purchase_count + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_product(table, item.product_id, lambda o: replace(o, purchase_count=o.purchase_count + 1))
+                repo.update_product(table, item.product_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -308,7 +311,8 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_product(store, item.product_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.purchase_count == item.purchase_count + done
+    assert stored is not None
+    assert stored.purchase_count == item.purchase_count + done
     assert done > 0
 
 
@@ -321,7 +325,10 @@ def test_bestsellers_in_category_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.bestsellers_in_category(store, first.category_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.bestsellers_in_category(store, first.category_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.bestsellers_in_category(store, first.category_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -161,7 +161,10 @@ def test_sessions_of_user_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.sessions_of_user(store, first.user_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.sessions_of_user(store, first.user_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.sessions_of_user(store, first.user_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -369,8 +369,12 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.stock_id
-        return sum(repo.increment_stock_level(store, key, "on_hand", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_stock_level(store, item.stock_id, "on_hand", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -379,19 +383,24 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     assert stored.on_hand == item.on_hand + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.on_hand
-    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor) is None
-    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1) is not None
+    below = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor)
+    assert below is None
+    above = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, on_hand=old.on_hand + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_stock_level(store, item.stock_id, lambda o: replace(o, on_hand=o.on_hand + 1))
+                repo.update_stock_level(store, item.stock_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -401,7 +410,8 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_stock_level(store, item.stock_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.on_hand == item.on_hand + done
+    assert stored is not None
+    assert stored.on_hand == item.on_hand + done
     assert done > 0
 
 
@@ -410,8 +420,12 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.reservation_id
-        return sum(repo.increment_reservation(store, key, "quantity", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_reservation(store, item.reservation_id, "quantity", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -420,19 +434,24 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     assert stored.quantity == item.quantity + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.quantity
-    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor) is None
-    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1) is not None
+    below = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor)
+    assert below is None
+    above = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_reservation(store, item.reservation_id, lambda o: replace(o, quantity=o.quantity + 1))
+                repo.update_reservation(store, item.reservation_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -442,7 +461,8 @@ def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reservation(store, item.reservation_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.quantity == item.quantity + done
+    assert stored is not None
+    assert stored.quantity == item.quantity + done
     assert done > 0
 
 

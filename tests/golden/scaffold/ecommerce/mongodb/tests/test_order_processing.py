@@ -480,8 +480,12 @@ def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: boo
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.order_id
-        return sum(repo.increment_order(store, key, "total", Decimal(1)) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_order(store, item.order_id, "total", Decimal(1))
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -490,19 +494,24 @@ def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: boo
     assert stored.total == item.total + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.total
-    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor) is None
-    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1)) is not None
+    below = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor)
+    assert below is None
+    above = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1))
+    assert above is not None
 
 
 def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, total=old.total + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_order(store, item.order_id, lambda o: replace(o, total=o.total + 1))
+                repo.update_order(store, item.order_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -512,7 +521,8 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order(store, item.order_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.total == item.total + done
+    assert stored is not None
+    assert stored.total == item.total + done
     assert done > 0
 
 
@@ -520,11 +530,14 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_order_line(store, item.order_id, item.line_id, lambda o: replace(o, quantity=o.quantity + 1))
+                repo.update_order_line(store, item.order_id, item.line_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -534,7 +547,8 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order_line(store, item.order_id, item.line_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.quantity == item.quantity + done
+    assert stored is not None
+    assert stored.quantity == item.quantity + done
     assert done > 0
 
 
@@ -542,11 +556,14 @@ def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, amount=old.amount + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_payment(store, item.order_id, item.payment_id, lambda o: replace(o, amount=o.amount + 1))
+                repo.update_payment(store, item.order_id, item.payment_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -556,7 +573,8 @@ def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_payment(store, item.order_id, item.payment_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.amount == item.amount + done
+    assert stored is not None
+    assert stored.amount == item.amount + done
     assert done > 0
 
 

@@ -274,11 +274,14 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, price=old.price + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_product(store, item.product_id, lambda o: replace(o, price=o.price + 1))
+                repo.update_product(store, item.product_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -288,7 +291,8 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_product(store, item.product_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.price == item.price + done
+    assert stored is not None
+    assert stored.price == item.price + done
     assert done > 0
 
 
@@ -296,11 +300,14 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, stars=old.stars + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_review(store, item.review_id, lambda o: replace(o, stars=o.stars + 1))
+                repo.update_review(store, item.review_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -310,7 +317,8 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_review(store, item.review_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.stars == item.stars + done
+    assert stored is not None
+    assert stored.stars == item.stars + done
     assert done > 0
 
 

@@ -315,11 +315,14 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, purchase_count=old.purchase_count + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_product(store, item.product_id, lambda o: replace(o, purchase_count=o.purchase_count + 1))
+                repo.update_product(store, item.product_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -329,7 +332,8 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_product(store, item.product_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.purchase_count == item.purchase_count + done
+    assert stored is not None
+    assert stored.purchase_count == item.purchase_count + done
     assert done > 0
 
 

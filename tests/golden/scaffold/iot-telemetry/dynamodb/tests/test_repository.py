@@ -258,11 +258,20 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, temperature=old.temperature + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_reading(table, item.device_id, item.timestamp, item.reading_id, lambda o: replace(o, temperature=o.temperature + 1))
+                repo.update_reading(
+                    table,
+                    item.device_id,
+                    item.timestamp,
+                    item.reading_id,
+                    plus_one,
+                )
                 done += 1
             except ConflictError:
                 pass
@@ -270,9 +279,16 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
-    stored = repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id, consistent=True)
+    stored = repo.fetch_reading(
+        store,
+        item.device_id,
+        item.timestamp,
+        item.reading_id,
+        consistent=True,
+    )
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.temperature == item.temperature + done
+    assert stored is not None
+    assert stored.temperature == item.temperature + done
     assert done > 0
 
 
@@ -285,7 +301,10 @@ def test_device_readings_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.device_readings(store, first.device_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.device_readings(store, first.device_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.device_readings(store, first.device_id, after=rest.cursor)
+        assert after == []
 
 
 def test_latest_reading_pages(store: Any) -> None:
@@ -297,7 +316,10 @@ def test_latest_reading_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.latest_reading(store, first.device_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.latest_reading(store, first.device_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.latest_reading(store, first.device_id, after=rest.cursor)
+        assert after == []
 
 
 def test_devices_of_site_pages(store: Any) -> None:
@@ -309,7 +331,10 @@ def test_devices_of_site_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.devices_of_site(store, first.site_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.devices_of_site(store, first.site_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.devices_of_site(store, first.site_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

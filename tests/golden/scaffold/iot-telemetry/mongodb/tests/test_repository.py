@@ -250,11 +250,14 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, temperature=old.temperature + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_reading(store, item.reading_id, lambda o: replace(o, temperature=o.temperature + 1))
+                repo.update_reading(store, item.reading_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -264,7 +267,8 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reading(store, item.reading_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.temperature == item.temperature + done
+    assert stored is not None
+    assert stored.temperature == item.temperature + done
     assert done > 0
 
 

@@ -227,8 +227,12 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        table = _own_table(store)
-        return sum(repo.increment_score(table, item.entry_id, "score", 1) is not None for _ in range(10))
+        table, done = _own_table(store), 0
+        for _ in range(10):
+            value = repo.increment_score(table, item.entry_id, "score", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -237,19 +241,24 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     assert stored.score == item.score + done
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.score
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor) is None
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor - 1) is not None
+    below = repo.increment_score(store, item.entry_id, "score", -1, floor)
+    assert below is None
+    above = repo.increment_score(store, item.entry_id, "score", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, score=old.score + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_score(table, item.entry_id, lambda o: replace(o, score=o.score + 1))
+                repo.update_score(table, item.entry_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -259,7 +268,8 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_score(store, item.entry_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.score == item.score + done
+    assert stored is not None
+    assert stored.score == item.score + done
     assert done > 0
 
 
@@ -272,7 +282,10 @@ def test_top_100_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.top_100(store, first.board_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.top_100(store, first.board_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.top_100(store, first.board_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -237,8 +237,12 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.entry_id
-        return sum(repo.increment_score(store, key, "score", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_score(store, item.entry_id, "score", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -247,19 +251,24 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     assert stored.score == item.score + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.score
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor) is None
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor - 1) is not None
+    below = repo.increment_score(store, item.entry_id, "score", -1, floor)
+    assert below is None
+    above = repo.increment_score(store, item.entry_id, "score", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, score=old.score + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_score(store, item.entry_id, lambda o: replace(o, score=o.score + 1))
+                repo.update_score(store, item.entry_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -269,7 +278,8 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_score(store, item.entry_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.score == item.score + done
+    assert stored is not None
+    assert stored.score == item.score + done
     assert done > 0
 
 

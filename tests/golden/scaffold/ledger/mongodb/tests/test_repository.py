@@ -390,8 +390,12 @@ def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: b
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.account_id
-        return sum(repo.increment_account(store, key, "balance", Decimal(1)) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_account(store, item.account_id, "balance", Decimal(1))
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -400,19 +404,30 @@ def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: b
     assert stored.balance == item.balance + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.balance
-    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor) is None
-    assert repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor - Decimal(1)) is not None
+    below = repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor)
+    assert below is None
+    above = repo.increment_account(
+        store,
+        item.account_id,
+        "balance",
+        -Decimal(1),
+        floor - Decimal(1),
+    )
+    assert above is not None
 
 
 def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, balance=old.balance + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_account(store, item.account_id, lambda o: replace(o, balance=o.balance + 1))
+                repo.update_account(store, item.account_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -422,7 +437,8 @@ def test_update_account_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_account(store, item.account_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.balance == item.balance + done
+    assert stored is not None
+    assert stored.balance == item.balance + done
     assert done > 0
 
 
@@ -433,8 +449,12 @@ def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: boo
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.entry_id
-        return sum(repo.increment_entry(store, key, "amount", Decimal(1)) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_entry(store, item.entry_id, "amount", Decimal(1))
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
@@ -443,19 +463,24 @@ def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: boo
     assert stored.amount == item.amount + done
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.amount
-    assert repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor) is None
-    assert repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor - Decimal(1)) is not None
+    below = repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor)
+    assert below is None
+    above = repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor - Decimal(1))
+    assert above is not None
 
 
 def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, amount=old.amount + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_entry(store, item.entry_id, lambda o: replace(o, amount=o.amount + 1))
+                repo.update_entry(store, item.entry_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -465,7 +490,8 @@ def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_entry(store, item.entry_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.amount == item.amount + done
+    assert stored is not None
+    assert stored.amount == item.amount + done
     assert done > 0
 
 
