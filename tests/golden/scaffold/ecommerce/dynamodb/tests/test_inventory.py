@@ -83,7 +83,8 @@ def test_module_is_documented() -> None:
 def test_create_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.fetch_warehouse(store, item.warehouse_id) == item
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_warehouse(store, item)
 
@@ -96,7 +97,8 @@ def test_save_many_warehouse(store: Any) -> None:
     items = [replace(i, name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
-        assert repo.fetch_warehouse(store, item.warehouse_id) == item
+        fetched = repo.fetch_warehouse(store, item.warehouse_id)
+        assert fetched == item
 
 
 def test_update_warehouse(store: Any) -> None:
@@ -106,7 +108,8 @@ def test_update_warehouse(store: Any) -> None:
     new = replace(item, name=sample.name)
     got = repo.update_warehouse(store, item.warehouse_id, lambda old: new)
     assert got == new
-    assert repo.fetch_warehouse(store, item.warehouse_id) == new
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == new
     missing = _make_warehouse(3)
     gone = repo.update_warehouse(store, missing.warehouse_id, lambda old: old)
     assert gone is None
@@ -130,21 +133,26 @@ def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.name
-    assert repo.fetch_warehouse(store, item.warehouse_id) == result
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == result
 
 
 def test_delete_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.delete_warehouse(store, item.warehouse_id) is True
-    assert repo.fetch_warehouse(store, item.warehouse_id) is None
-    assert repo.delete_warehouse(store, item.warehouse_id) is False
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is True
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is False
 
 
 def test_create_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.fetch_stock_level(store, item.stock_id) == item
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_stock_level(store, item)
 
@@ -157,7 +165,8 @@ def test_save_many_stock_level(store: Any) -> None:
     items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
-        assert repo.fetch_stock_level(store, item.stock_id) == item
+        fetched = repo.fetch_stock_level(store, item.stock_id)
+        assert fetched == item
 
 
 def test_update_stock_level(store: Any) -> None:
@@ -167,7 +176,8 @@ def test_update_stock_level(store: Any) -> None:
     new = replace(item, sku=sample.sku)
     got = repo.update_stock_level(store, item.stock_id, lambda old: new)
     assert got == new
-    assert repo.fetch_stock_level(store, item.stock_id) == new
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == new
     missing = _make_stock_level(3)
     gone = repo.update_stock_level(store, missing.stock_id, lambda old: old)
     assert gone is None
@@ -191,21 +201,26 @@ def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.sku
-    assert repo.fetch_stock_level(store, item.stock_id) == result
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == result
 
 
 def test_delete_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.delete_stock_level(store, item.stock_id) is True
-    assert repo.fetch_stock_level(store, item.stock_id) is None
-    assert repo.delete_stock_level(store, item.stock_id) is False
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is True
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched is None
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is False
 
 
 def test_create_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.fetch_reservation(store, item.reservation_id) == item
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_reservation(store, item)
 
@@ -218,7 +233,8 @@ def test_save_many_reservation(store: Any) -> None:
     items = [replace(i, stock_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
-        assert repo.fetch_reservation(store, item.reservation_id) == item
+        fetched = repo.fetch_reservation(store, item.reservation_id)
+        assert fetched == item
 
 
 def test_update_reservation(store: Any) -> None:
@@ -228,7 +244,8 @@ def test_update_reservation(store: Any) -> None:
     new = replace(item, stock_id=sample.stock_id)
     got = repo.update_reservation(store, item.reservation_id, lambda old: new)
     assert got == new
-    assert repo.fetch_reservation(store, item.reservation_id) == new
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == new
     missing = _make_reservation(3)
     gone = repo.update_reservation(store, missing.reservation_id, lambda old: old)
     assert gone is None
@@ -256,15 +273,19 @@ def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.stock_id
-    assert repo.fetch_reservation(store, item.reservation_id) == result
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == result
 
 
 def test_delete_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.delete_reservation(store, item.reservation_id) is True
-    assert repo.fetch_reservation(store, item.reservation_id) is None
-    assert repo.delete_reservation(store, item.reservation_id) is False
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is True
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched is None
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is False
 
 
 def test_get_stock(store: Any) -> None:
@@ -283,7 +304,9 @@ def test_stock_for_sku(store: Any) -> None:
     expected = [i for i in items if i.sku == probe.sku]
     expected.sort(key=lambda i: i.on_hand, reverse=True)
     got = repo.stock_for_sku(store, probe.sku, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_low_stock_in_warehouse(store: Any) -> None:
@@ -293,7 +316,9 @@ def test_low_stock_in_warehouse(store: Any) -> None:
     expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
     expected.sort(key=lambda i: i.on_hand, reverse=False)
     got = repo.low_stock_in_warehouse(store, probe.warehouse_id, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_reservations_of_order(store: Any) -> None:
@@ -322,24 +347,30 @@ def test_save_together(store: Any) -> None:
     fresh = _make_warehouse(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_warehouse(2)
     changed = replace(warehouse, name=sample.name)
     repo.save_together(store, updates=[(warehouse, changed)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
     sample = _make_warehouse(3)
     stale = replace(warehouse, name=sample.name)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(warehouse, stale)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) == fresh
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched == fresh
 
 
 def test_table(store: Any) -> None:

@@ -85,7 +85,8 @@ def test_module_is_documented() -> None:
 def test_create_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    assert repo.fetch_account(store, item.account_id) == item
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_account(store, item)
 
@@ -98,7 +99,8 @@ def test_save_many_account(store: Any) -> None:
     items = [replace(i, owner_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_account(store, items) == len(items)
     for item in items:
-        assert repo.fetch_account(store, item.account_id) == item
+        fetched = repo.fetch_account(store, item.account_id)
+        assert fetched == item
 
 
 def test_update_account(store: Any) -> None:
@@ -108,7 +110,8 @@ def test_update_account(store: Any) -> None:
     new = replace(item, owner_id=sample.owner_id)
     got = repo.update_account(store, item.account_id, lambda old: new)
     assert got == new
-    assert repo.fetch_account(store, item.account_id) == new
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == new
     missing = _make_account(3)
     gone = repo.update_account(store, missing.account_id, lambda old: old)
     assert gone is None
@@ -132,21 +135,26 @@ def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.owner_id
-    assert repo.fetch_account(store, item.account_id) == result
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == result
 
 
 def test_delete_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    assert repo.delete_account(store, item.account_id) is True
-    assert repo.fetch_account(store, item.account_id) is None
-    assert repo.delete_account(store, item.account_id) is False
+    deleted = repo.delete_account(store, item.account_id)
+    assert deleted is True
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched is None
+    deleted = repo.delete_account(store, item.account_id)
+    assert deleted is False
 
 
 def test_create_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    assert repo.fetch_transfer(store, item.transfer_id) == item
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_transfer(store, item)
 
@@ -159,7 +167,8 @@ def test_save_many_transfer(store: Any) -> None:
     items = [replace(i, memo=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_transfer(store, items) == len(items)
     for item in items:
-        assert repo.fetch_transfer(store, item.transfer_id) == item
+        fetched = repo.fetch_transfer(store, item.transfer_id)
+        assert fetched == item
 
 
 def test_update_transfer(store: Any) -> None:
@@ -169,7 +178,8 @@ def test_update_transfer(store: Any) -> None:
     new = replace(item, memo=sample.memo)
     got = repo.update_transfer(store, item.transfer_id, lambda old: new)
     assert got == new
-    assert repo.fetch_transfer(store, item.transfer_id) == new
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == new
     missing = _make_transfer(3)
     gone = repo.update_transfer(store, missing.transfer_id, lambda old: old)
     assert gone is None
@@ -193,15 +203,19 @@ def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.memo
-    assert repo.fetch_transfer(store, item.transfer_id) == result
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == result
 
 
 def test_delete_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    assert repo.delete_transfer(store, item.transfer_id) is True
-    assert repo.fetch_transfer(store, item.transfer_id) is None
-    assert repo.delete_transfer(store, item.transfer_id) is False
+    deleted = repo.delete_transfer(store, item.transfer_id)
+    assert deleted is True
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched is None
+    deleted = repo.delete_transfer(store, item.transfer_id)
+    assert deleted is False
 
 
 def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
@@ -210,13 +224,15 @@ def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
     twin = replace(_make_transfer(1), idempotency_key=item.idempotency_key)
     with pytest.raises(AlreadyExistsError):
         repo.create_transfer(store, twin)
-    assert repo.fetch_transfer(store, twin.transfer_id) is None
+    fetched = repo.fetch_transfer(store, twin.transfer_id)
+    assert fetched is None
 
 
 def test_create_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == item
+    fetched = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_entry(store, item)
 
@@ -229,7 +245,8 @@ def test_save_many_entry(store: Any) -> None:
     items = [replace(i, transfer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_entry(store, items) == len(items)
     for item in items:
-        assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == item
+        fetched = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id)
+        assert fetched == item
 
 
 def test_update_entry(store: Any) -> None:
@@ -239,7 +256,8 @@ def test_update_entry(store: Any) -> None:
     new = replace(item, transfer_id=sample.transfer_id)
     got = repo.update_entry(store, item.account_id, item.posted_at, item.entry_id, lambda old: new)
     assert got == new
-    assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == new
+    fetched = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert fetched == new
     missing = _make_entry(3)
     gone = repo.update_entry(
         store,
@@ -275,15 +293,19 @@ def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.transfer_id
-    assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) == result
+    fetched = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert fetched == result
 
 
 def test_delete_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    assert repo.delete_entry(store, item.account_id, item.posted_at, item.entry_id) is True
-    assert repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id) is None
-    assert repo.delete_entry(store, item.account_id, item.posted_at, item.entry_id) is False
+    deleted = repo.delete_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert deleted is True
+    fetched = repo.fetch_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert fetched is None
+    deleted = repo.delete_entry(store, item.account_id, item.posted_at, item.entry_id)
+    assert deleted is False
 
 
 def test_get_account(store: Any) -> None:
@@ -302,7 +324,9 @@ def test_account_statement(store: Any) -> None:
     expected = [i for i in items if i.account_id == probe.account_id]
     expected.sort(key=lambda i: i.posted_at, reverse=True)
     got = repo.account_statement(store, probe.account_id, limit=2)
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+    got_keys = [i.entry_id for i in got]
+    expected_keys = [i.entry_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_entries_of_transfer(store: Any) -> None:
@@ -353,24 +377,30 @@ def test_save_together(store: Any) -> None:
     fresh = _make_account(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, account])
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_account(2)
     changed = replace(account, owner_id=sample.owner_id)
     repo.save_together(store, updates=[(account, changed)])
-    assert repo.fetch_account(store, changed.account_id) == changed
+    fetched = repo.fetch_account(store, changed.account_id)
+    assert fetched == changed
     sample = _make_account(3)
     stale = replace(account, owner_id=sample.owner_id)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(account, stale)])
-    assert repo.fetch_account(store, changed.account_id) == changed
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, changed.account_id)
+    assert fetched == changed
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[account])
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_account(store, fresh.account_id) == fresh
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched == fresh
 
 
 def test_table(store: Any) -> None:
