@@ -395,7 +395,8 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_stock_level(store, item.stock_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.on_hand == item.on_hand + done
+    total = item.on_hand + done
+    assert stored.on_hand == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.on_hand
     below = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor)
@@ -426,7 +427,8 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_stock_level(store, item.stock_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.on_hand == item.on_hand + done
+    total = item.on_hand + done
+    assert stored.on_hand == total
     assert done > 0
 
 
@@ -446,7 +448,8 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reservation(store, item.reservation_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.quantity
     below = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor)
@@ -477,7 +480,8 @@ def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_reservation(store, item.reservation_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 

@@ -495,7 +495,8 @@ def test_increment_order_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order(store, item.order_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.total == item.total + done
+    total = item.total + done
+    assert stored.total == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.total
     below = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor)
@@ -526,7 +527,8 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_order(store, item.order_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.total == item.total + done
+    total = item.total + done
+    assert stored.total == total
     assert done > 0
 
 
@@ -546,7 +548,8 @@ def test_increment_order_line_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.quantity
     below = repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor)
@@ -577,7 +580,8 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 
@@ -597,7 +601,8 @@ def test_increment_payment_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_payment(store, item.payment_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.amount
     below = repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor)
@@ -634,7 +639,8 @@ def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_payment(store, item.payment_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     assert done > 0
 
 

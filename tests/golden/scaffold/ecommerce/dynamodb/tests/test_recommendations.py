@@ -335,7 +335,8 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_product(store, item.product_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.purchase_count == item.purchase_count + done
+    total = item.purchase_count + done
+    assert stored.purchase_count == total
     assert done > 0
 
 

@@ -251,7 +251,9 @@ def _read_warehouse(
     """The Warehouse with this key and its version, or None."""
     query = {"_id": warehouse_id}
     doc = _collection(db, WAREHOUSE_COLLECTION).find_one(query, session=session)
-    return (_decode_warehouse(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_warehouse(doc), doc.get(VERSION)
 
 
 def _write_warehouse(
@@ -374,7 +376,9 @@ def _read_stock_level(
     """The StockLevel with this key and its version, or None."""
     query = {"_id": stock_id}
     doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one(query, session=session)
-    return (_decode_stock_level(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_stock_level(doc), doc.get(VERSION)
 
 
 def _write_stock_level(
@@ -523,7 +527,9 @@ def _read_reservation(
     """The Reservation with this key and its version, or None."""
     query = {"_id": reservation_id}
     doc = _collection(db, RESERVATION_COLLECTION).find_one(query, session=session)
-    return (_decode_reservation(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_reservation(doc), doc.get(VERSION)
 
 
 def _write_reservation(

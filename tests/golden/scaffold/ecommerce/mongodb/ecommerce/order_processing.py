@@ -281,7 +281,9 @@ def _read_customer(
     """The Customer with this key and its version, or None."""
     query = {"_id": customer_id}
     doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
-    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_customer(doc), doc.get(VERSION)
 
 
 def _write_customer(
@@ -403,7 +405,9 @@ def _read_order(
     """The Order with this key and its version, or None."""
     query = {"_id": order_id}
     doc = _collection(db, ORDER_COLLECTION).find_one(query, session=session)
-    return (_decode_order(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_order(doc), doc.get(VERSION)
 
 
 def _write_order(

@@ -247,7 +247,9 @@ def _read_product(
     """The Product with this key and its version, or None."""
     query = {"_id": product_id}
     doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
-    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_product(doc), doc.get(VERSION)
 
 
 def _write_product(
@@ -365,7 +367,9 @@ def _read_review(
     """The Review with this key and its version, or None."""
     query = {"_id": review_id}
     doc = _collection(db, REVIEW_COLLECTION).find_one(query, session=session)
-    return (_decode_review(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_review(doc), doc.get(VERSION)
 
 
 def _write_review(

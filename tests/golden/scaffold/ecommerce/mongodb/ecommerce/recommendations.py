@@ -212,7 +212,9 @@ def _read_customer(
     """The Customer with this key and its version, or None."""
     query = {"_id": customer_id}
     doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
-    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_customer(doc), doc.get(VERSION)
 
 
 def _write_customer(
@@ -324,7 +326,9 @@ def _read_product(
     """The Product with this key and its version, or None."""
     query = {"_id": product_id}
     doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
-    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_product(doc), doc.get(VERSION)
 
 
 def _write_product(

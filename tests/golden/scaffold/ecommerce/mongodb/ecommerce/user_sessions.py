@@ -187,7 +187,9 @@ def _read_session(
     """The Session with this key and its version, or None."""
     query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
     doc = _collection(db, SESSION_COLLECTION).find_one(query, session=session)
-    return (_decode_session(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_session(doc), doc.get(VERSION)
 
 
 def _write_session(

@@ -411,7 +411,8 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_stock_level(store, item.stock_id)
     assert done == 160 and stored is not None
-    assert stored.on_hand == item.on_hand + done
+    total = item.on_hand + done
+    assert stored.on_hand == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.on_hand
     below = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor)
@@ -442,7 +443,8 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_stock_level(store, item.stock_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.on_hand == item.on_hand + done
+    total = item.on_hand + done
+    assert stored.on_hand == total
     assert done > 0
 
 
@@ -462,7 +464,8 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reservation(store, item.reservation_id)
     assert done == 160 and stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.quantity
     below = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor)
@@ -493,7 +496,8 @@ def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_reservation(store, item.reservation_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 

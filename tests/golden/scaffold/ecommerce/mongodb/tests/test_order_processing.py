@@ -529,7 +529,8 @@ def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: boo
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order(store, item.order_id)
     assert done == 160 and stored is not None
-    assert stored.total == item.total + done
+    total = item.total + done
+    assert stored.total == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.total
     below = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor)
@@ -560,7 +561,8 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_order(store, item.order_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.total == item.total + done
+    total = item.total + done
+    assert stored.total == total
     assert done > 0
 
 
@@ -586,7 +588,8 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_order_line(store, item.order_id, item.line_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 
@@ -612,7 +615,8 @@ def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_payment(store, item.order_id, item.payment_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     assert done > 0
 
 

@@ -230,7 +230,9 @@ def _read_device(
     """The Device with this key and its version, or None."""
     query = {"_id": device_id}
     doc = _collection(db, DEVICE_COLLECTION).find_one(query, session=session)
-    return (_decode_device(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_device(doc), doc.get(VERSION)
 
 
 def _write_device(
@@ -348,7 +350,9 @@ def _read_reading(
     """The Reading with this key and its version, or None."""
     query = {"_id": reading_id}
     doc = _collection(db, READING_COLLECTION).find_one(query, session=session)
-    return (_decode_reading(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_reading(doc), doc.get(VERSION)
 
 
 def _write_reading(

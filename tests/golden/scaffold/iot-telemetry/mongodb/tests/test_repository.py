@@ -286,7 +286,8 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_reading(store, item.reading_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.temperature == item.temperature + done
+    total = item.temperature + done
+    assert stored.temperature == total
     assert done > 0
 
 

@@ -220,7 +220,8 @@ def test_player_rank(store: Any) -> None:
     group = [i for i in items if i.board_id == probe.board_id]
     best = sorted(expected, key=lambda i: i.score, reverse=True)[0]
     ahead = [i for i in group if i.score > best.score]
-    assert repo.player_rank(store, probe.board_id, probe.player_id) == len(ahead)
+    rank = repo.player_rank(store, probe.board_id, probe.player_id)
+    assert rank == len(ahead)
 
 
 def test_get_player(store: Any) -> None:
@@ -254,7 +255,8 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_score(store, item.entry_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.score == item.score + done
+    total = item.score + done
+    assert stored.score == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.score
     below = repo.increment_score(store, item.entry_id, "score", -1, floor)
@@ -285,7 +287,8 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_score(store, item.entry_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.score == item.score + done
+    total = item.score + done
+    assert stored.score == total
     assert done > 0
 
 

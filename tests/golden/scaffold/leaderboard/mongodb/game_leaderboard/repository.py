@@ -188,7 +188,9 @@ def _read_player(
     """The Player with this key and its version, or None."""
     query = {"_id": player_id}
     doc = _collection(db, PLAYER_COLLECTION).find_one(query, session=session)
-    return (_decode_player(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_player(doc), doc.get(VERSION)
 
 
 def _write_player(
@@ -302,7 +304,9 @@ def _read_score(
     """The Score with this key and its version, or None."""
     query = {"_id": entry_id}
     doc = _collection(db, SCORE_COLLECTION).find_one(query, session=session)
-    return (_decode_score(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_score(doc), doc.get(VERSION)
 
 
 def _write_score(

@@ -288,7 +288,8 @@ def test_player_rank(store: Any) -> None:
     group = [i for i in items if i.board_id == probe.board_id]
     best = sorted(expected, key=lambda i: i.score, reverse=True)[0]
     ahead = [i for i in group if i.score > best.score]
-    assert repo.player_rank(store, probe.board_id, probe.player_id) == len(ahead)
+    rank = repo.player_rank(store, probe.board_id, probe.player_id)
+    assert rank == len(ahead)
 
 
 def test_get_player(store: Any) -> None:

@@ -425,7 +425,8 @@ def test_increment_account_loses_nothing_under_threads(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_account(store, item.account_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.balance == item.balance + done
+    total = item.balance + done
+    assert stored.balance == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.balance
     below = repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor)
@@ -462,7 +463,8 @@ def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_account(store, item.account_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.balance == item.balance + done
+    total = item.balance + done
+    assert stored.balance == total
     assert done > 0
 
 
@@ -495,7 +497,8 @@ def test_increment_entry_loses_nothing_under_threads(store: Any) -> None:
         consistent=True,
     )
     assert done == 80 and stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.amount
     below = repo.increment_entry(
@@ -548,7 +551,8 @@ def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
     )
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     assert done > 0
 
 

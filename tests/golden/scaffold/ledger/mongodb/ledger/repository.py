@@ -249,7 +249,9 @@ def _read_account(
     """The Account with this key and its version, or None."""
     query = {"_id": account_id}
     doc = _collection(db, ACCOUNT_COLLECTION).find_one(query, session=session)
-    return (_decode_account(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_account(doc), doc.get(VERSION)
 
 
 def _write_account(
@@ -396,7 +398,9 @@ def _read_transfer(
     """The Transfer with this key and its version, or None."""
     query = {"_id": transfer_id}
     doc = _collection(db, TRANSFER_COLLECTION).find_one(query, session=session)
-    return (_decode_transfer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_transfer(doc), doc.get(VERSION)
 
 
 def _write_transfer(
@@ -515,7 +519,9 @@ def _read_entry(
     """The Entry with this key and its version, or None."""
     query = {"_id": entry_id}
     doc = _collection(db, ENTRY_COLLECTION).find_one(query, session=session)
-    return (_decode_entry(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_entry(doc), doc.get(VERSION)
 
 
 def _write_entry(

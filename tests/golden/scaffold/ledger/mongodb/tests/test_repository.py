@@ -431,7 +431,8 @@ def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: b
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_account(store, item.account_id)
     assert done == 160 and stored is not None
-    assert stored.balance == item.balance + done
+    total = item.balance + done
+    assert stored.balance == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.balance
     below = repo.increment_account(store, item.account_id, "balance", -Decimal(1), floor)
@@ -468,7 +469,8 @@ def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_account(store, item.account_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.balance == item.balance + done
+    total = item.balance + done
+    assert stored.balance == total
     assert done > 0
 
 
@@ -490,7 +492,8 @@ def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: boo
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_entry(store, item.entry_id)
     assert done == 160 and stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.amount
     below = repo.increment_entry(store, item.entry_id, "amount", -Decimal(1), floor)
@@ -521,7 +524,8 @@ def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
     stored = repo.fetch_entry(store, item.entry_id)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     assert done > 0
 
 
