@@ -98,7 +98,10 @@ def _ensure_table(
     if indexes:
         options["GlobalSecondaryIndexes"] = indexes
     if stream:
-        options["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        options["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
     table = dynamodb.create_table(
         TableName=table_name,
         KeySchema=KEY_SCHEMA,
@@ -212,7 +215,8 @@ def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
     typed = {name: serializer.serialize(value) for name, value in start.items()}
-    return base64.urlsafe_b64encode(json.dumps(typed, sort_keys=True).encode("utf-8")).decode("ascii")
+    raw = json.dumps(typed, sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 def _start(cursor: str) -> dict[str, Any]:
@@ -222,7 +226,9 @@ def _start(cursor: str) -> dict[str, Any]:
     return {name: deserializer.deserialize(value) for name, value in typed.items()}
 
 
-def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: Any) -> tuple[list[dict[str, Any]], str | None]:
+def _query(
+    table: Any, limit: int | None, after: str | None = None, **kwargs: Any
+) -> tuple[list[dict[str, Any]], str | None]:
     """Run a Query page by page until ``limit`` live items or the end; also the next cursor.
 
     Each request asks only for the items still missing, so the LastEvaluatedKey of the
@@ -378,7 +384,12 @@ def _increment_update(
 
 
 def _increment(
-    table: Any, entity: _Entity, key: Mapping[str, Any], field: str, amount: Decimal, minimum: Decimal | None
+    table: Any,
+    entity: _Entity,
+    key: Mapping[str, Any],
+    field: str,
+    amount: Decimal,
+    minimum: Decimal | None,
 ) -> dict[str, Any] | None:
     """Add ``amount`` to ``field`` with one UpdateItem; the new item, or None if the condition failed."""
     update = _increment_update(entity, key, field, amount, minimum)
@@ -404,7 +415,9 @@ def _create_actions(table_name: str, entity: _Entity, raw: dict[str, Any]) -> li
     return [{"Put": {"TableName": table_name, "Item": item, **condition}} for item in puts]
 
 
-def _update_actions(table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity) -> list[dict[str, Any]]:
+def _update_actions(
+    table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity
+) -> list[dict[str, Any]]:
     """The Put conditional on ``old``'s version, and guard moves, that updates one item."""
     put = {"TableName": table_name, "Item": new, **_unchanged(old)}
     return [{"Put": put}]
@@ -414,7 +427,9 @@ def _read_as(table: Any, entity: _Entity, item: Any) -> dict[str, Any]:
     """The stored form of ``item``, read strongly; ConflictError unless it is stored as given."""
     raw = _current(table, _key(entity.item(item)))
     if raw is None or entity.decode(raw) != item:
-        raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} changed since it was read")
+        raise ConflictError(
+            f"{type(item).__name__} {entity.key_value(item)!r} changed since it was read"
+        )
     return raw
 
 
@@ -470,5 +485,9 @@ def _save_together(
         table.meta.client.transact_write_items(TransactItems=actions)
     except table.meta.client.exceptions.TransactionCanceledException as error:
         if set(_failed(error)) & creating:
-            raise AlreadyExistsError("an item to create, or a unique value, exists already") from error
-        raise ConflictError("an item changed since it was read, or an increment's minimum was not met") from error
+            raise AlreadyExistsError(
+                "an item to create, or a unique value, exists already"
+            ) from error
+        raise ConflictError(
+            "an item changed since it was read, or an increment's minimum was not met"
+        ) from error

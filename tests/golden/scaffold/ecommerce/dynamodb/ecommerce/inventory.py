@@ -174,10 +174,11 @@ def update_warehouse(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "WAREHOUSE#" + _parts(warehouse_id), "SK": "WAREHOUSE#" + _parts(warehouse_id)}
     return _update(
         table,
         _ENTITIES[Warehouse],
-        {"PK": "WAREHOUSE#" + _parts(warehouse_id), "SK": "WAREHOUSE#" + _parts(warehouse_id)},
+        key,
         lambda i: (i.warehouse_id,),
         mutate,
         retries,
@@ -262,10 +263,11 @@ def update_stock_level(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)}
     return _update(
         table,
         _ENTITIES[StockLevel],
-        {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)},
+        key,
         lambda i: (i.stock_id,),
         mutate,
         retries,
@@ -348,7 +350,10 @@ def fetch_reservation(
     consistent: bool = CONSISTENT_READ,
 ) -> Reservation | None:
     """The Reservation at this primary key, or None."""
-    key = {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)}
+    key = {
+        "PK": "RESERVATION#" + _parts(reservation_id),
+        "SK": "RESERVATION#" + _parts(reservation_id),
+    }
     raw = table.get_item(Key=key, ConsistentRead=consistent).get("Item")
     return _decode_reservation(raw) if raw is not None and _live(raw) else None
 
@@ -365,10 +370,14 @@ def update_reservation(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {
+        "PK": "RESERVATION#" + _parts(reservation_id),
+        "SK": "RESERVATION#" + _parts(reservation_id),
+    }
     return _update(
         table,
         _ENTITIES[Reservation],
-        {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)},
+        key,
         lambda i: (i.reservation_id,),
         mutate,
         retries,
@@ -378,7 +387,10 @@ def update_reservation(
 
 def delete_reservation(table: Any, reservation_id: str) -> bool:
     """Delete one Reservation; True if it existed (and had not expired)."""
-    key = {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)}
+    key = {
+        "PK": "RESERVATION#" + _parts(reservation_id),
+        "SK": "RESERVATION#" + _parts(reservation_id),
+    }
     return _delete(table, _ENTITIES[Reservation], key)
 
 
@@ -395,7 +407,10 @@ def increment_reservation(
     result never falls below it, even with concurrent calls. Returns None if there is
     no such item or the condition failed.
     """
-    key = {"PK": "RESERVATION#" + _parts(reservation_id), "SK": "RESERVATION#" + _parts(reservation_id)}
+    key = {
+        "PK": "RESERVATION#" + _parts(reservation_id),
+        "SK": "RESERVATION#" + _parts(reservation_id),
+    }
     floor = None if minimum is None else _number(minimum)
     raw = _increment(table, _ENTITIES[Reservation], key, field, _number(amount), floor)
     return _decode_reservation(raw) if raw is not None else None
@@ -434,51 +449,69 @@ def get_stock(table: Any, stock_id: str) -> StockLevel | None:
     return found[0] if found else None
 
 
-def stock_for_sku(table: Any, sku: str, limit: int | None = 20, after: str | None = None) -> Page[StockLevel]:
+def stock_for_sku(
+    table: Any,
+    sku: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[StockLevel]:
     """stock_for_sku: query StockLevel by sku, ordered by on_hand descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("STOCK_LEVEL#" + _parts(sku))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("STOCK_LEVEL#" + _parts(sku)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_stock_level(raw) for raw in rows]
     return Page(found, cursor)
 
 
-def low_stock_in_warehouse(table: Any, warehouse_id: str, limit: int | None = 50, after: str | None = None) -> Page[StockLevel]:
+def low_stock_in_warehouse(
+    table: Any,
+    warehouse_id: str,
+    limit: int | None = 50,
+    after: str | None = None,
+) -> Page[StockLevel]:
     """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI2PK").eq("STOCK_LEVEL#" + _parts(warehouse_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI2",
-        KeyConditionExpression=Key("GSI2PK").eq("STOCK_LEVEL#" + _parts(warehouse_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_stock_level(raw) for raw in rows]
     return Page(found, cursor)
 
 
-def reservations_of_order(table: Any, order_id: str, limit: int | None = None, after: str | None = None) -> Page[Reservation]:
+def reservations_of_order(
+    table: Any,
+    order_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Reservation]:
     """reservations_of_order: query Reservation by order_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI3PK").eq("RESERVATION#" + _parts(order_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI3",
-        KeyConditionExpression=Key("GSI3PK").eq("RESERVATION#" + _parts(order_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_reservation(raw) for raw in rows]

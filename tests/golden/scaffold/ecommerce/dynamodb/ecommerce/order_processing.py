@@ -191,10 +191,11 @@ def update_customer(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)}
     return _update(
         table,
         _ENTITIES[Customer],
-        {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)},
+        key,
         lambda i: (i.customer_id,),
         mutate,
         retries,
@@ -281,10 +282,11 @@ def update_order(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)}
     return _update(
         table,
         _ENTITIES[Order],
-        {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)},
+        key,
         lambda i: (i.order_id,),
         mutate,
         retries,
@@ -384,10 +386,11 @@ def update_order_line(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)}
     return _update(
         table,
         _ENTITIES[OrderLine],
-        {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)},
+        key,
         lambda i: (i.order_id, i.line_id),
         mutate,
         retries,
@@ -488,10 +491,11 @@ def update_payment(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)}
     return _update(
         table,
         _ENTITIES[Payment],
-        {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)},
+        key,
         lambda i: (i.payment_id,),
         mutate,
         retries,
@@ -563,29 +567,41 @@ def get_order(table: Any, order_id: str) -> Order | None:
     return found[0] if found else None
 
 
-def customer_orders(table: Any, customer_id: str, limit: int | None = 20, after: str | None = None) -> Page[Order]:
+def customer_orders(
+    table: Any,
+    customer_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Order]:
     """customer_orders: query Order by customer_id, ordered by placed_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("ORDER#" + _parts(customer_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("ORDER#" + _parts(customer_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_order(raw) for raw in rows]
     return Page(found, cursor)
 
 
-def lines_of_order(table: Any, order_id: str, limit: int | None = None, after: str | None = None) -> Page[OrderLine]:
+def lines_of_order(
+    table: Any,
+    order_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[OrderLine]:
     """lines_of_order: query OrderLine by order_id; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("ORDER#" + _parts(order_id)) & Key("SK").begins_with("ORDER_LINE#")
+    condition = Key("PK").eq("ORDER#" + _parts(order_id))
+    condition = condition & Key("SK").begins_with("ORDER_LINE#")
     rows, cursor = _query(
         table,
         limit,
@@ -598,17 +614,23 @@ def lines_of_order(table: Any, order_id: str, limit: int | None = None, after: s
     return Page(found, cursor)
 
 
-def fulfilment_queue(table: Any, status: str, limit: int | None = 100, after: str | None = None) -> Page[Order]:
+def fulfilment_queue(
+    table: Any,
+    status: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Order]:
     """fulfilment_queue: query Order by status, ordered by placed_at; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI2PK").eq("ORDER#" + _parts(status))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI2",
-        KeyConditionExpression=Key("GSI2PK").eq("ORDER#" + _parts(status)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_order(raw) for raw in rows]
@@ -620,16 +642,20 @@ def revenue_by_status(table: Any, currency: str) -> dict[str, Any]:
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI3PK").eq("ORDER#" + _parts(currency))
     rows, _ = _query(
         table,
         None,
         None,
         IndexName="GSI3",
-        KeyConditionExpression=Key("GSI3PK").eq("ORDER#" + _parts(currency)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_order(raw) for raw in rows]
-    return {"count": len(found), "sum_total": sum((i.total for i in found), Decimal(0))}
+    return {
+        "count": len(found),
+        "sum_total": sum((i.total for i in found), Decimal(0)),
+    }
 
 
 def save_together(

@@ -46,8 +46,40 @@ ATTRIBUTE_DEFINITIONS = [
 ]
 # Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
-    _gsi("GSI1", ["_type", "attributes", "brand", "category_id", "description", "images", "name", "price", "product_id", "rating", "sku", "updated_at"]),
-    _gsi("GSI2", ["_type", "attributes", "brand", "category_id", "description", "images", "name", "price", "product_id", "rating", "sku", "updated_at"]),
+    _gsi(
+        "GSI1",
+        [
+            "_type",
+            "attributes",
+            "brand",
+            "category_id",
+            "description",
+            "images",
+            "name",
+            "price",
+            "product_id",
+            "rating",
+            "sku",
+            "updated_at",
+        ],
+    ),
+    _gsi(
+        "GSI2",
+        [
+            "_type",
+            "attributes",
+            "brand",
+            "category_id",
+            "description",
+            "images",
+            "name",
+            "price",
+            "product_id",
+            "rating",
+            "sku",
+            "updated_at",
+        ],
+    ),
 ]
 
 
@@ -187,10 +219,11 @@ def update_product(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)}
     return _update(
         table,
         _ENTITIES[Product],
-        {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)},
+        key,
         lambda i: (i.product_id,),
         mutate,
         retries,
@@ -277,10 +310,11 @@ def update_review(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "REVIEW#" + _parts(created_at, review_id)}
     return _update(
         table,
         _ENTITIES[Review],
-        {"PK": "PRODUCT#" + _parts(product_id), "SK": "REVIEW#" + _parts(created_at, review_id)},
+        key,
         lambda i: (i.product_id, i.created_at, i.review_id),
         mutate,
         retries,
@@ -320,17 +354,23 @@ def get_product(table: Any, product_id: str) -> Product | None:
     return found[0] if found else None
 
 
-def products_in_category(table: Any, category_id: str, limit: int | None = 48, after: str | None = None) -> Page[Product]:
+def products_in_category(
+    table: Any,
+    category_id: str,
+    limit: int | None = 48,
+    after: str | None = None,
+) -> Page[Product]:
     """products_in_category: query Product by category_id, ordered by price; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("PRODUCT#" + _parts(category_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_product(raw) for raw in rows]
@@ -343,35 +383,51 @@ def search_products(table: Any, text: str, limit: int | None = 24) -> list[Produ
     Served by a Scan of the whole table (see README.md).
     """
     condition = Attr("_type").eq("Product")
-    condition = condition & (Attr("sku").contains(text) | Attr("name").contains(text) | Attr("description").contains(text) | Attr("brand").contains(text))
+    matches = Attr("sku").contains(text)
+    matches = matches | Attr("name").contains(text)
+    matches = matches | Attr("description").contains(text)
+    matches = matches | Attr("brand").contains(text)
+    condition = condition & matches
     found = [_decode_product(raw) for raw in _scan(table, condition)]
     found.sort(key=lambda i: _text(i.product_id))
     return found[:limit] if limit is not None else found
 
 
-def top_rated_in_category(table: Any, category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+def top_rated_in_category(
+    table: Any,
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> Page[Product]:
     """top_rated_in_category: top Product by category_id, ordered by rating descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI2PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI2",
-        KeyConditionExpression=Key("GSI2PK").eq("PRODUCT#" + _parts(category_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_product(raw) for raw in rows]
     return Page(found, cursor)
 
 
-def reviews_of_product(table: Any, product_id: str, limit: int | None = 20, after: str | None = None) -> Page[Review]:
+def reviews_of_product(
+    table: Any,
+    product_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Review]:
     """reviews_of_product: query Review by product_id, ordered by created_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("PRODUCT#" + _parts(product_id)) & Key("SK").begins_with("REVIEW#")
+    condition = Key("PK").eq("PRODUCT#" + _parts(product_id))
+    condition = condition & Key("SK").begins_with("REVIEW#")
     rows, cursor = _query(
         table,
         limit,

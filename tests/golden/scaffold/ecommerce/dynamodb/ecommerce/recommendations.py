@@ -152,10 +152,11 @@ def update_customer(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)}
     return _update(
         table,
         _ENTITIES[Customer],
-        {"PK": "CUSTOMER#" + _parts(customer_id), "SK": "CUSTOMER#" + _parts(customer_id)},
+        key,
         lambda i: (i.customer_id,),
         mutate,
         retries,
@@ -234,10 +235,11 @@ def update_product(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)}
     return _update(
         table,
         _ENTITIES[Product],
-        {"PK": "PRODUCT#" + _parts(product_id), "SK": "PRODUCT#" + _parts(product_id)},
+        key,
         lambda i: (i.product_id,),
         mutate,
         retries,
@@ -314,10 +316,11 @@ def update_purchase(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PURCHASE#" + _parts(purchase_id), "SK": "PURCHASE#" + _parts(purchase_id)}
     return _update(
         table,
         _ENTITIES[Purchase],
-        {"PK": "PURCHASE#" + _parts(purchase_id), "SK": "PURCHASE#" + _parts(purchase_id)},
+        key,
         lambda i: (i.purchase_id,),
         mutate,
         retries,
@@ -367,17 +370,23 @@ def for_customer(table: Any, customer_id: str, limit: int | None = 20) -> list[C
     raise NotImplementedError("for_customer: not served by this DynamoDB design; see README.md")
 
 
-def bestsellers_in_category(table: Any, category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+def bestsellers_in_category(
+    table: Any,
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> Page[Product]:
     """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("PRODUCT#" + _parts(category_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_product(raw) for raw in rows]

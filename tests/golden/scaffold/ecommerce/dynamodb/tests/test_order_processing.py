@@ -99,7 +99,8 @@ def test_module_is_documented() -> None:
 def test_create_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.fetch_customer(store, item.customer_id) == item
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_customer(store, item)
 
@@ -112,7 +113,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [replace(i, email=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
-        assert repo.fetch_customer(store, item.customer_id) == item
+        fetched = repo.fetch_customer(store, item.customer_id)
+        assert fetched == item
 
 
 def test_update_customer(store: Any) -> None:
@@ -122,7 +124,8 @@ def test_update_customer(store: Any) -> None:
     new = replace(item, email=sample.email)
     got = repo.update_customer(store, item.customer_id, lambda old: new)
     assert got == new
-    assert repo.fetch_customer(store, item.customer_id) == new
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == new
     missing = _make_customer(3)
     gone = repo.update_customer(store, missing.customer_id, lambda old: old)
     assert gone is None
@@ -146,21 +149,26 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.email
-    assert repo.fetch_customer(store, item.customer_id) == result
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == result
 
 
 def test_delete_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.delete_customer(store, item.customer_id) is True
-    assert repo.fetch_customer(store, item.customer_id) is None
-    assert repo.delete_customer(store, item.customer_id) is False
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is True
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched is None
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is False
 
 
 def test_create_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    assert repo.fetch_order(store, item.order_id) == item
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_order(store, item)
 
@@ -173,7 +181,8 @@ def test_save_many_order(store: Any) -> None:
     items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order(store, items) == len(items)
     for item in items:
-        assert repo.fetch_order(store, item.order_id) == item
+        fetched = repo.fetch_order(store, item.order_id)
+        assert fetched == item
 
 
 def test_update_order(store: Any) -> None:
@@ -183,7 +192,8 @@ def test_update_order(store: Any) -> None:
     new = replace(item, customer_id=sample.customer_id)
     got = repo.update_order(store, item.order_id, lambda old: new)
     assert got == new
-    assert repo.fetch_order(store, item.order_id) == new
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == new
     missing = _make_order(3)
     gone = repo.update_order(store, missing.order_id, lambda old: old)
     assert gone is None
@@ -207,21 +217,26 @@ def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.customer_id
-    assert repo.fetch_order(store, item.order_id) == result
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == result
 
 
 def test_delete_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    assert repo.delete_order(store, item.order_id) is True
-    assert repo.fetch_order(store, item.order_id) is None
-    assert repo.delete_order(store, item.order_id) is False
+    deleted = repo.delete_order(store, item.order_id)
+    assert deleted is True
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched is None
+    deleted = repo.delete_order(store, item.order_id)
+    assert deleted is False
 
 
 def test_create_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
+    fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_order_line(store, item)
 
@@ -234,7 +249,8 @@ def test_save_many_order_line(store: Any) -> None:
     items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order_line(store, items) == len(items)
     for item in items:
-        assert repo.fetch_order_line(store, item.order_id, item.line_id) == item
+        fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
+        assert fetched == item
 
 
 def test_update_order_line(store: Any) -> None:
@@ -244,7 +260,8 @@ def test_update_order_line(store: Any) -> None:
     new = replace(item, sku=sample.sku)
     got = repo.update_order_line(store, item.order_id, item.line_id, lambda old: new)
     assert got == new
-    assert repo.fetch_order_line(store, item.order_id, item.line_id) == new
+    fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
+    assert fetched == new
     missing = _make_order_line(3)
     gone = repo.update_order_line(store, missing.order_id, missing.line_id, lambda old: old)
     assert gone is None
@@ -273,21 +290,26 @@ def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.sku
-    assert repo.fetch_order_line(store, item.order_id, item.line_id) == result
+    fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
+    assert fetched == result
 
 
 def test_delete_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    assert repo.delete_order_line(store, item.order_id, item.line_id) is True
-    assert repo.fetch_order_line(store, item.order_id, item.line_id) is None
-    assert repo.delete_order_line(store, item.order_id, item.line_id) is False
+    deleted = repo.delete_order_line(store, item.order_id, item.line_id)
+    assert deleted is True
+    fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
+    assert fetched is None
+    deleted = repo.delete_order_line(store, item.order_id, item.line_id)
+    assert deleted is False
 
 
 def test_create_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    assert repo.fetch_payment(store, item.payment_id) == item
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_payment(store, item)
 
@@ -300,7 +322,8 @@ def test_save_many_payment(store: Any) -> None:
     items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_payment(store, items) == len(items)
     for item in items:
-        assert repo.fetch_payment(store, item.payment_id) == item
+        fetched = repo.fetch_payment(store, item.payment_id)
+        assert fetched == item
 
 
 def test_update_payment(store: Any) -> None:
@@ -310,7 +333,8 @@ def test_update_payment(store: Any) -> None:
     new = replace(item, order_id=sample.order_id)
     got = repo.update_payment(store, item.payment_id, lambda old: new)
     assert got == new
-    assert repo.fetch_payment(store, item.payment_id) == new
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == new
     missing = _make_payment(3)
     gone = repo.update_payment(store, missing.payment_id, lambda old: old)
     assert gone is None
@@ -334,15 +358,19 @@ def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.order_id
-    assert repo.fetch_payment(store, item.payment_id) == result
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == result
 
 
 def test_delete_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    assert repo.delete_payment(store, item.payment_id) is True
-    assert repo.fetch_payment(store, item.payment_id) is None
-    assert repo.delete_payment(store, item.payment_id) is False
+    deleted = repo.delete_payment(store, item.payment_id)
+    assert deleted is True
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched is None
+    deleted = repo.delete_payment(store, item.payment_id)
+    assert deleted is False
 
 
 def test_get_order(store: Any) -> None:
@@ -361,7 +389,9 @@ def test_customer_orders(store: Any) -> None:
     expected = [i for i in items if i.customer_id == probe.customer_id]
     expected.sort(key=lambda i: i.placed_at, reverse=True)
     got = repo.customer_orders(store, probe.customer_id, limit=2)
-    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_lines_of_order(store: Any) -> None:
@@ -381,7 +411,9 @@ def test_fulfilment_queue(store: Any) -> None:
     expected = [i for i in items if i.status == probe.status]
     expected.sort(key=lambda i: i.placed_at, reverse=False)
     got = repo.fulfilment_queue(store, probe.status, limit=2)
-    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_revenue_by_status(store: Any) -> None:
@@ -415,24 +447,30 @@ def test_save_together(store: Any) -> None:
     fresh = _make_customer(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, customer])
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_customer(2)
     changed = replace(customer, email=sample.email)
     repo.save_together(store, updates=[(customer, changed)])
-    assert repo.fetch_customer(store, changed.customer_id) == changed
+    fetched = repo.fetch_customer(store, changed.customer_id)
+    assert fetched == changed
     sample = _make_customer(3)
     stale = replace(customer, email=sample.email)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(customer, stale)])
-    assert repo.fetch_customer(store, changed.customer_id) == changed
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, changed.customer_id)
+    assert fetched == changed
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[customer])
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_customer(store, fresh.customer_id) == fresh
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched == fresh
 
 
 def test_table(store: Any) -> None:
@@ -446,29 +484,39 @@ def test_increment_order_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        table = _own_table(store)
-        return sum(repo.increment_order(table, item.order_id, "total", Decimal(1)) is not None for _ in range(10))
+        table, done = _own_table(store), 0
+        for _ in range(10):
+            value = repo.increment_order(table, item.order_id, "total", Decimal(1))
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order(store, item.order_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.total == item.total + done
+    total = item.total + done
+    assert stored.total == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.total
-    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor) is None
-    assert repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1)) is not None
+    below = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor)
+    assert below is None
+    above = repo.increment_order(store, item.order_id, "total", -Decimal(1), floor - Decimal(1))
+    assert above is not None
 
 
 def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, total=old.total + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_order(table, item.order_id, lambda o: replace(o, total=o.total + 1))
+                repo.update_order(table, item.order_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -478,7 +526,9 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order(store, item.order_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.total == item.total + done
+    assert stored is not None
+    total = item.total + done
+    assert stored.total == total
     assert done > 0
 
 
@@ -487,29 +537,39 @@ def test_increment_order_line_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        table = _own_table(store)
-        return sum(repo.increment_order_line(table, item.order_id, item.line_id, "quantity", 1) is not None for _ in range(10))
+        table, done = _own_table(store), 0
+        for _ in range(10):
+            value = repo.increment_order_line(table, item.order_id, item.line_id, "quantity", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.quantity
-    assert repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor) is None
-    assert repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor - 1) is not None
+    below = repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor)
+    assert below is None
+    above = repo.increment_order_line(store, item.order_id, item.line_id, "quantity", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_order_line(table, item.order_id, item.line_id, lambda o: replace(o, quantity=o.quantity + 1))
+                repo.update_order_line(table, item.order_id, item.line_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -519,7 +579,9 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_order_line(store, item.order_id, item.line_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.quantity == item.quantity + done
+    assert stored is not None
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 
@@ -528,29 +590,45 @@ def test_increment_payment_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        table = _own_table(store)
-        return sum(repo.increment_payment(table, item.payment_id, "amount", Decimal(1)) is not None for _ in range(10))
+        table, done = _own_table(store), 0
+        for _ in range(10):
+            value = repo.increment_payment(table, item.payment_id, "amount", Decimal(1))
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_payment(store, item.payment_id, consistent=True)
     assert done == 80 and stored is not None
-    assert stored.amount == item.amount + done
+    total = item.amount + done
+    assert stored.amount == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.amount
-    assert repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor) is None
-    assert repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor - Decimal(1)) is not None
+    below = repo.increment_payment(store, item.payment_id, "amount", -Decimal(1), floor)
+    assert below is None
+    above = repo.increment_payment(
+        store,
+        item.payment_id,
+        "amount",
+        -Decimal(1),
+        floor - Decimal(1),
+    )
+    assert above is not None
 
 
 def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, amount=old.amount + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_payment(table, item.payment_id, lambda o: replace(o, amount=o.amount + 1))
+                repo.update_payment(table, item.payment_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -560,7 +638,9 @@ def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_payment(store, item.payment_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.amount == item.amount + done
+    assert stored is not None
+    total = item.amount + done
+    assert stored.amount == total
     assert done > 0
 
 
@@ -573,7 +653,10 @@ def test_customer_orders_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.customer_orders(store, first.customer_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.customer_orders(store, first.customer_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.customer_orders(store, first.customer_id, after=rest.cursor)
+        assert after == []
 
 
 def test_lines_of_order_pages(store: Any) -> None:
@@ -585,7 +668,10 @@ def test_lines_of_order_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.lines_of_order(store, first.order_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.lines_of_order(store, first.order_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.lines_of_order(store, first.order_id, after=rest.cursor)
+        assert after == []
 
 
 def test_fulfilment_queue_pages(store: Any) -> None:
@@ -597,7 +683,10 @@ def test_fulfilment_queue_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.fulfilment_queue(store, first.status, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.fulfilment_queue(store, first.status, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.fulfilment_queue(store, first.status, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -78,7 +78,8 @@ def test_module_is_documented() -> None:
 def test_create_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    assert repo.fetch_product(store, item.product_id) == item
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_product(store, item)
 
@@ -91,7 +92,8 @@ def test_save_many_product(store: Any) -> None:
     items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
-        assert repo.fetch_product(store, item.product_id) == item
+        fetched = repo.fetch_product(store, item.product_id)
+        assert fetched == item
 
 
 def test_update_product(store: Any) -> None:
@@ -101,7 +103,8 @@ def test_update_product(store: Any) -> None:
     new = replace(item, sku=sample.sku)
     got = repo.update_product(store, item.product_id, lambda old: new)
     assert got == new
-    assert repo.fetch_product(store, item.product_id) == new
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == new
     missing = _make_product(3)
     gone = repo.update_product(store, missing.product_id, lambda old: old)
     assert gone is None
@@ -125,21 +128,26 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.sku
-    assert repo.fetch_product(store, item.product_id) == result
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == result
 
 
 def test_delete_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    assert repo.delete_product(store, item.product_id) is True
-    assert repo.fetch_product(store, item.product_id) is None
-    assert repo.delete_product(store, item.product_id) is False
+    deleted = repo.delete_product(store, item.product_id)
+    assert deleted is True
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched is None
+    deleted = repo.delete_product(store, item.product_id)
+    assert deleted is False
 
 
 def test_create_review(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
-    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
+    fetched = repo.fetch_review(store, item.product_id, item.created_at, item.review_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_review(store, item)
 
@@ -152,7 +160,8 @@ def test_save_many_review(store: Any) -> None:
     items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_review(store, items) == len(items)
     for item in items:
-        assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == item
+        fetched = repo.fetch_review(store, item.product_id, item.created_at, item.review_id)
+        assert fetched == item
 
 
 def test_update_review(store: Any) -> None:
@@ -168,7 +177,8 @@ def test_update_review(store: Any) -> None:
         lambda old: new,
     )
     assert got == new
-    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == new
+    fetched = repo.fetch_review(store, item.product_id, item.created_at, item.review_id)
+    assert fetched == new
     missing = _make_review(3)
     gone = repo.update_review(
         store,
@@ -204,15 +214,19 @@ def test_update_review_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.customer_id
-    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) == result
+    fetched = repo.fetch_review(store, item.product_id, item.created_at, item.review_id)
+    assert fetched == result
 
 
 def test_delete_review(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
-    assert repo.delete_review(store, item.product_id, item.created_at, item.review_id) is True
-    assert repo.fetch_review(store, item.product_id, item.created_at, item.review_id) is None
-    assert repo.delete_review(store, item.product_id, item.created_at, item.review_id) is False
+    deleted = repo.delete_review(store, item.product_id, item.created_at, item.review_id)
+    assert deleted is True
+    fetched = repo.fetch_review(store, item.product_id, item.created_at, item.review_id)
+    assert fetched is None
+    deleted = repo.delete_review(store, item.product_id, item.created_at, item.review_id)
+    assert deleted is False
 
 
 def test_get_product(store: Any) -> None:
@@ -231,7 +245,9 @@ def test_products_in_category(store: Any) -> None:
     expected = [i for i in items if i.category_id == probe.category_id]
     expected.sort(key=lambda i: i.price, reverse=False)
     got = repo.products_in_category(store, probe.category_id, limit=2)
-    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+    got_keys = [i.product_id for i in got]
+    expected_keys = [i.product_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_search_products(store: Any) -> None:
@@ -244,7 +260,9 @@ def test_search_products(store: Any) -> None:
 
     expected = [i for i in expected if any("word2" in s for s in texts(i))]
     got = repo.search_products(store, "word2", limit=10)
-    assert sorted([i.product_id for i in got]) == sorted([i.product_id for i in expected])
+    got_keys = [i.product_id for i in got]
+    expected_keys = [i.product_id for i in expected]
+    assert sorted(got_keys) == sorted(expected_keys)
 
 
 def test_top_rated_in_category(store: Any) -> None:
@@ -254,7 +272,9 @@ def test_top_rated_in_category(store: Any) -> None:
     expected = [i for i in items if i.category_id == probe.category_id]
     expected.sort(key=lambda i: i.rating, reverse=True)
     got = repo.top_rated_in_category(store, probe.category_id, limit=2)
-    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+    got_keys = [i.product_id for i in got]
+    expected_keys = [i.product_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_reviews_of_product(store: Any) -> None:
@@ -264,7 +284,9 @@ def test_reviews_of_product(store: Any) -> None:
     expected = [i for i in items if i.product_id == probe.product_id]
     expected.sort(key=lambda i: i.created_at, reverse=True)
     got = repo.reviews_of_product(store, probe.product_id, limit=2)
-    assert [i.review_id for i in got] == [i.review_id for i in expected[:2]]
+    got_keys = [i.review_id for i in got]
+    expected_keys = [i.review_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_table(store: Any) -> None:
@@ -277,11 +299,14 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, price=old.price + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_product(table, item.product_id, lambda o: replace(o, price=o.price + 1))
+                repo.update_product(table, item.product_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -291,7 +316,9 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_product(store, item.product_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.price == item.price + done
+    assert stored is not None
+    total = item.price + done
+    assert stored.price == total
     assert done > 0
 
 
@@ -299,11 +326,20 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, stars=old.stars + 1)
+
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_review(table, item.product_id, item.created_at, item.review_id, lambda o: replace(o, stars=o.stars + 1))
+                repo.update_review(
+                    table,
+                    item.product_id,
+                    item.created_at,
+                    item.review_id,
+                    plus_one,
+                )
                 done += 1
             except ConflictError:
                 pass
@@ -311,9 +347,17 @@ def test_update_review_counts_every_concurrent_write(store: Any) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
-    stored = repo.fetch_review(store, item.product_id, item.created_at, item.review_id, consistent=True)
+    stored = repo.fetch_review(
+        store,
+        item.product_id,
+        item.created_at,
+        item.review_id,
+        consistent=True,
+    )
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.stars == item.stars + done
+    assert stored is not None
+    total = item.stars + done
+    assert stored.stars == total
     assert done > 0
 
 
@@ -326,7 +370,10 @@ def test_products_in_category_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.products_in_category(store, first.category_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.products_in_category(store, first.category_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.products_in_category(store, first.category_id, after=rest.cursor)
+        assert after == []
 
 
 def test_top_rated_in_category_pages(store: Any) -> None:
@@ -338,7 +385,10 @@ def test_top_rated_in_category_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.top_rated_in_category(store, first.category_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.top_rated_in_category(store, first.category_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.top_rated_in_category(store, first.category_id, after=rest.cursor)
+        assert after == []
 
 
 def test_reviews_of_product_pages(store: Any) -> None:
@@ -350,7 +400,10 @@ def test_reviews_of_product_pages(store: Any) -> None:
     assert len(page) == 3 and page.cursor is not None
     rest = repo.reviews_of_product(store, first.product_id, limit=3, after=page.cursor)
     assert [*page, *rest] == everything and len(everything) == 4
-    assert rest.cursor is None or repo.reviews_of_product(store, first.product_id, after=rest.cursor) == []
+    # DynamoDB may hand out a token after the last item: the page it leads to is empty.
+    if rest.cursor is not None:
+        after = repo.reviews_of_product(store, first.product_id, after=rest.cursor)
+        assert after == []
 
 
 def _own_table(store: Any) -> Any:

@@ -103,8 +103,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "_id": {"bsonType": "string"},
             "name": {"bsonType": "string"},
             "region": {"bsonType": "string"},
-            "location": {"bsonType": "object", "required": ["type", "coordinates"], "properties": {"type": {"enum": ["Point"]}, "coordinates": {"bsonType": "array", "minItems": 2, "maxItems": 2}}},
-
+            "location": {
+                "bsonType": "object",
+                "required": ["type", "coordinates"],
+                "properties": {
+                    "type": {"enum": ["Point"]},
+                    "coordinates": {
+                        "bsonType": "array",
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            },
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -119,7 +129,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "on_hand": {"bsonType": ["int", "long"]},
             "reserved": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -133,7 +142,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "order_id": {"bsonType": "string"},
             "quantity": {"bsonType": ["int", "long"]},
             "expires_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -200,7 +208,11 @@ def _decode_warehouse(raw: Mapping[str, Any]) -> Warehouse:
     )
 
 
-def create_warehouse(db: Database[Any], item: Warehouse, session: ClientSession | None = None) -> None:
+def create_warehouse(
+    db: Database[Any],
+    item: Warehouse,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new Warehouse; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.warehouse_id, **_encode_warehouse(item), VERSION: 1}
     try:
@@ -224,34 +236,51 @@ def save_many_warehouse(db: Database[Any], items: Sequence[Warehouse]) -> int:
 def fetch_warehouse(db: Database[Any], warehouse_id: str) -> Warehouse | None:
     """The Warehouse with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": warehouse_id}
-    doc = _linearizable(_collection(db, WAREHOUSE_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, WAREHOUSE_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_warehouse(doc) if doc is not None else None
 
 
 def _read_warehouse(
-    db: Database[Any], warehouse_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    warehouse_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Warehouse, Any] | None:
     """The Warehouse with this key and its version, or None."""
     query = {"_id": warehouse_id}
     doc = _collection(db, WAREHOUSE_COLLECTION).find_one(query, session=session)
-    return (_decode_warehouse(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_warehouse(doc), doc.get(VERSION)
 
 
 def _write_warehouse(
-    db: Database[Any], new: Warehouse, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Warehouse,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.warehouse_id, VERSION: version}
     update = {"$set": _encode_warehouse(new), "$inc": {VERSION: 1}}
-    return _collection(db, WAREHOUSE_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, WAREHOUSE_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_warehouse(
-    db: Database[Any], old: Warehouse, new: Warehouse, session: ClientSession | None = None
+    db: Database[Any],
+    old: Warehouse,
+    new: Warehouse,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Warehouse still is ``old``."""
     found = _read_warehouse(db, old.warehouse_id, session)
-    return found is not None and found[0] == old and _write_warehouse(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_warehouse(db, new, found[1], session)
 
 
 def update_warehouse(
@@ -277,7 +306,8 @@ def update_warehouse(
 
 def delete_warehouse(db: Database[Any], warehouse_id: str) -> bool:
     """Delete one Warehouse; True if it existed."""
-    return _collection(db, WAREHOUSE_COLLECTION).delete_one({"_id": warehouse_id}).deleted_count == 1
+    result = _collection(db, WAREHOUSE_COLLECTION).delete_one({"_id": warehouse_id})
+    return result.deleted_count == 1
 
 
 def _encode_stock_level(item: StockLevel) -> dict[str, Any]:
@@ -303,7 +333,11 @@ def _decode_stock_level(raw: Mapping[str, Any]) -> StockLevel:
     )
 
 
-def create_stock_level(db: Database[Any], item: StockLevel, session: ClientSession | None = None) -> None:
+def create_stock_level(
+    db: Database[Any],
+    item: StockLevel,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new StockLevel; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.stock_id, **_encode_stock_level(item), VERSION: 1}
     try:
@@ -327,34 +361,51 @@ def save_many_stock_level(db: Database[Any], items: Sequence[StockLevel]) -> int
 def fetch_stock_level(db: Database[Any], stock_id: str) -> StockLevel | None:
     """The StockLevel with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": stock_id}
-    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_stock_level(doc) if doc is not None else None
 
 
 def _read_stock_level(
-    db: Database[Any], stock_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    stock_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[StockLevel, Any] | None:
     """The StockLevel with this key and its version, or None."""
     query = {"_id": stock_id}
     doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one(query, session=session)
-    return (_decode_stock_level(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_stock_level(doc), doc.get(VERSION)
 
 
 def _write_stock_level(
-    db: Database[Any], new: StockLevel, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: StockLevel,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.stock_id, VERSION: version}
     update = {"$set": _encode_stock_level(new), "$inc": {VERSION: 1}}
-    return _collection(db, STOCK_LEVEL_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, STOCK_LEVEL_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_stock_level(
-    db: Database[Any], old: StockLevel, new: StockLevel, session: ClientSession | None = None
+    db: Database[Any],
+    old: StockLevel,
+    new: StockLevel,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored StockLevel still is ``old``."""
     found = _read_stock_level(db, old.stock_id, session)
-    return found is not None and found[0] == old and _write_stock_level(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_stock_level(db, new, found[1], session)
 
 
 def update_stock_level(
@@ -398,14 +449,18 @@ def increment_stock_level(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_stock_level(doc) if doc is not None else None
 
 
 def delete_stock_level(db: Database[Any], stock_id: str) -> bool:
     """Delete one StockLevel; True if it existed."""
-    return _collection(db, STOCK_LEVEL_COLLECTION).delete_one({"_id": stock_id}).deleted_count == 1
+    result = _collection(db, STOCK_LEVEL_COLLECTION).delete_one({"_id": stock_id})
+    return result.deleted_count == 1
 
 
 def _encode_reservation(item: Reservation) -> dict[str, Any]:
@@ -429,7 +484,11 @@ def _decode_reservation(raw: Mapping[str, Any]) -> Reservation:
     )
 
 
-def create_reservation(db: Database[Any], item: Reservation, session: ClientSession | None = None) -> None:
+def create_reservation(
+    db: Database[Any],
+    item: Reservation,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new Reservation; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.reservation_id, **_encode_reservation(item), VERSION: 1}
     try:
@@ -453,34 +512,51 @@ def save_many_reservation(db: Database[Any], items: Sequence[Reservation]) -> in
 def fetch_reservation(db: Database[Any], reservation_id: str) -> Reservation | None:
     """The Reservation with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": reservation_id}
-    doc = _linearizable(_collection(db, RESERVATION_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, RESERVATION_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_reservation(doc) if doc is not None else None
 
 
 def _read_reservation(
-    db: Database[Any], reservation_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    reservation_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Reservation, Any] | None:
     """The Reservation with this key and its version, or None."""
     query = {"_id": reservation_id}
     doc = _collection(db, RESERVATION_COLLECTION).find_one(query, session=session)
-    return (_decode_reservation(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_reservation(doc), doc.get(VERSION)
 
 
 def _write_reservation(
-    db: Database[Any], new: Reservation, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Reservation,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.reservation_id, VERSION: version}
     update = {"$set": _encode_reservation(new), "$inc": {VERSION: 1}}
-    return _collection(db, RESERVATION_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, RESERVATION_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_reservation(
-    db: Database[Any], old: Reservation, new: Reservation, session: ClientSession | None = None
+    db: Database[Any],
+    old: Reservation,
+    new: Reservation,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Reservation still is ``old``."""
     found = _read_reservation(db, old.reservation_id, session)
-    return found is not None and found[0] == old and _write_reservation(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_reservation(db, new, found[1], session)
 
 
 def update_reservation(
@@ -524,14 +600,18 @@ def increment_reservation(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, RESERVATION_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_reservation(doc) if doc is not None else None
 
 
 def delete_reservation(db: Database[Any], reservation_id: str) -> bool:
     """Delete one Reservation; True if it existed."""
-    return _collection(db, RESERVATION_COLLECTION).delete_one({"_id": reservation_id}).deleted_count == 1
+    result = _collection(db, RESERVATION_COLLECTION).delete_one({"_id": reservation_id})
+    return result.deleted_count == 1
 
 
 def get_stock(db: Database[Any], stock_id: str) -> StockLevel | None:
@@ -540,11 +620,19 @@ def get_stock(db: Database[Any], stock_id: str) -> StockLevel | None:
     Served by the _id index.
     """
     query = {"_id": stock_id}
-    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, STOCK_LEVEL_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_stock_level(doc) if doc is not None else None
 
 
-def stock_for_sku(db: Database[Any], sku: str, limit: int | None = 20, after: str | None = None) -> Page[StockLevel]:
+def stock_for_sku(
+    db: Database[Any],
+    sku: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[StockLevel]:
     """stock_for_sku: query StockLevel by sku, ordered by on_hand descending; ``after`` is the cursor of the page before.
 
     Served by the index {sku: 1, on_hand: -1, _id: -1}.
@@ -559,7 +647,12 @@ def stock_for_sku(db: Database[Any], sku: str, limit: int | None = 20, after: st
     return _page(list(cursor), limit, "on_hand", _decode_stock_level)
 
 
-def low_stock_in_warehouse(db: Database[Any], warehouse_id: str, limit: int | None = 50, after: str | None = None) -> Page[StockLevel]:
+def low_stock_in_warehouse(
+    db: Database[Any],
+    warehouse_id: str,
+    limit: int | None = 50,
+    after: str | None = None,
+) -> Page[StockLevel]:
     """low_stock_in_warehouse: query StockLevel by warehouse_id, ordered by on_hand; ``after`` is the cursor of the page before.
 
     Served by the index {warehouse_id: 1, on_hand: 1, _id: 1}.
@@ -574,7 +667,12 @@ def low_stock_in_warehouse(db: Database[Any], warehouse_id: str, limit: int | No
     return _page(list(cursor), limit, "on_hand", _decode_stock_level)
 
 
-def reservations_of_order(db: Database[Any], order_id: str, limit: int | None = None, after: str | None = None) -> Page[Reservation]:
+def reservations_of_order(
+    db: Database[Any],
+    order_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Reservation]:
     """reservations_of_order: query Reservation by order_id; ``after`` is the cursor of the page before.
 
     Served by the index {order_id: 1, _id: 1}.

@@ -123,7 +123,9 @@ def _keyset(field: str | None, descending: bool, cursor: str) -> dict[str, Any]:
     return {"$or": [{field: {op: value}}, {field: value, "_id": {op: last_id}}]}
 
 
-def _page(docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]) -> Page[_T]:
+def _page(
+    docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]
+) -> Page[_T]:
     """A Page of decoded documents, with the cursor after the last one when it is full."""
     cursor = None
     if docs and limit is not None and len(docs) >= limit:
@@ -139,7 +141,9 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
     """
     for start in range(0, len(updates), BULK_BATCH):
         batch = updates[start : start + BULK_BATCH]
-        collection.bulk_write([UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False)
+        collection.bulk_write(
+            [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False
+        )
     return len(updates)
 
 
@@ -163,7 +167,9 @@ def _swap_array(
     if new is None:
         return False
     query = {"_id": parent, VERSION: doc.get(VERSION)}
-    result = parents.update_one(query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session)
+    result = parents.update_one(
+        query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session
+    )
     return result.matched_count == 1
 
 
@@ -200,7 +206,9 @@ def _merge_into_arrays(
                 break
             _backoff(attempt)
         else:
-            raise ConflictError(f"{parent_name} {parent!r} kept changing; gave up after {retries} tries")
+            raise ConflictError(
+                f"{parent_name} {parent!r} kept changing; gave up after {retries} tries"
+            )
     return count
 
 
@@ -292,7 +300,9 @@ def _save_together(
             if increment is None:
                 raise TypeError(f"{type(item).__name__} has no number fields to increment")
             if increment(db, item, field, amount, minimum, session) is None:
-                raise ConflictError(f"{type(item).__name__} is missing or its {field} would fall below {minimum}")
+                raise ConflictError(
+                    f"{type(item).__name__} is missing or its {field} would fall below {minimum}"
+                )
         for old, new in [*updates, *((i, i) for i in unchanged)]:
             if type(old) is not type(new) or type(old) not in entities:
                 raise TypeError(

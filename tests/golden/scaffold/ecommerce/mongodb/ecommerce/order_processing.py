@@ -124,7 +124,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "email": {"bsonType": "string"},
             "name": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -139,7 +138,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "total": {"bsonType": "decimal"},
             "currency": {"bsonType": "string"},
             "placed_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
             "order_lines": {
                 "bsonType": "array",
@@ -159,7 +157,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "bsonType": "array",
                 "items": {
                     "bsonType": "object",
-                    "required": ["payment_id", "order_id", "amount", "provider", "status", "created_at"],
+                    "required": [
+                        "payment_id",
+                        "order_id",
+                        "amount",
+                        "provider",
+                        "status",
+                        "created_at",
+                    ],
                     "properties": {
                         "payment_id": {"bsonType": "string"},
                         "order_id": {"bsonType": "string"},
@@ -233,7 +238,11 @@ def _decode_customer(raw: Mapping[str, Any]) -> Customer:
     )
 
 
-def create_customer(db: Database[Any], item: Customer, session: ClientSession | None = None) -> None:
+def create_customer(
+    db: Database[Any],
+    item: Customer,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
     try:
@@ -257,34 +266,51 @@ def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
 def fetch_customer(db: Database[Any], customer_id: str) -> Customer | None:
     """The Customer with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": customer_id}
-    doc = _linearizable(_collection(db, CUSTOMER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, CUSTOMER_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_customer(doc) if doc is not None else None
 
 
 def _read_customer(
-    db: Database[Any], customer_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    customer_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Customer, Any] | None:
     """The Customer with this key and its version, or None."""
     query = {"_id": customer_id}
     doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
-    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_customer(doc), doc.get(VERSION)
 
 
 def _write_customer(
-    db: Database[Any], new: Customer, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Customer,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.customer_id, VERSION: version}
     update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
-    return _collection(db, CUSTOMER_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, CUSTOMER_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_customer(
-    db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
+    db: Database[Any],
+    old: Customer,
+    new: Customer,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
     found = _read_customer(db, old.customer_id, session)
-    return found is not None and found[0] == old and _write_customer(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_customer(db, new, found[1], session)
 
 
 def update_customer(
@@ -310,7 +336,8 @@ def update_customer(
 
 def delete_customer(db: Database[Any], customer_id: str) -> bool:
     """Delete one Customer; True if it existed."""
-    return _collection(db, CUSTOMER_COLLECTION).delete_one({"_id": customer_id}).deleted_count == 1
+    result = _collection(db, CUSTOMER_COLLECTION).delete_one({"_id": customer_id})
+    return result.deleted_count == 1
 
 
 def _encode_order(item: Order) -> dict[str, Any]:
@@ -363,34 +390,51 @@ def save_many_order(db: Database[Any], items: Sequence[Order]) -> int:
 def fetch_order(db: Database[Any], order_id: str) -> Order | None:
     """The Order with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": order_id}
-    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_order(doc) if doc is not None else None
 
 
 def _read_order(
-    db: Database[Any], order_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    order_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Order, Any] | None:
     """The Order with this key and its version, or None."""
     query = {"_id": order_id}
     doc = _collection(db, ORDER_COLLECTION).find_one(query, session=session)
-    return (_decode_order(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_order(doc), doc.get(VERSION)
 
 
 def _write_order(
-    db: Database[Any], new: Order, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Order,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.order_id, VERSION: version}
     update = {"$set": _encode_order(new), "$inc": {VERSION: 1}}
-    return _collection(db, ORDER_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, ORDER_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_order(
-    db: Database[Any], old: Order, new: Order, session: ClientSession | None = None
+    db: Database[Any],
+    old: Order,
+    new: Order,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Order still is ``old``."""
     found = _read_order(db, old.order_id, session)
-    return found is not None and found[0] == old and _write_order(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_order(db, new, found[1], session)
 
 
 def update_order(
@@ -434,14 +478,18 @@ def increment_order(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, ORDER_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_order(doc) if doc is not None else None
 
 
 def delete_order(db: Database[Any], order_id: str) -> bool:
     """Delete one Order with its embedded children; True if it existed."""
-    return _collection(db, ORDER_COLLECTION).delete_one({"_id": order_id}).deleted_count == 1
+    result = _collection(db, ORDER_COLLECTION).delete_one({"_id": order_id})
+    return result.deleted_count == 1
 
 
 def _encode_order_line(item: OrderLine) -> dict[str, Any]:
@@ -466,7 +514,11 @@ def _decode_order_line(raw: Mapping[str, Any]) -> OrderLine:
     )
 
 
-def create_order_line(db: Database[Any], item: OrderLine, session: ClientSession | None = None) -> None:
+def create_order_line(
+    db: Database[Any],
+    item: OrderLine,
+    session: ClientSession | None = None,
+) -> None:
     """Add a new OrderLine to its Order's order_lines array.
 
     Raises NotFoundError if the Order does not exist and
@@ -491,7 +543,8 @@ def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries:
     Items whose Order does not exist are skipped. Returns how many were written.
     """
     docs = [(i.order_id, _encode_order_line(i)) for i in items]
-    return _merge_into_arrays(_collection(db, ORDER_COLLECTION), "order_lines", "line_id", docs, retries, "Order")
+    parents = _collection(db, ORDER_COLLECTION)
+    return _merge_into_arrays(parents, "order_lines", "line_id", docs, retries, "Order")
 
 
 def _all_order_line(db: Database[Any], parent: Any) -> list[OrderLine]:
@@ -512,12 +565,23 @@ def fetch_order_line(
 
 
 def _replace_order_line(
-    db: Database[Any], old: OrderLine, new: OrderLine, session: ClientSession | None = None
+    db: Database[Any],
+    old: OrderLine,
+    new: OrderLine,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``."""
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = _encode_order_line(new)
-    return _replace_in_array(parents, "order_lines", old.order_id, _decode_order_line, old, new_doc, session)
+    return _replace_in_array(
+        parents,
+        "order_lines",
+        old.order_id,
+        _decode_order_line,
+        old,
+        new_doc,
+        session,
+    )
 
 
 def update_order_line(
@@ -532,6 +596,7 @@ def update_order_line(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+
     def read() -> tuple[OrderLine, OrderLine] | None:
         # The embedded item is its own version: the write checks it and the parent's _v.
         found = fetch_order_line(db, order_id, line_id)
@@ -609,7 +674,8 @@ def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int 
     Items whose Order does not exist are skipped. Returns how many were written.
     """
     docs = [(i.order_id, _encode_payment(i)) for i in items]
-    return _merge_into_arrays(_collection(db, ORDER_COLLECTION), "payments", "payment_id", docs, retries, "Order")
+    parents = _collection(db, ORDER_COLLECTION)
+    return _merge_into_arrays(parents, "payments", "payment_id", docs, retries, "Order")
 
 
 def _all_payment(db: Database[Any], parent: Any) -> list[Payment]:
@@ -630,12 +696,23 @@ def fetch_payment(
 
 
 def _replace_payment(
-    db: Database[Any], old: Payment, new: Payment, session: ClientSession | None = None
+    db: Database[Any],
+    old: Payment,
+    new: Payment,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Payment still equals ``old``."""
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = _encode_payment(new)
-    return _replace_in_array(parents, "payments", old.order_id, _decode_payment, old, new_doc, session)
+    return _replace_in_array(
+        parents,
+        "payments",
+        old.order_id,
+        _decode_payment,
+        old,
+        new_doc,
+        session,
+    )
 
 
 def update_payment(
@@ -650,6 +727,7 @@ def update_payment(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+
     def read() -> tuple[Payment, Payment] | None:
         # The embedded item is its own version: the write checks it and the parent's _v.
         found = fetch_payment(db, order_id, payment_id)
@@ -684,11 +762,19 @@ def get_order(db: Database[Any], order_id: str) -> Order | None:
     Served by the _id index.
     """
     query = {"_id": order_id}
-    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, ORDER_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_order(doc) if doc is not None else None
 
 
-def customer_orders(db: Database[Any], customer_id: str, limit: int | None = 20, after: str | None = None) -> Page[Order]:
+def customer_orders(
+    db: Database[Any],
+    customer_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Order]:
     """customer_orders: query Order by customer_id, ordered by placed_at descending; ``after`` is the cursor of the page before.
 
     Served by the index {customer_id: 1, placed_at: -1, _id: -1}.
@@ -712,7 +798,12 @@ def lines_of_order(db: Database[Any], order_id: str, limit: int | None = None) -
     return found[:limit] if limit is not None else found
 
 
-def fulfilment_queue(db: Database[Any], status: str, limit: int | None = 100, after: str | None = None) -> Page[Order]:
+def fulfilment_queue(
+    db: Database[Any],
+    status: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Order]:
     """fulfilment_queue: query Order by status, ordered by placed_at; ``after`` is the cursor of the page before.
 
     Served by the index {status: 1, placed_at: 1, _id: 1}.

@@ -90,7 +90,19 @@ Model = Product | Review
 SCHEMAS: dict[str, dict[str, Any]] = {
     PRODUCT_COLLECTION: {
         "bsonType": "object",
-        "required": ["_id", "sku", "name", "description", "brand", "category_id", "price", "rating", "attributes", "images", "updated_at"],
+        "required": [
+            "_id",
+            "sku",
+            "name",
+            "description",
+            "brand",
+            "category_id",
+            "price",
+            "rating",
+            "attributes",
+            "images",
+            "updated_at",
+        ],
         "additionalProperties": True,
         "properties": {
             "_id": {"bsonType": "string"},
@@ -104,7 +116,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "attributes": {"bsonType": "object"},
             "images": {"bsonType": "array"},
             "updated_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -120,7 +131,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "title": {"bsonType": "string"},
             "body": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -230,29 +240,43 @@ def fetch_product(db: Database[Any], product_id: str) -> Product | None:
 
 
 def _read_product(
-    db: Database[Any], product_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    product_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Product, Any] | None:
     """The Product with this key and its version, or None."""
     query = {"_id": product_id}
     doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
-    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_product(doc), doc.get(VERSION)
 
 
 def _write_product(
-    db: Database[Any], new: Product, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Product,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.product_id, VERSION: version}
     update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
-    return _collection(db, PRODUCT_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, PRODUCT_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_product(
-    db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
+    db: Database[Any],
+    old: Product,
+    new: Product,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Product still is ``old``."""
     found = _read_product(db, old.product_id, session)
-    return found is not None and found[0] == old and _write_product(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_product(db, new, found[1], session)
 
 
 def update_product(
@@ -278,7 +302,8 @@ def update_product(
 
 def delete_product(db: Database[Any], product_id: str) -> bool:
     """Delete one Product; True if it existed."""
-    return _collection(db, PRODUCT_COLLECTION).delete_one({"_id": product_id}).deleted_count == 1
+    result = _collection(db, PRODUCT_COLLECTION).delete_one({"_id": product_id})
+    return result.deleted_count == 1
 
 
 def _encode_review(item: Review) -> dict[str, Any]:
@@ -335,29 +360,43 @@ def fetch_review(db: Database[Any], review_id: str) -> Review | None:
 
 
 def _read_review(
-    db: Database[Any], review_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    review_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Review, Any] | None:
     """The Review with this key and its version, or None."""
     query = {"_id": review_id}
     doc = _collection(db, REVIEW_COLLECTION).find_one(query, session=session)
-    return (_decode_review(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_review(doc), doc.get(VERSION)
 
 
 def _write_review(
-    db: Database[Any], new: Review, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Review,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.review_id, VERSION: version}
     update = {"$set": _encode_review(new), "$inc": {VERSION: 1}}
-    return _collection(db, REVIEW_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, REVIEW_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_review(
-    db: Database[Any], old: Review, new: Review, session: ClientSession | None = None
+    db: Database[Any],
+    old: Review,
+    new: Review,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Review still is ``old``."""
     found = _read_review(db, old.review_id, session)
-    return found is not None and found[0] == old and _write_review(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_review(db, new, found[1], session)
 
 
 def update_review(
@@ -383,7 +422,8 @@ def update_review(
 
 def delete_review(db: Database[Any], review_id: str) -> bool:
     """Delete one Review; True if it existed."""
-    return _collection(db, REVIEW_COLLECTION).delete_one({"_id": review_id}).deleted_count == 1
+    result = _collection(db, REVIEW_COLLECTION).delete_one({"_id": review_id})
+    return result.deleted_count == 1
 
 
 def get_product(db: Database[Any], product_id: str) -> Product | None:
@@ -391,12 +431,18 @@ def get_product(db: Database[Any], product_id: str) -> Product | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, PRODUCT_COLLECTION).find({"_id": product_id})
+    query: dict[str, Any] = {"_id": product_id}
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
     doc = next(cursor.limit(1), None)
     return _decode_product(doc) if doc is not None else None
 
 
-def products_in_category(db: Database[Any], category_id: str, limit: int | None = 48, after: str | None = None) -> Page[Product]:
+def products_in_category(
+    db: Database[Any],
+    category_id: str,
+    limit: int | None = 48,
+    after: str | None = None,
+) -> Page[Product]:
     """products_in_category: query Product by category_id, ordered by price; ``after`` is the cursor of the page before.
 
     Served by the index {category_id: 1, price: 1, _id: 1}.
@@ -424,7 +470,12 @@ def search_products(db: Database[Any], text: str, limit: int | None = 24) -> lis
     return [_decode_product(doc) for doc in cursor]
 
 
-def top_rated_in_category(db: Database[Any], category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+def top_rated_in_category(
+    db: Database[Any],
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> Page[Product]:
     """top_rated_in_category: top Product by category_id, ordered by rating descending; ``after`` is the cursor of the page before.
 
     Served by the index {category_id: 1, rating: -1, _id: -1}.
@@ -439,7 +490,12 @@ def top_rated_in_category(db: Database[Any], category_id: str, limit: int | None
     return _page(list(cursor), limit, "rating", _decode_product)
 
 
-def reviews_of_product(db: Database[Any], product_id: str, limit: int | None = 20, after: str | None = None) -> Page[Review]:
+def reviews_of_product(
+    db: Database[Any],
+    product_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Review]:
     """reviews_of_product: query Review by product_id, ordered by created_at descending; ``after`` is the cursor of the page before.
 
     Served by the index {product_id: 1, created_at: -1, _id: -1}.

@@ -87,7 +87,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "_id": {"bsonType": "string"},
             "segment": {"bsonType": "string"},
-
             VERSION: {"bsonType": ["int", "long"]},
             "purchases": {
                 "bsonType": "array",
@@ -113,7 +112,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "category_id": {"bsonType": "string"},
             "name": {"bsonType": "string"},
             "purchase_count": {"bsonType": ["int", "long"]},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -172,7 +170,11 @@ def _decode_customer(raw: Mapping[str, Any]) -> Customer:
     )
 
 
-def create_customer(db: Database[Any], item: Customer, session: ClientSession | None = None) -> None:
+def create_customer(
+    db: Database[Any],
+    item: Customer,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
     document["purchases"] = []
@@ -203,29 +205,43 @@ def fetch_customer(db: Database[Any], customer_id: str) -> Customer | None:
 
 
 def _read_customer(
-    db: Database[Any], customer_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    customer_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Customer, Any] | None:
     """The Customer with this key and its version, or None."""
     query = {"_id": customer_id}
     doc = _collection(db, CUSTOMER_COLLECTION).find_one(query, session=session)
-    return (_decode_customer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_customer(doc), doc.get(VERSION)
 
 
 def _write_customer(
-    db: Database[Any], new: Customer, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Customer,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.customer_id, VERSION: version}
     update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
-    return _collection(db, CUSTOMER_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, CUSTOMER_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_customer(
-    db: Database[Any], old: Customer, new: Customer, session: ClientSession | None = None
+    db: Database[Any],
+    old: Customer,
+    new: Customer,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
     found = _read_customer(db, old.customer_id, session)
-    return found is not None and found[0] == old and _write_customer(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_customer(db, new, found[1], session)
 
 
 def update_customer(
@@ -251,7 +267,8 @@ def update_customer(
 
 def delete_customer(db: Database[Any], customer_id: str) -> bool:
     """Delete one Customer with its embedded children; True if it existed."""
-    return _collection(db, CUSTOMER_COLLECTION).delete_one({"_id": customer_id}).deleted_count == 1
+    result = _collection(db, CUSTOMER_COLLECTION).delete_one({"_id": customer_id})
+    return result.deleted_count == 1
 
 
 def _encode_product(item: Product) -> dict[str, Any]:
@@ -302,29 +319,43 @@ def fetch_product(db: Database[Any], product_id: str) -> Product | None:
 
 
 def _read_product(
-    db: Database[Any], product_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    product_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Product, Any] | None:
     """The Product with this key and its version, or None."""
     query = {"_id": product_id}
     doc = _collection(db, PRODUCT_COLLECTION).find_one(query, session=session)
-    return (_decode_product(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_product(doc), doc.get(VERSION)
 
 
 def _write_product(
-    db: Database[Any], new: Product, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Product,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.product_id, VERSION: version}
     update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
-    return _collection(db, PRODUCT_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, PRODUCT_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_product(
-    db: Database[Any], old: Product, new: Product, session: ClientSession | None = None
+    db: Database[Any],
+    old: Product,
+    new: Product,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Product still is ``old``."""
     found = _read_product(db, old.product_id, session)
-    return found is not None and found[0] == old and _write_product(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_product(db, new, found[1], session)
 
 
 def update_product(
@@ -350,7 +381,8 @@ def update_product(
 
 def delete_product(db: Database[Any], product_id: str) -> bool:
     """Delete one Product; True if it existed."""
-    return _collection(db, PRODUCT_COLLECTION).delete_one({"_id": product_id}).deleted_count == 1
+    result = _collection(db, PRODUCT_COLLECTION).delete_one({"_id": product_id})
+    return result.deleted_count == 1
 
 
 def _encode_purchase(item: Purchase) -> dict[str, Any]:
@@ -373,7 +405,11 @@ def _decode_purchase(raw: Mapping[str, Any]) -> Purchase:
     )
 
 
-def create_purchase(db: Database[Any], item: Purchase, session: ClientSession | None = None) -> None:
+def create_purchase(
+    db: Database[Any],
+    item: Purchase,
+    session: ClientSession | None = None,
+) -> None:
     """Add a new Purchase to its Customer's purchases array.
 
     Raises NotFoundError if the Customer does not exist and
@@ -398,7 +434,8 @@ def save_many_purchase(db: Database[Any], items: Sequence[Purchase], retries: in
     Items whose Customer does not exist are skipped. Returns how many were written.
     """
     docs = [(i.customer_id, _encode_purchase(i)) for i in items]
-    return _merge_into_arrays(_collection(db, CUSTOMER_COLLECTION), "purchases", "purchase_id", docs, retries, "Customer")
+    parents = _collection(db, CUSTOMER_COLLECTION)
+    return _merge_into_arrays(parents, "purchases", "purchase_id", docs, retries, "Customer")
 
 
 def _all_purchase(db: Database[Any], parent: Any) -> list[Purchase]:
@@ -419,12 +456,23 @@ def fetch_purchase(
 
 
 def _replace_purchase(
-    db: Database[Any], old: Purchase, new: Purchase, session: ClientSession | None = None
+    db: Database[Any],
+    old: Purchase,
+    new: Purchase,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Purchase still equals ``old``."""
     parents = _collection(db, CUSTOMER_COLLECTION)
     new_doc = _encode_purchase(new)
-    return _replace_in_array(parents, "purchases", old.customer_id, _decode_purchase, old, new_doc, session)
+    return _replace_in_array(
+        parents,
+        "purchases",
+        old.customer_id,
+        _decode_purchase,
+        old,
+        new_doc,
+        session,
+    )
 
 
 def update_purchase(
@@ -439,6 +487,7 @@ def update_purchase(
     ``mutate`` gets the current item and returns the new one with the same keys; it may
     run more than once. Returns the new item, or None if there is none.
     """
+
     def read() -> tuple[Purchase, Purchase] | None:
         # The embedded item is its own version: the write checks it and the parent's _v.
         found = fetch_purchase(db, customer_id, purchase_id)
@@ -483,7 +532,12 @@ def for_customer(db: Database[Any], customer_id: str, limit: int | None = 20) ->
     raise NotImplementedError("for_customer: not served by this MongoDB design; see README.md")
 
 
-def bestsellers_in_category(db: Database[Any], category_id: str, limit: int | None = 10, after: str | None = None) -> Page[Product]:
+def bestsellers_in_category(
+    db: Database[Any],
+    category_id: str,
+    limit: int | None = 10,
+    after: str | None = None,
+) -> Page[Product]:
     """bestsellers_in_category: top Product by category_id, ordered by purchase_count descending; ``after`` is the cursor of the page before.
 
     Served by the index {category_id: 1, purchase_count: -1, _id: -1}.

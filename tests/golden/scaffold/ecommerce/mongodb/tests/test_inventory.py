@@ -81,7 +81,8 @@ def test_module_is_documented() -> None:
 def test_create_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.fetch_warehouse(store, item.warehouse_id) == item
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_warehouse(store, item)
 
@@ -94,7 +95,8 @@ def test_save_many_warehouse(store: Any) -> None:
     items = [replace(i, name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
-        assert repo.fetch_warehouse(store, item.warehouse_id) == item
+        fetched = repo.fetch_warehouse(store, item.warehouse_id)
+        assert fetched == item
 
 
 def test_update_warehouse(store: Any) -> None:
@@ -104,7 +106,8 @@ def test_update_warehouse(store: Any) -> None:
     new = replace(item, name=sample.name)
     got = repo.update_warehouse(store, item.warehouse_id, lambda old: new)
     assert got == new
-    assert repo.fetch_warehouse(store, item.warehouse_id) == new
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == new
     missing = _make_warehouse(3)
     gone = repo.update_warehouse(store, missing.warehouse_id, lambda old: old)
     assert gone is None
@@ -128,21 +131,26 @@ def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.name
-    assert repo.fetch_warehouse(store, item.warehouse_id) == result
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == result
 
 
 def test_delete_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.delete_warehouse(store, item.warehouse_id) is True
-    assert repo.fetch_warehouse(store, item.warehouse_id) is None
-    assert repo.delete_warehouse(store, item.warehouse_id) is False
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is True
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is False
 
 
 def test_create_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.fetch_stock_level(store, item.stock_id) == item
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_stock_level(store, item)
 
@@ -155,7 +163,8 @@ def test_save_many_stock_level(store: Any) -> None:
     items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
-        assert repo.fetch_stock_level(store, item.stock_id) == item
+        fetched = repo.fetch_stock_level(store, item.stock_id)
+        assert fetched == item
 
 
 def test_update_stock_level(store: Any) -> None:
@@ -165,7 +174,8 @@ def test_update_stock_level(store: Any) -> None:
     new = replace(item, sku=sample.sku)
     got = repo.update_stock_level(store, item.stock_id, lambda old: new)
     assert got == new
-    assert repo.fetch_stock_level(store, item.stock_id) == new
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == new
     missing = _make_stock_level(3)
     gone = repo.update_stock_level(store, missing.stock_id, lambda old: old)
     assert gone is None
@@ -189,21 +199,26 @@ def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.sku
-    assert repo.fetch_stock_level(store, item.stock_id) == result
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == result
 
 
 def test_delete_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.delete_stock_level(store, item.stock_id) is True
-    assert repo.fetch_stock_level(store, item.stock_id) is None
-    assert repo.delete_stock_level(store, item.stock_id) is False
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is True
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched is None
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is False
 
 
 def test_create_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.fetch_reservation(store, item.reservation_id) == item
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_reservation(store, item)
 
@@ -216,7 +231,8 @@ def test_save_many_reservation(store: Any) -> None:
     items = [replace(i, stock_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
-        assert repo.fetch_reservation(store, item.reservation_id) == item
+        fetched = repo.fetch_reservation(store, item.reservation_id)
+        assert fetched == item
 
 
 def test_update_reservation(store: Any) -> None:
@@ -226,7 +242,8 @@ def test_update_reservation(store: Any) -> None:
     new = replace(item, stock_id=sample.stock_id)
     got = repo.update_reservation(store, item.reservation_id, lambda old: new)
     assert got == new
-    assert repo.fetch_reservation(store, item.reservation_id) == new
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == new
     missing = _make_reservation(3)
     gone = repo.update_reservation(store, missing.reservation_id, lambda old: old)
     assert gone is None
@@ -254,15 +271,19 @@ def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.stock_id
-    assert repo.fetch_reservation(store, item.reservation_id) == result
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == result
 
 
 def test_delete_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.delete_reservation(store, item.reservation_id) is True
-    assert repo.fetch_reservation(store, item.reservation_id) is None
-    assert repo.delete_reservation(store, item.reservation_id) is False
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is True
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched is None
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is False
 
 
 def test_get_stock(store: Any) -> None:
@@ -281,7 +302,9 @@ def test_stock_for_sku(store: Any) -> None:
     expected = [i for i in items if i.sku == probe.sku]
     expected.sort(key=lambda i: i.on_hand, reverse=True)
     got = repo.stock_for_sku(store, probe.sku, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_low_stock_in_warehouse(store: Any) -> None:
@@ -291,7 +314,9 @@ def test_low_stock_in_warehouse(store: Any) -> None:
     expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
     expected.sort(key=lambda i: i.on_hand, reverse=False)
     got = repo.low_stock_in_warehouse(store, probe.warehouse_id, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_reservations_of_order(store: Any) -> None:
@@ -322,24 +347,30 @@ def test_save_together(store: Any, mongo_mock: bool) -> None:
     fresh = _make_warehouse(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_warehouse(2)
     changed = replace(warehouse, name=sample.name)
     repo.save_together(store, updates=[(warehouse, changed)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
     sample = _make_warehouse(3)
     stale = replace(warehouse, name=sample.name)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(warehouse, stale)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) == fresh
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched == fresh
 
 
 def test_indexes(store: Database[Any]) -> None:
@@ -369,29 +400,39 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.stock_id
-        return sum(repo.increment_stock_level(store, key, "on_hand", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_stock_level(store, item.stock_id, "on_hand", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_stock_level(store, item.stock_id)
     assert done == 160 and stored is not None
-    assert stored.on_hand == item.on_hand + done
+    total = item.on_hand + done
+    assert stored.on_hand == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.on_hand
-    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor) is None
-    assert repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1) is not None
+    below = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor)
+    assert below is None
+    above = repo.increment_stock_level(store, item.stock_id, "on_hand", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, on_hand=old.on_hand + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_stock_level(store, item.stock_id, lambda o: replace(o, on_hand=o.on_hand + 1))
+                repo.update_stock_level(store, item.stock_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -401,7 +442,9 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_stock_level(store, item.stock_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.on_hand == item.on_hand + done
+    assert stored is not None
+    total = item.on_hand + done
+    assert stored.on_hand == total
     assert done > 0
 
 
@@ -410,29 +453,39 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.reservation_id
-        return sum(repo.increment_reservation(store, key, "quantity", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_reservation(store, item.reservation_id, "quantity", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reservation(store, item.reservation_id)
     assert done == 160 and stored is not None
-    assert stored.quantity == item.quantity + done
+    total = item.quantity + done
+    assert stored.quantity == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.quantity
-    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor) is None
-    assert repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1) is not None
+    below = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor)
+    assert below is None
+    above = repo.increment_reservation(store, item.reservation_id, "quantity", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, quantity=old.quantity + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_reservation(store, item.reservation_id, lambda o: replace(o, quantity=o.quantity + 1))
+                repo.update_reservation(store, item.reservation_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -442,7 +495,9 @@ def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reservation(store, item.reservation_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.quantity == item.quantity + done
+    assert stored is not None
+    total = item.quantity + done
+    assert stored.quantity == total
     assert done > 0
 
 

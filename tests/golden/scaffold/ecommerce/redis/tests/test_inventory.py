@@ -79,7 +79,8 @@ def test_module_is_documented() -> None:
 def test_create_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.fetch_warehouse(store, item.warehouse_id) == item
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_warehouse(store, item)
 
@@ -92,7 +93,8 @@ def test_save_many_warehouse(store: Any) -> None:
     items = [replace(i, name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_warehouse(store, items) == len(items)
     for item in items:
-        assert repo.fetch_warehouse(store, item.warehouse_id) == item
+        fetched = repo.fetch_warehouse(store, item.warehouse_id)
+        assert fetched == item
 
 
 def test_update_warehouse(store: Any) -> None:
@@ -102,7 +104,8 @@ def test_update_warehouse(store: Any) -> None:
     new = replace(item, name=sample.name)
     got = repo.update_warehouse(store, item.warehouse_id, lambda old: new)
     assert got == new
-    assert repo.fetch_warehouse(store, item.warehouse_id) == new
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == new
     missing = _make_warehouse(3)
     gone = repo.update_warehouse(store, missing.warehouse_id, lambda old: old)
     assert gone is None
@@ -126,7 +129,8 @@ def test_update_warehouse_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.name
-    assert repo.fetch_warehouse(store, item.warehouse_id) == result
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched == result
 
 
 def test_warehouse_never_expires(store: Any) -> None:
@@ -139,15 +143,19 @@ def test_warehouse_never_expires(store: Any) -> None:
 def test_delete_warehouse(store: Any) -> None:
     item = _make_warehouse(0)
     _seed(store, [item])
-    assert repo.delete_warehouse(store, item.warehouse_id) is True
-    assert repo.fetch_warehouse(store, item.warehouse_id) is None
-    assert repo.delete_warehouse(store, item.warehouse_id) is False
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is True
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None
+    deleted = repo.delete_warehouse(store, item.warehouse_id)
+    assert deleted is False
 
 
 def test_create_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.fetch_stock_level(store, item.stock_id) == item
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_stock_level(store, item)
 
@@ -160,7 +168,8 @@ def test_save_many_stock_level(store: Any) -> None:
     items = [replace(i, sku=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_stock_level(store, items) == len(items)
     for item in items:
-        assert repo.fetch_stock_level(store, item.stock_id) == item
+        fetched = repo.fetch_stock_level(store, item.stock_id)
+        assert fetched == item
 
 
 def test_update_stock_level(store: Any) -> None:
@@ -170,7 +179,8 @@ def test_update_stock_level(store: Any) -> None:
     new = replace(item, sku=sample.sku)
     got = repo.update_stock_level(store, item.stock_id, lambda old: new)
     assert got == new
-    assert repo.fetch_stock_level(store, item.stock_id) == new
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == new
     missing = _make_stock_level(3)
     gone = repo.update_stock_level(store, missing.stock_id, lambda old: old)
     assert gone is None
@@ -194,7 +204,8 @@ def test_update_stock_level_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.sku
-    assert repo.fetch_stock_level(store, item.stock_id) == result
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched == result
 
 
 def test_stock_level_never_expires(store: Any) -> None:
@@ -226,15 +237,19 @@ def test_update_stock_level_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
-    assert repo.delete_stock_level(store, item.stock_id) is True
-    assert repo.fetch_stock_level(store, item.stock_id) is None
-    assert repo.delete_stock_level(store, item.stock_id) is False
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is True
+    fetched = repo.fetch_stock_level(store, item.stock_id)
+    assert fetched is None
+    deleted = repo.delete_stock_level(store, item.stock_id)
+    assert deleted is False
 
 
 def test_create_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.fetch_reservation(store, item.reservation_id) == item
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_reservation(store, item)
 
@@ -247,7 +262,8 @@ def test_save_many_reservation(store: Any) -> None:
     items = [replace(i, stock_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reservation(store, items) == len(items)
     for item in items:
-        assert repo.fetch_reservation(store, item.reservation_id) == item
+        fetched = repo.fetch_reservation(store, item.reservation_id)
+        assert fetched == item
 
 
 def test_update_reservation(store: Any) -> None:
@@ -257,7 +273,8 @@ def test_update_reservation(store: Any) -> None:
     new = replace(item, stock_id=sample.stock_id)
     got = repo.update_reservation(store, item.reservation_id, lambda old: new)
     assert got == new
-    assert repo.fetch_reservation(store, item.reservation_id) == new
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == new
     missing = _make_reservation(3)
     gone = repo.update_reservation(store, missing.reservation_id, lambda old: old)
     assert gone is None
@@ -285,7 +302,8 @@ def test_update_reservation_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.stock_id
-    assert repo.fetch_reservation(store, item.reservation_id) == result
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched == result
 
 
 def test_reservation_never_expires(store: Any) -> None:
@@ -317,9 +335,12 @@ def test_update_reservation_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_reservation(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
-    assert repo.delete_reservation(store, item.reservation_id) is True
-    assert repo.fetch_reservation(store, item.reservation_id) is None
-    assert repo.delete_reservation(store, item.reservation_id) is False
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is True
+    fetched = repo.fetch_reservation(store, item.reservation_id)
+    assert fetched is None
+    deleted = repo.delete_reservation(store, item.reservation_id)
+    assert deleted is False
 
 
 def test_get_stock(store: Any) -> None:
@@ -338,7 +359,9 @@ def test_stock_for_sku(store: Any) -> None:
     expected = [i for i in items if i.sku == probe.sku]
     expected.sort(key=lambda i: i.on_hand, reverse=True)
     got = repo.stock_for_sku(store, probe.sku, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_stock_for_sku_page_reads_page_after_page(store: Any) -> None:
@@ -357,7 +380,9 @@ def test_stock_for_sku_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_low_stock_in_warehouse(store: Any) -> None:
@@ -367,7 +392,9 @@ def test_low_stock_in_warehouse(store: Any) -> None:
     expected = [i for i in items if i.warehouse_id == probe.warehouse_id]
     expected.sort(key=lambda i: i.on_hand, reverse=False)
     got = repo.low_stock_in_warehouse(store, probe.warehouse_id, limit=2)
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected[:2]]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_low_stock_in_warehouse_page_reads_page_after_page(store: Any) -> None:
@@ -391,7 +418,9 @@ def test_low_stock_in_warehouse_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.stock_id for i in got] == [i.stock_id for i in expected]
+    got_keys = [i.stock_id for i in got]
+    expected_keys = [i.stock_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_reservations_of_order(store: Any) -> None:
@@ -420,7 +449,9 @@ def test_reservations_of_order_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.reservation_id for i in got] == [i.reservation_id for i in expected]
+    got_keys = [i.reservation_id for i in got]
+    expected_keys = [i.reservation_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_save_together(store: Any) -> None:
@@ -439,21 +470,27 @@ def test_save_together(store: Any) -> None:
     fresh = _make_warehouse(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_warehouse(2)
     changed = replace(warehouse, name=sample.name)
     repo.save_together(store, updates=[(warehouse, changed)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
     sample = _make_warehouse(3)
     stale = replace(warehouse, name=sample.name)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(warehouse, stale)])
-    assert repo.fetch_warehouse(store, changed.warehouse_id) == changed
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, changed.warehouse_id)
+    assert fetched == changed
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[warehouse])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) is None
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_warehouse(store, fresh.warehouse_id) == fresh
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched == fresh

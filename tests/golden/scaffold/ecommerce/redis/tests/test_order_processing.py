@@ -95,7 +95,8 @@ def test_module_is_documented() -> None:
 def test_create_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.fetch_customer(store, item.customer_id) == item
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_customer(store, item)
 
@@ -108,7 +109,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [replace(i, email=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
-        assert repo.fetch_customer(store, item.customer_id) == item
+        fetched = repo.fetch_customer(store, item.customer_id)
+        assert fetched == item
 
 
 def test_update_customer(store: Any) -> None:
@@ -118,7 +120,8 @@ def test_update_customer(store: Any) -> None:
     new = replace(item, email=sample.email)
     got = repo.update_customer(store, item.customer_id, lambda old: new)
     assert got == new
-    assert repo.fetch_customer(store, item.customer_id) == new
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == new
     missing = _make_customer(3)
     gone = repo.update_customer(store, missing.customer_id, lambda old: old)
     assert gone is None
@@ -142,7 +145,8 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.email
-    assert repo.fetch_customer(store, item.customer_id) == result
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == result
 
 
 def test_customer_never_expires(store: Any) -> None:
@@ -155,15 +159,19 @@ def test_customer_never_expires(store: Any) -> None:
 def test_delete_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.delete_customer(store, item.customer_id) is True
-    assert repo.fetch_customer(store, item.customer_id) is None
-    assert repo.delete_customer(store, item.customer_id) is False
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is True
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched is None
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is False
 
 
 def test_create_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    assert repo.fetch_order(store, item.order_id) == item
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_order(store, item)
 
@@ -176,7 +184,8 @@ def test_save_many_order(store: Any) -> None:
     items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order(store, items) == len(items)
     for item in items:
-        assert repo.fetch_order(store, item.order_id) == item
+        fetched = repo.fetch_order(store, item.order_id)
+        assert fetched == item
 
 
 def test_update_order(store: Any) -> None:
@@ -186,7 +195,8 @@ def test_update_order(store: Any) -> None:
     new = replace(item, customer_id=sample.customer_id)
     got = repo.update_order(store, item.order_id, lambda old: new)
     assert got == new
-    assert repo.fetch_order(store, item.order_id) == new
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == new
     missing = _make_order(3)
     gone = repo.update_order(store, missing.order_id, lambda old: old)
     assert gone is None
@@ -210,7 +220,8 @@ def test_update_order_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.customer_id
-    assert repo.fetch_order(store, item.order_id) == result
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched == result
 
 
 def test_order_never_expires(store: Any) -> None:
@@ -242,15 +253,19 @@ def test_update_order_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_order(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
-    assert repo.delete_order(store, item.order_id) is True
-    assert repo.fetch_order(store, item.order_id) is None
-    assert repo.delete_order(store, item.order_id) is False
+    deleted = repo.delete_order(store, item.order_id)
+    assert deleted is True
+    fetched = repo.fetch_order(store, item.order_id)
+    assert fetched is None
+    deleted = repo.delete_order(store, item.order_id)
+    assert deleted is False
 
 
 def test_create_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    assert repo.fetch_order_line(store, item.line_id) == item
+    fetched = repo.fetch_order_line(store, item.line_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_order_line(store, item)
 
@@ -263,7 +278,8 @@ def test_save_many_order_line(store: Any) -> None:
     items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_order_line(store, items) == len(items)
     for item in items:
-        assert repo.fetch_order_line(store, item.line_id) == item
+        fetched = repo.fetch_order_line(store, item.line_id)
+        assert fetched == item
 
 
 def test_update_order_line(store: Any) -> None:
@@ -273,7 +289,8 @@ def test_update_order_line(store: Any) -> None:
     new = replace(item, order_id=sample.order_id)
     got = repo.update_order_line(store, item.line_id, lambda old: new)
     assert got == new
-    assert repo.fetch_order_line(store, item.line_id) == new
+    fetched = repo.fetch_order_line(store, item.line_id)
+    assert fetched == new
     missing = _make_order_line(3)
     gone = repo.update_order_line(store, missing.line_id, lambda old: old)
     assert gone is None
@@ -297,7 +314,8 @@ def test_update_order_line_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.order_id
-    assert repo.fetch_order_line(store, item.line_id) == result
+    fetched = repo.fetch_order_line(store, item.line_id)
+    assert fetched == result
 
 
 def test_order_line_never_expires(store: Any) -> None:
@@ -329,15 +347,19 @@ def test_update_order_line_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
-    assert repo.delete_order_line(store, item.line_id) is True
-    assert repo.fetch_order_line(store, item.line_id) is None
-    assert repo.delete_order_line(store, item.line_id) is False
+    deleted = repo.delete_order_line(store, item.line_id)
+    assert deleted is True
+    fetched = repo.fetch_order_line(store, item.line_id)
+    assert fetched is None
+    deleted = repo.delete_order_line(store, item.line_id)
+    assert deleted is False
 
 
 def test_create_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    assert repo.fetch_payment(store, item.payment_id) == item
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_payment(store, item)
 
@@ -350,7 +372,8 @@ def test_save_many_payment(store: Any) -> None:
     items = [replace(i, order_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_payment(store, items) == len(items)
     for item in items:
-        assert repo.fetch_payment(store, item.payment_id) == item
+        fetched = repo.fetch_payment(store, item.payment_id)
+        assert fetched == item
 
 
 def test_update_payment(store: Any) -> None:
@@ -360,7 +383,8 @@ def test_update_payment(store: Any) -> None:
     new = replace(item, order_id=sample.order_id)
     got = repo.update_payment(store, item.payment_id, lambda old: new)
     assert got == new
-    assert repo.fetch_payment(store, item.payment_id) == new
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == new
     missing = _make_payment(3)
     gone = repo.update_payment(store, missing.payment_id, lambda old: old)
     assert gone is None
@@ -384,7 +408,8 @@ def test_update_payment_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.order_id
-    assert repo.fetch_payment(store, item.payment_id) == result
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched == result
 
 
 def test_payment_never_expires(store: Any) -> None:
@@ -416,9 +441,12 @@ def test_update_payment_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_payment(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
-    assert repo.delete_payment(store, item.payment_id) is True
-    assert repo.fetch_payment(store, item.payment_id) is None
-    assert repo.delete_payment(store, item.payment_id) is False
+    deleted = repo.delete_payment(store, item.payment_id)
+    assert deleted is True
+    fetched = repo.fetch_payment(store, item.payment_id)
+    assert fetched is None
+    deleted = repo.delete_payment(store, item.payment_id)
+    assert deleted is False
 
 
 def test_get_order(store: Any) -> None:
@@ -437,7 +465,9 @@ def test_customer_orders(store: Any) -> None:
     expected = [i for i in items if i.customer_id == probe.customer_id]
     expected.sort(key=lambda i: i.placed_at, reverse=True)
     got = repo.customer_orders(store, probe.customer_id, limit=2)
-    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_customer_orders_page_reads_page_after_page(store: Any) -> None:
@@ -456,7 +486,9 @@ def test_customer_orders_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.order_id for i in got] == [i.order_id for i in expected]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_lines_of_order(store: Any) -> None:
@@ -485,7 +517,9 @@ def test_lines_of_order_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.line_id for i in got] == [i.line_id for i in expected]
+    got_keys = [i.line_id for i in got]
+    expected_keys = [i.line_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_fulfilment_queue(store: Any) -> None:
@@ -495,7 +529,9 @@ def test_fulfilment_queue(store: Any) -> None:
     expected = [i for i in items if i.status == probe.status]
     expected.sort(key=lambda i: i.placed_at, reverse=False)
     got = repo.fulfilment_queue(store, probe.status, limit=2)
-    assert [i.order_id for i in got] == [i.order_id for i in expected[:2]]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_fulfilment_queue_page_reads_page_after_page(store: Any) -> None:
@@ -514,7 +550,9 @@ def test_fulfilment_queue_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.order_id for i in got] == [i.order_id for i in expected]
+    got_keys = [i.order_id for i in got]
+    expected_keys = [i.order_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_revenue_by_status(store: Any) -> None:
@@ -548,21 +586,27 @@ def test_save_together(store: Any) -> None:
     fresh = _make_customer(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, customer])
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_customer(2)
     changed = replace(customer, email=sample.email)
     repo.save_together(store, updates=[(customer, changed)])
-    assert repo.fetch_customer(store, changed.customer_id) == changed
+    fetched = repo.fetch_customer(store, changed.customer_id)
+    assert fetched == changed
     sample = _make_customer(3)
     stale = replace(customer, email=sample.email)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(customer, stale)])
-    assert repo.fetch_customer(store, changed.customer_id) == changed
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, changed.customer_id)
+    assert fetched == changed
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[customer])
-    assert repo.fetch_customer(store, fresh.customer_id) is None
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_customer(store, fresh.customer_id) == fresh
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched == fresh

@@ -74,7 +74,8 @@ def test_module_is_documented() -> None:
 def test_create_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.fetch_customer(store, item.customer_id) == item
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_customer(store, item)
 
@@ -87,7 +88,8 @@ def test_save_many_customer(store: Any) -> None:
     items = [replace(i, segment=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_customer(store, items) == len(items)
     for item in items:
-        assert repo.fetch_customer(store, item.customer_id) == item
+        fetched = repo.fetch_customer(store, item.customer_id)
+        assert fetched == item
 
 
 def test_update_customer(store: Any) -> None:
@@ -97,7 +99,8 @@ def test_update_customer(store: Any) -> None:
     new = replace(item, segment=sample.segment)
     got = repo.update_customer(store, item.customer_id, lambda old: new)
     assert got == new
-    assert repo.fetch_customer(store, item.customer_id) == new
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == new
     missing = _make_customer(3)
     gone = repo.update_customer(store, missing.customer_id, lambda old: old)
     assert gone is None
@@ -121,7 +124,8 @@ def test_update_customer_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.segment
-    assert repo.fetch_customer(store, item.customer_id) == result
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched == result
 
 
 def test_customer_never_expires(store: Any) -> None:
@@ -134,15 +138,19 @@ def test_customer_never_expires(store: Any) -> None:
 def test_delete_customer(store: Any) -> None:
     item = _make_customer(0)
     _seed(store, [item])
-    assert repo.delete_customer(store, item.customer_id) is True
-    assert repo.fetch_customer(store, item.customer_id) is None
-    assert repo.delete_customer(store, item.customer_id) is False
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is True
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched is None
+    deleted = repo.delete_customer(store, item.customer_id)
+    assert deleted is False
 
 
 def test_create_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    assert repo.fetch_product(store, item.product_id) == item
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_product(store, item)
 
@@ -155,7 +163,8 @@ def test_save_many_product(store: Any) -> None:
     items = [replace(i, category_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_product(store, items) == len(items)
     for item in items:
-        assert repo.fetch_product(store, item.product_id) == item
+        fetched = repo.fetch_product(store, item.product_id)
+        assert fetched == item
 
 
 def test_update_product(store: Any) -> None:
@@ -165,7 +174,8 @@ def test_update_product(store: Any) -> None:
     new = replace(item, category_id=sample.category_id)
     got = repo.update_product(store, item.product_id, lambda old: new)
     assert got == new
-    assert repo.fetch_product(store, item.product_id) == new
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == new
     missing = _make_product(3)
     gone = repo.update_product(store, missing.product_id, lambda old: old)
     assert gone is None
@@ -189,7 +199,8 @@ def test_update_product_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.category_id
-    assert repo.fetch_product(store, item.product_id) == result
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched == result
 
 
 def test_product_never_expires(store: Any) -> None:
@@ -221,15 +232,19 @@ def test_update_product_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_product(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
-    assert repo.delete_product(store, item.product_id) is True
-    assert repo.fetch_product(store, item.product_id) is None
-    assert repo.delete_product(store, item.product_id) is False
+    deleted = repo.delete_product(store, item.product_id)
+    assert deleted is True
+    fetched = repo.fetch_product(store, item.product_id)
+    assert fetched is None
+    deleted = repo.delete_product(store, item.product_id)
+    assert deleted is False
 
 
 def test_create_purchase(store: Any) -> None:
     item = _make_purchase(0)
     _seed(store, [item])
-    assert repo.fetch_purchase(store, item.purchase_id) == item
+    fetched = repo.fetch_purchase(store, item.purchase_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_purchase(store, item)
 
@@ -242,7 +257,8 @@ def test_save_many_purchase(store: Any) -> None:
     items = [replace(i, customer_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_purchase(store, items) == len(items)
     for item in items:
-        assert repo.fetch_purchase(store, item.purchase_id) == item
+        fetched = repo.fetch_purchase(store, item.purchase_id)
+        assert fetched == item
 
 
 def test_update_purchase(store: Any) -> None:
@@ -252,7 +268,8 @@ def test_update_purchase(store: Any) -> None:
     new = replace(item, customer_id=sample.customer_id)
     got = repo.update_purchase(store, item.purchase_id, lambda old: new)
     assert got == new
-    assert repo.fetch_purchase(store, item.purchase_id) == new
+    fetched = repo.fetch_purchase(store, item.purchase_id)
+    assert fetched == new
     missing = _make_purchase(3)
     gone = repo.update_purchase(store, missing.purchase_id, lambda old: old)
     assert gone is None
@@ -276,7 +293,8 @@ def test_update_purchase_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.customer_id
-    assert repo.fetch_purchase(store, item.purchase_id) == result
+    fetched = repo.fetch_purchase(store, item.purchase_id)
+    assert fetched == result
 
 
 def test_purchase_never_expires(store: Any) -> None:
@@ -289,9 +307,12 @@ def test_purchase_never_expires(store: Any) -> None:
 def test_delete_purchase(store: Any) -> None:
     item = _make_purchase(0)
     _seed(store, [item])
-    assert repo.delete_purchase(store, item.purchase_id) is True
-    assert repo.fetch_purchase(store, item.purchase_id) is None
-    assert repo.delete_purchase(store, item.purchase_id) is False
+    deleted = repo.delete_purchase(store, item.purchase_id)
+    assert deleted is True
+    fetched = repo.fetch_purchase(store, item.purchase_id)
+    assert fetched is None
+    deleted = repo.delete_purchase(store, item.purchase_id)
+    assert deleted is False
 
 
 def test_also_bought(store: Any) -> None:
@@ -317,7 +338,9 @@ def test_bestsellers_in_category(store: Any) -> None:
     expected = [i for i in items if i.category_id == probe.category_id]
     expected.sort(key=lambda i: i.purchase_count, reverse=True)
     got = repo.bestsellers_in_category(store, probe.category_id, limit=2)
-    assert [i.product_id for i in got] == [i.product_id for i in expected[:2]]
+    got_keys = [i.product_id for i in got]
+    expected_keys = [i.product_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_bestsellers_in_category_page_reads_page_after_page(store: Any) -> None:
@@ -341,4 +364,6 @@ def test_bestsellers_in_category_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.product_id for i in got] == [i.product_id for i in expected]
+    got_keys = [i.product_id for i in got]
+    expected_keys = [i.product_id for i in expected]
+    assert got_keys == expected_keys

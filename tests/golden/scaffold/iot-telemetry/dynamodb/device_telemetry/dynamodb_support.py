@@ -98,7 +98,10 @@ def _ensure_table(
     if indexes:
         options["GlobalSecondaryIndexes"] = indexes
     if stream:
-        options["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        options["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
     table = dynamodb.create_table(
         TableName=table_name,
         KeySchema=KEY_SCHEMA,
@@ -197,7 +200,8 @@ def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
     typed = {name: serializer.serialize(value) for name, value in start.items()}
-    return base64.urlsafe_b64encode(json.dumps(typed, sort_keys=True).encode("utf-8")).decode("ascii")
+    raw = json.dumps(typed, sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 def _start(cursor: str) -> dict[str, Any]:
@@ -207,7 +211,9 @@ def _start(cursor: str) -> dict[str, Any]:
     return {name: deserializer.deserialize(value) for name, value in typed.items()}
 
 
-def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: Any) -> tuple[list[dict[str, Any]], str | None]:
+def _query(
+    table: Any, limit: int | None, after: str | None = None, **kwargs: Any
+) -> tuple[list[dict[str, Any]], str | None]:
     """Run a Query page by page until ``limit`` live items or the end; also the next cursor.
 
     Each request asks only for the items still missing, so the LastEvaluatedKey of the

@@ -42,7 +42,10 @@ ATTRIBUTE_DEFINITIONS = [
 ]
 # Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
-    _gsi("GSI1", ["_type", "device_id", "firmware", "location", "model", "registered_at", "site_id"]),
+    _gsi(
+        "GSI1",
+        ["_type", "device_id", "firmware", "location", "model", "registered_at", "site_id"],
+    ),
 ]
 
 
@@ -165,10 +168,11 @@ def update_device(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "DEVICE#" + _parts(device_id), "SK": "DEVICE#" + _parts(device_id)}
     return _update(
         table,
         _ENTITIES[Device],
-        {"PK": "DEVICE#" + _parts(device_id), "SK": "DEVICE#" + _parts(device_id)},
+        key,
         lambda i: (i.device_id,),
         mutate,
         retries,
@@ -255,10 +259,11 @@ def update_reading(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "DEVICE#" + _parts(device_id), "SK": "READING#" + _parts(timestamp, reading_id)}
     return _update(
         table,
         _ENTITIES[Reading],
-        {"PK": "DEVICE#" + _parts(device_id), "SK": "READING#" + _parts(timestamp, reading_id)},
+        key,
         lambda i: (i.device_id, i.timestamp, i.reading_id),
         mutate,
         retries,
@@ -287,12 +292,18 @@ _ENTITIES: dict[type, _Entity] = {
 }
 
 
-def device_readings(table: Any, device_id: str, limit: int | None = 1000, after: str | None = None) -> Page[Reading]:
+def device_readings(
+    table: Any,
+    device_id: str,
+    limit: int | None = 1000,
+    after: str | None = None,
+) -> Page[Reading]:
     """device_readings: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("DEVICE#" + _parts(device_id)) & Key("SK").begins_with("READING#")
+    condition = Key("PK").eq("DEVICE#" + _parts(device_id))
+    condition = condition & Key("SK").begins_with("READING#")
     rows, cursor = _query(
         table,
         limit,
@@ -305,12 +316,18 @@ def device_readings(table: Any, device_id: str, limit: int | None = 1000, after:
     return Page(found, cursor)
 
 
-def latest_reading(table: Any, device_id: str, limit: int | None = 1, after: str | None = None) -> Page[Reading]:
+def latest_reading(
+    table: Any,
+    device_id: str,
+    limit: int | None = 1,
+    after: str | None = None,
+) -> Page[Reading]:
     """latest_reading: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("DEVICE#" + _parts(device_id)) & Key("SK").begins_with("READING#")
+    condition = Key("PK").eq("DEVICE#" + _parts(device_id))
+    condition = condition & Key("SK").begins_with("READING#")
     rows, cursor = _query(
         table,
         limit,
@@ -334,17 +351,23 @@ def get_device(table: Any, device_id: str) -> Device | None:
     return found[0] if found else None
 
 
-def devices_of_site(table: Any, site_id: str, limit: int | None = None, after: str | None = None) -> Page[Device]:
+def devices_of_site(
+    table: Any,
+    site_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Device]:
     """devices_of_site: query Device by site_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("DEVICE#" + _parts(site_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("DEVICE#" + _parts(site_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_device(raw) for raw in rows]

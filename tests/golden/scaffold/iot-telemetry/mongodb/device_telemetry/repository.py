@@ -90,15 +90,33 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "site_id": {"bsonType": "string"},
             "model": {"bsonType": "string"},
             "firmware": {"bsonType": "string"},
-            "location": {"bsonType": "object", "required": ["type", "coordinates"], "properties": {"type": {"enum": ["Point"]}, "coordinates": {"bsonType": "array", "minItems": 2, "maxItems": 2}}},
+            "location": {
+                "bsonType": "object",
+                "required": ["type", "coordinates"],
+                "properties": {
+                    "type": {"enum": ["Point"]},
+                    "coordinates": {
+                        "bsonType": "array",
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            },
             "registered_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
     READING_COLLECTION: {
         "bsonType": "object",
-        "required": ["_id", "device_id", "timestamp", "temperature", "humidity", "battery", "metrics"],
+        "required": [
+            "_id",
+            "device_id",
+            "timestamp",
+            "temperature",
+            "humidity",
+            "battery",
+            "metrics",
+        ],
         "additionalProperties": False,
         "properties": {
             "_id": {"bsonType": "string"},
@@ -108,7 +126,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "humidity": {"bsonType": ["double", "int", "long"]},
             "battery": {"bsonType": ["double", "int", "long"]},
             "metrics": {"bsonType": "object"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -206,29 +223,43 @@ def fetch_device(db: Database[Any], device_id: str) -> Device | None:
 
 
 def _read_device(
-    db: Database[Any], device_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    device_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Device, Any] | None:
     """The Device with this key and its version, or None."""
     query = {"_id": device_id}
     doc = _collection(db, DEVICE_COLLECTION).find_one(query, session=session)
-    return (_decode_device(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_device(doc), doc.get(VERSION)
 
 
 def _write_device(
-    db: Database[Any], new: Device, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Device,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.device_id, VERSION: version}
     update = {"$set": _encode_device(new), "$inc": {VERSION: 1}}
-    return _collection(db, DEVICE_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, DEVICE_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_device(
-    db: Database[Any], old: Device, new: Device, session: ClientSession | None = None
+    db: Database[Any],
+    old: Device,
+    new: Device,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Device still is ``old``."""
     found = _read_device(db, old.device_id, session)
-    return found is not None and found[0] == old and _write_device(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_device(db, new, found[1], session)
 
 
 def update_device(
@@ -254,7 +285,8 @@ def update_device(
 
 def delete_device(db: Database[Any], device_id: str) -> bool:
     """Delete one Device; True if it existed."""
-    return _collection(db, DEVICE_COLLECTION).delete_one({"_id": device_id}).deleted_count == 1
+    result = _collection(db, DEVICE_COLLECTION).delete_one({"_id": device_id})
+    return result.deleted_count == 1
 
 
 def _encode_reading(item: Reading) -> dict[str, Any]:
@@ -311,29 +343,43 @@ def fetch_reading(db: Database[Any], reading_id: str) -> Reading | None:
 
 
 def _read_reading(
-    db: Database[Any], reading_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    reading_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Reading, Any] | None:
     """The Reading with this key and its version, or None."""
     query = {"_id": reading_id}
     doc = _collection(db, READING_COLLECTION).find_one(query, session=session)
-    return (_decode_reading(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_reading(doc), doc.get(VERSION)
 
 
 def _write_reading(
-    db: Database[Any], new: Reading, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Reading,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.reading_id, VERSION: version}
     update = {"$set": _encode_reading(new), "$inc": {VERSION: 1}}
-    return _collection(db, READING_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, READING_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_reading(
-    db: Database[Any], old: Reading, new: Reading, session: ClientSession | None = None
+    db: Database[Any],
+    old: Reading,
+    new: Reading,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Reading still is ``old``."""
     found = _read_reading(db, old.reading_id, session)
-    return found is not None and found[0] == old and _write_reading(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_reading(db, new, found[1], session)
 
 
 def update_reading(
@@ -359,10 +405,16 @@ def update_reading(
 
 def delete_reading(db: Database[Any], reading_id: str) -> bool:
     """Delete one Reading; True if it existed."""
-    return _collection(db, READING_COLLECTION).delete_one({"_id": reading_id}).deleted_count == 1
+    result = _collection(db, READING_COLLECTION).delete_one({"_id": reading_id})
+    return result.deleted_count == 1
 
 
-def device_readings(db: Database[Any], device_id: str, limit: int | None = 1000, after: str | None = None) -> Page[Reading]:
+def device_readings(
+    db: Database[Any],
+    device_id: str,
+    limit: int | None = 1000,
+    after: str | None = None,
+) -> Page[Reading]:
     """device_readings: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
@@ -377,7 +429,12 @@ def device_readings(db: Database[Any], device_id: str, limit: int | None = 1000,
     return _page(list(cursor), limit, "timestamp", _decode_reading)
 
 
-def latest_reading(db: Database[Any], device_id: str, limit: int | None = 1, after: str | None = None) -> Page[Reading]:
+def latest_reading(
+    db: Database[Any],
+    device_id: str,
+    limit: int | None = 1,
+    after: str | None = None,
+) -> Page[Reading]:
     """latest_reading: query Reading by device_id, ordered by timestamp descending; ``after`` is the cursor of the page before.
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
@@ -397,12 +454,18 @@ def get_device(db: Database[Any], device_id: str) -> Device | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, DEVICE_COLLECTION).find({"_id": device_id})
+    query: dict[str, Any] = {"_id": device_id}
+    cursor = _collection(db, DEVICE_COLLECTION).find(query)
     doc = next(cursor.limit(1), None)
     return _decode_device(doc) if doc is not None else None
 
 
-def devices_of_site(db: Database[Any], site_id: str, limit: int | None = None, after: str | None = None) -> Page[Device]:
+def devices_of_site(
+    db: Database[Any],
+    site_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Device]:
     """devices_of_site: query Device by site_id; ``after`` is the cursor of the page before.
 
     Served by the index {site_id: 1, _id: 1}.

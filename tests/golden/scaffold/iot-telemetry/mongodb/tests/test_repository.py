@@ -70,7 +70,8 @@ def test_module_is_documented() -> None:
 def test_create_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    assert repo.fetch_device(store, item.device_id) == item
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_device(store, item)
 
@@ -83,7 +84,8 @@ def test_save_many_device(store: Any) -> None:
     items = [replace(i, site_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_device(store, items) == len(items)
     for item in items:
-        assert repo.fetch_device(store, item.device_id) == item
+        fetched = repo.fetch_device(store, item.device_id)
+        assert fetched == item
 
 
 def test_update_device(store: Any) -> None:
@@ -93,7 +95,8 @@ def test_update_device(store: Any) -> None:
     new = replace(item, site_id=sample.site_id)
     got = repo.update_device(store, item.device_id, lambda old: new)
     assert got == new
-    assert repo.fetch_device(store, item.device_id) == new
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == new
     missing = _make_device(3)
     gone = repo.update_device(store, missing.device_id, lambda old: old)
     assert gone is None
@@ -117,21 +120,26 @@ def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.site_id
-    assert repo.fetch_device(store, item.device_id) == result
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == result
 
 
 def test_delete_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    assert repo.delete_device(store, item.device_id) is True
-    assert repo.fetch_device(store, item.device_id) is None
-    assert repo.delete_device(store, item.device_id) is False
+    deleted = repo.delete_device(store, item.device_id)
+    assert deleted is True
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched is None
+    deleted = repo.delete_device(store, item.device_id)
+    assert deleted is False
 
 
 def test_create_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    assert repo.fetch_reading(store, item.reading_id) == item
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_reading(store, item)
 
@@ -144,7 +152,8 @@ def test_save_many_reading(store: Any) -> None:
     items = [replace(i, device_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reading(store, items) == len(items)
     for item in items:
-        assert repo.fetch_reading(store, item.reading_id) == item
+        fetched = repo.fetch_reading(store, item.reading_id)
+        assert fetched == item
 
 
 def test_update_reading(store: Any) -> None:
@@ -154,7 +163,8 @@ def test_update_reading(store: Any) -> None:
     new = replace(item, device_id=sample.device_id)
     got = repo.update_reading(store, item.reading_id, lambda old: new)
     assert got == new
-    assert repo.fetch_reading(store, item.reading_id) == new
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == new
     missing = _make_reading(3)
     gone = repo.update_reading(store, missing.reading_id, lambda old: old)
     assert gone is None
@@ -178,15 +188,19 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.device_id
-    assert repo.fetch_reading(store, item.reading_id) == result
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == result
 
 
 def test_delete_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    assert repo.delete_reading(store, item.reading_id) is True
-    assert repo.fetch_reading(store, item.reading_id) is None
-    assert repo.delete_reading(store, item.reading_id) is False
+    deleted = repo.delete_reading(store, item.reading_id)
+    assert deleted is True
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched is None
+    deleted = repo.delete_reading(store, item.reading_id)
+    assert deleted is False
 
 
 def test_device_readings(store: Any) -> None:
@@ -196,7 +210,9 @@ def test_device_readings(store: Any) -> None:
     expected = [i for i in items if i.device_id == probe.device_id]
     expected.sort(key=lambda i: i.timestamp, reverse=True)
     got = repo.device_readings(store, probe.device_id, limit=2)
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_latest_reading(store: Any) -> None:
@@ -206,7 +222,9 @@ def test_latest_reading(store: Any) -> None:
     expected = [i for i in items if i.device_id == probe.device_id]
     expected.sort(key=lambda i: i.timestamp, reverse=True)
     got = repo.latest_reading(store, probe.device_id, limit=2)
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_get_device(store: Any) -> None:
@@ -250,11 +268,14 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, temperature=old.temperature + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_reading(store, item.reading_id, lambda o: replace(o, temperature=o.temperature + 1))
+                repo.update_reading(store, item.reading_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -264,7 +285,9 @@ def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_reading(store, item.reading_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.temperature == item.temperature + done
+    assert stored is not None
+    total = item.temperature + done
+    assert stored.temperature == total
     assert done > 0
 
 

@@ -68,7 +68,8 @@ def test_module_is_documented() -> None:
 def test_create_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    assert repo.fetch_device(store, item.device_id) == item
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_device(store, item)
 
@@ -81,7 +82,8 @@ def test_save_many_device(store: Any) -> None:
     items = [replace(i, site_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_device(store, items) == len(items)
     for item in items:
-        assert repo.fetch_device(store, item.device_id) == item
+        fetched = repo.fetch_device(store, item.device_id)
+        assert fetched == item
 
 
 def test_update_device(store: Any) -> None:
@@ -91,7 +93,8 @@ def test_update_device(store: Any) -> None:
     new = replace(item, site_id=sample.site_id)
     got = repo.update_device(store, item.device_id, lambda old: new)
     assert got == new
-    assert repo.fetch_device(store, item.device_id) == new
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == new
     missing = _make_device(3)
     gone = repo.update_device(store, missing.device_id, lambda old: old)
     assert gone is None
@@ -115,7 +118,8 @@ def test_update_device_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.site_id
-    assert repo.fetch_device(store, item.device_id) == result
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched == result
 
 
 def test_device_never_expires(store: Any) -> None:
@@ -128,15 +132,19 @@ def test_device_never_expires(store: Any) -> None:
 def test_delete_device(store: Any) -> None:
     item = _make_device(0)
     _seed(store, [item])
-    assert repo.delete_device(store, item.device_id) is True
-    assert repo.fetch_device(store, item.device_id) is None
-    assert repo.delete_device(store, item.device_id) is False
+    deleted = repo.delete_device(store, item.device_id)
+    assert deleted is True
+    fetched = repo.fetch_device(store, item.device_id)
+    assert fetched is None
+    deleted = repo.delete_device(store, item.device_id)
+    assert deleted is False
 
 
 def test_create_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    assert repo.fetch_reading(store, item.reading_id) == item
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_reading(store, item)
 
@@ -149,7 +157,8 @@ def test_save_many_reading(store: Any) -> None:
     items = [replace(i, device_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_reading(store, items) == len(items)
     for item in items:
-        assert repo.fetch_reading(store, item.reading_id) == item
+        fetched = repo.fetch_reading(store, item.reading_id)
+        assert fetched == item
 
 
 def test_update_reading(store: Any) -> None:
@@ -159,7 +168,8 @@ def test_update_reading(store: Any) -> None:
     new = replace(item, device_id=sample.device_id)
     got = repo.update_reading(store, item.reading_id, lambda old: new)
     assert got == new
-    assert repo.fetch_reading(store, item.reading_id) == new
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == new
     missing = _make_reading(3)
     gone = repo.update_reading(store, missing.reading_id, lambda old: old)
     assert gone is None
@@ -183,7 +193,8 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.device_id
-    assert repo.fetch_reading(store, item.reading_id) == result
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched == result
 
 
 def test_reading_never_expires(store: Any) -> None:
@@ -215,9 +226,12 @@ def test_update_reading_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
-    assert repo.delete_reading(store, item.reading_id) is True
-    assert repo.fetch_reading(store, item.reading_id) is None
-    assert repo.delete_reading(store, item.reading_id) is False
+    deleted = repo.delete_reading(store, item.reading_id)
+    assert deleted is True
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched is None
+    deleted = repo.delete_reading(store, item.reading_id)
+    assert deleted is False
 
 
 def test_device_readings(store: Any) -> None:
@@ -227,7 +241,9 @@ def test_device_readings(store: Any) -> None:
     expected = [i for i in items if i.device_id == probe.device_id]
     expected.sort(key=lambda i: i.timestamp, reverse=True)
     got = repo.device_readings(store, probe.device_id, limit=2)
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_device_readings_page_reads_page_after_page(store: Any) -> None:
@@ -246,7 +262,9 @@ def test_device_readings_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_latest_reading(store: Any) -> None:
@@ -256,7 +274,9 @@ def test_latest_reading(store: Any) -> None:
     expected = [i for i in items if i.device_id == probe.device_id]
     expected.sort(key=lambda i: i.timestamp, reverse=True)
     got = repo.latest_reading(store, probe.device_id, limit=2)
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected[:2]]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_latest_reading_page_reads_page_after_page(store: Any) -> None:
@@ -275,7 +295,9 @@ def test_latest_reading_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.reading_id for i in got] == [i.reading_id for i in expected]
+    got_keys = [i.reading_id for i in got]
+    expected_keys = [i.reading_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_get_device(store: Any) -> None:
@@ -313,4 +335,6 @@ def test_devices_of_site_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.device_id for i in got] == [i.device_id for i in expected]
+    got_keys = [i.device_id for i in got]
+    expected_keys = [i.device_id for i in expected]
+    assert got_keys == expected_keys

@@ -151,10 +151,11 @@ def update_player(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "PLAYER#" + _parts(player_id)}
     return _update(
         table,
         _ENTITIES[Player],
-        {"PK": "PLAYER#" + _parts(player_id), "SK": "PLAYER#" + _parts(player_id)},
+        key,
         lambda i: (i.player_id,),
         mutate,
         retries,
@@ -237,10 +238,11 @@ def update_score(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
     return _update(
         table,
         _ENTITIES[Score],
-        {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)},
+        key,
         lambda i: (i.entry_id,),
         mutate,
         retries,
@@ -289,17 +291,23 @@ _ENTITIES: dict[type, _Entity] = {
 }
 
 
-def top_100(table: Any, board_id: str, limit: int | None = 100, after: str | None = None) -> Page[Score]:
+def top_100(
+    table: Any,
+    board_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Score]:
     """top_100: top Score by board_id, ordered by score descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("SCORE#" + _parts(board_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("SCORE#" + _parts(board_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_score(raw) for raw in rows]
@@ -311,18 +319,20 @@ def player_rank(table: Any, board_id: str, player_id: str) -> int | None:
 
     Served by a Query of an overloaded GSI, then a Select=COUNT Query of GSI1 (see README.md).
     """
+    condition = Key("GSI2PK").eq("SCORE#" + _parts(board_id, player_id))
     rows, _ = _query(
         table,
         1,
         None,
         IndexName="GSI2",
-        KeyConditionExpression=Key("GSI2PK").eq("SCORE#" + _parts(board_id, player_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     if not rows:
         return None
     # Only the score is projected here; the entries ahead are counted, not read out.
-    ahead = Key("GSI1PK").eq("SCORE#" + _parts(board_id)) & Key("GSI1SK").gt(rows[0]["score"])
+    group = Key("GSI1PK").eq("SCORE#" + _parts(board_id))
+    ahead = group & Key("GSI1SK").gt(rows[0]["score"])
     return _count(table, IndexName="GSI1", KeyConditionExpression=ahead)
 
 

@@ -85,7 +85,9 @@ def _keyset(field: str | None, descending: bool, cursor: str) -> dict[str, Any]:
     return {"$or": [{field: {op: value}}, {field: value, "_id": {op: last_id}}]}
 
 
-def _page(docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]) -> Page[_T]:
+def _page(
+    docs: list[Any], limit: int | None, field: str | None, decode: Callable[[Any], _T]
+) -> Page[_T]:
     """A Page of decoded documents, with the cursor after the last one when it is full."""
     cursor = None
     if docs and limit is not None and len(docs) >= limit:
@@ -101,7 +103,9 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
     """
     for start in range(0, len(updates), BULK_BATCH):
         batch = updates[start : start + BULK_BATCH]
-        collection.bulk_write([UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False)
+        collection.bulk_write(
+            [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False
+        )
     return len(updates)
 
 

@@ -78,7 +78,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "_id": {"bsonType": "string"},
             "display_name": {"bsonType": "string"},
             "country": {"bsonType": "string"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -92,7 +91,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "player_id": {"bsonType": "string"},
             "score": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -183,29 +181,43 @@ def fetch_player(db: Database[Any], player_id: str) -> Player | None:
 
 
 def _read_player(
-    db: Database[Any], player_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    player_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Player, Any] | None:
     """The Player with this key and its version, or None."""
     query = {"_id": player_id}
     doc = _collection(db, PLAYER_COLLECTION).find_one(query, session=session)
-    return (_decode_player(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_player(doc), doc.get(VERSION)
 
 
 def _write_player(
-    db: Database[Any], new: Player, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Player,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.player_id, VERSION: version}
     update = {"$set": _encode_player(new), "$inc": {VERSION: 1}}
-    return _collection(db, PLAYER_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, PLAYER_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_player(
-    db: Database[Any], old: Player, new: Player, session: ClientSession | None = None
+    db: Database[Any],
+    old: Player,
+    new: Player,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Player still is ``old``."""
     found = _read_player(db, old.player_id, session)
-    return found is not None and found[0] == old and _write_player(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_player(db, new, found[1], session)
 
 
 def update_player(
@@ -231,7 +243,8 @@ def update_player(
 
 def delete_player(db: Database[Any], player_id: str) -> bool:
     """Delete one Player; True if it existed."""
-    return _collection(db, PLAYER_COLLECTION).delete_one({"_id": player_id}).deleted_count == 1
+    result = _collection(db, PLAYER_COLLECTION).delete_one({"_id": player_id})
+    return result.deleted_count == 1
 
 
 def _encode_score(item: Score) -> dict[str, Any]:
@@ -284,29 +297,43 @@ def fetch_score(db: Database[Any], entry_id: str) -> Score | None:
 
 
 def _read_score(
-    db: Database[Any], entry_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    entry_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Score, Any] | None:
     """The Score with this key and its version, or None."""
     query = {"_id": entry_id}
     doc = _collection(db, SCORE_COLLECTION).find_one(query, session=session)
-    return (_decode_score(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_score(doc), doc.get(VERSION)
 
 
 def _write_score(
-    db: Database[Any], new: Score, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Score,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.entry_id, VERSION: version}
     update = {"$set": _encode_score(new), "$inc": {VERSION: 1}}
-    return _collection(db, SCORE_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, SCORE_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_score(
-    db: Database[Any], old: Score, new: Score, session: ClientSession | None = None
+    db: Database[Any],
+    old: Score,
+    new: Score,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Score still is ``old``."""
     found = _read_score(db, old.entry_id, session)
-    return found is not None and found[0] == old and _write_score(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_score(db, new, found[1], session)
 
 
 def update_score(
@@ -350,17 +377,26 @@ def increment_score(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, SCORE_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_score(doc) if doc is not None else None
 
 
 def delete_score(db: Database[Any], entry_id: str) -> bool:
     """Delete one Score; True if it existed."""
-    return _collection(db, SCORE_COLLECTION).delete_one({"_id": entry_id}).deleted_count == 1
+    result = _collection(db, SCORE_COLLECTION).delete_one({"_id": entry_id})
+    return result.deleted_count == 1
 
 
-def top_100(db: Database[Any], board_id: str, limit: int | None = 100, after: str | None = None) -> Page[Score]:
+def top_100(
+    db: Database[Any],
+    board_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Score]:
     """top_100: top Score by board_id, ordered by score descending; ``after`` is the cursor of the page before.
 
     Served by the index {board_id: 1, score: -1, _id: -1}.
@@ -380,7 +416,8 @@ def player_rank(db: Database[Any], board_id: str, player_id: str) -> int | None:
 
     Served by the index {board_id: 1, player_id: 1, score: -1}.
     """
-    cursor = _collection(db, SCORE_COLLECTION).find({"board_id": board_id, "player_id": player_id})
+    query: dict[str, Any] = {"board_id": board_id, "player_id": player_id}
+    cursor = _collection(db, SCORE_COLLECTION).find(query)
     cursor = cursor.sort([("score", -1)])
     doc = next(cursor.limit(1), None)
     if doc is None:
@@ -395,6 +432,7 @@ def get_player(db: Database[Any], player_id: str) -> Player | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, PLAYER_COLLECTION).find({"_id": player_id})
+    query: dict[str, Any] = {"_id": player_id}
+    cursor = _collection(db, PLAYER_COLLECTION).find(query)
     doc = next(cursor.limit(1), None)
     return _decode_player(doc) if doc is not None else None

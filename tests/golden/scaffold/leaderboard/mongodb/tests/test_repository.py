@@ -65,7 +65,8 @@ def test_module_is_documented() -> None:
 def test_create_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    assert repo.fetch_player(store, item.player_id) == item
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_player(store, item)
 
@@ -78,7 +79,8 @@ def test_save_many_player(store: Any) -> None:
     items = [replace(i, display_name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_player(store, items) == len(items)
     for item in items:
-        assert repo.fetch_player(store, item.player_id) == item
+        fetched = repo.fetch_player(store, item.player_id)
+        assert fetched == item
 
 
 def test_update_player(store: Any) -> None:
@@ -88,7 +90,8 @@ def test_update_player(store: Any) -> None:
     new = replace(item, display_name=sample.display_name)
     got = repo.update_player(store, item.player_id, lambda old: new)
     assert got == new
-    assert repo.fetch_player(store, item.player_id) == new
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == new
     missing = _make_player(3)
     gone = repo.update_player(store, missing.player_id, lambda old: old)
     assert gone is None
@@ -112,21 +115,26 @@ def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.display_name
-    assert repo.fetch_player(store, item.player_id) == result
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == result
 
 
 def test_delete_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    assert repo.delete_player(store, item.player_id) is True
-    assert repo.fetch_player(store, item.player_id) is None
-    assert repo.delete_player(store, item.player_id) is False
+    deleted = repo.delete_player(store, item.player_id)
+    assert deleted is True
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched is None
+    deleted = repo.delete_player(store, item.player_id)
+    assert deleted is False
 
 
 def test_create_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    assert repo.fetch_score(store, item.entry_id) == item
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_score(store, item)
 
@@ -139,7 +147,8 @@ def test_save_many_score(store: Any) -> None:
     items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
-        assert repo.fetch_score(store, item.entry_id) == item
+        fetched = repo.fetch_score(store, item.entry_id)
+        assert fetched == item
 
 
 def test_update_score(store: Any) -> None:
@@ -149,7 +158,8 @@ def test_update_score(store: Any) -> None:
     new = replace(item, board_id=sample.board_id)
     got = repo.update_score(store, item.entry_id, lambda old: new)
     assert got == new
-    assert repo.fetch_score(store, item.entry_id) == new
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == new
     missing = _make_score(3)
     gone = repo.update_score(store, missing.entry_id, lambda old: old)
     assert gone is None
@@ -173,15 +183,19 @@ def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.board_id
-    assert repo.fetch_score(store, item.entry_id) == result
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == result
 
 
 def test_delete_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    assert repo.delete_score(store, item.entry_id) is True
-    assert repo.fetch_score(store, item.entry_id) is None
-    assert repo.delete_score(store, item.entry_id) is False
+    deleted = repo.delete_score(store, item.entry_id)
+    assert deleted is True
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched is None
+    deleted = repo.delete_score(store, item.entry_id)
+    assert deleted is False
 
 
 def test_top_100(store: Any) -> None:
@@ -191,7 +205,9 @@ def test_top_100(store: Any) -> None:
     expected = [i for i in items if i.board_id == probe.board_id]
     expected.sort(key=lambda i: i.score, reverse=True)
     got = repo.top_100(store, probe.board_id, limit=2)
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+    got_keys = [i.entry_id for i in got]
+    expected_keys = [i.entry_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_player_rank(store: Any) -> None:
@@ -202,7 +218,8 @@ def test_player_rank(store: Any) -> None:
     group = [i for i in items if i.board_id == probe.board_id]
     best = sorted(expected, key=lambda i: i.score, reverse=True)[0]
     ahead = [i for i in group if i.score > best.score]
-    assert repo.player_rank(store, probe.board_id, probe.player_id) == len(ahead)
+    rank = repo.player_rank(store, probe.board_id, probe.player_id)
+    assert rank == len(ahead)
 
 
 def test_get_player(store: Any) -> None:
@@ -237,29 +254,39 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     _seed(store, [item])
 
     def bump(_: int) -> int:
-        key = item.entry_id
-        return sum(repo.increment_score(store, key, "score", 1) is not None for _ in range(20))
+        done = 0
+        for _ in range(20):
+            value = repo.increment_score(store, item.entry_id, "score", 1)
+            if value is not None:
+                done += 1
+        return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_score(store, item.entry_id)
     assert done == 160 and stored is not None
-    assert stored.score == item.score + done
+    total = item.score + done
+    assert stored.score == total
     # The minimum is a guard in the filter: the value never drops below it.
     floor = stored.score
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor) is None
-    assert repo.increment_score(store, item.entry_id, "score", -1, floor - 1) is not None
+    below = repo.increment_score(store, item.entry_id, "score", -1, floor)
+    assert below is None
+    above = repo.increment_score(store, item.entry_id, "score", -1, floor - 1)
+    assert above is not None
 
 
 def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
 
+    def plus_one(old: Any) -> Any:
+        return replace(old, score=old.score + 1)
+
     def bump(_: int) -> int:
         done = 0
         for _ in range(10):
             try:
-                repo.update_score(store, item.entry_id, lambda o: replace(o, score=o.score + 1))
+                repo.update_score(store, item.entry_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -269,7 +296,9 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
         done = sum(pool.map(bump, range(8)))
     stored = repo.fetch_score(store, item.entry_id)
     # Every update that returned is in the stored value: none overwrote another.
-    assert stored is not None and stored.score == item.score + done
+    assert stored is not None
+    total = item.score + done
+    assert stored.score == total
     assert done > 0
 
 

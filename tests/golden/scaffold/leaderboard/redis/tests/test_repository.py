@@ -63,7 +63,8 @@ def test_module_is_documented() -> None:
 def test_create_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    assert repo.fetch_player(store, item.player_id) == item
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_player(store, item)
 
@@ -76,7 +77,8 @@ def test_save_many_player(store: Any) -> None:
     items = [replace(i, display_name=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_player(store, items) == len(items)
     for item in items:
-        assert repo.fetch_player(store, item.player_id) == item
+        fetched = repo.fetch_player(store, item.player_id)
+        assert fetched == item
 
 
 def test_update_player(store: Any) -> None:
@@ -86,7 +88,8 @@ def test_update_player(store: Any) -> None:
     new = replace(item, display_name=sample.display_name)
     got = repo.update_player(store, item.player_id, lambda old: new)
     assert got == new
-    assert repo.fetch_player(store, item.player_id) == new
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == new
     missing = _make_player(3)
     gone = repo.update_player(store, missing.player_id, lambda old: old)
     assert gone is None
@@ -110,7 +113,8 @@ def test_update_player_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.display_name
-    assert repo.fetch_player(store, item.player_id) == result
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched == result
 
 
 def test_player_never_expires(store: Any) -> None:
@@ -123,15 +127,19 @@ def test_player_never_expires(store: Any) -> None:
 def test_delete_player(store: Any) -> None:
     item = _make_player(0)
     _seed(store, [item])
-    assert repo.delete_player(store, item.player_id) is True
-    assert repo.fetch_player(store, item.player_id) is None
-    assert repo.delete_player(store, item.player_id) is False
+    deleted = repo.delete_player(store, item.player_id)
+    assert deleted is True
+    fetched = repo.fetch_player(store, item.player_id)
+    assert fetched is None
+    deleted = repo.delete_player(store, item.player_id)
+    assert deleted is False
 
 
 def test_create_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    assert repo.fetch_score(store, item.entry_id) == item
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_score(store, item)
 
@@ -144,7 +152,8 @@ def test_save_many_score(store: Any) -> None:
     items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
-        assert repo.fetch_score(store, item.entry_id) == item
+        fetched = repo.fetch_score(store, item.entry_id)
+        assert fetched == item
 
 
 def test_update_score(store: Any) -> None:
@@ -154,7 +163,8 @@ def test_update_score(store: Any) -> None:
     new = replace(item, board_id=sample.board_id)
     got = repo.update_score(store, item.entry_id, lambda old: new)
     assert got == new
-    assert repo.fetch_score(store, item.entry_id) == new
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == new
     missing = _make_score(3)
     gone = repo.update_score(store, missing.entry_id, lambda old: old)
     assert gone is None
@@ -178,7 +188,8 @@ def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.board_id
-    assert repo.fetch_score(store, item.entry_id) == result
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched == result
 
 
 def test_score_never_expires(store: Any) -> None:
@@ -223,16 +234,21 @@ def test_incr_score_score_loses_no_concurrent_increment(store: Any) -> None:
     assert stored is not None and stored.score == item.score + 200
     # A missing item is not created by an increment.
     missing = _make_score(3)
-    assert repo.incr_score_score(store, missing.entry_id, 1) is None
-    assert repo.fetch_score(store, missing.entry_id) is None
+    bumped = repo.incr_score_score(store, missing.entry_id, 1)
+    assert bumped is None
+    fetched = repo.fetch_score(store, missing.entry_id)
+    assert fetched is None
 
 
 def test_delete_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    assert repo.delete_score(store, item.entry_id) is True
-    assert repo.fetch_score(store, item.entry_id) is None
-    assert repo.delete_score(store, item.entry_id) is False
+    deleted = repo.delete_score(store, item.entry_id)
+    assert deleted is True
+    fetched = repo.fetch_score(store, item.entry_id)
+    assert fetched is None
+    deleted = repo.delete_score(store, item.entry_id)
+    assert deleted is False
 
 
 def test_top_100(store: Any) -> None:
@@ -272,7 +288,8 @@ def test_player_rank(store: Any) -> None:
     group = [i for i in items if i.board_id == probe.board_id]
     best = sorted(expected, key=lambda i: i.score, reverse=True)[0]
     ahead = [i for i in group if i.score > best.score]
-    assert repo.player_rank(store, probe.board_id, probe.player_id) == len(ahead)
+    rank = repo.player_rank(store, probe.board_id, probe.player_id)
+    assert rank == len(ahead)
 
 
 def test_get_player(store: Any) -> None:

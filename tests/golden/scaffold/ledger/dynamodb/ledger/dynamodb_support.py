@@ -99,7 +99,10 @@ def _ensure_table(
     if indexes:
         options["GlobalSecondaryIndexes"] = indexes
     if stream:
-        options["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        options["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
     table = dynamodb.create_table(
         TableName=table_name,
         KeySchema=KEY_SCHEMA,
@@ -174,7 +177,13 @@ def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _guard(key: str, owner: Mapping[str, Any], expires: datetime | None = None) -> dict[str, Any]:
     """A guard item: it exists while the item ``owner`` (a stored item) holds the value in ``key``."""
-    guard: dict[str, Any] = {"PK": key, "SK": key, "_type": "Unique", OWNER_PK: owner["PK"], OWNER_SK: owner["SK"]}
+    guard: dict[str, Any] = {
+        "PK": key,
+        "SK": key,
+        "_type": "Unique",
+        OWNER_PK: owner["PK"],
+        OWNER_SK: owner["SK"],
+    }
     if expires is not None:
         guard[TTL_ATTRIBUTE] = int(expires.timestamp())
     return guard
@@ -192,7 +201,10 @@ def _owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
 def _free_or_owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
     """The condition that a guard's value is free or already held by ``owner`` (a retry)."""
     owned = _owned_by(owner)
-    return {**owned, "ConditionExpression": "attribute_not_exists(PK) OR (" + owned["ConditionExpression"] + ")"}
+    return {
+        **owned,
+        "ConditionExpression": "attribute_not_exists(PK) OR (" + owned["ConditionExpression"] + ")",
+    }
 
 
 def _move_guards(
@@ -206,10 +218,14 @@ def _move_guards(
     old_keys = {g["PK"] for g in old}
     new_keys = {g["PK"] for g in new}
     actions: list[dict[str, Any]] = [
-        {"Delete": {"TableName": table_name, "Key": _key(g), **_owned_by(owner)}} for g in old if g["PK"] not in new_keys
+        {"Delete": {"TableName": table_name, "Key": _key(g), **_owned_by(owner)}}
+        for g in old
+        if g["PK"] not in new_keys
     ]
     actions += [
-        {"Put": {"TableName": table_name, "Item": g, **_free_or_owned_by(owner)}} for g in new if g["PK"] not in old_keys
+        {"Put": {"TableName": table_name, "Item": g, **_free_or_owned_by(owner)}}
+        for g in new
+        if g["PK"] not in old_keys
     ]
     return actions
 
@@ -224,7 +240,8 @@ def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
     typed = {name: serializer.serialize(value) for name, value in start.items()}
-    return base64.urlsafe_b64encode(json.dumps(typed, sort_keys=True).encode("utf-8")).decode("ascii")
+    raw = json.dumps(typed, sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 def _start(cursor: str) -> dict[str, Any]:
@@ -234,7 +251,9 @@ def _start(cursor: str) -> dict[str, Any]:
     return {name: deserializer.deserialize(value) for name, value in typed.items()}
 
 
-def _query(table: Any, limit: int | None, after: str | None = None, **kwargs: Any) -> tuple[list[dict[str, Any]], str | None]:
+def _query(
+    table: Any, limit: int | None, after: str | None = None, **kwargs: Any
+) -> tuple[list[dict[str, Any]], str | None]:
     """Run a Query page by page until ``limit`` live items or the end; also the next cursor.
 
     Each request asks only for the items still missing, so the LastEvaluatedKey of the
@@ -295,7 +314,9 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     raw = entity.item(item)
     if entity.guards(raw):
         try:
-            table.meta.client.transact_write_items(TransactItems=_create_actions(table.name, entity, raw))
+            table.meta.client.transact_write_items(
+                TransactItems=_create_actions(table.name, entity, raw)
+            )
         except table.meta.client.exceptions.TransactionCanceledException as error:
             raise AlreadyExistsError(f"{name} or one of its unique values exists") from error
         return
@@ -324,9 +345,13 @@ def _save_guarded(table: Any, entity: _Entity, item: Any, retries: int = 20) -> 
             return
         except table.meta.client.exceptions.TransactionCanceledException as error:
             if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(f"a unique value of {type(item).__name__} {entity.key_value(item)!r} is taken") from error
+                raise AlreadyExistsError(
+                    f"a unique value of {type(item).__name__} {entity.key_value(item)!r} is taken"
+                ) from error
         _backoff(attempt)
-    raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} kept changing; gave up after {retries} tries")
+    raise ConflictError(
+        f"{type(item).__name__} {entity.key_value(item)!r} kept changing; gave up after {retries} tries"
+    )
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
@@ -429,7 +454,12 @@ def _increment_update(
 
 
 def _increment(
-    table: Any, entity: _Entity, key: Mapping[str, Any], field: str, amount: Decimal, minimum: Decimal | None
+    table: Any,
+    entity: _Entity,
+    key: Mapping[str, Any],
+    field: str,
+    amount: Decimal,
+    minimum: Decimal | None,
 ) -> dict[str, Any] | None:
     """Add ``amount`` to ``field`` with one UpdateItem; the new item, or None if the condition failed."""
     update = _increment_update(entity, key, field, amount, minimum)
@@ -455,7 +485,9 @@ def _create_actions(table_name: str, entity: _Entity, raw: dict[str, Any]) -> li
     return [{"Put": {"TableName": table_name, "Item": item, **condition}} for item in puts]
 
 
-def _update_actions(table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity) -> list[dict[str, Any]]:
+def _update_actions(
+    table_name: str, old: dict[str, Any], new: dict[str, Any], entity: _Entity
+) -> list[dict[str, Any]]:
     """The Put conditional on ``old``'s version, and guard moves, that updates one item."""
     put = {"TableName": table_name, "Item": new, **_unchanged(old)}
     return [{"Put": put}, *_move_guards(table_name, new, entity.guards(old), entity.guards(new))]
@@ -465,7 +497,9 @@ def _read_as(table: Any, entity: _Entity, item: Any) -> dict[str, Any]:
     """The stored form of ``item``, read strongly; ConflictError unless it is stored as given."""
     raw = _current(table, _key(entity.item(item)))
     if raw is None or entity.decode(raw) != item:
-        raise ConflictError(f"{type(item).__name__} {entity.key_value(item)!r} changed since it was read")
+        raise ConflictError(
+            f"{type(item).__name__} {entity.key_value(item)!r} changed since it was read"
+        )
     return raw
 
 
@@ -521,5 +555,9 @@ def _save_together(
         table.meta.client.transact_write_items(TransactItems=actions)
     except table.meta.client.exceptions.TransactionCanceledException as error:
         if set(_failed(error)) & creating:
-            raise AlreadyExistsError("an item to create, or a unique value, exists already") from error
-        raise ConflictError("an item changed since it was read, or an increment's minimum was not met") from error
+            raise AlreadyExistsError(
+                "an item to create, or a unique value, exists already"
+            ) from error
+        raise ConflictError(
+            "an item changed since it was read, or an increment's minimum was not met"
+        ) from error

@@ -46,7 +46,10 @@ ATTRIBUTE_DEFINITIONS = [
 ]
 # Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
-    _gsi("GSI1", ["_type", "account_id", "amount", "direction", "entry_id", "posted_at", "transfer_id"]),
+    _gsi(
+        "GSI1",
+        ["_type", "account_id", "amount", "direction", "entry_id", "posted_at", "transfer_id"],
+    ),
 ]
 
 
@@ -181,10 +184,11 @@ def update_account(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ACCOUNT#" + _parts(account_id)}
     return _update(
         table,
         _ENTITIES[Account],
-        {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ACCOUNT#" + _parts(account_id)},
+        key,
         lambda i: (i.account_id,),
         mutate,
         retries,
@@ -295,10 +299,11 @@ def update_transfer(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)}
     return _update(
         table,
         _ENTITIES[Transfer],
-        {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)},
+        key,
         lambda i: (i.transfer_id,),
         mutate,
         retries,
@@ -385,10 +390,11 @@ def update_entry(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
     return _update(
         table,
         _ENTITIES[Entry],
-        {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)},
+        key,
         lambda i: (i.account_id, i.posted_at, i.entry_id),
         mutate,
         retries,
@@ -457,12 +463,18 @@ def get_account(table: Any, account_id: str) -> Account | None:
     return found[0] if found else None
 
 
-def account_statement(table: Any, account_id: str, limit: int | None = 100, after: str | None = None) -> Page[Entry]:
+def account_statement(
+    table: Any,
+    account_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Entry]:
     """account_statement: query Entry by account_id, ordered by posted_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("ACCOUNT#" + _parts(account_id)) & Key("SK").begins_with("ENTRY#")
+    condition = Key("PK").eq("ACCOUNT#" + _parts(account_id))
+    condition = condition & Key("SK").begins_with("ENTRY#")
     rows, cursor = _query(
         table,
         limit,
@@ -475,24 +487,34 @@ def account_statement(table: Any, account_id: str, limit: int | None = 100, afte
     return Page(found, cursor)
 
 
-def entries_of_transfer(table: Any, transfer_id: str, limit: int | None = None, after: str | None = None) -> Page[Entry]:
+def entries_of_transfer(
+    table: Any,
+    transfer_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Entry]:
     """entries_of_transfer: query Entry by transfer_id; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("ENTRY#" + _parts(transfer_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("ENTRY#" + _parts(transfer_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=True,
     )
     found = [_decode_entry(raw) for raw in rows]
     return Page(found, cursor)
 
 
-def transfer_by_idempotency_key(table: Any, idempotency_key: str, limit: int | None = 1) -> list[Transfer]:
+def transfer_by_idempotency_key(
+    table: Any,
+    idempotency_key: str,
+    limit: int | None = 1,
+) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
     Served by GetItem on the guard item of the unique value, then GetItem on the item.
@@ -507,7 +529,8 @@ def balance_check(table: Any, account_id: str) -> dict[str, Any]:
 
     Served by a Query of the parent's item collection on the table.
     """
-    condition = Key("PK").eq("ACCOUNT#" + _parts(account_id)) & Key("SK").begins_with("ENTRY#")
+    condition = Key("PK").eq("ACCOUNT#" + _parts(account_id))
+    condition = condition & Key("SK").begins_with("ENTRY#")
     rows, _ = _query(
         table,
         None,
@@ -517,7 +540,10 @@ def balance_check(table: Any, account_id: str) -> dict[str, Any]:
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_entry(raw) for raw in rows]
-    return {"count": len(found), "sum_amount": sum((i.amount for i in found), Decimal(0))}
+    return {
+        "count": len(found),
+        "sum_amount": sum((i.amount for i in found), Decimal(0)),
+    }
 
 
 def save_together(

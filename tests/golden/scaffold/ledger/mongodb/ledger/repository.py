@@ -114,7 +114,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "kind": {"bsonType": "string"},
             "balance": {"bsonType": "decimal"},
             "created_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -127,7 +126,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "idempotency_key": {"bsonType": "string"},
             "memo": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -142,7 +140,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "amount": {"bsonType": "decimal"},
             "direction": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -237,34 +234,51 @@ def save_many_account(db: Database[Any], items: Sequence[Account]) -> int:
 def fetch_account(db: Database[Any], account_id: str) -> Account | None:
     """The Account with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": account_id}
-    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_account(doc) if doc is not None else None
 
 
 def _read_account(
-    db: Database[Any], account_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    account_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Account, Any] | None:
     """The Account with this key and its version, or None."""
     query = {"_id": account_id}
     doc = _collection(db, ACCOUNT_COLLECTION).find_one(query, session=session)
-    return (_decode_account(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_account(doc), doc.get(VERSION)
 
 
 def _write_account(
-    db: Database[Any], new: Account, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Account,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.account_id, VERSION: version}
     update = {"$set": _encode_account(new), "$inc": {VERSION: 1}}
-    return _collection(db, ACCOUNT_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, ACCOUNT_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_account(
-    db: Database[Any], old: Account, new: Account, session: ClientSession | None = None
+    db: Database[Any],
+    old: Account,
+    new: Account,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Account still is ``old``."""
     found = _read_account(db, old.account_id, session)
-    return found is not None and found[0] == old and _write_account(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_account(db, new, found[1], session)
 
 
 def update_account(
@@ -308,14 +322,18 @@ def increment_account(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, ACCOUNT_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_account(doc) if doc is not None else None
 
 
 def delete_account(db: Database[Any], account_id: str) -> bool:
     """Delete one Account; True if it existed."""
-    return _collection(db, ACCOUNT_COLLECTION).delete_one({"_id": account_id}).deleted_count == 1
+    result = _collection(db, ACCOUNT_COLLECTION).delete_one({"_id": account_id})
+    return result.deleted_count == 1
 
 
 def _encode_transfer(item: Transfer) -> dict[str, Any]:
@@ -337,7 +355,11 @@ def _decode_transfer(raw: Mapping[str, Any]) -> Transfer:
     )
 
 
-def create_transfer(db: Database[Any], item: Transfer, session: ClientSession | None = None) -> None:
+def create_transfer(
+    db: Database[Any],
+    item: Transfer,
+    session: ClientSession | None = None,
+) -> None:
     """Insert a new Transfer; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.transfer_id, **_encode_transfer(item), VERSION: 1}
     try:
@@ -361,34 +383,51 @@ def save_many_transfer(db: Database[Any], items: Sequence[Transfer]) -> int:
 def fetch_transfer(db: Database[Any], transfer_id: str) -> Transfer | None:
     """The Transfer with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": transfer_id}
-    doc = _linearizable(_collection(db, TRANSFER_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, TRANSFER_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_transfer(doc) if doc is not None else None
 
 
 def _read_transfer(
-    db: Database[Any], transfer_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    transfer_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Transfer, Any] | None:
     """The Transfer with this key and its version, or None."""
     query = {"_id": transfer_id}
     doc = _collection(db, TRANSFER_COLLECTION).find_one(query, session=session)
-    return (_decode_transfer(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_transfer(doc), doc.get(VERSION)
 
 
 def _write_transfer(
-    db: Database[Any], new: Transfer, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Transfer,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.transfer_id, VERSION: version}
     update = {"$set": _encode_transfer(new), "$inc": {VERSION: 1}}
-    return _collection(db, TRANSFER_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, TRANSFER_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_transfer(
-    db: Database[Any], old: Transfer, new: Transfer, session: ClientSession | None = None
+    db: Database[Any],
+    old: Transfer,
+    new: Transfer,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Transfer still is ``old``."""
     found = _read_transfer(db, old.transfer_id, session)
-    return found is not None and found[0] == old and _write_transfer(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_transfer(db, new, found[1], session)
 
 
 def update_transfer(
@@ -414,7 +453,8 @@ def update_transfer(
 
 def delete_transfer(db: Database[Any], transfer_id: str) -> bool:
     """Delete one Transfer; True if it existed."""
-    return _collection(db, TRANSFER_COLLECTION).delete_one({"_id": transfer_id}).deleted_count == 1
+    result = _collection(db, TRANSFER_COLLECTION).delete_one({"_id": transfer_id})
+    return result.deleted_count == 1
 
 
 def _encode_entry(item: Entry) -> dict[str, Any]:
@@ -464,34 +504,51 @@ def save_many_entry(db: Database[Any], items: Sequence[Entry]) -> int:
 def fetch_entry(db: Database[Any], entry_id: str) -> Entry | None:
     """The Entry with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": entry_id}
-    doc = _linearizable(_collection(db, ENTRY_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, ENTRY_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_entry(doc) if doc is not None else None
 
 
 def _read_entry(
-    db: Database[Any], entry_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    entry_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Entry, Any] | None:
     """The Entry with this key and its version, or None."""
     query = {"_id": entry_id}
     doc = _collection(db, ENTRY_COLLECTION).find_one(query, session=session)
-    return (_decode_entry(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_entry(doc), doc.get(VERSION)
 
 
 def _write_entry(
-    db: Database[Any], new: Entry, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Entry,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.entry_id, VERSION: version}
     update = {"$set": _encode_entry(new), "$inc": {VERSION: 1}}
-    return _collection(db, ENTRY_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, ENTRY_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_entry(
-    db: Database[Any], old: Entry, new: Entry, session: ClientSession | None = None
+    db: Database[Any],
+    old: Entry,
+    new: Entry,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Entry still is ``old``."""
     found = _read_entry(db, old.entry_id, session)
-    return found is not None and found[0] == old and _write_entry(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_entry(db, new, found[1], session)
 
 
 def update_entry(
@@ -535,14 +592,18 @@ def increment_entry(
     if floor is not None:
         query[field] = {"$gte": floor}
     doc = _collection(db, ENTRY_COLLECTION).find_one_and_update(
-        query, {"$inc": {field: delta, VERSION: 1}}, return_document=ReturnDocument.AFTER, session=session
+        query,
+        {"$inc": {field: delta, VERSION: 1}},
+        return_document=ReturnDocument.AFTER,
+        session=session,
     )
     return _decode_entry(doc) if doc is not None else None
 
 
 def delete_entry(db: Database[Any], entry_id: str) -> bool:
     """Delete one Entry; True if it existed."""
-    return _collection(db, ENTRY_COLLECTION).delete_one({"_id": entry_id}).deleted_count == 1
+    result = _collection(db, ENTRY_COLLECTION).delete_one({"_id": entry_id})
+    return result.deleted_count == 1
 
 
 def get_account(db: Database[Any], account_id: str) -> Account | None:
@@ -551,11 +612,19 @@ def get_account(db: Database[Any], account_id: str) -> Account | None:
     Served by the _id index.
     """
     query = {"_id": account_id}
-    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(query, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
+    doc = _linearizable(_collection(db, ACCOUNT_COLLECTION)).find_one(
+        query,
+        max_time_ms=LINEARIZABLE_TIMEOUT_MS,
+    )
     return _decode_account(doc) if doc is not None else None
 
 
-def account_statement(db: Database[Any], account_id: str, limit: int | None = 100, after: str | None = None) -> Page[Entry]:
+def account_statement(
+    db: Database[Any],
+    account_id: str,
+    limit: int | None = 100,
+    after: str | None = None,
+) -> Page[Entry]:
     """account_statement: query Entry by account_id, ordered by posted_at descending; ``after`` is the cursor of the page before.
 
     Served by the index {account_id: 1, posted_at: -1, _id: -1}.
@@ -570,7 +639,12 @@ def account_statement(db: Database[Any], account_id: str, limit: int | None = 10
     return _page(list(cursor), limit, "posted_at", _decode_entry)
 
 
-def entries_of_transfer(db: Database[Any], transfer_id: str, limit: int | None = None, after: str | None = None) -> Page[Entry]:
+def entries_of_transfer(
+    db: Database[Any],
+    transfer_id: str,
+    limit: int | None = None,
+    after: str | None = None,
+) -> Page[Entry]:
     """entries_of_transfer: query Entry by transfer_id; ``after`` is the cursor of the page before.
 
     Served by the index {transfer_id: 1, _id: 1}.
@@ -585,12 +659,17 @@ def entries_of_transfer(db: Database[Any], transfer_id: str, limit: int | None =
     return _page(list(cursor), limit, None, _decode_entry)
 
 
-def transfer_by_idempotency_key(db: Database[Any], idempotency_key: str, limit: int | None = 1) -> list[Transfer]:
+def transfer_by_idempotency_key(
+    db: Database[Any],
+    idempotency_key: str,
+    limit: int | None = 1,
+) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
     Served by the unique index {idempotency_key: 1}.
     """
-    cursor = _collection(db, TRANSFER_COLLECTION).find({"idempotency_key": idempotency_key})
+    query: dict[str, Any] = {"idempotency_key": idempotency_key}
+    cursor = _collection(db, TRANSFER_COLLECTION).find(query)
     if limit is not None:
         cursor = cursor.limit(limit)
     return [_decode_transfer(doc) for doc in cursor]

@@ -81,7 +81,8 @@ def test_module_is_documented() -> None:
 def test_create_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    assert repo.fetch_account(store, item.account_id) == item
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_account(store, item)
 
@@ -94,7 +95,8 @@ def test_save_many_account(store: Any) -> None:
     items = [replace(i, owner_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_account(store, items) == len(items)
     for item in items:
-        assert repo.fetch_account(store, item.account_id) == item
+        fetched = repo.fetch_account(store, item.account_id)
+        assert fetched == item
 
 
 def test_update_account(store: Any) -> None:
@@ -104,7 +106,8 @@ def test_update_account(store: Any) -> None:
     new = replace(item, owner_id=sample.owner_id)
     got = repo.update_account(store, item.account_id, lambda old: new)
     assert got == new
-    assert repo.fetch_account(store, item.account_id) == new
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == new
     missing = _make_account(3)
     gone = repo.update_account(store, missing.account_id, lambda old: old)
     assert gone is None
@@ -128,7 +131,8 @@ def test_update_account_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.owner_id
-    assert repo.fetch_account(store, item.account_id) == result
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched == result
 
 
 def test_account_never_expires(store: Any) -> None:
@@ -160,15 +164,19 @@ def test_update_account_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_account(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
-    assert repo.delete_account(store, item.account_id) is True
-    assert repo.fetch_account(store, item.account_id) is None
-    assert repo.delete_account(store, item.account_id) is False
+    deleted = repo.delete_account(store, item.account_id)
+    assert deleted is True
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched is None
+    deleted = repo.delete_account(store, item.account_id)
+    assert deleted is False
 
 
 def test_create_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    assert repo.fetch_transfer(store, item.transfer_id) == item
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_transfer(store, item)
 
@@ -181,7 +189,8 @@ def test_save_many_transfer(store: Any) -> None:
     items = [replace(i, memo=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_transfer(store, items) == len(items)
     for item in items:
-        assert repo.fetch_transfer(store, item.transfer_id) == item
+        fetched = repo.fetch_transfer(store, item.transfer_id)
+        assert fetched == item
 
 
 def test_update_transfer(store: Any) -> None:
@@ -191,7 +200,8 @@ def test_update_transfer(store: Any) -> None:
     new = replace(item, memo=sample.memo)
     got = repo.update_transfer(store, item.transfer_id, lambda old: new)
     assert got == new
-    assert repo.fetch_transfer(store, item.transfer_id) == new
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == new
     missing = _make_transfer(3)
     gone = repo.update_transfer(store, missing.transfer_id, lambda old: old)
     assert gone is None
@@ -215,7 +225,8 @@ def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.memo
-    assert repo.fetch_transfer(store, item.transfer_id) == result
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched == result
 
 
 def test_transfer_never_expires(store: Any) -> None:
@@ -228,9 +239,12 @@ def test_transfer_never_expires(store: Any) -> None:
 def test_delete_transfer(store: Any) -> None:
     item = _make_transfer(0)
     _seed(store, [item])
-    assert repo.delete_transfer(store, item.transfer_id) is True
-    assert repo.fetch_transfer(store, item.transfer_id) is None
-    assert repo.delete_transfer(store, item.transfer_id) is False
+    deleted = repo.delete_transfer(store, item.transfer_id)
+    assert deleted is True
+    fetched = repo.fetch_transfer(store, item.transfer_id)
+    assert fetched is None
+    deleted = repo.delete_transfer(store, item.transfer_id)
+    assert deleted is False
 
 
 def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
@@ -239,13 +253,15 @@ def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
     twin = replace(_make_transfer(1), idempotency_key=item.idempotency_key)
     with pytest.raises(AlreadyExistsError):
         repo.create_transfer(store, twin)
-    assert repo.fetch_transfer(store, twin.transfer_id) is None
+    fetched = repo.fetch_transfer(store, twin.transfer_id)
+    assert fetched is None
 
 
 def test_create_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    assert repo.fetch_entry(store, item.entry_id) == item
+    fetched = repo.fetch_entry(store, item.entry_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_entry(store, item)
 
@@ -258,7 +274,8 @@ def test_save_many_entry(store: Any) -> None:
     items = [replace(i, account_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_entry(store, items) == len(items)
     for item in items:
-        assert repo.fetch_entry(store, item.entry_id) == item
+        fetched = repo.fetch_entry(store, item.entry_id)
+        assert fetched == item
 
 
 def test_update_entry(store: Any) -> None:
@@ -268,7 +285,8 @@ def test_update_entry(store: Any) -> None:
     new = replace(item, account_id=sample.account_id)
     got = repo.update_entry(store, item.entry_id, lambda old: new)
     assert got == new
-    assert repo.fetch_entry(store, item.entry_id) == new
+    fetched = repo.fetch_entry(store, item.entry_id)
+    assert fetched == new
     missing = _make_entry(3)
     gone = repo.update_entry(store, missing.entry_id, lambda old: old)
     assert gone is None
@@ -292,7 +310,8 @@ def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.account_id
-    assert repo.fetch_entry(store, item.entry_id) == result
+    fetched = repo.fetch_entry(store, item.entry_id)
+    assert fetched == result
 
 
 def test_entry_never_expires(store: Any) -> None:
@@ -324,9 +343,12 @@ def test_update_entry_counts_every_concurrent_change(store: Any) -> None:
 def test_delete_entry(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
-    assert repo.delete_entry(store, item.entry_id) is True
-    assert repo.fetch_entry(store, item.entry_id) is None
-    assert repo.delete_entry(store, item.entry_id) is False
+    deleted = repo.delete_entry(store, item.entry_id)
+    assert deleted is True
+    fetched = repo.fetch_entry(store, item.entry_id)
+    assert fetched is None
+    deleted = repo.delete_entry(store, item.entry_id)
+    assert deleted is False
 
 
 def test_get_account(store: Any) -> None:
@@ -345,7 +367,9 @@ def test_account_statement(store: Any) -> None:
     expected = [i for i in items if i.account_id == probe.account_id]
     expected.sort(key=lambda i: i.posted_at, reverse=True)
     got = repo.account_statement(store, probe.account_id, limit=2)
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected[:2]]
+    got_keys = [i.entry_id for i in got]
+    expected_keys = [i.entry_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_account_statement_page_reads_page_after_page(store: Any) -> None:
@@ -364,7 +388,9 @@ def test_account_statement_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected]
+    got_keys = [i.entry_id for i in got]
+    expected_keys = [i.entry_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_entries_of_transfer(store: Any) -> None:
@@ -398,7 +424,9 @@ def test_entries_of_transfer_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.entry_id for i in got] == [i.entry_id for i in expected]
+    got_keys = [i.entry_id for i in got]
+    expected_keys = [i.entry_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_transfer_by_idempotency_key(store: Any) -> None:
@@ -432,7 +460,9 @@ def test_transfer_by_idempotency_key_page_reads_page_after_page(store: Any) -> N
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.transfer_id for i in got] == [i.transfer_id for i in expected]
+    got_keys = [i.transfer_id for i in got]
+    expected_keys = [i.transfer_id for i in expected]
+    assert got_keys == expected_keys
 
 
 def test_balance_check(store: Any) -> None:
@@ -463,21 +493,27 @@ def test_save_together(store: Any) -> None:
     fresh = _make_account(2)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, account])
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     # An update applies only while the stored item is still the one that was read.
     sample = _make_account(2)
     changed = replace(account, owner_id=sample.owner_id)
     repo.save_together(store, updates=[(account, changed)])
-    assert repo.fetch_account(store, changed.account_id) == changed
+    fetched = repo.fetch_account(store, changed.account_id)
+    assert fetched == changed
     sample = _make_account(3)
     stale = replace(account, owner_id=sample.owner_id)
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], updates=[(account, stale)])
-    assert repo.fetch_account(store, changed.account_id) == changed
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, changed.account_id)
+    assert fetched == changed
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     # A create can depend on another item staying as it was read (a ConditionCheck).
     with pytest.raises(ConflictError):
         repo.save_together(store, [fresh], unchanged=[account])
-    assert repo.fetch_account(store, fresh.account_id) is None
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
     repo.save_together(store, [fresh], unchanged=[changed])
-    assert repo.fetch_account(store, fresh.account_id) == fresh
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched == fresh

@@ -42,7 +42,21 @@ ATTRIBUTE_DEFINITIONS = [
 ]
 # Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
-    _gsi("GSI1", ["_ttl", "_type", "created_at", "data", "expires_at", "last_seen_at", "roles", "session_id", "tenant_id", "user_id"]),
+    _gsi(
+        "GSI1",
+        [
+            "_ttl",
+            "_type",
+            "created_at",
+            "data",
+            "expires_at",
+            "last_seen_at",
+            "roles",
+            "session_id",
+            "tenant_id",
+            "user_id",
+        ],
+    ),
 ]
 
 
@@ -158,10 +172,11 @@ def update_session(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
+    key = {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)}
     return _update(
         table,
         _ENTITIES[Session],
-        {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)},
+        key,
         lambda i: (i.session_id,),
         mutate,
         retries,
@@ -197,17 +212,23 @@ def get_session(table: Any, session_id: str) -> Session | None:
     return found[0] if found else None
 
 
-def sessions_of_user(table: Any, user_id: str, limit: int | None = 20, after: str | None = None) -> Page[Session]:
+def sessions_of_user(
+    table: Any,
+    user_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Session]:
     """sessions_of_user: query Session by user_id, ordered by last_seen_at descending; ``after`` is the cursor of the page before.
 
     Served by a Query of an overloaded GSI.
     """
+    condition = Key("GSI1PK").eq("SESSION#" + _parts(user_id))
     rows, cursor = _query(
         table,
         limit,
         after,
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq("SESSION#" + _parts(user_id)),
+        KeyConditionExpression=condition,
         ScanIndexForward=False,
     )
     found = [_decode_session(raw) for raw in rows]

@@ -10,7 +10,8 @@ from sessions import connection, repository
 def main() -> None:
     """Create the collections, indexes and tables every component needs."""
     prefix = os.environ.get("DYNAMODB_TABLE_PREFIX", "")
-    table = repository.ensure_schema(connection.dynamodb_resource(), prefix + repository.TABLE_NAME)
+    resource = connection.dynamodb_resource()
+    table = repository.ensure_schema(resource, prefix + repository.TABLE_NAME)
     print("repository: table " + table.name + " is ready")
 
 

@@ -61,7 +61,16 @@ Model = Session
 SCHEMAS: dict[str, dict[str, Any]] = {
     SESSION_COLLECTION: {
         "bsonType": "object",
-        "required": ["_id", "user_id", "tenant_id", "created_at", "last_seen_at", "expires_at", "roles", "data"],
+        "required": [
+            "_id",
+            "user_id",
+            "tenant_id",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "roles",
+            "data",
+        ],
         "additionalProperties": True,
         "properties": {
             "_id": {"bsonType": "string"},
@@ -72,7 +81,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "expires_at": {"bsonType": "date"},
             "roles": {"bsonType": "array"},
             "data": {"bsonType": "object"},
-
             VERSION: {"bsonType": ["int", "long"]},
         },
     },
@@ -177,29 +185,43 @@ def fetch_session(db: Database[Any], session_id: str) -> Session | None:
 
 
 def _read_session(
-    db: Database[Any], session_id: str, session: ClientSession | None = None
+    db: Database[Any],
+    session_id: str,
+    session: ClientSession | None = None,
 ) -> tuple[Session, Any] | None:
     """The Session with this key and its version, or None."""
     query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
     doc = _collection(db, SESSION_COLLECTION).find_one(query, session=session)
-    return (_decode_session(doc), doc.get(VERSION)) if doc is not None else None
+    if doc is None:
+        return None
+    return _decode_session(doc), doc.get(VERSION)
 
 
 def _write_session(
-    db: Database[Any], new: Session, version: Any, session: ClientSession | None = None
+    db: Database[Any],
+    new: Session,
+    version: Any,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` only while the stored version is ``version``; raise the version."""
     query = {"_id": new.session_id, VERSION: version}
     update = {"$set": _encode_session(new), "$inc": {VERSION: 1}}
-    return _collection(db, SESSION_COLLECTION).update_one(query, update, session=session).matched_count == 1
+    collection = _collection(db, SESSION_COLLECTION)
+    result = collection.update_one(query, update, session=session)
+    return result.matched_count == 1
 
 
 def _replace_session(
-    db: Database[Any], old: Session, new: Session, session: ClientSession | None = None
+    db: Database[Any],
+    old: Session,
+    new: Session,
+    session: ClientSession | None = None,
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Session still is ``old``."""
     found = _read_session(db, old.session_id, session)
-    return found is not None and found[0] == old and _write_session(db, new, found[1], session)
+    if found is None or found[0] != old:
+        return False
+    return _write_session(db, new, found[1], session)
 
 
 def update_session(
@@ -225,7 +247,8 @@ def update_session(
 
 def delete_session(db: Database[Any], session_id: str) -> bool:
     """Delete one Session; True if it existed."""
-    return _collection(db, SESSION_COLLECTION).delete_one({"_id": session_id}).deleted_count == 1
+    result = _collection(db, SESSION_COLLECTION).delete_one({"_id": session_id})
+    return result.deleted_count == 1
 
 
 def get_session(db: Database[Any], session_id: str) -> Session | None:
@@ -233,12 +256,18 @@ def get_session(db: Database[Any], session_id: str) -> Session | None:
 
     Served by the _id index.
     """
-    cursor = _collection(db, SESSION_COLLECTION).find({"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}})
+    query: dict[str, Any] = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
+    cursor = _collection(db, SESSION_COLLECTION).find(query)
     doc = next(cursor.limit(1), None)
     return _decode_session(doc) if doc is not None else None
 
 
-def sessions_of_user(db: Database[Any], user_id: str, limit: int | None = 20, after: str | None = None) -> Page[Session]:
+def sessions_of_user(
+    db: Database[Any],
+    user_id: str,
+    limit: int | None = 20,
+    after: str | None = None,
+) -> Page[Session]:
     """sessions_of_user: query Session by user_id, ordered by last_seen_at descending; ``after`` is the cursor of the page before.
 
     Served by the index {user_id: 1, last_seen_at: -1, _id: -1}.

@@ -53,7 +53,8 @@ def test_module_is_documented() -> None:
 def test_create_session(store: Any) -> None:
     item = _make_session(0)
     _seed(store, [item])
-    assert repo.fetch_session(store, item.session_id) == item
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_session(store, item)
 
@@ -66,7 +67,8 @@ def test_save_many_session(store: Any) -> None:
     items = [replace(i, user_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_session(store, items) == len(items)
     for item in items:
-        assert repo.fetch_session(store, item.session_id) == item
+        fetched = repo.fetch_session(store, item.session_id)
+        assert fetched == item
 
 
 def test_update_session(store: Any) -> None:
@@ -76,7 +78,8 @@ def test_update_session(store: Any) -> None:
     new = replace(item, user_id=sample.user_id)
     got = repo.update_session(store, item.session_id, lambda old: new)
     assert got == new
-    assert repo.fetch_session(store, item.session_id) == new
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched == new
     missing = _make_session(3)
     gone = repo.update_session(store, missing.session_id, lambda old: old)
     assert gone is None
@@ -103,25 +106,31 @@ def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
     assert len(seen) == 2
     assert result is not None
     assert other == result.user_id
-    assert repo.fetch_session(store, item.session_id) == result
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched == result
 
 
 def test_expired_session_is_not_served(store: Any) -> None:
     item = _make_session(0, expires_at=datetime.now(UTC) - timedelta(minutes=1))
     repo.save_many_session(store, [item])
-    assert repo.fetch_session(store, item.session_id) is None
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched is None
     # An expired item that the database has not deleted yet does not block a create.
     fresh = replace(item, expires_at=BASE)
     repo.create_session(store, fresh)
-    assert repo.fetch_session(store, item.session_id) == fresh
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched == fresh
 
 
 def test_delete_session(store: Any) -> None:
     item = _make_session(0)
     _seed(store, [item])
-    assert repo.delete_session(store, item.session_id) is True
-    assert repo.fetch_session(store, item.session_id) is None
-    assert repo.delete_session(store, item.session_id) is False
+    deleted = repo.delete_session(store, item.session_id)
+    assert deleted is True
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched is None
+    deleted = repo.delete_session(store, item.session_id)
+    assert deleted is False
 
 
 def test_get_session(store: Any) -> None:
@@ -140,7 +149,9 @@ def test_sessions_of_user(store: Any) -> None:
     expected = [i for i in items if i.user_id == probe.user_id]
     expected.sort(key=lambda i: i.last_seen_at, reverse=True)
     got = repo.sessions_of_user(store, probe.user_id, limit=2)
-    assert [i.session_id for i in got] == [i.session_id for i in expected[:2]]
+    got_keys = [i.session_id for i in got]
+    expected_keys = [i.session_id for i in expected[:2]]
+    assert got_keys == expected_keys
 
 
 def test_sessions_of_user_page_reads_page_after_page(store: Any) -> None:
@@ -159,4 +170,6 @@ def test_sessions_of_user_page_reads_page_after_page(store: Any) -> None:
         if cursor is None:
             break
     assert pages == max(1, -(-len(expected) // 2))
-    assert [i.session_id for i in got] == [i.session_id for i in expected]
+    got_keys = [i.session_id for i in got]
+    expected_keys = [i.session_id for i in expected]
+    assert got_keys == expected_keys
