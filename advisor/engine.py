@@ -407,6 +407,11 @@ def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | Non
 
 
 def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # The specialist operations work a demanding database takes is what a team that
+    # already runs it well has: for that team it is no extra burden (and not a second
+    # reason against its own database beside the expertise it is credited for).
+    if db.id in answers.get("context.team_expertise", ()):
+        return None
     if db.operational_burden.level == "high":
         return -4.0, f"Running {db.name} well takes specialist operations work."
     if db.operational_burden.level == "low" and answers.get("context.managed") != "self_hosted":
@@ -580,7 +585,12 @@ CHECKS: tuple[Check, ...] = (
         False,
         _durable_strong_fit,
     ),
-    Check("fit.operational_burden", _paths("context.managed"), False, _burden),
+    Check(
+        "fit.operational_burden",
+        _paths("context.managed", "context.team_expertise"),
+        False,
+        _burden,
+    ),
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
         "fit.memory",
@@ -622,8 +632,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.durable_strong": "-6 when durable data is read with strong consistency and the "
     "database's only strong configuration is one unreplicated server (its replicas are "
     "asynchronous).",
-    "fit.operational_burden": "-4 for a database that takes specialist operations work; +2 "
-    "for one that takes little, unless the team self-hosts.",
+    "fit.operational_burden": "-4 for a database that takes specialist operations work, "
+    "unless the team already runs it well (that work is its expertise); +2 for one that "
+    "takes little, unless the team self-hosts.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
