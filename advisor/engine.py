@@ -48,6 +48,7 @@ from advisor.kb import (
     Guarantee,
     KnowledgeBase,
     Licence,
+    Rule,
 )
 from advisor.records import Frozen
 from advisor.workload import Capability, Component, Workload
@@ -720,6 +721,28 @@ class _State:
         )
 
 
+# Distributed SQL keeps the relational model (typed tables, joins, multi-row ACID
+# transactions, SQL): a rule about how well that model fits the data, its relations, its
+# integrity or its use case counts for it as for a relational database, unless the rule
+# names distributed SQL itself. What differs is stated by the dsql.* rules and the fit
+# checks: consensus on every write and its cost when one server suffices, write scale-out
+# and region survival when the workload needs them. Rules about size and write volume
+# (baseline.simplest_thing, single-primary limits) are not inherited: they are the
+# difference.
+MODEL_OF: Mapping[str, str] = {"distributed_sql": "relational"}
+NOT_INHERITED: frozenset[str] = frozenset({"scale", "write_volume"})
+
+
+def category_points(rule: Rule, category: str) -> float:
+    """A rule's points for a category, with the model's points where it inherits them."""
+    if category in rule.categories:
+        return rule.categories[category]
+    model = MODEL_OF.get(category)
+    if model is None or rule.group in NOT_INHERITED:
+        return 0.0
+    return rule.categories.get(model, 0.0)
+
+
 def capped(raw: Sequence[float], cap: float) -> float:
     """A group's contribution: its positive points up to ``cap``, plus its penalties."""
     return min(raw[0], cap) + raw[1]
@@ -746,7 +769,7 @@ class Engine:
         for rule in kb.rules:
             effect: dict[int, float] = {}
             for r, row in enumerate(self.rows):
-                value = rule.databases.get(row.db_id, 0.0) + rule.categories.get(row.category, 0.0)
+                value = rule.databases.get(row.db_id, 0.0) + category_points(rule, row.category)
                 if value:
                     effect[r] = value
             self.effects.append(effect)

@@ -622,3 +622,37 @@ def test_one_hop_networks_are_edge_tables_unless_traversals_are_needed(engine: E
     assert fired(data_shape="network", relationships="many")
     assert not fired(data_shape="network", relationships="deep")
     assert not fired(data_shape="network", relationships="many", needs=("graph_traversal",))
+
+
+def test_distributed_sql_counts_the_relational_model_and_pays_for_distribution(
+    engine: Engine,
+) -> None:
+    def ranked(**answers: Any) -> dict[str, Any]:
+        return {e.database: e for e in engine.rank(answers)}
+
+    relational = {
+        "data_shape": "tabular",
+        "relationships": "many",
+        "transactions": "multi_record",
+        "consistency": "strong",
+        "durability": "durable",
+    }
+    one_region = ranked(**relational, **{"scale.writes_per_sec": 2000.0})
+    cockroach = {r.rule: r.points for r in one_region["cockroachdb"].reasons}
+    # The relational model's rules count for distributed SQL too...
+    assert cockroach["shape.tabular"] == 10
+    # ...but not the single-server baseline, and distribution costs on every write.
+    assert "baseline.simplest_thing" not in cockroach
+    assert cockroach["dsql.consensus_cost"] < 0
+    assert one_region["postgresql"].points > one_region["cockroachdb"].points
+    # Read replicas elsewhere are asynchronous copies; refusing to lose a write when a
+    # region fails asks for consensus across regions.
+    replicas = ranked(**relational, multi_region="replicas", **{"scale.writes_per_sec": 2000.0})
+    assert "dsql.global_consistency" not in {r.rule for r in replicas["cockroachdb"].reasons}
+    survive = ranked(
+        **relational,
+        multi_region="replicas",
+        on_partition="stay_consistent",
+        **{"scale.writes_per_sec": 10000.0},
+    )
+    assert survive["cockroachdb"].points > survive["postgresql"].points
