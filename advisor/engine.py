@@ -50,7 +50,8 @@ from advisor.kb import (
     Licence,
     Rule,
 )
-from advisor.records import Frozen
+from advisor.pairing import Pairing, pairings
+from advisor.records import Frozen, replace
 from advisor.workload import Capability, Component, Workload
 
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
@@ -160,6 +161,8 @@ class ComponentResult(Frozen):
     answers: Mapping[str, Any]
     # Why the winner is first when it ties the runner-up on points, in words.
     tie_break: str | None = None
+    # Second stores to run beside the winner ("pair X with Y"), by companion rule id.
+    companions: tuple[Pairing, ...] = ()
 
 
 class SystemResult(Frozen):
@@ -916,7 +919,7 @@ class Engine:
             confidence = "too_close_to_call"
         cap, basis = _cap_of(answers)
         database = self.kb.databases[winner.database] if winner else None
-        return ComponentResult(
+        result = ComponentResult(
             name=component.name,
             description=component.description,
             cap=cap,
@@ -934,6 +937,9 @@ class Engine:
             answers=answers,
             tie_break=self._tie_break(answers, winner, runner_up),
         )
+        # Pairings read the finished ranking (the winner's category, the context checks
+        # of the companion), so they are added last; they change no score.
+        return replace(result, companions=pairings(self.kb, result))
 
     def _tie_break(
         self, answers: Answers, winner: Entry | None, runner: Entry | None
@@ -1298,8 +1304,12 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
 def _system(components: Sequence[ComponentResult]) -> SystemResult:
     chosen = [c.recommendation.database for c in components if c.recommendation]
     distinct = tuple(sorted(set(chosen)))
+    # A companion store is one more database to run, operate and keep in step, so the
+    # polyglot count includes the companions that are not chosen as winners anyway.
+    beside = sorted({p.companion for c in components for p in c.companions} - set(distinct))
+    running = len(distinct) + len(beside)
     warnings: list[str] = []
-    if len(distinct) >= MANY_DATABASES:
+    if running >= MANY_DATABASES:
         for component in components:
             winner = component.recommendation
             if winner is None or chosen.count(winner.database) > 1:
@@ -1315,10 +1325,12 @@ def _system(components: Sequence[ComponentResult]) -> SystemResult:
                         "one database fewer."
                     )
                     break
+        paired = f", with {', '.join(beside)} beside them" if beside else ""
         warnings.insert(
             0,
-            f"This system would run {len(distinct)} different databases "
-            f"({', '.join(distinct)}); each one adds operations, skills and failure modes.",
+            f"This system would run {running} different databases "
+            f"({', '.join(distinct)}{paired}); each one adds operations, skills and "
+            "failure modes.",
         )
     return SystemResult(databases=distinct, warnings=tuple(warnings))
 

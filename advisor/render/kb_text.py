@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from advisor.errors import visible
-from advisor.kb import CLOUDS, Database, Rule
+from advisor.kb import CLOUDS, Companion, Database, Rule
 
 
 def describe_rule(rule: Rule) -> str:
@@ -29,6 +29,22 @@ def describe_rule(rule: Rule) -> str:
         lines.append(f"exclude: {', '.join(rule.exclude)}")
     lines.extend(f"source: {s}" for s in rule.sources)
     lines.append(f"defined in: {rule.origin}")
+    return "".join(f"{visible(line)}\n" for line in lines)
+
+
+def describe_companion(companion: Companion) -> str:
+    """A companion rule's id, condition, the stores it adds, sentence, sources and file."""
+    lines = [
+        f"id: {companion.id}",
+        "kind: companion store (pair X with Y; changes no score)",
+        f"when: {json.dumps(companion.condition, sort_keys=True)}",
+        f"add: {', '.join(companion.add)} ({companion.category})",
+        f"why: {companion.why}",
+    ]
+    if companion.unless:
+        lines.append(f"unless the winner is: {', '.join(companion.unless)}")
+    lines.extend(f"source: {s}" for s in companion.sources)
+    lines.append(f"defined in: {companion.origin}")
     return "".join(f"{visible(line)}\n" for line in lines)
 
 
