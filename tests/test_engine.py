@@ -657,3 +657,11 @@ def test_distributed_sql_counts_the_relational_model_and_pays_for_distribution(
         **relational, multi_region="active_active", **{"scale.writes_per_sec": 10000.0}
     )
     assert everywhere["cockroachdb"].points > everywhere["postgresql"].points
+
+
+def test_rules_show_names_the_points_distributed_sql_inherits(kb: KnowledgeBase) -> None:
+    from advisor.render.kb_text import describe_rule
+
+    assert "category distributed_sql +10 (as relational" in describe_rule(kb.rule("shape.tabular"))
+    # The single-server baseline is what distribution gives up: not inherited.
+    assert "distributed_sql" not in describe_rule(kb.rule("baseline.simplest_thing"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from advisor.engine import MODEL_OF, category_points
 from advisor.errors import visible
 from advisor.kb import CLOUDS, Companion, Database, Rule
 
@@ -25,6 +26,10 @@ def describe_rule(rule: Rule) -> str:
         lines.append(f"points: {name} {value:+g}")
     for name, value in sorted(rule.categories.items()):
         lines.append(f"points: category {name} {value:+g}")
+    for name, model in sorted(MODEL_OF.items()):
+        inherited = category_points(rule, name)
+        if name not in rule.categories and inherited:
+            lines.append(f"points: category {name} {inherited:+g} (as {model}: same model)")
     if rule.exclude:
         lines.append(f"exclude: {', '.join(rule.exclude)}")
     lines.extend(f"source: {s}" for s in rule.sources)
