@@ -665,3 +665,13 @@ def test_rules_show_names_the_points_distributed_sql_inherits(kb: KnowledgeBase)
     assert "category distributed_sql +10 (as relational" in describe_rule(kb.rule("shape.tabular"))
     # The single-server baseline is what distribution gives up: not inherited.
     assert "distributed_sql" not in describe_rule(kb.rule("baseline.simplest_thing"))
+
+
+def test_a_team_that_runs_a_demanding_database_is_not_charged_its_burden(engine: Engine) -> None:
+    def burden(**answers: Any) -> float | None:
+        oracle = next(e for e in engine.rank(answers) if e.database == "oracle")
+        return next((r.points for r in oracle.reasons if r.rule == "fit.operational_burden"), None)
+
+    assert burden(data_shape="tabular") == -4
+    assert burden(data_shape="tabular", **{"context.team_expertise": ("oracle",)}) is None
+    assert burden(data_shape="tabular", **{"context.team_expertise": ("postgresql",)}) == -4
