@@ -658,11 +658,15 @@ def rules_show(
 ) -> None:
     """Show one rule (condition, effects, sources) or one database's facts."""
     with reported():
-        from advisor.render.kb_text import describe_database, describe_rule
+        from advisor.render.kb_text import describe_companion, describe_database, describe_rule
 
         kb = _knowledge_base(rules)
+        companions = {c.id: c for c in kb.companions}
         if rule_id.startswith("database:") or rule_id in kb.databases:
             typer.echo(describe_database(kb.database(rule_id.removeprefix("database:"))), nl=False)
+        elif rule_id in companions:
+            # Companion rules ("pair X with Y") are printed in reports too.
+            typer.echo(describe_companion(companions[rule_id]), nl=False)
         elif rule_id not in {r.id for r in kb.rules} and rule_id in _builtin_rules():
             # Built-in constraints, fit checks and group caps live in the engine, not in
             # YAML, but reports print their ids too: every printed id resolves.

@@ -48,9 +48,11 @@ from advisor.kb import (
     Guarantee,
     KnowledgeBase,
     Licence,
+    Rule,
     cap_label,
 )
-from advisor.records import Frozen
+from advisor.pairing import Pairing, pairings
+from advisor.records import Frozen, replace
 from advisor.workload import Capability, Component, Workload
 
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
@@ -160,6 +162,8 @@ class ComponentResult(Frozen):
     answers: Mapping[str, Any]
     # Why the winner is first when it ties the runner-up on points, in words.
     tie_break: str | None = None
+    # Second stores to run beside the winner ("pair X with Y"), by companion rule id.
+    companions: tuple[Pairing, ...] = ()
 
 
 class SystemResult(Frozen):
@@ -408,6 +412,11 @@ def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | Non
 
 
 def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # The specialist operations work a demanding database takes is what a team that
+    # already runs it well has: for that team it is no extra burden (and not a second
+    # reason against its own database beside the expertise it is credited for).
+    if db.id in answers.get("context.team_expertise", ()):
+        return None
     if db.operational_burden.level == "high":
         return -4.0, f"Running {db.name} well takes specialist operations work."
     if db.operational_burden.level == "low" and answers.get("context.managed") != "self_hosted":
@@ -581,7 +590,12 @@ CHECKS: tuple[Check, ...] = (
         False,
         _durable_strong_fit,
     ),
-    Check("fit.operational_burden", _paths("context.managed"), False, _burden),
+    Check(
+        "fit.operational_burden",
+        _paths("context.managed", "context.team_expertise"),
+        False,
+        _burden,
+    ),
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
         "fit.memory",
@@ -623,8 +637,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.durable_strong": "-6 when durable data is read with strong consistency and the "
     "database's only strong configuration is one unreplicated server (its replicas are "
     "asynchronous).",
-    "fit.operational_burden": "-4 for a database that takes specialist operations work; +2 "
-    "for one that takes little, unless the team self-hosts.",
+    "fit.operational_burden": "-4 for a database that takes specialist operations work, "
+    "unless the team already runs it well (that work is its expertise); +2 for one that "
+    "takes little, unless the team self-hosts.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
@@ -710,6 +725,28 @@ class _State:
         )
 
 
+# Distributed SQL keeps the relational model (typed tables, joins, multi-row ACID
+# transactions, SQL): a rule about how well that model fits the data, its relations, its
+# integrity or its use case counts for it as for a relational database, unless the rule
+# names distributed SQL itself. What differs is stated by the dsql.* rules and the fit
+# checks: consensus on every write and its cost when one server suffices, write scale-out
+# and region survival when the workload needs them. Rules about size and write volume
+# (baseline.simplest_thing, single-primary limits) are not inherited: they are the
+# difference.
+MODEL_OF: Mapping[str, str] = {"distributed_sql": "relational"}
+NOT_INHERITED: frozenset[str] = frozenset({"scale", "write_volume"})
+
+
+def category_points(rule: Rule, category: str) -> float:
+    """A rule's points for a category, with the model's points where it inherits them."""
+    if category in rule.categories:
+        return rule.categories[category]
+    model = MODEL_OF.get(category)
+    if model is None or rule.group in NOT_INHERITED:
+        return 0.0
+    return rule.categories.get(model, 0.0)
+
+
 def capped(raw: Sequence[float], cap: float) -> float:
     """A group's contribution: its positive points up to ``cap``, plus its penalties."""
     return min(raw[0], cap) + raw[1]
@@ -736,7 +773,7 @@ class Engine:
         for rule in kb.rules:
             effect: dict[int, float] = {}
             for r, row in enumerate(self.rows):
-                value = rule.databases.get(row.db_id, 0.0) + rule.categories.get(row.category, 0.0)
+                value = rule.databases.get(row.db_id, 0.0) + category_points(rule, row.category)
                 if value:
                     effect[r] = value
             self.effects.append(effect)
@@ -883,7 +920,7 @@ class Engine:
             confidence = "too_close_to_call"
         cap, basis = _cap_of(answers)
         database = self.kb.databases[winner.database] if winner else None
-        return ComponentResult(
+        result = ComponentResult(
             name=component.name,
             description=component.description,
             cap=cap,
@@ -901,6 +938,9 @@ class Engine:
             answers=answers,
             tie_break=self._tie_break(answers, winner, runner_up),
         )
+        # Pairings read the finished ranking (the winner's category, the context checks
+        # of the companion), so they are added last; they change no score.
+        return replace(result, companions=pairings(self.kb, result))
 
     def _tie_break(
         self, answers: Answers, winner: Entry | None, runner: Entry | None
@@ -1265,8 +1305,12 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
 def _system(components: Sequence[ComponentResult]) -> SystemResult:
     chosen = [c.recommendation.database for c in components if c.recommendation]
     distinct = tuple(sorted(set(chosen)))
+    # A companion store is one more database to run, operate and keep in step, so the
+    # polyglot count includes the companions that are not chosen as winners anyway.
+    beside = sorted({p.companion for c in components for p in c.companions} - set(distinct))
+    running = len(distinct) + len(beside)
     warnings: list[str] = []
-    if len(distinct) >= MANY_DATABASES:
+    if running >= MANY_DATABASES:
         for component in components:
             winner = component.recommendation
             if winner is None or chosen.count(winner.database) > 1:
@@ -1282,10 +1326,12 @@ def _system(components: Sequence[ComponentResult]) -> SystemResult:
                         "one database fewer."
                     )
                     break
+        paired = f", with {', '.join(beside)} beside them" if beside else ""
         warnings.insert(
             0,
-            f"This system would run {len(distinct)} different databases "
-            f"({', '.join(distinct)}); each one adds operations, skills and failure modes.",
+            f"This system would run {running} different databases "
+            f"({', '.join(distinct)}{paired}); each one adds operations, skills and "
+            "failure modes.",
         )
     return SystemResult(databases=distinct, warnings=tuple(warnings))
 

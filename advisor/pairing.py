@@ -9,9 +9,15 @@ database", and a pairing adds "and beside it, this one".
 
 from __future__ import annotations
 
-from advisor.engine import ComponentResult, Entry
+from typing import TYPE_CHECKING
+
 from advisor.kb import Companion, KnowledgeBase
 from advisor.records import Frozen
+
+if TYPE_CHECKING:
+    # Only for annotations: the engine attaches pairings to its results, so it imports
+    # this module, not the other way round.
+    from advisor.engine import ComponentResult, Entry
 
 # The checks that judge where a database may run rather than what the component asks of
 # its system of record: only these can rule a companion out, since the companion does not

@@ -207,9 +207,10 @@ def test_nothing_eligible_is_reported_not_crashed(engine: Engine) -> None:
 def test_polyglot_system_warns_and_suggests_consolidation(engine: Engine) -> None:
     result = engine.score(load_workload(ROOT / "examples" / "ecommerce.yaml"))
     assert len(result.system.databases) >= 3
-    assert result.system.warnings[0].startswith(
-        f"This system would run {len(result.system.databases)}"
-    )
+    # Companion stores beside a winner are databases the system runs too.
+    beside = {p.companion for c in result.components for p in c.companions}
+    running = len(set(result.system.databases) | beside)
+    assert result.system.warnings[0].startswith(f"This system would run {running}")
 
 
 def test_team_expertise_and_managed_preference_count(engine: Engine) -> None:
@@ -622,3 +623,55 @@ def test_one_hop_networks_are_edge_tables_unless_traversals_are_needed(engine: E
     assert fired(data_shape="network", relationships="many")
     assert not fired(data_shape="network", relationships="deep")
     assert not fired(data_shape="network", relationships="many", needs=("graph_traversal",))
+
+
+def test_distributed_sql_counts_the_relational_model_and_pays_for_distribution(
+    engine: Engine,
+) -> None:
+    def ranked(**answers: Any) -> dict[str, Any]:
+        return {e.database: e for e in engine.rank(answers)}
+
+    relational = {
+        "data_shape": "tabular",
+        "relationships": "many",
+        "transactions": "multi_record",
+        "consistency": "strong",
+        "durability": "durable",
+    }
+    one_region = ranked(**relational, **{"scale.writes_per_sec": 2000.0})
+    cockroach = {r.rule: r.points for r in one_region["cockroachdb"].reasons}
+    # The relational model's rules count for distributed SQL too...
+    assert cockroach["shape.tabular"] == 10
+    # ...but not the single-server baseline, and distribution costs on every write.
+    assert "baseline.simplest_thing" not in cockroach
+    assert cockroach["dsql.consensus_cost"] < 0
+    assert one_region["postgresql"].points > one_region["cockroachdb"].points
+    # Read replicas elsewhere are asynchronous copies, even where the primary refuses to
+    # diverge; writes kept strongly consistent in several regions ask for consensus.
+    for replicas in (
+        ranked(**relational, multi_region="replicas"),
+        ranked(**relational, multi_region="replicas", on_partition="stay_consistent"),
+    ):
+        assert "dsql.global_consistency" not in {r.rule for r in replicas["cockroachdb"].reasons}
+    everywhere = ranked(
+        **relational, multi_region="active_active", **{"scale.writes_per_sec": 10000.0}
+    )
+    assert everywhere["cockroachdb"].points > everywhere["postgresql"].points
+
+
+def test_rules_show_names_the_points_distributed_sql_inherits(kb: KnowledgeBase) -> None:
+    from advisor.render.kb_text import describe_rule
+
+    assert "category distributed_sql +10 (as relational" in describe_rule(kb.rule("shape.tabular"))
+    # The single-server baseline is what distribution gives up: not inherited.
+    assert "distributed_sql" not in describe_rule(kb.rule("baseline.simplest_thing"))
+
+
+def test_a_team_that_runs_a_demanding_database_is_not_charged_its_burden(engine: Engine) -> None:
+    def burden(**answers: Any) -> float | None:
+        oracle = next(e for e in engine.rank(answers) if e.database == "oracle")
+        return next((r.points for r in oracle.reasons if r.rule == "fit.operational_burden"), None)
+
+    assert burden(data_shape="tabular") == -4
+    assert burden(data_shape="tabular", **{"context.team_expertise": ("oracle",)}) is None
+    assert burden(data_shape="tabular", **{"context.team_expertise": ("postgresql",)}) == -4

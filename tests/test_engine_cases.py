@@ -39,7 +39,7 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
 # target is 0.95; raise this whenever the engine improves, never lower it.
-TUNING_TOP1 = 0.87
+TUNING_TOP1 = 0.91
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
 # (target 0.90).
 HOLDOUT_TOP1 = 0.62

@@ -113,3 +113,52 @@ def test_a_companion_naming_an_unknown_database_is_reported_at_its_line(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"{overlay}:4:")
     assert "unknown database 'opensaerch'" in line and "opensearch" in line
+
+
+def test_the_engine_result_and_the_json_carry_the_pairings(kb: KnowledgeBase) -> None:
+    from advisor.render.json_report import result_dict
+
+    result = Engine(kb).score(parse_workload(CATALOG.format(cloud="aws", managed="preferred"), "x"))
+    (component,) = result.components
+    assert component.companions == pairings(kb, component)
+    (shown,) = result_dict(result)["components"][0]["companions"]
+    (pairing,) = component.companions
+    assert shown == {
+        "database": "opensearch",
+        "category": "search",
+        "beside": pairing.primary,
+        "rule": "pair.search_index",
+        "reason": pairing.text,
+        "sources": list(pairing.sources),
+    }
+
+
+def test_the_polyglot_warning_counts_companion_stores(kb: KnowledgeBase) -> None:
+    # Two components on two databases, one of them with a search engine beside it: the
+    # system runs three databases, which is what the warning is for.
+    text = CATALOG.format(cloud="aws", managed="preferred") + (
+        "  - name: sessions\n"
+        "    use_case: session_store\n"
+        "    data_shape: blob\n"
+        "    relationships: none\n"
+        "    query_complexity: simple\n"
+        "    consistency: eventual\n"
+        "    durability: ephemeral\n"
+        "    latency_ms: 1\n"
+        "    needs: [ttl]\n"
+        "    scale: {reads_per_sec: 20000, writes_per_sec: 2000, data_size_gb: 5}\n"
+    )
+    result = Engine(kb).score(parse_workload(text, "x"))
+    winners = {c.recommendation.database for c in result.components if c.recommendation}
+    assert len(winners) == 2 and "opensearch" not in winners
+    assert result.system.databases == tuple(sorted(winners))
+    first = result.system.warnings[0]
+    assert first.startswith("This system would run 3 different databases")
+    assert "with opensearch beside them" in first
+
+
+def test_rules_show_resolves_a_companion_rule(cli: Callable[..., Result]) -> None:
+    result = cli("rules", "show", "pair.search_index")
+    assert result.exit_code == 0
+    assert "add: opensearch (search)" in result.stdout
+    assert "defined in: " in result.stdout

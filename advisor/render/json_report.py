@@ -75,6 +75,17 @@ def component_dict(component: ComponentResult) -> dict[str, Any]:
             for c in component.what_would_change
         ],
         "answers": {k: _plain(v) for k, v in sorted(component.answers.items())},
+        "companions": [
+            {
+                "database": p.companion,
+                "category": p.category,
+                "beside": p.primary,
+                "rule": p.rule,
+                "reason": p.text,
+                "sources": list(p.sources),
+            }
+            for p in component.companions
+        ],
     }
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
+from advisor.engine import MODEL_OF, category_points
 from advisor.errors import visible
-from advisor.kb import CLOUDS, Database, Rule
+from advisor.kb import CLOUDS, Companion, Database, Rule
 from advisor.render.compare import human_size
 
 
@@ -26,10 +27,30 @@ def describe_rule(rule: Rule) -> str:
         lines.append(f"points: {name} {value:+g}")
     for name, value in sorted(rule.categories.items()):
         lines.append(f"points: category {name} {value:+g}")
+    for name, model in sorted(MODEL_OF.items()):
+        inherited = category_points(rule, name)
+        if name not in rule.categories and inherited:
+            lines.append(f"points: category {name} {inherited:+g} (as {model}: same model)")
     if rule.exclude:
         lines.append(f"exclude: {', '.join(rule.exclude)}")
     lines.extend(f"source: {s}" for s in rule.sources)
     lines.append(f"defined in: {rule.origin}")
+    return "".join(f"{visible(line)}\n" for line in lines)
+
+
+def describe_companion(companion: Companion) -> str:
+    """A companion rule's id, condition, the stores it adds, sentence, sources and file."""
+    lines = [
+        f"id: {companion.id}",
+        "kind: companion store (pair X with Y; changes no score)",
+        f"when: {json.dumps(companion.condition, sort_keys=True)}",
+        f"add: {', '.join(companion.add)} ({companion.category})",
+        f"why: {companion.why}",
+    ]
+    if companion.unless:
+        lines.append(f"unless the winner is: {', '.join(companion.unless)}")
+    lines.extend(f"source: {s}" for s in companion.sources)
+    lines.append(f"defined in: {companion.origin}")
     return "".join(f"{visible(line)}\n" for line in lines)
 
 
