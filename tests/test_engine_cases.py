@@ -42,7 +42,7 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 TUNING_TOP1 = 0.91
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
 # (target 0.90).
-HOLDOUT_TOP1 = 0.62
+HOLDOUT_TOP1 = 0.68
 
 
 @pytest.fixture(scope="module")
