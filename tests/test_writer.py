@@ -383,9 +383,11 @@ def test_a_number_taken_meanwhile_moves_on(tmp_path: Path) -> None:
 def test_numbers_past_9999_are_never_taken_twice(cli: Cli, tmp_path: Path) -> None:
     # Record 10000 has five digits: the next run must still see it as taken.
     (tmp_path / "9999-choose-x.md").write_text("the last four-digit record\n", encoding="utf-8")
+    # The second run records the same components again: --force supersedes the first.
     args = ("recommend", str(EXAMPLES[0]), "--format", "adr", "--date", DATE, "-o", str(tmp_path))
-    for _ in range(2):
-        assert cli(*args).exit_code == 0
+    for force in ((), ("--force",)):
+        result = cli(*args, *force)
+        assert result.exit_code == 0, result.stderr
     numbers = [p.name.split("-")[0] for p in tmp_path.iterdir()]
     assert len(numbers) == len(set(numbers)) > 2, sorted(numbers)
 
