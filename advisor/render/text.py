@@ -151,6 +151,8 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         # The engine lists at most five plausible changes, one per database that could win.
         for change in component.what_would_change:
             lines.append(plain(f"  {_change_line(change)}"))
+    for pair in component.companions:
+        lines.append(plain(pair.text[:1].upper() + pair.text[1:]))
     if component.caveats:
         lines.append(_hanging([("!", c.text) for c in component.caveats[:3]], style="yellow"))
     return lines
