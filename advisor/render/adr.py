@@ -286,6 +286,19 @@ def consequences(
         out.append(
             ("Good", f"{where} runs it as a managed service, as the workload prefers", cited)
         )
+    for pair in component.companions:
+        # A second store is more to run and to keep in step, for a need the winner serves badly.
+        beside = markdown.name_of(component, pair.companion)
+        primary = markdown.name_of(component, pair.primary)
+        why = because(pair.text.split(": ", 1)[-1], proper)
+        out.append(
+            (
+                "Neutral",
+                f"{beside} runs beside {primary}, one more store to operate and keep in step: "
+                f"{why}",
+                pair.sources,
+            )
+        )
     for caveat in component.caveats:
         out.append(("Bad", because(caveat.text, proper), caveat.sources))
     runner = component.runner_up
