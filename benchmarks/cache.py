@@ -3,9 +3,10 @@
 Each command runs as the installed ``dbadvisor`` script in three states: with
 ``DBADVISOR_NO_CACHE=1``; with an empty cache folder (a cold run, which also writes the
 entries); and with a folder one earlier run filled (a warm run, what users see on every
-run after the first). The baseline is a minimal typer app that imports rich, PyYAML and
-Jinja2 too. CPU time is the figure to read on a shared machine; ``--instructions``
-counts instructions under valgrind instead (the same count on every run).
+run after the first). The baseline is ``startup.py``'s: a minimal typer app that
+imports the same dependencies, parses the workload and prints JSON. CPU time is the
+figure to read on a shared machine; ``--instructions`` counts instructions under
+valgrind instead (the same count on every run).
 
 Usage: python benchmarks/cache.py [--runs N] [--instructions]
 """
@@ -14,35 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from startup import MINIMAL_APP, console_script, count_instructions, cpu_and_wall
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "ecommerce.yaml"
-# The issue's baseline: the libraries dbadvisor stands on, and nothing of its own.
-MINIMAL_APP = """
-import jinja2
-import rich
-import typer
-import yaml
-
-app = typer.Typer()
-
-
-@app.command()
-def main(path: str) -> None:
-    print(path)
-
-
-app()
-"""
 STATES = ("no cache", "cold", "warm")
 ENV = {
     k: v
@@ -62,37 +45,6 @@ def prepared(state: str, command: list[str], folder: Path) -> dict[str, str]:
     return env
 
 
-def instructions(command: list[str], env: dict[str, str]) -> int:
-    """Instructions ``command`` executes, counted by valgrind's cachegrind."""
-    done = subprocess.run(
-        [
-            "valgrind",
-            "--tool=cachegrind",
-            "--cache-sim=no",
-            "--cachegrind-out-file=/dev/null",
-            *command,
-        ],
-        env={**env, "PYTHONHASHSEED": "0"},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if found is None:
-        sys.exit(f"no instruction count from valgrind:\n{done.stderr}")
-    return int(found[1].replace(",", ""))
-
-
-def cpu_and_wall(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """CPU (user + system) and wall seconds of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
@@ -100,9 +52,7 @@ def main() -> None:
         "--instructions", action="store_true", help="count instructions under valgrind instead"
     )
     args = parser.parse_args()
-    script = Path(sys.executable).with_name("dbadvisor")
-    if not script.exists():
-        sys.exit(f"{script} not found: pip install -e . first")
+    script = console_script()
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "minimal.py"
         app.write_text(MINIMAL_APP)
@@ -115,7 +65,7 @@ def main() -> None:
         if args.instructions:
             for (name, state), command in runs.items():
                 env = prepared(state, command, folder)
-                print(f"{name} [{state}]: {instructions(command, env):,} instructions")
+                print(f"{name} [{state}]: {count_instructions(command, env):,} instructions")
             return
         cpu: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
         wall: dict[tuple[str, str], list[float]] = {key: [] for key in runs}

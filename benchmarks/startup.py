@@ -84,14 +84,9 @@ def timed(commands: dict[str, list[str]], runs: int) -> dict[str, Timing]:
     cpu: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(runs + 1):
         for name, command in commands.items():
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            subprocess.run(command, env=ENV, check=False, capture_output=True)
-            took = time.perf_counter() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used, took = cpu_and_wall(command, ENV)
             if round_:
                 wall[name].append(took)
-                used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
                 cpu[name].append(used)
     return {
         name: Timing(statistics.median(wall[name]), statistics.median(cpu[name]), min(wall[name]))
@@ -99,32 +94,47 @@ def timed(commands: dict[str, list[str]], runs: int) -> dict[str, Timing]:
     }
 
 
-def instructions(commands: dict[str, list[str]]) -> dict[str, int]:
-    """Instructions each command executes, counted by valgrind's cachegrind."""
+def cpu_and_wall(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """CPU (user + system) and wall seconds of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=False, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
+
+
+def count_instructions(command: list[str], env: dict[str, str]) -> int:
+    """Instructions one run of ``command`` executes, counted by valgrind's cachegrind."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         sys.exit("--instructions needs valgrind (apt-get install -y valgrind)")
-    env = {**ENV, "PYTHONHASHSEED": "0"}  # same hashes, same dict layouts, same count
+    env = {**env, "PYTHONHASHSEED": "0"}  # same hashes, same dict layouts, same count
+    done = subprocess.run(
+        [
+            valgrind,
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            *command,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        sys.exit(f"no instruction count from valgrind for {command}:\n{done.stderr}")
+    return int(found[1].replace(",", ""))
+
+
+def instructions(commands: dict[str, list[str]]) -> dict[str, int]:
+    """Instructions each command executes (after one run that writes its .pyc files)."""
     counts = {}
     for name, command in commands.items():
-        subprocess.run(command, env=env, check=True, capture_output=True)  # write .pyc files
-        done = subprocess.run(
-            [
-                valgrind,
-                "--tool=cachegrind",
-                "--cache-sim=no",
-                "--cachegrind-out-file=/dev/null",
-                *command,
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-        if found is None:
-            sys.exit(f"no instruction count from valgrind for {name}:\n{done.stderr}")
-        counts[name] = int(found[1].replace(",", ""))
+        subprocess.run(command, env=ENV, check=True, capture_output=True)
+        counts[name] = count_instructions(command, ENV)
     return counts
 
 
