@@ -494,19 +494,6 @@ SOFT: tuple[str, ...] = (
 # At most this many preset answers are confirmed per component on the quick path (the
 # first in question order); the rest that would also move the result are flagged for review.
 MAX_MOVING = 3
-# Answers on a scale: only the next value either side is a plausible change of mind
-# (as in the engine's "what would change the answer"); the others may take any value.
-ORDERED: frozenset[str] = frozenset(
-    {
-        "relationships",
-        "query_complexity",
-        "schema_flexibility",
-        "consistency",
-        "transactions",
-        "read_write_ratio",
-        "durability",
-    }
-)
 # on_partition follows from consistency on the quick path (one question, not two): a
 # component that needs strong reads refuses rather than diverge; one that accepts stale
 # or per-session reads keeps answering.
@@ -1023,9 +1010,15 @@ class Interview:
 
 
 def _neighbours(name: str, current: Any) -> list[str]:
-    """The other answers to try for ``name``: one step either way on a scale, else all."""
+    """The other answers to try for ``name``: one step either way on a scale, else all.
+
+    The scales are the engine's, so the interview asks about the same plausible changes
+    of mind that "what would change the answer" reports.
+    """
+    from advisor.engine import ORDERED_PATHS
+
     values = [value for value, _ in model_kind(question_book().by_path()[name]).options]
-    if name not in ORDERED or current not in values:
+    if name not in ORDERED_PATHS or current not in values:
         return [v for v in values if v != current]
     at = values.index(current)
     return [values[i] for i in (at - 1, at + 1) if 0 <= i < len(values)]
