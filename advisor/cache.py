@@ -13,12 +13,11 @@ The cache is an optimisation only, and it never runs code someone else wrote:
   anyone else, is ignored, as are symlinks, FIFOs, devices and entries over
   :data:`MAX_BYTES`; entries are opened without following links or blocking, and read
   through the descriptor that was checked (so the check and the read see one file).
-- Entries that are used unchecked (the knowledge base, which is JSON: data only) or
-  that hold code (compiled templates) are signed (:func:`read_signed`,
-  :func:`write_signed`) with HMAC-SHA256 under a random per-user key kept 0600 in the
-  folder; one whose signature does not match is ignored before anything decodes it.
-  Nothing is unpickled. (:func:`read` and :func:`write` serve data that its reader
-  checks anyway.)
+- Every entry is signed (:func:`read_signed`, :func:`write_signed`) with HMAC-SHA256
+  under a random per-user key kept 0600 in the folder; one whose signature does not
+  match is ignored before anything decodes it. The knowledge base is stored as JSON
+  (data only), compiled templates as code, which is why both are signed. Nothing is
+  unpickled.
 
 Any problem reading or writing (no home folder, a read-only or full disk, a corrupt or
 foreign entry) falls back to doing the work; ``DBADVISOR_NO_CACHE=1`` turns the cache
@@ -38,7 +37,7 @@ from pathlib import Path
 
 from advisor import __version__
 
-# How many versions of one entry stay in the folder (see `write`).
+# How many versions of one entry stay in the folder (see `write_signed`).
 KEEP = 4
 
 # The largest entry read or written. The knowledge base is about 0.2 MB and a compiled
@@ -210,28 +209,7 @@ def _write_entry(folder: int, name: str, data: bytes, *, exclusive: bool = False
             os.unlink(tmp, dir_fd=folder)
 
 
-def read(name: str) -> bytes | None:
-    """The cached bytes stored under ``name``, or None (also for an entry not to be trusted).
-
-    The bytes may still be damaged: callers parse them as data and check them.
-    """
-    if not _NAME.fullmatch(name) or name == KEY_NAME:
-        raise ValueError(f"not a cache entry name: {name!r}")
-    with _folder(create=False) as folder:
-        return None if folder is None else _read_entry(folder, name)
-
-
-def write(name: str, data: bytes) -> None:
-    """Store ``data`` under ``name`` atomically; silently give up if the disk refuses.
-
-    Writing an entry (see :func:`entry_name`) prunes its family to the ``KEEP`` most
-    recently used versions, so the folder does not grow with every edit of the rules,
-    while a few installs sharing it (two virtual environments, say) keep their own.
-    """
-    _store(name, data, signed=False)
-
-
-def _store(name: str, data: bytes, *, signed: bool) -> None:
+def _store(name: str, data: bytes) -> None:
     if not _NAME.fullmatch(name) or name == KEY_NAME:
         raise ValueError(f"not a cache entry name: {name!r}")
     if len(data) + _MAC_BYTES > MAX_BYTES:
@@ -239,11 +217,10 @@ def _store(name: str, data: bytes, *, signed: bool) -> None:
     with _folder(create=True) as folder:
         if folder is None:
             return
-        if signed:
-            key = _key(folder, create=True)
-            if key is None:
-                return
-            data = _mac(key, name, data) + data
+        key = _key(folder, create=True)
+        if key is None:
+            return
+        data = _mac(key, name, data) + data
         if not _write_entry(folder, name, data):
             return
         written = _ENTRY.fullmatch(name)
@@ -327,7 +304,9 @@ def write_signed(name: str, data: bytes) -> None:
     """Store ``data`` under ``name``, signed with this user's key (made on first use).
 
     For entries that hold code, or data used unchecked: only a run of this user, with
-    this user's key, can write one that :func:`read_signed` returns. Pruning is as for
-    :func:`write`.
+    this user's key, can write one that :func:`read_signed` returns. Writing an entry
+    (see :func:`entry_name`) prunes its family to the ``KEEP`` most recently used
+    versions, so the folder does not grow with every edit of the rules, while a few
+    installs sharing it (two virtual environments, say) keep their own.
     """
-    _store(name, data, signed=True)
+    _store(name, data)

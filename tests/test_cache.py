@@ -322,8 +322,8 @@ def test_an_unwritable_cache_folder_changes_nothing(
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache folder would go", encoding="utf-8")
     monkeypatch.setenv("DBADVISOR_CACHE_DIR", str(blocker / "cache"))
-    cache.write("x", b"data")
-    assert cache.read("x") is None
+    cache.write_signed("x", b"data")
+    assert cache.read_signed("x") is None
     assert load_knowledge_base().databases
 
 
@@ -331,7 +331,7 @@ def test_only_the_newest_versions_of_an_entry_stay(folder: Path) -> None:
     future = time.time_ns() + 86_400 * 10**9  # clock skew, a restored backup: still kept
     old = [cache.entry_name("kb", [bytes([n])]) for n in range(cache.KEEP + 2)]
     for n, name in enumerate(old):  # oldest first, the newest dated in the future
-        cache.write(name, b"an earlier knowledge base")
+        cache.write_signed(name, b"an earlier knowledge base")
         os.utime(folder / name, ns=(future + n, future + n))
     legacy = folder / "kb-0123456789abcdef.pickle"  # what dbadvisor 0.1 wrote
     legacy.write_bytes(b"an old pickle")
@@ -364,9 +364,9 @@ def test_the_key_changes_with_the_content() -> None:
 def test_entry_names_cannot_leave_the_folder() -> None:
     for name in ["../x", "a/b", ".hidden", ""]:
         with pytest.raises(ValueError):
-            cache.read(name)
+            cache.read_signed(name)
         with pytest.raises(ValueError):
-            cache.write(name, b"")
+            cache.write_signed(name, b"")
     with pytest.raises(ValueError):
         cache.read_signed(cache.KEY_NAME)
 
