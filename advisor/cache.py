@@ -209,26 +209,6 @@ def _write_entry(folder: int, name: str, data: bytes, *, exclusive: bool = False
             os.unlink(tmp, dir_fd=folder)
 
 
-def _store(name: str, data: bytes) -> None:
-    if not _NAME.fullmatch(name) or name == KEY_NAME:
-        raise ValueError(f"not a cache entry name: {name!r}")
-    if len(data) + _MAC_BYTES > MAX_BYTES:
-        return  # it would never be read
-    with _folder(create=True) as folder:
-        if folder is None:
-            return
-        key = _key(folder, create=True)
-        if key is None:
-            return
-        data = _mac(key, name, data) + data
-        if not _write_entry(folder, name, data):
-            return
-        written = _ENTRY.fullmatch(name)
-        if written:
-            with contextlib.suppress(OSError):
-                _prune(folder, written["family"], keep=name)
-
-
 def _prune(folder: int, family: str, keep: str) -> None:
     """Delete all but the newest ``KEEP`` entries of ``family``, never ``keep`` itself."""
     others = []
@@ -303,10 +283,26 @@ def read_signed(name: str) -> bytes | None:
 def write_signed(name: str, data: bytes) -> None:
     """Store ``data`` under ``name``, signed with this user's key (made on first use).
 
-    For entries that hold code, or data used unchecked: only a run of this user, with
-    this user's key, can write one that :func:`read_signed` returns. Writing an entry
+    Only a run of this user, with this user's key, can write an entry that
+    :func:`read_signed` returns, so a planted one is a miss. Writing an entry
     (see :func:`entry_name`) prunes its family to the ``KEEP`` most recently used
     versions, so the folder does not grow with every edit of the rules, while a few
     installs sharing it (two virtual environments, say) keep their own.
     """
-    _store(name, data)
+    if not _NAME.fullmatch(name) or name == KEY_NAME:
+        raise ValueError(f"not a cache entry name: {name!r}")
+    if len(data) + _MAC_BYTES > MAX_BYTES:
+        return  # it would never be read
+    with _folder(create=True) as folder:
+        if folder is None:
+            return
+        key = _key(folder, create=True)
+        if key is None:
+            return
+        data = _mac(key, name, data) + data
+        if not _write_entry(folder, name, data):
+            return
+        written = _ENTRY.fullmatch(name)
+        if written:
+            with contextlib.suppress(OSError):
+                _prune(folder, written["family"], keep=name)
