@@ -19,7 +19,7 @@ from advisor.engine import ComponentResult, Entry, Reason, Result
 from advisor.errors import InputError
 from advisor.kb import GUARANTEE_RANK, KnowledgeBase
 from advisor.questions import question_book
-from advisor.records import Frozen, replace
+from advisor.records import Frozen
 from advisor.render import markdown
 from advisor.render.text import confidence_label
 from advisor.templating import ascii_folded, clause, md_code, md_escape
@@ -352,10 +352,6 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
     return Record(slug=slugify(f"{winner}-for-{subject}"), subject=slugify(subject), text=text)
 
 
-def _only(result: Result, component: ComponentResult) -> Result:
-    return replace(result, components=(component,))
-
-
 # MADR 4.0's statuses; "superseded by" names the record that replaces this one.
 STATUSES = ("proposed", "rejected", "accepted", "deprecated")
 _SUPERSEDED = re.compile(r"superseded by \S.*")
@@ -415,16 +411,6 @@ def next_number(folder: Path) -> int:
 def file_name(number: int, record: Record) -> str:
     """``NNNN-choose-<slug>.md``: the file name of ``record`` as number ``number``."""
     return f"{number:04d}-choose-{record.slug}.md"
-
-
-def file_names(records: list[Record], folder: Path) -> list[Path]:
-    """The file of each record, numbered from the next free number in ``folder``.
-
-    Only a forecast when several runs may write there at once: the writer takes each
-    number when it creates the file (:func:`advisor.writer.write_numbered`).
-    """
-    first = next_number(folder)
-    return [folder / file_name(first + i, r) for i, r in enumerate(records)]
 
 
 def existing(folder: Path, record: Record) -> list[Path]:

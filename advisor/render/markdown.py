@@ -337,24 +337,6 @@ def groups(result: Result) -> list[tuple[str, str, list[tuple[int, str]]]]:
     return [(key, name, members) for key, (name, members) in found.items()]
 
 
-def sources_of(result: Result, kb: KnowledgeBase) -> list[str]:
-    """Every source cited by the fired rules, the winners' facts and caveats, sorted."""
-    cited: set[str] = set()
-    rules = _rules(kb)
-    for component in result.components:
-        for entry in component.ranking:
-            for reason in entry.reasons:
-                if reason.rule in rules:
-                    cited.update(rules[reason.rule].sources)
-        if component.configuration:
-            cited.update(component.configuration.sources)
-        for caveat in component.caveats:
-            cited.update(caveat.sources)
-        if component.recommendation:
-            cited.update(kb.databases[component.recommendation.database].sources)
-    return sorted(cited)
-
-
 def render(result: Result, kb: KnowledgeBase) -> str:
     """Render the Markdown report (deterministic: same input, same bytes)."""
     references = References()
