@@ -341,7 +341,7 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
         confidence=confidence_label(component.confidence),
         references=references,
         cite=references.cite,
-        reason_sources=lambda rule, db: markdown.reason_sources(rule, db, kb),
+        reason_sources=markdown.reason_sources(kb),
         name_of=markdown.name_of,
         rules_version=result.rules_version,
         last_reviewed=result.last_reviewed,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,21 +245,24 @@ def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
     return next((c for c in db.consistency if c.id == config_id), None)
 
 
-def reason_sources(rule_id: str, database_id: str, kb: KnowledgeBase) -> tuple[str, ...]:
-    """The sources behind one rule's claim about one database."""
-    rules = _rules(kb)
-    if rule_id in rules:
-        return tuple(rules[rule_id].sources)
-    fact = _BUILTIN_FACTS.get(rule_id)
-    db = kb.databases.get(database_id)
-    if fact is None or db is None:
-        return ()
-    value = getattr(db, fact, None)
-    return tuple(getattr(value, "sources", ()))
+def reason_sources(kb: KnowledgeBase) -> Callable[[str, str], tuple[str, ...]]:
+    """A lookup of the sources behind one rule's claim about one database.
 
+    The rules are indexed once per report, not once per reason cited.
+    """
+    rules = {r.id: r for r in kb.rules}
 
-def _rules(kb: KnowledgeBase) -> dict[str, Any]:
-    return {r.id: r for r in kb.rules}
+    def lookup(rule_id: str, database_id: str) -> tuple[str, ...]:
+        if rule_id in rules:
+            return tuple(rules[rule_id].sources)
+        fact = _BUILTIN_FACTS.get(rule_id)
+        db = kb.databases.get(database_id)
+        if fact is None or db is None:
+            return ()
+        value = getattr(db, fact, None)
+        return tuple(getattr(value, "sources", ()))
+
+    return lookup
 
 
 def answers_used(components: Iterable[ComponentResult]) -> list[tuple[str, list[str]]]:
@@ -351,7 +354,7 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         last_reviewed=result.last_reviewed,
         references=references,
         cite=references.cite,
-        reason_sources=lambda rule, db: reason_sources(rule, db, kb),
+        reason_sources=reason_sources(kb),
         db_sources=lambda db: kb.databases[db].sources,
         service=lambda c: service(c, kb),
         confidence=confidence_label,
