@@ -38,8 +38,10 @@ CASES = case_files(TUNING)
 HOLDOUT_CASES = case_files(HOLDOUT)
 
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
-# target is 0.95; raise this whenever the engine improves, never lower it.
-TUNING_TOP1 = 0.91
+# target is 0.95; raise this whenever the engine improves. It was lowered once, from 0.91,
+# when holdout round 1 (68.6 % top-1) was retired into the tuning split: the engine did
+# not get worse, the split got harder (see tests/cases/README.md).
+TUNING_TOP1 = 0.87
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
 # (target 0.90).
 HOLDOUT_TOP1 = 0.68
