@@ -6,7 +6,8 @@ winner is among the two best eligible databases), category agreement (the winner
 category is the expected one, where one is given) and exclusion accuracy (the databases a
 case says must be excluded are). It prints the same again with ``use_case`` removed from
 every component (the ablation: how far the other answers alone carry the decision), then
-lists every top-1 miss with the top three and the rules whose points decided it.
+prints top-1 per confidence level the engine stated (calibration), then lists every top-1
+miss with the top three and the rules whose points decided it.
 
 Usage: python benchmarks/accuracy.py [--split engine|holdout|all] [--ablation-misses]
 """
@@ -56,6 +57,22 @@ def _table(title: str, splits: Sequence[tuple[str, list[Outcome]]]) -> None:
     print(f"{'split':<10} {'comps':>5} " + " ".join(f"{h:>{w}}" for h, w in header))
     for name, outcomes in splits:
         print(_row(name, summarise(outcomes)))
+    print()
+
+
+def _calibration(splits: Sequence[tuple[str, list[Outcome]]]) -> None:
+    """Top-1 by the confidence the engine stated: a stated "high" should be right more often."""
+    print("Calibration: top-1 by stated confidence")
+    levels = sorted({o.result.confidence for _, outcomes in splits for o in outcomes})
+    print(f"{'split':<10} " + " ".join(f"{level:>22}" for level in levels))
+    for name, outcomes in splits:
+        cells = []
+        for level in levels:
+            stated = [o for o in outcomes if o.result.confidence == level]
+            hits = sum(o.top1 for o in stated)
+            rate = f"{Score.rate(hits, len(stated)):.0%}" if stated else "-"
+            cells.append(f"{rate} ({hits}/{len(stated)})")
+        print(f"{name:<10} " + " ".join(f"{cell:>22}" for cell in cells))
     print()
 
 
@@ -111,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ablated = [(name, measure(engine, cases, ablate=True)) for name, cases in splits]
     _table("Accuracy", full)
     _table("Ablation: use_case removed from every component", ablated)
+    _calibration(full)
     for (name, outcomes), (_, without) in zip(full, ablated, strict=True):
         if (args.split or "all") != name:
             continue
