@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -736,6 +737,12 @@ def _decisions(
             "TTL: the _ttl attribute holds the expiry time in epoch seconds; DynamoDB "
             "deletes expired items within a few days, so reads also skip expired items."
         )
+        for entity in spec.entities:
+            if entity.expiry is not None and entity.retention:
+                out.append(
+                    f"{entity.name}: _ttl is {entity.expiry.name} + "
+                    f"{duration_text(entity.retention)} (the workload's retention)."
+                )
     if spec.multi_record:
         out.append(
             "save_together() creates and updates up to 100 items atomically with "

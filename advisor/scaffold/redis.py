@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -183,7 +184,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     for entity in spec.entities:
         if entity.expiry is not None:
             decisions.append(
-                f"{entity.name}: EXPIREAT from {entity.expiry.name}, so Redis deletes the "
+                f"{entity.name}: EXPIREAT from {entity.expiry.name}"
+                f"{' + ' + duration_text(entity.retention) if entity.retention else ''}"
+                ", so Redis deletes the "
                 "hash when it expires; index entries of expired items are pruned on read, "
                 "and each index key expires with its latest item (EXPIREAT NX, then GT), "
                 "so per-value indexes do not grow without bound."

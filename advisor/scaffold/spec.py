@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from advisor.amounts import parse_duration
 from advisor.scaffold.names import (
     RESERVED_NAMES,
     RESERVED_PARAMS,
@@ -49,6 +50,8 @@ class FieldSpec:
     ident: str
     type: FieldType
     added: bool = False
+    # The workload lists it in the entity's ``optional``: the model types it ``T | None``.
+    optional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,24 @@ class EntitySpec:
     # ``counters`` or ``atomic_updates`` changes by a delta, and the scores of a ranked
     # ``top`` pattern. Stores that generate no increment functions ignore it.
     increments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Seconds an item is kept after its ``expiry`` time (the workload's ``retention``);
+    # 0 when the expiry field itself says when the item expires.
+    retention: int = 0
+
+    @property
+    def keep(self) -> str:
+        """The retention as Python code (``timedelta(days=90)``); empty without one."""
+        if not self.retention:
+            return ""
+        for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+            if self.retention % size == 0:
+                return f"timedelta({unit}={self.retention // size})"
+        return f"timedelta(seconds={self.retention})"
+
+    @property
+    def optionals(self) -> tuple[FieldSpec, ...]:
+        """The fields an item may lack."""
+        return tuple(f for f in self.fields if f.optional)
 
     @property
     def strings(self) -> tuple[FieldSpec, ...]:
@@ -263,7 +284,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         names = Namespace()
         fields = {}
         for raw, kind in entity.fields.items():
-            spec = FieldSpec(str(raw), names.take(field_ident(raw)), kind)
+            optional = raw in entity.optional
+            spec = FieldSpec(str(raw), names.take(field_ident(raw)), kind, optional=optional)
             fields[str(raw)] = spec
             _note(renamed, f"{entity.name}.{raw}", spec.ident)
         parent_ref = None
@@ -280,12 +302,20 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 )
                 fields[parent.key] = parent_ref
         expiry = None
-        if "ttl" in needs:
+        retention = parse_duration(entity.retention) if entity.retention is not None else None
+        if retention is not None:
+            # Validation made sure the field is a required datetime (named, or the only one).
+            times = [f for f in fields.values() if f.type is FieldType.DATETIME and not f.added]
+            expiry = fields[entity.retention_field] if entity.retention_field else times[0]
+        elif "ttl" in needs:
+            # A required datetime named like expires_at says when; an optional one could
+            # not (an item without it would have no expiry time), so it is not taken.
             expiry = next(
                 (
                     f
                     for f in fields.values()
                     if f.type is FieldType.DATETIME
+                    and not f.optional
                     and ("expire" in f.ident.lower() or "ttl" in f.ident.lower())
                 ),
                 None,
@@ -300,6 +330,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             parent=entity.parent,
             parent_ref=parent_ref,
             expiry=expiry,
+            retention=retention or 0,
             create=top.take(f"create_{lower}"),
             save_many=top.take(f"save_many_{lower}"),
             fetch=top.take(f"fetch_{lower}"),
