@@ -558,6 +558,13 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                 f"'{order_by}' is not a field of {target_name}"
                 f"{_close(structurer, order_by, known, target_name)}",
             )
+        optional = target.get("optional")
+        if order_by is not None and order_by in (optional if isinstance(optional, list) else []):
+            structurer.report(
+                (*path, "order_by"),
+                f"'{order_by}' is optional in {target_name}, so items without it would have "
+                "no place in the order; order by a required field",
+            )
         for need, reason in implied_needs(pattern, fields_):
             if need not in needs:
                 structurer.report(

@@ -169,4 +169,40 @@ access_patterns:
   - {name: ranked, entity: A, kind: top, order_by: n, limit: 5, per_sec: 100000}
   - {name: by_text, entity: A, kind: query, by: [n], order_by: s}
 """,
+    # Optional fields (absent values, sparse indexes) and a retention period.
+    "lifetime": """
+name: rides
+needs: [ttl, geospatial, counters]
+entities:
+  - name: Trip
+    key: trip_id
+    optional: [driver_id, completed_at, rating, note, distance]
+    fields:
+      trip_id: string
+      rider_id: string
+      driver_id: string
+      started_at: datetime
+      completed_at: datetime
+      rating: float
+      note: string
+      distance: int
+      fare: int
+  - name: Position
+    key: position_id
+    retention: 1h
+    retention_field: seen_at
+    fields:
+      position_id: string
+      driver_id: string
+      seen_at: datetime
+      location: geo
+      heading: int
+access_patterns:
+  - {name: trips_of_rider, entity: Trip, kind: query, by: [rider_id], order_by: started_at}
+  - {name: trips_of_driver, entity: Trip, kind: query, by: [driver_id], order_by: started_at}
+  - {name: driver_totals, entity: Trip, kind: aggregate, by: [driver_id]}
+  - {name: find_trips, entity: Trip, kind: search}
+  - {name: latest_positions, entity: Position, kind: query, by: [driver_id], order_by: seen_at}
+  - {name: drivers_near, entity: Position, kind: near, limit: 5}
+""",
 }

@@ -81,6 +81,11 @@ class GsiUse:
     fields: tuple[FieldSpec, ...]
     order: FieldSpec | None
 
+    @property
+    def optional(self) -> tuple[FieldSpec, ...]:
+        """Optional fields of the GSI's key: an item that lacks one is not in the GSI."""
+        return tuple(f for f in (*self.fields, self.order) if f is not None and f.optional)
+
 
 @dataclass(frozen=True, slots=True)
 class DynamoEntity:

@@ -53,6 +53,12 @@ class RedisIndex:
     member: FieldSpec | None = None
 
     @property
+    def optional(self) -> tuple[FieldSpec, ...]:
+        """Optional fields the index needs: an item that lacks one is not in the index."""
+        used = (*self.fields, self.score, self.member)
+        return tuple(f for f in used if f is not None and f.optional)
+
+    @property
     def name(self) -> str:
         """The index's segment in its keys, unique per entity."""
         parts = [self.kind, *(f.ident for f in self.fields)]

@@ -113,8 +113,8 @@ class EntitySpec:
 
     @property
     def geo(self) -> FieldSpec | None:
-        """The first location field, if any."""
-        return next((f for f in self.fields if f.type is FieldType.GEO), None)
+        """The first required location field, if any (``near`` needs every item placed)."""
+        return next((f for f in self.fields if f.type is FieldType.GEO and not f.optional), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +219,8 @@ class ComponentSpec:
         The workload model has no ``unique`` notion, so this is the rule: a ``get`` or
         ``query`` pattern with ``limit: 1``, no ``order_by`` and equality fields that do
         not include the entity's key (an idempotency key, an e-mail address) asks for at
-        most one item, so those fields are unique together and every design enforces it.
+        most one item, so those fields are unique together and every design enforces it
+        (unless one of them is optional: that group is left unenforced).
         """
         return self._unique.get(entity.name, ())
 
@@ -237,6 +238,8 @@ def _unique_groups(
             and pattern.order is None
             and fields
             and entity.key.ident not in pattern.fields
+            # Items that lack an optional value would all share the "absent" one.
+            and not any(f.optional for f in fields)
         ):
             out.setdefault(fields)
     return tuple(out)
@@ -346,6 +349,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             f.ident: top.take(f"incr_{made.snake}_{f.ident}")
             for f in made.fields
             if f.type in COUNTABLE
+            and not f.optional  # a server-side add needs a value to add to
             and f.ident not in skip
             and (needs & COUNTER_NEEDS or (entity.name, f.name) in ranked)
         }
