@@ -559,7 +559,16 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                 f"{_close(structurer, order_by, known, target_name)}",
             )
         optional = target.get("optional")
-        if order_by is not None and order_by in (optional if isinstance(optional, list) else []):
+        optional = optional if isinstance(optional, list) else []
+        if pattern.get("kind") == PatternKind.NEAR.value:
+            for j, field_name in enumerate(by if isinstance(by, list) else []):
+                if field_name in optional and fields_.get(field_name) == FieldType.GEO.value:
+                    structurer.report(
+                        (*path, "by", j),
+                        f"'{field_name}' is optional in {target_name}: a near read measures "
+                        "from a geo field every item has",
+                    )
+        if order_by is not None and order_by in optional:
             structurer.report(
                 (*path, "order_by"),
                 f"'{order_by}' is optional in {target_name}, so items without it would have "

@@ -205,4 +205,15 @@ access_patterns:
   - {name: latest_positions, entity: Position, kind: query, by: [driver_id], order_by: seen_at}
   - {name: drivers_near, entity: Position, kind: near, limit: 5}
 """,
+    # A near read whose by names its geo field (the target, not an equality key).
+    "near_by_geo": """
+name: t
+needs: [geospatial]
+entities:
+  - {name: A, key: id, fields: {id: string, city: string, home: geo, spot: geo}}
+access_patterns:
+  - {name: near_in_city, entity: A, kind: near, by: [city, spot], limit: 3}
+  - {name: near_home, entity: A, kind: near, order_by: home, limit: 3}
+  - {name: near_spot, entity: A, kind: near, by: [spot]}
+""",
 }

@@ -398,7 +398,7 @@ def _serve(
         )
         return DynamoRead(pattern, How.SCAN, None, False, "a Scan with a contains() filter")
     if pattern.kind is PatternKind.NEAR:
-        if entity.geo is None:
+        if pattern.target is None:
             warnings.append(no_geo(spec, pattern))
             return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (no geo field)")
         warnings.append(

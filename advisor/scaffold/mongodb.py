@@ -391,7 +391,7 @@ def _serve(
         return MongoRead(pattern, How.EMBEDDED, f"the {parent.name} document (_id)")
     equality = [(p.field.ident, "1") for p in pattern.by if p.field.ident != entity.key.ident]
     if pattern.kind is PatternKind.NEAR:
-        geo = entity.geo
+        geo = pattern.target
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")

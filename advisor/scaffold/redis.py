@@ -323,7 +323,7 @@ def _serve(
         )
         return RedisRead(pattern, How.SCAN, None, "SCAN over every item")
     if pattern.kind is PatternKind.NEAR:
-        geo = entity.geo
+        geo = pattern.target
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return RedisRead(pattern, How.UNSUPPORTED, None, "not served (no geo field)")

@@ -138,6 +138,9 @@ class PatternSpec:
     descending: bool
     limit: int | None
     per_sec: float | None
+    # The geo field a ``near`` pattern measures distance from: the one its ``by`` or
+    # ``order_by`` names, else the entity's first required one; None for other kinds.
+    target: FieldSpec | None = None
     rank_of: PatternSpec | None = None
     # The name of the pattern's page function (query and top: items plus a cursor).
     page: str = ""
@@ -359,6 +362,17 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         target = entities[pattern.entity]
         by_field = {f.name: f for f in target.fields}
         by = tuple(Param(target.params[by_field[n].ident], by_field[n]) for n in pattern.by)
+        order = by_field[pattern.order_by] if pattern.order_by is not None else None
+        near = None
+        if pattern.kind is PatternKind.NEAR:
+            # A geo field named in a near read is where distance is measured from, not a
+            # value to match: ``by: [city, location]`` means near here, within a city.
+            named = [p.field for p in by if p.field.type is FieldType.GEO]
+            if order is not None and order.type is FieldType.GEO:
+                named.append(order)
+                order = None
+            near = named[0] if named else target.geo
+            by = tuple(p for p in by if p.field.type is not FieldType.GEO)
         descending = pattern.descending
         if descending is None:
             descending = pattern.kind is PatternKind.TOP
@@ -369,7 +383,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 entity=target,
                 kind=pattern.kind,
                 by=by,
-                order=by_field[pattern.order_by] if pattern.order_by is not None else None,
+                order=order,
+                target=near,
                 descending=descending,
                 limit=pattern.limit,
                 per_sec=pattern.per_sec,
