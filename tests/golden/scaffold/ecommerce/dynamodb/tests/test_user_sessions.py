@@ -119,7 +119,7 @@ def test_expired_session_is_not_served(store: Any) -> None:
     # An expired item that the database has not deleted yet does not block a create.
     fresh = replace(item, expires_at=BASE)
     repo.create_session(store, fresh)
-    fetched = repo.fetch_session(store, item.session_id)
+    fetched = repo.fetch_session(store, fresh.session_id)
     assert fetched == fresh
 
 
