@@ -201,7 +201,8 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
 
 
 def test_expired_reading_is_not_served(store: Any) -> None:
-    item = _make_reading(0, timestamp=datetime.now(UTC) - timedelta(days=90) - timedelta(minutes=1))
+    expired = datetime.now(UTC) - timedelta(days=90) - timedelta(minutes=1)
+    item = _make_reading(0, timestamp=expired)
     repo.save_many_reading(store, [item])
     fetched = repo.fetch_reading(store, item.reading_id)
     assert fetched is None
