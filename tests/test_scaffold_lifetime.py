@@ -318,3 +318,26 @@ def test_interview_full_revision_keeps_optional_fields_and_retention(
     assert set(trip.optional) == OPTIONAL
     # seen_at is Position's only datetime field, so the revised file need not name it.
     assert (position.retention, position.retention_field) == ("1h", None)
+
+
+def test_an_expiring_child_is_not_embedded_in_mongodb() -> None:
+    text = """
+name: t
+needs: [ttl]
+entities:
+  - {name: Cart, key: cart_id, fields: {cart_id: string}}
+  - name: Line
+    key: line_id
+    parent: Cart
+    retention: 2h
+    fields: {line_id: string, cart_id: string, added_at: datetime}
+access_patterns:
+  - {name: lines, entity: Line, kind: query, by: [cart_id]}
+"""
+    workload = parse_workload(text, "t.yaml")
+    (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
+    assert isinstance(design, MongoDesign)
+    # An array item cannot expire on its own; the TTL index needs Line in its collection.
+    assert not design.embedded
+    assert any("Line: referenced" in line and "expire" in line for line in design.decisions)
+    assert any("expireAfterSeconds=7200" in line for line in design.decisions)

@@ -343,6 +343,8 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
             reason = "it has children of its own"
         elif bulky:
             reason = "the data is write-heavy or a series, so the array would grow without bound"
+        elif entity.expiry is not None:
+            reason = "its items expire, and a TTL index removes whole documents, not array items"
         elif own:
             reason = f"{own[0].name} reads it without going through its {parent.name}"
         elif sliced:
