@@ -79,3 +79,31 @@ def parse_amount(text: str, unit: str = "count") -> float | None:
 def plain(value: float) -> int | float:
     """An amount as the file should hold it: ``5000`` rather than ``5000.0``."""
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+# A retention period: a whole number of seconds, minutes, hours, days or weeks.
+_DURATION = re.compile(r"(?P<number>\d+)\s*(?P<unit>s|m|h|d|w)")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# A century: past that a retention is a typo, and the expiry time must stay a datetime.
+MAX_DURATION_SECONDS = 100 * 365 * 86400
+
+
+def parse_duration(text: str) -> int | None:
+    """``text`` such as ``30s``, ``15m``, ``12h``, ``90d`` or ``2w`` in seconds; None if not one.
+
+    Only whole positive amounts in one unit are read: ``1.5d`` or ``1d12h`` are refused
+    rather than guessed (write ``36h``), and so are zero and anything over a century.
+    """
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    seconds = int(match.group("number")) * _DURATION_SECONDS[match.group("unit")]
+    return seconds if 0 < seconds <= MAX_DURATION_SECONDS else None
+
+
+def duration_text(seconds: int) -> str:
+    """A duration in the largest unit that divides it: ``7776000`` -> ``90d``."""
+    for unit in ("w", "d", "h", "m"):
+        if seconds % _DURATION_SECONDS[unit] == 0:
+            return f"{seconds // _DURATION_SECONDS[unit]}{unit}"
+    return f"{seconds}s"

@@ -885,6 +885,8 @@ class Interview:
                 )
             self.scope.pop()
             entity["fields"] = fields
+            if prev is not None:
+                _carry_lifetime(entity, prev)
             out.append(entity)
         self._fix_parents(out, prefix)
         return out
@@ -1032,6 +1034,25 @@ def _record(record: Entity | AccessPattern) -> dict[str, Any]:
     if "fields" in out:
         out["fields"] = out.pop("fields")  # last, after parent, as the interview writes it
     return out
+
+
+def _carry_lifetime(entity: dict[str, Any], prev: Entity) -> None:
+    """Keep a revised entity's ``optional`` and ``retention``, which are not asked.
+
+    Only what still fits the answers: optional fields that remain (other than the key),
+    and a retention whose datetime field remains.
+    """
+    fields = entity["fields"]
+    kept = [n for n in prev.optional if n in fields and n != entity["key"]]
+    _put(entity, "optional", kept)
+    if prev.retention is None:
+        return
+    before = [n for n, t in prev.fields.items() if t == "datetime"]
+    source = prev.retention_field or (before[0] if len(before) == 1 else None)
+    now = [n for n, t in fields.items() if t == "datetime"]
+    if source in now and source not in kept:
+        _put(entity, "retention", prev.retention)
+        _put(entity, "retention_field", None if now == [source] else source)
 
 
 def _guess_key(entity: str, fields: Mapping[str, str]) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from advisor.amounts import parse_duration
 from advisor.errors import did_you_mean
 from advisor.records import Frozen, field, fields
 from advisor.typed import Structurer, spec
@@ -243,6 +244,12 @@ class Entity(Frozen):
     key: str = field(metadata=NAME)
     fields: Mapping[str, FieldType] = field(metadata=spec(max_items=MAX_FIELDS))
     parent: str | None = field(default=None, metadata=NAME)
+    # Fields an item may lack (an open trip's completed_at); every other field is required.
+    optional: tuple[str, ...] = field(default=(), metadata=spec(unique=True, max_items=MAX_FIELDS))
+    # How long an item is kept after its ``retention_field`` time (``90d``); without it,
+    # and without a field named like expires_at, items never expire.
+    retention: str | None = field(default=None, metadata=spec(min_len=1, max_len=20))
+    retention_field: str | None = field(default=None, metadata=NAME)
 
 
 class AccessPattern(Frozen):
@@ -494,6 +501,8 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                 f"key '{key}' is not one of the entity's fields"
                 f"{_close(structurer, key, known, name)}",
             )
+    for i, entity in _items(component.get("entities")):
+        _check_lifetime(entity, entities, component, (*base, "entities", i), structurer)
     entity_names = list(entities)
     for i, entity in _items(component.get("entities")):
         parent = _text(entity.get("parent"))
@@ -549,6 +558,22 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                 f"'{order_by}' is not a field of {target_name}"
                 f"{_close(structurer, order_by, known, target_name)}",
             )
+        optional = target.get("optional")
+        optional = optional if isinstance(optional, list) else []
+        if pattern.get("kind") == PatternKind.NEAR.value:
+            for j, field_name in enumerate(by if isinstance(by, list) else []):
+                if field_name in optional and fields_.get(field_name) == FieldType.GEO.value:
+                    structurer.report(
+                        (*path, "by", j),
+                        f"'{field_name}' is optional in {target_name}: a near read measures "
+                        "from a geo field every item has",
+                    )
+        if order_by is not None and order_by in optional:
+            structurer.report(
+                (*path, "order_by"),
+                f"'{order_by}' is optional in {target_name}, so items without it would have "
+                "no place in the order; order by a required field",
+            )
         for need, reason in implied_needs(pattern, fields_):
             if need not in needs:
                 structurer.report(
@@ -556,6 +581,86 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                     f"{reason}, but '{need}' is not in needs; add it to needs "
                     "(or serve this read from another component and drop the pattern)",
                 )
+
+
+def _check_lifetime(
+    entity: Mapping[str, Any],
+    entities: Mapping[str, Mapping[str, Any]],
+    component: Mapping[str, Any],
+    path: PathKey,
+    structurer: Structurer,
+) -> None:
+    """An entity's ``optional`` fields and ``retention`` name fields it has, of the right kind.
+
+    The key and the field that names the parent's item are never optional: an item is
+    stored and found by them.
+    """
+    fields_ = entity.get("fields")
+    if not isinstance(fields_, dict):
+        return
+    known = list(fields_)
+    name = _text(entity.get("name"))
+    parent = entities.get(_text(entity.get("parent")) or "")
+    required = {
+        _text(entity.get("key")): "the key",
+        _text(parent.get("key")) if parent is not None else None: "the parent's key",
+    }
+    optional = entity.get("optional")
+    for j, field_name in enumerate(optional if isinstance(optional, list) else []):
+        if not isinstance(field_name, str):
+            continue
+        if field_name not in fields_:
+            structurer.report(
+                (*path, "optional", j),
+                f"'{field_name}' is not a field of {name}"
+                f"{_close(structurer, field_name, known, name)}",
+            )
+        elif field_name in required:
+            structurer.report(
+                (*path, "optional", j),
+                f"'{field_name}' is {required[field_name]}, which every item must have",
+            )
+    retention = _text(entity.get("retention"))
+    if retention is None:
+        if entity.get("retention_field") is not None:
+            structurer.report(
+                (*path, "retention_field"), "retention_field needs a retention (such as 90d)"
+            )
+        return
+    if parse_duration(retention) is None:
+        structurer.report(
+            (*path, "retention"),
+            f"'{retention}' is not a retention: write a whole number and one unit of "
+            "s, m, h, d or w (such as 90d or 36h)",
+        )
+    times = [n for n, t in fields_.items() if t == FieldType.DATETIME.value]
+    chosen = _text(entity.get("retention_field"))
+    if chosen is None:
+        if len(times) != 1:
+            structurer.report(
+                (*path, "retention"),
+                f"{name} has {len(times) or 'no'} datetime fields; name the one retention "
+                "counts from in retention_field",
+            )
+    elif chosen not in fields_:
+        structurer.report(
+            (*path, "retention_field"),
+            f"'{chosen}' is not a field of {name}{_close(structurer, chosen, known, name)}",
+        )
+    elif chosen not in times:
+        structurer.report(
+            (*path, "retention_field"), f"'{chosen}' is not a datetime field of {name}"
+        )
+    if (chosen or (times[0] if len(times) == 1 else None)) in (
+        optional if isinstance(optional, list) else []
+    ):
+        structurer.report((*path, "optional"), "the field retention counts from cannot be optional")
+    needs = component.get("needs")
+    if "ttl" not in (needs if isinstance(needs, list) else []):
+        structurer.report(
+            (*path, "retention"),
+            "retention expires items, but 'ttl' is not in needs; add it to needs",
+        )
 
 
 def implied_needs(

@@ -169,4 +169,95 @@ access_patterns:
   - {name: ranked, entity: A, kind: top, order_by: n, limit: 5, per_sec: 100000}
   - {name: by_text, entity: A, kind: query, by: [n], order_by: s}
 """,
+    # Optional fields (absent values, sparse indexes) and a retention period.
+    "lifetime": """
+name: rides
+needs: [ttl, geospatial, counters]
+entities:
+  - name: Trip
+    key: trip_id
+    optional: [driver_id, completed_at, rating, note, distance]
+    fields:
+      trip_id: string
+      rider_id: string
+      driver_id: string
+      started_at: datetime
+      completed_at: datetime
+      rating: float
+      note: string
+      distance: int
+      fare: int
+  - name: Position
+    key: position_id
+    retention: 1h
+    retention_field: seen_at
+    fields:
+      position_id: string
+      driver_id: string
+      seen_at: datetime
+      location: geo
+      heading: int
+access_patterns:
+  - {name: trips_of_rider, entity: Trip, kind: query, by: [rider_id], order_by: started_at}
+  - {name: trips_of_driver, entity: Trip, kind: query, by: [driver_id], order_by: started_at}
+  - {name: driver_totals, entity: Trip, kind: aggregate, by: [driver_id]}
+  - {name: find_trips, entity: Trip, kind: search}
+  - {name: latest_positions, entity: Position, kind: query, by: [driver_id], order_by: seen_at}
+  - {name: drivers_near, entity: Position, kind: near, limit: 5}
+""",
+    # A near read whose by names its geo field (the target, not an equality key).
+    "near_by_geo": """
+name: t
+needs: [geospatial]
+entities:
+  - {name: A, key: id, fields: {id: string, city: string, home: geo, spot: geo}}
+access_patterns:
+  - {name: near_in_city, entity: A, kind: near, by: [city, spot], limit: 3}
+  - {name: near_home, entity: A, kind: near, order_by: home, limit: 3}
+  - {name: near_spot, entity: A, kind: near, by: [spot]}
+""",
+    # Longer names (24 characters) that push generated lines past 100 characters.
+    "long_names": """
+name: workload_xxxxxxxxxxxxxxx
+needs: [ttl, counters, pub_sub]
+transactions: multi_record
+entities:
+  - name: customer_subscription_en
+    key: account_identifier_xxxxx
+    optional: [notes_xxxxxxxxxxxxxxxxxx]
+    fields:
+      account_identifier_xxxxx: string
+      region_name_xxxxxxxxxxxx: string
+      created_timestamp_xxxxxx: datetime
+      expires_at_moment_xxxxxx: datetime
+      total_amount_xxxxxxxxxxx: int
+      price_value_xxxxxxxxxxxx: decimal
+      notes_xxxxxxxxxxxxxxxxxx: string
+  - name: invoice_line_entity_xxxx
+    key: line_id_xxxxxxxxxxxxxxxx
+    parent: customer_subscription_en
+    retention: 30d
+    fields:
+      line_id_xxxxxxxxxxxxxxxx: string
+      account_identifier_xxxxx: string
+      qty_xxxxxxxxxxxxxxxxxxxx: int
+      at_xxxxxxxxxxxxxxxxxxxxx: datetime
+access_patterns:
+  - {name: get_pattern_xxxxxxxxxxxx, entity: customer_subscription_en, kind: get,
+     by: [account_identifier_xxxxx]}
+  - {name: query_pattern_xxxxxxxxxx, entity: customer_subscription_en, kind: query,
+     by: [region_name_xxxxxxxxxxxx], order_by: created_timestamp_xxxxxx, limit: 10}
+  - {name: top_pattern_xxxxxxxxxxxx, entity: customer_subscription_en, kind: top,
+     by: [region_name_xxxxxxxxxxxx], order_by: total_amount_xxxxxxxxxxx, limit: 10}
+  - {name: rank_pattern_xxxxxxxxxxx, entity: customer_subscription_en, kind: query,
+     by: [region_name_xxxxxxxxxxxx, account_identifier_xxxxx],
+     order_by: total_amount_xxxxxxxxxxx, limit: 1}
+  - {name: search_pattern_xxxxxxxxx, entity: customer_subscription_en, kind: search}
+  - {name: optional_pattern_xxxxxxx, entity: customer_subscription_en, kind: query,
+     by: [notes_xxxxxxxxxxxxxxxxxx]}
+  - {name: agg_pattern_xxxxxxxxxxxx, entity: invoice_line_entity_xxxx, kind: aggregate,
+     by: [account_identifier_xxxxx]}
+  - {name: children_pattern_xxxxxxx, entity: invoice_line_entity_xxxx, kind: query,
+     by: [account_identifier_xxxxx], order_by: at_xxxxxxxxxxxxxxxxxxxxx}
+""",
 }

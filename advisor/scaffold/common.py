@@ -117,4 +117,5 @@ def counted(spec: ComponentSpec, entity: EntitySpec) -> tuple[FieldSpec, ...]:
         or spec.multi_record
         or spec.answers.use_case in COUNTER_USES
     )
-    return entity.numbers if asked else ()
+    # An optional number has no value to add to while it is absent.
+    return tuple(f for f in entity.numbers if not f.optional) if asked else ()

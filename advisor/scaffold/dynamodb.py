@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -79,6 +80,11 @@ class GsiUse:
     entity: EntitySpec
     fields: tuple[FieldSpec, ...]
     order: FieldSpec | None
+
+    @property
+    def optional(self) -> tuple[FieldSpec, ...]:
+        """Optional fields of the GSI's key: an item that lacks one is not in the GSI."""
+        return tuple(f for f in (*self.fields, self.order) if f is not None and f.optional)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,7 +398,7 @@ def _serve(
         )
         return DynamoRead(pattern, How.SCAN, None, False, "a Scan with a contains() filter")
     if pattern.kind is PatternKind.NEAR:
-        if entity.geo is None:
+        if pattern.target is None:
             warnings.append(no_geo(spec, pattern))
             return DynamoRead(pattern, How.UNSUPPORTED, None, False, "not served (no geo field)")
         warnings.append(
@@ -736,6 +742,12 @@ def _decisions(
             "TTL: the _ttl attribute holds the expiry time in epoch seconds; DynamoDB "
             "deletes expired items within a few days, so reads also skip expired items."
         )
+        for entity in spec.entities:
+            if entity.expiry is not None and entity.retention:
+                out.append(
+                    f"{entity.name}: _ttl is {entity.expiry.name} + "
+                    f"{duration_text(entity.retention)} (the workload's retention)."
+                )
     if spec.multi_record:
         out.append(
             "save_together() creates and updates up to 100 items atomically with "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -50,6 +51,8 @@ class MongoIndex:
     keys: tuple[tuple[str, str], ...]
     ttl: bool = False
     unique: bool = False
+    # A TTL index's expireAfterSeconds: the entity's retention, 0 for an expiry field.
+    expire_after: int = 0
 
     @property
     def special(self) -> bool:
@@ -142,10 +145,17 @@ def design(spec: ComponentSpec) -> MongoDesign:
             wanted[pattern.entity.name].append(read.index)
     for entity in spec.entities:
         if entity.expiry is not None and entity.name not in embedded:
-            wanted[entity.name].append(MongoIndex(((entity.expiry.ident, "1"),), ttl=True))
+            wanted[entity.name].append(
+                MongoIndex(((entity.expiry.ident, "1"),), ttl=True, expire_after=entity.retention)
+            )
+            when = (
+                f"{duration_text(entity.retention)} after that time "
+                if entity.retention
+                else "once that time has passed "
+            )
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
-                "once that time has passed (expireAfterSeconds=0); the TTL monitor runs "
+                f"{when}(expireAfterSeconds={entity.retention}); the TTL monitor runs "
                 "every 60 s, so reads also filter out expired documents and a create "
                 "replaces an expired one."
             )
@@ -333,6 +343,8 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
             reason = "it has children of its own"
         elif bulky:
             reason = "the data is write-heavy or a series, so the array would grow without bound"
+        elif entity.expiry is not None:
+            reason = "its items expire, and a TTL index removes whole documents, not array items"
         elif own:
             reason = f"{own[0].name} reads it without going through its {parent.name}"
         elif sliced:
@@ -381,7 +393,7 @@ def _serve(
         return MongoRead(pattern, How.EMBEDDED, f"the {parent.name} document (_id)")
     equality = [(p.field.ident, "1") for p in pattern.by if p.field.ident != entity.key.ident]
     if pattern.kind is PatternKind.NEAR:
-        geo = entity.geo
+        geo = pattern.target
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
@@ -427,16 +439,16 @@ def _describe(index: MongoIndex) -> str:
 
 def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
     """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
-    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool], MongoIndex] = {}
+    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool, int], MongoIndex] = {}
     text_keys: list[tuple[str, str]] = []
     for index in indexes:
         if any(d == "text" for _, d in index.keys):
             text_keys += [k for k in index.keys if k not in text_keys]
             continue
-        merged.setdefault((index.keys, index.ttl, index.unique), index)
+        merged.setdefault((index.keys, index.ttl, index.unique, index.expire_after), index)
     if text_keys:
         # MongoDB allows one text index per collection: it covers every searched field.
-        merged[(tuple(text_keys), False, False)] = MongoIndex(tuple(text_keys))
+        merged[(tuple(text_keys), False, False, 0)] = MongoIndex(tuple(text_keys))
     found = list(merged.values())
     return tuple(i for i in found if i.special or _covering(i, found) is i)
 

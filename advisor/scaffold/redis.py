@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -50,6 +51,12 @@ class RedisIndex:
     fields: tuple[FieldSpec, ...]
     score: FieldSpec | None
     member: FieldSpec | None = None
+
+    @property
+    def optional(self) -> tuple[FieldSpec, ...]:
+        """Optional fields the index needs: an item that lacks one is not in the index."""
+        used = (*self.fields, self.score, self.member)
+        return tuple(f for f in used if f is not None and f.optional)
 
     @property
     def name(self) -> str:
@@ -183,7 +190,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     for entity in spec.entities:
         if entity.expiry is not None:
             decisions.append(
-                f"{entity.name}: EXPIREAT from {entity.expiry.name}, so Redis deletes the "
+                f"{entity.name}: EXPIREAT from {entity.expiry.name}"
+                f"{' + ' + duration_text(entity.retention) if entity.retention else ''}"
+                ", so Redis deletes the "
                 "hash when it expires; index entries of expired items are pruned on read, "
                 "and each index key expires with its latest item (EXPIREAT NX, then GT), "
                 "so per-value indexes do not grow without bound."
@@ -314,7 +323,7 @@ def _serve(
         )
         return RedisRead(pattern, How.SCAN, None, "SCAN over every item")
     if pattern.kind is PatternKind.NEAR:
-        geo = entity.geo
+        geo = pattern.target
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return RedisRead(pattern, How.UNSUPPORTED, None, "not served (no geo field)")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from advisor.amounts import parse_duration
 from advisor.scaffold.names import (
     RESERVED_NAMES,
     RESERVED_PARAMS,
@@ -49,6 +50,8 @@ class FieldSpec:
     ident: str
     type: FieldType
     added: bool = False
+    # The workload lists it in the entity's ``optional``: the model types it ``T | None``.
+    optional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,24 @@ class EntitySpec:
     # ``counters`` or ``atomic_updates`` changes by a delta, and the scores of a ranked
     # ``top`` pattern. Stores that generate no increment functions ignore it.
     increments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Seconds an item is kept after its ``expiry`` time (the workload's ``retention``);
+    # 0 when the expiry field itself says when the item expires.
+    retention: int = 0
+
+    @property
+    def keep(self) -> str:
+        """The retention as Python code (``timedelta(days=90)``); empty without one."""
+        if not self.retention:
+            return ""
+        for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+            if self.retention % size == 0:
+                return f"timedelta({unit}={self.retention // size})"
+        return f"timedelta(seconds={self.retention})"
+
+    @property
+    def optionals(self) -> tuple[FieldSpec, ...]:
+        """The fields an item may lack."""
+        return tuple(f for f in self.fields if f.optional)
 
     @property
     def strings(self) -> tuple[FieldSpec, ...]:
@@ -92,8 +113,8 @@ class EntitySpec:
 
     @property
     def geo(self) -> FieldSpec | None:
-        """The first location field, if any."""
-        return next((f for f in self.fields if f.type is FieldType.GEO), None)
+        """The first required location field, if any (``near`` needs every item placed)."""
+        return next((f for f in self.fields if f.type is FieldType.GEO and not f.optional), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,9 @@ class PatternSpec:
     descending: bool
     limit: int | None
     per_sec: float | None
+    # The geo field a ``near`` pattern measures distance from: the one its ``by`` or
+    # ``order_by`` names, else the entity's first required one; None for other kinds.
+    target: FieldSpec | None = None
     rank_of: PatternSpec | None = None
     # The name of the pattern's page function (query and top: items plus a cursor).
     page: str = ""
@@ -198,7 +222,8 @@ class ComponentSpec:
         The workload model has no ``unique`` notion, so this is the rule: a ``get`` or
         ``query`` pattern with ``limit: 1``, no ``order_by`` and equality fields that do
         not include the entity's key (an idempotency key, an e-mail address) asks for at
-        most one item, so those fields are unique together and every design enforces it.
+        most one item, so those fields are unique together and every design enforces it
+        (unless one of them is optional: that group is left unenforced).
         """
         return self._unique.get(entity.name, ())
 
@@ -216,6 +241,8 @@ def _unique_groups(
             and pattern.order is None
             and fields
             and entity.key.ident not in pattern.fields
+            # Items that lack an optional value would all share the "absent" one.
+            and not any(f.optional for f in fields)
         ):
             out.setdefault(fields)
     return tuple(out)
@@ -263,7 +290,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         names = Namespace()
         fields = {}
         for raw, kind in entity.fields.items():
-            spec = FieldSpec(str(raw), names.take(field_ident(raw)), kind)
+            optional = raw in entity.optional
+            spec = FieldSpec(str(raw), names.take(field_ident(raw)), kind, optional=optional)
             fields[str(raw)] = spec
             _note(renamed, f"{entity.name}.{raw}", spec.ident)
         parent_ref = None
@@ -280,12 +308,20 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 )
                 fields[parent.key] = parent_ref
         expiry = None
-        if "ttl" in needs:
+        retention = parse_duration(entity.retention) if entity.retention is not None else None
+        if retention is not None:
+            # Validation made sure the field is a required datetime (named, or the only one).
+            times = [f for f in fields.values() if f.type is FieldType.DATETIME and not f.added]
+            expiry = fields[entity.retention_field] if entity.retention_field else times[0]
+        elif "ttl" in needs:
+            # A required datetime named like expires_at says when; an optional one could
+            # not (an item without it would have no expiry time), so it is not taken.
             expiry = next(
                 (
                     f
                     for f in fields.values()
                     if f.type is FieldType.DATETIME
+                    and not f.optional
                     and ("expire" in f.ident.lower() or "ttl" in f.ident.lower())
                 ),
                 None,
@@ -300,6 +336,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             parent=entity.parent,
             parent_ref=parent_ref,
             expiry=expiry,
+            retention=retention or 0,
             create=top.take(f"create_{lower}"),
             save_many=top.take(f"save_many_{lower}"),
             fetch=top.take(f"fetch_{lower}"),
@@ -315,6 +352,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             f.ident: top.take(f"incr_{made.snake}_{f.ident}")
             for f in made.fields
             if f.type in COUNTABLE
+            and not f.optional  # a server-side add needs a value to add to
             and f.ident not in skip
             and (needs & COUNTER_NEEDS or (entity.name, f.name) in ranked)
         }
@@ -324,6 +362,17 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         target = entities[pattern.entity]
         by_field = {f.name: f for f in target.fields}
         by = tuple(Param(target.params[by_field[n].ident], by_field[n]) for n in pattern.by)
+        order = by_field[pattern.order_by] if pattern.order_by is not None else None
+        near = None
+        if pattern.kind is PatternKind.NEAR:
+            # A geo field named in a near read is where distance is measured from, not a
+            # value to match: ``by: [city, location]`` means near here, within a city.
+            named = [p.field for p in by if p.field.type is FieldType.GEO]
+            if order is not None and order.type is FieldType.GEO:
+                named.append(order)
+                order = None
+            near = named[0] if named else target.geo
+            by = tuple(p for p in by if p.field.type is not FieldType.GEO)
         descending = pattern.descending
         if descending is None:
             descending = pattern.kind is PatternKind.TOP
@@ -334,7 +383,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 entity=target,
                 kind=pattern.kind,
                 by=by,
-                order=by_field[pattern.order_by] if pattern.order_by is not None else None,
+                order=order,
+                target=near,
                 descending=descending,
                 limit=pattern.limit,
                 per_sec=pattern.per_sec,

@@ -823,8 +823,9 @@ def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
 
     Served by the index {currency: 1}, then a $group stage on the server.
     """
+    query: dict[str, Any] = {"currency": currency}
     pipeline: list[dict[str, Any]] = [
-        {"$match": {"currency": currency}},
+        {"$match": query},
         {
             "$group": {
                 "_id": None,

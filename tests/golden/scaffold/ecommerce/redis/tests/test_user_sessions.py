@@ -110,14 +110,15 @@ def test_update_session_never_loses_a_concurrent_write(store: Any) -> None:
 
 
 def test_expired_session_is_not_served(store: Any) -> None:
-    item = _make_session(0, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    expired = datetime.now(UTC) - timedelta(minutes=1)
+    item = _make_session(0, expires_at=expired)
     repo.save_many_session(store, [item])
     fetched = repo.fetch_session(store, item.session_id)
     assert fetched is None
     # An expired item that the database has not deleted yet does not block a create.
     fresh = replace(item, expires_at=BASE)
     repo.create_session(store, fresh)
-    fetched = repo.fetch_session(store, item.session_id)
+    fetched = repo.fetch_session(store, fresh.session_id)
     assert fetched == fresh
 
 

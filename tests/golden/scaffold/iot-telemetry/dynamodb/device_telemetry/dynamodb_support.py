@@ -196,6 +196,15 @@ def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"PK": raw["PK"], "SK": raw["SK"]}
 
 
+def _create_condition_ttl() -> dict[str, Any]:
+    """The condition of a create: no item at the key, or only one past its TTL."""
+    return {
+        "ConditionExpression": "attribute_not_exists(PK) OR #ttl < :now",
+        "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
+        "ExpressionAttributeValues": {":now": int(datetime.now(UTC).timestamp())},
+    }
+
+
 def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
@@ -272,7 +281,7 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     """
     name = f"{type(item).__name__} {entity.key_value(item)!r}"
     raw = entity.item(item)
-    condition = _CREATE_CONDITION
+    condition = _create_condition_ttl() if entity.expires else _CREATE_CONDITION
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:

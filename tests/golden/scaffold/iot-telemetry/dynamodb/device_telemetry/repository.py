@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
 from device_telemetry.dynamodb_support import (
+    TTL_ATTRIBUTE,
     VERSION,
     Page,
     _create,
@@ -88,14 +89,14 @@ Model = Device | Reading
 
 
 def ensure_schema(dynamodb: Any, table_name: str = TABLE_NAME) -> Any:
-    """Create the table with its GSIs if it does not exist; return it."""
+    """Create the table with its GSIs, TTL if it does not exist; return it."""
     return _ensure_table(
         dynamodb,
         table_name,
         ATTRIBUTE_DEFINITIONS,
         GLOBAL_SECONDARY_INDEXES,
         stream=False,
-        ttl=False,
+        ttl=True,
     )
 
 
@@ -187,11 +188,12 @@ def delete_device(table: Any, device_id: str) -> bool:
 
 
 def _item_reading(item: Reading) -> dict[str, Any]:
-    """The stored item of a Reading: keys, index keys, fields and revision."""
+    """The stored item of a Reading: keys, index keys, TTL, fields and revision."""
     raw = {
         "PK": "DEVICE#" + _parts(item.device_id),
         "SK": "READING#" + _parts(item.timestamp, item.reading_id),
         "_type": "Reading",
+        TTL_ATTRIBUTE: int((item.timestamp + timedelta(days=90)).timestamp()),
         "reading_id": item.reading_id,
         "device_id": item.device_id,
         "timestamp": _text(item.timestamp),
@@ -218,7 +220,7 @@ def _decode_reading(raw: Mapping[str, Any]) -> Reading:
 
 
 def create_reading(table: Any, item: Reading) -> None:
-    """Store a new Reading; a conditional write raises AlreadyExistsError if it exists."""
+    """Store a new Reading; a conditional write raises AlreadyExistsError if it exists (and has not expired)."""
     _create(table, _ENTITIES[Reading], item)
 
 
@@ -288,6 +290,7 @@ _ENTITIES: dict[type, _Entity] = {
         item=_item_reading,
         decode=_decode_reading,
         key_value=lambda i: i.reading_id,
+        expires=True,
     ),
 }
 

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from device_telemetry import repository as repo
+from device_telemetry.dynamodb_support import TTL_ATTRIBUTE
 from device_telemetry.errors import AlreadyExistsError, ConflictError
 
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
@@ -212,6 +213,19 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     assert fetched == result
 
 
+def test_expired_reading_is_not_served(store: Any) -> None:
+    expired = datetime.now(UTC) - timedelta(days=90) - timedelta(minutes=1)
+    item = _make_reading(0, timestamp=expired)
+    repo.save_many_reading(store, [item])
+    fetched = repo.fetch_reading(store, item.device_id, item.timestamp, item.reading_id)
+    assert fetched is None
+    # An expired item that the database has not deleted yet does not block a create.
+    fresh = replace(item, timestamp=BASE)
+    repo.create_reading(store, fresh)
+    fetched = repo.fetch_reading(store, fresh.device_id, fresh.timestamp, fresh.reading_id)
+    assert fetched == fresh
+
+
 def test_delete_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
@@ -270,6 +284,8 @@ def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
     assert indexes == ["GSI1"]
+    ttl = store.meta.client.describe_time_to_live(TableName=store.name)["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == TTL_ATTRIBUTE
 
 
 def test_update_reading_counts_every_concurrent_write(store: Any) -> None:

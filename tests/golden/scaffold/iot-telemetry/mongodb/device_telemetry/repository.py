@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import IndexModel, ReadPreference
@@ -136,6 +136,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     READING_COLLECTION: [
         IndexModel([("device_id", 1), ("timestamp", -1), ("_id", -1)]),
+        IndexModel([("timestamp", 1)], expireAfterSeconds=7776000),
     ],
 }
 
@@ -317,6 +318,14 @@ def _decode_reading(raw: Mapping[str, Any]) -> Reading:
 def create_reading(db: Database[Any], item: Reading, session: ClientSession | None = None) -> None:
     """Insert a new Reading; raise AlreadyExistsError if its key is taken."""
     document = {"_id": item.reading_id, **_encode_reading(item), VERSION: 1}
+    # The TTL monitor deletes expired documents only every 60 s: one may still be there.
+    # Removing it first (not after a duplicate key error) also works inside a transaction,
+    # which any write error aborts.
+    expired = {
+        "_id": item.reading_id,
+        "timestamp": {"$lte": datetime.now(UTC) - timedelta(days=90)},
+    }
+    _collection(db, READING_COLLECTION).delete_one(expired, session=session)
     try:
         _collection(db, READING_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -337,7 +346,7 @@ def save_many_reading(db: Database[Any], items: Sequence[Reading]) -> int:
 
 def fetch_reading(db: Database[Any], reading_id: str) -> Reading | None:
     """The Reading with this key, or None."""
-    query = {"_id": reading_id}
+    query = {"_id": reading_id, "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)}}
     doc = _collection(db, READING_COLLECTION).find_one(query)
     return _decode_reading(doc) if doc is not None else None
 
@@ -348,7 +357,7 @@ def _read_reading(
     session: ClientSession | None = None,
 ) -> tuple[Reading, Any] | None:
     """The Reading with this key and its version, or None."""
-    query = {"_id": reading_id}
+    query = {"_id": reading_id, "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)}}
     doc = _collection(db, READING_COLLECTION).find_one(query, session=session)
     if doc is None:
         return None
@@ -419,7 +428,10 @@ def device_readings(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
-    query: dict[str, Any] = {"device_id": device_id}
+    query: dict[str, Any] = {
+        "device_id": device_id,
+        "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
+    }
     if after is not None:
         query.update(_keyset("timestamp", True, after))
     cursor = _collection(db, READING_COLLECTION).find(query)
@@ -439,7 +451,10 @@ def latest_reading(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
-    query: dict[str, Any] = {"device_id": device_id}
+    query: dict[str, Any] = {
+        "device_id": device_id,
+        "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
+    }
     if after is not None:
         query.update(_keyset("timestamp", True, after))
     cursor = _collection(db, READING_COLLECTION).find(query)

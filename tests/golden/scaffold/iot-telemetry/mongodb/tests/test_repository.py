@@ -192,6 +192,19 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     assert fetched == result
 
 
+def test_expired_reading_is_not_served(store: Any) -> None:
+    expired = datetime.now(UTC) - timedelta(days=90) - timedelta(minutes=1)
+    item = _make_reading(0, timestamp=expired)
+    repo.save_many_reading(store, [item])
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched is None
+    # An expired item that the database has not deleted yet does not block a create.
+    fresh = replace(item, timestamp=BASE)
+    repo.create_reading(store, fresh)
+    fetched = repo.fetch_reading(store, fresh.reading_id)
+    assert fetched == fresh
+
+
 def test_delete_reading(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])
@@ -255,6 +268,7 @@ def test_indexes(store: Database[Any]) -> None:
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("device_id", 1), ("timestamp", -1), ("_id", -1)] in found
+    assert [("timestamp", 1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -230,21 +230,28 @@ def _decode_reading(raw: Mapping[str, str]) -> Reading:
 
 
 def _write_reading(pipe: Pipeline, item: Reading) -> None:
-    """Queue the commands that store one Reading with its index entries."""
+    """Queue the commands that store one Reading with its expiry and index entries."""
     member = item.reading_id
     key = _key_reading(member)
     pipe.hset(key, mapping=_encode_reading(item))
+    pipe.expireat(key, item.timestamp + timedelta(days=90))
     index = _index_reading_1(item.device_id)
     pipe.zadd(index, {member: item.timestamp.timestamp()})
+    pipe.zremrangebyscore(index, "-inf", (datetime.now(UTC) - timedelta(days=90)).timestamp())
+    # The index key outlives its members by nothing: it expires with its latest item
+    # (NX sets a first TTL, GT only ever extends it; Redis >= 7).
+    pipe.expireat(index, item.timestamp + timedelta(days=90), nx=True)
+    pipe.expireat(index, item.timestamp + timedelta(days=90), gt=True)
 
 
 def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
-    """Queue Reading writes: per item its hash, per index key one command."""
+    """Queue Reading writes: per item its hash and expiry, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
     for item in chunk:
         member = item.reading_id
         key = _key_reading(member)
         pipe.hset(key, mapping=_encode_reading(item))
+        pipe.expireat(key, item.timestamp + timedelta(days=90))
         index = _index_reading_1(item.device_id)
         score = item.timestamp.timestamp()
         ranked.setdefault(index, {})[member] = score

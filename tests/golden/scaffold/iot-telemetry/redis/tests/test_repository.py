@@ -173,6 +173,9 @@ def test_update_reading(store: Any) -> None:
     missing = _make_reading(3)
     gone = repo.update_reading(store, missing.reading_id, lambda old: old)
     assert gone is None
+    # Items, their index keys and unique keys all expire: nothing grows without bound.
+    stored = list(store.scan_iter(match=repo.READING_KEY + ":*"))
+    assert stored and all(store.ttl(key) > 0 for key in stored)
 
 
 def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
@@ -197,11 +200,17 @@ def test_update_reading_never_loses_a_concurrent_write(store: Any) -> None:
     assert fetched == result
 
 
-def test_reading_never_expires(store: Any) -> None:
-    # No field says when Reading items expire, so no TTL is made up.
-    _seed(store, [_make_reading(0)])
-    stored = list(store.scan_iter(match=repo.READING_KEY + ":*"))
-    assert stored and all(store.ttl(key) == -1 for key in stored)
+def test_expired_reading_is_not_served(store: Any) -> None:
+    expired = datetime.now(UTC) - timedelta(days=90) - timedelta(minutes=1)
+    item = _make_reading(0, timestamp=expired)
+    repo.save_many_reading(store, [item])
+    fetched = repo.fetch_reading(store, item.reading_id)
+    assert fetched is None
+    # An expired item that the database has not deleted yet does not block a create.
+    fresh = replace(item, timestamp=BASE)
+    repo.create_reading(store, fresh)
+    fetched = repo.fetch_reading(store, fresh.reading_id)
+    assert fetched == fresh
 
 
 def test_update_reading_counts_every_concurrent_change(store: Any) -> None:

@@ -680,8 +680,9 @@ def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
 
     Served by the index {account_id: 1, posted_at: -1, _id: -1}, then a $group stage on the server.
     """
+    query: dict[str, Any] = {"account_id": account_id}
     pipeline: list[dict[str, Any]] = [
-        {"$match": {"account_id": account_id}},
+        {"$match": query},
         {
             "$group": {
                 "_id": None,
