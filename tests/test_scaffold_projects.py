@@ -222,9 +222,7 @@ def test_project_passes_strict_mypy(
     assert "Success: no issues found" in result.stdout, result.stdout
 
 
-# What ``ruff format --check`` covers per database: the whole project for Redis; the
-# shared tests and fixtures for MongoDB and DynamoDB, whose package modules are laid out
-# by their own templates (widen this to "." once those are format-clean too).
+# What ``ruff format --check`` covers per database: the whole project, for every store.
 FORMAT_CHECKED = {Store.REDIS: ".", Store.MONGODB: ".", Store.DYNAMODB: "."}
 
 

@@ -2,7 +2,9 @@
 
 Each template renders its code first and then asks :func:`import_block` for exactly the
 imports that code uses, so generated modules never carry an unused import and their
-import block is already in the order ``ruff``'s isort rules want.
+import block is already in the order ``ruff``'s isort rules want. The Python files are
+then laid out by ruff's formatter (:func:`formatted`), so long names wrap as a person
+running ``ruff format`` would wrap them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ import ast
 import functools
 import io
 import re
+import subprocess
+import sys
+import tempfile
 import tokenize
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.scaffold.mongodb import BSON_TYPES
@@ -206,4 +212,46 @@ def render_project(plan: Plan) -> dict[str, str]:
         files[f"tests/test_{module}.py"] = render_file(
             "scaffold/common/test_component.py.jinja", support[str(store)], **context
         )
-    return files
+    return formatted(files)
+
+
+def formatted(files: dict[str, str]) -> dict[str, str]:
+    """The files with every Python module laid out by ruff's formatter.
+
+    The templates lay code out for names of ordinary length; a name of 30 characters or
+    more makes lines that only a formatter wraps well. ruff is pinned to one minor
+    version in pyproject.toml, so the same workload still gives the same bytes. It runs
+    once per project on a private temporary folder, isolated from any configuration
+    around it, with the generated project's own line length and target. A file ruff
+    cannot parse is left as rendered: the project's tests and linters then report it.
+    """
+    python = sorted(path for path in files if path.endswith(".py"))
+    if not python:
+        return files
+    with tempfile.TemporaryDirectory(prefix="dbadvisor-format-") as folder:
+        root = Path(folder)
+        for index, path in enumerate(python):
+            # Numbered names: the project's paths are not needed to format its modules.
+            (root / f"m{index}.py").write_text(files[path], encoding="utf-8")
+        subprocess.run(
+            [
+                # The ruff installed with dbadvisor, found through its package.
+                sys.executable,
+                "-m",
+                "ruff",
+                "format",
+                "--isolated",
+                "--no-cache",
+                "--quiet",
+                f"--line-length={LINE_LENGTH}",
+                "--target-version=py311",
+                folder,
+            ],
+            check=False,
+            capture_output=True,
+        )
+        laid_out = {
+            path: (root / f"m{index}.py").read_text(encoding="utf-8")
+            for index, path in enumerate(python)
+        }
+    return {**files, **laid_out}
