@@ -278,3 +278,18 @@ def test_no_service_settings_when_no_one_cloud_is_named(cli: Cli, tmp_path: Path
     assert managed["cloud"] is None and managed["service"] is None
     assert managed["settings"] is None and managed["self_hosted_settings_only"] is True
     assert len(managed["services"]) >= 3  # every cloud's
+
+
+def test_charts_are_compact_and_narrow_for_few_contenders(cli: Cli) -> None:
+    # Seen in a browser: at mermaid's default 700x500 a two-bar chart filled the screen
+    # with its value labels; the size follows the number of bars and stays short.
+    sizes = []
+    for example in (ECOMMERCE, ROOT / "examples" / "leaderboard.yaml"):
+        text = _run(cli, example, "markdown")
+        for chart in re.findall(r"```mermaid\n(xychart-beta\n.*?)```", text, re.S):
+            width = int(re.search(r'"width": (\d+)', chart).group(1))  # type: ignore[union-attr]
+            height = int(re.search(r'"height": (\d+)', chart).group(1))  # type: ignore[union-attr]
+            bars = len(re.search(r"bar \[(.*)\]", chart).group(1).split(", "))  # type: ignore[union-attr]
+            sizes.append((bars, width))
+            assert height <= 360
+    assert sorted(sizes)[0][1] < sorted(sizes)[-1][1]  # fewer bars, narrower chart
