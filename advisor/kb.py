@@ -375,6 +375,10 @@ class Caveat(Fact, kw_only=True):
     id: str = field(metadata=ID)
     text: str
     when: Mapping[str, Any] | None = None
+    # Advice only a self-run deployment can act on (choosing a failover manager): reports
+    # that name a managed service with its own settings leave it out, as that service
+    # runs replication and failover itself.
+    self_hosted: bool = False
 
 
 class Database(Frozen):

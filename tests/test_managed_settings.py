@@ -293,3 +293,33 @@ def test_charts_are_compact_and_narrow_for_few_contenders(cli: Cli) -> None:
             sizes.append((bars, width))
             assert height <= 360
     assert sorted(sizes)[0][1] < sorted(sizes)[-1][1]  # fewer bars, narrower chart
+
+
+FAILOVER_ADVICE = "a failover manager that promotes only synchronous standbys"
+
+
+def test_self_hosted_advice_is_left_out_on_a_managed_service(cli: Cli) -> None:
+    inventory = _inventory(_run(cli, ECOMMERCE, "json"))
+    flags = {c["id"]: c["self_hosted_only"] for c in inventory["caveats"]}  # type: ignore[attr-defined]
+    assert flags["async_replication_loses_commits"] is True
+    assert flags["read_committed_default"] is False
+    markdown = _run(cli, ECOMMERCE, "markdown")
+    section = markdown.split("\n## inventory\n")[1].split("\n## ")[0]
+    assert FAILOVER_ADVICE not in section and "Read Committed" in section
+    assert FAILOVER_ADVICE not in _run(cli, ECOMMERCE, "adr")
+    panel = _run(cli, ECOMMERCE, "text").split("─ inventory ")[1].split("╭─")[0]
+    assert "synchronous_standby_names" not in panel
+
+
+def test_self_hosted_advice_stays_when_self_hosted(cli: Cli, tmp_path: Path) -> None:
+    path = _workload(tmp_path, managed="self_hosted")
+    markdown = _run(cli, path, "markdown")
+    section = markdown.split("\n## inventory\n")[1].split("\n## ")[0]
+    assert FAILOVER_ADVICE in " ".join(section.split())
+
+
+def test_self_hosted_caveats_belong_to_databases_one_can_run(kb: KnowledgeBase) -> None:
+    flagged = [(db.id, c.id) for db in kb.databases.values() for c in db.caveats if c.self_hosted]
+    assert ("postgresql", "async_replication_loses_commits") in flagged
+    for db_id, _ in flagged:
+        assert kb.databases[db_id].deployment.self_hosted, db_id

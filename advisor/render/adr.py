@@ -299,7 +299,7 @@ def consequences(
                 pair.sources,
             )
         )
-    for caveat in component.caveats:
+    for caveat in managed.shown_caveats(component, kb):
         out.append(("Bad", because(caveat.text, proper), caveat.sources))
     runner = component.runner_up
     if runner is not None and component.margin is not None:

@@ -62,8 +62,9 @@ def component_dict(component: ComponentResult, kb: KnowledgeBase | None = None) 
     winner on and the settings it exposes (null when no managed service is wanted or
     offered); without it, that field is null.
     """
-    from advisor.render.managed import service, service_dict
+    from advisor.render.managed import self_hosted_caveats, service, service_dict
 
+    skip = self_hosted_caveats(component, kb) if kb is not None else frozenset()
     return {
         "name": component.name,
         "cap": component.cap,
@@ -78,7 +79,13 @@ def component_dict(component: ComponentResult, kb: KnowledgeBase | None = None) 
         "tie_break": component.tie_break,
         "configuration": _configuration(component.configuration),
         "caveats": [
-            {"id": c.id, "text": c.text, "sources": list(c.sources)} for c in component.caveats
+            {
+                "id": c.id,
+                "text": c.text,
+                "sources": list(c.sources),
+                "self_hosted_only": c.id in skip,
+            }
+            for c in component.caveats
         ],
         "what_would_change": [
             {"answer": c.answer, "from": c.current, "to": c.value, "database": c.database}

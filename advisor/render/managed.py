@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import ComponentResult
+from advisor.engine import CaveatNote, ComponentResult
 from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
 
 MANAGED_ANSWERS = ("preferred", "required")
@@ -108,6 +108,27 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
 
 def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
     return next((c for c in db.consistency if c.id == config_id), None)
+
+
+def self_hosted_caveats(component: ComponentResult, kb: KnowledgeBase) -> frozenset[str]:
+    """The ids of the winner's caveats that only a self-run deployment can act on."""
+    pick = component.recommendation
+    db = kb.databases.get(pick.database) if pick is not None else None
+    return frozenset(c.id for c in db.caveats if c.self_hosted) if db is not None else frozenset()
+
+
+def shown_caveats(component: ComponentResult, kb: KnowledgeBase) -> tuple[CaveatNote, ...]:
+    """The caveats a report prints: without self-hosted advice when a service runs it.
+
+    When the report names a managed service with its own settings, advice such as "use a
+    failover manager that promotes only synchronous standbys" is not the user's to act
+    on, so it is left out; otherwise every caveat that applies is printed.
+    """
+    found = service(component, kb)
+    if found is None or found.setup is None:
+        return component.caveats
+    skip = self_hosted_caveats(component, kb)
+    return tuple(c for c in component.caveats if c.id not in skip)
 
 
 def service_dict(found: Service | None) -> dict[str, Any] | None:

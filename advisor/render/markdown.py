@@ -18,7 +18,7 @@ from typing import Any
 
 from advisor.engine import Change, ComponentResult, Entry, Reason, Result
 from advisor.kb import KnowledgeBase
-from advisor.render.managed import service
+from advisor.render.managed import service, shown_caveats
 from advisor.render.text import confidence_label
 from advisor.templating import md_escape, md_url
 from advisor.templating import render as render_template
@@ -304,6 +304,7 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         reason_sources=reason_sources(kb),
         db_sources=lambda db: kb.databases[db].sources,
         service=lambda c: service(c, kb),
+        caveats=lambda c: shown_caveats(c, kb),
         confidence=confidence_label,
         contenders=contenders,
         axis=axis,

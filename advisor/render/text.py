@@ -105,13 +105,15 @@ def render(
     console.print(summary)
     for component in result.components:
         found = None
+        skip: frozenset[str] = frozenset()
         if kb is not None:
-            from advisor.render.managed import service
+            from advisor.render.managed import self_hosted_caveats, service
 
             found = service(component, kb)
+            skip = self_hosted_caveats(component, kb)
         console.print(
             Panel(
-                Group(*_panel_lines(component, found)),
+                Group(*_panel_lines(component, found, skip)),
                 title=plain(component.name),
                 title_align="left",
             )
@@ -121,7 +123,9 @@ def render(
     return buffer.getvalue()
 
 
-def _panel_lines(component: ComponentResult, found: Service | None) -> list[RenderableType]:
+def _panel_lines(
+    component: ComponentResult, found: Service | None, skip: frozenset[str] = frozenset()
+) -> list[RenderableType]:
     from rich.text import Text
 
     lines: list[RenderableType] = []
@@ -186,8 +190,13 @@ def _panel_lines(component: ComponentResult, found: Service | None) -> list[Rend
             lines.append(plain(f"  {_change_line(change)}"))
     for pair in component.companions:
         lines.append(plain(pair.text[:1].upper() + pair.text[1:]))
-    if component.caveats:
-        lines.append(_hanging([("!", c.text) for c in component.caveats[:3]], style="yellow"))
+    caveats = component.caveats
+    if found is not None and found.setup is not None:
+        # The service runs replication and failover: leave out advice only a self-run
+        # deployment can act on.
+        caveats = tuple(c for c in caveats if c.id not in skip)
+    if caveats:
+        lines.append(_hanging([("!", c.text) for c in caveats[:3]], style="yellow"))
     return lines
 
 
