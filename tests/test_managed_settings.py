@@ -49,6 +49,10 @@ COVERED = [
     ("oracle", "aws", "Amazon RDS for Oracle"),
     ("oracle", "azure", "Oracle Database@Azure"),
     ("neo4j", "aws", "Neo4j AuraDB"),
+    ("valkey", "aws", "Amazon MemoryDB for Valkey"),
+    ("opensearch", "aws", "Amazon OpenSearch Service"),
+    ("cockroachdb", "gcp", "CockroachDB Cloud"),
+    ("couchbase", "azure", "Couchbase Capella"),
 ]
 
 
