@@ -53,6 +53,7 @@ COVERED = [
     ("opensearch", "aws", "Amazon OpenSearch Service"),
     ("cockroachdb", "gcp", "CockroachDB Cloud"),
     ("couchbase", "azure", "Couchbase Capella"),
+    ("cassandra", "azure", "Azure Managed Instance for Apache Cassandra"),
 ]
 
 
