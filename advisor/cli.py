@@ -572,11 +572,11 @@ def _render(
     if fmt is OutputFormat.JSON:
         from advisor.render import json_report
 
-        return json_report.render(result, indent=None if several else 2)
+        return json_report.render(result, indent=None if several else 2, kb=kb)
     if fmt is OutputFormat.TEXT:
         from advisor.render import text
 
-        return text.render(result, color=_color())
+        return text.render(result, color=_color(), kb=kb)
     if fmt is OutputFormat.MARKDOWN:
         from advisor.render import markdown
 

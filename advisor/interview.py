@@ -830,7 +830,10 @@ class Interview:
         return moving
 
     def _add_implied_needs(self, out: dict[str, Any], prefix: str) -> None:
-        """Add the capabilities the access patterns imply (a near read on a geo field)."""
+        """Add the capabilities the access patterns imply.
+
+        A near read on a geo field implies geospatial, a traverse read graph_traversal.
+        """
         fields_of = {e["name"]: e["fields"] for e in out.get("entities", ())}
         needs: list[str] = list(out.get("needs") or [])
         for pattern in out.get("access_patterns", ()):

@@ -182,6 +182,28 @@ class Offerings(Frozen):
         return tuple(o for o in self.offers(cloud) if not o.for_new_workloads)
 
 
+class ManagedSettings(Fact, kw_only=True):
+    """What a user sets in one managed service of one cloud.
+
+    A managed service runs replication and failover itself and exposes only some of the
+    self-hosted settings (Amazon RDS has no Patroni), so a report that recommends the
+    service gives these settings instead. ``service`` names one of the database's
+    managed offerings on ``cloud``. Under a configuration it says how that
+    configuration is set up there; under ``deployment.managed_settings`` it is the
+    service's own setup (high availability, replicas, parameters), used when the
+    configuration has none of its own for that service.
+    """
+
+    cloud: Cloud
+    service: str = field(metadata=OFFERING_NAME)
+    settings: str
+    # For a service's own entry: True when the configuration's settings are made in the
+    # application (MongoDB's writeConcern and readConcern, Cassandra's consistency
+    # levels), so they still apply in the service beside these; False when they are
+    # server settings the service replaces (PostgreSQL's synchronous_standby_names).
+    configuration_settings_apply: bool = False
+
+
 class Deployment(Fact, kw_only=True):
     """Where the database runs."""
 
@@ -190,6 +212,16 @@ class Deployment(Fact, kw_only=True):
     # API-compatible services built on other engines (Keyspaces for Cassandra): never a
     # managed offering of the product, but named when a cloud lacks one.
     compatible: Offerings = field(default_factory=Offerings)
+    # Per managed offering, the settings a user sets in that service (at most one entry
+    # per cloud and service; the loader checks the service is listed on that cloud).
+    managed_settings: tuple[ManagedSettings, ...] = ()
+
+    def settings_in(self, cloud: str | None, service: str) -> ManagedSettings | None:
+        """The settings listed for ``service`` on ``cloud``, if any."""
+        return next(
+            (m for m in self.managed_settings if m.cloud == cloud and m.service == service),
+            None,
+        )
 
 
 class MaxItem(Fact, kw_only=True):
@@ -260,20 +292,6 @@ class CapabilityFact(Fact, kw_only=True):
 
     degree: Degree = "native"
     managed: Offerings | None = None
-
-
-class ManagedSettings(Fact, kw_only=True):
-    """How one configuration is set up on a managed service of one cloud.
-
-    A managed service runs replication and failover itself and exposes only some of the
-    self-hosted settings (Amazon RDS has no Patroni), so a report that recommends the
-    service gives these settings instead. ``service`` names one of the database's
-    managed offerings on ``cloud``.
-    """
-
-    cloud: Cloud
-    service: str = field(metadata=OFFERING_NAME)
-    settings: str
 
 
 class ConsistencyConfig(Fact, kw_only=True):
@@ -357,6 +375,10 @@ class Caveat(Fact, kw_only=True):
     id: str = field(metadata=ID)
     text: str
     when: Mapping[str, Any] | None = None
+    # Advice only a self-run deployment can act on (choosing a failover manager): reports
+    # that name a managed service with its own settings leave it out, as that service
+    # runs replication and failover itself.
+    self_hosted: bool = False
 
 
 class Database(Frozen):
@@ -617,6 +639,23 @@ def _check_offerings(structurer: Structurer, base: PathKey, database: Database) 
                     structurer.report(path, "a retiring offering needs its retires date")
 
 
+def _check_managed_settings(structurer: Structurer, base: PathKey, database: Database) -> None:
+    """Each service's own settings name a managed offering of that cloud, once."""
+    seen: set[tuple[str, str]] = set()
+    for i, entry in enumerate(database.deployment.managed_settings):
+        path = (*base, "deployment", "managed_settings", i, "service")
+        offered = database.deployment.managed.on(entry.cloud)
+        if entry.service not in offered:
+            structurer.report(
+                path,
+                f"'{entry.service}' is not a managed offering on {entry.cloud}"
+                f"{did_you_mean(entry.service, list(offered))}",
+            )
+        if (entry.cloud, entry.service) in seen:
+            structurer.report(path, f"'{entry.service}' on {entry.cloud} is listed twice")
+        seen.add((entry.cloud, entry.service))
+
+
 class _Loader:
     """Collects every problem across every file before giving up."""
 
@@ -703,6 +742,7 @@ class _Loader:
                         f"{config.pacelc[:2]} means {config.pacelc[1]}P during a partition",
                     )
             _check_offerings(structurer, base, database)
+            _check_managed_settings(structurer, base, database)
             has_multi = "transactions" in database.capabilities
             if has_multi != (database.transactions.scope == "multi_record"):
                 structurer.report(

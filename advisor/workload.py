@@ -668,9 +668,13 @@ def implied_needs(
 ) -> list[tuple[Capability, str]]:
     """Capabilities an access pattern needs from the database, with the reason in words.
 
-    A ``near`` read on a ``geo`` field is a geospatial query. Other kinds are left to the
-    user: a search or a traversal can be served by another component or by SQL.
+    A ``near`` read on a ``geo`` field is a geospatial query, and a ``traverse`` read
+    walks relationships, which is graph traversal (a relational database still serves it
+    by modelling, with recursive queries). A search is left to the user: another
+    component may serve it.
     """
+    if pattern.get("kind") == PatternKind.TRAVERSE.value:
+        return [("graph_traversal", "a 'traverse' read walks relationships")]
     if pattern.get("kind") != PatternKind.NEAR.value:
         return []
     by = pattern.get("by")

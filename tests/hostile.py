@@ -76,7 +76,7 @@ def hostile_document() -> dict[str, Any]:
         "consistency": "strong",
         "durability": "durable",
         "transactions": "multi_record",
-        "needs": ["ttl", "pub_sub"],
+        "needs": ["ttl", "pub_sub", "graph_traversal"],
         "entities": [
             {"name": PARENT, "key": "key", "fields": fields},
             {"name": "None", "key": "child id", "parent": PARENT, "fields": child},

@@ -927,6 +927,20 @@ def test_near_read_on_a_geo_field_adds_geospatial(cli: Cli, out: Path) -> None:
     assert dict(component.entities[0].fields)["location"] == "geo"
 
 
+def test_traverse_read_adds_graph_traversal(cli: Cli, out: Path) -> None:
+    answers: dict[str, Answer] = {"name": "friends", "components": "n", "entities[0]": "y"}
+    entity = ["Person", "person_id", "string", "", "", "n"]
+    pattern = ["y", "friends_of_friends", "", "traverse", "person_id", "", "10", "", "n"]
+    result = cli(
+        "interview", "--full", "-o", str(out), input=script(answers, [*entity, *pattern, "no"])
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "+ needs: graph_traversal ('friends_of_friends': a 'traverse' read" in result.stderr
+    component = only(load_workload(out))
+    assert "graph_traversal" in component.needs
+    assert component.access_patterns[0].kind == "traverse"
+
+
 def test_revising_keeps_entities_with_one_question_per_component(cli: Cli, out: Path) -> None:
     example = ROOT / "examples" / "ecommerce.yaml"
     prompt = re.compile(r"^[A-Za-z][^:\[\n]*(?: \[[^\]\n]*\])?: ", re.M)

@@ -342,6 +342,23 @@ def test_near_pattern_on_a_geo_field_with_geospatial_is_valid() -> None:
     assert [p.path for p in caught.value.problems] == ["components[0].access_patterns[0].kind"]
 
 
+def test_traverse_pattern_needs_graph_traversal() -> None:
+    text = (
+        "name: x\nneeds: [ttl]\n"
+        "entities:\n  - {name: Person, key: id, fields: {id: string}}\n"
+        "access_patterns:\n  - {name: p, entity: Person, kind: traverse, by: [id]}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        parse_workload(text)
+    (problem,) = caught.value.problems
+    assert problem.path == "access_patterns[0].kind"
+    assert problem.message.startswith(
+        "a 'traverse' read walks relationships, but 'graph_traversal' is not in needs"
+    )
+    fixed = text.replace("needs: [ttl]", "needs: [ttl, graph_traversal]")
+    assert parse_workload(fixed).components[0].needs == ("ttl", "graph_traversal")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

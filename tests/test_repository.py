@@ -82,6 +82,7 @@ def test_json_doc_names_every_field_of_the_output(cli: Callable[..., Result]) ->
         *component,
         *component["ranking"][0],
         *component["configuration"],
+        *component["managed_service"],
     }
     compared = json.loads(cli("compare", "redis", "dynamodb", "--format", "json").stdout)
     database = compared["databases"][0]

@@ -20,7 +20,7 @@ from advisor.errors import InputError
 from advisor.kb import GUARANTEE_RANK, KnowledgeBase
 from advisor.questions import question_book
 from advisor.records import Frozen
-from advisor.render import markdown
+from advisor.render import managed, markdown
 from advisor.render.text import confidence_label
 from advisor.templating import ascii_folded, clause, md_code, md_escape
 from advisor.templating import render as render_template
@@ -279,10 +279,10 @@ def consequences(
             out.append(("Neutral", because(config.note, proper), config.sources))
         for advice in config.advice:
             out.append(("Neutral", f"the configuration also asks for this: {advice}", ()))
-    service = markdown.service(component, kb)
+    service = managed.service(component, kb)
     if service is not None:
-        where = service.settings.service if service.settings else service.where
-        cited = service.settings.sources if service.settings else ()
+        where = service.setup.service if service.setup else service.where
+        cited = service.setup.sources if service.setup else ()
         out.append(
             ("Good", f"{where} runs it as a managed service, as the workload prefers", cited)
         )
@@ -299,7 +299,7 @@ def consequences(
                 pair.sources,
             )
         )
-    for caveat in component.caveats:
+    for caveat in managed.shown_caveats(component, kb):
         out.append(("Bad", because(caveat.text, proper), caveat.sources))
     runner = component.runner_up
     if runner is not None and component.margin is not None:
@@ -333,7 +333,7 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
         several=several,
         options=options,
         arguments=arguments(options),
-        service=markdown.service(component, kb),
+        service=managed.service(component, kb),
         deciding=[d.reason for d in markdown.deciding(component, most=3)],
         drivers=drivers(component, kb),
         consequences=consequences(component, kb, shown),

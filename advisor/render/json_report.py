@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor.engine import ComponentResult, Configuration, Entry, Result
 from advisor.errors import visible_json
+
+if TYPE_CHECKING:
+    from advisor.kb import KnowledgeBase
 
 FORMAT_VERSION = 1
 
@@ -52,8 +55,16 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def component_dict(component: ComponentResult) -> dict[str, Any]:
-    """One component as SPEC section 4 describes it, with the added fields after."""
+def component_dict(component: ComponentResult, kb: KnowledgeBase | None = None) -> dict[str, Any]:
+    """One component as SPEC section 4 describes it, with the added fields after.
+
+    With the knowledge base, ``managed_service`` names the managed service to run the
+    winner on and the settings it exposes (null when no managed service is wanted or
+    offered); without it, that field is null.
+    """
+    from advisor.render.managed import self_hosted_caveats, service, service_dict
+
+    skip = self_hosted_caveats(component, kb) if kb is not None else frozenset()
     return {
         "name": component.name,
         "cap": component.cap,
@@ -68,7 +79,13 @@ def component_dict(component: ComponentResult) -> dict[str, Any]:
         "tie_break": component.tie_break,
         "configuration": _configuration(component.configuration),
         "caveats": [
-            {"id": c.id, "text": c.text, "sources": list(c.sources)} for c in component.caveats
+            {
+                "id": c.id,
+                "text": c.text,
+                "sources": list(c.sources),
+                "self_hosted_only": c.id in skip,
+            }
+            for c in component.caveats
         ],
         "what_would_change": [
             {"answer": c.answer, "from": c.current, "to": c.value, "database": c.database}
@@ -86,10 +103,11 @@ def component_dict(component: ComponentResult) -> dict[str, Any]:
             }
             for p in component.companions
         ],
+        "managed_service": service_dict(service(component, kb)) if kb is not None else None,
     }
 
 
-def result_dict(result: Result) -> dict[str, Any]:
+def result_dict(result: Result, kb: KnowledgeBase | None = None) -> dict[str, Any]:
     """The whole result as a JSON-ready dict."""
     return {
         "format_version": FORMAT_VERSION,
@@ -97,7 +115,7 @@ def result_dict(result: Result) -> dict[str, Any]:
         "rules_version": result.rules_version,
         "last_reviewed": result.last_reviewed,
         "workload": result.workload.name,
-        "components": [component_dict(c) for c in result.components],
+        "components": [component_dict(c, kb) for c in result.components],
         "system": {
             "databases": list(result.system.databases),
             "warnings": list(result.system.warnings),
@@ -105,6 +123,7 @@ def result_dict(result: Result) -> dict[str, Any]:
     }
 
 
-def render(result: Result, *, indent: int | None = 2) -> str:
+def render(result: Result, *, indent: int | None = 2, kb: KnowledgeBase | None = None) -> str:
     """Deterministic JSON text (no time stamps; ``indent=None`` gives one line)."""
-    return visible_json(json.dumps(result_dict(result), indent=indent, ensure_ascii=False)) + "\n"
+    data = result_dict(result, kb)
+    return visible_json(json.dumps(data, indent=indent, ensure_ascii=False)) + "\n"

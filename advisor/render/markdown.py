@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.engine import Change, ComponentResult, Entry, Reason, Result
-from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
+from advisor.kb import KnowledgeBase
+from advisor.render.managed import service, shown_caveats
 from advisor.render.text import confidence_label
 from advisor.templating import md_escape, md_url
 from advisor.templating import render as render_template
@@ -191,60 +192,6 @@ def axis(entries: list[Entry]) -> tuple[int, int]:
     return low, max(high, low + 5)
 
 
-@dataclass(frozen=True)
-class Service:
-    """The managed service to run the winner on and the settings it exposes."""
-
-    names: tuple[str, ...]
-    settings: ManagedSettings | None
-    # True when the database also runs self-hosted: its plain settings are then the
-    # self-hosted ones, which a managed service may not expose.
-    self_hosted: bool
-    # The one cloud the workload runs on, else None (any cloud: every cloud's services).
-    cloud: str | None = None
-    by_cloud: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @property
-    def where(self) -> str:
-        """The services in words: ``A or B``, or per cloud when no one cloud was named."""
-        if self.cloud is not None or not self.by_cloud:
-            return " or ".join(self.names)
-        return "; ".join(f"{' or '.join(names)} ({cloud})" for cloud, names in self.by_cloud)
-
-
-def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
-    """Where to run the winner when the workload prefers or requires a managed service."""
-    answers = component.answers
-    pick = component.recommendation
-    if pick is None or answers.get("context.managed") not in ("preferred", "required"):
-        return None
-    db = kb.databases[pick.database]
-    cloud = answers.get("context.cloud")
-    names = tuple(dict.fromkeys(db.deployment.managed.available(cloud)))
-    if not names:
-        return None
-    settings = None
-    if component.configuration is not None and cloud in CLOUDS:
-        config = _config(db, component.configuration.id)
-        if config is not None:
-            settings = config.managed_on(cloud, names)
-    one = str(cloud) if cloud in CLOUDS else None
-    by_cloud = tuple(
-        (c, offered) for c in CLOUDS if (offered := db.deployment.managed.available(c))
-    )
-    return Service(
-        names=names,
-        settings=settings,
-        self_hosted=db.deployment.self_hosted,
-        cloud=one,
-        by_cloud=by_cloud,
-    )
-
-
-def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
-    return next((c for c in db.consistency if c.id == config_id), None)
-
-
 def reason_sources(kb: KnowledgeBase) -> Callable[[str, str], tuple[str, ...]]:
     """A lookup of the sources behind one rule's claim about one database.
 
@@ -357,6 +304,7 @@ def render(result: Result, kb: KnowledgeBase) -> str:
         reason_sources=reason_sources(kb),
         db_sources=lambda db: kb.databases[db].sources,
         service=lambda c: service(c, kb),
+        caveats=lambda c: shown_caveats(c, kb),
         confidence=confidence_label,
         contenders=contenders,
         axis=axis,

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
+    from advisor.kb import KnowledgeBase
+    from advisor.render.managed import Service
+
 CONFIDENCE = {
     "high": "high",
     "medium": "medium",
@@ -55,8 +58,14 @@ def string_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
     return console, buffer
 
 
-def render(result: Result, *, color: bool = False, width: int = 80) -> str:
-    """Render with rich into a string; ``color`` only when the terminal supports it."""
+def render(
+    result: Result, *, color: bool = False, width: int = 80, kb: KnowledgeBase | None = None
+) -> str:
+    """Render with rich into a string; ``color`` only when the terminal supports it.
+
+    With the knowledge base, a component that wants a managed service is told which one
+    and the settings that service exposes, in place of the self-hosted settings.
+    """
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -95,15 +104,28 @@ def render(result: Result, *, color: bool = False, width: int = 80) -> str:
         )
     console.print(summary)
     for component in result.components:
+        found = None
+        skip: frozenset[str] = frozenset()
+        if kb is not None:
+            from advisor.render.managed import self_hosted_caveats, service
+
+            found = service(component, kb)
+            skip = self_hosted_caveats(component, kb)
         console.print(
-            Panel(Group(*_panel_lines(component)), title=plain(component.name), title_align="left")
+            Panel(
+                Group(*_panel_lines(component, found, skip)),
+                title=plain(component.name),
+                title_align="left",
+            )
         )
     for warning in result.system.warnings:
         console.print(plain(f"! {warning}", style="yellow"))
     return buffer.getvalue()
 
 
-def _panel_lines(component: ComponentResult) -> list[RenderableType]:
+def _panel_lines(
+    component: ComponentResult, found: Service | None, skip: frozenset[str] = frozenset()
+) -> list[RenderableType]:
     from rich.text import Text
 
     lines: list[RenderableType] = []
@@ -128,7 +150,22 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
         lines.append(plain(f"Tie: {component.tie_break}"))
     if component.configuration is not None:
         config = component.configuration
-        lines.append(plain(f"Configure: {config.settings}"))
+        if found is not None:
+            lines.append(plain(f"Run on: {found.where} (managed, as asked)"))
+        if found is not None and found.setup is not None:
+            # The service's own settings: it may not expose the self-hosted ones.
+            lines.append(plain(f"Configure on {found.setup.service}: {found.setup.settings}"))
+            if found.configuration_settings_apply:
+                lines.append(plain(f"  and in the application: {config.settings}"))
+        elif found is not None and found.self_hosted:
+            lines.append(
+                plain(
+                    f"Configure (self-hosted; check which of these {found.name} exposes): "
+                    f"{config.settings}"
+                )
+            )
+        else:
+            lines.append(plain(f"Configure: {config.settings}"))
         lines.append(plain(f"  gives {config.gives}"))
         for advice in config.advice:
             lines.append(plain(f"  {advice}"))
@@ -153,8 +190,13 @@ def _panel_lines(component: ComponentResult) -> list[RenderableType]:
             lines.append(plain(f"  {_change_line(change)}"))
     for pair in component.companions:
         lines.append(plain(pair.text[:1].upper() + pair.text[1:]))
-    if component.caveats:
-        lines.append(_hanging([("!", c.text) for c in component.caveats[:3]], style="yellow"))
+    caveats = component.caveats
+    if found is not None and found.setup is not None:
+        # The service runs replication and failover: leave out advice only a self-run
+        # deployment can act on.
+        caveats = tuple(c for c in caveats if c.id not in skip)
+    if caveats:
+        lines.append(_hanging([("!", c.text) for c in caveats[:3]], style="yellow"))
     return lines
 
 
