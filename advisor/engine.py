@@ -1065,7 +1065,7 @@ class Engine:
             rules_version=self.kb.meta.rules_version,
             last_reviewed=self.kb.meta.last_reviewed,
             components=components,
-            system=_system(components),
+            system=_system(components, {i: db.name for i, db in self.kb.databases.items()}),
         )
 
 
@@ -1302,7 +1302,8 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
     )
 
 
-def _system(components: Sequence[ComponentResult]) -> SystemResult:
+def _system(components: Sequence[ComponentResult], names: Mapping[str, str]) -> SystemResult:
+    # Warnings are read by people: databases by name; ``databases`` keeps the ids.
     chosen = [c.recommendation.database for c in components if c.recommendation]
     distinct = tuple(sorted(set(chosen)))
     # A companion store is one more database to run, operate and keep in step, so the
@@ -1321,17 +1322,17 @@ def _system(components: Sequence[ComponentResult]) -> SystemResult:
                     break
                 if entry.database in chosen:
                     warnings.append(
-                        f"{component.name}: {entry.database} is only {behind:g} points behind "
-                        f"{winner.database} and already chosen elsewhere; consider it to run "
-                        "one database fewer."
+                        f"{component.name}: {names[entry.database]} is only {behind:g} points "
+                        f"behind {names[winner.database]} and already chosen elsewhere; "
+                        "consider it to run one database fewer."
                     )
                     break
-        paired = f", with {', '.join(beside)} beside them" if beside else ""
+        paired = f", with {', '.join(names[b] for b in beside)} beside them" if beside else ""
         warnings.insert(
             0,
             f"This system would run {running} different databases "
-            f"({', '.join(distinct)}{paired}); each one adds operations, skills and "
-            "failure modes.",
+            f"({', '.join(names[d] for d in distinct)}{paired}); each one adds operations, "
+            "skills and failure modes.",
         )
     return SystemResult(databases=distinct, warnings=tuple(warnings))
 
