@@ -154,7 +154,7 @@ def test_the_polyglot_warning_counts_companion_stores(kb: KnowledgeBase) -> None
     assert result.system.databases == tuple(sorted(winners))
     first = result.system.warnings[0]
     assert first.startswith("This system would run 3 different databases")
-    assert "with opensearch beside them" in first
+    assert "with OpenSearch beside them" in first
 
 
 def test_rules_show_resolves_a_companion_rule(cli: Callable[..., Result]) -> None:
