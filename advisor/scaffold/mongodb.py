@@ -162,14 +162,15 @@ def design(spec: ComponentSpec) -> MongoDesign:
     series = _series(spec, embedded)
     decisions += series
     if series:
-        # The README gives the reasons; the warning makes sure a reader of the output sees
-        # that the store's own time-series form is not what was generated.
+        # The README's design notes give the detail; the warning makes sure a reader of the
+        # output sees that the store's own time-series form is not what was generated.
         warnings.append(
             warn(
                 spec,
                 None,
-                "series data is kept in a regular collection, not a time-series collection; "
-                "the project's README says why and when to switch",
+                "series data is kept in a regular collection, not a time-series collection, "
+                "because the generated functions need unique ids and updates in place; "
+                "switch when the code only appends and reads",
             )
         )
     remedy = "add one to get a TTL index"
