@@ -1287,7 +1287,19 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
     if chosen.edition is not None:
         licence = licence_of(db, chosen)
         kind = "OSI-approved" if licence.osi_approved else "not OSI-approved"
-        advice.append(f"Needs {chosen.edition}, licensed {licence.spdx} ({kind}).")
+        needs = f"Needs {chosen.edition}, licensed {licence.spdx} ({kind})."
+        cloud = answers.get("context.cloud")
+        managed = db.deployment.managed.available(cloud) if cloud else ()
+        if (
+            chosen.edition_self_managed
+            and managed
+            and answers.get("context.managed") in ("preferred", "required")
+        ):
+            needs = (
+                f"Self-managed, this needs {chosen.edition}, licensed {licence.spdx} "
+                f"({kind}); on {managed[0]} the service tier provides it instead."
+            )
+        advice.append(needs)
     return Configuration(
         id=chosen.id,
         configuration=chosen.configuration,

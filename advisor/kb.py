@@ -318,6 +318,10 @@ class ConsistencyConfig(Fact, kw_only=True):
     # commercial licence; the Community Edition is GPL-3.0).
     edition: str | None = None
     licence: Licence | None = None
+    # True when the edition is a self-managed download (Neo4j Enterprise Edition): on the
+    # database's managed service the service's own tiers provide the configuration, so the
+    # edition is named only for self-managed deployments.
+    edition_self_managed: bool = False
     # Multi-record transactions: True for the configuration meant for them, False for one
     # that cannot be used inside them (MongoDB's linearizable read concern), None for one
     # that transactions may use without being meant for them.

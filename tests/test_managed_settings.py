@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from advisor.engine import Engine
 from advisor.errors import InputError
 from advisor.kb import CLOUDS, Database, KnowledgeBase, ManagedSettings, load_knowledge_base
 from advisor.resources import resource_text
+from advisor.workload import parse_workload
 from tests.support import ROOT
 
 Cli = Callable[..., Result]
@@ -328,3 +330,28 @@ def test_self_hosted_caveats_belong_to_databases_one_can_run(kb: KnowledgeBase) 
     assert ("postgresql", "async_replication_loses_commits") in flagged
     for db_id, _ in flagged:
         assert kb.databases[db_id].deployment.self_hosted, db_id
+
+
+@pytest.mark.parametrize(("managed", "self_managed"), [("preferred", True), ("self_hosted", False)])
+def test_self_managed_edition_is_named_for_self_managed_deployments_only(
+    managed: str, self_managed: bool
+) -> None:
+    # Neo4j's clustered configurations need Enterprise Edition when run on your own
+    # servers; on AuraDB the service tier provides them, so "Needs Enterprise Edition"
+    # alone would send a managed user to buy a licence the service already includes.
+    text = ECOMMERCE.read_text(encoding="utf-8").replace(
+        "managed: preferred", f"managed: {managed}"
+    )
+    result = Engine(load_knowledge_base()).score(parse_workload(text, "ecommerce.yaml"))
+    (component,) = [c for c in result.components if c.name == "recommendations"]
+    assert component.recommendation is not None
+    assert component.recommendation.database == "neo4j"
+    configuration = component.configuration
+    assert configuration is not None
+    editions = [a for a in configuration.advice if "Neo4j Enterprise Edition" in a]
+    assert len(editions) == 1
+    if self_managed:
+        assert editions[0].startswith("Self-managed, this needs Neo4j Enterprise Edition")
+        assert "Neo4j AuraDB" in editions[0]
+    else:
+        assert editions[0].startswith("Needs Neo4j Enterprise Edition")
