@@ -43,8 +43,9 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # not get worse, the split got harder (see tests/cases/README.md).
 TUNING_TOP1 = 0.87
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90). Round 2, measured once on 2026-12-06: 65.7 %.
-HOLDOUT_TOP1 = 0.65
+# (target 0.90). Measured once each on 2026-12-06: round 2 65.7 %, round 3 80.6 %,
+# together 72.7 %.
+HOLDOUT_TOP1 = 0.72
 
 
 @pytest.fixture(scope="module")
