@@ -323,10 +323,24 @@ def _consistency_check(answers: Answers, db: Database) -> str | None:
     return None
 
 
+# Points for team expertise: in the database itself, in one it shares its engine with
+# (most of the skills carry over), in one it shares only its interface with (the query
+# language and client code carry over, operations do not).
+EXPERTISE_POINTS = {"own": 10.0, "engine": 8.0, "interface": 4.0}
+
+
 def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
-    if db.id in answers.get("context.team_expertise", ()):
-        return 10.0, f"The team already runs {db.name} well: fewer unknowns, faster delivery."
-    return None
+    known = answers.get("context.team_expertise", ())
+    if db.id in known:
+        return (
+            EXPERTISE_POINTS["own"],
+            f"The team already runs {db.name} well: fewer unknowns, faster delivery.",
+        )
+    shared = [s for s in db.skills_from if s.database in known]
+    if not shared:
+        return None
+    best = max(shared, key=lambda s: (EXPERTISE_POINTS[s.reach], s.database))
+    return EXPERTISE_POINTS[best.reach], f"The team's skills carry over: {best.note}"
 
 
 def _managed_preference(answers: Answers, db: Database) -> tuple[float, str] | None:
@@ -626,7 +640,10 @@ BUILTIN_WHY: Mapping[str, str] = {
     "the workload needs them.",
     "constraint.consistency": "Excludes databases with no production-ready configuration "
     "(under an accepted licence) that gives the asked consistency.",
-    "context.team_expertise": "+10 for a database the team already runs well in production.",
+    "context.team_expertise": "+10 for a database the team already runs well in production; "
+    "+8 for one built on the same engine as such a database (TimescaleDB on PostgreSQL, "
+    "Valkey and Redis), +4 for one that speaks its query language and protocol on another "
+    "engine (ScyllaDB and Cassandra, CockroachDB and PostgreSQL).",
     "context.managed_preference": "+5 for a database with a managed service on the chosen "
     "cloud when a managed service is preferred or required.",
     "fit.on_partition": "-15 when no replicated configuration stays consistent during a "

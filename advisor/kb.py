@@ -244,6 +244,25 @@ class DurabilityFact(Fact, kw_only=True):
     settings: str | None = None
 
 
+SkillsReach = Literal["engine", "interface"]
+"""How far a team's skills in another database carry over to this one.
+
+``engine``: the same engine underneath (TimescaleDB is a PostgreSQL extension; Valkey
+forked Redis), so queries, tools, operations and failure modes carry over.
+``interface``: the same query language and client protocol on another engine (ScyllaDB
+speaks CQL; CockroachDB speaks PostgreSQL's protocol and dialect), so data modelling and
+client code carry over, operations do not.
+"""
+
+
+class SharedSkills(Fact, kw_only=True):
+    """Another database whose team's skills carry over to this one (``note`` says how)."""
+
+    database: str = field(metadata=ID)
+    reach: SkillsReach
+    note: str  # required here: reports quote it as the reason
+
+
 class OperationalBurden(Fact, kw_only=True):
     """How much running it costs a team, relative to the others."""
 
@@ -405,6 +424,8 @@ class Database(Frozen):
     caveats: tuple[Caveat, ...] = ()
     storage: Storage | None = None
     apis: tuple[DataModelApi, ...] = ()
+    # Databases whose teams can run this one with the skills they have (team expertise).
+    skills_from: tuple[SharedSkills, ...] = ()
 
     def default_configuration(self) -> ConsistencyConfig:
         """The configuration marked ``default: true``."""
@@ -747,6 +768,13 @@ class _Loader:
                     )
             _check_offerings(structurer, base, database)
             _check_managed_settings(structurer, base, database)
+            for i, shared in enumerate(database.skills_from):
+                if shared.database == database.id or shared.database not in self.databases:
+                    structurer.report(
+                        (*base, "skills_from", i, "database"),
+                        f"'{shared.database}' is not another database of the knowledge base"
+                        f"{structurer.hint(shared.database, ids)}",
+                    )
             has_multi = "transactions" in database.capabilities
             if has_multi != (database.transactions.scope == "multi_record"):
                 structurer.report(

@@ -675,3 +675,30 @@ def test_a_team_that_runs_a_demanding_database_is_not_charged_its_burden(engine:
     assert burden(data_shape="tabular") == -4
     assert burden(data_shape="tabular", **{"context.team_expertise": ("oracle",)}) is None
     assert burden(data_shape="tabular", **{"context.team_expertise": ("postgresql",)}) == -4
+
+
+def test_team_skills_carry_over_by_engine_then_by_interface(engine: Engine) -> None:
+    # A PostgreSQL team runs TimescaleDB (a PostgreSQL extension) with the skills it has,
+    # writes CockroachDB's SQL and drivers but learns its operations, and starts MySQL
+    # from scratch: +8, +4, nothing, below the +10 for PostgreSQL itself.
+    component = _one(
+        engine,
+        "name: t\ncontext: {team_expertise: [postgresql]}\ndata_shape: series\n"
+        "needs: [time_series]\n",
+    )
+    points = {
+        entry.database: sum(r.points for r in entry.reasons if r.rule == "context.team_expertise")
+        for entry in component.ranking
+    }
+    assert points["postgresql"] == 10
+    assert points["timescaledb"] == 8
+    assert points["cockroachdb"] == 4
+    assert points["mysql"] == 0
+    (reason,) = [
+        r
+        for e in component.ranking
+        if e.database == "timescaledb"
+        for r in e.reasons
+        if r.rule == "context.team_expertise"
+    ]
+    assert "PostgreSQL extension" in reason.text

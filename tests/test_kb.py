@@ -707,3 +707,16 @@ def test_spanner_multi_region_needs_enterprise_plus_and_is_not_multi_leader(
     config = next(c for c in kb.database("spanner").consistency if c.id == "multi_region_strong")
     assert config.edition == "Enterprise Plus"
     assert config.multi_region and not config.multi_region_writes
+
+
+def test_skills_from_must_name_another_database(tmp_path: Path) -> None:
+    text = _builtin("timescaledb")
+    overlay = tmp_path / "timescaledb.yaml"
+    overlay.write_text(text.replace("  - database: postgresql", "  - database: postgres", 1))
+    line = text[: text.index("  - database: postgresql")].count("\n") + 1
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    (problem,) = caught.value.lines()
+    assert problem.startswith(f"{overlay}:{line}:")
+    assert "skills_from[0].database: 'postgres' is not another database" in problem
+    assert "did you mean 'postgresql'" in problem
