@@ -44,8 +44,8 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 TUNING_TOP1 = 0.87
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
 # (target 0.90). Measured once each on 2026-12-06: round 2 65.7 %, round 3 80.6 %,
-# together 72.7 %.
-HOLDOUT_TOP1 = 0.72
+# round 4 57.1 %; all three with today's rules 69.1 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.69
 
 
 @pytest.fixture(scope="module")
