@@ -101,9 +101,15 @@ def parse_duration(text: str) -> int | None:
     return seconds if 0 < seconds <= MAX_DURATION_SECONDS else None
 
 
-def duration_text(seconds: int) -> str:
-    """A duration in the largest unit that divides it: ``7776000`` -> ``90d``."""
+def duration_parts(seconds: int) -> tuple[int, str]:
+    """A duration in the largest unit that divides it: ``7776000`` -> ``(90, "d")``."""
     for unit in ("w", "d", "h", "m"):
         if seconds % _DURATION_SECONDS[unit] == 0:
-            return f"{seconds // _DURATION_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
+            return seconds // _DURATION_SECONDS[unit], unit
+    return seconds, "s"
+
+
+def duration_text(seconds: int) -> str:
+    """A duration as the workload file writes it: ``7776000`` -> ``90d``."""
+    number, unit = duration_parts(seconds)
+    return f"{number}{unit}"

@@ -343,11 +343,20 @@ def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
     return EXPERTISE_POINTS[best.reach], f"The team's skills carry over: {best.note}"
 
 
-def _managed_preference(answers: Answers, db: Database) -> tuple[float, str] | None:
+def managed_offerings(answers: Answers, db: Database) -> tuple[str, ...]:
+    """The managed offerings of ``db`` on the workload's cloud, when it wants one.
+
+    Empty when ``context.managed`` is neither preferred nor required. Without a cloud,
+    every cloud's offerings count (see ``Offerings.available``).
+    """
     if answers.get("context.managed") not in ("preferred", "required"):
-        return None
-    cloud = answers.get("context.cloud")
-    if db.deployment.managed.available(cloud):
+        return ()
+    return db.deployment.managed.available(answers.get("context.cloud"))
+
+
+def _managed_preference(answers: Answers, db: Database) -> tuple[float, str] | None:
+    if managed_offerings(answers, db):
+        cloud = answers.get("context.cloud")
         return 5.0, f"A managed {db.name} service exists{_on(cloud)}, as preferred."
     return None
 
@@ -861,10 +870,7 @@ class Engine:
         """
         db = self.kb.databases[db_id]
         expert = db_id in answers.get("context.team_expertise", ())
-        wants_managed = answers.get("context.managed") in ("preferred", "required")
-        managed = wants_managed and bool(
-            db.deployment.managed.available(answers.get("context.cloud"))
-        )
+        managed = bool(managed_offerings(answers, db))
         return (0 if expert else 1, 0 if managed else 1, self.burden_rank[db_id], db_id)
 
     def _order(self, state: _State) -> list[tuple[bool, float, str, int]]:
@@ -1305,13 +1311,9 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
         licence = licence_of(db, chosen)
         kind = "OSI-approved" if licence.osi_approved else "not OSI-approved"
         needs = f"Needs {chosen.edition}, licensed {licence.spdx} ({kind})."
-        cloud = answers.get("context.cloud")
-        managed = db.deployment.managed.available(cloud) if cloud else ()
-        if (
-            chosen.edition_self_managed
-            and managed
-            and answers.get("context.managed") in ("preferred", "required")
-        ):
+        # Only on a named cloud: without one, which service runs it is still open.
+        managed = managed_offerings(answers, db) if answers.get("context.cloud") else ()
+        if chosen.edition_self_managed and managed:
             needs = (
                 f"Self-managed, this needs {chosen.edition}, licensed {licence.spdx} "
                 f"({kind}); on {managed[0]} the service tier provides it instead."

@@ -47,6 +47,7 @@ from advisor.workload import (
     WorkloadFile,
     implied_needs,
     parse_workload,
+    retention_source,
 )
 from advisor.yamlload import Document
 
@@ -1050,12 +1051,12 @@ def _carry_lifetime(entity: dict[str, Any], prev: Entity) -> None:
     _put(entity, "optional", kept)
     if prev.retention is None:
         return
-    before = [n for n, t in prev.fields.items() if t == "datetime"]
-    source = prev.retention_field or (before[0] if len(before) == 1 else None)
-    now = [n for n, t in fields.items() if t == "datetime"]
-    if source in now and source not in kept:
+    source = retention_source(prev.fields, prev.retention_field)
+    if source is not None and fields.get(source) == "datetime" and source not in kept:
         _put(entity, "retention", prev.retention)
-        _put(entity, "retention_field", None if now == [source] else source)
+        # Named only when the revised fields leave more than one datetime to count from.
+        sole = retention_source(fields, None) is not None
+        _put(entity, "retention_field", None if sole else source)
 
 
 def _guess_key(entity: str, fields: Mapping[str, str]) -> str:

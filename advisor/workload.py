@@ -605,8 +605,9 @@ def _check_lifetime(
         _text(entity.get("key")): "the key",
         _text(parent.get("key")) if parent is not None else None: "the parent's key",
     }
-    optional = entity.get("optional")
-    for j, field_name in enumerate(optional if isinstance(optional, list) else []):
+    listed = entity.get("optional")
+    optional = listed if isinstance(listed, list) else []
+    for j, field_name in enumerate(optional):
         if not isinstance(field_name, str):
             continue
         if field_name not in fields_:
@@ -651,9 +652,7 @@ def _check_lifetime(
         structurer.report(
             (*path, "retention_field"), f"'{chosen}' is not a datetime field of {name}"
         )
-    if (chosen or (times[0] if len(times) == 1 else None)) in (
-        optional if isinstance(optional, list) else []
-    ):
+    if retention_source(fields_, chosen) in optional:
         structurer.report((*path, "optional"), "the field retention counts from cannot be optional")
     needs = component.get("needs")
     if "ttl" not in (needs if isinstance(needs, list) else []):
@@ -661,6 +660,17 @@ def _check_lifetime(
             (*path, "retention"),
             "retention expires items, but 'ttl' is not in needs; add it to needs",
         )
+
+
+def retention_source(fields_: Mapping[str, Any], retention_field: str | None) -> str | None:
+    """The field a retention counts from: ``retention_field``, else the only datetime field.
+
+    None when neither says (no datetime field, or several and none named).
+    """
+    if retention_field is not None:
+        return retention_field
+    times = [n for n, t in fields_.items() if t == FieldType.DATETIME.value]
+    return times[0] if len(times) == 1 else None
 
 
 def implied_needs(

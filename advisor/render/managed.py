@@ -13,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import CaveatNote, ComponentResult
+from advisor.engine import CaveatNote, ComponentResult, managed_offerings
 from advisor.kb import CLOUDS, ConsistencyConfig, Database, KnowledgeBase, ManagedSettings
-
-MANAGED_ANSWERS = ("preferred", "required")
 
 
 @dataclass(frozen=True)
@@ -72,13 +70,12 @@ class Service:
 
 def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
     """Where to run the winner when the workload prefers or requires a managed service."""
-    answers = component.answers
     pick = component.recommendation
-    if pick is None or answers.get("context.managed") not in MANAGED_ANSWERS:
+    if pick is None:
         return None
     db = kb.databases[pick.database]
-    cloud = answers.get("context.cloud")
-    names = tuple(dict.fromkeys(db.deployment.managed.available(cloud)))
+    cloud = component.answers.get("context.cloud")
+    names = tuple(dict.fromkeys(managed_offerings(component.answers, db)))
     if not names:
         return None
     settings = product = None

@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from advisor.engine import Change, ComponentResult, Result
+from advisor.engine import CaveatNote, Change, ComponentResult, Result
 from advisor.errors import visible
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console, RenderableType
     from rich.text import Text
 
@@ -105,15 +107,15 @@ def render(
     console.print(summary)
     for component in result.components:
         found = None
-        skip: frozenset[str] = frozenset()
+        caveats = component.caveats
         if kb is not None:
-            from advisor.render.managed import self_hosted_caveats, service
+            from advisor.render.managed import service, shown_caveats
 
             found = service(component, kb)
-            skip = self_hosted_caveats(component, kb)
+            caveats = shown_caveats(component, kb)
         console.print(
             Panel(
-                Group(*_panel_lines(component, found, skip)),
+                Group(*_panel_lines(component, found, caveats)),
                 title=plain(component.name),
                 title_align="left",
             )
@@ -124,7 +126,7 @@ def render(
 
 
 def _panel_lines(
-    component: ComponentResult, found: Service | None, skip: frozenset[str] = frozenset()
+    component: ComponentResult, found: Service | None, caveats: Sequence[CaveatNote]
 ) -> list[RenderableType]:
     from rich.text import Text
 
@@ -190,11 +192,6 @@ def _panel_lines(
             lines.append(plain(f"  {_change_line(change)}"))
     for pair in component.companions:
         lines.append(plain(pair.text[:1].upper() + pair.text[1:]))
-    caveats = component.caveats
-    if found is not None and found.setup is not None:
-        # The service runs replication and failover: leave out advice only a self-run
-        # deployment can act on.
-        caveats = tuple(c for c in caveats if c.id not in skip)
     if caveats:
         lines.append(_hanging([("!", c.text) for c in caveats[:3]], style="yellow"))
     return lines

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from advisor.amounts import parse_duration
+from advisor.amounts import duration_parts, parse_duration
 from advisor.scaffold.names import (
     RESERVED_NAMES,
     RESERVED_PARAMS,
@@ -31,6 +31,7 @@ from advisor.workload import (
     FieldType,
     PatternKind,
     Workload,
+    retention_source,
 )
 
 NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
@@ -40,6 +41,10 @@ EVENT_NEEDS: frozenset[Capability] = frozenset({"pub_sub", "streams", "change_st
 COUNTER_NEEDS: frozenset[Capability] = frozenset({"counters", "atomic_updates"})
 # Fields a server-side increment applies to (a decimal has no exact server-side add here).
 COUNTABLE = frozenset({FieldType.INT, FieldType.FLOAT})
+
+
+# timedelta's keyword for each unit of a workload duration (``90d`` -> ``days=90``).
+TIMEDELTA_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +91,8 @@ class EntitySpec:
         """The retention as Python code (``timedelta(days=90)``); empty without one."""
         if not self.retention:
             return ""
-        for unit, size in (("weeks", 604800), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-            if self.retention % size == 0:
-                return f"timedelta({unit}={self.retention // size})"
-        return f"timedelta(seconds={self.retention})"
+        number, unit = duration_parts(self.retention)
+        return f"timedelta({TIMEDELTA_UNITS[unit]}={number})"
 
     @property
     def optionals(self) -> tuple[FieldSpec, ...]:
@@ -310,9 +313,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         expiry = None
         retention = parse_duration(entity.retention) if entity.retention is not None else None
         if retention is not None:
-            # Validation made sure the field is a required datetime (named, or the only one).
-            times = [f for f in fields.values() if f.type is FieldType.DATETIME and not f.added]
-            expiry = fields[entity.retention_field] if entity.retention_field else times[0]
+            # Validation made sure there is one, a required datetime of the entity's own.
+            expiry = fields[str(retention_source(entity.fields, entity.retention_field))]
         elif "ttl" in needs:
             # A required datetime named like expires_at says when; an optional one could
             # not (an item without it would have no expiry time), so it is not taken.
