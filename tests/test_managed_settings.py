@@ -334,7 +334,7 @@ def test_self_hosted_caveats_belong_to_databases_one_can_run(kb: KnowledgeBase) 
 
 @pytest.mark.parametrize(("managed", "self_managed"), [("preferred", True), ("self_hosted", False)])
 def test_self_managed_edition_is_named_for_self_managed_deployments_only(
-    managed: str, self_managed: bool
+    managed: str, self_managed: bool, kb: KnowledgeBase
 ) -> None:
     # Neo4j's clustered configurations need Enterprise Edition when run on your own
     # servers; on AuraDB the service tier provides them, so "Needs Enterprise Edition"
@@ -342,7 +342,7 @@ def test_self_managed_edition_is_named_for_self_managed_deployments_only(
     text = ECOMMERCE.read_text(encoding="utf-8").replace(
         "managed: preferred", f"managed: {managed}"
     )
-    result = Engine(load_knowledge_base()).score(parse_workload(text, "ecommerce.yaml"))
+    result = Engine(kb).score(parse_workload(text, "ecommerce.yaml"))
     (component,) = [c for c in result.components if c.name == "recommendations"]
     assert component.recommendation is not None
     assert component.recommendation.database == "neo4j"
