@@ -1088,7 +1088,7 @@ class Engine:
             rules_version=self.kb.meta.rules_version,
             last_reviewed=self.kb.meta.last_reviewed,
             components=components,
-            system=_system(components, {i: db.name for i, db in self.kb.databases.items()}),
+            system=_system(components, self.kb.databases),
         )
 
 
@@ -1333,8 +1333,10 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
     )
 
 
-def _system(components: Sequence[ComponentResult], names: Mapping[str, str]) -> SystemResult:
-    # Warnings are read by people: databases by name; ``databases`` keeps the ids.
+def _system(
+    components: Sequence[ComponentResult], databases: Mapping[str, Database]
+) -> SystemResult:
+    # Warnings are read by people: databases by name; the result's ``databases`` keeps ids.
     chosen = [c.recommendation.database for c in components if c.recommendation]
     distinct = tuple(sorted(set(chosen)))
     # A companion store is one more database to run, operate and keep in step, so the
@@ -1353,17 +1355,20 @@ def _system(components: Sequence[ComponentResult], names: Mapping[str, str]) -> 
                     break
                 if entry.database in chosen:
                     warnings.append(
-                        f"{component.name}: {names[entry.database]} is only {behind:g} points "
-                        f"behind {names[winner.database]} and already chosen elsewhere; "
-                        "consider it to run one database fewer."
+                        f"{component.name}: {entry.name} is only {behind:g} points behind "
+                        f"{winner.name} and already chosen elsewhere; consider it to run one "
+                        "database fewer."
                     )
                     break
-        paired = f", with {', '.join(names[b] for b in beside)} beside them" if beside else ""
+
+        def named(ids: Iterable[str]) -> str:
+            return ", ".join(databases[i].name for i in ids)
+
+        paired = f", with {named(beside)} beside them" if beside else ""
         warnings.insert(
             0,
             f"This system would run {running} different databases "
-            f"({', '.join(names[d] for d in distinct)}{paired}); each one adds operations, "
-            "skills and failure modes.",
+            f"({named(distinct)}{paired}); each one adds operations, skills and failure modes.",
         )
     return SystemResult(databases=distinct, warnings=tuple(warnings))
 
