@@ -434,6 +434,31 @@ def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | Non
     return None
 
 
+def _survives_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # Losing no acknowledged write through a failure takes a copy written before the
+    # write is acknowledged, in another failure domain. Every replicated configuration can
+    # be laid out over zones; only synchronous or consensus replication across regions
+    # rides out a region, and the knowledge base names those configurations.
+    asked = answers.get("survives")
+    if asked is None or answers.get("durability") == "ephemeral":
+        return None
+    usable = usable_configs(answers, db)
+    if asked == "region":
+        if any(c.survives == "region" for c in usable):
+            return None
+        return -8.0, (
+            f"No {db.name} configuration known here keeps every acknowledged write through "
+            "the loss of a region: that takes synchronous or consensus replication across "
+            "regions, and failing over to asynchronous copies loses the writes not yet copied."
+        )
+    if any(c.replicated and c.survives != "none" for c in usable):
+        return None
+    return -6.0, (
+        f"Every {db.name} configuration can lose acknowledged writes when a server fails: "
+        "its replicas are copied asynchronously, or there are none."
+    )
+
+
 def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     # The specialist operations work a demanding database takes is what a team that
     # already runs it well has: for that team it is no extra burden (and not a second
@@ -614,6 +639,12 @@ CHECKS: tuple[Check, ...] = (
         _durable_strong_fit,
     ),
     Check(
+        "fit.survives",
+        _paths("survives", "durability", *CONFIG_PATHS),
+        False,
+        _survives_fit,
+    ),
+    Check(
         "fit.operational_burden",
         _paths("context.managed", "context.team_expertise"),
         False,
@@ -663,6 +694,10 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.durable_strong": "-6 when durable data is read with strong consistency and the "
     "database's only strong configuration is one unreplicated server (its replicas are "
     "asynchronous).",
+    "fit.survives": "For durable data that must ride out a failure with no acknowledged "
+    "write lost: -8 when the failure is a region and no configuration replicates "
+    "synchronously or by consensus across regions; -6 when it is a server or zone and every "
+    "configuration's replicas are asynchronous (or there are none).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work, "
     "unless the team already runs it well (that work is its expertise); +2 for one that "
     "takes little, unless the team self-hosts.",
@@ -1103,8 +1138,9 @@ ORDERED_PATHS = (
     "transactions",
     "read_write_ratio",
     "multi_region",
+    "survives",
 )
-SWITCH_PATHS = ("data_shape", "on_partition")
+SWITCH_PATHS = ("data_shape", "on_partition", "scale.growth")
 RELAXED: Mapping[str, Mapping[str, str]] = {
     "durability": {"ephemeral": "durable"},
     "context.cloud": {"aws": "any", "azure": "any", "gcp": "any", "on_prem": "any"},
@@ -1255,6 +1291,18 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
             return 0 if config.multi_region_writes else 1
         return 0 if config.multi_region == wants_regions else 1
 
+    survives = answers.get("survives")
+
+    def survival_miss(config: ConsistencyConfig) -> int:
+        # The failure to ride out: a region needs a configuration that replicates across
+        # regions synchronously; a server or zone, any replicated one not known to lose
+        # acknowledged writes at a failover.
+        if survives == "region":
+            return 0 if config.survives == "region" else 1
+        if survives in ("node", "zone"):
+            return 0 if config.replicated and config.survives != "none" else 1
+        return 0
+
     multi_record = answers.get("transactions") == "multi_record"
     # Multi-record changes run in the configuration meant for transactions when there is
     # one, never in one that transactions cannot use.
@@ -1268,6 +1316,7 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
             cap_miss(config) if explicit else 0,
             0 if meets else 1,
             cap_miss(config),
+            survival_miss(config),
             region_miss(config),
             0 if config.replicated or not wants_replicas else 1,
             0 if config.sharded == large or not config.sharded else 1,

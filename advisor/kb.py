@@ -329,6 +329,11 @@ class ConsistencyConfig(Fact, kw_only=True):
     # copies: a single-primary set with members in several regions spans regions but
     # sends every write to one of them.
     multi_region_writes: bool = False
+    # The largest failure this configuration rides out with no acknowledged write lost:
+    # "none" when a failover can lose acknowledged writes (asynchronous replicas) or there
+    # is no copy; "region" when it replicates synchronously or by consensus across regions.
+    # None when the knowledge base states nothing.
+    survives: Literal["none", "node", "zone", "region"] | None = None
     # Whether the configuration partitions the data over several primaries (Redis Cluster,
     # a sharded cluster): needed for large data, more moving parts for small data.
     sharded: bool = False
@@ -747,6 +752,11 @@ class _Loader:
                         (*base, "consistency", i, "id"), f"duplicate id '{config.id}'"
                     )
                 seen.add(config.id)
+                if config.survives == "region" and not config.multi_region:
+                    structurer.report(
+                        (*base, "consistency", i, "survives"),
+                        "survives: region needs multi_region: true",
+                    )
                 if config.multi_region_writes and not config.multi_region:
                     # Accepting writes in several regions presupposes spanning them.
                     structurer.report(
