@@ -135,19 +135,22 @@ def derive(answers: dict[str, Any], component: Component | None = None) -> dict[
     if reads is not None or writes is not None:
         answers["derived.ops_per_sec"] = (reads or 0) + (writes or 0)
     ops = answers.get("derived.ops_per_sec")
-    growth = answers.get("scale.growth")
-    if growth == "outgrows_one_server":
-        # The architect knows where the load is going; today's figures may not show it yet.
-        answers["derived.scale"] = "large"
-    elif ops is not None or size is not None:
+    if ops is not None or size is not None:
         if (ops or 0) >= LARGE_OPS or (size or 0) >= LARGE_GB:
             answers["derived.scale"] = "large"
         elif (ops or 0) < SMALL_OPS and (size or 0) < SMALL_GB:
             answers["derived.scale"] = "small"
         else:
             answers["derived.scale"] = "medium"
+    # "Large" means a single primary needs sharding; the growth answer says so directly,
+    # and outranks round-number thresholds that only estimate it (one server with
+    # in-memory tables can take a rate the thresholds call large).
+    growth = answers.get("scale.growth")
+    if growth == "outgrows_one_server":
+        answers["derived.scale"] = "large"
     elif growth == "fits_one_server":
-        answers["derived.scale"] = "small"
+        scale = answers.get("derived.scale")
+        answers["derived.scale"] = "medium" if scale == "large" else scale or "small"
     if component is not None:
         kinds = sorted({str(p.kind) for p in component.access_patterns})
         if kinds:
