@@ -702,3 +702,61 @@ def test_team_skills_carry_over_by_engine_then_by_interface(engine: Engine) -> N
         if r.rule == "context.team_expertise"
     ]
     assert "PostgreSQL extension" in reason.text
+
+
+def test_surviving_a_region_takes_synchronous_cross_region_replication(engine: Engine) -> None:
+    text = (
+        "name: ledger\ndata_shape: tabular\nconsistency: strong\non_partition: stay_consistent\n"
+        "transactions: multi_record\ndurability: durable\nmulti_region: replicas\n%s"
+    )
+    asked = _one(engine, text % "survives: region\n")
+    unasked = _one(engine, text % "")
+    # PostgreSQL's copies in other regions are asynchronous: losing a region can lose
+    # acknowledged writes, so the answer costs it points and not CockroachDB.
+    postgres = _entry(asked, "postgresql")
+    assert any(r.rule == "fit.survives" and r.points == -8 for r in postgres.reasons)
+    assert all(r.rule != "fit.survives" for r in _entry(asked, "cockroachdb").reasons)
+    assert postgres.points < _entry(unasked, "postgresql").points
+    assert asked.recommendation is not None
+    winner = asked.recommendation.database
+    assert winner in ("cockroachdb", "spanner")
+    # The configuration recommended is the one that rides out a region.
+    assert _configured(asked, winner).id in ("multi_region_survive_region", "multi_region_strong")
+
+
+def test_surviving_a_zone_counts_against_asynchronous_replicas_only(engine: Engine) -> None:
+    text = "name: s\ndata_shape: blob\ndurability: %s\nsurvives: zone\n"
+    durable = _one(engine, text % "durable")
+    redis = _entry(durable, "redis")
+    assert any(r.rule == "fit.survives" and r.points == -6 for r in redis.reasons)
+    assert all(r.rule != "fit.survives" for r in _entry(durable, "dynamodb").reasons)
+    # Data that may be lost has no write to keep: the answer then changes nothing.
+    ephemeral = _one(engine, text % "ephemeral")
+    assert all(r.rule != "fit.survives" for r in _entry(ephemeral, "redis").reasons)
+
+
+def test_growth_states_the_scale_class_the_figures_only_estimate() -> None:
+    from advisor.conditions import derive
+
+    def scale(**answers: Any) -> str | None:
+        return derive(dict(answers)).get("derived.scale")
+
+    assert scale() is None
+    assert scale(**{"scale.growth": "outgrows_one_server"}) == "large"
+    assert scale(**{"scale.growth": "outgrows_one_server", "scale.data_size_gb": 5}) == "large"
+    assert scale(**{"scale.growth": "fits_one_server"}) == "small"
+    assert scale(**{"scale.growth": "fits_one_server", "scale.reads_per_sec": 250_000}) == "medium"
+    assert scale(**{"scale.growth": "fits_one_server", "scale.data_size_gb": 800}) == "medium"
+    assert scale(**{"scale.reads_per_sec": 250_000}) == "large"
+
+
+def test_the_loader_checks_that_surviving_a_region_spans_regions(tmp_path: Path) -> None:
+    from advisor.errors import InputError
+    from advisor.resources import resource_text
+
+    redis = tmp_path / "redis.yaml"
+    text = resource_text("databases/redis.yaml")
+    redis.write_text(text.replace("survives: none\n", "survives: region\n", 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([redis])
+    assert "survives: region needs multi_region: true" in "\n".join(caught.value.lines())
