@@ -27,6 +27,7 @@ from advisor.workload import (
     DatabaseId,
     DataShape,
     Durability,
+    Growth,
     Licensing,
     Managed,
     MultiRegion,
@@ -36,6 +37,7 @@ from advisor.workload import (
     ReadWriteRatio,
     Relationships,
     SchemaFlexibility,
+    Survives,
     Transactions,
     UseCase,
 )
@@ -77,10 +79,12 @@ ANSWER_PATHS: dict[str, Domain] = {
     "durability": _one_of(Durability),
     "latency_ms": Domain(NUMBER),
     "multi_region": _one_of(MultiRegion),
+    "survives": _one_of(Survives),
     "scale.reads_per_sec": Domain(NUMBER),
     "scale.writes_per_sec": Domain(NUMBER),
     "scale.data_size_gb": Domain(NUMBER),
     "scale.item_size_kb": Domain(NUMBER),
+    "scale.growth": _one_of(Growth),
     "needs": _one_of(Capability, many=True),
     "context.cloud": _one_of(Cloud),
     "context.managed": _one_of(Managed),
@@ -131,13 +135,19 @@ def derive(answers: dict[str, Any], component: Component | None = None) -> dict[
     if reads is not None or writes is not None:
         answers["derived.ops_per_sec"] = (reads or 0) + (writes or 0)
     ops = answers.get("derived.ops_per_sec")
-    if ops is not None or size is not None:
+    growth = answers.get("scale.growth")
+    if growth == "outgrows_one_server":
+        # The architect knows where the load is going; today's figures may not show it yet.
+        answers["derived.scale"] = "large"
+    elif ops is not None or size is not None:
         if (ops or 0) >= LARGE_OPS or (size or 0) >= LARGE_GB:
             answers["derived.scale"] = "large"
         elif (ops or 0) < SMALL_OPS and (size or 0) < SMALL_GB:
             answers["derived.scale"] = "small"
         else:
             answers["derived.scale"] = "medium"
+    elif growth == "fits_one_server":
+        answers["derived.scale"] = "small"
     if component is not None:
         kinds = sorted({str(p.kind) for p in component.access_patterns})
         if kinds:

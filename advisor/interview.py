@@ -754,6 +754,10 @@ class Interview:
                 deferred.append(name)
             elif name == "on_partition" and (self.quick or self.only):
                 _put(out, name, self._on_partition(prev, out, default(name), where))
+            elif name == "survives" and self.quick and out.get("durability") != "durable":
+                # Riding out a failure with no acknowledged write lost is a question about
+                # durable data: the quick path keeps any earlier answer and asks no more.
+                _put(out, name, default(name))
             elif name == "needs":
                 _put(out, name, self._needs(out, default(name), where))
                 for soft in self._moving(out, deferred):

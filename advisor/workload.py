@@ -149,6 +149,14 @@ MultiRegion = Literal["none", "replicas", "active_active"]
 """Geographic distribution."""
 
 
+Survives = Literal["node", "zone", "region"]
+"""The largest failure to ride out with no acknowledged write lost, smallest first."""
+
+
+Growth = Literal["fits_one_server", "outgrows_one_server"]
+"""Whether the data and writes stay within one primary server over the planning horizon."""
+
+
 Capability = Literal[
     "ttl",
     "pub_sub",
@@ -234,6 +242,7 @@ class Scale(Frozen):
     reads_per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
     writes_per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
     data_size_gb: float | None = field(default=None, metadata=NON_NEGATIVE)
+    growth: Growth | None = None
     item_size_kb: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
@@ -280,6 +289,7 @@ class Answers(Frozen, kw_only=True):
     durability: Durability | None = None
     latency_ms: float | None = field(default=None, metadata=spec(gt=0, le=MAX_AMOUNT))
     multi_region: MultiRegion | None = None
+    survives: Survives | None = None
     scale: Scale | None = None
     needs: tuple[Capability, ...] = field(default=(), metadata=spec(unique=True))
     entities: tuple[Entity, ...] = field(default=(), metadata=spec(max_items=MAX_ENTITIES))

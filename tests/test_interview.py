@@ -59,9 +59,11 @@ COMPONENT: tuple[str, ...] = (
     "durability",
     "latency_ms",
     "multi_region",
+    "survives",
     "scale.reads_per_sec",
     "scale.writes_per_sec",
     "scale.data_size_gb",
+    "scale.growth",
     "scale.item_size_kb",
     "needs",
 )
@@ -123,9 +125,11 @@ def test_every_question_kind_round_trips(cli: Cli, out: Path) -> None:
         "consistency": "strong",
         "latency_ms": "2.5",
         "multi_region": "replicas",
+        "survives": "zone",
         "scale.reads_per_sec": "20000",
         "scale.writes_per_sec": "0",
         "scale.data_size_gb": "5.5",
+        "scale.growth": "2",
         "needs": "ttl counters",
         "entities[0]": "y",
     }
@@ -176,6 +180,8 @@ def test_every_question_kind_round_trips(cli: Cli, out: Path) -> None:
     assert component.scale.reads_per_sec == 20000
     assert component.scale.writes_per_sec == 0
     assert component.scale.data_size_gb == 5.5
+    assert component.scale.growth == "outgrows_one_server"
+    assert component.survives == "zone"
     assert component.scale.item_size_kb is None
     assert component.needs == ("ttl", "counters")
     (cart,) = component.entities
@@ -756,7 +762,7 @@ def test_quick_path_stays_within_15_prompts_for_every_use_case() -> None:
         quick = _labels_asked(f"{head}{use_case}\n" + "\n" * 60, quick=True, moves=moves)
         full = _labels_asked(f"{head}\n{use_case}\n" + "\n" * 60)
         assert 10 <= _per_component(quick, "a") <= 15, (use_case, quick)
-        assert _per_component(full, "a") == 21, (use_case, full)
+        assert _per_component(full, "a") == 23, (use_case, full)
 
 
 def test_quick_path_lists_what_it_did_not_ask(cli: Cli, out: Path) -> None:
@@ -1001,5 +1007,5 @@ def test_quick_path_single_component_through_a_terminal(tmp_path: Path) -> None:
     full = _count(["--full", "--force"], answers, tmp_path)
     system = len(SYSTEM) + 2  # the system questions, licence and "several components"
     assert 10 <= len(quick) - system <= 15, quick
-    assert len(full) - system == 18, full  # 17 questions and "add an entity"
+    assert len(full) - system == 20, full  # 19 questions and "add an entity"
     assert "on a network split" not in quick and "on a network split" in full
