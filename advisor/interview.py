@@ -493,8 +493,11 @@ SOFT: tuple[str, ...] = (
     "durability",
 )
 # At most this many preset answers are confirmed per component on the quick path (the
-# first in question order); the rest that would also move the result are flagged for review.
+# first in question order), and only while the component's prompts stay within
+# QUICK_PROMPTS (its name, its questions, "add an entity" and "another component"); the
+# rest that would also move the result are flagged for review.
 MAX_MOVING = 3
+QUICK_PROMPTS = 15
 # on_partition follows from consistency on the quick path (one question, not two): a
 # component that needs strong reads refuses rather than diverge; one that accepts stale
 # or per-session reads keeps answering.
@@ -553,6 +556,10 @@ class Interview:
         self.scope: list[str] = []
         self.context: dict[str, Any] = {}
         self.review = Review()
+        # Prompts shown so far, and the count when the current component began: the
+        # quick path keeps each component within QUICK_PROMPTS.
+        self.prompts = 0
+        self.component_prompts = 0
 
     def question(self, path: str) -> Question:
         """The question at ``path`` in ``questions.yaml`` (a missing one is a bug)."""
@@ -587,6 +594,7 @@ class Interview:
         """Ask one question, labelled in words; with ``--only``, keep unnamed answers."""
         if not self.wanted(where):
             return default
+        self.prompts += 1
         words = label or self.book.label(question.path)
         return self.prompter.ask(
             question,
@@ -710,6 +718,8 @@ class Interview:
 
     def answers(self, prev: Component | None, prefix: str) -> dict[str, Any]:
         """The per-component questions; the use case's preset supplies later defaults."""
+        # The component's name was the prompt before these.
+        self.component_prompts = self.prompts - 1
         out: dict[str, Any] = {}
         old_use_case = _plain(prev.use_case) if prev else None
         use_case = self.ask("use_case", f"{prefix}use_case", old_use_case)
@@ -733,6 +743,11 @@ class Interview:
                 old = prev.scale if prev else None
                 for key in SCALE_FIELDS:
                     value = getattr(old, key) if old else None
+                    if key == "growth" and self.quick and scale:
+                        # The figures already place the workload on the scale; the quick
+                        # path asks about growth only when none was given.
+                        _put(scale, key, value)
+                        continue
                     _put(scale, key, self.ask(f"scale.{key}", f"{where}.{key}", value))
                 _put(out, "scale", scale)
             elif name == "entities" and self._keeps_entities(prev, prefix):
@@ -754,9 +769,10 @@ class Interview:
                 deferred.append(name)
             elif name == "on_partition" and (self.quick or self.only):
                 _put(out, name, self._on_partition(prev, out, default(name), where))
-            elif name == "survives" and self.quick and out.get("durability") != "durable":
+            elif name == "survives" and self.quick and not self._spans_regions_durably(out):
                 # Riding out a failure with no acknowledged write lost is a question about
-                # durable data: the quick path keeps any earlier answer and asks no more.
+                # durable data, and the answer that sets databases apart is a region: the
+                # quick path asks it of durable data kept in several regions only.
                 _put(out, name, default(name))
             elif name == "needs":
                 _put(out, name, self._needs(out, default(name), where))
@@ -769,6 +785,12 @@ class Interview:
             if name in out:
                 self.review.add(f"{prefix}{name}", out[name], f"typical of {use_case}")
         return {name: out[name] for name in ANSWER_FIELDS if name in out}
+
+    @staticmethod
+    def _spans_regions_durably(out: Mapping[str, Any]) -> bool:
+        """Whether a component's answers so far keep durable data in several regions."""
+        regions = out.get("multi_region") in ("replicas", "active_active")
+        return regions and out.get("durability") == "durable"
 
     def _keeps_entities(self, prev: Component | None, prefix: str) -> bool:
         """On the quick path, one question keeps a revised file's entities and patterns."""
@@ -821,10 +843,14 @@ class Interview:
             for name in deferred
             if any(changes(name, value) for value in _neighbours(name, out.get(name)))
         ]
-        for name in moving[MAX_MOVING:]:
+        # What the prompt budget leaves after this component's questions so far and the
+        # two steps still to come ("add an entity", "another component").
+        left = QUICK_PROMPTS - (self.prompts - self.component_prompts) - 2
+        cap = max(0, min(MAX_MOVING, left))
+        for name in moving[cap:]:
             # Over the cap: listed for review with the reason, in question order.
             self.review.add(name, out.get(name), "typical value; another would change the result")
-        moving = moving[:MAX_MOVING]
+        moving = moving[:cap]
         if moving:
             self.prompter.say()
             self.prompter.say(
