@@ -173,6 +173,7 @@ Capability = Literal[
     "transactions",
     "streams",
     "atomic_updates",
+    "offline_sync",
 ]
 """Capabilities a component may need (SPEC section 6)."""
 

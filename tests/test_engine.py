@@ -760,3 +760,17 @@ def test_the_loader_checks_that_surviving_a_region_spans_regions(tmp_path: Path)
     with pytest.raises(InputError) as caught:
         load_knowledge_base([redis])
     assert "survives: region needs multi_region: true" in "\n".join(caught.value.lines())
+
+
+def test_offline_sync_leaves_the_stores_with_a_device_sync_of_their_own(engine: Engine) -> None:
+    component = _one(engine, "name: app\ndata_shape: nested\nneeds: [offline_sync]\n")
+    eligible = {e.database for e in component.ranking if e.eligible}
+    # Firestore's client SDKs sync natively; Couchbase through Couchbase Lite and Sync
+    # Gateway (an add-on, which costs points). MongoDB's Atlas Device Sync reached its end
+    # of life in 2025, so it is excluded like every store without a sync of its own.
+    assert eligible == {"firestore", "couchbase"}
+    couchbase = _entry(component, "couchbase")
+    assert any(r.rule == "fit.capability_degree" and r.points < 0 for r in couchbase.reasons)
+    assert "lacks offline_sync" in " ".join(
+        d.text for d in _entry(component, "mongodb").disqualified_by
+    )
