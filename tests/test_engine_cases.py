@@ -44,8 +44,8 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # to 7 retired into it).
 TUNING_TOP1 = 0.82
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90), set when a round is scored (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.0
+# (target 0.90): round 8, scored once on 2026-12-06 at 51.7 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.51
 
 
 @pytest.fixture(scope="module")
