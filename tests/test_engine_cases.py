@@ -40,12 +40,12 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
 # target is 0.95; raise this whenever the engine improves. It is lowered only when a
 # scored holdout round is retired into the tuning split: the engine did not get worse,
-# the split got harder (see tests/cases/README.md). 82.6 % on 362 components (rounds 1
-# to 7 retired into it).
-TUNING_TOP1 = 0.82
+# the split got harder (see tests/cases/README.md). 80.3 % on 391 components (rounds 1
+# to 8 retired into it).
+TUNING_TOP1 = 0.80
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 8, scored once on 2026-12-06 at 51.7 % (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.51
+# (target 0.90), set when a round is scored (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.0
 
 
 @pytest.fixture(scope="module")
