@@ -329,18 +329,24 @@ def _consistency_check(answers: Answers, db: Database) -> str | None:
 EXPERTISE_POINTS = {"own": 10.0, "engine": 8.0, "interface": 4.0}
 
 
-def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
+def expertise_reach(answers: Answers, db: Database) -> tuple[str, str] | None:
+    """How far the team's expertise reaches ``db`` ("own", "engine" or "interface"), and why.
+
+    None when the team names neither ``db`` nor a database whose skills carry over to it.
+    """
     known = answers.get("context.team_expertise", ())
     if db.id in known:
-        return (
-            EXPERTISE_POINTS["own"],
-            f"The team already runs {db.name} well: fewer unknowns, faster delivery.",
-        )
+        return "own", f"The team already runs {db.name} well: fewer unknowns, faster delivery."
     shared = [s for s in db.skills_from if s.database in known]
     if not shared:
         return None
     best = max(shared, key=lambda s: (EXPERTISE_POINTS[s.reach], s.database))
-    return EXPERTISE_POINTS[best.reach], f"The team's skills carry over: {best.note}"
+    return best.reach, f"The team's skills carry over: {best.note}"
+
+
+def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
+    reach = expertise_reach(answers, db)
+    return None if reach is None else (EXPERTISE_POINTS[reach[0]], reach[1])
 
 
 def managed_offerings(answers: Answers, db: Database) -> tuple[str, ...]:
@@ -897,16 +903,18 @@ class Engine:
             best[db_id] = max(rows, key=lambda r: (round(state.points[r], 6), -r))
         return best
 
-    def tie_key(self, answers: Answers, db_id: str) -> tuple[int, int, int, str]:
+    def tie_key(self, answers: Answers, db_id: str) -> tuple[float, int, int, str]:
         """The stated tie-break among equal points, as a sort key.
 
-        Team expertise first, then a managed service where one is wanted, then the
-        lighter operational burden, then the id.
+        Team expertise first (the database itself, then one whose skills carry over, by
+        how far), then a managed service where one is wanted, then the lighter
+        operational burden, then the id.
         """
         db = self.kb.databases[db_id]
-        expert = db_id in answers.get("context.team_expertise", ())
+        reach = expertise_reach(answers, db)
+        expert = -EXPERTISE_POINTS[reach[0]] if reach else 0.0
         managed = bool(managed_offerings(answers, db))
-        return (0 if expert else 1, 0 if managed else 1, self.burden_rank[db_id], db_id)
+        return (expert, 0 if managed else 1, self.burden_rank[db_id], db_id)
 
     def _order(self, state: _State) -> list[tuple[bool, float, str, int]]:
         best = self._best_rows(state)
@@ -1011,7 +1019,9 @@ class Engine:
             self.tie_key(answers, runner.database),
         )
         reasons = (
-            f"the team already runs {winner.name}",
+            f"the team already runs {winner.name}"
+            if winner.database in answers.get("context.team_expertise", ())
+            else f"the team's skills carry over to {winner.name}",
             f"a managed {winner.name} service exists where one is wanted",
             f"{winner.name} takes less operations work",
             "of the order of their ids (nothing else separates them)",

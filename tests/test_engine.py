@@ -774,3 +774,13 @@ def test_offline_sync_leaves_the_stores_with_a_device_sync_of_their_own(engine: 
     assert "lacks offline_sync" in " ".join(
         d.text for d in _entry(component, "mongodb").disqualified_by
     )
+
+
+def test_the_tie_break_counts_skills_that_carry_over(engine: Engine) -> None:
+    answers = {"context.team_expertise": ("postgresql",)}
+    own, engine_shared, interface, none = (
+        engine.tie_key(answers, db) for db in ("postgresql", "timescaledb", "cockroachdb", "mysql")
+    )
+    # The team's own database first, then one on the same engine, then one behind the
+    # same protocol, then the rest: the order the expertise points give.
+    assert own < engine_shared < interface < none
