@@ -459,6 +459,12 @@ def _survives_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
         )
     if any(c.replicated and c.survives != "none" for c in usable):
         return None
+    cloud = answers.get("context.cloud")
+    if any(
+        (found := db.deployment.settings_in(cloud, name)) and found.keeps_acknowledged_writes
+        for name in managed_offerings(answers, db)
+    ):
+        return None  # the managed service keeps the writes the engine's replicas may lose
     return -6.0, (
         f"Every {db.name} configuration can lose acknowledged writes when a server fails: "
         "its replicas are copied asynchronously, or there are none."
@@ -646,7 +652,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "fit.survives",
-        _paths("survives", "durability", *CONFIG_PATHS),
+        _paths("survives", "durability", "context.managed", "context.cloud", *CONFIG_PATHS),
         False,
         _survives_fit,
     ),
@@ -703,7 +709,8 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.survives": "For durable data that must ride out a failure with no acknowledged "
     "write lost: -8 when the failure is a region and no configuration replicates "
     "synchronously or by consensus across regions; -6 when it is a server or zone and every "
-    "configuration's replicas are asynchronous (or there are none).",
+    "configuration's replicas are asynchronous (or there are none), unless a managed "
+    "service in use keeps every acknowledged write (Amazon MemoryDB under Valkey).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work, "
     "unless the team already runs it well (that work is its expertise); +2 for one that "
     "takes little, unless the team self-hosts.",

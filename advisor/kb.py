@@ -202,6 +202,11 @@ class ManagedSettings(Fact, kw_only=True):
     # levels), so they still apply in the service beside these; False when they are
     # server settings the service replaces (PostgreSQL's synchronous_standby_names).
     configuration_settings_apply: bool = False
+    # For a service's own entry: True when the service keeps every acknowledged write
+    # through a node or zone failure although the engine's own replication does not
+    # (Amazon MemoryDB's Multi-AZ transaction log under Valkey). Reports name such a
+    # service first for durable data, and fit.survives counts it.
+    keeps_acknowledged_writes: bool = False
 
 
 class Deployment(Fact, kw_only=True):

@@ -784,3 +784,24 @@ def test_the_tie_break_counts_skills_that_carry_over(engine: Engine) -> None:
     # The team's own database first, then one on the same engine, then one behind the
     # same protocol, then the rest: the order the expertise points give.
     assert own < engine_shared < interface < none
+
+
+def test_durable_valkey_on_aws_goes_to_memorydb(engine: Engine, kb: KnowledgeBase) -> None:
+    from advisor.render.managed import service
+
+    text = (
+        "name: v\ncontext: {cloud: aws, managed: required, team_expertise: [valkey]}\n"
+        "data_shape: blob\nquery_complexity: simple\nlatency_ms: 1\ndurability: %s\n%s"
+    )
+    durable = _one(engine, text % ("durable", "survives: zone\n"))
+    assert durable.recommendation is not None
+    assert durable.recommendation.database == "valkey"
+    # MemoryDB's Multi-AZ log keeps the writes that Valkey's asynchronous replicas may
+    # lose: no fit.survives penalty, and the report names MemoryDB, not ElastiCache.
+    assert all(r.rule != "fit.survives" for r in _entry(durable, "valkey").reasons)
+    assert any(r.rule == "fit.survives" for r in _entry(durable, "redis").reasons)
+    found = service(durable, kb)
+    assert found is not None and found.name == "Amazon MemoryDB for Valkey"
+    # Data that may be lost keeps the listed order: ElastiCache, the cache service.
+    ephemeral = service(_one(engine, text % ("ephemeral", "")), kb)
+    assert ephemeral is not None and ephemeral.name.startswith("Amazon ElastiCache")

@@ -78,6 +78,10 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
     names = tuple(dict.fromkeys(managed_offerings(component.answers, db)))
     if not names:
         return None
+    if component.answers.get("durability") == "durable":
+        # Durable data first goes to a service that keeps every acknowledged write
+        # (MemoryDB before ElastiCache for Valkey); the order is otherwise the listed one.
+        names = tuple(sorted(names, key=lambda n: not _keeps_writes(db, cloud, n)))
     settings = product = None
     if cloud in CLOUDS:
         if component.configuration is not None:
@@ -101,6 +105,11 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
         by_cloud=by_cloud,
         product=product,
     )
+
+
+def _keeps_writes(db: Database, cloud: Any, name: str) -> bool:
+    settings = db.deployment.settings_in(cloud, name)
+    return settings is not None and settings.keeps_acknowledged_writes
 
 
 def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
