@@ -44,8 +44,8 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # to 8 retired into it).
 TUNING_TOP1 = 0.80
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90), set when a round is scored (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.0
+# (target 0.90): round 9, scored once on 2026-12-06 at 54.2 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.54
 
 
 @pytest.fixture(scope="module")
