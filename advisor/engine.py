@@ -440,6 +440,21 @@ def _multi_region_fit(answers: Answers, db: Database) -> tuple[float, str] | Non
     return None
 
 
+def rides_out(config: ConsistencyConfig, failure: str | None) -> bool:
+    """Whether ``config`` rides out ``failure`` (node, zone, region) losing no acknowledged write.
+
+    A region takes a configuration that replicates synchronously across regions; a
+    server or zone, any replicated one not known to lose acknowledged writes at a
+    failover (every replicated configuration can be laid out over zones). With no
+    failure asked, every configuration does.
+    """
+    if failure == "region":
+        return config.survives == "region"
+    if failure in ("node", "zone"):
+        return config.replicated and config.survives != "none"
+    return True
+
+
 def _survives_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     # Losing no acknowledged write through a failure takes a copy written before the
     # write is acknowledged, in another failure domain. Every replicated configuration can
@@ -448,22 +463,16 @@ def _survives_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     asked = answers.get("survives")
     if asked is None or answers.get("durability") == "ephemeral":
         return None
-    usable = usable_configs(answers, db)
+    if any(rides_out(c, asked) for c in usable_configs(answers, db)):
+        return None
     if asked == "region":
-        if any(c.survives == "region" for c in usable):
-            return None
         return -8.0, (
             f"No {db.name} configuration known here keeps every acknowledged write through "
             "the loss of a region: that takes synchronous or consensus replication across "
             "regions, and failing over to asynchronous copies loses the writes not yet copied."
         )
-    if any(c.replicated and c.survives != "none" for c in usable):
-        return None
     cloud = answers.get("context.cloud")
-    if any(
-        (found := db.deployment.settings_in(cloud, name)) and found.keeps_acknowledged_writes
-        for name in managed_offerings(answers, db)
-    ):
+    if any(db.deployment.keeps_writes(cloud, name) for name in managed_offerings(answers, db)):
         return None  # the managed service keeps the writes the engine's replicas may lose
     return -6.0, (
         f"Every {db.name} configuration can lose acknowledged writes when a server fails: "
@@ -1310,16 +1319,6 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
 
     survives = answers.get("survives")
 
-    def survival_miss(config: ConsistencyConfig) -> int:
-        # The failure to ride out: a region needs a configuration that replicates across
-        # regions synchronously; a server or zone, any replicated one not known to lose
-        # acknowledged writes at a failover.
-        if survives == "region":
-            return 0 if config.survives == "region" else 1
-        if survives in ("node", "zone"):
-            return 0 if config.replicated and config.survives != "none" else 1
-        return 0
-
     multi_record = answers.get("transactions") == "multi_record"
     # Multi-record changes run in the configuration meant for transactions when there is
     # one, never in one that transactions cannot use.
@@ -1333,7 +1332,7 @@ def _configuration(db: Database, answers: Answers, cap: str) -> Configuration:
             cap_miss(config) if explicit else 0,
             0 if meets else 1,
             cap_miss(config),
-            survival_miss(config),
+            0 if rides_out(config, survives) else 1,
             region_miss(config),
             0 if config.replicated or not wants_replicas else 1,
             0 if config.sharded == large or not config.sharded else 1,

@@ -228,6 +228,11 @@ class Deployment(Fact, kw_only=True):
             None,
         )
 
+    def keeps_writes(self, cloud: str | None, service: str) -> bool:
+        """Whether ``service`` on ``cloud`` keeps every acknowledged write by itself."""
+        settings = self.settings_in(cloud, service)
+        return settings is not None and settings.keeps_acknowledged_writes
+
 
 class MaxItem(Fact, kw_only=True):
     """The largest item or document, in KB (None: no practical limit worth stating)."""

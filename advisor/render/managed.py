@@ -81,7 +81,7 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
     if component.answers.get("durability") == "durable":
         # Durable data first goes to a service that keeps every acknowledged write
         # (MemoryDB before ElastiCache for Valkey); the order is otherwise the listed one.
-        names = tuple(sorted(names, key=lambda n: not _keeps_writes(db, cloud, n)))
+        names = tuple(sorted(names, key=lambda n: not db.deployment.keeps_writes(cloud, n)))
     settings = product = None
     if cloud in CLOUDS:
         if component.configuration is not None:
@@ -105,11 +105,6 @@ def service(component: ComponentResult, kb: KnowledgeBase) -> Service | None:
         by_cloud=by_cloud,
         product=product,
     )
-
-
-def _keeps_writes(db: Database, cloud: Any, name: str) -> bool:
-    settings = db.deployment.settings_in(cloud, name)
-    return settings is not None and settings.keeps_acknowledged_writes
 
 
 def _config(db: Database, config_id: str) -> ConsistencyConfig | None:
