@@ -14,7 +14,7 @@ import pytest
 from advisor.engine import MAX_CHANGES, ComponentResult, Configuration, Engine, _variants
 from advisor.kb import KnowledgeBase, load_knowledge_base
 from advisor.workload import Workload, load_workload, parse_workload
-from tests.support import EXAMPLES, ROOT
+from tests.support import EXAMPLES, ROOT, database_overlay
 
 CASES = sorted((ROOT / "tests" / "cases" / "engine").glob("*.yaml"))
 
@@ -499,7 +499,6 @@ def test_an_exact_tie_is_broken_by_stated_criteria_and_said(engine: Engine) -> N
 
 def test_the_loader_checks_groups_and_multi_region_writes(tmp_path: Path) -> None:
     from advisor.errors import InputError
-    from advisor.resources import resource_text
 
     rules = tmp_path / "rules.yaml"
     rules.write_text(
@@ -511,13 +510,11 @@ def test_the_loader_checks_groups_and_multi_region_writes(tmp_path: Path) -> Non
     with pytest.raises(InputError) as caught:
         load_knowledge_base([rules])
     assert "rules[0].group: 'nonsense' is not one of" in "\n".join(caught.value.lines())
-    mongodb = tmp_path / "mongodb.yaml"
-    text = resource_text("databases/mongodb.yaml")
-    mongodb.write_text(
-        text.replace(
-            "multi_region: false\n", "multi_region: false\n    multi_region_writes: true\n", 1
-        ),
-        encoding="utf-8",
+    mongodb = database_overlay(
+        tmp_path,
+        "mongodb",
+        "multi_region: false\n",
+        "multi_region: false\n    multi_region_writes: true\n",
     )
     with pytest.raises(InputError) as caught:
         load_knowledge_base([mongodb])
@@ -537,7 +534,6 @@ def test_a_licence_exclusion_is_reported_once_not_as_a_consistency_gap(engine: E
 
 def test_scale_out_degrees_cost_by_how_writes_are_sharded(engine: Engine, tmp_path: Path) -> None:
     from advisor.errors import InputError
-    from advisor.resources import resource_text
 
     kb = engine.kb
     assert kb.databases["cassandra"].scaling.degree == "native"
@@ -556,11 +552,8 @@ def test_scale_out_degrees_cost_by_how_writes_are_sharded(engine: Engine, tmp_pa
         "fit.scale_out" not in {r.rule for r in e.reasons}
         for e in engine.rank({"scale.data_size_gb": 100.0})
     )
-    cassandra = tmp_path / "cassandra.yaml"
-    text = resource_text("databases/cassandra.yaml")
-    cassandra.write_text(
-        text.replace("horizontal: true\n", "horizontal: true\n  sharding: add_on\n", 1),
-        encoding="utf-8",
+    cassandra = database_overlay(
+        tmp_path, "cassandra", "horizontal: true\n", "horizontal: true\n  sharding: add_on\n"
     )
     with pytest.raises(InputError) as caught:
         load_knowledge_base([cassandra])
@@ -752,11 +745,8 @@ def test_growth_states_the_scale_class_the_figures_only_estimate() -> None:
 
 def test_the_loader_checks_that_surviving_a_region_spans_regions(tmp_path: Path) -> None:
     from advisor.errors import InputError
-    from advisor.resources import resource_text
 
-    redis = tmp_path / "redis.yaml"
-    text = resource_text("databases/redis.yaml")
-    redis.write_text(text.replace("survives: none\n", "survives: region\n", 1), encoding="utf-8")
+    redis = database_overlay(tmp_path, "redis", "survives: none\n", "survives: region\n")
     with pytest.raises(InputError) as caught:
         load_knowledge_base([redis])
     assert "survives: region needs multi_region: true" in "\n".join(caught.value.lines())

@@ -21,9 +21,8 @@ from typer.testing import Result
 from advisor.engine import Engine
 from advisor.errors import InputError
 from advisor.kb import CLOUDS, Database, KnowledgeBase, ManagedSettings, load_knowledge_base
-from advisor.resources import resource_text
 from advisor.workload import parse_workload
-from tests.support import ROOT
+from tests.support import ROOT, database_overlay
 
 Cli = Callable[..., Result]
 ECOMMERCE = ROOT / "examples" / "ecommerce.yaml"
@@ -121,16 +120,8 @@ def test_self_hosted_settings_are_not_the_managed_ones(kb: KnowledgeBase) -> Non
             assert entry.settings not in own, where
 
 
-def _overlay(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    text = resource_text(f"databases/{name}.yaml")
-    assert old in text
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
 def test_the_loader_rejects_a_service_not_offered_on_that_cloud(tmp_path: Path) -> None:
-    path = _overlay(
+    path = database_overlay(
         tmp_path,
         "postgresql",
         "      service: Cloud SQL for PostgreSQL\n",
@@ -145,7 +136,7 @@ def test_the_loader_rejects_a_service_not_offered_on_that_cloud(tmp_path: Path) 
 
 
 def test_the_loader_rejects_a_service_listed_twice(tmp_path: Path) -> None:
-    path = _overlay(
+    path = database_overlay(
         tmp_path,
         "mongodb",
         "    - cloud: azure\n      service: MongoDB Atlas\n",
@@ -157,7 +148,7 @@ def test_the_loader_rejects_a_service_listed_twice(tmp_path: Path) -> None:
 
 
 def test_the_loader_wants_sources_for_managed_settings(tmp_path: Path) -> None:
-    path = _overlay(
+    path = database_overlay(
         tmp_path,
         "neo4j",
         "        - https://neo4j.com/docs/aura/classic/aurads/create-instance\n",

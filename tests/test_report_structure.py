@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from tests.support import EXAMPLES, ROOT
+from tests.support import EXAMPLES, ROOT, database_overlay
 
 Cli = Callable[..., Result]
 ECOMMERCE = ROOT / "examples" / "ecommerce.yaml"
@@ -122,14 +122,9 @@ def test_managed_service_is_named_with_settings_it_exposes(cli: Cli) -> None:
 def test_the_loader_rejects_managed_settings_for_an_unknown_service(tmp_path: Path) -> None:
     from advisor.errors import InputError
     from advisor.kb import load_knowledge_base
-    from advisor.resources import resource_text
 
-    redis = tmp_path / "redis.yaml"
-    text = resource_text("databases/redis.yaml")
-    assert "service: Amazon ElastiCache\n" in text
-    redis.write_text(
-        text.replace("service: Amazon ElastiCache\n", "service: Amazon Nothing\n"),
-        encoding="utf-8",
+    redis = database_overlay(
+        tmp_path, "redis", "service: Amazon ElastiCache\n", "service: Amazon Nothing\n"
     )
     with pytest.raises(InputError) as caught:
         load_knowledge_base([redis])
