@@ -40,12 +40,12 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
 # target is 0.95; raise this whenever the engine improves. It is lowered only when a
 # scored holdout round is retired into the tuning split: the engine did not get worse,
-# the split got harder (see tests/cases/README.md). 80.3 % on 391 components (rounds 1
-# to 8 retired into it).
-TUNING_TOP1 = 0.80
+# the split got harder (see tests/cases/README.md). 78.8 % on 415 components (rounds 1
+# to 9 retired into it).
+TUNING_TOP1 = 0.78
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 9, scored once on 2026-12-06 at 54.2 % (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.54
+# (target 0.90): round 10, scored once on 2026-12-06 at 50.0 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.50
 
 
 @pytest.fixture(scope="module")
