@@ -593,9 +593,11 @@ def _scale_out_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     if answers.get("derived.scale") != "large":
         return None
     in_memory = db.storage is not None and db.storage.in_memory
-    if in_memory and (answers.get("derived.ops_per_sec") or 0) < LARGE_OPS:
+    by_size = answers.get("scale.data_size_gb") is not None
+    if in_memory and by_size and (answers.get("derived.ops_per_sec") or 0) < LARGE_OPS:
         # Large by size alone: for a store that holds everything in RAM, more data is
-        # fit.memory's cost, never a reason in its favour.
+        # fit.memory's cost, never a reason in its favour. With no figure at all (only
+        # "outgrows one server") the store partitions like any other, so it counts.
         return None
     degree = db.scaling.degree
     points = SCALE_OUT_POINTS[degree]
