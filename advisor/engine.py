@@ -235,7 +235,10 @@ def usable_configs(answers: Answers, db: Database) -> list[ConsistencyConfig]:
 def _cloud_check(answers: Answers, db: Database) -> str | None:
     cloud = answers.get("context.cloud")
     if cloud == "on_prem" and not db.deployment.self_hosted:
-        return f"{db.name} is only available as a cloud service; it cannot run on premises"
+        return (
+            f"{db.name} is counted here only as a cloud service: the knowledge base has no "
+            "self-hosted edition of it to run on premises"
+        )
     hosted_only = not db.deployment.self_hosted
     if cloud in CLOUDS and hosted_only and not db.deployment.managed.available(cloud):
         return f"{db.name} runs only as a managed service, and none is offered on {cloud}"
@@ -245,7 +248,10 @@ def _cloud_check(answers: Answers, db: Database) -> str | None:
 def _managed_check(answers: Answers, db: Database) -> str | None:
     managed, cloud = answers.get("context.managed"), answers.get("context.cloud")
     if managed == "self_hosted" and not db.deployment.self_hosted:
-        return f"{db.name} cannot be self-hosted; it exists only as a managed service"
+        return (
+            f"{db.name} is counted here only as a managed service: the knowledge base has no "
+            "self-hosted edition of it"
+        )
     if managed != "required":
         return None
     if cloud == "on_prem":
