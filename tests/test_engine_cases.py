@@ -40,12 +40,12 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
 # target is 0.95; raise this whenever the engine improves. It is lowered only when a
 # scored holdout round is retired into the tuning split: the engine did not get worse,
-# the split got harder (see tests/cases/README.md). 77.98 % on 445 components (rounds 1
-# to 10 retired into it).
-TUNING_TOP1 = 0.77
+# the split got harder (see tests/cases/README.md). 78.5 % on 475 components (rounds 1
+# to 11 retired into it).
+TUNING_TOP1 = 0.78
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 11, scored once on 2026-12-06 at 86.7 % (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.86
+# (target 0.90): round 12, scored once on 2026-12-06 at 55.6 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.55
 
 
 @pytest.fixture(scope="module")
