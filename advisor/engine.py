@@ -22,7 +22,8 @@ The design, in the order a score is built:
   edition and licence, or suit multi-record transactions; geography, licensing and
   the configuration choice read those flags.
 * Exact ties are broken by stated criteria (team expertise, a managed service where one
-  is wanted, operational burden, then the id) and the result says which one decided.
+  is wanted, operational burden, the capabilities served natively, then the id) and the
+  result says which one decided.
 
 Variants are re-scored incrementally: only the rules and checks that read a changed
 answer are evaluated again, which keeps "what would change the answer" cheap enough to
@@ -877,6 +878,11 @@ class Engine:
         self.burden_rank = {
             db_id: BURDENS.index(kb.databases[db_id].operational_burden.level) for db_id in self.ids
         }
+        # Native capabilities of the closed set: the room left for needs not yet known.
+        self.breadth = {
+            db_id: sum(c.degree == "native" for c in kb.databases[db_id].capabilities.values())
+            for db_id in self.ids
+        }
 
     # -- scoring -----------------------------------------------------------------
 
@@ -927,18 +933,25 @@ class Engine:
             best[db_id] = max(rows, key=lambda r: (round(state.points[r], 6), -r))
         return best
 
-    def tie_key(self, answers: Answers, db_id: str) -> tuple[float, int, int, str]:
+    def tie_key(self, answers: Answers, db_id: str) -> tuple[float, int, int, int, str]:
         """The stated tie-break among equal points, as a sort key.
 
         Team expertise first (the database itself, then one whose skills carry over, by
         how far), then a managed service where one is wanted, then the lighter
-        operational burden, then the id.
+        operational burden, then the more capabilities served natively (the room left
+        for needs the workload has not named yet), then the id.
         """
         db = self.kb.databases[db_id]
         reach = expertise_reach(answers, db)
         expert = -EXPERTISE_POINTS[reach[0]] if reach else 0.0
         managed = bool(managed_offerings(answers, db))
-        return (expert, 0 if managed else 1, self.burden_rank[db_id], db_id)
+        return (
+            expert,
+            0 if managed else 1,
+            self.burden_rank[db_id],
+            -self.breadth[db_id],
+            db_id,
+        )
 
     def _order(self, state: _State) -> list[tuple[bool, float, str, int]]:
         best = self._best_rows(state)
@@ -1048,6 +1061,7 @@ class Engine:
             else f"the team's skills carry over to {winner.name}",
             f"a managed {winner.name} service exists where one is wanted",
             f"{winner.name} takes less operations work",
+            f"{winner.name} serves more of the capabilities tracked here natively",
             "of the order of their ids (nothing else separates them)",
         )
         step = next(i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)

@@ -497,6 +497,26 @@ def test_an_exact_tie_is_broken_by_stated_criteria_and_said(engine: Engine) -> N
     assert expert.recommendation.database == runner.database
 
 
+def test_a_tie_nothing_else_separates_goes_to_the_broader_database(engine: Engine) -> None:
+    # PostgreSQL and MySQL tie here with equal burden and no cloud or expertise asked: the
+    # one serving more of the tracked capabilities natively is first, not the first id.
+    component = _one(
+        engine,
+        "name: t\ndata_shape: tabular\nrelationships: many\nschema_flexibility: fixed\n"
+        "query_complexity: medium\n",
+    )
+    winner, runner = component.recommendation, component.runner_up
+    assert winner is not None and runner is not None
+    assert {winner.database, runner.database} == {"postgresql", "mysql"}
+    native = {
+        db: sum(c.degree == "native" for c in engine.kb.databases[db].capabilities.values())
+        for db in ("postgresql", "mysql")
+    }
+    assert native["postgresql"] > native["mysql"]
+    assert winner.database == "postgresql"
+    assert component.tie_break is not None and "capabilities" in component.tie_break
+
+
 def test_the_loader_checks_groups_and_multi_region_writes(tmp_path: Path) -> None:
     from advisor.errors import InputError
 
