@@ -174,6 +174,7 @@ Capability = Literal[
     "streams",
     "atomic_updates",
     "offline_sync",
+    "vector_search",
 ]
 """Capabilities a component may need (SPEC section 6)."""
 
