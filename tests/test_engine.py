@@ -772,6 +772,17 @@ def test_the_loader_checks_that_surviving_a_region_spans_regions(tmp_path: Path)
     assert "survives: region needs multi_region: true" in "\n".join(caught.value.lines())
 
 
+def test_vector_search_excludes_only_the_stores_without_it(engine: Engine) -> None:
+    component = _one(engine, "name: rag\ndata_shape: nested\nneeds: [vector_search]\n")
+    eligible = {e.database for e in component.ranking if e.eligible}
+    # DynamoDB and HBase have no vector search of their own; PostgreSQL has it through the
+    # pgvector extension, which costs points (fit.capability_degree) but does not exclude.
+    assert {"dynamodb", "hbase", "memcached"}.isdisjoint(eligible)
+    assert {"postgresql", "mongodb", "opensearch", "cassandra"} <= eligible
+    postgres = next(e for e in component.ranking if e.database == "postgresql")
+    assert any(r.rule == "fit.capability_degree" and r.points < 0 for r in postgres.reasons)
+
+
 def test_offline_sync_leaves_the_stores_with_a_device_sync_of_their_own(engine: Engine) -> None:
     component = _one(engine, "name: app\ndata_shape: nested\nneeds: [offline_sync]\n")
     eligible = {e.database for e in component.ranking if e.eligible}
