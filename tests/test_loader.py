@@ -285,7 +285,8 @@ def test_validate_reports_type_and_reference_problems_in_one_pass(
         "needs[1]: 'ttl' is listed twice",
         "needs[2]: 'bogus' is not one of ttl, pub_sub, full_text_search, geospatial, "
         "change_streams, sorted_sets, counters, secondary_indexes, aggregations, joins, "
-        "graph_traversal, time_series, transactions, streams, atomic_updates, offline_sync, vector_search",
+        "graph_traversal, time_series, transactions, streams, atomic_updates, offline_sync, "
+        "vector_search",
         "entities[0].key: key 'id' is not one of the entity's fields (did you mean 'user_id'?)",
         "entities[1].fields.order_id: 'strng' is not one of string, int, float, decimal, bool, "
         "datetime, list, map, geo (did you mean 'string'?)",
