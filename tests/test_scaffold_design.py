@@ -157,6 +157,29 @@ def test_redis_and_dynamodb_warn_about_search_and_aggregate() -> None:
     assert not any("search_products" in w for w in _warnings("ecommerce", Store.MONGODB))
 
 
+def test_needs_no_generated_function_exercises_are_named_not_dropped() -> None:
+    workload = parse_workload(
+        "name: rag\nneeds: [vector_search, full_text_search, geospatial]\n"
+        "entities:\n  - name: Chunk\n    key: chunk_id\n"
+        "    fields: {chunk_id: string, text: string}\n"
+        "access_patterns:\n"
+        "  - {name: get_chunk, entity: Chunk, kind: get, by: [chunk_id]}\n"
+        "  - {name: find_text, entity: Chunk, kind: search, by: [text]}\n"
+    )
+    for store in Store:
+        warnings = [str(w) for w in plan(workload, explicit(workload, store)).warnings]
+        named = [w for w in warnings if "no generated function exercises" in w]
+        # The search pattern carries full-text search; vector search has no pattern kind,
+        # and geospatial queries have no near pattern here.
+        assert len(named) == 1, (store, warnings)
+        assert "needs vector_search, geospatial," in named[0]
+        assert "full_text_search" not in named[0]
+    quiet = parse_workload("name: kv\nneeds: [ttl, counters]\n")
+    for store in Store:
+        found = plan(quiet, explicit(quiet, store)).warnings
+        assert not [w for w in found if "no generated function" in str(w)]
+
+
 def test_dynamodb_item_collections_and_sort_keys() -> None:
     design = _design("iot-telemetry", Store.DYNAMODB)
     assert isinstance(design, DynamoDesign)

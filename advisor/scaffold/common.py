@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
+from advisor.workload import PatternKind
 
 
 class How(enum.StrEnum):
@@ -49,6 +50,44 @@ class DesignWarning:
 def warn(spec: ComponentSpec, pattern: PatternSpec | None, text: str) -> DesignWarning:
     """A warning about ``pattern`` (or the whole component) of ``spec``."""
     return DesignWarning(spec.name, pattern.name if pattern else "", text)
+
+
+# Needs the project writes code for only through an access pattern of this kind; the
+# needs with no kind at all (None) never get generated code.
+PATTERN_FOR_NEED: dict[str, PatternKind | None] = {
+    "full_text_search": PatternKind.SEARCH,
+    "geospatial": PatternKind.NEAR,
+    "graph_traversal": PatternKind.TRAVERSE,
+    "aggregations": PatternKind.AGGREGATE,
+    "joins": None,
+    "offline_sync": None,
+    "vector_search": None,
+}
+
+
+def unserved_needs_warning(spec: ComponentSpec) -> list[DesignWarning]:
+    """The warning naming the asked capabilities that no generated function exercises.
+
+    Code is generated per access pattern, so a need with no pattern of its kind (or one
+    no pattern kind expresses, such as vector search) would otherwise be dropped silently.
+    """
+    kinds = {p.kind for p in spec.patterns}
+    unserved = [
+        need
+        for need in spec.answers.needs
+        if need in PATTERN_FOR_NEED
+        and (PATTERN_FOR_NEED[need] is None or PATTERN_FOR_NEED[need] not in kinds)
+    ]
+    if not unserved:
+        return []
+    text = (
+        f"needs {', '.join(unserved)}, which no generated function exercises: code is "
+        "generated per access pattern, and only a search, near, traverse or aggregate "
+        "pattern carries full-text search, geospatial queries, graph traversal or "
+        "aggregations. Write the others with the database's own features, which "
+        "`dbadvisor recommend` names in its capability notes."
+    )
+    return [warn(spec, None, text)]
 
 
 def ttl_warning(spec: ComponentSpec, remedy: str) -> list[DesignWarning]:

@@ -26,6 +26,7 @@ from advisor.scaffold.common import (
     traversal,
     ttl_warning,
     unique_notes,
+    unserved_needs_warning,
     warn,
 )
 from advisor.scaffold.names import RESERVED_NAMES, Namespace
@@ -239,6 +240,7 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     )
     entities = tuple(_with_counters(spec, placed, names, notes) for placed in entities)
     warnings += ttl_warning(spec, "add one to fill the TTL attribute")
+    warnings += unserved_needs_warning(spec)
     gsis = _project(slots, reads)
     # Uses and reads point at the final GSIs (with their projections).
     final = {g.number: g for g in gsis}

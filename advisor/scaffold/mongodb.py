@@ -21,6 +21,7 @@ from advisor.scaffold.common import (
     traversal,
     ttl_warning,
     unique_notes,
+    unserved_needs_warning,
     warn,
 )
 from advisor.scaffold.dynamodb import FEW_VALUES
@@ -180,6 +181,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
             "or a time-series collection with that expireAfterSeconds"
         )
     warnings += ttl_warning(spec, remedy)
+    warnings += unserved_needs_warning(spec)
     collections = tuple(
         MongoCollection(
             entity=e,

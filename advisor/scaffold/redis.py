@@ -25,6 +25,7 @@ from advisor.scaffold.common import (
     traversal,
     ttl_warning,
     unique_notes,
+    unserved_needs_warning,
     warn,
 )
 from advisor.scaffold.spec import NUMERIC, ComponentSpec, EntitySpec, FieldSpec, PatternSpec
@@ -203,6 +204,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 "expire: a made-up TTL would delete durable data."
             )
     warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
+    warnings += unserved_needs_warning(spec)
     decisions.append(
         "create, update and delete write an item and its index entries in one "
         "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
