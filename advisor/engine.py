@@ -1057,7 +1057,7 @@ class Engine:
         )
         reasons = (
             f"the team already runs {winner.name}"
-            if winner.database in answers.get("context.team_expertise", ())
+            if mine[0] == -EXPERTISE_POINTS["own"]
             else f"the team's skills carry over to {winner.name}",
             f"a managed {winner.name} service exists where one is wanted",
             f"{winner.name} takes less operations work",

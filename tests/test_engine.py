@@ -477,22 +477,21 @@ def test_a_small_redis_with_failover_uses_sentinel_not_cluster(engine: Engine) -
     assert _configured(component, "redis").id == "sentinel"
 
 
+# Answers on which PostgreSQL and MySQL tie on points.
+TIED = (
+    "data_shape: tabular\nrelationships: many\nschema_flexibility: fixed\n"
+    "query_complexity: medium\n"
+)
+
+
 def test_an_exact_tie_is_broken_by_stated_criteria_and_said(engine: Engine) -> None:
-    component = _one(
-        engine,
-        "name: t\ndata_shape: tabular\nrelationships: many\nschema_flexibility: fixed\n"
-        "query_complexity: medium\n",
-    )
+    component = _one(engine, "name: t\n" + TIED)
     winner, runner = component.recommendation, component.runner_up
     assert winner is not None and runner is not None
     assert winner.points == runner.points
     assert component.tie_break is not None
     assert winner.name in component.tie_break and runner.name in component.tie_break
-    expert = _one(
-        engine,
-        f"name: t\ncontext: {{team_expertise: [{runner.database}]}}\ndata_shape: tabular\n"
-        "relationships: many\nschema_flexibility: fixed\nquery_complexity: medium\n",
-    )
+    expert = _one(engine, f"name: t\ncontext: {{team_expertise: [{runner.database}]}}\n" + TIED)
     assert expert.recommendation is not None
     assert expert.recommendation.database == runner.database
 
@@ -500,19 +499,11 @@ def test_an_exact_tie_is_broken_by_stated_criteria_and_said(engine: Engine) -> N
 def test_a_tie_nothing_else_separates_goes_to_the_broader_database(engine: Engine) -> None:
     # PostgreSQL and MySQL tie here with equal burden and no cloud or expertise asked: the
     # one serving more of the tracked capabilities natively is first, not the first id.
-    component = _one(
-        engine,
-        "name: t\ndata_shape: tabular\nrelationships: many\nschema_flexibility: fixed\n"
-        "query_complexity: medium\n",
-    )
+    component = _one(engine, "name: t\n" + TIED)
     winner, runner = component.recommendation, component.runner_up
     assert winner is not None and runner is not None
     assert {winner.database, runner.database} == {"postgresql", "mysql"}
-    native = {
-        db: sum(c.degree == "native" for c in engine.kb.databases[db].capabilities.values())
-        for db in ("postgresql", "mysql")
-    }
-    assert native["postgresql"] > native["mysql"]
+    assert engine.breadth["postgresql"] > engine.breadth["mysql"]
     assert winner.database == "postgresql"
     assert component.tie_break is not None and "capabilities" in component.tie_break
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
-from advisor.workload import PatternKind
+from advisor.workload import Capability, PatternKind
 
 
 class How(enum.StrEnum):
@@ -54,7 +55,7 @@ def warn(spec: ComponentSpec, pattern: PatternSpec | None, text: str) -> DesignW
 
 # Needs the project writes code for only through an access pattern of this kind; the
 # needs with no kind at all (None) never get generated code.
-PATTERN_FOR_NEED: dict[str, PatternKind | None] = {
+PATTERN_FOR_NEED: Mapping[Capability, PatternKind | None] = {
     "full_text_search": PatternKind.SEARCH,
     "geospatial": PatternKind.NEAR,
     "graph_traversal": PatternKind.TRAVERSE,
@@ -72,12 +73,9 @@ def unserved_needs_warning(spec: ComponentSpec) -> list[DesignWarning]:
     no pattern kind expresses, such as vector search) would otherwise be dropped silently.
     """
     kinds = {p.kind for p in spec.patterns}
-    unserved = [
-        need
-        for need in spec.answers.needs
-        if need in PATTERN_FOR_NEED
-        and (PATTERN_FOR_NEED[need] is None or PATTERN_FOR_NEED[need] not in kinds)
-    ]
+    # None is never among the pattern kinds, so a need no kind expresses is always unserved.
+    unserved = [n for n in spec.answers.needs if n in PATTERN_FOR_NEED]
+    unserved = [n for n in unserved if PATTERN_FOR_NEED[n] not in kinds]
     if not unserved:
         return []
     text = (
