@@ -500,6 +500,29 @@ def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     return None
 
 
+def _burden_of_scale(answers: Answers, db: Database) -> tuple[float, str] | None:
+    # Data that outgrows one server, kept on the team's own machines or on a cloud not
+    # yet chosen, is a cluster to operate in any database: a sharded MongoDB (config
+    # servers, routers, a balancer), PostgreSQL or MySQL behind Citus, Vitess or shards
+    # in the application, or a ring of a store that partitions by design. The specialist
+    # work such a store takes (fit.operational_burden) is then the work of the scale, not
+    # a burden it adds, so this gives it back. On a chosen cloud, unless the team
+    # self-hosts, fully managed partitioned services are the alternative: it counts.
+    if answers.get("derived.scale") != "large" or db.scaling.degree != "native":
+        return None
+    burden = _burden(answers, db)
+    if burden is None or burden[0] >= 0:
+        return None
+    self_run = answers.get("context.managed") == "self_hosted"
+    if not self_run and answers.get("context.cloud") in CLOUDS:
+        return None
+    return -burden[0], (
+        "At this size the team runs a cluster whichever database it picks (a sharded "
+        f"document or relational database, or a ring): {db.name}'s operations work is the "
+        "scale's, not its own."
+    )
+
+
 # Points a capability costs when it is not native: an add-on is one more component to
 # install and run, modelling is work in every query and schema that touches it.
 DEGREE_COST = {"native": 0.0, "add_on": -2.0, "modelled": -4.0}
@@ -680,6 +703,12 @@ CHECKS: tuple[Check, ...] = (
         False,
         _burden,
     ),
+    Check(
+        "fit.burden_of_scale",
+        _paths("context.managed", "context.team_expertise", "context.cloud", "derived.scale"),
+        False,
+        _burden_of_scale,
+    ),
     Check("fit.capability_degree", _paths("needs"), False, _degree_fit),
     Check(
         "fit.memory",
@@ -732,6 +761,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "fit.operational_burden": "-4 for a database that takes specialist operations work, "
     "unless the team already runs it well (that work is its expertise); +2 for one that "
     "takes little, unless the team self-hosts.",
+    "fit.burden_of_scale": "+4 back to a database that partitions by design and pays "
+    "fit.operational_burden, when the data outgrows one server and the team self-hosts or "
+    "has chosen no cloud: every choice is then a cluster to operate.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "

@@ -681,6 +681,31 @@ def test_a_team_that_runs_a_demanding_database_is_not_charged_its_burden(engine:
     assert burden(data_shape="tabular", **{"context.team_expertise": ("postgresql",)}) == -4
 
 
+def test_at_a_scale_every_self_run_choice_clusters_a_partitioned_store_gets_its_burden_back(
+    engine: Engine,
+) -> None:
+    def points(db: str, **answers: Any) -> dict[str, float]:
+        entry = next(e for e in engine.rank(answers) if e.database == db)
+        return {r.rule: r.points for r in entry.reasons if "burden" in r.rule}
+
+    large = {"data_shape": "blob", "scale.growth": "outgrows_one_server"}
+    given_back = {"fit.operational_burden": -4, "fit.burden_of_scale": 4}
+    assert points("cassandra", **large) == given_back
+    assert points("cassandra", **large, **{"context.cloud": "on_prem"}) == given_back
+    self_run = {"context.cloud": "aws", "context.managed": "self_hosted"}
+    assert points("cassandra", **large, **self_run) == given_back
+    # On a chosen cloud its managed partitioned services are the alternative.
+    assert points("cassandra", **large, **{"context.cloud": "aws"}) == {
+        "fit.operational_burden": -4
+    }
+    # One server's worth of data is no cluster; a store sharded by a layer gets nothing.
+    assert points("cassandra", data_shape="blob") == {"fit.operational_burden": -4}
+    assert points("oracle", **large) == {"fit.operational_burden": -4}
+    # The team's own database was never charged.
+    own = {"context.team_expertise": ("cassandra",)}
+    assert points("cassandra", **large, **own) == {}
+
+
 def test_team_skills_carry_over_by_engine_then_by_interface(engine: Engine) -> None:
     # A PostgreSQL team runs TimescaleDB (a PostgreSQL extension) with the skills it has,
     # writes CockroachDB's SQL and drivers but learns its operations, and starts MySQL
