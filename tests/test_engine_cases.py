@@ -44,7 +44,7 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # to 14 retired into it).
 TUNING_TOP1 = 0.77
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 15, scored once on 2026-12-07 at 52.0 % (see tests/cases/README.md).
+# (target 0.90): round 15, scored once on 2026-12-06 at 52.0 % (see tests/cases/README.md).
 HOLDOUT_TOP1 = 0.52
 
 
