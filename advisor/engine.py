@@ -493,9 +493,12 @@ def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     # reason against its own database beside the expertise it is credited for).
     if db.id in answers.get("context.team_expertise", ()):
         return None
-    if db.operational_burden.level == "high":
+    level = db.operational_burden.level_for(answers.get("durability"))
+    if level == "high":
         return -4.0, f"Running {db.name} well takes specialist operations work."
-    if db.operational_burden.level == "low" and answers.get("context.managed") != "self_hosted":
+    if level == "low" and answers.get("context.managed") != "self_hosted":
+        if level != db.operational_burden.level:
+            return 2.0, f"{db.name} run as a cache needs little operations work."
         return 2.0, f"{db.name} needs little operations work."
     return None
 
@@ -699,7 +702,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "fit.operational_burden",
-        _paths("context.managed", "context.team_expertise"),
+        _paths("context.managed", "context.team_expertise", "durability"),
         False,
         _burden,
     ),
@@ -760,7 +763,8 @@ BUILTIN_WHY: Mapping[str, str] = {
     "service in use keeps every acknowledged write (Amazon MemoryDB under Valkey).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work, "
     "unless the team already runs it well (that work is its expertise); +2 for one that "
-    "takes little, unless the team self-hosts.",
+    "takes little, unless the team self-hosts. For data that can be rebuilt, a database's "
+    "level as a cache counts (Redis and Valkey without persistence or failover).",
     "fit.burden_of_scale": "+4 back to a database that partitions by design and pays "
     "fit.operational_burden, when the data outgrows one server and the team self-hosts or "
     "has chosen no cloud: every choice is then a cluster to operate.",
@@ -907,9 +911,6 @@ class Engine:
         for i, rule in enumerate(kb.rules):
             for path in rule.when.paths:
                 self.rules_reading.setdefault(path, []).append(i)
-        self.burden_rank = {
-            db_id: BURDENS.index(kb.databases[db_id].operational_burden.level) for db_id in self.ids
-        }
         # Native capabilities of the closed set: the room left for needs not yet known.
         self.breadth = {
             db_id: sum(c.degree == "native" for c in kb.databases[db_id].capabilities.values())
@@ -980,7 +981,7 @@ class Engine:
         return (
             expert,
             0 if managed else 1,
-            self.burden_rank[db_id],
+            BURDENS.index(db.operational_burden.level_for(answers.get("durability"))),
             -self.breadth[db_id],
             db_id,
         )

@@ -274,9 +274,27 @@ class SharedSkills(Fact, kw_only=True):
 
 
 class OperationalBurden(Fact, kw_only=True):
-    """How much running it costs a team, relative to the others."""
+    """How much running it costs a team, relative to the others.
+
+    ``cache_level`` is the level when it holds only data that can be rebuilt, where the
+    persistence and failover that ``level`` counts are not needed (``note`` says why);
+    unset, ``level`` holds for every kind of data.
+    """
 
     level: Burden
+    cache_level: Burden | None = None
+
+    def summary(self) -> str:
+        """``medium``, or ``medium (low as a cache)`` where the cache level differs."""
+        if self.cache_level is None or self.cache_level == self.level:
+            return self.level
+        return f"{self.level} ({self.cache_level} as a cache)"
+
+    def level_for(self, durability: str | None) -> Burden:
+        """The level for data of this durability (``ephemeral`` may lower it)."""
+        if durability == "ephemeral" and self.cache_level is not None:
+            return self.cache_level
+        return self.level
 
 
 Degree = Literal["native", "modelled", "add_on"]
@@ -788,6 +806,15 @@ class _Loader:
                     )
             _check_offerings(structurer, base, database)
             _check_managed_settings(structurer, base, database)
+            burden = database.operational_burden
+            if burden.cache_level and BURDENS.index(burden.cache_level) > BURDENS.index(
+                burden.level
+            ):
+                structurer.report(
+                    (*base, "operational_burden", "cache_level"),
+                    f"'{burden.cache_level}' is heavier than level '{burden.level}': "
+                    "rebuildable data never needs more operations work",
+                )
             for i, shared in enumerate(database.skills_from):
                 if shared.database == database.id or shared.database not in self.databases:
                     structurer.report(

@@ -706,6 +706,22 @@ def test_at_a_scale_every_self_run_choice_clusters_a_partitioned_store_gets_its_
     assert points("cassandra", **large, **own) == {}
 
 
+def test_a_plain_cache_weighs_redis_as_lightly_as_memcached(engine: Engine) -> None:
+    cache = {"durability": "ephemeral", "data_shape": "blob", "read_write_ratio": "read_heavy"}
+    ranking = {e.database: e for e in engine.rank(cache)}
+    burdens = {
+        db: [r.points for r in ranking[db].reasons if r.rule == "fit.operational_burden"]
+        for db in ("redis", "valkey", "memcached")
+    }
+    assert burdens == {"redis": [2.0], "valkey": [2.0], "memcached": [2.0]}
+    # Durable data keeps Redis's persistence and failover work: no credit.
+    durable = {e.database: e for e in engine.rank({**cache, "durability": "durable"})}
+    assert not [r for r in durable["redis"].reasons if r.rule == "fit.operational_burden"]
+    # At equal points the tie-break no longer reads the heavier level for Redis: its
+    # native capabilities decide, and the sentence says so.
+    assert engine.tie_key(cache, "redis")[2] == engine.tie_key(cache, "memcached")[2]
+
+
 def test_team_skills_carry_over_by_engine_then_by_interface(engine: Engine) -> None:
     # A PostgreSQL team runs TimescaleDB (a PostgreSQL extension) with the skills it has,
     # writes CockroachDB's SQL and drivers but learns its operations, and starts MySQL

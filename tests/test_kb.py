@@ -270,6 +270,30 @@ def test_a_pacelc_class_must_agree_with_the_cap_side(tmp_path: Path) -> None:
     ]
 
 
+def test_a_cache_level_is_never_heavier_than_the_level(tmp_path: Path) -> None:
+    text = _builtin("redis")
+    overlay = tmp_path / "redis.yaml"
+    overlay.write_text(text.replace("cache_level: low", "cache_level: high", 1), encoding="utf-8")
+    line = text[: text.index("cache_level: low")].count("\n") + 1
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    assert caught.value.lines() == [
+        f"{overlay}:{line}:16: operational_burden.cache_level: 'high' is heavier than level "
+        "'medium': rebuildable data never needs more operations work"
+    ]
+
+
+def test_redis_and_valkey_as_caches_take_memcacheds_work(kb: KnowledgeBase) -> None:
+    for db_id in ("redis", "valkey"):
+        burden = kb.databases[db_id].operational_burden
+        assert (burden.level, burden.level_for("durable"), burden.level_for(None)) == (
+            "medium",
+            "medium",
+            "medium",
+        )
+        assert burden.level_for("ephemeral") == kb.databases["memcached"].operational_burden.level
+
+
 def test_every_builtin_configuration_has_matching_cap_and_pacelc(kb: KnowledgeBase) -> None:
     # The loader enforces it; this pins the six mixed configurations whose reads stay
     # available while writes stop (the seed's habit was to call those AP).

@@ -106,7 +106,7 @@ ROWS: tuple[tuple[str, Any], ...] = (
     ("self-hosted", lambda db: "yes" if db.deployment.self_hosted else "no"),
     *((f"managed on {cloud}", lambda db, c=cloud: _managed(db, c)) for cloud in CLOUDS),
     ("API-compatible services", _compatible),
-    ("operational burden", lambda db: db.operational_burden.level),
+    ("operational burden", lambda db: db.operational_burden.summary()),
     ("scales writes out", lambda db: SCALE_OUT_CELL[db.scaling.degree]),
 )
 
@@ -180,6 +180,7 @@ def _database(db: Database) -> dict[str, Any]:
         },
         "durable": db.durability.durable,
         "operational_burden": db.operational_burden.level,
+        "operational_burden_as_cache": db.operational_burden.cache_level,
         "scales_horizontally": db.scaling.horizontal,
         # native, add_on (a sharding layer such as Citus or Vitess) or modelled (the
         # application shards); added to SPEC section 7's shape.

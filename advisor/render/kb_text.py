@@ -70,7 +70,7 @@ def describe_database(db: Database) -> str:
     lines.append(f"max item: {size}")
     lines.append(f"transactions: {db.transactions.scope}")
     lines.append(f"durable: {'yes' if db.durability.durable else 'no'}")
-    lines.append(f"operational burden: {db.operational_burden.level}")
+    lines.append(f"operational burden: {db.operational_burden.summary()}")
     lines.append(f"capabilities: {', '.join(sorted(db.capabilities))}")
     for config in db.consistency:
         default = " (default)" if config.default else ""
