@@ -40,12 +40,12 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # Ratchet: the tuning corpus's measured top-1 rounded down to the percent. The issue's
 # target is 0.95; raise this whenever the engine improves. It is lowered only when a
 # scored holdout round is retired into the tuning split: the engine did not get worse,
-# the split got harder (see tests/cases/README.md). 76.0 % on 578 components (rounds 1
-# to 15 retired into it).
-TUNING_TOP1 = 0.75
+# the split got harder (see tests/cases/README.md). 76.3 % on 603 components (rounds 1
+# to 16 retired into it).
+TUNING_TOP1 = 0.76
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 16, scored once on 2026-12-06 at 60.0 % (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.60
+# (target 0.90): round 17, scored once on 2026-12-07 at 57.7 % (see tests/cases/README.md).
+HOLDOUT_TOP1 = 0.57
 
 
 @pytest.fixture(scope="module")
