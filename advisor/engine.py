@@ -43,6 +43,7 @@ from advisor.kb import (
     GROUP_CAPS,
     GUARANTEE_RANK,
     GUARANTEES,
+    Burden,
     CapSide,
     ConsistencyConfig,
     Database,
@@ -493,36 +494,61 @@ def _burden(answers: Answers, db: Database) -> tuple[float, str] | None:
     # reason against its own database beside the expertise it is credited for).
     if db.id in answers.get("context.team_expertise", ()):
         return None
-    level = db.operational_burden.level_for(answers.get("durability"))
+    burden = db.operational_burden
+    level = burden.level_for(answers.get("durability"))
     if level == "high":
         return -4.0, f"Running {db.name} well takes specialist operations work."
     if level == "low" and answers.get("context.managed") != "self_hosted":
-        if level != db.operational_burden.level:
-            return 2.0, f"{db.name} run as a cache needs little operations work."
-        return 2.0, f"{db.name} needs little operations work."
+        as_cache = " run as a cache" if level != burden.level else ""
+        return 2.0, f"{db.name}{as_cache} needs little operations work."
     return None
 
 
+def _clusters_whatever_the_choice(answers: Answers) -> bool:
+    """Whether the team will run a cluster whichever database it picks.
+
+    A large workload (``derived.scale``: data or traffic past what one primary serves,
+    or the growth answer saying so) on the team's own machines, or on no chosen cloud
+    with no wish for a managed service, is a cluster to operate in any database: a
+    sharded MongoDB (config servers, routers, a balancer), PostgreSQL or MySQL behind
+    Citus, Vitess, shards in the application or a fleet of read replicas, or a store
+    that partitions by design. On a chosen cloud, or where a managed service is wanted,
+    fully managed partitioned services are the alternative, and operations work still
+    separates the options.
+    """
+    if answers.get("derived.scale") != "large":
+        return False
+    managed = answers.get("context.managed")
+    if managed == "self_hosted" or answers.get("context.cloud") == "on_prem":
+        return True
+    return answers.get("context.cloud") not in CLOUDS and managed not in ("required", "preferred")
+
+
+def _tie_burden(answers: Answers, db: Database) -> Burden:
+    """The operations work the tie-break compares, weighed as the burden checks weigh it.
+
+    The level for the data's durability (fit.operational_burden); a high level that
+    fit.burden_of_scale gives back, where every choice is a cluster, counts as medium.
+    """
+    level = db.operational_burden.level_for(answers.get("durability"))
+    if level == "high" and _burden_of_scale(answers, db) is not None:
+        return "medium"
+    return level
+
+
 def _burden_of_scale(answers: Answers, db: Database) -> tuple[float, str] | None:
-    # Data that outgrows one server, kept on the team's own machines or on a cloud not
-    # yet chosen, is a cluster to operate in any database: a sharded MongoDB (config
-    # servers, routers, a balancer), PostgreSQL or MySQL behind Citus, Vitess or shards
-    # in the application, or a ring of a store that partitions by design. The specialist
-    # work such a store takes (fit.operational_burden) is then the work of the scale, not
-    # a burden it adds, so this gives it back. On a chosen cloud, unless the team
-    # self-hosts, fully managed partitioned services are the alternative: it counts.
-    if answers.get("derived.scale") != "large" or db.scaling.degree != "native":
+    # The specialist work a store that partitions by design takes (fit.operational_burden)
+    # is, at a scale where every choice is a cluster to run, the work of the scale and not
+    # a burden that store adds: this gives the penalty back.
+    if db.scaling.degree != "native" or not _clusters_whatever_the_choice(answers):
         return None
     burden = _burden(answers, db)
     if burden is None or burden[0] >= 0:
         return None
-    self_run = answers.get("context.managed") == "self_hosted"
-    if not self_run and answers.get("context.cloud") in CLOUDS:
-        return None
     return -burden[0], (
-        "At this size the team runs a cluster whichever database it picks (a sharded "
-        f"document or relational database, or a ring): {db.name}'s operations work is the "
-        "scale's, not its own."
+        "At this size or throughput the team runs a cluster whichever database it picks (a "
+        "sharded document or relational database, read replicas, or a store built to "
+        f"partition): {db.name}'s operations work is the scale's, not its own."
     )
 
 
@@ -652,6 +678,8 @@ def _paths(*names: str) -> frozenset[str]:
 
 
 CONFIG_PATHS = ("context.licensing",)
+# What fit.operational_burden reads, and so fit.burden_of_scale, which gives it back.
+BURDEN_PATHS = ("context.managed", "context.team_expertise", "durability")
 
 CHECKS: tuple[Check, ...] = (
     Check("constraint.cloud", _paths("context.cloud"), True, _cloud_check),
@@ -700,15 +728,10 @@ CHECKS: tuple[Check, ...] = (
         False,
         _survives_fit,
     ),
-    Check(
-        "fit.operational_burden",
-        _paths("context.managed", "context.team_expertise", "durability"),
-        False,
-        _burden,
-    ),
+    Check("fit.operational_burden", _paths(*BURDEN_PATHS), False, _burden),
     Check(
         "fit.burden_of_scale",
-        _paths("context.managed", "context.team_expertise", "context.cloud", "derived.scale"),
+        _paths(*BURDEN_PATHS, "context.cloud", "derived.scale"),
         False,
         _burden_of_scale,
     ),
@@ -981,7 +1004,7 @@ class Engine:
         return (
             expert,
             0 if managed else 1,
-            BURDENS.index(db.operational_burden.level_for(answers.get("durability"))),
+            BURDENS.index(_tie_burden(answers, db)),
             -self.breadth[db_id],
             db_id,
         )

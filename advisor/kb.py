@@ -285,8 +285,8 @@ class OperationalBurden(Fact, kw_only=True):
     cache_level: Burden | None = None
 
     def summary(self) -> str:
-        """``medium``, or ``medium (low as a cache)`` where the cache level differs."""
-        if self.cache_level is None or self.cache_level == self.level:
+        """``medium``, or ``medium (low as a cache)`` where a cache level is set."""
+        if self.cache_level is None:
             return self.level
         return f"{self.level} ({self.cache_level} as a cache)"
 
@@ -807,12 +807,18 @@ class _Loader:
             _check_offerings(structurer, base, database)
             _check_managed_settings(structurer, base, database)
             burden = database.operational_burden
-            if burden.cache_level and BURDENS.index(burden.cache_level) > BURDENS.index(
+            cache_level = burden.cache_level
+            if cache_level is not None and cache_level == burden.level:
+                structurer.report(
+                    (*base, "operational_burden", "cache_level"),
+                    f"'{cache_level}' is the level itself: leave cache_level out",
+                )
+            elif cache_level is not None and BURDENS.index(cache_level) > BURDENS.index(
                 burden.level
             ):
                 structurer.report(
                     (*base, "operational_burden", "cache_level"),
-                    f"'{burden.cache_level}' is heavier than level '{burden.level}': "
+                    f"'{cache_level}' is heavier than level '{burden.level}': "
                     "rebuildable data never needs more operations work",
                 )
             for i, shared in enumerate(database.skills_from):

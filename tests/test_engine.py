@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from advisor.conditions import derive
 from advisor.engine import MAX_CHANGES, ComponentResult, Configuration, Engine, _variants
 from advisor.kb import KnowledgeBase, load_knowledge_base
 from advisor.workload import Workload, load_workload, parse_workload
@@ -694,10 +695,22 @@ def test_at_a_scale_every_self_run_choice_clusters_a_partitioned_store_gets_its_
     assert points("cassandra", **large, **{"context.cloud": "on_prem"}) == given_back
     self_run = {"context.cloud": "aws", "context.managed": "self_hosted"}
     assert points("cassandra", **large, **self_run) == given_back
-    # On a chosen cloud its managed partitioned services are the alternative.
-    assert points("cassandra", **large, **{"context.cloud": "aws"}) == {
-        "fit.operational_burden": -4
-    }
+    # On a chosen cloud, or where a managed service is wanted, managed partitioned
+    # services are the alternative.
+    charged = {"fit.operational_burden": -4}
+    assert points("cassandra", **large, **{"context.cloud": "aws"}) == charged
+    for managed in ("required", "preferred"):
+        assert points("cassandra", **large, **{"context.managed": managed}) == charged
+        own_machines = {"context.managed": managed, "context.cloud": "on_prem"}
+        assert points("cassandra", **large, **own_machines) == given_back
+
+    # The tie-break weighs the burden as the checks do: Cassandra's counts as medium here.
+    def burden_rank(db: str, **answers: Any) -> int:
+        return engine.tie_key(derive(answers), db)[2]
+
+    assert burden_rank("cassandra", **large) == burden_rank("mongodb", **large)
+    on_aws = {**large, "context.cloud": "aws"}
+    assert burden_rank("cassandra", **on_aws) > burden_rank("mongodb", **on_aws)
     # One server's worth of data is no cluster; a store sharded by a layer gets nothing.
     assert points("cassandra", data_shape="blob") == {"fit.operational_burden": -4}
     assert points("oracle", **large) == {"fit.operational_burden": -4}
@@ -720,6 +733,12 @@ def test_a_plain_cache_weighs_redis_as_lightly_as_memcached(engine: Engine) -> N
     # At equal points the tie-break no longer reads the heavier level for Redis: its
     # native capabilities decide, and the sentence says so.
     assert engine.tie_key(cache, "redis")[2] == engine.tie_key(cache, "memcached")[2]
+    component = _one(
+        engine, "name: c\ndurability: ephemeral\ndata_shape: blob\nread_write_ratio: read_heavy\n"
+    )
+    ranked = [e.database for e in component.ranking if e.eligible]
+    assert ranked[:2] == ["redis", "memcached"]
+    assert component.tie_break is not None and "capabilities" in component.tie_break
 
 
 def test_team_skills_carry_over_by_engine_then_by_interface(engine: Engine) -> None:

@@ -283,6 +283,19 @@ def test_a_cache_level_is_never_heavier_than_the_level(tmp_path: Path) -> None:
     ]
 
 
+def test_a_cache_level_equal_to_the_level_is_left_out(tmp_path: Path) -> None:
+    text = _builtin("redis")
+    overlay = tmp_path / "redis.yaml"
+    overlay.write_text(text.replace("cache_level: low", "cache_level: medium", 1), encoding="utf-8")
+    line = text[: text.index("cache_level: low")].count("\n") + 1
+    with pytest.raises(InputError) as caught:
+        load_knowledge_base([overlay])
+    assert caught.value.lines() == [
+        f"{overlay}:{line}:16: operational_burden.cache_level: 'medium' is the level itself: "
+        "leave cache_level out"
+    ]
+
+
 def test_redis_and_valkey_as_caches_take_memcacheds_work(kb: KnowledgeBase) -> None:
     for db_id in ("redis", "valkey"):
         burden = kb.databases[db_id].operational_burden

@@ -41,6 +41,7 @@ _BUILTIN_FACTS = {
     "constraint.durability": "durability",
     "constraint.transactions": "transactions",
     "fit.operational_burden": "operational_burden",
+    "fit.burden_of_scale": "scaling",
     "fit.memory": "storage",
     "fit.latency": "storage",
     "fit.scale_out": "scaling",
