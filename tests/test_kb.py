@@ -257,43 +257,41 @@ def test_overlay_replaces_a_database_and_adds_a_rule(tmp_path: Path) -> None:
     assert kb.rule("ours.prefer_postgres").databases == {"postgresql": 50}
 
 
-def test_a_pacelc_class_must_agree_with_the_cap_side(tmp_path: Path) -> None:
-    text = _builtin("memcached")
-    overlay = tmp_path / "memcached.yaml"
-    overlay.write_text(text.replace("pacelc: PC/EC", "pacelc: PA/EL", 1), encoding="utf-8")
-    line = text[: text.index("pacelc: PC/EC")].count("\n") + 1
+def _edited_builtin_problems(tmp_path: Path, db_id: str, old: str, new: str) -> list[str]:
+    """The problems the loader reports for a built-in file with ``old`` replaced by ``new``,
+    each with ``FILE:LINE:`` standing for the overlay's path and the edited line."""
+    text = _builtin(db_id)
+    overlay = tmp_path / f"{db_id}.yaml"
+    overlay.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
     with pytest.raises(InputError) as caught:
         load_knowledge_base([overlay])
-    assert caught.value.lines() == [
-        f"{overlay}:{line}:13: consistency[0].pacelc: PA/EL disagrees with cap CP: "
+    return [problem.replace(f"{overlay}:{line}:", "FILE:LINE:") for problem in caught.value.lines()]
+
+
+def test_a_pacelc_class_must_agree_with_the_cap_side(tmp_path: Path) -> None:
+    assert _edited_builtin_problems(tmp_path, "memcached", "pacelc: PC/EC", "pacelc: PA/EL") == [
+        "FILE:LINE:13: consistency[0].pacelc: PA/EL disagrees with cap CP: "
         "its PA means AP during a partition"
     ]
 
 
-def test_a_cache_level_is_never_heavier_than_the_level(tmp_path: Path) -> None:
-    text = _builtin("redis")
-    overlay = tmp_path / "redis.yaml"
-    overlay.write_text(text.replace("cache_level: low", "cache_level: high", 1), encoding="utf-8")
-    line = text[: text.index("cache_level: low")].count("\n") + 1
-    with pytest.raises(InputError) as caught:
-        load_knowledge_base([overlay])
-    assert caught.value.lines() == [
-        f"{overlay}:{line}:16: operational_burden.cache_level: 'high' is heavier than level "
-        "'medium': rebuildable data never needs more operations work"
-    ]
-
-
-def test_a_cache_level_equal_to_the_level_is_left_out(tmp_path: Path) -> None:
-    text = _builtin("redis")
-    overlay = tmp_path / "redis.yaml"
-    overlay.write_text(text.replace("cache_level: low", "cache_level: medium", 1), encoding="utf-8")
-    line = text[: text.index("cache_level: low")].count("\n") + 1
-    with pytest.raises(InputError) as caught:
-        load_knowledge_base([overlay])
-    assert caught.value.lines() == [
-        f"{overlay}:{line}:16: operational_burden.cache_level: 'medium' is the level itself: "
-        "leave cache_level out"
-    ]
+@pytest.mark.parametrize(
+    ("level", "problem"),
+    [
+        (
+            "high",
+            "'high' is heavier than level 'medium': rebuildable data never needs more "
+            "operations work",
+        ),
+        ("medium", "'medium' is the level itself: leave cache_level out"),
+    ],
+)
+def test_a_cache_level_is_lighter_than_the_level(tmp_path: Path, level: str, problem: str) -> None:
+    edited = _edited_builtin_problems(
+        tmp_path, "redis", "cache_level: low", f"cache_level: {level}"
+    )
+    assert edited == [f"FILE:LINE:16: operational_burden.cache_level: {problem}"]
 
 
 def test_redis_and_valkey_as_caches_take_memcacheds_work(kb: KnowledgeBase) -> None:
