@@ -789,8 +789,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "takes little, unless the team self-hosts. For data that can be rebuilt, a database's "
     "level as a cache counts (Redis and Valkey without persistence or failover).",
     "fit.burden_of_scale": "+4 back to a database that partitions by design and pays "
-    "fit.operational_burden, when the data outgrows one server and the team self-hosts or "
-    "has chosen no cloud: every choice is then a cluster to operate.",
+    "fit.operational_burden, when the workload is large (as for fit.scale_out) and the team "
+    "runs its own machines, or has chosen neither a cloud nor a managed service: every "
+    "choice is then a cluster to operate.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
