@@ -858,7 +858,9 @@ def test_the_tie_break_counts_skills_that_carry_over(engine: Engine) -> None:
     assert own < engine_shared < interface < none
 
 
-def test_durable_valkey_on_aws_goes_to_memorydb(engine: Engine, kb: KnowledgeBase) -> None:
+def test_durable_valkey_on_aws_goes_to_a_service_that_keeps_writes(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
     from advisor.render.managed import service
 
     text = (
@@ -868,12 +870,16 @@ def test_durable_valkey_on_aws_goes_to_memorydb(engine: Engine, kb: KnowledgeBas
     durable = _one(engine, text % ("durable", "survives: zone\n"))
     assert durable.recommendation is not None
     assert durable.recommendation.database == "valkey"
-    # MemoryDB's Multi-AZ log keeps the writes that Valkey's asynchronous replicas may
-    # lose: no fit.survives penalty, and the report names MemoryDB, not ElastiCache.
+    # A Multi-AZ transaction log (MemoryDB's, or ElastiCache for Valkey's durability
+    # option) keeps the writes that Valkey's asynchronous replicas may lose: no
+    # fit.survives penalty, and the report names a service flagged for it with the
+    # setting that does it. Redis on ElastiCache (Redis OSS) has no such option.
     assert all(r.rule != "fit.survives" for r in _entry(durable, "valkey").reasons)
     assert any(r.rule == "fit.survives" for r in _entry(durable, "redis").reasons)
     found = service(durable, kb)
-    assert found is not None and found.name == "Amazon MemoryDB for Valkey"
+    assert found is not None and kb.databases["valkey"].deployment.keeps_writes("aws", found.name)
+    settings = kb.databases["valkey"].deployment.settings_in("aws", found.name)
+    assert settings is not None and "durability set to sync" in settings.settings
     # Data that may be lost keeps the listed order: ElastiCache, the cache service.
     ephemeral = service(_one(engine, text % ("ephemeral", "")), kb)
     assert ephemeral is not None and ephemeral.name.startswith("Amazon ElastiCache")
