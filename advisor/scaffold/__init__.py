@@ -38,7 +38,8 @@ ALIASES: dict[str, Store] = {"valkey": Store.REDIS}
 
 ALIAS_NOTES: dict[str, str] = {
     "valkey": "Valkey speaks the Redis protocol, so this is the Redis project "
-    "(redis-py works; valkey-py is a drop-in alternative)",
+    "(redis-py works; valkey-py is a drop-in alternative); its Lua scripts need "
+    "Valkey's Lua module, loaded by default since 9.1",
 }
 
 
