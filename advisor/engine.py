@@ -783,7 +783,8 @@ BUILTIN_WHY: Mapping[str, str] = {
     "write lost: -8 when the failure is a region and no configuration replicates "
     "synchronously or by consensus across regions; -6 when it is a server or zone and every "
     "configuration's replicas are asynchronous (or there are none), unless a managed "
-    "service in use keeps every acknowledged write (Amazon MemoryDB under Valkey).",
+    "service in use keeps every acknowledged write (Amazon MemoryDB, or ElastiCache with "
+    "sync durability, under Valkey).",
     "fit.operational_burden": "-4 for a database that takes specialist operations work, "
     "unless the team already runs it well (that work is its expertise); +2 for one that "
     "takes little, unless the team self-hosts. For data that can be rebuilt, a database's "

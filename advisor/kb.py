@@ -203,8 +203,9 @@ class ManagedSettings(Fact, kw_only=True):
     # server settings the service replaces (PostgreSQL's synchronous_standby_names).
     configuration_settings_apply: bool = False
     # For a service's own entry: True when the service keeps every acknowledged write
-    # through a node or zone failure although the engine's own replication does not
-    # (Amazon MemoryDB's Multi-AZ transaction log under Valkey). Reports name such a
+    # through a node or zone failure although the engine's own replication does not,
+    # always or with a setting its `settings` name (a Multi-AZ transaction log: Amazon
+    # MemoryDB's, or ElastiCache for Valkey's sync durability). Reports name such a
     # service first for durable data, and fit.survives counts it.
     keeps_acknowledged_writes: bool = False
 
