@@ -44,8 +44,9 @@ HOLDOUT_CASES = case_files(HOLDOUT)
 # to 16 retired into it).
 TUNING_TOP1 = 0.76
 # The holdout is measured, never tuned on; this floor is its measured top-1, rounded down
-# (target 0.90): round 17, scored once on 2026-12-07 at 57.7 % (see tests/cases/README.md).
-HOLDOUT_TOP1 = 0.57
+# (target 0.90): rounds 17 and 18, each scored once on 2026-12-07, together 54.2 % (see
+# tests/cases/README.md).
+HOLDOUT_TOP1 = 0.54
 
 
 @pytest.fixture(scope="module")
