@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any
 
 from advisor.conditions import ANSWER_PATHS, LARGE_OPS, Answers, answers_of, derive
@@ -1017,9 +1018,21 @@ class Engine:
             (state.blocks[db_id] == 0, state.points[best[db_id]], db_id, best[db_id])
             for db_id in self.ids
         ]
-        # Eligible first, then by points; exact ties by the stated criteria (tie_key).
-        rows.sort(key=lambda r: (not r[0], -round(r[1], 6), self.tie_key(state.answers, r[2])))
-        return rows
+
+        # Eligible first, then by points. Exact ties, which are few, go by the stated
+        # criteria (tie_key), computed only for the rows that tie: this runs for every
+        # variant "what would change the answer" scores.
+        def standing(row: tuple[bool, float, str, int]) -> tuple[bool, float]:
+            return not row[0], -round(row[1], 6)
+
+        rows.sort(key=standing)
+        ordered: list[tuple[bool, float, str, int]] = []
+        for _, group in groupby(rows, key=standing):
+            tied = list(group)
+            if len(tied) > 1:
+                tied.sort(key=lambda row: self.tie_key(state.answers, row[2]))
+            ordered.extend(tied)
+        return ordered
 
     def rank(self, answers: Mapping[str, Any]) -> tuple[Entry, ...]:
         """The full ranking for flat answers (``derived.*`` answers are recomputed)."""
