@@ -715,6 +715,19 @@ def _check_managed_settings(structurer: Structurer, base: PathKey, database: Dat
         seen.add((entry.cloud, entry.service))
 
 
+def _check_cache_level(structurer: Structurer, base: PathKey, database: Database) -> None:
+    """A cache level must be lighter than the level: rebuildable data needs less work."""
+    level, cache_level = database.operational_burden.level, database.operational_burden.cache_level
+    if cache_level is None or BURDENS.index(cache_level) < BURDENS.index(level):
+        return
+    problem = (
+        "is the level itself: leave cache_level out"
+        if cache_level == level
+        else f"is heavier than level '{level}': rebuildable data never needs more operations work"
+    )
+    structurer.report((*base, "operational_burden", "cache_level"), f"'{cache_level}' {problem}")
+
+
 class _Loader:
     """Collects every problem across every file before giving up."""
 
@@ -807,21 +820,7 @@ class _Loader:
                     )
             _check_offerings(structurer, base, database)
             _check_managed_settings(structurer, base, database)
-            burden = database.operational_burden
-            cache_level = burden.cache_level
-            if cache_level is not None and cache_level == burden.level:
-                structurer.report(
-                    (*base, "operational_burden", "cache_level"),
-                    f"'{cache_level}' is the level itself: leave cache_level out",
-                )
-            elif cache_level is not None and BURDENS.index(cache_level) > BURDENS.index(
-                burden.level
-            ):
-                structurer.report(
-                    (*base, "operational_burden", "cache_level"),
-                    f"'{cache_level}' is heavier than level '{burden.level}': "
-                    "rebuildable data never needs more operations work",
-                )
+            _check_cache_level(structurer, base, database)
             for i, shared in enumerate(database.skills_from):
                 if shared.database == database.id or shared.database not in self.databases:
                     structurer.report(

@@ -23,6 +23,7 @@ from advisor.kb import (
 )
 from advisor.records import Frozen, fields
 from advisor.workload import Category
+from tests.support import database_overlay
 
 Cli = Callable[..., Result]
 SPEC_DATABASES = {
@@ -260,9 +261,8 @@ def test_overlay_replaces_a_database_and_adds_a_rule(tmp_path: Path) -> None:
 def _edited_builtin_problems(tmp_path: Path, db_id: str, old: str, new: str) -> list[str]:
     """The problems the loader reports for a built-in file with ``old`` replaced by ``new``,
     each with ``FILE:LINE:`` standing for the overlay's path and the edited line."""
+    overlay = database_overlay(tmp_path, db_id, old, new)
     text = _builtin(db_id)
-    overlay = tmp_path / f"{db_id}.yaml"
-    overlay.write_text(text.replace(old, new, 1), encoding="utf-8")
     line = text[: text.index(old)].count("\n") + 1
     with pytest.raises(InputError) as caught:
         load_knowledge_base([overlay])
