@@ -86,6 +86,7 @@ ANSWER_PATHS: dict[str, Domain] = {
     "scale.item_size_kb": Domain(NUMBER),
     "scale.growth": _one_of(Growth),
     "needs": _one_of(Capability, many=True),
+    "replacing": _one_of(DatabaseId, many=True),
     "context.cloud": _one_of(Cloud),
     "context.managed": _one_of(Managed),
     "context.team_expertise": _one_of(DatabaseId, many=True),

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from advisor.records import Frozen, field
+from advisor.records import Frozen, field, replace
 from advisor.resources import load_resource
 from advisor.typed import load_as, spec
 
@@ -24,6 +24,8 @@ class Question(Frozen):
     label: str | None = None
     details: str | None = None
     choices: Mapping[str, str] | None = None
+    # Another question's path whose choices this one shares (the database ids, say).
+    choices_from: str | None = None
 
 
 class QuestionBook(Frozen):
@@ -51,8 +53,19 @@ class QuestionBook(Frozen):
 
 @functools.cache
 def question_book() -> QuestionBook:
-    """Load and validate ``rules/questions.yaml`` (cached)."""
-    return load_as(QuestionBook, load_resource("questions.yaml"))
+    """Load and validate ``rules/questions.yaml`` (cached).
+
+    A question with ``choices_from`` gets the choices of the question it names.
+    """
+    book = load_as(QuestionBook, load_resource("questions.yaml"))
+    by_path = book.by_path()
+    return replace(
+        book,
+        questions=tuple(
+            q if q.choices_from is None else replace(q, choices=by_path[q.choices_from].choices)
+            for q in book.questions
+        ),
+    )
 
 
 def describe(dotted: str) -> dict[str, Any]:

@@ -294,6 +294,7 @@ class Answers(Frozen, kw_only=True):
     survives: Survives | None = None
     scale: Scale | None = None
     needs: tuple[Capability, ...] = field(default=(), metadata=spec(unique=True))
+    replacing: tuple[DatabaseId, ...] = field(default=(), metadata=spec(unique=True))
     entities: tuple[Entity, ...] = field(default=(), metadata=spec(max_items=MAX_ENTITIES))
     access_patterns: tuple[AccessPattern, ...] = field(
         default=(), metadata=spec(max_items=MAX_PATTERNS)
