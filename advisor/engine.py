@@ -141,8 +141,16 @@ class Change(Frozen):
 
     @property
     def change(self) -> str:
-        """The change in words: ``strong``, or ``add ttl`` for a capability added to needs."""
-        return f"add {self.value}" if self.answer == "needs" else self.value
+        """The change in words: ``strong``, ``add ttl`` or ``keep mysql``.
+
+        ``add`` names a capability added to needs, ``keep`` a database dropped from
+        replacing (the component stays on it).
+        """
+        if self.answer == "needs":
+            return f"add {self.value}"
+        if self.answer == "replacing":
+            return f"keep {self.value}"
+        return self.value
 
 
 class ComponentResult(Frozen):
@@ -233,6 +241,12 @@ def usable_configs(answers: Answers, db: Database) -> list[ConsistencyConfig]:
     if answers.get("context.licensing") != "open_source":
         return ready
     return _open_configs(db) or ready
+
+
+def _replacing_check(answers: Answers, db: Database) -> str | None:
+    if db.id in answers.get("replacing", ()):
+        return f"{db.name} is the database this component is moving off"
+    return None
 
 
 def _cloud_check(answers: Answers, db: Database) -> str | None:
@@ -356,6 +370,23 @@ def expertise_reach(answers: Answers, db: Database) -> tuple[str, str] | None:
 def _expertise(answers: Answers, db: Database) -> tuple[float, str] | None:
     reach = expertise_reach(answers, db)
     return None if reach is None else (EXPERTISE_POINTS[reach[0]], reach[1])
+
+
+# Points for a move that keeps the data model, queries and client code: the database
+# speaks the interface of (or shares the engine with) the one the component moves off.
+MIGRATION_POINTS = 6.0
+
+
+def _migration(answers: Answers, db: Database) -> tuple[float, str] | None:
+    replaced = answers.get("replacing", ())
+    shared = [s for s in db.skills_from if s.database in replaced]
+    if not shared:
+        return None
+    best = min(shared, key=lambda s: s.database)
+    return MIGRATION_POINTS, (
+        f"A move from {best.database} that keeps its data model, queries and client code: "
+        f"{best.note}"
+    )
 
 
 def managed_offerings(answers: Answers, db: Database) -> tuple[str, ...]:
@@ -683,6 +714,7 @@ CONFIG_PATHS = ("context.licensing",)
 BURDEN_PATHS = ("context.managed", "context.team_expertise", "durability")
 
 CHECKS: tuple[Check, ...] = (
+    Check("constraint.replacing", _paths("replacing"), True, _replacing_check),
     Check("constraint.cloud", _paths("context.cloud"), True, _cloud_check),
     Check("constraint.managed", _paths("context.managed", "context.cloud"), True, _managed_check),
     Check("constraint.licensing", _paths("context.licensing"), True, _licence_check),
@@ -699,6 +731,7 @@ CHECKS: tuple[Check, ...] = (
         _consistency_check,
     ),
     Check("context.team_expertise", _paths("context.team_expertise"), False, _expertise),
+    Check("fit.migration", _paths("replacing"), False, _migration),
     Check(
         "context.managed_preference",
         _paths("context.managed", "context.cloud"),
@@ -750,6 +783,8 @@ CHECKS: tuple[Check, ...] = (
 # What each built-in check does, for `rules show` and `rules list`: every rule id a
 # report prints resolves, the built-in ones included.
 BUILTIN_WHY: Mapping[str, str] = {
+    "constraint.replacing": "Excludes the databases a component is moving off (replacing), "
+    "so that the ranking answers what to move to.",
     "constraint.cloud": "Excludes databases that cannot run where the workload must run "
     "(a cloud-only service on premises, or on a cloud that does not offer it).",
     "constraint.managed": "With managed: required, excludes databases no provider runs for "
@@ -796,6 +831,9 @@ BUILTIN_WHY: Mapping[str, str] = {
     "choice is then a cluster to operate.",
     "fit.capability_degree": "-2 per needed capability served by an add-on, -4 per one served "
     "by modelling the data (not a built-in feature).",
+    "fit.migration": "+6 for a database that speaks the interface of, or shares the engine "
+    "with, a database the component is replacing (its skills_from): the move keeps the "
+    "data model, queries and client code.",
     "fit.memory": "For in-memory stores: -6 above 250 GB of data, -16 above 1 TB, -30 above "
     "10 TB, since the whole data set must fit in RAM; half that for ephemeral data, a "
     "quarter for ephemeral data with a p99 target of 2 ms or less. Durable data with "
@@ -1213,12 +1251,7 @@ class Engine:
         """
         found: list[tuple[int, int, Change]] = []
         for order, (path, value, size) in enumerate(_variants(state.answers)):
-            changes: dict[str, Any]
-            if path == "needs":
-                changes = {path: (*state.answers.get("needs", ()), value)}
-            else:
-                changes = {path: value}
-            winner = self.winner(self.variant(state, changes))
+            winner = self.winner(self.variant(state, variant_change(state.answers, path, value)))
             if winner is not None and winner != current:
                 old = state.answers.get(path)
                 shown = ", ".join(old) if isinstance(old, tuple) else old
@@ -1324,6 +1357,19 @@ def _near_needs(answers: Answers) -> list[str]:
     return sorted({n for n in near if n not in have})
 
 
+def variant_change(answers: Answers, path: str, value: str) -> dict[str, Any]:
+    """The answers one variant of :func:`_variants` changes.
+
+    ``needs`` gains ``value``, ``replacing`` loses it (the component stays on it), any
+    other answer becomes it.
+    """
+    if path == "needs":
+        return {path: (*answers.get("needs", ()), value)}
+    if path == "replacing":
+        return {path: tuple(d for d in answers.get(path, ()) if d != value)}
+    return {path: value}
+
+
 def _variants(answers: Answers) -> Iterable[tuple[str, str, int]]:
     """Plausible single changes: ``(path, new value, size)``, size 1 being the smallest."""
     use_case = answers.get("use_case")
@@ -1352,6 +1398,10 @@ def _variants(answers: Answers) -> Iterable[tuple[str, str, int]]:
             yield path, loosened, 1
     for need in _near_needs(answers):
         yield "needs", need, 2
+    # Staying on a database the component is moving off is the alternative every
+    # migration weighs.
+    for kept in answers.get("replacing", ()):
+        yield "replacing", kept, 1
 
 
 def _score(points: float) -> float:

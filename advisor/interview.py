@@ -774,6 +774,10 @@ class Interview:
                 # durable data, and the answer that sets databases apart is a region: the
                 # quick path asks it of durable data kept in several regions only.
                 _put(out, name, default(name))
+            elif name == "replacing" and self.quick:
+                # A constraint for migrations, asked on the full path (--full); the quick
+                # path keeps a revised file's answer.
+                _put(out, name, default(name))
             elif name == "needs":
                 _put(out, name, self._needs(out, default(name), where))
                 for soft in self._moving(out, deferred):

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from advisor.conditions import derive
-from advisor.engine import MAX_CHANGES, ComponentResult, Configuration, Engine, _variants
+from advisor.engine import (
+    MAX_CHANGES,
+    MIGRATION_POINTS,
+    ComponentResult,
+    Configuration,
+    Engine,
+    _variants,
+    variant_change,
+)
 from advisor.kb import KnowledgeBase, load_knowledge_base
 from advisor.workload import Workload, load_workload, parse_workload
 from tests.support import EXAMPLES, ROOT, database_overlay
@@ -72,11 +80,7 @@ def test_what_would_change_agrees_with_a_full_rescore(engine: Engine, path: Path
         assert len(winners) == len(set(winners)), "one change per new winner"
         missed = []
         for answer, value, _size in _variants(answers):
-            changed = dict(answers)
-            if answer == "needs":
-                changed["needs"] = (*answers.get("needs", ()), value)
-            else:
-                changed[answer] = value
+            changed = {**answers, **variant_change(answers, answer, value)}
             winner = _full_winner(engine, changed)
             if (answer, value) in listed:
                 assert listed[(answer, value)] == winner != current, (component.name, answer)
@@ -883,3 +887,26 @@ def test_durable_valkey_on_aws_goes_to_a_service_that_keeps_writes(
     # Data that may be lost keeps the listed order: ElastiCache, the cache service.
     ephemeral = service(_one(engine, text % ("ephemeral", "")), kb)
     assert ephemeral is not None and ephemeral.name.startswith("Amazon ElastiCache")
+
+
+def test_a_database_being_replaced_is_excluded_and_staying_on_it_is_a_change(
+    engine: Engine,
+) -> None:
+    text = (
+        "name: t\ncontext: {team_expertise: [cassandra]}\ndata_shape: series\n"
+        "read_write_ratio: write_heavy\ndurability: durable\n"
+        "scale: {writes_per_sec: 100000, growth: outgrows_one_server}\n"
+    )
+    before = _one(engine, text).recommendation
+    assert before is not None and before.database == "cassandra"  # the team's own
+    moving = _one(engine, text + "replacing: [cassandra]\n")
+    ranking = {e.database: e for e in moving.ranking}
+    assert not ranking["cassandra"].eligible
+    assert [d.rule for d in ranking["cassandra"].disqualified_by] == ["constraint.replacing"]
+    # ScyllaDB speaks Cassandra's CQL: the move keeps schemas, queries and drivers.
+    migration = {r.rule: r.points for r in ranking["scylladb"].reasons}["fit.migration"]
+    assert migration == MIGRATION_POINTS
+    assert all(r.rule != "fit.migration" for r in ranking["mongodb"].reasons)
+    assert moving.recommendation is not None
+    (stay,) = [c for c in moving.what_would_change if c.answer == "replacing"]
+    assert (stay.value, stay.database, stay.change) == ("cassandra", "cassandra", "keep cassandra")

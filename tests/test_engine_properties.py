@@ -3,8 +3,9 @@
 Each property is one a reviewer would expect of any sensible advisor: a need a
 database cannot serve never helps it, a stricter latency target never lifts a
 disk-based store over an in-memory one, more data never helps an in-memory store,
-a cloud that lacks a service never leaves it eligible, and scores are finite and
-deterministic. The answers are drawn from the same domains the rules are checked
+a cloud that lacks a service never leaves it eligible, a database being replaced is
+excluded without moving the others (but for a move that keeps its interface), and scores
+are finite and deterministic. The answers are drawn from the same domains the rules are checked
 against, so every generated combination is one a workload file could state.
 """
 
@@ -94,6 +95,26 @@ def test_a_need_a_database_cannot_serve_never_raises_it(
     assert not after.eligible
     assert after.points <= before.points or not after.eligible
     assert any(d.rule == "constraint.needs" for d in after.disqualified_by)
+
+
+@PROFILE
+@given(base=answers(), data=st.data())
+def test_replacing_a_database_excludes_it_and_moves_others_only_by_migration(
+    engine: Engine, kb: KnowledgeBase, base: dict[str, Any], data: st.DataObject
+) -> None:
+    base = derive({k: v for k, v in base.items() if k != "replacing"})
+    replaced = data.draw(st.sampled_from(sorted(kb.databases)))
+    before = _by_id(engine.rank(base))
+    after = _by_id(engine.rank(derive({**base, "replacing": (replaced,)})))
+    assert not after[replaced].eligible
+    assert any(d.rule == "constraint.replacing" for d in after[replaced].disqualified_by)
+    for db_id, db in kb.databases.items():
+        if db_id == replaced:
+            continue
+        moved = after[db_id].points - before[db_id].points
+        compatible = any(s.database == replaced for s in db.skills_from)
+        assert moved == (6.0 if compatible else 0.0), (db_id, replaced, moved)
+        assert after[db_id].eligible == before[db_id].eligible
 
 
 # Targets around every step a latency rule or check could use, and between them.

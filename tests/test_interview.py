@@ -66,6 +66,7 @@ COMPONENT: tuple[str, ...] = (
     "scale.growth",
     "scale.item_size_kb",
     "needs",
+    "replacing",
 )
 # The questions of a one-component workload without entities, in the order asked.
 SINGLE: tuple[str, ...] = (
@@ -762,7 +763,7 @@ def test_quick_path_stays_within_15_prompts_for_every_use_case() -> None:
         quick = _labels_asked(f"{head}{use_case}\n" + "\n" * 60, quick=True, moves=moves)
         full = _labels_asked(f"{head}\n{use_case}\n" + "\n" * 60)
         assert 10 <= _per_component(quick, "a") <= 15, (use_case, quick)
-        assert _per_component(full, "a") == 23, (use_case, full)
+        assert _per_component(full, "a") == 24, (use_case, full)
 
 
 def test_quick_path_lists_what_it_did_not_ask(cli: Cli, out: Path) -> None:
@@ -1007,5 +1008,5 @@ def test_quick_path_single_component_through_a_terminal(tmp_path: Path) -> None:
     full = _count(["--full", "--force"], answers, tmp_path)
     system = len(SYSTEM) + 2  # the system questions, licence and "several components"
     assert 10 <= len(quick) - system <= 15, quick
-    assert len(full) - system == 20, full  # 19 questions and "add an entity"
+    assert len(full) - system == 21, full  # 20 questions and "add an entity"
     assert "on a network split" not in quick and "on a network split" in full
