@@ -379,13 +379,11 @@ MIGRATION_POINTS = 6.0
 
 def _migration(answers: Answers, db: Database) -> tuple[float, str] | None:
     replaced = answers.get("replacing", ())
-    shared = [s for s in db.skills_from if s.database in replaced]
-    if not shared:
+    if not any(s.database in replaced for s in db.skills_from):
         return None
-    best = min(shared, key=lambda s: s.database)
     return MIGRATION_POINTS, (
-        f"A move from {best.database} that keeps its data model, queries and client code: "
-        f"{best.note}"
+        f"{db.name} keeps the data model, queries and client code of the database this "
+        "component is moving off."
     )
 
 
@@ -1252,6 +1250,10 @@ class Engine:
         found: list[tuple[int, int, Change]] = []
         for order, (path, value, size) in enumerate(_variants(state.answers)):
             winner = self.winner(self.variant(state, variant_change(state.answers, path, value)))
+            if path == "replacing" and winner != value:
+                # Dropping it also drops its compatible databases' fit.migration: a
+                # third database winning then is no answer to "what if we stayed".
+                continue
             if winner is not None and winner != current:
                 old = state.answers.get(path)
                 shown = ", ".join(old) if isinstance(old, tuple) else old

@@ -774,9 +774,9 @@ class Interview:
                 # durable data, and the answer that sets databases apart is a region: the
                 # quick path asks it of durable data kept in several regions only.
                 _put(out, name, default(name))
-            elif name == "replacing" and self.quick:
-                # A constraint for migrations, asked on the full path (--full); the quick
-                # path keeps a revised file's answer.
+            elif name == "replacing" and self.quick and not self.context.get("team_expertise"):
+                # A team that names no database it runs is rarely moving off one: the
+                # quick path keeps a revised file's answer and the full path asks it.
                 _put(out, name, default(name))
             elif name == "needs":
                 _put(out, name, self._needs(out, default(name), where))

@@ -58,14 +58,23 @@ def question_book() -> QuestionBook:
     A question with ``choices_from`` gets the choices of the question it names.
     """
     book = load_as(QuestionBook, load_resource("questions.yaml"))
+    return replace(book, questions=tuple(_shared_choices(book)))
+
+
+def _shared_choices(book: QuestionBook) -> list[Question]:
     by_path = book.by_path()
-    return replace(
-        book,
-        questions=tuple(
-            q if q.choices_from is None else replace(q, choices=by_path[q.choices_from].choices)
-            for q in book.questions
-        ),
-    )
+    out = []
+    for question in book.questions:
+        if question.choices_from is not None:
+            source = by_path.get(question.choices_from)
+            if source is None or not source.choices:
+                raise ValueError(
+                    f"questions.yaml: {question.path}: choices_from names "
+                    f"{question.choices_from!r}, which is not a question with choices"
+                )
+            question = replace(question, choices=source.choices)
+        out.append(question)
+    return out
 
 
 def describe(dotted: str) -> dict[str, Any]:

@@ -106,6 +106,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    if args.runs < 1 or args.items < 1:
+        parser.error("--runs and --items must be at least 1")
     import redis
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,14 +127,20 @@ def main() -> None:
             def pipelined() -> None:
                 repo.save_many_score(client, data)
 
-            # Interleaved rounds, so that load on the machine weighs on both paths alike;
-            # the ratio is the median of the rounds' own ratios.
+            # Interleaved rounds, each path first in every other one, so that load on the
+            # machine and warm-up weigh on both alike; the ratio is the median of the
+            # rounds' own ratios.
             rounds = []
-            for _ in range(args.runs):
-                slow = timed(one_by_one, client.flushdb)
-                keys_slow = client.dbsize()
-                fast = timed(pipelined, client.flushdb)
-                assert client.dbsize() == keys_slow, "both paths must write the same keys"
+            for n in range(args.runs):
+                if n % 2:
+                    fast = timed(pipelined, client.flushdb)
+                    keys = client.dbsize()
+                    slow = timed(one_by_one, client.flushdb)
+                else:
+                    slow = timed(one_by_one, client.flushdb)
+                    keys = client.dbsize()
+                    fast = timed(pipelined, client.flushdb)
+                assert client.dbsize() == keys, "both paths must write the same keys"
                 rounds.append((slow, fast))
         finally:
             process.terminate()

@@ -45,39 +45,57 @@ class RedisServer:
 
 @contextlib.contextmanager
 def running_redis(folder: Path) -> Iterator[RedisServer]:
-    """Start redis-server on a free loopback port (no persistence); stop it afterwards."""
+    """Start redis-server on a free loopback port (no persistence); stop it afterwards.
+
+    A port found free can be taken before the server binds it (pytest-xdist starts one
+    server per worker): the server then exits, or another answers on it. Either way the
+    start is retried on another port.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(port, process)
-        yield RedisServer(port, process)
-    finally:
-        process.terminate()
+    for _attempt in range(5):
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if _wait_for(port, process):
+                yield RedisServer(port, process)
+                return
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    raise RuntimeError("redis-server found no free loopback port in 5 tries")
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    """Wait until the server answers PING (raw RESP, so no client library is needed)."""
+def _wait_for(port: int, process: subprocess.Popen[bytes]) -> bool:
+    """Wait until this process answers on ``port``; False if it exited or another did.
+
+    Raw RESP, so no client library is needed: INFO server names the process that answers.
+    """
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {process.returncode}")
+            return False
         with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), 1) as s:
-            s.sendall(b"PING\r\n")
-            if s.recv(16).startswith(b"+PONG"):
-                return
+            s.sendall(b"INFO server\r\n")
+            reply = b""
+            while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            for line in reply.splitlines():
+                if line.startswith(b"process_id:"):
+                    return int(line.partition(b":")[2]) == process.pid
         time.sleep(0.05)
     raise RuntimeError("redis-server did not answer within 10 s")
 

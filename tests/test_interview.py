@@ -33,6 +33,7 @@ from advisor.interview import (
     workload_yaml,
 )
 from advisor.questions import question_book
+from advisor.records import replace
 from advisor.workload import (
     ANSWER_FIELDS,
     Component,
@@ -1010,3 +1011,37 @@ def test_quick_path_single_component_through_a_terminal(tmp_path: Path) -> None:
     assert 10 <= len(quick) - system <= 15, quick
     assert len(full) - system == 21, full  # 20 questions and "add an entity"
     assert "on a network split" not in quick and "on a network split" in full
+
+
+def test_a_question_sharing_choices_must_name_one_that_has_them(monkeypatch: Any) -> None:
+    from advisor import questions
+
+    book = questions.question_book()
+    replacing, expertise = book.get("replacing"), book.get("context.team_expertise")
+    assert replacing is not None and expertise is not None
+    assert replacing.choices == expertise.choices
+    broken = replace(replacing, choices=None, choices_from="context.nowhere")
+    others = tuple(q for q in book.questions if q.path != "replacing")
+    monkeypatch.setattr(questions, "load_as", lambda *_: replace(book, questions=(*others, broken)))
+    questions.question_book.cache_clear()
+    try:
+        with pytest.raises(
+            ValueError, match=re.escape("replacing: choices_from names 'context.nowhere'")
+        ):
+            questions.question_book()
+    finally:
+        questions.question_book.cache_clear()
+
+
+def test_quick_path_asks_what_is_replaced_only_of_a_team_that_runs_databases() -> None:
+    from advisor.engine import Engine
+    from advisor.interview import engine_moves
+    from advisor.kb import load_knowledge_base
+
+    moves = engine_moves(Engine(load_knowledge_base([])))
+    label = f"a / {question_book().label('replacing')}"
+    tail = "a\ncache\n" + "\n" * 60
+    runs_redis = _labels_asked("x\n\n\n\nredis\n\ny\n" + tail, quick=True, moves=moves)
+    runs_none = _labels_asked("x\n\n\n\n\n\ny\n" + tail, quick=True, moves=moves)
+    assert label in runs_redis
+    assert label not in runs_none

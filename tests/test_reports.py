@@ -255,3 +255,35 @@ def test_compare_labels_a_not_strict_configuration(cli: Cli) -> None:
     assert "Sentinel failover: eventual, AP (not strictly: neither CP nor AP), PA/EL" in redis
     # PostgreSQL's synchronous quorum configuration is CP without qualification.
     assert "primary: strong, CP, PC/EC" in postgresql
+
+
+MOVING_OFF = (
+    "name: events\ncontext: {team_expertise: [cassandra]}\ndata_shape: series\n"
+    "read_write_ratio: write_heavy\ndurability: durable\n"
+    "scale: {writes_per_sec: 100000, growth: outgrows_one_server}\nreplacing: [cassandra]\n"
+)
+
+
+def test_every_format_words_staying_on_a_replaced_database(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "moving.yaml"
+    path.write_text(MOVING_OFF, encoding="utf-8")
+
+    def report(fmt: str) -> str:
+        result = cli(*_args(path, fmt))
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    excluded = "Apache Cassandra is the database this component is moving off"
+    markdown = report("markdown")
+    assert f"excluded by `constraint.replacing` ({excluded})" in markdown
+    assert "| replacing | cassandra | keep cassandra | Apache Cassandra |" in markdown
+    adr = report("adr")
+    assert "the component stayed on cassandra (dropped from `replacing`): Apache Cassandra" in adr
+    assert "is not a database the component is moving off (cassandra)" in adr
+    assert "Moving off cassandra (`replacing`)" in adr
+    assert "from cassandra to cassandra" not in adr
+    assert "replacing: cassandra -> keep cassandra picks cassandra" in report("text")
+    (component,) = json.loads(report("json"))["components"]
+    assert {"answer": "replacing", "from": "cassandra", "to": "cassandra"}.items() <= next(
+        c for c in component["what_would_change"] if c["answer"] == "replacing"
+    ).items()

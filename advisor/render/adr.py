@@ -66,7 +66,9 @@ def _must(rule: str, answers: Any) -> str | None:
     where = "your own servers" if cloud == "on_prem" else str(cloud)
     needs = ", ".join(answers.get("needs", ()))
     self_hosted = answers.get("context.managed") == "self_hosted"
+    replaced = ", ".join(answers.get("replacing", ()))
     words = {
+        "constraint.replacing": f"is not a database the component is moving off ({replaced})",
         "constraint.cloud": f"runs on {where}",
         "constraint.managed": "can be self-hosted" if self_hosted else "is offered managed",
         "constraint.licensing": "is open source (OSI-approved)",
@@ -89,6 +91,8 @@ def _force(path: str, value: Any) -> str:
     if path in _NUMBERS:
         words = _NUMBERS[path].format(shown)
         return f"{md_escape(words[0].upper() + words[1:])} ({md_code(path)})"
+    if path == "replacing":
+        return f"Moving off {md_escape(shown)} ({md_code(path)})"
     question = question_book().get(path)
     choices = (question.choices or {}) if question else {}
     values = value if isinstance(value, tuple) else (shown,)
@@ -307,8 +311,11 @@ def consequences(
         then = ""
         if change is not None:
             name = markdown.name_of(component, change.database)
-            verb = "also had" if change.answer == "needs" else "were"
-            then = f"; {name} would be chosen if {change.answer} {verb} {change.value}"
+            if change.answer == "replacing":
+                then = f"; {name} would be chosen if the component stayed on it"
+            else:
+                verb = "also had" if change.answer == "needs" else "were"
+                then = f"; {name} would be chosen if {change.answer} {verb} {change.value}"
         out.append(
             (
                 "Neutral",
