@@ -1250,9 +1250,7 @@ class Engine:
         found: list[tuple[int, int, Change]] = []
         for order, (path, value, size) in enumerate(_variants(state.answers)):
             winner = self.winner(self.variant(state, variant_change(state.answers, path, value)))
-            if path == "replacing" and winner != value:
-                # Dropping it also drops its compatible databases' fit.migration: a
-                # third database winning then is no answer to "what if we stayed".
+            if not variant_answered(path, value, winner):
                 continue
             if winner is not None and winner != current:
                 old = state.answers.get(path)
@@ -1370,6 +1368,16 @@ def variant_change(answers: Answers, path: str, value: str) -> dict[str, Any]:
     if path == "replacing":
         return {path: tuple(d for d in answers.get(path, ()) if d != value)}
     return {path: value}
+
+
+def variant_answered(path: str, value: str, winner: str | None) -> bool:
+    """Whether ``winner`` answers the question a variant asks.
+
+    Keeping a replaced database asks "what if we stayed on it": only that database
+    winning answers it. Dropping it from ``replacing`` also drops its compatible
+    databases' fit.migration, so a third database may win, which says nothing of staying.
+    """
+    return path != "replacing" or winner == value
 
 
 def _variants(answers: Answers) -> Iterable[tuple[str, str, int]]:

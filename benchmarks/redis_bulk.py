@@ -132,16 +132,14 @@ def main() -> None:
             # rounds' own ratios.
             rounds = []
             for n in range(args.runs):
-                if n % 2:
-                    fast = timed(pipelined, client.flushdb)
-                    keys = client.dbsize()
-                    slow = timed(one_by_one, client.flushdb)
-                else:
-                    slow = timed(one_by_one, client.flushdb)
-                    keys = client.dbsize()
-                    fast = timed(pipelined, client.flushdb)
-                assert client.dbsize() == keys, "both paths must write the same keys"
-                rounds.append((slow, fast))
+                paths = {"slow": one_by_one, "fast": pipelined}
+                order = ("slow", "fast") if n % 2 == 0 else ("fast", "slow")
+                seconds, keys = {}, set()
+                for name in order:
+                    seconds[name] = timed(paths[name], client.flushdb)
+                    keys.add(client.dbsize())
+                assert len(keys) == 1, "both paths must write the same keys"
+                rounds.append((seconds["slow"], seconds["fast"]))
         finally:
             process.terminate()
             process.wait(timeout=10)

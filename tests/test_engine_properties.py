@@ -4,9 +4,10 @@ Each property is one a reviewer would expect of any sensible advisor: a need a
 database cannot serve never helps it, a stricter latency target never lifts a
 disk-based store over an in-memory one, more data never helps an in-memory store,
 a cloud that lacks a service never leaves it eligible, a database being replaced is
-excluded without moving the others (but for a move that keeps its interface), and scores
-are finite and deterministic. The answers are drawn from the same domains the rules are checked
-against, so every generated combination is one a workload file could state.
+excluded without moving the others (but for a move that keeps its interface), and
+scores are finite and deterministic. The answers are drawn from the same domains the
+rules are checked against, so every generated combination is one a workload file could
+state.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.conditions import ANSWER_PATHS, derive
-from advisor.engine import Engine, Entry, latency_tier
+from advisor.engine import MIGRATION_POINTS, Engine, Entry, latency_tier
 from advisor.kb import CLOUDS, KnowledgeBase, load_knowledge_base
 
 CLOSED = [
@@ -113,7 +114,7 @@ def test_replacing_a_database_excludes_it_and_moves_others_only_by_migration(
             continue
         moved = after[db_id].points - before[db_id].points
         compatible = any(s.database == replaced for s in db.skills_from)
-        assert moved == (6.0 if compatible else 0.0), (db_id, replaced, moved)
+        assert moved == (MIGRATION_POINTS if compatible else 0.0), (db_id, replaced, moved)
         assert after[db_id].eligible == before[db_id].eligible
 
 
