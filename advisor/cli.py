@@ -478,7 +478,7 @@ def _adr_options(
 ) -> dict[str, Any]:
     import datetime
 
-    from advisor.render.adr import check_status
+    from advisor.render.status import check_status
 
     check_status(status)
 

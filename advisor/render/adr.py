@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from advisor.engine import ComponentResult, Entry, Reason, Result
-from advisor.errors import InputError
 from advisor.kb import GUARANTEE_RANK, KnowledgeBase
 from advisor.questions import question_book
 from advisor.records import Frozen
 from advisor.render import managed, markdown
+from advisor.render.status import check_status
 from advisor.render.text import confidence_label
 from advisor.templating import ascii_folded, clause, md_code, md_escape
 from advisor.templating import render as render_template
@@ -357,21 +357,6 @@ def _record(result: Result, component: ComponentResult, kb: KnowledgeBase, **met
     )
     winner = component.recommendation.database if component.recommendation else "no-database"
     return Record(slug=slugify(f"{winner}-for-{subject}"), subject=slugify(subject), text=text)
-
-
-# MADR 4.0's statuses; "superseded by" names the record that replaces this one.
-STATUSES = ("proposed", "rejected", "accepted", "deprecated")
-_SUPERSEDED = re.compile(r"superseded by \S.*")
-
-
-def check_status(status: str) -> str:
-    """``status`` when MADR knows it, else an :class:`InputError` naming the choices."""
-    if status in STATUSES or _SUPERSEDED.fullmatch(status):
-        return status
-    raise InputError(
-        f"--status: '{status}' is not a MADR status (use {', '.join(STATUSES)}, "
-        "or 'superseded by ADR-NNNN')"
-    )
 
 
 def render_records(
