@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from advisor.records import Frozen
 from advisor.typed import Structurer, choices
 from advisor.workload import (
     Capability,
@@ -50,7 +50,8 @@ NUMBER = "number"
 FLAG = "flag"
 
 
-class Domain(Frozen):
+@dataclass(frozen=True)
+class Domain:
     """What values an answer path takes: a closed set, a number or a flag; maybe a list."""
 
     kind: tuple[str, ...] | str
@@ -196,7 +197,8 @@ ALL_OPERATORS = (*OPERATORS, "present")
 COMBINATORS = ("all", "any", "not")
 
 
-class Condition(Frozen):
+@dataclass(frozen=True)
+class Condition:
     """A compiled condition: the check and the answer paths it reads."""
 
     check: Check

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
 
@@ -55,7 +56,6 @@ from advisor.kb import (
     cap_label,
 )
 from advisor.pairing import Pairing, pairings
-from advisor.records import Frozen, replace
 from advisor.workload import Capability, Component, Workload
 
 DERIVED_PATHS = tuple(sorted(p for p in ANSWER_PATHS if p.startswith("derived.")))
@@ -71,7 +71,8 @@ MANY_DATABASES = 3
 MAX_CHANGES = 5
 
 
-class Reason(Frozen):
+@dataclass(frozen=True)
+class Reason:
     """Points one rule gave one database, with the rule's sentence."""
 
     rule: str
@@ -79,14 +80,16 @@ class Reason(Frozen):
     text: str
 
 
-class Disqualification(Frozen):
+@dataclass(frozen=True)
+class Disqualification:
     """Why a database cannot serve this component."""
 
     rule: str
     text: str
 
 
-class Entry(Frozen):
+@dataclass(frozen=True)
+class Entry:
     """One database in a component's ranking."""
 
     database: str
@@ -101,7 +104,8 @@ class Entry(Frozen):
     api: str | None = None
 
 
-class Configuration(Frozen):
+@dataclass(frozen=True)
+class Configuration:
     """The configuration to use on the winner to get what the workload asked for."""
 
     id: str
@@ -123,7 +127,8 @@ class Configuration(Frozen):
         return f"{self.guarantee} reads, {cap_label(self)}, {self.pacelc}"
 
 
-class CaveatNote(Frozen):
+@dataclass(frozen=True)
+class CaveatNote:
     """A caveat of the winner that applies to this workload."""
 
     id: str
@@ -131,7 +136,8 @@ class CaveatNote(Frozen):
     sources: tuple[str, ...]
 
 
-class Change(Frozen):
+@dataclass(frozen=True)
+class Change:
     """A single answer that, changed to ``value``, makes ``database`` win."""
 
     answer: str
@@ -153,7 +159,8 @@ class Change(Frozen):
         return self.value
 
 
-class ComponentResult(Frozen):
+@dataclass(frozen=True)
+class ComponentResult:
     """Everything decided about one component."""
 
     name: str
@@ -177,14 +184,16 @@ class ComponentResult(Frozen):
     companions: tuple[Pairing, ...] = ()
 
 
-class SystemResult(Frozen):
+@dataclass(frozen=True)
+class SystemResult:
     """System-level view of a polyglot workload."""
 
     databases: tuple[str, ...]
     warnings: tuple[str, ...]
 
 
-class Result(Frozen):
+@dataclass(frozen=True)
+class Result:
     """The engine's answer for one workload."""
 
     workload: Workload
@@ -194,7 +203,8 @@ class Result(Frozen):
     system: SystemResult
 
 
-class Check(Frozen):
+@dataclass(frozen=True)
+class Check:
     """A built-in check of one database against the answers it reads.
 
     ``run`` returns ``None`` (nothing to say), a disqualification text (hard) or
@@ -866,7 +876,8 @@ def describe_builtin(rule_id: str) -> str | None:
     return f"id: {rule_id}\nkind: {kind}\nwhy: {why}\ndefined in: advisor/engine.py\n"
 
 
-class _Row(Frozen):
+@dataclass(frozen=True)
+class _Row:
     """One way of scoring a database: the database itself, or one of its APIs."""
 
     db_id: str

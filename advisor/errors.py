@@ -10,8 +10,7 @@ import difflib
 import enum
 import re
 from collections.abc import Iterable, Sequence
-
-from advisor.records import Frozen
+from dataclasses import dataclass
 
 # Problems printed per file before the rest are summed up in one line. A person fixes
 # a file from its first problems, and a generated file with 70,000 unknown keys must
@@ -28,7 +27,8 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-class Problem(Frozen):
+@dataclass(frozen=True)
+class Problem:
     """One thing wrong with one input, located as precisely as we know."""
 
     file: str

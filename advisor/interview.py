@@ -29,7 +29,6 @@ from typing import Any, Protocol, TextIO
 
 import yaml
 
-from advisor import records
 from advisor.amounts import parse_amount, plain, unit_of
 from advisor.errors import InputError, did_you_mean, visible
 from advisor.questions import Question, QuestionBook, question_book
@@ -57,8 +56,8 @@ if typing.TYPE_CHECKING:
 WIDTH = 78
 SKIP = "-"
 HELP = "?"
-CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in records.fields(Context))
-SCALE_FIELDS: tuple[str, ...] = tuple(f.name for f in records.fields(Scale))
+CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Context))
+SCALE_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Scale))
 
 INTRO = (
     "Answer each question and press Enter. For a choice, type its number or its value "
@@ -325,7 +324,7 @@ def model_field(path: str) -> tuple[Any, Mapping[str, Any]]:
     hint = typing.get_type_hints(cls)[name]
     if typing.get_origin(hint) in (types.UnionType, typing.Union):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
-    meta = next(f.metadata for f in records.fields(cls) if f.name == name)
+    meta = next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
     return hint, meta
 
 
@@ -951,7 +950,7 @@ class Interview:
     def fields(self, prev: Entity | None, where: str) -> dict[str, str]:
         """An entity's fields, one name and type at a time; at least one (the key)."""
         name_question = self.question("interview.field_name")
-        type_question = records.replace(
+        type_question = dataclasses.replace(
             self.question("interview.field_type"),
             choices=self.question("entities.fields").choices,
         )
@@ -1067,7 +1066,7 @@ def _neighbours(name: str, current: Any) -> list[str]:
 def _record(record: Entity | AccessPattern) -> dict[str, Any]:
     """An entity or access pattern of a ``--from`` file as plain data, in the format's order."""
     out: dict[str, Any] = {}
-    for item in records.fields(record):
+    for item in dataclasses.fields(record):
         _put(out, item.name, _plain(getattr(record, item.name)))
     if "fields" in out:
         out["fields"] = out.pop("fields")  # last, after parent, as the interview writes it

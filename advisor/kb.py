@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
@@ -18,7 +19,6 @@ from typing import Any, Literal, Protocol, get_args
 from advisor import cache
 from advisor.conditions import ALWAYS, Compiler, Condition
 from advisor.errors import InputError, Problem, did_you_mean
-from advisor.records import Frozen, field
 from advisor.resources import builtin_document, resource_text, resource_texts
 from advisor.typed import INVALID, Structurer, spec
 from advisor.workload import (
@@ -78,7 +78,8 @@ Flexibility = Literal["low", "medium", "high", "highest"]
 """Category matrix: schema flexibility."""
 
 
-class Fact(Frozen, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Fact:
     """Anything the knowledge base asserts: it has sources and a version or date."""
 
     sources: tuple[str, ...] = field(metadata=SOURCES)
@@ -86,13 +87,15 @@ class Fact(Frozen, kw_only=True):
     note: str | None = None
 
 
-class Text(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Text(Fact):
     """A sourced sentence."""
 
     text: str
 
 
-class Licence(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Licence(Fact):
     """Licence terms (SPDX expression) and whether the OSI approves them."""
 
     spdx: str
@@ -113,7 +116,8 @@ DATE = spec(min_len=10, max_len=10)
 OFFERING_NAME = spec(min_len=1, max_len=120)
 
 
-class Offering(Frozen, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Offering:
     """One managed (or API-compatible) service on one cloud, with its life-cycle status.
 
     In YAML a plain string is a generally available offering with that name; a mapping
@@ -150,7 +154,8 @@ class Offering(Frozen, kw_only=True):
         return f"{self.name} ({', '.join(details)})"
 
 
-class Offerings(Frozen):
+@dataclass(frozen=True)
+class Offerings:
     """Managed offerings per cloud."""
 
     aws: tuple[Offering, ...] = ()
@@ -182,7 +187,8 @@ class Offerings(Frozen):
         return tuple(o for o in self.offers(cloud) if not o.for_new_workloads)
 
 
-class ManagedSettings(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class ManagedSettings(Fact):
     """What a user sets in one managed service of one cloud.
 
     A managed service runs replication and failover itself and exposes only some of the
@@ -210,7 +216,8 @@ class ManagedSettings(Fact, kw_only=True):
     keeps_acknowledged_writes: bool = False
 
 
-class Deployment(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Deployment(Fact):
     """Where the database runs."""
 
     self_hosted: bool
@@ -235,20 +242,23 @@ class Deployment(Fact, kw_only=True):
         return settings is not None and settings.keeps_acknowledged_writes
 
 
-class MaxItem(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class MaxItem(Fact):
     """The largest item or document, in KB (None: no practical limit worth stating)."""
 
     kb: float | None = field(default=None, metadata=spec(gt=0))
 
 
-class TransactionScope(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class TransactionScope(Fact):
     """How far atomicity reaches."""
 
     scope: Transactions
     max_items: int | None = field(default=None, metadata=spec(ge=1))
 
 
-class DurabilityFact(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class DurabilityFact(Fact):
     """Whether data survives a restart, and what to configure for that."""
 
     durable: bool
@@ -266,7 +276,8 @@ client code carry over, operations do not.
 """
 
 
-class SharedSkills(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class SharedSkills(Fact):
     """Another database whose team's skills carry over to this one (``note`` says how)."""
 
     database: str = field(metadata=ID)
@@ -274,7 +285,8 @@ class SharedSkills(Fact, kw_only=True):
     note: str  # required here: reports quote it as the reason
 
 
-class OperationalBurden(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class OperationalBurden(Fact):
     """How much running it costs a team, relative to the others.
 
     ``cache_level`` is the level when it holds only data that can be rebuilt, where the
@@ -311,7 +323,8 @@ degree "none", the only one that excludes it.
 DEGREES: tuple[Degree, ...] = get_args(Degree)
 
 
-class Scaling(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Scaling(Fact):
     """How writes scale out beyond one server.
 
     ``horizontal``: the database itself partitions writes across nodes (degree
@@ -331,7 +344,8 @@ class Scaling(Fact, kw_only=True):
         return self.sharding or "modelled"
 
 
-class CapabilityFact(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class CapabilityFact(Fact):
     """Evidence that the database has a capability, and to what degree.
 
     ``managed`` names the managed services that offer it when only some do (the Redis
@@ -342,7 +356,8 @@ class CapabilityFact(Fact, kw_only=True):
     managed: Offerings | None = None
 
 
-class ConsistencyConfig(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class ConsistencyConfig(Fact):
     """One configuration and the consistency, CAP side and PACELC class it gives."""
 
     id: str = field(metadata=ID)
@@ -397,7 +412,8 @@ LatencyTier = Literal["sub_millisecond", "single_digit_ms", "milliseconds"]
 LATENCY_TIERS: tuple[LatencyTier, ...] = get_args(LatencyTier)
 
 
-class Storage(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Storage(Fact):
     """Where the data set lives and the latency tier that follows from it.
 
     ``in_memory``: the whole data set must fit in RAM (Redis, Memcached), so data size is
@@ -413,7 +429,8 @@ class Storage(Fact, kw_only=True):
     persist_headroom: float = field(default=1.0, metadata=spec(ge=1))
 
 
-class DataModelApi(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class DataModelApi(Fact):
     """One API or data model of a database that offers several, with its category.
 
     A database with several APIs (Cosmos DB for NoSQL, for MongoDB, for Apache Cassandra,
@@ -426,7 +443,8 @@ class DataModelApi(Fact, kw_only=True):
     category: Category
 
 
-class Caveat(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Caveat(Fact):
     """A warning reports print when ``when`` matches the workload (always without it)."""
 
     id: str = field(metadata=ID)
@@ -438,7 +456,8 @@ class Caveat(Fact, kw_only=True):
     self_hosted: bool = False
 
 
-class Database(Frozen):
+@dataclass(frozen=True)
+class Database:
     """Everything the knowledge base knows about one database."""
 
     id: str = field(metadata=ID)
@@ -466,7 +485,8 @@ class Database(Frozen):
         return next(c for c in self.consistency if c.default)
 
 
-class Matrix(Frozen):
+@dataclass(frozen=True)
+class Matrix:
     """The seed's NoSQL selection matrix, one column."""
 
     query_complexity: QueryComplexity
@@ -476,7 +496,8 @@ class Matrix(Frozen):
     schema_flexibility: Flexibility
 
 
-class CategoryInfo(Fact, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class CategoryInfo(Fact):
     """A category with its matrix column and typical use cases."""
 
     id: Category
@@ -486,7 +507,8 @@ class CategoryInfo(Fact, kw_only=True):
     use_cases: tuple[UseCase, ...] = field(metadata=spec(unique=True))
 
 
-class Points(Frozen):
+@dataclass(frozen=True)
+class Points:
     """Soft effect: points to databases and to every database of a category."""
 
     databases: Mapping[str, float] = field(default_factory=dict)
@@ -530,7 +552,8 @@ GROUP_CAPS: Mapping[RuleGroup, tuple[float, str]] = {
 }
 
 
-class RuleSpec(Frozen):
+@dataclass(frozen=True)
+class RuleSpec:
     """A rule as written in YAML."""
 
     id: str = field(metadata=ID)
@@ -542,7 +565,8 @@ class RuleSpec(Frozen):
     group: RuleGroup | None = None
 
 
-class Rule(Frozen):
+@dataclass(frozen=True)
+class Rule:
     """A compiled rule: its condition, its effects and where it came from."""
 
     id: str
@@ -557,7 +581,8 @@ class Rule(Frozen):
     group: str | None = None
 
 
-class Meta(Frozen):
+@dataclass(frozen=True)
+class Meta:
     """The knowledge base's version and review date."""
 
     rules_version: str
@@ -565,7 +590,8 @@ class Meta(Frozen):
     description: str | None = None
 
 
-class CompanionSpec(Frozen):
+@dataclass(frozen=True)
+class CompanionSpec:
     """A second store to pair with the winner, as written in YAML (``companions:``).
 
     When ``when`` holds for a component, its report says "pair <winner> with <first
@@ -584,7 +610,8 @@ class CompanionSpec(Frozen):
     unless: tuple[Category, ...] = field(default=(), metadata=spec(unique=True))
 
 
-class Companion(Frozen):
+@dataclass(frozen=True)
+class Companion:
     """A compiled companion rule: its condition, the stores it adds and where it came from."""
 
     id: str
@@ -598,7 +625,8 @@ class Companion(Frozen):
     origin: str
 
 
-class RulesFile(Frozen):
+@dataclass(frozen=True)
+class RulesFile:
     """A file of rules (``scoring/*.yaml``, or an overlay)."""
 
     rules: tuple[RuleSpec, ...] = ()
@@ -606,13 +634,15 @@ class RulesFile(Frozen):
     companions: tuple[CompanionSpec, ...] = ()
 
 
-class CategoriesFile(Frozen):
+@dataclass(frozen=True)
+class CategoriesFile:
     """``categories.yaml``."""
 
     categories: tuple[CategoryInfo, ...]
 
 
-class KnowledgeBase(Frozen):
+@dataclass(frozen=True)
+class KnowledgeBase:
     """The validated, merged knowledge base the engine scores against."""
 
     meta: Meta
@@ -944,7 +974,8 @@ def load_knowledge_base(overlays: Iterable[Path] = ()) -> KnowledgeBase:
     return loader.finish(builtin.compiled.meta, builtin.compiled.categories)
 
 
-class _Builtin(Frozen):
+@dataclass(frozen=True)
+class _Builtin:
     """The built-in knowledge base, checked.
 
     ``compiled`` is ready to score with; the entries it was built from are kept so that

@@ -9,10 +9,10 @@ database", and a pairing adds "and beside it, this one".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from advisor.kb import Companion, KnowledgeBase
-from advisor.records import Frozen
 
 if TYPE_CHECKING:
     # Only for annotations: the engine attaches pairings to its results, so it imports
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 CONTEXT_CHECKS = frozenset({"constraint.cloud", "constraint.managed", "constraint.licensing"})
 
 
-class Pairing(Frozen):
+@dataclass(frozen=True)
+class Pairing:
     """One second store to run beside a component's winner, and why."""
 
     rule: str

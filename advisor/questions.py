@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from advisor.records import Frozen, field, replace
 from advisor.resources import load_resource
 from advisor.typed import load_as, spec
 
 
-class Question(Frozen):
+@dataclass(frozen=True)
+class Question:
     """One question: its workload path, wording, help and the meaning of each choice."""
 
     path: str
@@ -28,7 +29,8 @@ class Question(Frozen):
     choices_from: str | None = None
 
 
-class QuestionBook(Frozen):
+@dataclass(frozen=True)
+class QuestionBook:
     """Every question, in interview order, and the per-use-case default answers."""
 
     questions: tuple[Question, ...]

@@ -1,7 +1,7 @@
 """Validate located YAML data into frozen records, and describe them as JSON Schema.
 
 One small, explicit structurer serves the workload file and the knowledge base alike:
-it walks a record's type hints (see :mod:`advisor.records`), reports *every* problem
+it walks a frozen dataclass's type hints, reports *every* problem
 with its file, line, column and field path (with the allowed values and a
 did-you-mean), and returns typed, immutable objects that the rest of the program can
 trust. The same type walk produces the JSON Schema, so the schema cannot drift from the
@@ -10,6 +10,7 @@ validator.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import math
@@ -20,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from advisor.errors import InputError, Problem, did_you_mean
-from advisor.records import Field, fields, is_record
 from advisor.yamlload import Document, PathKey
 
 T = TypeVar("T")
@@ -31,6 +31,16 @@ T = TypeVar("T")
 # :data:`advisor.errors.MAX_PROBLEMS_PER_FILE`). Ten times that still covers problems
 # that the walk finds out of line order.
 HINT_BUDGET = 1000
+
+
+def is_record(tp: Any) -> bool:
+    """True for a dataclass type (the models are frozen dataclasses), not an instance."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    """True when a field has neither a default nor a default factory."""
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 class _Invalid:
@@ -95,13 +105,61 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def choices(tp: Any) -> list[str] | None:
+@functools.cache
+def choices(tp: Any) -> tuple[str, ...] | None:
     """The values of a closed set (a ``Literal`` type or an enum); None for other types."""
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return [str(m.value) for m in tp]
+        return tuple(str(m.value) for m in tp)
     if get_origin(tp) is Literal:
-        return [str(a) for a in get_args(tp)]
+        return tuple(str(a) for a in get_args(tp))
     return None
+
+
+class _Record(typing.NamedTuple):
+    """What validating into a record class needs, worked out once per class."""
+
+    fields: tuple[dataclasses.Field[Any], ...]
+    names: frozenset[str]
+    hints: dict[str, Any]
+    required: frozenset[str]
+
+
+@functools.cache
+def _record_plan(cls: type) -> _Record:
+    declared = dataclasses.fields(cls)
+    required = frozenset(f.name for f in declared if _required(f))
+    return _Record(declared, frozenset(f.name for f in declared), _hints(cls), required)
+
+
+@functools.cache
+def _plan(tp: Any) -> tuple[str, Any]:
+    """How :meth:`Structurer.structure` validates ``tp``: a kind and its argument.
+
+    Worked out once per type: a knowledge base load validates some 8,000 values of a few
+    dozen types, and reading each type's origin and arguments again every time was most
+    of that load's cost.
+    """
+    origin = get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        return "optional", next(a for a in get_args(tp) if a is not type(None))
+    if is_record(tp):
+        return "record", None
+    allowed = choices(tp)
+    if allowed is not None:
+        return "choice", allowed
+    if origin is tuple:
+        return "tuple", get_args(tp)[0]
+    if origin in (dict, Mapping):
+        return "mapping", get_args(tp)
+    if tp is Any:
+        return "any", None
+    if tp is bool:
+        return "bool", None
+    if tp in (int, float):
+        return "number", None
+    if tp is str:
+        return "str", None
+    raise TypeError(f"unsupported type {tp!r}")  # a bug in a model, not input
 
 
 def _member(tp: Any, value: str) -> Any:
@@ -143,55 +201,49 @@ class Structurer:
         self, tp: Any, value: Any, path: PathKey = (), meta: Mapping[str, Any] = {}
     ) -> Any:
         """Validate ``value`` against type ``tp``; return the typed value or :data:`INVALID`."""
-        origin = get_origin(tp)
-        if origin in (types.UnionType, typing.Union):
-            options = [a for a in get_args(tp) if a is not type(None)]
-            if value is None:
-                return None
-            return self.structure(options[0], value, path, meta)
-        if is_record(tp):
+        kind, arg = _plan(tp)
+        if kind == "str":
+            return self._string(value, path, meta)
+        if kind == "optional":
+            return None if value is None else self.structure(arg, value, path, meta)
+        if kind == "record":
             return self._record(tp, value, path)
-        allowed = choices(tp)
-        if allowed is not None:
-            return self._choice(tp, allowed, value, path)
-        if origin is tuple:
-            return self._sequence(get_args(tp)[0], value, path, meta)
-        if origin in (dict, Mapping):
-            key_type, item_type = get_args(tp)
+        if kind == "choice":
+            return self._choice(tp, arg, value, path)
+        if kind == "tuple":
+            return self._sequence(arg, value, path, meta)
+        if kind == "mapping":
+            key_type, item_type = arg
             return self._mapping(key_type, item_type, value, path, meta)
-        if tp is Any:
+        if kind == "any":
             return value
-        if tp is bool:
+        if kind == "bool":
             if not isinstance(value, bool):
                 quoted = isinstance(value, str) and value.lower() in ("true", "false", "yes", "no")
                 hint = "; write true or false without quotes" if quoted else ""
                 return self.report(path, f"expected true or false, got {_kind(value)}{hint}")
             return value
-        if tp in (int, float):
-            return self._number(tp, value, path, meta)
-        if tp is str:
-            return self._string(value, path, meta)
-        raise TypeError(f"unsupported type {tp!r} at {path}")  # a bug in a model, not input
+        return self._number(tp, value, path, meta)
 
     def _record(self, cls: type, value: Any, path: PathKey) -> Any:
         if not isinstance(value, dict):
             return self.report(path, f"expected a mapping, got {_kind(value)}")
-        declared: tuple[Field, ...] = fields(cls)
-        names = [f.name for f in declared]
+        plan = _record_plan(cls)
         ok = True
         for key in value:
-            if key not in names:
+            if key not in plan.names:
+                names = [f.name for f in plan.fields]
                 self.report(
                     (*path, key),
                     f"unknown key '{key}'{self.hint(key, names)}",
                     key=True,
                 )
                 ok = False
-        hints = _hints(cls)
+        hints = plan.hints
         kwargs: dict[str, Any] = {}
-        for f in declared:
+        for f in plan.fields:
             if f.name not in value:
-                if f.required:
+                if f.name in plan.required:
                     self.report(path, f"missing required key '{f.name}'")
                     ok = False
                 continue
@@ -202,7 +254,7 @@ class Structurer:
                 kwargs[f.name] = result
         return cls(**kwargs) if ok else INVALID
 
-    def _choice(self, tp: Any, values: list[str], value: Any, path: PathKey) -> Any:
+    def _choice(self, tp: Any, values: tuple[str, ...], value: Any, path: PathKey) -> Any:
         if isinstance(value, bool):
             # YAML reads an unquoted no, yes, off or on as true/false: say so in words.
             said = "yes" if value else "no"
@@ -320,7 +372,7 @@ def _too_many_message(
     return f"{len(value)} {noun}; at most {meta['max_items']} are allowed"
 
 
-def _either(values: list[str]) -> str:
+def _either(values: Sequence[str]) -> str:
     """``a, b or c``: the answers of a closed set, as a sentence says them."""
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
@@ -366,19 +418,19 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
     if is_record(tp):
         hints = _hints(tp)
         properties: dict[str, Any] = {}
-        for f in fields(tp):
+        for f in dataclasses.fields(tp):
             child = f"{dotted}.{f.name}" if dotted else f.name
             properties[f.name] = _schema(hints[f.name], describe, child, f.metadata)
             properties[f.name].update(describe(child))
         out: dict[str, Any] = {"type": "object", "properties": properties}
-        required = [f.name for f in fields(tp) if f.required]
+        required = [f.name for f in dataclasses.fields(tp) if _required(f)]
         if required:
             out["required"] = required
         out["additionalProperties"] = False
         return out
     values = choices(tp)
     if values is not None:
-        return {"type": "string", "enum": values}
+        return {"type": "string", "enum": list(values)}
     if origin is tuple:
         out = {"type": "array", "items": _schema(get_args(tp)[0], describe, dotted, {})}
         if "min_items" in meta:
@@ -393,7 +445,7 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         out = {"type": "object", "additionalProperties": _schema(item_type, describe, dotted, {})}
         keys = choices(key_type)
         if keys is not None:
-            out["propertyNames"] = {"enum": keys}
+            out["propertyNames"] = {"enum": list(keys)}
         if "max_items" in meta:
             out["maxProperties"] = meta["max_items"]
         return out

@@ -16,12 +16,12 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from advisor.amounts import parse_duration
 from advisor.errors import did_you_mean
-from advisor.records import Frozen, field, fields
 from advisor.typed import Structurer, spec
 from advisor.yamlload import Document, PathKey, load_file, parse
 
@@ -229,7 +229,8 @@ MAX_TOTAL_ENTITIES = 1000
 MAX_TOTAL_PATTERNS = 2500
 
 
-class Context(Frozen):
+@dataclass(frozen=True)
+class Context:
     """Answers that apply to every component."""
 
     cloud: Cloud | None = None
@@ -238,7 +239,8 @@ class Context(Frozen):
     licensing: Licensing | None = None
 
 
-class Scale(Frozen):
+@dataclass(frozen=True)
+class Scale:
     """Expected load and size."""
 
     reads_per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
@@ -248,7 +250,8 @@ class Scale(Frozen):
     item_size_kb: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
-class Entity(Frozen):
+@dataclass(frozen=True)
+class Entity:
     """A kind of item the component stores."""
 
     name: str = field(metadata=NAME)
@@ -263,7 +266,8 @@ class Entity(Frozen):
     retention_field: str | None = field(default=None, metadata=NAME)
 
 
-class AccessPattern(Frozen):
+@dataclass(frozen=True)
+class AccessPattern:
     """One way the application reads items."""
 
     name: str = field(metadata=NAME)
@@ -276,7 +280,8 @@ class AccessPattern(Frozen):
     per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
-class Answers(Frozen, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Answers:
     """The per-component questions; every one optional ("no preference")."""
 
     use_case: UseCase | None = None
@@ -304,14 +309,16 @@ class Answers(Frozen, kw_only=True):
 ANSWER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Answers))
 
 
-class Component(Answers, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class Component(Answers):
     """One named part of a system, scored on its own."""
 
     name: str = field(metadata=NAME)
     description: str | None = None
 
 
-class WorkloadFile(Answers, kw_only=True):
+@dataclass(frozen=True, kw_only=True)
+class WorkloadFile(Answers):
     """The file as written: top-level questions or ``components:``, never both."""
 
     version: int | None = None
@@ -323,7 +330,8 @@ class WorkloadFile(Answers, kw_only=True):
     )
 
 
-class Workload(Frozen):
+@dataclass(frozen=True)
+class Workload:
     """A validated workload: always one or more components."""
 
     name: str

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from advisor.errors import InputError, Problem
-from advisor.records import Frozen, field
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -53,7 +53,8 @@ def _at(mark: Any) -> Position:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-class Document(Frozen):
+@dataclass(frozen=True)
+class Document:
     """A parsed file: its plain data plus the position of every value and key."""
 
     file: str

@@ -14,11 +14,11 @@ Splits: ``engine`` is the tuning corpus, the one the knowledge base may be tuned
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from advisor.engine import ComponentResult, Engine, Entry
-from advisor.records import Frozen, replace
 from advisor.typed import Structurer, load_as
 from advisor.workload import Category, Component, Workload, validate_document
 from advisor.yamlload import load_file
@@ -41,7 +41,8 @@ DROP_INS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Expect(Frozen):
+@dataclass(frozen=True)
+class Expect:
     """What one component of a case must produce."""
 
     winners: tuple[str, ...]
@@ -56,7 +57,8 @@ class Expect(Frozen):
         return frozenset((*self.winners, *drop_ins)) - set(self.excluded)
 
 
-class Case(Frozen):
+@dataclass(frozen=True)
+class Case:
     """One case file as written."""
 
     name: str
@@ -67,7 +69,8 @@ class Case(Frozen):
     title: str = ""
 
 
-class Loaded(Frozen):
+@dataclass(frozen=True)
+class Loaded:
     """A case file validated: the case, its workload and one expectation per component."""
 
     path: Path
@@ -76,7 +79,8 @@ class Loaded(Frozen):
     expects: tuple[Expect, ...]
 
 
-class Outcome(Frozen):
+@dataclass(frozen=True)
+class Outcome:
     """The engine's answer for one expected component, judged against the expectation."""
 
     case: str
@@ -120,7 +124,8 @@ class Outcome(Frozen):
         return tuple(db for db in self.expect.excluded if ranking[db].eligible)
 
 
-class Score(Frozen):
+@dataclass(frozen=True)
+class Score:
     """Corpus-level accuracy of a list of outcomes."""
 
     components: int

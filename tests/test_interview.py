@@ -14,6 +14,7 @@ import subprocess
 import sys
 import typing
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
@@ -33,7 +34,6 @@ from advisor.interview import (
     workload_yaml,
 )
 from advisor.questions import question_book
-from advisor.records import replace
 from advisor.workload import (
     ANSWER_FIELDS,
     Component,

@@ -8,6 +8,7 @@ here pins one correction, so the error cannot creep back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -21,7 +22,6 @@ from advisor.kb import (
     KnowledgeBase,
     load_knowledge_base,
 )
-from advisor.records import Frozen, fields
 from advisor.workload import Category
 from tests.support import database_overlay
 
@@ -41,7 +41,7 @@ def _facts(value: Any, path: str) -> Iterator[tuple[str, Fact]]:
     """Every Fact reachable from a database, with its path."""
     if isinstance(value, Fact):
         yield path, value
-    if isinstance(value, Frozen):
+    if is_dataclass(value):
         for f in fields(value):
             yield from _facts(getattr(value, f.name), f"{path}.{f.name}")
     elif isinstance(value, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,6 @@ from click.testing import Result
 from advisor.engine import ComponentResult, Engine
 from advisor.kb import KnowledgeBase, load_knowledge_base
 from advisor.pairing import pairings
-from advisor.records import replace
 from advisor.workload import parse_workload
 
 CATALOG = """

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from advisor.engine import ComponentResult, Entry, Reason, Result
 from advisor.kb import GUARANTEE_RANK, KnowledgeBase
 from advisor.questions import question_book
-from advisor.records import Frozen
 from advisor.render import managed, markdown
 from advisor.render.status import check_status
 from advisor.render.text import confidence_label
@@ -29,7 +29,8 @@ OPTIONS = 4
 _NUMBERED = re.compile(r"^(\d{4,})-")  # past 9999, numbers grow a digit
 
 
-class Record(Frozen):
+@dataclass(frozen=True)
+class Record:
     """One decision record: the slug its file name uses and its Markdown text."""
 
     slug: str
