@@ -6,6 +6,11 @@ with its file, line, column and field path (with the allowed values and a
 did-you-mean), and returns typed, immutable objects that the rest of the program can
 trust. The same type walk produces the JSON Schema, so the schema cannot drift from the
 validator.
+
+Why not pydantic, which typer installs: its errors carry a field path but no position,
+so the line and column (and the did-you-mean) would still be worked out here, and a
+``TypeAdapter`` builds its validator anew in every process (measured here at about 60 ms
+for a chain of 55 dataclasses, on top of creating the classes).
 """
 
 from __future__ import annotations
