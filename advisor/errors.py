@@ -102,7 +102,6 @@ _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 # Except the zero-width joiner and non-joiner: they neither move the cursor nor reorder a
 # line, and emoji sequences and Persian or Indic names need them to read right.
 _JOINERS = frozenset("\u200c\u200d")
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def visible(value: object) -> str:
@@ -128,14 +127,7 @@ def _hidden(char: str, category: str) -> bool:
 
 
 def _escape(char: str) -> str:
-    if char in _SHORT:
-        return _SHORT[char]
-    code = ord(char)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return ascii(char)[1:-1]  # \n, \x1b, \u202e: Python's own escapes, unquoted
 
 
 _NOT_PLAIN_ASCII = re.compile(r"[^\n\x20-\x7e]")

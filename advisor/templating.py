@@ -99,9 +99,6 @@ def safe_identifier(value: Any) -> str:
     return ident
 
 
-_LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
 _LAYOUT = re.compile(r"[ \t\r\n]+")
 
 
@@ -119,25 +116,13 @@ def printable(value: Any) -> str:
 def safe_literal(value: Any) -> str:
     """A Python literal for a user-supplied value: a one-line, ASCII-only string literal.
 
-    Strings are double-quoted with every character outside printable ASCII escaped, so
-    no quote, newline or Unicode trick can end the literal or hide code. Booleans, None,
-    integers and finite floats are written with ``repr``; anything else is a bug.
+    Strings are written by :func:`ascii`, which escapes every character outside printable
+    ASCII, so no quote, newline or Unicode trick can end the literal or hide code.
+    Booleans, None, integers and finite floats are written with ``repr``; anything else
+    is a bug.
     """
     if isinstance(value, str):
-        out = []
-        for char in value:
-            code = ord(char)
-            if char in _LITERAL_ESCAPES:
-                out.append(_LITERAL_ESCAPES[char])
-            elif 0x20 <= code < 0x7F:
-                out.append(char)
-            elif code <= 0xFF:
-                out.append(f"\\x{code:02x}")
-            elif code <= 0xFFFF:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-        return '"' + "".join(out) + '"'
+        return ascii(value)
     if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float) and value == value and abs(value) != float("inf"):
