@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, snake
-from advisor.scaffold.render import import_block, top_level_names, used_names
+from advisor.scaffold.render import formatted, import_block, top_level_names, used_names
 from advisor.templating import environment, safe_identifier, safe_literal
 from tests.hostile import HOSTILE_NAMES
 
@@ -107,23 +107,46 @@ def test_used_names_skip_attributes_keywords_and_strings() -> None:
     assert used_names(code) == {"table", "key", "value", "json"}
 
 
-def test_import_block_is_isort_ordered_and_minimal() -> None:
+def test_import_block_imports_only_what_the_code_uses() -> None:
     code = "x: Any = Decimal(1)\ny = datetime.now(UTC)\nredis.Redis()\nraise AlreadyExistsError\n"
     errors = [("pkg.errors", ["AlreadyExistsError", "ConflictError", "NotFoundError"])]
     assert import_block(code, "pkg", offered=errors) == (
+        "import redis\n"
         "from datetime import UTC, datetime\n"
         "from decimal import Decimal\n"
-        "from typing import Any\n\n"
-        "import redis\n\n"
         "from pkg.errors import AlreadyExistsError\n"
+        "from typing import Any\n"
     )
 
 
-def test_import_block_sorts_members_like_ruff_and_skips_empty_imports() -> None:
-    code = "_Entity(_chunks(x), REVISION, _CREATE_CONDITION)\n"
-    members = ["_chunks", "_Entity", "REVISION", "_CREATE_CONDITION"]
-    assert import_block(code, "pkg", [("pkg.redis_support", members), ("pkg.other", [])]) == (
-        "from pkg.redis_support import _CREATE_CONDITION, REVISION, _chunks, _Entity\n"
+def test_import_block_skips_empty_imports_and_keeps_first_party_aliases() -> None:
+    code = "_Entity(_chunks(x), REVISION)\n"
+    first_party = [("pkg.redis_support", ["_chunks", "_Entity", "REVISION"]), ("pkg.other", [])]
+    assert import_block(code, "pkg", [*first_party, ("pkg.component", ["component as repo"])]) == (
+        "from pkg.component import component as repo\n"
+        "from pkg.redis_support import REVISION, _Entity, _chunks\n"
+    )
+
+
+def test_formatted_modules_have_ruffs_import_order() -> None:
+    # ruff groups standard library, third party and the package, and orders members as
+    # isort does (constants, classes, functions); a long line is wrapped.
+    block = import_block(
+        "redis.Redis()\nUTC\nraise AlreadyExistsError\n",
+        "pkg",
+        offered=[("pkg.errors", ["AlreadyExistsError"])],
+        first_party=[("pkg.support", [*(f"name_{i}" for i in range(9)), "_Entity", "REVISION"])],
+    )
+    code = f"from __future__ import annotations\n\n{block}\nX = 1\n"
+    assert formatted({"pkg/m.py": code}, "pkg")["pkg/m.py"] == (
+        "from __future__ import annotations\n\n"
+        "from datetime import UTC\n\n"
+        "import redis\n\n"
+        "from pkg.errors import AlreadyExistsError\n"
+        "from pkg.support import (\n"
+        "    REVISION,\n"
+        "    _Entity,\n" + "".join(f"    name_{i},\n" for i in range(9)) + ")\n\n"
+        "X = 1\n"
     )
 
 

@@ -280,9 +280,4 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
 }
 
 
-def is_stdlib(module: str) -> bool:
-    """Whether an imported module is the standard library's (imports group by this)."""
-    return module.split(".")[0] in sys.stdlib_module_names
-
-
 RESERVED_NAMES = frozenset(IMPORTS) | RESERVED_MODULE

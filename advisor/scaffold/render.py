@@ -1,10 +1,9 @@
 """Render a planned project's files with the one Jinja environment.
 
 Each template renders its code first and then asks :func:`import_block` for exactly the
-imports that code uses, so generated modules never carry an unused import and their
-import block is already in the order ``ruff``'s isort rules want. The Python files are
-then laid out by ruff's formatter (:func:`formatted`), so long names wrap as a person
-running ``ruff format`` would wrap them.
+imports that code uses, so generated modules never carry an unused import. ruff then
+orders those imports by its isort rules and lays the Python files out with its formatter
+(:func:`formatted`), so they read as a person running ``ruff`` would leave them.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import json
 import re
 import subprocess
 import sys
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.scaffold.mongodb import BSON_TYPES
-from advisor.scaffold.names import IMPORTS, is_stdlib
+from advisor.scaffold.names import IMPORTS
 from advisor.scaffold.redis import BULK_CHUNK
 from advisor.templating import render, safe_identifier
 
@@ -64,61 +64,35 @@ Names = Sequence[tuple[str, Sequence[str]]]
 
 
 def import_block(code: str, package: str, first_party: Names = (), *, offered: Names = ()) -> str:
-    """The import statements ``code`` needs, grouped and sorted the way isort sorts them.
+    """The import statements ``code`` needs, one a line: nothing it does not use.
 
     ``first_party`` adds ``(module, [member, ...])`` imports of the generated package
     (a member may be ``name as alias``). ``offered`` lists ``(module, [name, ...])`` of
-    the package's own modules: the names of them that ``code`` uses are imported.
+    the package's own modules: the names of them that ``code`` uses are imported. The
+    statements come out sorted but not grouped: :func:`formatted` has ruff's isort rules
+    group, order and wrap them, with ``package`` as the first party.
     """
     used = used_names(code)
-    plain: dict[bool, set[str]] = {True: set(), False: set()}
-    froms: dict[bool, dict[str, set[str]]] = {True: {}, False: {}}
+    plain: set[str] = set()
+    froms: dict[str, set[str]] = {}
     for name in used & set(IMPORTS):
         target = IMPORTS[name]
         if isinstance(target, str):
-            plain[is_stdlib(target)].add(target)
+            plain.add(target)
         else:
             module, member = target
-            froms[is_stdlib(module)].setdefault(module, set()).add(member)
-    own: list[tuple[str, str]] = []
-    wanted = [(module, sorted(used & set(names))) for module, names in offered]
-    for module, members in [*wanted, *first_party]:
-        if not members:
-            continue
-        own.append((module, _from_line(module, sorted(members, key=_member_key))))
-    groups = []
-    for stdlib in (True, False):
-        lines = [f"import {m}" for m in sorted(plain[stdlib], key=_isort_key)]
-        for module in sorted(froms[stdlib], key=_isort_key):
-            lines.append(_from_line(module, sorted(froms[stdlib][module], key=_member_key)))
-        if lines:
-            groups.append("\n".join(lines))
-    if own:
-        groups.append("\n".join(line for _, line in sorted(own, key=lambda o: o[0].lower())))
-    return "\n\n".join(groups) + "\n"
-
-
-def _from_line(module: str, members: Sequence[str]) -> str:
-    """``from module import a, b``, wrapped one member a line past 100 characters."""
-    line = f"from {module} import {', '.join(members)}"
-    if len(line) <= LINE_LENGTH:
-        return line
-    inner = "".join(f"    {m},\n" for m in members)
-    return f"from {module} import (\n{inner})"
-
-
-def _isort_key(module: str) -> str:
-    return module.lower()
-
-
-def _member_key(member: str) -> tuple[int, str]:
-    # isort's default order within one statement: CONSTANTS, then Classes, then functions
-    # (and anything else, such as _Private classes); each group without regard to case.
-    if member.isupper() and len(member) > 1:
-        return (0, member.lower())
-    if member[0].isupper():
-        return (1, member.lower())
-    return (2, member.lower())
+            froms.setdefault(module, set()).add(member)
+    for module, names in offered:
+        froms.setdefault(module, set()).update(used & set(names))
+    for module, members in first_party:
+        froms.setdefault(module, set()).update(members)
+    lines = [f"import {module}" for module in sorted(plain)]
+    lines += [
+        f"from {module} import {', '.join(sorted(members))}"
+        for module, members in sorted(froms.items())
+        if members
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def support_module(store: str) -> str:
@@ -212,44 +186,39 @@ def render_project(plan: Plan) -> dict[str, str]:
         files[f"tests/test_{module}.py"] = render_file(
             "scaffold/common/test_component.py.jinja", support[str(store)], **context
         )
-    return formatted(files)
+    return formatted(files, package)
 
 
-def formatted(files: dict[str, str]) -> dict[str, str]:
-    """The files with every Python module laid out by ruff's formatter.
+def formatted(files: dict[str, str], package: str) -> dict[str, str]:
+    """The files with every Python module's imports and layout made ruff's.
 
-    The templates lay code out for names of ordinary length; a name of 30 characters or
-    more makes lines that only a formatter wraps well. ruff is pinned to one minor
-    version in pyproject.toml, so the same workload still gives the same bytes. It runs
-    once per project on a private temporary folder, isolated from any configuration
-    around it, with the generated project's own line length and target. A file ruff
-    cannot parse is left as rendered: the project's tests and linters then report it.
+    ruff's isort rules group and order each module's imports (with ``package`` as the
+    first party) and its formatter lays the code out: the templates lay code out for
+    names of ordinary length, and a name of 30 characters or more makes lines that only
+    a formatter wraps well. ruff is pinned to one minor version in pyproject.toml, so the
+    same workload still gives the same bytes. It runs once per project on a private
+    temporary folder, isolated from any configuration around it, with the generated
+    project's own line length and target. A file ruff cannot parse is left as rendered:
+    the project's tests and linters then report it.
     """
     python = sorted(path for path in files if path.endswith(".py"))
     if not python:
         return files
+    settings = ["--isolated", "--no-cache", "--quiet", f"--line-length={LINE_LENGTH}"]
+    settings.append("--target-version=py311")
     with tempfile.TemporaryDirectory(prefix="dbadvisor-format-") as folder:
         root = Path(folder)
         for index, path in enumerate(python):
             # Numbered names: the project's paths are not needed to format its modules.
             (root / f"m{index}.py").write_text(files[path], encoding="utf-8")
-        subprocess.run(
-            [
-                # The ruff installed with dbadvisor, found through its package.
-                sys.executable,
-                "-m",
-                "ruff",
-                "format",
-                "--isolated",
-                "--no-cache",
-                "--quiet",
-                f"--line-length={LINE_LENGTH}",
-                "--target-version=py311",
-                folder,
-            ],
-            check=False,
-            capture_output=True,
-        )
+        first_party = f"lint.isort.known-first-party = [{json.dumps(package)}]"
+        for command in (
+            ["check", "--select=I", "--fix", "--config", first_party],
+            ["format"],
+        ):
+            # The ruff installed with dbadvisor, found through its package.
+            ruff = [sys.executable, "-m", "ruff", *command, *settings, folder]
+            subprocess.run(ruff, check=False, capture_output=True)
         laid_out = {
             path: (root / f"m{index}.py").read_text(encoding="utf-8")
             for index, path in enumerate(python)
