@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def make_files(folder: Path, count: int) -> list[str]:
     for i in range(count):
         source = examples[i % len(examples)]
         path = folder / f"{i:04d}-{source.name}"
-        path.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        shutil.copyfile(source, path)
         paths.append(str(path))
     return paths
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,40 +31,9 @@ sys.path.insert(0, str(ROOT))
 from advisor.scaffold import Store, explicit, generate  # noqa: E402
 from advisor.workload import load_workload  # noqa: E402
 from advisor.writer import write_tree  # noqa: E402
+from tests.servers import LOOPBACK, running_redis  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "leaderboard.yaml"
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """Start redis-server on 127.0.0.1 without persistence and wait until it answers."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        sys.exit("redis-server is not installed (apt-get install -y redis-server)")
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    process = subprocess.Popen(
-        [*command, "--appendonly", "no"],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 1):
-                return process, port
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    sys.exit("redis-server did not start")
 
 
 def load_project(folder: Path) -> ModuleType:
@@ -110,39 +77,35 @@ def main() -> None:
         parser.error("--runs and --items must be at least 1")
     import redis
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        process, port = start_redis(folder)
-        try:
-            repo = load_project(folder / "project")
-            client = redis.Redis(host="127.0.0.1", port=port, decode_responses=True)
-            data = items(repo, args.items)
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed (apt-get install -y redis-server)")
+    with tempfile.TemporaryDirectory() as tmp, running_redis(Path(tmp)) as server:
+        repo = load_project(Path(tmp) / "project")
+        client = redis.Redis(host=LOOPBACK, port=server.port, decode_responses=True)
+        data = items(repo, args.items)
 
-            def one_by_one() -> None:
-                # The generated write, with the client in place of a pipeline: every
-                # command is sent on its own and waits for its reply.
-                for item in data:
-                    repo._write_score(client, item)
+        def one_by_one() -> None:
+            # The generated write, with the client in place of a pipeline: every
+            # command is sent on its own and waits for its reply.
+            for item in data:
+                repo._write_score(client, item)
 
-            def pipelined() -> None:
-                repo.save_many_score(client, data)
+        def pipelined() -> None:
+            repo.save_many_score(client, data)
 
-            # Interleaved rounds, each path first in every other one, so that load on the
-            # machine and warm-up weigh on both alike; the ratio is the median of the
-            # rounds' own ratios.
-            rounds = []
-            for n in range(args.runs):
-                paths = {"slow": one_by_one, "fast": pipelined}
-                order = ("slow", "fast") if n % 2 == 0 else ("fast", "slow")
-                seconds, keys = {}, set()
-                for name in order:
-                    seconds[name] = timed(paths[name], client.flushdb)
-                    keys.add(client.dbsize())
-                assert len(keys) == 1, "both paths must write the same keys"
-                rounds.append((seconds["slow"], seconds["fast"]))
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        # Interleaved rounds, each path first in every other one, so that load on the
+        # machine and warm-up weigh on both alike; the ratio is the median of the
+        # rounds' own ratios.
+        rounds = []
+        for n in range(args.runs):
+            paths = {"slow": one_by_one, "fast": pipelined}
+            order = ("slow", "fast") if n % 2 == 0 else ("fast", "slow")
+            seconds, keys = {}, set()
+            for name in order:
+                seconds[name] = timed(paths[name], client.flushdb)
+                keys.add(client.dbsize())
+            assert len(keys) == 1, "both paths must write the same keys"
+            rounds.append((seconds["slow"], seconds["fast"]))
     from redis.utils import HIREDIS_AVAILABLE
 
     parser_name = "hiredis" if HIREDIS_AVAILABLE else "pure-Python parser (pip install hiredis)"

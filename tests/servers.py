@@ -77,26 +77,22 @@ def running_redis(folder: Path) -> Iterator[RedisServer]:
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> bool:
-    """Wait until this process answers on ``port``; False if it exited or another did.
+    """Wait until this process answers on ``port``; False if it exited or another did."""
+    import redis
 
-    Raw RESP, so no client library is needed: INFO server names the process that answers.
-    """
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
-        with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), 1) as s:
-            s.sendall(b"INFO server\r\n")
-            reply = b""
-            while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-            for line in reply.splitlines():
-                if line.startswith(b"process_id:"):
-                    return int(line.partition(b":")[2]) == process.pid
-        time.sleep(0.05)
+        client = redis.Redis(LOOPBACK, port, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            # INFO server names the process that answers: ours, or one that took the port.
+            answering: int = client.info("server")["process_id"]
+            return answering == process.pid
+        except (redis.ConnectionError, redis.TimeoutError):
+            time.sleep(0.05)
+        finally:
+            client.close()
     raise RuntimeError("redis-server did not answer within 10 s")
 
 
