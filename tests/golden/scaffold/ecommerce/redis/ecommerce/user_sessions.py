@@ -113,16 +113,24 @@ def _write_session(pipe: Pipeline, item: Session) -> None:
 def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
     """Queue Session writes: per item its hash and expiry, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
+    expiring: dict[str, datetime] = {}
     for item in chunk:
         member = item.session_id
         key = _key_session(member)
         pipe.hset(key, mapping=_encode_session(item))
-        pipe.expireat(key, item.expires_at)
+        expires = item.expires_at
+        pipe.expireat(key, expires)
         index = _index_session_1(item.user_id)
         score = item.last_seen_at.timestamp()
         ranked.setdefault(index, {})[member] = score
+        expiring[index] = max(expiring.get(index, expires), expires)
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
+    # As each write does: an index key expires with its latest item (NX sets a first TTL,
+    # GT only ever extends it; Redis >= 7).
+    for index, latest in expiring.items():
+        pipe.expireat(index, latest, nx=True)
+        pipe.expireat(index, latest, gt=True)
 
 
 def _unindex_session(pipe: Pipeline, item: Session) -> None:

@@ -247,16 +247,29 @@ def _write_reading(pipe: Pipeline, item: Reading) -> None:
 def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
     """Queue Reading writes: per item its hash and expiry, per index key one command."""
     ranked: dict[str, dict[str, float]] = {}
+    expiring: dict[str, datetime] = {}
+    trimmed: set[str] = set()
     for item in chunk:
         member = item.reading_id
         key = _key_reading(member)
         pipe.hset(key, mapping=_encode_reading(item))
-        pipe.expireat(key, item.timestamp + timedelta(days=90))
+        expires = item.timestamp + timedelta(days=90)
+        pipe.expireat(key, expires)
         index = _index_reading_1(item.device_id)
         score = item.timestamp.timestamp()
         ranked.setdefault(index, {})[member] = score
+        expiring[index] = max(expiring.get(index, expires), expires)
+        trimmed.add(index)
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
+    cutoff = (datetime.now(UTC) - timedelta(days=90)).timestamp()
+    # As each write does: expired members leave, and an index key expires with its latest
+    # item (NX sets a first TTL, GT only ever extends it; Redis >= 7).
+    for index, latest in expiring.items():
+        if index in trimmed:
+            pipe.zremrangebyscore(index, "-inf", cutoff)
+        pipe.expireat(index, latest, nx=True)
+        pipe.expireat(index, latest, gt=True)
 
 
 def _unindex_reading(pipe: Pipeline, item: Reading) -> None:

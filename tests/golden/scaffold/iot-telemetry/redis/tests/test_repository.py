@@ -159,6 +159,9 @@ def test_save_many_reading(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_reading(store, item.reading_id)
         assert fetched == item
+    # The bulk path sets the same expiries as single writes: items, index keys, unique keys.
+    stored = list(store.scan_iter(match=repo.READING_KEY + ":*"))
+    assert stored and all(store.ttl(key) > 0 for key in stored)
 
 
 def test_update_reading(store: Any) -> None:

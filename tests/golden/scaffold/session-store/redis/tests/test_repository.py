@@ -69,6 +69,9 @@ def test_save_many_session(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_session(store, item.session_id)
         assert fetched == item
+    # The bulk path sets the same expiries as single writes: items, index keys, unique keys.
+    stored = list(store.scan_iter(match=repo.SESSION_KEY + ":*"))
+    assert stored and all(store.ttl(key) > 0 for key in stored)
 
 
 def test_update_session(store: Any) -> None:
