@@ -363,3 +363,40 @@ def test_natural_key_project_passes_its_own_suite(
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_path: Path) -> None:
+    boto3 = pytest.importorskip("boto3")
+    from botocore.stub import Stubber
+
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "dynamodb_support") as support:
+        client = boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        key = {"PK": {"S": "ACCOUNT#a1"}, "SK": {"S": "ACCOUNT#a1"}}
+        check = {"TableName": "t", "Key": key, "ConditionExpression": "attribute_exists(PK)"}
+        actions = [{"ConditionCheck": check}]
+        with Stubber(client) as stub:
+
+            def cancelled(*codes: str) -> None:
+                reasons = [{"Code": code} for code in codes]
+                stub.add_client_error(
+                    "transact_write_items",
+                    "TransactionCanceledException",
+                    modeled_fields={"CancellationReasons": reasons},
+                )
+
+            # Another transaction, then throttling: sent a third time, which succeeds.
+            cancelled("TransactionConflict")
+            cancelled("None", "ThrottlingError")
+            stub.add_response("transact_write_items", {}, {"TransactItems": actions})
+            support._transact(client, actions)
+            stub.assert_no_pending_responses()
+            # A failed condition is the caller's to name: raised at once, not sent again.
+            cancelled("ConditionalCheckFailed")
+            with pytest.raises(client.exceptions.TransactionCanceledException):
+                support._transact(client, actions)
+            stub.assert_no_pending_responses()

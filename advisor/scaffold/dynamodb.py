@@ -525,11 +525,12 @@ def _with_counters(
         return placed
     function = names.take(f"increment_{placed.entity.snake}")
     listed = ", ".join(f.name for f, _ in counters)
+    sort_keys = ", and the GSI sort key that holds x" if any(keys for _, keys in counters) else ""
     notes.append(
         f"{placed.entity.name}: {function}() adds to {listed} on the server with UpdateItem "
-        "(SET x = x + :d, and the GSI sort key that holds x) on condition that the item "
-        "exists and, given a minimum, that x >= minimum - d; save_together() takes the "
-        "same increments inside its TransactWriteItems (a transfer's two balances)."
+        f"(SET x = x + :d{sort_keys}) on condition that the item exists and, given a "
+        "minimum, that x >= minimum - d; save_together() takes the same increments inside "
+        "its TransactWriteItems (a transfer's two balances)."
     )
     return replace(placed, counters=counters, increment=function)
 
@@ -755,7 +756,7 @@ def _decisions(
             "save_together() creates and updates up to 100 items atomically with "
             "TransactWriteItems (each action costs two write units): creates are Puts "
             "conditional on attribute_not_exists(PK), updates Puts conditional on the "
-            "revision (_rev) that was read, so a concurrent change is never overwritten; "
+            "version (_ver) that was read, so a concurrent change is never overwritten; "
             "items passed as unchanged become ConditionCheck actions (a balance or a "
             "stock level the writes depend on)."
         )

@@ -228,8 +228,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
         decisions.append(
             "save_together() creates, increments and updates several items in one "
             "multi-document transaction (ClientSession.with_transaction, snapshot reads, "
-            "majority writes): creates fail on an existing key, a child without its parent "
-            "aborts, an increment whose guard fails aborts, and an update applies only "
+            "majority writes): creates fail on an existing key, an embedded child whose "
+            "parent document is missing aborts (references between collections are not "
+            "checked), an increment whose guard fails aborts, and an update applies only "
             "while the stored item is still the one it was computed from (checked, then "
             "written on its _v), so a concurrent change raises ConflictError instead of "
             "being overwritten; items passed as unchanged are checked and their _v raised, "

@@ -202,6 +202,29 @@ def _failed(error: Any) -> list[int]:
     return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
 
 
+# Why a transaction may be cancelled and succeed when sent again unchanged.
+_TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def _transact(client: Any, actions: list[dict[str, Any]], retries: int = 10) -> None:
+    """Send a TransactWriteItems, again after a backoff while only transient reasons cancel it.
+
+    Transient: another transaction on the same items, or throttling. A cancelled
+    transaction writes nothing, so sending it again is safe. Any other cancellation, a
+    failed condition above all, is raised for the caller to name.
+    """
+    for attempt in range(retries):
+        try:
+            client.transact_write_items(TransactItems=actions)
+            return
+        except client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            codes = {r.get("Code") for r in reasons} - {"None", None}
+            if not codes or not codes <= _TRANSIENT or attempt == retries - 1:
+                raise
+        _backoff(attempt)
+
+
 def _create_condition_ttl() -> dict[str, Any]:
     """The condition of a create: no item at the key, or only one past its TTL."""
     return {
@@ -482,12 +505,15 @@ def _save_together(
             f"a transaction takes at most {MAX_TRANSACTION_ITEMS} actions, got {len(actions)}"
         )
     try:
-        table.meta.client.transact_write_items(TransactItems=actions)
+        _transact(table.meta.client, actions)
     except table.meta.client.exceptions.TransactionCanceledException as error:
-        if set(_failed(error)) & creating:
+        failed = set(_failed(error))
+        if failed & creating:
             raise AlreadyExistsError(
                 "an item to create, or a unique value, exists already"
             ) from error
-        raise ConflictError(
-            "an item changed since it was read, or an increment's minimum was not met"
-        ) from error
+        if failed:
+            raise ConflictError(
+                "an item changed since it was read, or an increment's minimum was not met"
+            ) from error
+        raise

@@ -17,5 +17,8 @@ import pytest
 def dynamodb() -> Any:
     """A DynamoDB resource for DynamoDB Local or moto: the tests never run against AWS itself."""
     if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        pytest.skip("set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB Local or a moto_server")
+        pytest.skip(
+            "set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB Local, or to a moto_server"
+            ' with -m "not concurrency"'
+        )
     return boto3.resource("dynamodb", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))

@@ -379,6 +379,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1", "GSI2", "GSI3"]
 
 
+@pytest.mark.concurrency
 def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -405,6 +406,7 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -432,6 +434,7 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
@@ -458,6 +461,7 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])

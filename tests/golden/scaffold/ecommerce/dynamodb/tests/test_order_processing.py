@@ -479,6 +479,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1", "GSI2", "GSI3"]
 
 
+@pytest.mark.concurrency
 def test_increment_order_loses_nothing_under_threads(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
@@ -505,6 +506,7 @@ def test_increment_order_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
@@ -532,6 +534,7 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_order_line_loses_nothing_under_threads(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
@@ -558,6 +561,7 @@ def test_increment_order_line_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
@@ -585,6 +589,7 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_payment_loses_nothing_under_threads(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])
@@ -617,6 +622,7 @@ def test_increment_payment_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])

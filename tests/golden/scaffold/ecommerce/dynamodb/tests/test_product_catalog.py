@@ -295,6 +295,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1", "GSI2"]
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
@@ -322,6 +323,7 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_update_review_counts_every_concurrent_write(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])

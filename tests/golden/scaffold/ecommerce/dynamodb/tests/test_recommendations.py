@@ -313,6 +313,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1"]
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])

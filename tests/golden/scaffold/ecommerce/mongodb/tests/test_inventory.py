@@ -395,6 +395,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["warehouse"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -421,6 +422,7 @@ def test_increment_stock_level_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -448,6 +450,7 @@ def test_update_stock_level_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])
@@ -474,6 +477,7 @@ def test_increment_reservation_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_reservation_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])

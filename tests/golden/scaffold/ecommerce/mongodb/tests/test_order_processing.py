@@ -511,6 +511,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["customer"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
     if mongo_mock:
         pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
@@ -539,6 +540,7 @@ def test_increment_order_loses_nothing_under_threads(store: Any, mongo_mock: boo
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
@@ -566,6 +568,7 @@ def test_update_order_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
@@ -593,6 +596,7 @@ def test_update_order_line_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_update_payment_counts_every_concurrent_write(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])

@@ -292,6 +292,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["product"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
@@ -319,6 +320,7 @@ def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_update_review_counts_every_concurrent_write(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])

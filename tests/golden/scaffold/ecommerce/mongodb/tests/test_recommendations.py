@@ -334,6 +334,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["customer"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_write(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])

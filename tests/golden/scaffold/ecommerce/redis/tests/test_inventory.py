@@ -215,6 +215,7 @@ def test_stock_level_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_stock_level_counts_every_concurrent_change(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -313,6 +314,7 @@ def test_reservation_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_reservation_counts_every_concurrent_change(store: Any) -> None:
     item = _make_reservation(0)
     _seed(store, [item])

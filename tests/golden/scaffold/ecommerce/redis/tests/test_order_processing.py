@@ -231,6 +231,7 @@ def test_order_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_order_counts_every_concurrent_change(store: Any) -> None:
     item = _make_order(0)
     _seed(store, [item])
@@ -325,6 +326,7 @@ def test_order_line_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_order_line_counts_every_concurrent_change(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
@@ -419,6 +421,7 @@ def test_payment_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_payment_counts_every_concurrent_change(store: Any) -> None:
     item = _make_payment(0)
     _seed(store, [item])

@@ -135,6 +135,7 @@ def test_product_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_change(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])
@@ -229,6 +230,7 @@ def test_review_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_review_counts_every_concurrent_change(store: Any) -> None:
     item = _make_review(0)
     _seed(store, [item])

@@ -210,6 +210,7 @@ def test_product_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_product_counts_every_concurrent_change(store: Any) -> None:
     item = _make_product(0)
     _seed(store, [item])

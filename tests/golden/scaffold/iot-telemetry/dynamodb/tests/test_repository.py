@@ -288,6 +288,7 @@ def test_table(store: Any) -> None:
     assert ttl["AttributeName"] == TTL_ATTRIBUTE
 
 
+@pytest.mark.concurrency
 def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])

@@ -278,6 +278,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["device"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_update_reading_counts_every_concurrent_write(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])

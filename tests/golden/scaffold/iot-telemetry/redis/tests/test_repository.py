@@ -216,6 +216,7 @@ def test_expired_reading_is_not_served(store: Any) -> None:
     assert fetched == fresh
 
 
+@pytest.mark.concurrency
 def test_update_reading_counts_every_concurrent_change(store: Any) -> None:
     item = _make_reading(0)
     _seed(store, [item])

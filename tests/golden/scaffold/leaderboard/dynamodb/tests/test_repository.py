@@ -239,6 +239,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1", "GSI2"]
 
 
+@pytest.mark.concurrency
 def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
@@ -265,6 +266,7 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])

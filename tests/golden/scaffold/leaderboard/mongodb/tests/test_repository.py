@@ -249,6 +249,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["player"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
@@ -275,6 +276,7 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_score_counts_every_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])

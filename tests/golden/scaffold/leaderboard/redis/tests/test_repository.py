@@ -199,6 +199,7 @@ def test_score_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_score_counts_every_concurrent_change(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
@@ -218,6 +219,7 @@ def test_update_score_counts_every_concurrent_change(store: Any) -> None:
     assert stored is not None and stored.score == item.score + 80
 
 
+@pytest.mark.concurrency
 def test_incr_score_score_loses_no_concurrent_increment(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])

@@ -409,6 +409,7 @@ def test_table(store: Any) -> None:
     assert indexes == ["GSI1"]
 
 
+@pytest.mark.concurrency
 def test_increment_account_loses_nothing_under_threads(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
@@ -441,6 +442,7 @@ def test_increment_account_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
@@ -468,6 +470,7 @@ def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_entry_loses_nothing_under_threads(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
@@ -523,6 +526,7 @@ def test_increment_entry_loses_nothing_under_threads(store: Any) -> None:
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])

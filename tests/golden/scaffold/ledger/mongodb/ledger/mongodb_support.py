@@ -189,7 +189,8 @@ def _save_together(
     """Create, increment and update items of the entities in ``entities`` in one transaction.
 
     Every write is guarded and runs inside the transaction: a create raises
-    AlreadyExistsError (or NotFoundError for a child without its parent), and an update
+    AlreadyExistsError (or NotFoundError for an embedded child whose parent document is
+    missing; references between collections are not checked), and an update
     ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
     value computed from an earlier read never overwrites a newer one. Any error aborts
     the transaction and nothing is written. Each item in ``unchanged`` must still be

@@ -413,6 +413,7 @@ def test_validators(store: Database[Any], mongo_mock: bool) -> None:
         store["account"].insert_one({"_id": "incomplete"})
 
 
+@pytest.mark.concurrency
 def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
     if mongo_mock:
         pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
@@ -447,6 +448,7 @@ def test_increment_account_loses_nothing_under_threads(store: Any, mongo_mock: b
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
@@ -474,6 +476,7 @@ def test_update_account_counts_every_concurrent_write(store: Any) -> None:
     assert done > 0
 
 
+@pytest.mark.concurrency
 def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: bool) -> None:
     if mongo_mock:
         pytest.skip("mongomock cannot $inc Decimal128; set MONGODB_URI to run this")
@@ -502,6 +505,7 @@ def test_increment_entry_loses_nothing_under_threads(store: Any, mongo_mock: boo
     assert above is not None
 
 
+@pytest.mark.concurrency
 def test_update_entry_counts_every_concurrent_write(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])

@@ -142,6 +142,7 @@ def test_account_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_account_counts_every_concurrent_change(store: Any) -> None:
     item = _make_account(0)
     _seed(store, [item])
@@ -321,6 +322,7 @@ def test_entry_never_expires(store: Any) -> None:
     assert stored and all(store.ttl(key) == -1 for key in stored)
 
 
+@pytest.mark.concurrency
 def test_update_entry_counts_every_concurrent_change(store: Any) -> None:
     item = _make_entry(0)
     _seed(store, [item])
