@@ -6,7 +6,13 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
+from advisor.scaffold.spec import (
+    ComponentSpec,
+    EntitySpec,
+    FieldSpec,
+    PatternSpec,
+    asks_for_increments,
+)
 from advisor.workload import Capability, PatternKind
 
 
@@ -134,25 +140,11 @@ def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
     return out
 
 
-# Answers that mean a component's numbers change by increments (a score, a balance, a
-# stock level), so a design generates server-side increment functions for them.
-COUNTER_NEEDS = frozenset({"counters", "atomic_updates", "sorted_sets"})
-COUNTER_USES = frozenset(
-    {"leaderboard", "inventory", "financial_ledger", "rate_limiting", "shopping_cart"}
-)
-
-
 def counted(spec: ComponentSpec, entity: EntitySpec) -> tuple[FieldSpec, ...]:
     """The number fields of ``entity`` that get an atomic server-side increment.
 
-    Every non-key number field, when the component asks for counters or atomic updates,
-    has multi-record transactions (a transfer moves a balance) or a use case whose
-    numbers change by increments; else none, so the code grows only when asked.
+    Every non-key number field when :func:`asks_for_increments`; else none.
     """
-    asked = (
-        bool(COUNTER_NEEDS & set(spec.answers.needs))
-        or spec.multi_record
-        or spec.answers.use_case in COUNTER_USES
-    )
+    asked = asks_for_increments(spec.answers.needs, spec.multi_record, spec.answers.use_case)
     # An optional number has no value to add to while it is absent.
     return tuple(f for f in entity.numbers if not f.optional) if asked else ()

@@ -38,9 +38,24 @@ NUMERIC = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DECIMAL})
 # Types whose values sort correctly as fixed-format strings (used in sort keys).
 STRING_SORTABLE = frozenset({FieldType.STRING, FieldType.DATETIME})
 EVENT_NEEDS: frozenset[Capability] = frozenset({"pub_sub", "streams", "change_streams"})
-COUNTER_NEEDS: frozenset[Capability] = frozenset({"counters", "atomic_updates"})
+# Answers that mean a component's numbers change by increments (a score, a balance, a
+# stock level), so every store's design generates server-side increments for them.
+COUNTER_NEEDS: frozenset[Capability] = frozenset({"counters", "atomic_updates", "sorted_sets"})
+COUNTER_USES = frozenset(
+    {"leaderboard", "inventory", "financial_ledger", "rate_limiting", "shopping_cart"}
+)
 # Fields a server-side increment applies to (a decimal has no exact server-side add here).
 COUNTABLE = frozenset({FieldType.INT, FieldType.FLOAT})
+
+
+def asks_for_increments(needs: Iterable[str], multi_record: bool, use_case: str | None) -> bool:
+    """Whether a component's numbers change by increments, so each gets a server-side add.
+
+    When it asks for counters, atomic updates or sorted sets, has multi-record
+    transactions (a transfer moves a balance) or a use case whose numbers change by
+    increments; else not, so the code grows only when asked.
+    """
+    return bool(COUNTER_NEEDS & set(needs)) or multi_record or use_case in COUNTER_USES
 
 
 # timedelta's keyword for each unit of a workload duration (``90d`` -> ``days=90``).
@@ -347,6 +362,8 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             params=_params(fields.values()),
         )
     ranked = _ranked_orders(component)
+    multi_record = component.transactions == "multi_record" or "transactions" in needs
+    increments_asked = asks_for_increments(needs, multi_record, component.use_case)
     for entity in component.entities:
         made = entities[entity.name]
         skip = {made.key.ident, made.parent_ref.ident if made.parent_ref else ""}
@@ -356,7 +373,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             if f.type in COUNTABLE
             and not f.optional  # a server-side add needs a value to add to
             and f.ident not in skip
-            and (needs & COUNTER_NEEDS or (entity.name, f.name) in ranked)
+            and (increments_asked or (entity.name, f.name) in ranked)
         }
         entities[entity.name] = replace(made, increments=MappingProxyType(counters))
     patterns = []
@@ -414,8 +431,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
         patterns=tuple(patterns),
         consistency=component.consistency,
         durability=component.durability,
-        multi_record=bool(entities)
-        and (component.transactions == "multi_record" or "transactions" in needs),
+        multi_record=bool(entities) and multi_record,
         events=bool(entities) and bool(needs & EVENT_NEEDS),
         ttl="ttl" in needs,
         answers=component,

@@ -18,6 +18,8 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _increment,
+    _increment_indexed,
     _no_unique,
     _page,
     _point,
@@ -303,6 +305,33 @@ def delete_stock_level(client: redis.Redis, stock_id: str) -> bool:
     return _delete(client, _ENTITIES[StockLevel], key)
 
 
+def incr_stock_level_on_hand(client: redis.Redis, stock_id: str, delta: int = 1) -> int | None:
+    """Add ``delta`` to one StockLevel's on_hand on the server; the new value, or None if it is missing.
+
+    HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
+    reading the item under WATCH; concurrent increments never lose one.
+    """
+    key = _key_stock_level(stock_id)
+
+    def queue(pipe: Pipeline, item: StockLevel) -> None:
+        pipe.hincrby(key, "on_hand", delta)
+        pipe.zincrby(_index_stock_level_1(item.sku), delta, item.stock_id)
+        pipe.zincrby(_index_stock_level_2(item.warehouse_id), delta, item.stock_id)
+
+    value = _increment_indexed(client, _ENTITIES[StockLevel], key, queue)
+    return None if value is None else int(value)
+
+
+def incr_stock_level_reserved(client: redis.Redis, stock_id: str, delta: int = 1) -> int | None:
+    """Add ``delta`` to one StockLevel's reserved on the server; the new value, or None if it is missing.
+
+    A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
+    """
+    key = _key_stock_level(stock_id)
+    value = _increment(client, key, "reserved", delta, real=False)
+    return None if value is None else int(value)
+
+
 def _key_reservation(member: str) -> str:
     """The hash of one Reservation, from its key as text."""
     return RESERVATION_KEY + ":item:" + member
@@ -415,6 +444,20 @@ def delete_reservation(client: redis.Redis, reservation_id: str) -> bool:
     """Delete one Reservation with its index entries (WATCH/MULTI); True if it existed."""
     key = _key_reservation(reservation_id)
     return _delete(client, _ENTITIES[Reservation], key)
+
+
+def incr_reservation_quantity(
+    client: redis.Redis,
+    reservation_id: str,
+    delta: int = 1,
+) -> int | None:
+    """Add ``delta`` to one Reservation's quantity on the server; the new value, or None if it is missing.
+
+    A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
+    """
+    key = _key_reservation(reservation_id)
+    value = _increment(client, key, "quantity", delta, real=False)
+    return None if value is None else int(value)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.

@@ -20,6 +20,7 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _increment,
     _no_unique,
     _page,
     _prune,
@@ -447,6 +448,16 @@ def delete_order_line(client: redis.Redis, line_id: str) -> bool:
     """Delete one OrderLine with its index entries (WATCH/MULTI); True if it existed."""
     key = _key_order_line(line_id)
     return _delete(client, _ENTITIES[OrderLine], key)
+
+
+def incr_order_line_quantity(client: redis.Redis, line_id: str, delta: int = 1) -> int | None:
+    """Add ``delta`` to one OrderLine's quantity on the server; the new value, or None if it is missing.
+
+    A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
+    """
+    key = _key_order_line(line_id)
+    value = _increment(client, key, "quantity", delta, real=False)
+    return None if value is None else int(value)
 
 
 def _key_payment(member: str) -> str:

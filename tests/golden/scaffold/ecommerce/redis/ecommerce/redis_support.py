@@ -36,6 +36,15 @@ _PRUNE = (
     "end "
     "return removed"
 )
+# Adds ARGV[2] to field ARGV[1] of the hash KEYS[1] only if the hash exists (HINCRBY alone
+# would create a partial item); ARGV[3] is "float" for HINCRBYFLOAT. Returns nil if missing.
+_INCREMENT = (
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return false end "
+    "if ARGV[3] == 'float' then "
+    "  return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2]) "
+    "end "
+    "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
+)
 # One page of a sorted set after the cursor member ARGV[1] ("" for the first page):
 # from the member's rank while it is still there, else after its score (ARGV[2]).
 # ARGV[3] is the page size (-1: all), ARGV[4] "1" to read best first (descending).
@@ -200,6 +209,36 @@ def _set_page(
     if size is None or len(members) <= size:
         return members, None
     return members[:size], members[size - 1]
+
+
+def _increment(client: redis.Redis, key: str, field: str, delta: float, *, real: bool) -> Any:
+    """Add ``delta`` to a hash field on the server if the hash exists (None if it does not)."""
+    script = client.register_script(_INCREMENT)
+    kind = "float" if real else "int"
+    return script(keys=[key], args=[field, repr(delta) if real else delta, kind])
+
+
+def _increment_indexed(
+    client: redis.Redis,
+    entity: _Entity,
+    key: str,
+    queue: Callable[[Pipeline, Any], None],
+) -> Any:
+    """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
+
+    The item is read under WATCH for the index keys its values name; redis-py's
+    transaction() retries when it changes first. Returns HINCRBY's reply, or None.
+    """
+
+    def run(pipe: Pipeline) -> None:
+        raw = _text_hash(pipe.hgetall(key))
+        if raw:
+            item = entity.decode(raw)
+            pipe.multi()
+            queue(pipe, item)
+
+    replies = client.transaction(run, key)
+    return replies[0] if replies else None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:

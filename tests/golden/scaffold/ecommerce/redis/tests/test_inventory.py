@@ -235,6 +235,52 @@ def test_update_stock_level_counts_every_concurrent_change(store: Any) -> None:
     assert stored is not None and stored.on_hand == item.on_hand + 80
 
 
+@pytest.mark.concurrency
+def test_incr_stock_level_on_hand_loses_no_concurrent_increment(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def work() -> None:
+        for _ in range(25):
+            value = repo.incr_stock_level_on_hand(store, item.stock_id, 1)
+            assert value is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert stored is not None and stored.on_hand == item.on_hand + 200
+    # A missing item is not created by an increment.
+    missing = _make_stock_level(3)
+    bumped = repo.incr_stock_level_on_hand(store, missing.stock_id, 1)
+    assert bumped is None
+    fetched = repo.fetch_stock_level(store, missing.stock_id)
+    assert fetched is None
+
+
+@pytest.mark.concurrency
+def test_incr_stock_level_reserved_loses_no_concurrent_increment(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+
+    def work() -> None:
+        for _ in range(25):
+            value = repo.incr_stock_level_reserved(store, item.stock_id, 1)
+            assert value is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert stored is not None and stored.reserved == item.reserved + 200
+    # A missing item is not created by an increment.
+    missing = _make_stock_level(3)
+    bumped = repo.incr_stock_level_reserved(store, missing.stock_id, 1)
+    assert bumped is None
+    fetched = repo.fetch_stock_level(store, missing.stock_id)
+    assert fetched is None
+
+
 def test_delete_stock_level(store: Any) -> None:
     item = _make_stock_level(0)
     _seed(store, [item])
@@ -332,6 +378,29 @@ def test_update_reservation_counts_every_concurrent_change(store: Any) -> None:
             future.result()
     stored = repo.fetch_reservation(store, item.reservation_id)
     assert stored is not None and stored.quantity == item.quantity + 80
+
+
+@pytest.mark.concurrency
+def test_incr_reservation_quantity_loses_no_concurrent_increment(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+
+    def work() -> None:
+        for _ in range(25):
+            value = repo.incr_reservation_quantity(store, item.reservation_id, 1)
+            assert value is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_reservation(store, item.reservation_id)
+    assert stored is not None and stored.quantity == item.quantity + 200
+    # A missing item is not created by an increment.
+    missing = _make_reservation(3)
+    bumped = repo.incr_reservation_quantity(store, missing.reservation_id, 1)
+    assert bumped is None
+    fetched = repo.fetch_reservation(store, missing.reservation_id)
+    assert fetched is None
 
 
 def test_delete_reservation(store: Any) -> None:

@@ -346,6 +346,29 @@ def test_update_order_line_counts_every_concurrent_change(store: Any) -> None:
     assert stored is not None and stored.quantity == item.quantity + 80
 
 
+@pytest.mark.concurrency
+def test_incr_order_line_quantity_loses_no_concurrent_increment(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+
+    def work() -> None:
+        for _ in range(25):
+            value = repo.incr_order_line_quantity(store, item.line_id, 1)
+            assert value is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [pool.submit(work) for _ in range(8)]:
+            future.result()
+    stored = repo.fetch_order_line(store, item.line_id)
+    assert stored is not None and stored.quantity == item.quantity + 200
+    # A missing item is not created by an increment.
+    missing = _make_order_line(3)
+    bumped = repo.incr_order_line_quantity(store, missing.line_id, 1)
+    assert bumped is None
+    fetched = repo.fetch_order_line(store, missing.line_id)
+    assert fetched is None
+
+
 def test_delete_order_line(store: Any) -> None:
     item = _make_order_line(0)
     _seed(store, [item])
