@@ -134,6 +134,15 @@ def test_redis_uses_sorted_sets_for_ranked_patterns_and_warns_of_hot_keys() -> N
     assert any("top_100: hot key" in w for w in warnings), warnings
 
 
+def test_mongodb_warns_that_a_rank_counts_every_entry_ahead() -> None:
+    warnings = _warnings("leaderboard", Store.MONGODB)
+    (rank,) = [w for w in warnings if "player_rank" in w]
+    # The count reads top_100's index (board, then score), 5,000 times a second.
+    assert "count_documents on index {board_id: 1, score: -1}" in rank, rank
+    assert "5,000 calls/s" in rank and "ZREVRANK" in rank
+    assert not any("top_100" in w for w in warnings), warnings
+
+
 def test_redis_persistence_follows_durability() -> None:
     ledger = _design("ledger", Store.REDIS)
     assert isinstance(ledger, RedisDesign)

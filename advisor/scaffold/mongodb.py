@@ -18,6 +18,7 @@ from advisor.scaffold.common import (
     How,
     counted,
     no_geo,
+    rate,
     traversal,
     ttl_warning,
     unique_notes,
@@ -444,6 +445,23 @@ def _serve(
         # The keyset cursor sorts on (order field, _id): the index ends with _id too.
         keys.append(("_id", "-1" if pattern.descending and pattern.order else "1"))
     index = MongoIndex(tuple(keys), unique=unique)
+    top = pattern.rank_of
+    if top is not None and top.order is not None:
+        # The count reads the top pattern's index: its equality fields, then the order.
+        ahead = [(p.field.ident, "1") for p in top.by]
+        ahead.append((top.order.ident, "-1" if top.descending else "1"))
+        warnings.append(
+            warn(
+                spec,
+                pattern,
+                "rank: MongoDB has no rank operation, so the function counts the documents "
+                f"ahead with count_documents on {_describe(MongoIndex(tuple(ahead)))}; that "
+                "walks every index key ahead of the entry"
+                + (f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else "")
+                + ". For live ranks on large boards keep the board in a Redis sorted set "
+                "(ZREVRANK) or maintain a counter per score bucket and sum the buckets above",
+            )
+        )
     return MongoRead(pattern, How.INDEX, _describe(index), index, paged=paged and not unique)
 
 
