@@ -143,6 +143,13 @@ def test_mongodb_warns_that_a_rank_counts_every_entry_ahead() -> None:
     assert not any("top_100" in w for w in warnings), warnings
 
 
+def test_redis_warns_when_the_data_is_more_than_ram_holds() -> None:
+    (size,) = [w for w in _warnings("iot-telemetry", Store.REDIS) if "data size" in w]
+    assert "20,000 GB" in size and "disk-based store" in size
+    # A session store of a few gigabytes fits: no warning.
+    assert not any("data size" in w for w in _warnings("session-store", Store.REDIS))
+
+
 def test_redis_persistence_follows_durability() -> None:
     ledger = _design("ledger", Store.REDIS)
     assert isinstance(ledger, RedisDesign)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from advisor.amounts import duration_text
+from advisor.engine import MEMORY_STEPS
 from advisor.scaffold.common import (
     DesignWarning,
     How,
@@ -205,6 +206,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             )
     warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
     warnings += unserved_needs_warning(spec)
+    warnings += _memory_warning(spec)
     decisions.append(
         "create, update and delete write an item and its index entries in one "
         "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
@@ -442,3 +444,24 @@ def _persistence(spec: ComponentSpec) -> tuple[str, ...]:
         "window but does not make Redis strongly consistent."
     )
     return tuple(lines)
+
+
+def _memory_warning(spec: ComponentSpec) -> list[DesignWarning]:
+    """A warning when the workload's data is more than RAM holds at a sensible cost.
+
+    The threshold is the one from which the engine scores in-memory stores down
+    (``fit.memory``), so the advice and the generated project agree.
+    """
+    size = spec.answers.scale.data_size_gb if spec.answers.scale else None
+    if size is None or size <= min(limit for limit, _ in MEMORY_STEPS):
+        return []
+    return [
+        warn(
+            spec,
+            None,
+            f"data size: the workload keeps {size:,g} GB, and Redis holds every key, index "
+            "entry and hash in RAM (with headroom while it snapshots): a cluster of "
+            "large-memory nodes. Keep only the hot subset in Redis (recent items, with an "
+            "expiry) and the rest in a disk-based store",
+        )
+    ]
