@@ -39,6 +39,11 @@ TYPED = [*CASES, *(("hostile", store) for store in Store), *EDGES]
 MONGOMOCK_SKIPS = re.compile(r"mongomock (has no|cannot)")
 
 
+# Every test here reads the module fixture that checks all projects (minutes of
+# subprocesses): one worker runs them all, so the projects are checked once.
+pytestmark = pytest.mark.xdist_group("generated_projects")
+
+
 def _workload(stem: str) -> Workload:
     if stem == "hostile":
         return hostile_workload()
