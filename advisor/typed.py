@@ -416,28 +416,27 @@ def json_schema(tp: Any, describe: Describe, dotted: str = "") -> dict[str, Any]
 
 
 def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -> dict[str, Any]:
-    origin = get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        inner = next(a for a in get_args(tp) if a is not type(None))
-        return _schema(inner, describe, dotted, meta)
-    if is_record(tp):
-        hints = _hints(tp)
+    # The validator's own plan of each type (see _plan), so the two cannot drift.
+    kind, arg = _plan(tp)
+    if kind == "optional":
+        return _schema(arg, describe, dotted, meta)
+    if kind == "record":
+        plan = _record_plan(tp)
         properties: dict[str, Any] = {}
-        for f in dataclasses.fields(tp):
+        for f in plan.fields:
             child = f"{dotted}.{f.name}" if dotted else f.name
-            properties[f.name] = _schema(hints[f.name], describe, child, f.metadata)
+            properties[f.name] = _schema(plan.hints[f.name], describe, child, f.metadata)
             properties[f.name].update(describe(child))
         out: dict[str, Any] = {"type": "object", "properties": properties}
-        required = [f.name for f in dataclasses.fields(tp) if _required(f)]
+        required = [f.name for f in plan.fields if f.name in plan.required]
         if required:
             out["required"] = required
         out["additionalProperties"] = False
         return out
-    values = choices(tp)
-    if values is not None:
-        return {"type": "string", "enum": list(values)}
-    if origin is tuple:
-        out = {"type": "array", "items": _schema(get_args(tp)[0], describe, dotted, {})}
+    if kind == "choice":
+        return {"type": "string", "enum": list(arg)}
+    if kind == "tuple":
+        out = {"type": "array", "items": _schema(arg, describe, dotted, {})}
         if "min_items" in meta:
             out["minItems"] = meta["min_items"]
         if "max_items" in meta:
@@ -445,8 +444,8 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         if meta.get("unique"):
             out["uniqueItems"] = True
         return out
-    if origin in (dict, Mapping):
-        key_type, item_type = get_args(tp)
+    if kind == "mapping":
+        key_type, item_type = arg
         out = {"type": "object", "additionalProperties": _schema(item_type, describe, dotted, {})}
         keys = choices(key_type)
         if keys is not None:
@@ -454,9 +453,9 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         if "max_items" in meta:
             out["maxProperties"] = meta["max_items"]
         return out
-    if tp is bool:
+    if kind == "bool":
         return {"type": "boolean"}
-    if tp in (int, float):
+    if kind == "number":
         out = {"type": "integer" if tp is int else "number"}
         if "ge" in meta:
             out["minimum"] = meta["ge"]
@@ -465,11 +464,11 @@ def _schema(tp: Any, describe: Describe, dotted: str, meta: Mapping[str, Any]) -
         if "le" in meta:
             out["maximum"] = meta["le"]
         return out
-    if tp is str:
+    if kind == "str":
         out = {"type": "string"}
         if "min_len" in meta:
             out["minLength"] = meta["min_len"]
         if "max_len" in meta:
             out["maxLength"] = meta["max_len"]
         return out
-    return {}
+    return {}  # Any: every value
