@@ -122,6 +122,27 @@ def rate(value: float) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
+def no_rank(spec: ComponentSpec, pattern: PatternSpec, store: str, counting: str) -> DesignWarning:
+    """The warning for a rank pattern on a store without a rank operation.
+
+    ``counting`` says how the function counts the entries ahead and what that costs
+    (use :func:`at_rate` for the pattern's call rate); the alternatives are the same for
+    every such store.
+    """
+    return warn(
+        spec,
+        pattern,
+        f"rank: {store} has no rank operation, so the function counts the {counting}. "
+        "For live ranks on large boards keep the board in a Redis sorted set (ZREVRANK) "
+        "or maintain a counter per score bucket and sum the buckets above",
+    )
+
+
+def at_rate(pattern: PatternSpec) -> str:
+    """``, at 5,000 calls/s`` for a pattern with a stated call rate, else nothing."""
+    return f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else ""
+
+
 def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
     """README lines for the unique field groups of ``spec``, kept by ``mechanism``.
 

@@ -20,8 +20,10 @@ from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    at_rate,
     counted,
     no_geo,
+    no_rank,
     rate,
     traversal,
     ttl_warning,
@@ -486,15 +488,13 @@ def _ranked(
     item_kb = scale.item_size_kb if scale and scale.item_size_kb else 1.0
     per_1000 = math.ceil(1000 * item_kb / 4.0) / 2
     warnings.append(
-        warn(
+        no_rank(
             spec,
             pattern,
-            "rank: DynamoDB has no rank operation, so the function counts the entries "
-            f"ahead with a Select=COUNT Query of {use.gsi.name}; that transfers no items "
-            f"but reads every entry ahead (about {per_1000:g} read units per 1,000 entries"
-            + (f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else "")
-            + "). For live ranks on large boards keep the board in a Redis sorted set "
-            "(ZREVRANK) or maintain a counter per score bucket and sum the buckets above",
+            "DynamoDB",
+            f"entries ahead with a Select=COUNT Query of {use.gsi.name}; that transfers no "
+            f"items but reads every entry ahead (about {per_1000:g} read units per 1,000 "
+            f"entries{at_rate(pattern)})",
         )
     )
     return replace(read, count_on=use)

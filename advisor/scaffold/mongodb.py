@@ -16,9 +16,10 @@ from advisor.amounts import duration_text
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    at_rate,
     counted,
     no_geo,
-    rate,
+    no_rank,
     traversal,
     ttl_warning,
     unique_notes,
@@ -451,15 +452,12 @@ def _serve(
         ahead = [(p.field.ident, "1") for p in top.by]
         ahead.append((top.order.ident, "-1" if top.descending else "1"))
         warnings.append(
-            warn(
+            no_rank(
                 spec,
                 pattern,
-                "rank: MongoDB has no rank operation, so the function counts the documents "
-                f"ahead with count_documents on {_describe(MongoIndex(tuple(ahead)))}; that "
-                "walks every index key ahead of the entry"
-                + (f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else "")
-                + ". For live ranks on large boards keep the board in a Redis sorted set "
-                "(ZREVRANK) or maintain a counter per score bucket and sum the buckets above",
+                "MongoDB",
+                f"documents ahead with count_documents on {_describe(MongoIndex(tuple(ahead)))}"
+                f"; that walks every index key ahead of the entry{at_rate(pattern)}",
             )
         )
     return MongoRead(pattern, How.INDEX, _describe(index), index, paged=paged and not unique)
