@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruff import find_ruff_bin
+
 from advisor.scaffold.mongodb import BSON_TYPES
 from advisor.scaffold.names import IMPORTS
 from advisor.scaffold.redis import BULK_CHUNK
@@ -214,8 +216,6 @@ def formatted(files: dict[str, str], package: str) -> dict[str, str]:
         first_party = f"lint.isort.known-first-party = [{json.dumps(package)}]"
         # The ruff installed with dbadvisor, found as ``python -m ruff`` finds it, but
         # run directly: a Python start-up less for each of the two passes.
-        from ruff import find_ruff_bin
-
         binary = os.fsdecode(find_ruff_bin())
         for command in (
             ["check", "--select=I", "--fix", "--config", first_party],
