@@ -36,6 +36,7 @@ from advisor.typed import INVALID, Structurer, choices
 from advisor.workload import (
     ANSWER_FIELDS,
     FORMAT_VERSION,
+    GROUPABLE_TYPES,
     AccessPattern,
     Component,
     Context,
@@ -1041,6 +1042,17 @@ class Interview:
                     "access_patterns.descending", f"{where}.descending", descending
                 )
                 _put(pattern, "descending", descending)
+            if pattern["kind"] == "aggregate":
+                # Only the fields validation accepts: discrete, required, not matched by.
+                entity = by_name[pattern["entity"]]
+                skip = {*pattern.get("by", ()), *entity.get("optional", ())}
+                groups = tuple((n, t) for n, t in fields if t in GROUPABLE_TYPES and n not in skip)
+                group_by = prev.group_by if prev else None
+                if groups:
+                    group_by = self.choose(
+                        "access_patterns.group_by", f"{where}.group_by", groups, group_by
+                    )
+                    _put(pattern, "group_by", group_by)
             for key in ("limit", "per_sec"):
                 value = getattr(prev, key) if prev else None
                 _put(pattern, key, self.ask(f"access_patterns.{key}", f"{where}.{key}", value))

@@ -277,6 +277,8 @@ class AccessPattern:
     order_by: str | None = None
     descending: bool | None = None
     limit: int | None = field(default=None, metadata=spec(ge=1, le=MAX_AMOUNT))
+    # An aggregate's totals per value of this field (a ledger's debits and credits apart).
+    group_by: str | None = None
     per_sec: float | None = field(default=None, metadata=NON_NEGATIVE)
 
 
@@ -581,6 +583,7 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
             )
         optional = target.get("optional")
         optional = optional if isinstance(optional, list) else []
+        _check_group_by(pattern, target_name, target, path, structurer)
         if pattern.get("kind") == PatternKind.NEAR.value:
             for j, field_name in enumerate(by if isinstance(by, list) else []):
                 if field_name in optional and fields_.get(field_name) == FieldType.GEO.value:
@@ -602,6 +605,61 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                     f"{reason}, but '{need}' is not in needs; add it to needs "
                     "(or serve this read from another component and drop the pattern)",
                 )
+
+
+# Types whose values name a group: discrete, and equal only when they are the same value.
+GROUPABLE = frozenset({FieldType.STRING, FieldType.INT, FieldType.BOOL})
+GROUPABLE_TYPES = frozenset(t.value for t in GROUPABLE)
+
+
+def _check_group_by(
+    pattern: Mapping[str, Any],
+    target_name: str,
+    target: Mapping[str, Any],
+    path: PathKey,
+    structurer: Structurer,
+) -> None:
+    """An aggregate's ``group_by`` names a required, discrete field it does not match by."""
+    group_by = _text(pattern.get("group_by"))
+    if group_by is None:
+        return
+    fields_ = target.get("fields")
+    fields_ = fields_ if isinstance(fields_, dict) else {}
+    optional = target.get("optional")
+    optional = optional if isinstance(optional, list) else []
+    where = (*path, "group_by")
+    kind = pattern.get("kind")
+    by = pattern.get("by")
+    if kind != PatternKind.AGGREGATE.value:
+        structurer.report(where, f"only an aggregate groups its totals, not a '{kind}' read")
+    elif group_by not in fields_:
+        structurer.report(
+            where,
+            f"'{group_by}' is not a field of {target_name}"
+            f"{_close(structurer, group_by, list(fields_), target_name)}",
+        )
+    elif fields_[group_by] not in GROUPABLE_TYPES:
+        structurer.report(
+            where,
+            f"'{group_by}' is a {fields_[group_by]} field; group by a string, int or bool "
+            "field, whose values name the groups",
+        )
+    elif group_by == target.get("key"):
+        structurer.report(
+            where, f"'{group_by}' is {target_name}'s key, so every item would be its own group"
+        )
+    elif group_by in optional:
+        structurer.report(
+            where,
+            f"'{group_by}' is optional in {target_name}, so items without it would be in no "
+            "group; group by a required field",
+        )
+    elif isinstance(by, list) and group_by in by:
+        structurer.report(
+            where,
+            f"'{group_by}' is also in by, so every item read has the same value: "
+            "one group; drop it from one of the two",
+        )
 
 
 def _check_lifetime(

@@ -108,7 +108,13 @@ def hostile_document() -> dict[str, Any]:
             },
             {"name": "create_robert_drop_table_students", "entity": PARENT, "kind": "search"},
             {"name": "near me\u202e", "entity": PARENT, "kind": "near", "limit": 2},
-            {"name": "sum it", "entity": "None", "kind": "aggregate", "by": ["key"]},
+            {
+                "name": "sum it",
+                "entity": "None",
+                "kind": "aggregate",
+                "by": ["key"],
+                "group_by": "n",
+            },
             {"name": "kids", "entity": "None", "kind": "query", "by": ["key"], "order_by": "at"},
             {"name": "walk", "entity": "__class__", "kind": "traverse", "by": ["mutate"]},
             {"name": "by found", "entity": "__class__", "kind": "query", "by": ["found", "mutate"]},
@@ -151,7 +157,7 @@ access_patterns:
   - {name: by_flag, entity: A, kind: top, by: [flag], order_by: when}
   - {name: near, entity: A, kind: near}
   - {name: s, entity: A, kind: search, by: [flag]}
-  - {name: agg, entity: A, kind: aggregate}
+  - {name: agg, entity: A, kind: aggregate, group_by: flag}
 """,
     "parent_cycle": """
 name: t

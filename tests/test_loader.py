@@ -380,3 +380,46 @@ def test_type_mismatches_are_explained_in_the_users_words(text: str, message: st
         parse_workload(f"name: x\n{text}\n", "w.yaml")
     (problem,) = caught.value.problems
     assert f"{problem.path}: {problem.message}".startswith(message)
+
+
+GROUPED = """name: x
+entities:
+  - name: Entry
+    key: id
+    optional: [memo]
+    fields: {{id: string, account: string, direction: string, amount: decimal, at: datetime,
+             memo: string, legs: int, final: bool}}
+access_patterns:
+  - {{name: p, entity: Entry, kind: {kind}, by: [account], group_by: {group}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "group", "message"),
+    [
+        (
+            "query",
+            "direction",
+            "access_patterns[0].group_by: only an aggregate groups its totals, not a 'query'",
+        ),
+        ("aggregate", "directon", "'directon' is not a field of Entry (did you mean 'direction'?)"),
+        ("aggregate", "at", "'at' is a datetime field; group by a string, int or bool field"),
+        ("aggregate", "amount", "'amount' is a decimal field"),
+        ("aggregate", "memo", "'memo' is optional in Entry, so items without it would be in no"),
+        ("aggregate", "id", "'id' is Entry's key, so every item would be its own group"),
+        ("aggregate", "account", "'account' is also in by, so every item read has the same value"),
+    ],
+)
+def test_group_by_names_a_required_discrete_field_of_an_aggregate(
+    kind: str, group: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_workload(GROUPED.format(kind=kind, group=group), "w.yaml")
+    assert str(caught.value).startswith("w.yaml:9:")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("group", ["direction", "legs", "final"])
+def test_group_by_accepts_string_int_and_bool_fields(group: str) -> None:
+    workload = parse_workload(GROUPED.format(kind="aggregate", group=group), "w.yaml")
+    assert workload.components[0].access_patterns[0].group_by == group

@@ -160,8 +160,15 @@ class PatternSpec:
     # ``order_by`` names, else the entity's first required one; None for other kinds.
     target: FieldSpec | None = None
     rank_of: PatternSpec | None = None
+    # The field an aggregate's totals are split by (``group_by``); None for one total.
+    group: FieldSpec | None = None
     # The name of the pattern's page function (query and top: items plus a cursor).
     page: str = ""
+
+    @property
+    def summed(self) -> tuple[FieldSpec, ...]:
+        """The number fields an aggregate sums: the entity's, less the one it groups by."""
+        return tuple(f for f in self.entity.numbers if f != self.group)
 
     @property
     def fields(self) -> frozenset[str]:
@@ -407,6 +414,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 descending=descending,
                 limit=pattern.limit,
                 per_sec=pattern.per_sec,
+                group=by_field[pattern.group_by] if pattern.group_by is not None else None,
             )
         )
     tops: dict[tuple[str, FieldSpec | None, bool], list[PatternSpec]] = {}

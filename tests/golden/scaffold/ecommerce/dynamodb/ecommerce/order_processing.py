@@ -637,8 +637,8 @@ def fulfilment_queue(
     return Page(found, cursor)
 
 
-def revenue_by_status(table: Any, currency: str) -> dict[str, Any]:
-    """revenue_by_status: aggregate Order by currency, ordered by placed_at.
+def revenue_by_status(table: Any, currency: str) -> dict[str, dict[str, Any]]:
+    """revenue_by_status: aggregate Order by currency, ordered by placed_at, totals per status.
 
     Served by a Query of an overloaded GSI.
     """
@@ -652,9 +652,15 @@ def revenue_by_status(table: Any, currency: str) -> dict[str, Any]:
         ScanIndexForward=True,
     )
     found = [_decode_order(raw) for raw in rows]
+    groups: dict[str, list[Order]] = {}
+    for i in found:
+        groups.setdefault(i.status, []).append(i)
     return {
-        "count": len(found),
-        "sum_total": sum((i.total for i in found), Decimal(0)),
+        value: {
+            "count": len(groups[value]),
+            "sum_total": sum((i.total for i in groups[value]), Decimal(0)),
+        }
+        for value in sorted(groups)
     }
 
 

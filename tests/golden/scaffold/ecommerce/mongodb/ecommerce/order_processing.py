@@ -818,8 +818,8 @@ def fulfilment_queue(
     return _page(list(cursor), limit, "placed_at", _decode_order)
 
 
-def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
-    """revenue_by_status: aggregate Order by currency, ordered by placed_at.
+def revenue_by_status(db: Database[Any], currency: str) -> dict[str, dict[str, Any]]:
+    """revenue_by_status: aggregate Order by currency, ordered by placed_at, totals per status.
 
     Served by the index {currency: 1}, then a $group stage on the server.
     """
@@ -828,17 +828,20 @@ def revenue_by_status(db: Database[Any], currency: str) -> dict[str, Any]:
         {"$match": query},
         {
             "$group": {
-                "_id": None,
+                "_id": "$status",
                 "count": {"$sum": 1},
                 "sum_total": {"$sum": "$total"},
             }
         },
+        {"$sort": {"_id": 1}},
     ]
     rows = list(_collection(db, ORDER_COLLECTION).aggregate(pipeline))
-    row = rows[0] if rows else {}
     return {
-        "count": int(row.get("count", 0)),
-        "sum_total": _decimal(row.get("sum_total", 0)),
+        str(row["_id"]): {
+            "count": int(row["count"]),
+            "sum_total": _decimal(row["sum_total"]),
+        }
+        for row in rows
     }
 
 

@@ -695,8 +695,8 @@ def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) 
     return fulfilment_queue_page(client, status, limit)[0]
 
 
-def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
-    """revenue_by_status: aggregate Order by currency, ordered by placed_at.
+def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, dict[str, Any]]:
+    """revenue_by_status: aggregate Order by currency, ordered by placed_at, totals per status.
 
     Served by a set per value of the equality fields.
     """
@@ -707,7 +707,16 @@ def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, Any]:
     found = [i for i in loaded if i is not None]
     # Index entries can be stale (left by an earlier value): keep what matches now.
     found = [i for i in found if i.currency == currency]
-    return {"count": len(found), "sum_total": sum((i.total for i in found), Decimal(0))}
+    groups: dict[str, list[Order]] = {}
+    for i in found:
+        groups.setdefault(i.status, []).append(i)
+    return {
+        value: {
+            "count": len(groups[value]),
+            "sum_total": sum((i.total for i in groups[value]), Decimal(0)),
+        }
+        for value in sorted(groups)
+    }
 
 
 def save_together(

@@ -524,8 +524,8 @@ def transfer_by_idempotency_key(
     return found[:limit] if limit is not None else found
 
 
-def balance_check(table: Any, account_id: str) -> dict[str, Any]:
-    """balance_check: aggregate Entry by account_id.
+def balance_check(table: Any, account_id: str) -> dict[str, dict[str, Any]]:
+    """balance_check: aggregate Entry by account_id, totals per direction.
 
     Served by a Query of the parent's item collection on the table.
     """
@@ -540,9 +540,15 @@ def balance_check(table: Any, account_id: str) -> dict[str, Any]:
         ConsistentRead=CONSISTENT_READ,
     )
     found = [_decode_entry(raw) for raw in rows]
+    groups: dict[str, list[Entry]] = {}
+    for i in found:
+        groups.setdefault(i.direction, []).append(i)
     return {
-        "count": len(found),
-        "sum_amount": sum((i.amount for i in found), Decimal(0)),
+        value: {
+            "count": len(groups[value]),
+            "sum_amount": sum((i.amount for i in groups[value]), Decimal(0)),
+        }
+        for value in sorted(groups)
     }
 
 

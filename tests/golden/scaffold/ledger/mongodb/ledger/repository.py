@@ -675,8 +675,8 @@ def transfer_by_idempotency_key(
     return [_decode_transfer(doc) for doc in cursor]
 
 
-def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
-    """balance_check: aggregate Entry by account_id.
+def balance_check(db: Database[Any], account_id: str) -> dict[str, dict[str, Any]]:
+    """balance_check: aggregate Entry by account_id, totals per direction.
 
     Served by the index {account_id: 1, posted_at: -1, _id: -1}, then a $group stage on the server.
     """
@@ -685,17 +685,20 @@ def balance_check(db: Database[Any], account_id: str) -> dict[str, Any]:
         {"$match": query},
         {
             "$group": {
-                "_id": None,
+                "_id": "$direction",
                 "count": {"$sum": 1},
                 "sum_amount": {"$sum": "$amount"},
             }
         },
+        {"$sort": {"_id": 1}},
     ]
     rows = list(_collection(db, ENTRY_COLLECTION).aggregate(pipeline))
-    row = rows[0] if rows else {}
     return {
-        "count": int(row.get("count", 0)),
-        "sum_amount": _decimal(row.get("sum_amount", 0)),
+        str(row["_id"]): {
+            "count": int(row["count"]),
+            "sum_amount": _decimal(row["sum_amount"]),
+        }
+        for row in rows
     }
 
 

@@ -589,8 +589,8 @@ def transfer_by_idempotency_key(
     return transfer_by_idempotency_key_page(client, idempotency_key, limit)[0]
 
 
-def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
-    """balance_check: aggregate Entry by account_id.
+def balance_check(client: redis.Redis, account_id: str) -> dict[str, dict[str, Any]]:
+    """balance_check: aggregate Entry by account_id, totals per direction.
 
     Served by a set per value of the equality fields.
     """
@@ -601,7 +601,16 @@ def balance_check(client: redis.Redis, account_id: str) -> dict[str, Any]:
     found = [i for i in loaded if i is not None]
     # Index entries can be stale (left by an earlier value): keep what matches now.
     found = [i for i in found if i.account_id == account_id]
-    return {"count": len(found), "sum_amount": sum((i.amount for i in found), Decimal(0))}
+    groups: dict[str, list[Entry]] = {}
+    for i in found:
+        groups.setdefault(i.direction, []).append(i)
+    return {
+        value: {
+            "count": len(groups[value]),
+            "sum_amount": sum((i.amount for i in groups[value]), Decimal(0)),
+        }
+        for value in sorted(groups)
+    }
 
 
 def save_together(

@@ -468,15 +468,24 @@ def test_transfer_by_idempotency_key_page_reads_page_after_page(store: Any) -> N
 
 
 def test_balance_check(store: Any) -> None:
-    items = [_make_entry(n, account_id="match" if n < 3 else "other") for n in range(4)]
+    items = [
+        _make_entry(n, account_id="match" if n < 3 else "other", direction="g" + str(n % 2))
+        for n in range(4)
+    ]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.account_id == probe.account_id]
+    values = sorted({i.direction for i in expected})
+    assert len(values) == 2, "the sample items fall into two groups"
+    want = {}
+    for value in values:
+        members = [i for i in expected if i.direction == value]
+        want[value] = {
+            "count": len(members),
+            "sum_amount": sum((i.amount for i in members), Decimal(0)),
+        }
     got = repo.balance_check(store, probe.account_id)
-    assert got == {
-        "count": len(expected),
-        "sum_amount": sum((i.amount for i in expected), Decimal(0)),
-    }
+    assert got == want
 
 
 def test_save_together(store: Any) -> None:
