@@ -1086,7 +1086,7 @@ def _record(record: Entity | AccessPattern) -> dict[str, Any]:
 
 
 def _carry_lifetime(entity: dict[str, Any], prev: Entity) -> None:
-    """Keep a revised entity's ``optional`` and ``retention``, which are not asked.
+    """Keep a revised entity's ``optional``, ``retention`` and ``append_only``, not asked.
 
     Only what still fits the answers: optional fields that remain (other than the key),
     and a retention whose datetime field remains.
@@ -1094,6 +1094,7 @@ def _carry_lifetime(entity: dict[str, Any], prev: Entity) -> None:
     fields = entity["fields"]
     kept = [n for n in prev.optional if n in fields and n != entity["key"]]
     _put(entity, "optional", kept)
+    _put(entity, "append_only", prev.append_only)
     if prev.retention is None:
         return
     source = retention_source(prev.fields, prev.retention_field)

@@ -264,6 +264,10 @@ class Entity:
     # and without a field named like expires_at, items never expire.
     retention: str | None = field(default=None, metadata=spec(min_len=1, max_len=20))
     retention_field: str | None = field(default=None, metadata=NAME)
+    # Items are written once and never changed or deleted by the application (ledger
+    # entries, audit events): the starter code then offers no update, delete, increment
+    # or overwriting bulk save for them, so the history cannot be rewritten through it.
+    append_only: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,8 @@ access_patterns:
   - {name: ranked, entity: A, kind: top, order_by: n, limit: 5, per_sec: 100000}
   - {name: by_text, entity: A, kind: query, by: [n], order_by: s}
 """,
-    # Optional fields (absent values, sparse indexes) and a retention period.
+    # Optional fields (absent values, sparse indexes), a retention period and an
+    # append-only entity (positions are recorded, never edited).
     "lifetime": """
 name: rides
 needs: [ttl, geospatial, counters]
@@ -196,6 +197,7 @@ entities:
       fare: int
   - name: Position
     key: position_id
+    append_only: true
     retention: 1h
     retention_field: seen_at
     fields:

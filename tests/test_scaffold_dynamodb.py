@@ -16,6 +16,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,7 @@ import pytest
 
 from advisor.scaffold import Store, explicit, generate, plan
 from advisor.scaffold.dynamodb import DynamoDesign
-from advisor.workload import parse_workload
+from advisor.workload import Workload, parse_workload
 from advisor.writer import write_tree
 from tests.test_scaffold_mongodb import example, imported
 
@@ -179,8 +180,17 @@ def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: 
         assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
 
 
+def _editable(workload: Workload) -> Workload:
+    """``workload`` with no append-only entity, so every update, delete and bulk save exists."""
+    components = tuple(
+        replace(c, entities=tuple(replace(e, append_only=None) for e in c.entities))
+        for c in workload.components
+    )
+    return replace(workload, components=components)
+
+
 def test_idempotent_retries_and_owned_guards(tmp_path: Path, tables: Any) -> None:
-    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+    with imported(_editable(example("ledger")), Store.DYNAMODB, tmp_path, "repository") as repo:
         table = tables(repo)()
         first = repo.Transfer("t1", "key-1", "rent", BASE)
         other = repo.Transfer("t2", "key-2", "food", BASE)
@@ -203,6 +213,21 @@ def test_idempotent_retries_and_owned_guards(tmp_path: Path, tables: Any) -> Non
     lookup = code["ledger/repository.py"].split("def transfer_by_idempotency_key(")[1]
     lookup = lookup.split("\n\n\n")[0]
     assert "_by_guard(" in lookup and "IndexName" not in lookup
+
+
+def test_append_only_transfers_keep_their_keys(tmp_path: Path, tables: Any) -> None:
+    # The shipped ledger's transfers are append-only: written once, never moved or freed.
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        repo.create_transfer(table, first)
+        for retry in (first, repo.Transfer("t2", "key-1", "x", BASE)):
+            with pytest.raises(errors(repo).AlreadyExistsError):
+                repo.create_transfer(table, retry)
+        assert not hasattr(repo, "delete_transfer") and not hasattr(repo, "save_many_transfer")
+        with pytest.raises(TypeError, match="append-only"):
+            repo.save_together(table, updates=[(first, replace(first, memo="changed"))])
+        assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
 
 
 def test_pages_follow_each_other(tmp_path: Path, tables: Any) -> None:

@@ -225,7 +225,7 @@ def test_redis_absent_values_and_retention(tmp_path: Path, client: Any) -> None:
         assert 1800 - 60 < left <= 1800
         position_keys = list(client.scan_iter(match=repo.POSITION_KEY + ":*"))
         assert position_keys and all(client.ttl(k) > 0 for k in position_keys)
-        repo.save_many_position(client, [_position(repo, 2, seen - timedelta(hours=1))])
+        repo.create_position(client, _position(repo, 2, seen - timedelta(hours=1)))
         assert repo.fetch_position(client, "p2") is None
         assert [p.position_id for p in repo.latest_positions(client, "d1")] == ["p1"]
 
@@ -262,7 +262,7 @@ def test_mongodb_absent_values_and_retention(
         # Reads skip what the TTL monitor has not deleted yet.
         seen = datetime.now(UTC) - timedelta(minutes=30)
         repo.create_position(db, _position(repo, 1, seen))
-        repo.save_many_position(db, [_position(repo, 2, seen - timedelta(hours=1))])
+        repo.create_position(db, _position(repo, 2, seen - timedelta(hours=1)))
         assert repo.fetch_position(db, "p1") is not None
         assert repo.fetch_position(db, "p2") is None
         assert [p.position_id for p in repo.latest_positions(db, "d1")] == ["p1"]
@@ -300,7 +300,7 @@ def test_dynamodb_absent_values_and_retention(
         described = table.meta.client.describe_time_to_live(TableName=table.name)
         assert described["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
         assert described["TimeToLiveDescription"]["AttributeName"] == "_ttl"
-        repo.save_many_position(table, [_position(repo, 2, seen - timedelta(hours=1))])
+        repo.create_position(table, _position(repo, 2, seen - timedelta(hours=1)))
         assert repo.fetch_position(table, "p2") is None
         assert repo.fetch_position(table, "p1") is not None
 
@@ -318,6 +318,7 @@ def test_interview_full_revision_keeps_optional_fields_and_retention(
     assert set(trip.optional) == OPTIONAL
     # seen_at is Position's only datetime field, so the revised file need not name it.
     assert (position.retention, position.retention_field) == ("1h", None)
+    assert position.append_only is True and trip.append_only is None
 
 
 def test_an_expiring_child_is_not_embedded_in_mongodb() -> None:

@@ -164,8 +164,11 @@ def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
 def counted(spec: ComponentSpec, entity: EntitySpec) -> tuple[FieldSpec, ...]:
     """The number fields of ``entity`` that get an atomic server-side increment.
 
-    Every non-key number field when :func:`asks_for_increments`; else none.
+    Every non-key number field when :func:`asks_for_increments`; else none, and none
+    for an append-only entity, whose items are never changed.
     """
+    if entity.append_only:
+        return ()
     asked = asks_for_increments(spec.answers.needs, spec.multi_record, spec.answers.use_case)
     # An optional number has no value to add to while it is absent.
     return tuple(f for f in entity.numbers if not f.optional) if asked else ()

@@ -100,6 +100,9 @@ class EntitySpec:
     # Seconds an item is kept after its ``expiry`` time (the workload's ``retention``);
     # 0 when the expiry field itself says when the item expires.
     retention: int = 0
+    # Written once, never changed or deleted by the application: no update, delete,
+    # increment or overwriting bulk save is generated, and save_together refuses updates.
+    append_only: bool = False
 
     @property
     def keep(self) -> str:
@@ -361,6 +364,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             parent_ref=parent_ref,
             expiry=expiry,
             retention=retention or 0,
+            append_only=bool(entity.append_only),
             create=top.take(f"create_{lower}"),
             save_many=top.take(f"save_many_{lower}"),
             fetch=top.take(f"fetch_{lower}"),
@@ -380,6 +384,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             if f.type in COUNTABLE
             and not f.optional  # a server-side add needs a value to add to
             and f.ident not in skip
+            and not made.append_only  # an increment changes a written item
             and (increments_asked or (entity.name, f.name) in ranked)
         }
         entities[entity.name] = replace(made, increments=MappingProxyType(counters))

@@ -28,7 +28,6 @@ from ledger.dynamodb_support import (
     _number,
     _parts,
     _query,
-    _save_guarded,
     _save_together,
     _text,
     _update,
@@ -263,19 +262,6 @@ def create_transfer(table: Any, item: Transfer) -> None:
     _create(table, _ENTITIES[Transfer], item)
 
 
-def save_many_transfer(table: Any, items: Iterable[Transfer]) -> int:
-    """Insert or replace many Transfer items, each with its guard items in one conditional transaction.
-
-    A unique value another item holds raises AlreadyExistsError; saving the same item
-    again (a retry) succeeds. Returns how many were written.
-    """
-    count = 0
-    for item in items:
-        _save_guarded(table, _ENTITIES[Transfer], item)
-        count += 1
-    return count
-
-
 def fetch_transfer(
     table: Any,
     transfer_id: str,
@@ -285,36 +271,6 @@ def fetch_transfer(
     key = {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)}
     raw = table.get_item(Key=key, ConsistentRead=consistent).get("Item")
     return _decode_transfer(raw) if raw is not None and _live(raw) else None
-
-
-def update_transfer(
-    table: Any,
-    transfer_id: str,
-    mutate: Callable[[Transfer], Transfer],
-    retries: int = 20,
-) -> Transfer | None:
-    """Atomically read, change and write one Transfer (conditional Put on its version, retried).
-
-    A strongly consistent read, then a Put that succeeds only while the stored version
-    is the one read, so a concurrent change is never overwritten. ``mutate`` may run
-    more than once and must keep the primary key. Returns the new item, or None.
-    """
-    key = {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)}
-    return _update(
-        table,
-        _ENTITIES[Transfer],
-        key,
-        lambda i: (i.transfer_id,),
-        mutate,
-        retries,
-        "Transfer",
-    )
-
-
-def delete_transfer(table: Any, transfer_id: str) -> bool:
-    """Delete one Transfer and free the unique values it holds; True if it existed (and had not expired)."""
-    key = {"PK": "TRANSFER#" + _parts(transfer_id), "SK": "TRANSFER#" + _parts(transfer_id)}
-    return _delete(table, _ENTITIES[Transfer], key)
 
 
 def _item_entry(item: Entry) -> dict[str, Any]:
@@ -353,16 +309,6 @@ def create_entry(table: Any, item: Entry) -> None:
     _create(table, _ENTITIES[Entry], item)
 
 
-def save_many_entry(table: Any, items: Iterable[Entry]) -> int:
-    """Write many Entry items with batch_writer (25 per BatchWriteItem, retried); existing ones are overwritten."""
-    count = 0
-    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-        for item in items:
-            batch.put_item(Item=_item_entry(item))
-            count += 1
-    return count
-
-
 def fetch_entry(
     table: Any,
     account_id: str,
@@ -374,59 +320,6 @@ def fetch_entry(
     key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
     raw = table.get_item(Key=key, ConsistentRead=consistent).get("Item")
     return _decode_entry(raw) if raw is not None and _live(raw) else None
-
-
-def update_entry(
-    table: Any,
-    account_id: str,
-    posted_at: datetime,
-    entry_id: str,
-    mutate: Callable[[Entry], Entry],
-    retries: int = 20,
-) -> Entry | None:
-    """Atomically read, change and write one Entry (conditional Put on its version, retried).
-
-    A strongly consistent read, then a Put that succeeds only while the stored version
-    is the one read, so a concurrent change is never overwritten. ``mutate`` may run
-    more than once and must keep the primary key. Returns the new item, or None.
-    """
-    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
-    return _update(
-        table,
-        _ENTITIES[Entry],
-        key,
-        lambda i: (i.account_id, i.posted_at, i.entry_id),
-        mutate,
-        retries,
-        "Entry",
-    )
-
-
-def delete_entry(table: Any, account_id: str, posted_at: datetime, entry_id: str) -> bool:
-    """Delete one Entry; True if it existed (and had not expired)."""
-    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
-    return _delete(table, _ENTITIES[Entry], key)
-
-
-def increment_entry(
-    table: Any,
-    account_id: str,
-    posted_at: datetime,
-    entry_id: str,
-    field: Literal["amount"],
-    amount: Decimal,
-    minimum: Decimal | None = None,
-) -> Entry | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
-
-    With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
-    result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
-    """
-    key = {"PK": "ACCOUNT#" + _parts(account_id), "SK": "ENTRY#" + _parts(posted_at, entry_id)}
-    floor = None if minimum is None else _number(minimum)
-    raw = _increment(table, _ENTITIES[Entry], key, field, _number(amount), floor)
-    return _decode_entry(raw) if raw is not None else None
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -447,7 +340,6 @@ _ENTITIES: dict[type, _Entity] = {
         item=_item_entry,
         decode=_decode_entry,
         key_value=lambda i: i.entry_id,
-        counters={"amount": ()},
     ),
 }
 
@@ -565,4 +457,8 @@ def save_together(
     ``ledger.dynamodb_support``. An increment is ``(item, field, amount, minimum
     or None)``: a transfer debits one balance with a minimum and credits another.
     """
+    # Append-only items are written once; save_together refuses to change one.
+    for item in (i for pair in updates for i in pair):
+        if isinstance(item, (Transfer, Entry)):
+            raise TypeError(f"{type(item).__name__} is append-only: its items are never changed")
     _save_together(table, _ENTITIES, creates, updates, unchanged, increments)

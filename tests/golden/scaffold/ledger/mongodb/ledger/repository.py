@@ -368,18 +368,6 @@ def create_transfer(
         raise AlreadyExistsError(f"Transfer {item.transfer_id!r} already exists") from error
 
 
-def save_many_transfer(db: Database[Any], items: Sequence[Transfer]) -> int:
-    """Insert or replace many Transfer items with unordered bulk upserts.
-
-    Existing items are overwritten. Returns how many were written.
-    """
-    updates = []
-    for item in items:
-        update: dict[str, Any] = {"$set": _encode_transfer(item), "$inc": {VERSION: 1}}
-        updates.append((item.transfer_id, update))
-    return _bulk_upsert(_collection(db, TRANSFER_COLLECTION), updates)
-
-
 def fetch_transfer(db: Database[Any], transfer_id: str) -> Transfer | None:
     """The Transfer with this key, or None (a linearizable read: see README.md)."""
     query = {"_id": transfer_id}
@@ -430,33 +418,6 @@ def _replace_transfer(
     return _write_transfer(db, new, found[1], session)
 
 
-def update_transfer(
-    db: Database[Any],
-    transfer_id: str,
-    mutate: Callable[[Transfer], Transfer],
-    retries: int = 20,
-) -> Transfer | None:
-    """Atomically read, change and write one Transfer (compare-and-swap on _v, retried).
-
-    ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. Returns the new item, or None if there is none.
-    """
-    return _update(
-        lambda: _read_transfer(db, transfer_id),
-        lambda new, version: _write_transfer(db, new, version),
-        lambda i: i.transfer_id,
-        mutate,
-        retries,
-        f"Transfer {transfer_id!r}",
-    )
-
-
-def delete_transfer(db: Database[Any], transfer_id: str) -> bool:
-    """Delete one Transfer; True if it existed."""
-    result = _collection(db, TRANSFER_COLLECTION).delete_one({"_id": transfer_id})
-    return result.deleted_count == 1
-
-
 def _encode_entry(item: Entry) -> dict[str, Any]:
     """The stored fields of an Entry (its key is _id, set by the caller)."""
     return {
@@ -487,18 +448,6 @@ def create_entry(db: Database[Any], item: Entry, session: ClientSession | None =
         _collection(db, ENTRY_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
         raise AlreadyExistsError(f"Entry {item.entry_id!r} already exists") from error
-
-
-def save_many_entry(db: Database[Any], items: Sequence[Entry]) -> int:
-    """Insert or replace many Entry items with unordered bulk upserts.
-
-    Existing items are overwritten. Returns how many were written.
-    """
-    updates = []
-    for item in items:
-        update: dict[str, Any] = {"$set": _encode_entry(item), "$inc": {VERSION: 1}}
-        updates.append((item.entry_id, update))
-    return _bulk_upsert(_collection(db, ENTRY_COLLECTION), updates)
 
 
 def fetch_entry(db: Database[Any], entry_id: str) -> Entry | None:
@@ -549,61 +498,6 @@ def _replace_entry(
     if found is None or found[0] != old:
         return False
     return _write_entry(db, new, found[1], session)
-
-
-def update_entry(
-    db: Database[Any],
-    entry_id: str,
-    mutate: Callable[[Entry], Entry],
-    retries: int = 20,
-) -> Entry | None:
-    """Atomically read, change and write one Entry (compare-and-swap on _v, retried).
-
-    ``mutate`` gets the current item and returns the new one with the same key; it may
-    run more than once. Returns the new item, or None if there is none.
-    """
-    return _update(
-        lambda: _read_entry(db, entry_id),
-        lambda new, version: _write_entry(db, new, version),
-        lambda i: i.entry_id,
-        mutate,
-        retries,
-        f"Entry {entry_id!r}",
-    )
-
-
-def increment_entry(
-    db: Database[Any],
-    entry_id: str,
-    field: Literal["amount"],
-    amount: Decimal,
-    minimum: Decimal | None = None,
-    session: ClientSession | None = None,
-) -> Entry | None:
-    """Add ``amount`` to one number field on the server ($inc) and return the new item.
-
-    With ``minimum`` the filter also holds the guard ``field >= minimum - amount``, so the
-    result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the guard failed.
-    """
-    delta: Any = Decimal128(Decimal(amount))
-    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
-    query: dict[str, Any] = {"_id": entry_id}
-    if floor is not None:
-        query[field] = {"$gte": floor}
-    doc = _collection(db, ENTRY_COLLECTION).find_one_and_update(
-        query,
-        {"$inc": {field: delta, VERSION: 1}},
-        return_document=ReturnDocument.AFTER,
-        session=session,
-    )
-    return _decode_entry(doc) if doc is not None else None
-
-
-def delete_entry(db: Database[Any], entry_id: str) -> bool:
-    """Delete one Entry; True if it existed."""
-    result = _collection(db, ENTRY_COLLECTION).delete_one({"_id": entry_id})
-    return result.deleted_count == 1
 
 
 def get_account(db: Database[Any], account_id: str) -> Account | None:
@@ -719,7 +613,6 @@ _ENTITIES: dict[type, _Entity] = {
         depth=2,
         create=create_entry,
         swap=_replace_entry,
-        increment=lambda db, i, f, a, m, s: increment_entry(db, i.entry_id, f, a, m, s),
     ),
 }
 
@@ -737,4 +630,8 @@ def save_together(
     ``ledger.mongodb_support``. An increment is ``(item, field, amount,
     minimum or None)``: a transfer debits one balance with a minimum and credits another.
     """
+    # Append-only items are written once; save_together refuses to change one.
+    for item in (i for pair in updates for i in pair):
+        if isinstance(item, (Transfer, Entry)):
+            raise TypeError(f"{type(item).__name__} is append-only: its items are never changed")
     _save_together(db, _ENTITIES, creates, updates, unchanged, increments)

@@ -234,21 +234,6 @@ def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
     pipe.sadd(index, member)
 
 
-def _write_many_transfer(pipe: Pipeline, chunk: Sequence[Transfer]) -> None:
-    """Queue Transfer writes: per item its hash, per index key one command."""
-    grouped: dict[str, list[str]] = {}
-    for item in chunk:
-        member = item.transfer_id
-        key = _key_transfer(member)
-        pipe.hset(key, mapping=_encode_transfer(item))
-        for unique in _unique_keys_transfer(item):
-            pipe.set(unique, member)
-        index = _index_transfer_1(item.idempotency_key)
-        grouped.setdefault(index, []).append(member)
-    for index, members in grouped.items():
-        pipe.sadd(index, *members)
-
-
 def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
     """Queue the removal of a Transfer's index entries and unique-value keys (before its values change)."""
     for unique in _unique_keys_transfer(item):
@@ -273,42 +258,10 @@ def create_transfer(client: redis.Redis, item: Transfer) -> None:
     _create(client, _ENTITIES[Transfer], item)
 
 
-def save_many_transfer(client: redis.Redis, items: Iterable[Transfer]) -> int:
-    """Write many Transfer items with pipelines: one round trip per BULK_CHUNK items.
-
-    Each chunk sends one command per index key rather than one per item. Meant for
-    loading: index entries of an item's earlier values are not removed
-    (update_transfer does that). Returns the number of items written.
-    """
-    return _save_many(client, _write_many_transfer, items, BULK_CHUNK)
-
-
 def fetch_transfer(client: redis.Redis, transfer_id: str) -> Transfer | None:
     """The Transfer with this key, or None."""
     raw = _text_hash(client.hgetall(_key_transfer(transfer_id)))
     return _decode_transfer(raw) if raw else None
-
-
-def update_transfer(
-    client: redis.Redis,
-    transfer_id: str,
-    mutate: Callable[[Transfer], Transfer],
-    retries: int = 10,
-) -> Transfer | None:
-    """Atomically read, change and write one Transfer (WATCH/MULTI, retried on conflict).
-
-    ``mutate`` gets the current item and returns the new one with the same key. Index
-    entries move with the values. Returns the new item, or None if there is none.
-    """
-    key = _key_transfer(transfer_id)
-    label = f"Transfer {transfer_id!r}"
-    return _update(client, _ENTITIES[Transfer], key, label, mutate, retries)
-
-
-def delete_transfer(client: redis.Redis, transfer_id: str) -> bool:
-    """Delete one Transfer with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_transfer(transfer_id)
-    return _delete(client, _ENTITIES[Transfer], key)
 
 
 def _key_entry(member: str) -> str:
@@ -368,27 +321,6 @@ def _write_entry(pipe: Pipeline, item: Entry) -> None:
     pipe.sadd(index, member)
 
 
-def _write_many_entry(pipe: Pipeline, chunk: Sequence[Entry]) -> None:
-    """Queue Entry writes: per item its hash, per index key one command."""
-    ranked: dict[str, dict[str, float]] = {}
-    grouped: dict[str, list[str]] = {}
-    for item in chunk:
-        member = item.entry_id
-        key = _key_entry(member)
-        pipe.hset(key, mapping=_encode_entry(item))
-        index = _index_entry_1(item.account_id)
-        score = item.posted_at.timestamp()
-        ranked.setdefault(index, {})[member] = score
-        index = _index_entry_2(item.transfer_id)
-        grouped.setdefault(index, []).append(member)
-        index = _index_entry_3(item.account_id)
-        grouped.setdefault(index, []).append(member)
-    for index, scores in ranked.items():
-        pipe.zadd(index, scores)
-    for index, members in grouped.items():
-        pipe.sadd(index, *members)
-
-
 def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
     """Queue the removal of an Entry's index entries (before its values change)."""
     member = item.entry_id
@@ -413,42 +345,10 @@ def create_entry(client: redis.Redis, item: Entry) -> None:
     _create(client, _ENTITIES[Entry], item)
 
 
-def save_many_entry(client: redis.Redis, items: Iterable[Entry]) -> int:
-    """Write many Entry items with pipelines: one round trip per BULK_CHUNK items.
-
-    Each chunk sends one command per index key rather than one per item. Meant for
-    loading: index entries of an item's earlier values are not removed
-    (update_entry does that). Returns the number of items written.
-    """
-    return _save_many(client, _write_many_entry, items, BULK_CHUNK)
-
-
 def fetch_entry(client: redis.Redis, entry_id: str) -> Entry | None:
     """The Entry with this key, or None."""
     raw = _text_hash(client.hgetall(_key_entry(entry_id)))
     return _decode_entry(raw) if raw else None
-
-
-def update_entry(
-    client: redis.Redis,
-    entry_id: str,
-    mutate: Callable[[Entry], Entry],
-    retries: int = 10,
-) -> Entry | None:
-    """Atomically read, change and write one Entry (WATCH/MULTI, retried on conflict).
-
-    ``mutate`` gets the current item and returns the new one with the same key. Index
-    entries move with the values. Returns the new item, or None if there is none.
-    """
-    key = _key_entry(entry_id)
-    label = f"Entry {entry_id!r}"
-    return _update(client, _ENTITIES[Entry], key, label, mutate, retries)
-
-
-def delete_entry(client: redis.Redis, entry_id: str) -> bool:
-    """Delete one Entry with its index entries (WATCH/MULTI); True if it existed."""
-    key = _key_entry(entry_id)
-    return _delete(client, _ENTITIES[Entry], key)
 
 
 # Each entity's functions, by model class, for the shared algorithms in the support module.
@@ -624,4 +524,8 @@ def save_together(
     The checks and the retry loop are described and done by ``_save_together`` in
     ``ledger.redis_support``.
     """
+    # Append-only items are written once; save_together refuses to change one.
+    for item in (i for pair in updates for i in pair):
+        if isinstance(item, (Transfer, Entry)):
+            raise TypeError(f"{type(item).__name__} is append-only: its items are never changed")
     _save_together(client, _ENTITIES, creates, updates, unchanged)

@@ -182,52 +182,18 @@ def test_create_transfer(store: Any) -> None:
         repo.create_transfer(store, item)
 
 
-def test_save_many_transfer(store: Any) -> None:
-    items = [_make_transfer(n) for n in range(4)]
-    assert repo.save_many_transfer(store, items) == len(items)
-    # Saving again overwrites existing items with the new values, on every database.
-    values = [i.memo for i in items]
-    items = [replace(i, memo=values[(n + 1) % 4]) for n, i in enumerate(items)]
-    assert repo.save_many_transfer(store, items) == len(items)
-    for item in items:
-        fetched = repo.fetch_transfer(store, item.transfer_id)
-        assert fetched == item
-
-
-def test_update_transfer(store: Any) -> None:
+def test_transfer_is_append_only(store: Any) -> None:
+    # Nothing in the module changes, deletes or overwrites a written Transfer.
+    assert not hasattr(repo, "update_transfer")
+    assert not hasattr(repo, "delete_transfer")
+    assert not hasattr(repo, "save_many_transfer")
     item = _make_transfer(0)
     _seed(store, [item])
-    sample = _make_transfer(1)
-    new = replace(item, memo=sample.memo)
-    got = repo.update_transfer(store, item.transfer_id, lambda old: new)
-    assert got == new
+    new = replace(item, memo=_make_transfer(1).memo)
+    with pytest.raises(TypeError, match="append-only"):
+        repo.save_together(store, updates=[(item, new)])
     fetched = repo.fetch_transfer(store, item.transfer_id)
-    assert fetched == new
-    missing = _make_transfer(3)
-    gone = repo.update_transfer(store, missing.transfer_id, lambda old: old)
-    assert gone is None
-
-
-def test_update_transfer_never_loses_a_concurrent_write(store: Any) -> None:
-    item = _make_transfer(0)
-    _seed(store, [item])
-    other = _make_transfer(1).memo
-    seen = []
-
-    def mutate(old: Any) -> Any:
-        seen.append(old)
-        if len(seen) == 1:
-            # Another client writes between this read and this write.
-            repo.update_transfer(store, item.transfer_id, lambda o: replace(o, memo=other))
-        return old
-
-    result = repo.update_transfer(store, item.transfer_id, mutate)
-    # The first write was refused and retried on a fresh read, so the other change survives.
-    assert len(seen) == 2
-    assert result is not None
-    assert other == result.memo
-    fetched = repo.fetch_transfer(store, item.transfer_id)
-    assert fetched == result
+    assert fetched == item
 
 
 def test_transfer_never_expires(store: Any) -> None:
@@ -235,17 +201,6 @@ def test_transfer_never_expires(store: Any) -> None:
     _seed(store, [_make_transfer(0)])
     stored = list(store.scan_iter(match=repo.TRANSFER_KEY + ":*"))
     assert stored and all(store.ttl(key) == -1 for key in stored)
-
-
-def test_delete_transfer(store: Any) -> None:
-    item = _make_transfer(0)
-    _seed(store, [item])
-    deleted = repo.delete_transfer(store, item.transfer_id)
-    assert deleted is True
-    fetched = repo.fetch_transfer(store, item.transfer_id)
-    assert fetched is None
-    deleted = repo.delete_transfer(store, item.transfer_id)
-    assert deleted is False
 
 
 def test_create_transfer_keeps_idempotency_key_unique(store: Any) -> None:
@@ -267,52 +222,18 @@ def test_create_entry(store: Any) -> None:
         repo.create_entry(store, item)
 
 
-def test_save_many_entry(store: Any) -> None:
-    items = [_make_entry(n) for n in range(4)]
-    assert repo.save_many_entry(store, items) == len(items)
-    # Saving again overwrites existing items with the new values, on every database.
-    values = [i.account_id for i in items]
-    items = [replace(i, account_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
-    assert repo.save_many_entry(store, items) == len(items)
-    for item in items:
-        fetched = repo.fetch_entry(store, item.entry_id)
-        assert fetched == item
-
-
-def test_update_entry(store: Any) -> None:
+def test_entry_is_append_only(store: Any) -> None:
+    # Nothing in the module changes, deletes or overwrites a written Entry.
+    assert not hasattr(repo, "update_entry")
+    assert not hasattr(repo, "delete_entry")
+    assert not hasattr(repo, "save_many_entry")
     item = _make_entry(0)
     _seed(store, [item])
-    sample = _make_entry(1)
-    new = replace(item, account_id=sample.account_id)
-    got = repo.update_entry(store, item.entry_id, lambda old: new)
-    assert got == new
+    new = replace(item, account_id=_make_entry(1).account_id)
+    with pytest.raises(TypeError, match="append-only"):
+        repo.save_together(store, updates=[(item, new)])
     fetched = repo.fetch_entry(store, item.entry_id)
-    assert fetched == new
-    missing = _make_entry(3)
-    gone = repo.update_entry(store, missing.entry_id, lambda old: old)
-    assert gone is None
-
-
-def test_update_entry_never_loses_a_concurrent_write(store: Any) -> None:
-    item = _make_entry(0)
-    _seed(store, [item])
-    other = _make_entry(1).account_id
-    seen = []
-
-    def mutate(old: Any) -> Any:
-        seen.append(old)
-        if len(seen) == 1:
-            # Another client writes between this read and this write.
-            repo.update_entry(store, item.entry_id, lambda o: replace(o, account_id=other))
-        return old
-
-    result = repo.update_entry(store, item.entry_id, mutate)
-    # The first write was refused and retried on a fresh read, so the other change survives.
-    assert len(seen) == 2
-    assert result is not None
-    assert other == result.account_id
-    fetched = repo.fetch_entry(store, item.entry_id)
-    assert fetched == result
+    assert fetched == item
 
 
 def test_entry_never_expires(store: Any) -> None:
@@ -320,37 +241,6 @@ def test_entry_never_expires(store: Any) -> None:
     _seed(store, [_make_entry(0)])
     stored = list(store.scan_iter(match=repo.ENTRY_KEY + ":*"))
     assert stored and all(store.ttl(key) == -1 for key in stored)
-
-
-@pytest.mark.concurrency
-def test_update_entry_counts_every_concurrent_change(store: Any) -> None:
-    item = _make_entry(0)
-    _seed(store, [item])
-
-    def bump(old: Any) -> Any:
-        return replace(old, amount=old.amount + 1)
-
-    def work() -> None:
-        for _ in range(10):
-            changed = repo.update_entry(store, item.entry_id, bump, retries=1000)
-            assert changed is not None
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for future in [pool.submit(work) for _ in range(8)]:
-            future.result()
-    stored = repo.fetch_entry(store, item.entry_id)
-    assert stored is not None and stored.amount == item.amount + 80
-
-
-def test_delete_entry(store: Any) -> None:
-    item = _make_entry(0)
-    _seed(store, [item])
-    deleted = repo.delete_entry(store, item.entry_id)
-    assert deleted is True
-    fetched = repo.fetch_entry(store, item.entry_id)
-    assert fetched is None
-    deleted = repo.delete_entry(store, item.entry_id)
-    assert deleted is False
 
 
 def test_get_account(store: Any) -> None:
