@@ -205,7 +205,8 @@ def test_nothing_eligible_is_reported_not_crashed(engine: Engine) -> None:
     component = _one(
         engine,
         "name: impossible\ncontext: {cloud: on_prem, licensing: open_source}\n"
-        "needs: [graph_traversal, ttl, pub_sub, sorted_sets]\ntransactions: multi_record\n",
+        "needs: [graph_traversal, ttl, pub_sub, sorted_sets, offline_sync]\n"
+        "transactions: multi_record\n",
     )
     assert component.recommendation is None
     assert component.confidence == "none"
@@ -913,3 +914,28 @@ def test_a_database_being_replaced_is_excluded_and_staying_on_it_is_a_change(
     assert moving.recommendation is not None
     (stay,) = [c for c in moving.what_would_change if c.answer == "replacing"]
     assert (stay.value, stay.database, stay.change) == ("cassandra", "cassandra", "keep cassandra")
+
+
+def test_a_ranked_set_is_native_in_redis_and_modelled_by_an_ordered_index(engine: Engine) -> None:
+    # Top-N from an index on the score and a rank by counting the entries above it serve a
+    # leaderboard in SQL and MongoDB, at a cost; a store with neither (no rank without
+    # reading every item ahead, as in DynamoDB) still lacks it.
+    kb = engine.kb
+    degrees = {
+        db: kb.databases[db].capabilities["sorted_sets"].degree
+        for db in kb.databases
+        if "sorted_sets" in kb.databases[db].capabilities
+    }
+    assert degrees["redis"] == degrees["valkey"] == "native"
+    assert {"postgresql", "mysql", "sqlserver", "oracle", "mongodb"} <= {
+        db for db, degree in degrees.items() if degree == "modelled"
+    }
+    assert "dynamodb" not in degrees and "cassandra" not in degrees
+    queue = _one(
+        engine,
+        "name: q\nneeds: [sorted_sets]\ntransactions: multi_record\nconsistency: strong\n",
+    )
+    eligible = {e.database for e in queue.ranking if e.eligible}
+    assert "postgresql" in eligible and "dynamodb" not in eligible
+    postgres = next(e for e in queue.ranking if e.database == "postgresql")
+    assert any(r.rule == "fit.capability_degree" and r.points < 0 for r in postgres.reasons)
