@@ -1094,7 +1094,9 @@ def _carry_lifetime(entity: dict[str, Any], prev: Entity) -> None:
     fields = entity["fields"]
     kept = [n for n in prev.optional if n in fields and n != entity["key"]]
     _put(entity, "optional", kept)
-    _put(entity, "append_only", prev.append_only)
+    if entity["name"] == prev.name:
+        # Only for the same entity: a renamed or reordered one may no longer be append-only.
+        _put(entity, "append_only", prev.append_only)
     if prev.retention is None:
         return
     source = retention_source(prev.fields, prev.retention_field)

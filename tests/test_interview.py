@@ -30,6 +30,7 @@ from advisor.interview import (
     Prompter,
     Text,
     YesNo,
+    _carry_lifetime,
     model_kind,
     workload_yaml,
 )
@@ -37,6 +38,8 @@ from advisor.questions import question_book
 from advisor.workload import (
     ANSWER_FIELDS,
     Component,
+    Entity,
+    FieldType,
     UseCase,
     Workload,
     component_answers,
@@ -1045,3 +1048,14 @@ def test_quick_path_asks_what_is_replaced_only_of_a_team_that_runs_databases() -
     runs_none = _labels_asked("x\n\n\n\n\n\ny\n" + tail, quick=True, moves=moves)
     assert label in runs_redis
     assert label not in runs_none
+
+
+def test_a_revision_keeps_append_only_only_for_the_same_entity() -> None:
+    prev = Entity(name="Entry", key="id", fields={"id": FieldType.STRING}, append_only=True)
+    same: dict[str, Any] = {"name": "Entry", "key": "id", "fields": {"id": "string"}}
+    _carry_lifetime(same, prev)
+    assert same["append_only"] is True
+    # A renamed (or reordered) entity is another one: the flag does not move to it.
+    other: dict[str, Any] = {"name": "Account", "key": "id", "fields": {"id": "string"}}
+    _carry_lifetime(other, prev)
+    assert "append_only" not in other

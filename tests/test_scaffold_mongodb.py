@@ -281,3 +281,58 @@ def test_strong_gets_are_linearizable_and_eventual_ones_are_not() -> None:
     assert "_linearizable(" not in statement
     board = generate(example("leaderboard"), explicit(example("leaderboard"), Store.MONGODB))
     assert "linearizable" not in board.files["game_leaderboard/repository.py"]
+
+
+def test_an_item_kept_unchanged_keeps_its_stored_form(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # save_together passes each unchanged item as (item, item): the check raises the
+    # version and writes none of its values, so an equal Decimal of another scale
+    # (1E+2 == 100.00) does not rewrite an append-only ledger entry.
+    from dataclasses import replace
+    from decimal import Decimal
+
+    db, mock = mongo
+    with imported(example("ledger"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        entry = repo.Entry("e1", "a1", "t1", Decimal("100.00"), "debit", BASE)
+        repo.create_entry(db, entry)
+        collection = db[repo.ENTRY_COLLECTION]
+        before = collection.find_one({"_id": "e1"})
+        same = replace(entry, amount=Decimal("1E+2"))
+        assert same == entry
+        assert repo._replace_entry(db, same, same)
+        after = collection.find_one({"_id": "e1"})
+        assert str(after["amount"]) == str(before["amount"]) == "100.00"
+        assert after["_v"] == before["_v"] + 1
+        # A real change is still written, and only while the stored item is the old one.
+        moved = replace(entry, direction="credit")
+        assert repo._replace_entry(db, entry, moved)
+        assert not repo._replace_entry(db, entry, moved)
+
+
+def test_an_append_only_child_is_not_embedded_in_its_parent() -> None:
+    text = """
+name: t
+entities:
+  - {name: Order, key: order_id, fields: {order_id: string}}
+  - name: Note
+    key: note_id
+    parent: Order
+    append_only: true
+    fields: {note_id: string, order_id: string, text: string}
+  - name: Line
+    key: line_id
+    parent: Order
+    fields: {line_id: string, order_id: string, sku: string}
+access_patterns:
+  - {name: notes_of_order, entity: Note, kind: query, by: [order_id]}
+  - {name: lines_of_order, entity: Line, kind: query, by: [order_id]}
+"""
+    workload = parse_workload(text, "t.yaml")
+    files = generate(workload, explicit(workload, Store.MONGODB)).files
+    readme, code = files["README.md"], files["t/repository.py"]
+    # Deleting an order would delete embedded notes with it, so notes keep a collection.
+    assert "Note: referenced (own collection" in readme and "append-only" in readme
+    assert "NOTE_COLLECTION" in code and "def delete_note" not in code
+    assert "LINE_COLLECTION" not in code  # lines, not append-only, stay embedded

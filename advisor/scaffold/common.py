@@ -143,17 +143,20 @@ def at_rate(pattern: PatternSpec) -> str:
     return f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else ""
 
 
-def unique_notes(spec: ComponentSpec, mechanism: str) -> list[str]:
+def unique_notes(spec: ComponentSpec, mechanism: str, appended: str | None = None) -> list[str]:
     """README lines for the unique field groups of ``spec``, kept by ``mechanism``.
 
-    The rule that finds them is :meth:`ComponentSpec.unique_of`.
+    ``appended`` is the mechanism for append-only entities where it says less (no bulk
+    save or delete exists to describe). The rule that finds the groups is
+    :meth:`ComponentSpec.unique_of`.
     """
     out = []
     for entity in spec.entities:
+        how = appended if entity.append_only and appended is not None else mechanism
         for group in spec.unique_of(entity):
             names = " + ".join(f.name for f in group)
             out.append(
-                f"{entity.name}: {names} is unique ({mechanism}). The workload has no unique "
+                f"{entity.name}: {names} is unique ({how}). The workload has no unique "
                 "marker, so a get or query pattern with limit 1, no order_by and equality "
                 "fields other than the key is taken as a uniqueness constraint; a create "
                 "that reuses the value raises AlreadyExistsError."

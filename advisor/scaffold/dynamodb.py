@@ -729,6 +729,9 @@ def _decisions(
         "attribute_not_exists(PK) in the same TransactWriteItems as the item; a bulk save "
         "writes each item with its guards in one conditional transaction, a delete frees "
         "only guards it owns, and the lookup by the value is a GetItem on the guard",
+        "a guard item <ENTITY>#<field>#<value> that records its owner's key is Put with "
+        "attribute_not_exists(PK) in the same TransactWriteItems as the item, and the "
+        "lookup by the value is a GetItem on the guard",
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")

@@ -288,10 +288,17 @@ def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]
             f"collection (timeField {time.ident}, metaField {ref.ident}, granularity "
             "seconds, expireAfterSeconds = the retention) would store it in compressed "
             "buckets and expire it by time. It is a regular collection here because the "
-            "generated functions promise what time-series collections lack: a unique _id "
-            "(create raises AlreadyExistsError), compare-and-swap updates of any field and "
-            "deletes inside transactions. Switch when the code only appends and reads; the "
-            "writes already use unordered bulk_write, which suits both."
+            + (
+                "generated create promises what time-series collections lack: a unique _id "
+                "(create raises AlreadyExistsError). The entity is append-only, so nothing "
+                "else stands in the way of switching."
+                if entity.append_only
+                else "generated functions promise what time-series collections lack: a "
+                "unique _id (create raises AlreadyExistsError), compare-and-swap updates of "
+                "any field and deletes inside transactions. Switch when the code only "
+                "appends and reads; the writes already use unordered bulk_write, which "
+                "suits both."
+            )
         )
     return out
 
@@ -354,7 +361,9 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
         ]
         sliced = [p for p in spec.patterns_of(entity) if p.order is not None or p.limit is not None]
         reason = ""
-        if parent.name in out:
+        if entity.append_only:
+            reason = "it is append-only, and an embedded item would go with its parent's delete"
+        elif parent.name in out:
             reason = f"its parent {parent.name} is embedded itself"
         elif entity.name in has_children:
             reason = "it has children of its own"

@@ -276,10 +276,23 @@ def _replace_warehouse(
     new: Warehouse,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Warehouse still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Warehouse still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_warehouse(db, old.warehouse_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.warehouse_id, VERSION: found[1]}
+        result = _collection(db, WAREHOUSE_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_warehouse(db, new, found[1], session)
 
 
@@ -401,10 +414,23 @@ def _replace_stock_level(
     new: StockLevel,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored StockLevel still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored StockLevel still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_stock_level(db, old.stock_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.stock_id, VERSION: found[1]}
+        result = _collection(db, STOCK_LEVEL_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_stock_level(db, new, found[1], session)
 
 
@@ -552,10 +578,23 @@ def _replace_reservation(
     new: Reservation,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Reservation still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Reservation still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_reservation(db, old.reservation_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.reservation_id, VERSION: found[1]}
+        result = _collection(db, RESERVATION_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_reservation(db, new, found[1], session)
 
 

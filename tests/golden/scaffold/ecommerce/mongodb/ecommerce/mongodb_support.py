@@ -218,15 +218,19 @@ def _replace_in_array(
     parent: Any,
     decode: Callable[[Mapping[str, Any]], _T],
     old: _T,
-    new_doc: dict[str, Any],
+    new_doc: dict[str, Any] | None,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new_doc`` over the embedded ``old`` only while it is still stored as ``old``."""
+    """Write ``new_doc`` over the embedded ``old`` only while it is still stored as ``old``.
+
+    ``new_doc`` None keeps the stored document as it is: only the parent's version moves.
+    """
 
     def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         for position, raw in enumerate(stored):
             if decode(raw) == old:
-                return [*stored[:position], new_doc, *stored[position + 1 :]]
+                kept = raw if new_doc is None else new_doc
+                return [*stored[:position], kept, *stored[position + 1 :]]
         return None
 
     return _swap_array(parents, array, parent, change, session)

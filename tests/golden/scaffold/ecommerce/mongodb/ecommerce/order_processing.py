@@ -306,10 +306,23 @@ def _replace_customer(
     new: Customer,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Customer still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_customer(db, old.customer_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.customer_id, VERSION: found[1]}
+        result = _collection(db, CUSTOMER_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_customer(db, new, found[1], session)
 
 
@@ -430,10 +443,23 @@ def _replace_order(
     new: Order,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Order still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Order still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_order(db, old.order_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.order_id, VERSION: found[1]}
+        result = _collection(db, ORDER_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_order(db, new, found[1], session)
 
 
@@ -570,9 +596,13 @@ def _replace_order_line(
     new: OrderLine,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``."""
+    """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
+    parent's version moves, so the stored values keep their exact form.
+    """
     parents = _collection(db, ORDER_COLLECTION)
-    new_doc = _encode_order_line(new)
+    new_doc = None if new is old else _encode_order_line(new)
     return _replace_in_array(
         parents,
         "order_lines",
@@ -701,9 +731,13 @@ def _replace_payment(
     new: Payment,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Payment still equals ``old``."""
+    """Write ``new`` over ``old`` only while the stored Payment still equals ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
+    parent's version moves, so the stored values keep their exact form.
+    """
     parents = _collection(db, ORDER_COLLECTION)
-    new_doc = _encode_payment(new)
+    new_doc = None if new is old else _encode_payment(new)
     return _replace_in_array(
         parents,
         "payments",

@@ -237,10 +237,23 @@ def _replace_customer(
     new: Customer,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Customer still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Customer still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_customer(db, old.customer_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.customer_id, VERSION: found[1]}
+        result = _collection(db, CUSTOMER_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_customer(db, new, found[1], session)
 
 
@@ -351,10 +364,23 @@ def _replace_product(
     new: Product,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Product still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Product still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_product(db, old.product_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.product_id, VERSION: found[1]}
+        result = _collection(db, PRODUCT_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_product(db, new, found[1], session)
 
 
@@ -461,9 +487,13 @@ def _replace_purchase(
     new: Purchase,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Purchase still equals ``old``."""
+    """Write ``new`` over ``old`` only while the stored Purchase still equals ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
+    parent's version moves, so the stored values keep their exact form.
+    """
     parents = _collection(db, CUSTOMER_COLLECTION)
-    new_doc = _encode_purchase(new)
+    new_doc = None if new is old else _encode_purchase(new)
     return _replace_in_array(
         parents,
         "purchases",

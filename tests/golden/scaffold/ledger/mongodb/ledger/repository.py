@@ -274,10 +274,23 @@ def _replace_account(
     new: Account,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Account still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Account still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_account(db, old.account_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.account_id, VERSION: found[1]}
+        result = _collection(db, ACCOUNT_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_account(db, new, found[1], session)
 
 
@@ -411,10 +424,23 @@ def _replace_transfer(
     new: Transfer,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Transfer still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Transfer still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_transfer(db, old.transfer_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.transfer_id, VERSION: found[1]}
+        result = _collection(db, TRANSFER_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_transfer(db, new, found[1], session)
 
 
@@ -493,10 +519,23 @@ def _replace_entry(
     new: Entry,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` over ``old`` only while the stored Entry still is ``old``."""
+    """Write ``new`` over ``old`` only while the stored Entry still is ``old``.
+
+    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    locks the document until the commit; its values keep their exact stored form (a
+    Decimal equal to the stored one may differ from it in scale).
+    """
     found = _read_entry(db, old.entry_id, session)
     if found is None or found[0] != old:
         return False
+    if new is old:
+        query = {"_id": old.entry_id, VERSION: found[1]}
+        result = _collection(db, ENTRY_COLLECTION).update_one(
+            query,
+            {"$inc": {VERSION: 1}},
+            session=session,
+        )
+        return result.matched_count == 1
     return _write_entry(db, new, found[1], session)
 
 

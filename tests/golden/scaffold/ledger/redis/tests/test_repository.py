@@ -227,6 +227,7 @@ def test_entry_is_append_only(store: Any) -> None:
     assert not hasattr(repo, "update_entry")
     assert not hasattr(repo, "delete_entry")
     assert not hasattr(repo, "save_many_entry")
+    assert not hasattr(repo, "incr_entry_amount")
     item = _make_entry(0)
     _seed(store, [item])
     new = replace(item, account_id=_make_entry(1).account_id)
