@@ -723,15 +723,17 @@ def _decisions(
     ]
     if projected:
         out.append("GSI projections hold what the patterns read: " + "; ".join(projected) + ".")
+    guard = (
+        "a guard item <ENTITY>#<field>#<value> that records its owner's key is Put with "
+        "attribute_not_exists(PK) in the same TransactWriteItems as the item"
+    )
+    lookup = "the lookup by the value is a GetItem on the guard"
     out += unique_notes(
         spec,
-        "a guard item <ENTITY>#<field>#<value> that records its owner's key is Put with "
-        "attribute_not_exists(PK) in the same TransactWriteItems as the item; a bulk save "
-        "writes each item with its guards in one conditional transaction, a delete frees "
-        "only guards it owns, and the lookup by the value is a GetItem on the guard",
-        "a guard item <ENTITY>#<field>#<value> that records its owner's key is Put with "
-        "attribute_not_exists(PK) in the same TransactWriteItems as the item, and the "
-        "lookup by the value is a GetItem on the guard",
+        f"{guard}; a bulk save writes each item with its guards in one conditional "
+        f"transaction, a delete frees only guards it owns, and {lookup}",
+        # Append-only entities have no bulk save or delete to describe.
+        f"{guard}, and {lookup}",
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")

@@ -283,22 +283,20 @@ def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]
         if len(times) != 1:
             continue
         (time,) = times.values()
+        lack = "what time-series collections lack: a unique _id (create raises AlreadyExistsError)"
+        why = (
+            f"generated create promises {lack}. The entity is append-only, so nothing else "
+            "stands in the way of switching."
+            if entity.append_only
+            else f"generated functions promise {lack}, compare-and-swap updates of any field "
+            "and deletes inside transactions. Switch when the code only appends and reads; "
+            "the writes already use unordered bulk_write, which suits both."
+        )
         out.append(
             f"{entity.name} is a series (by {ref.name}, in {time.name} order): a time-series "
             f"collection (timeField {time.ident}, metaField {ref.ident}, granularity "
             "seconds, expireAfterSeconds = the retention) would store it in compressed "
-            "buckets and expire it by time. It is a regular collection here because the "
-            + (
-                "generated create promises what time-series collections lack: a unique _id "
-                "(create raises AlreadyExistsError). The entity is append-only, so nothing "
-                "else stands in the way of switching."
-                if entity.append_only
-                else "generated functions promise what time-series collections lack: a "
-                "unique _id (create raises AlreadyExistsError), compare-and-swap updates of "
-                "any field and deletes inside transactions. Switch when the code only "
-                "appends and reads; the writes already use unordered bulk_write, which "
-                "suits both."
-            )
+            f"buckets and expire it by time. It is a regular collection here because the {why}"
         )
     return out
 

@@ -180,20 +180,18 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "so values containing ':' cannot make two different items share a key."
         )
     for index in boards.values():
+        # An append-only entity has no increments, and its items outlive a replaced score.
+        fixed = index.entity.append_only
+        kept = " in the board, although the items themselves are append-only" if fixed else ""
         decisions.append(
             f"{index.entity.name}: a leaderboard, one sorted set per "
             f"{' + '.join(f.name for f in index.fields) or 'component'} whose members are "
             f"{index.member.name if index.member else ''} values scored by "
             f"{index.score.name if index.score else ''}: ZADD on write"
-            + ("" if index.entity.append_only else ", ZINCRBY for a delta")
-            + ", ZREVRANGE WITHSCORES for the top entries (no item is read) and ZREVRANK "
-            "for a rank. A board holds one score per member: a second item for the same "
-            "board and member replaces the first one's score"
-            + (
-                " in the board, although the items themselves are append-only."
-                if index.entity.append_only
-                else "."
-            )
+            f"{'' if fixed else ', ZINCRBY for a delta'}, ZREVRANGE WITHSCORES for the top "
+            "entries (no item is read) and ZREVRANK for a rank. A board holds one score per "
+            "member: a second item for the same board and member replaces the first one's "
+            f"score{kept}."
         )
     for entity in spec.entities:
         if entity.expiry is not None:
