@@ -225,6 +225,26 @@ access_patterns:
   - {name: near_home, entity: A, kind: near, order_by: home, limit: 3}
   - {name: near_spot, entity: A, kind: near, by: [spot]}
 """,
+    # Nothing but append-only entities, a parent and its children: no update, delete or
+    # overwriting save exists, so the helpers that serve them must not be generated.
+    "append_only": """
+name: audit
+needs: [counters]
+entities:
+  - name: Stream
+    key: stream_id
+    append_only: true
+    fields: {stream_id: string, opened_at: datetime}
+  - name: Event
+    key: event_id
+    parent: Stream
+    append_only: true
+    fields: {event_id: string, stream_id: string, actor: string, at: datetime, size: int}
+access_patterns:
+  - {name: by_stream, entity: Event, kind: query, by: [stream_id], order_by: at}
+  - {name: by_actor, entity: Event, kind: query, by: [actor]}
+  - {name: get_event, entity: Event, kind: get, by: [event_id]}
+""",
     # Longer names (24 characters) that push generated lines past 100 characters; the
     # same workload with 84-character names follows the dictionary.
     "long_names": """

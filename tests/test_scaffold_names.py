@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, snake
-from advisor.scaffold.render import formatted, import_block, top_level_names, used_names
+from advisor.scaffold.render import (
+    formatted,
+    import_block,
+    top_level_names,
+    used_names,
+    without_unused_helpers,
+)
 from advisor.templating import environment, safe_identifier, safe_literal
 from tests.hostile import HOSTILE_NAMES
 
@@ -137,7 +143,10 @@ def test_formatted_modules_have_ruffs_import_order() -> None:
         offered=[("pkg.errors", ["AlreadyExistsError"])],
         first_party=[("pkg.support", [*(f"name_{i}" for i in range(9)), "_Entity", "REVISION"])],
     )
-    code = f"from __future__ import annotations\n\n{block}\nX = 1\n"
+    # The module uses every name it imports: ruff's F401 fix drops unused imports.
+    names = ["redis", "UTC", "AlreadyExistsError", "REVISION", "_Entity"]
+    use = f"X = [{', '.join(names + [f'name_{i}' for i in range(9)])}]\n"
+    code = f"from __future__ import annotations\n\n{block}\n{use}"
     assert formatted({"pkg/m.py": code}, "pkg")["pkg/m.py"] == (
         "from __future__ import annotations\n\n"
         "from datetime import UTC\n\n"
@@ -146,8 +155,44 @@ def test_formatted_modules_have_ruffs_import_order() -> None:
         "from pkg.support import (\n"
         "    REVISION,\n"
         "    _Entity,\n" + "".join(f"    name_{i},\n" for i in range(9)) + ")\n\n"
-        "X = 1\n"
+        "X = [\n"
+        + "".join(f"    {name},\n" for name in names)
+        + "".join(f"    name_{i},\n" for i in range(9))
+        + "]\n"
     )
+
+
+def test_formatting_drops_the_imports_no_code_uses() -> None:
+    code = "from __future__ import annotations\n\nimport json\nimport os\n\nX = os.sep\n"
+    assert formatted({"pkg/m.py": code}, "pkg")["pkg/m.py"] == (
+        "from __future__ import annotations\n\nimport os\n\nX = os.sep\n"
+    )
+
+
+def test_a_support_module_keeps_only_the_helpers_the_project_reaches() -> None:
+    support = (
+        "import json\n\n"
+        "PUBLIC = 1\n\n\n"
+        "# Why _wanted exists.\n"
+        "def _wanted() -> str:\n    return _inner()\n\n\n"
+        "def _inner() -> str:\n    return json.dumps(1)\n\n\n"
+        "# Why _unused exists.\n"
+        "@functools.cache\n"
+        "def _unused() -> int:\n    return 2\n\n\n"
+        "_TABLE = {1: _unused}\n"
+    )
+    kept = without_unused_helpers(support, {"_wanted"})
+    # _inner is reached through _wanted; _TABLE and _unused (with its comment and
+    # decorator) are not; a public name stays whoever uses it.
+    assert kept == (
+        "import json\n\n"
+        "PUBLIC = 1\n\n\n"
+        "# Why _wanted exists.\n"
+        "def _wanted() -> str:\n    return _inner()\n\n\n"
+        "def _inner() -> str:\n    return json.dumps(1)\n\n\n"
+        "\n\n"  # the blank lines around the dropped definitions, which ruff squeezes
+    )
+    assert "_unused" in without_unused_helpers(support, {"_TABLE"})
 
 
 def test_top_level_names_are_what_a_module_defines() -> None:

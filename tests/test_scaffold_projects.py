@@ -240,3 +240,33 @@ def test_project_is_ruff_format_clean(stem: str, store: Store, tmp_path: Path) -
         [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", target], project
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _private_definitions(module: str) -> list[str]:
+    """The private names a module defines at top level."""
+    names = []
+    for node in ast.parse(module).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return [name for name in names if name.startswith("_")]
+
+
+@pytest.mark.parametrize(("stem", "store"), TYPED, ids=[f"{s}-{d}" for s, d in TYPED])
+def test_project_defines_no_unused_helper(stem: str, store: Store) -> None:
+    # Generated code grows with what the workload asks: every private function, class
+    # or constant of the package is referred to somewhere in the project besides its
+    # own definition (an append-only entity has no update, so no update helpers).
+    workload = _workload(stem)
+    files = generate(workload, explicit(workload, store)).files
+    code = {path: text for path, text in files.items() if path.endswith(".py")}
+    unused = [
+        f"{path}: {name}"
+        for path, text in code.items()
+        if not path.startswith("tests/")
+        for name in _private_definitions(text)
+        if sum(len(re.findall(rf"\b{re.escape(name)}\b", t)) for t in code.values()) < 2
+    ]
+    assert unused == []

@@ -1,9 +1,11 @@
 """Render a planned project's files with the one Jinja environment.
 
 Each template renders its code first and then asks :func:`import_block` for exactly the
-imports that code uses, so generated modules never carry an unused import. ruff then
-orders those imports by its isort rules and lays the Python files out with its formatter
-(:func:`formatted`), so they read as a person running ``ruff`` would leave them.
+imports that code uses, so generated modules never carry an unused import; a support
+module also loses the private helpers no module of the project reaches
+(:func:`without_unused_helpers`). ruff then orders the imports by its isort rules and
+lays the Python files out with its formatter (:func:`formatted`), so they read as a
+person running ``ruff`` would leave them.
 """
 
 from __future__ import annotations
@@ -115,6 +117,61 @@ def top_level_names(code: str) -> list[str]:
     return sorted(names)
 
 
+def _private_name(node: ast.stmt) -> str | None:
+    """The private name a top-level statement defines, if it defines exactly one."""
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        name = node.name
+    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        name = node.targets[0].id if isinstance(node.targets[0], ast.Name) else ""
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        name = node.target.id
+    else:
+        return None
+    return name if name.startswith("_") else None
+
+
+def without_unused_helpers(code: str, used: set[str]) -> str:
+    """``code`` without the private top-level definitions nothing reaches.
+
+    A support module holds every helper its store's components may call, and a project
+    calls some of them: the rest would be dead code in the user's repository. The
+    templates leave out the large optional parts themselves; this drops what a given
+    workload leaves unused. A private definition stays when ``used`` (the names the
+    project's other modules use) or a statement that stays refers to it, directly or
+    through other helpers. The comment lines directly above a dropped definition go
+    with it; the imports only it needed are left for ruff's F401 fix (:func:`formatted`).
+    """
+    lines = code.splitlines(keepends=True)
+    spans: dict[str, tuple[int, int]] = {}
+    refers: dict[str, set[str]] = {}
+    wanted = set(used)
+    for node in ast.parse(code).body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        names = used_names("".join(lines[first - 1 : node.end_lineno]))
+        name = _private_name(node)
+        if name is None:
+            wanted |= names
+            continue
+        while first > 1 and lines[first - 2].startswith("#"):
+            first -= 1
+        spans[name] = (first, node.end_lineno or node.lineno)
+        refers[name] = names - {name}
+    reached: set[str] = set()
+    todo = sorted(wanted & spans.keys())
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += sorted(refers[name] & spans.keys())
+    dropped = {
+        line
+        for name, (first, last) in spans.items()
+        if name not in reached
+        for line in range(first, last + 1)
+    }
+    return "".join(text for number, text in enumerate(lines, 1) if number not in dropped)
+
+
 def render_file(template: str, offered: Names = (), **context: Any) -> str:
     """Render one scaffold template with the helpers every template may call.
 
@@ -188,6 +245,10 @@ def render_project(plan: Plan) -> dict[str, str]:
         files[f"tests/test_{module}.py"] = render_file(
             "scaffold/common/test_component.py.jinja", support[str(store)], **context
         )
+    for store in plan.stores:
+        path = f"{package}/{support_module(str(store))}.py"
+        others = [text for name, text in files.items() if name.endswith(".py") and name != path]
+        files[path] = without_unused_helpers(files[path], set().union(*map(used_names, others)))
     return formatted(files, package)
 
 
@@ -218,7 +279,7 @@ def formatted(files: dict[str, str], package: str) -> dict[str, str]:
         # run directly: a Python start-up less for each of the two passes.
         binary = os.fsdecode(find_ruff_bin())
         for command in (
-            ["check", "--select=I", "--fix", "--config", first_party],
+            ["check", "--select=I,F401", "--fix", "--config", first_party],
             ["format"],
         ):
             subprocess.run([binary, *command, *settings, folder], check=False, capture_output=True)

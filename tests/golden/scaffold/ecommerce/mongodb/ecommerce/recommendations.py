@@ -231,32 +231,6 @@ def _write_customer(
     return result.matched_count == 1
 
 
-def _replace_customer(
-    db: Database[Any],
-    old: Customer,
-    new: Customer,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Customer still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_customer(db, old.customer_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.customer_id, VERSION: found[1]}
-        result = _collection(db, CUSTOMER_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_customer(db, new, found[1], session)
-
-
 def update_customer(
     db: Database[Any],
     customer_id: str,
@@ -356,32 +330,6 @@ def _write_product(
     collection = _collection(db, PRODUCT_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
-
-
-def _replace_product(
-    db: Database[Any],
-    old: Product,
-    new: Product,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Product still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_product(db, old.product_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.product_id, VERSION: found[1]}
-        result = _collection(db, PRODUCT_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_product(db, new, found[1], session)
 
 
 def update_product(

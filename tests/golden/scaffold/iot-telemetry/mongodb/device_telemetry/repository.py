@@ -250,32 +250,6 @@ def _write_device(
     return result.matched_count == 1
 
 
-def _replace_device(
-    db: Database[Any],
-    old: Device,
-    new: Device,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Device still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_device(db, old.device_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.device_id, VERSION: found[1]}
-        result = _collection(db, DEVICE_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_device(db, new, found[1], session)
-
-
 def update_device(
     db: Database[Any],
     device_id: str,
@@ -389,32 +363,6 @@ def _write_reading(
     collection = _collection(db, READING_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
-
-
-def _replace_reading(
-    db: Database[Any],
-    old: Reading,
-    new: Reading,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Reading still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_reading(db, old.reading_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.reading_id, VERSION: found[1]}
-        result = _collection(db, READING_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_reading(db, new, found[1], session)
 
 
 def update_reading(

@@ -169,11 +169,6 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The primary key of a stored item."""
-    return {"PK": raw["PK"], "SK": raw["SK"]}
-
-
 def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()

@@ -207,32 +207,6 @@ def _write_player(
     return result.matched_count == 1
 
 
-def _replace_player(
-    db: Database[Any],
-    old: Player,
-    new: Player,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Player still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_player(db, old.player_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.player_id, VERSION: found[1]}
-        result = _collection(db, PLAYER_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_player(db, new, found[1], session)
-
-
 def update_player(
     db: Database[Any],
     player_id: str,
@@ -334,32 +308,6 @@ def _write_score(
     collection = _collection(db, SCORE_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
-
-
-def _replace_score(
-    db: Database[Any],
-    old: Score,
-    new: Score,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Score still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_score(db, old.entry_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.entry_id, VERSION: found[1]}
-        result = _collection(db, SCORE_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_score(db, new, found[1], session)
 
 
 def update_score(

@@ -87,17 +87,6 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _point(raw: str) -> tuple[float, float]:
-    """A stored "longitude,latitude" pair."""
-    longitude, latitude = raw.split(",")
-    return (float(longitude), float(latitude))
-
-
-def _point_text(value: tuple[float, float]) -> str:
-    """A (longitude, latitude) pair as stored text."""
-    return f"{value[0]!r},{value[1]!r}"
-
-
 def _text_hash(raw: dict[bytes | str, bytes | str]) -> dict[str, str]:
     """An HGETALL reply as text.
 

@@ -350,33 +350,6 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _save_guarded(table: Any, entity: _Entity, item: Any, retries: int = 20) -> None:
-    """Insert or replace one item with unique values, moving its guards in one transaction.
-
-    The item's write is conditional on the version read (or on its absence), and each
-    guard is taken only if free or already this item's, so a retry is idempotent and a
-    value another item holds raises AlreadyExistsError instead of being taken over.
-    """
-    new = entity.item(item)
-    for attempt in range(retries):
-        old = _current(table, _key(new))
-        condition = _unchanged(old) if old is not None else _CREATE_CONDITION
-        put = {"Put": {"TableName": table.name, "Item": new, **condition}}
-        moves = _move_guards(table.name, new, entity.guards(old) if old else [], entity.guards(new))
-        try:
-            table.meta.client.transact_write_items(TransactItems=[put, *moves])
-            return
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            if any(n > 0 for n in _failed(error)):
-                raise AlreadyExistsError(
-                    f"a unique value of {type(item).__name__} {entity.key_value(item)!r} is taken"
-                ) from error
-        _backoff(attempt)
-    raise ConflictError(
-        f"{type(item).__name__} {entity.key_value(item)!r} kept changing; gave up after {retries} tries"
-    )
-
-
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")

@@ -191,11 +191,6 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The primary key of a stored item."""
-    return {"PK": raw["PK"], "SK": raw["SK"]}
-
-
 def _create_condition_ttl() -> dict[str, Any]:
     """The condition of a create: no item at the key, or only one past its TTL."""
     return {

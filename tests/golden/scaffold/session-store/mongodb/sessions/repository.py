@@ -211,32 +211,6 @@ def _write_session(
     return result.matched_count == 1
 
 
-def _replace_session(
-    db: Database[Any],
-    old: Session,
-    new: Session,
-    session: ClientSession | None = None,
-) -> bool:
-    """Write ``new`` over ``old`` only while the stored Session still is ``old``.
-
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
-    locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
-    """
-    found = _read_session(db, old.session_id, session)
-    if found is None or found[0] != old:
-        return False
-    if new is old:
-        query = {"_id": old.session_id, VERSION: found[1]}
-        result = _collection(db, SESSION_COLLECTION).update_one(
-            query,
-            {"$inc": {VERSION: 1}},
-            session=session,
-        )
-        return result.matched_count == 1
-    return _write_session(db, new, found[1], session)
-
-
 def update_session(
     db: Database[Any],
     session_id: str,
