@@ -231,6 +231,57 @@ def test_append_only_transfers_keep_their_keys(tmp_path: Path, tables: Any) -> N
         assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
 
 
+JOURNAL = """
+name: journal
+entities:
+  - {name: Book, key: book_id, fields: {book_id: string, title: string}}
+  - name: Line
+    key: line_id
+    parent: Book
+    append_only: true
+    fields: {line_id: string, book_id: string, at: datetime, amount: int}
+  - name: Note
+    key: note_id
+    parent: Book
+    fields: {note_id: string, book_id: string, at: datetime, text: string}
+access_patterns:
+  - {name: lines, entity: Line, kind: query, by: [book_id], order_by: at}
+  - {name: notes, entity: Note, kind: query, by: [book_id], order_by: at}
+"""
+
+
+def test_append_only_children_keep_their_own_key_unique() -> None:
+    # A child in its parent's collection has (parent, time, key) as its address, which
+    # a conditional create alone checks: the append-only one also guards its key, the
+    # editable one (with its cheaper writes) says what a retry must do.
+    design = _design(JOURNAL)
+    placed = {p.entity.name: p for p in design.entities}
+    for name in ("Line", "Note"):
+        assert placed[name].colocated and placed[name].sk_order is not None
+    assert placed["Line"].guarded == ((placed["Line"].entity.key,),)
+    assert placed["Note"].guarded == ()
+    line = next(d for d in design.decisions if d.startswith("Line: PK"))
+    assert "line_id is made unique by a guard item" in line
+    note = next(d for d in design.decisions if d.startswith("Note: PK"))
+    assert "a create retried with another book_id or at stores a second item" in note
+
+
+def test_append_only_child_key_is_unique_across_parents(tmp_path: Path, tables: Any) -> None:
+    workload = parse_workload(JOURNAL)
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        line = repo.Line("l1", "b1", BASE, 5)
+        repo.create_line(table, line)
+        for twin in (
+            replace(line, at=datetime(2031, 1, 1, tzinfo=UTC)),
+            replace(line, book_id="b2"),
+        ):
+            with pytest.raises(errors(repo).AlreadyExistsError):
+                repo.create_line(table, twin)
+        assert [i.line_id for i in repo.lines(table, "b1")] == ["l1"]
+        assert repo.lines(table, "b2") == []
+
+
 def test_pages_follow_each_other(tmp_path: Path, tables: Any) -> None:
     with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
         table = tables(repo)()

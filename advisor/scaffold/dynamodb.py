@@ -184,6 +184,7 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
     }
     guarded = {
         e.name: tuple(g for g in spec.unique_of(e) if set(g) != set(naturals[e.name]))
+        + _key_guard(e, colocated[e.name] and not naturals[e.name])
         for e in spec.entities
     }
     slots: dict[int, Gsi] = {}
@@ -530,7 +531,7 @@ def _with_counters(
         f"{placed.entity.name}: {function}() adds to {listed} on the server with UpdateItem "
         f"(SET x = x + :d{sort_keys}) on condition that the item exists and, given a "
         "minimum, that x >= minimum - d; save_together() takes the same increments inside "
-        "its TransactWriteItems (a transfer's two balances)."
+        "its TransactWriteItems, beside the creates and updates they go with."
     )
     return replace(placed, counters=counters, increment=function)
 
@@ -558,6 +559,38 @@ def _project(slots: dict[int, Gsi], reads: list[DynamoRead]) -> tuple[Gsi, ...]:
         return tuple(replace(slots[n], projected=("*",)) for n in sorted(slots))
     return tuple(
         replace(slots[n], projected=tuple(sorted(wanted[n])) or None) for n in sorted(slots)
+    )
+
+
+def _key_guard(entity: EntitySpec, colocated: bool) -> tuple[tuple[FieldSpec, ...], ...]:
+    """The entity's key as a unique group, when nothing else keeps it unique.
+
+    A child stored in its parent's item collection has the parent's key and its sort
+    field in its primary key, so a conditional create checks only that exact address:
+    the same key under another parent or time would be a second item. An append-only
+    item can never be corrected by an overwrite or delete, and a duplicate counts twice
+    in every sum over its collection (a ledger's entries), so its key gets a guard item;
+    it has no bulk save, so the guard costs only its create's transaction. Other children
+    keep the cheaper address check (see the README decision).
+    """
+    return ((entity.key,),) if colocated and entity.append_only else ()
+
+
+def _child_key_note(placed: DynamoEntity) -> str:
+    """How a child in its parent's item collection keeps its own key unique (see _key_guard)."""
+    entity = placed.entity
+    fields = [f.name for f in placed.address if f != entity.key]
+    others, either = " and ".join(fields), " or ".join(fields)
+    if (entity.key,) in placed.guarded:
+        return (
+            f"A conditional create checks only that address, so {entity.key.name} is made "
+            f"unique by a guard item too: the item is append-only and a second copy under "
+            f"another {either} would count twice."
+        )
+    return (
+        f"{entity.key.name} is unique together with {others} only: a conditional create "
+        f"checks that address, so a create retried with another {either} stores a second "
+        "item (resend the same item on a retry)."
     )
 
 
@@ -691,11 +724,14 @@ def _decisions(
         entity = placed.entity
         sk = f"{entity.prefix}#" + "#".join(f"<{f.ident}>" for f in placed.sk_fields)
         if placed.colocated and entity.parent_ref is not None:
-            out.append(
+            line = (
                 f"{entity.name}: PK {placed.owner.prefix}#<{placed.pk_field.ident}>, SK "
                 f"{sk}: stored in its {placed.owner.name}'s item collection, so one Query "
                 "returns a parent's children."
             )
+            if not placed.natural:
+                line += " " + _child_key_note(placed)
+            out.append(line)
         else:
             own = f"{entity.name}: PK {entity.prefix}#<{placed.pk_field.ident}>, SK {sk}"
             if entity.parent is not None:
@@ -762,8 +798,8 @@ def _decisions(
             "TransactWriteItems (each action costs two write units): creates are Puts "
             "conditional on attribute_not_exists(PK), updates Puts conditional on the "
             "version (_ver) that was read, so a concurrent change is never overwritten; "
-            "items passed as unchanged become ConditionCheck actions (a balance or a "
-            "stock level the writes depend on)."
+            "items passed as unchanged become ConditionCheck actions (items the writes "
+            "depend on but do not change)."
         )
     if spec.events:
         out.append(

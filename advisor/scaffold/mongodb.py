@@ -325,8 +325,8 @@ def _counters(
         decisions.append(
             f"{entity.name}: {functions[entity.name]}() adds to {listed} on the server "
             "($inc in find_one_and_update, which returns the new document); an optional "
-            "minimum goes into the filter as a guard, so two concurrent withdrawals can "
-            "never both pass it."
+            "minimum goes into the filter as a guard, so two concurrent decrements can "
+            "never both take a value below it."
         )
     return counters, functions
 

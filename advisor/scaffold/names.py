@@ -99,7 +99,6 @@ RESERVED_PARAMS = frozenset(
         "consumer",
         "ids",
         "block_ms",
-        "event_id",
         "entries",
         "fields",
         "name",

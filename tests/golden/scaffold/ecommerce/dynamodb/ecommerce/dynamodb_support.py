@@ -456,6 +456,28 @@ def _read_as(table: Any, entity: _Entity, item: Any) -> dict[str, Any]:
     return raw
 
 
+def _check_distinct(actions: Sequence[Mapping[str, Any]], creating: set[int]) -> None:
+    """Refuse two actions on one item, which TransactWriteItems rejects as invalid.
+
+    Two creates that take one key or unique value are a duplicate (AlreadyExistsError);
+    any other pair, such as an item both updated and incremented, is a call to combine
+    into one change (ValueError).
+    """
+    seen: dict[tuple[Any, Any], int] = {}
+    for index, action in enumerate(actions):
+        ((kind, body),) = action.items()
+        key = body["Item"] if kind == "Put" else body["Key"]
+        address = (key["PK"], key["SK"])
+        first = seen.setdefault(address, index)
+        if first == index:
+            continue
+        if {first, index} <= creating:
+            raise AlreadyExistsError(
+                f"two items to create take the key or unique value {address[1]!r}"
+            )
+        raise ValueError(f"one call changes the item {address[1]!r} twice; combine the changes")
+
+
 def _save_together(
     table: Any,
     entities: Mapping[type, _Entity],
@@ -504,6 +526,7 @@ def _save_together(
         raise ValueError(
             f"a transaction takes at most {MAX_TRANSACTION_ITEMS} actions, got {len(actions)}"
         )
+    _check_distinct(actions, creating)
     try:
         _transact(table.meta.client, actions)
     except table.meta.client.exceptions.TransactionCanceledException as error:

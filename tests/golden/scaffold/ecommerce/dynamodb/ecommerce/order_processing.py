@@ -675,6 +675,6 @@ def save_together(
 
     The checks are described and done by ``_save_together`` in
     ``ecommerce.dynamodb_support``. An increment is ``(item, field, amount, minimum
-    or None)``: a transfer debits one balance with a minimum and credits another.
+    or None)``: with a minimum, an amount that would take the field below it writes nothing.
     """
     _save_together(table, _ENTITIES, creates, updates, unchanged, increments)

@@ -373,6 +373,35 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
+def test_save_together_refuses_one_key_twice(store: Any) -> None:
+    # Two creates of one key are a duplicate, refused before anything is sent.
+    item = _make_warehouse(0)
+    twin = replace(_make_warehouse(1), warehouse_id=item.warehouse_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, twin])
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None
+
+
+def test_save_together_keeps_an_increment_above_its_minimum(store: Any) -> None:
+    item = _make_stock_level(0)
+    repo.create_stock_level(store, item)
+    fresh = _make_warehouse(1)
+    # An increment that would go below its minimum aborts the whole transaction.
+    below = -item.on_hand - 1
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], increments=[(item, "on_hand", below, 0)])
+    fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
+    assert fetched is None
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert stored is not None
+    assert stored.on_hand == item.on_hand
+    repo.save_together(store, [fresh], increments=[(item, "on_hand", 1, item.on_hand)])
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert stored is not None
+    assert stored.on_hand == item.on_hand + 1
+
+
 def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))

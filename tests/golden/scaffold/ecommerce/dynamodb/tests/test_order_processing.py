@@ -482,6 +482,35 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
+def test_save_together_refuses_one_key_twice(store: Any) -> None:
+    # Two creates of one key are a duplicate, refused before anything is sent.
+    item = _make_customer(0)
+    twin = replace(_make_customer(1), customer_id=item.customer_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, twin])
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched is None
+
+
+def test_save_together_keeps_an_increment_above_its_minimum(store: Any) -> None:
+    item = _make_order(0)
+    repo.create_order(store, item)
+    fresh = _make_customer(1)
+    # An increment that would go below its minimum aborts the whole transaction.
+    below = -item.total - 1
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], increments=[(item, "total", below, 0)])
+    fetched = repo.fetch_customer(store, fresh.customer_id)
+    assert fetched is None
+    stored = repo.fetch_order(store, item.order_id)
+    assert stored is not None
+    assert stored.total == item.total
+    repo.save_together(store, [fresh], increments=[(item, "total", 1, item.total)])
+    stored = repo.fetch_order(store, item.order_id)
+    assert stored is not None
+    assert stored.total == item.total + 1
+
+
 def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))

@@ -916,6 +916,7 @@ def save_together(
 
     The checks are described and done by ``_save_together`` in
     ``ecommerce.mongodb_support``. An increment is ``(item, field, amount,
-    minimum or None)``: a transfer debits one balance with a minimum and credits another.
+    minimum or None)``: with a minimum, an amount that would take the field below it writes
+    nothing.
     """
     _save_together(db, _ENTITIES, creates, updates, unchanged, increments)

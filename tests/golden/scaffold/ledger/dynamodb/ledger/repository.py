@@ -304,8 +304,20 @@ def _decode_entry(raw: Mapping[str, Any]) -> Entry:
     )
 
 
+def _guards_entry(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Guard items that reserve the unique values of one stored Entry (see README.md)."""
+    item = _decode_entry(raw)
+    return [
+        _guard("ENTRY#entry_id#" + _parts(item.entry_id), raw),
+    ]
+
+
 def create_entry(table: Any, item: Entry) -> None:
-    """Store a new Entry; a conditional write raises AlreadyExistsError if it exists."""
+    """Store a new Entry; raise AlreadyExistsError if it or a unique value exists.
+
+    The item and the guard items of its unique values are written in one
+    TransactWriteItems, each on condition that it does not exist yet.
+    """
     _create(table, _ENTITIES[Entry], item)
 
 
@@ -340,6 +352,7 @@ _ENTITIES: dict[type, _Entity] = {
         item=_item_entry,
         decode=_decode_entry,
         key_value=lambda i: i.entry_id,
+        guards=_guards_entry,
     ),
 }
 
@@ -455,7 +468,7 @@ def save_together(
 
     The checks are described and done by ``_save_together`` in
     ``ledger.dynamodb_support``. An increment is ``(item, field, amount, minimum
-    or None)``: a transfer debits one balance with a minimum and credits another.
+    or None)``: with a minimum, an amount that would take the field below it writes nothing.
     """
     # Append-only items are written once; save_together refuses to change one.
     for item in (i for pair in updates for i in pair):

@@ -208,6 +208,16 @@ def test_entry_is_append_only(store: Any) -> None:
     assert fetched == item
 
 
+def test_create_entry_keeps_entry_id_unique(store: Any) -> None:
+    item = _make_entry(0)
+    _seed(store, [item])
+    twin = replace(_make_entry(1), entry_id=item.entry_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_entry(store, twin)
+    fetched = repo.fetch_entry(store, twin.account_id, twin.posted_at, twin.entry_id)
+    assert fetched is None
+
+
 def test_get_account(store: Any) -> None:
     items = [_make_account(n) for n in range(4)]
     _seed(store, items)
@@ -310,6 +320,35 @@ def test_save_together(store: Any) -> None:
     repo.save_together(store, [fresh], unchanged=[changed])
     fetched = repo.fetch_account(store, fresh.account_id)
     assert fetched == fresh
+
+
+def test_save_together_refuses_one_key_twice(store: Any) -> None:
+    # Two creates of one key are a duplicate, refused before anything is sent.
+    item = _make_account(0)
+    twin = replace(_make_account(1), account_id=item.account_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, twin])
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched is None
+
+
+def test_save_together_keeps_an_increment_above_its_minimum(store: Any) -> None:
+    item = _make_account(0)
+    repo.create_account(store, item)
+    fresh = _make_account(1)
+    # An increment that would go below its minimum aborts the whole transaction.
+    below = -item.balance - 1
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [fresh], increments=[(item, "balance", below, 0)])
+    fetched = repo.fetch_account(store, fresh.account_id)
+    assert fetched is None
+    stored = repo.fetch_account(store, item.account_id)
+    assert stored is not None
+    assert stored.balance == item.balance
+    repo.save_together(store, [fresh], increments=[(item, "balance", 1, item.balance)])
+    stored = repo.fetch_account(store, item.account_id)
+    assert stored is not None
+    assert stored.balance == item.balance + 1
 
 
 def test_table(store: Any) -> None:

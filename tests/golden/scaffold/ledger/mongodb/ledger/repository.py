@@ -667,7 +667,8 @@ def save_together(
 
     The checks are described and done by ``_save_together`` in
     ``ledger.mongodb_support``. An increment is ``(item, field, amount,
-    minimum or None)``: a transfer debits one balance with a minimum and credits another.
+    minimum or None)``: with a minimum, an amount that would take the field below it writes
+    nothing.
     """
     # Append-only items are written once; save_together refuses to change one.
     for item in (i for pair in updates for i in pair):
