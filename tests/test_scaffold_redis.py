@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -104,7 +105,7 @@ def project(tmp_path: Path) -> Iterator[Any]:
     """Generate a workload's Redis project and import its component module."""
     imported: list[str] = []
 
-    def make(name: str) -> ModuleType:
+    def make(name: str, module: str = "repository") -> ModuleType:
         workload = _load(name)
         folder = tmp_path / name
         files = generate(workload, explicit(workload, Store.REDIS)).files
@@ -113,7 +114,7 @@ def project(tmp_path: Path) -> Iterator[Any]:
         package = init.split("/")[0]
         sys.path.insert(0, str(folder))
         imported.append(package)
-        return importlib.import_module(f"{package}.repository")
+        return importlib.import_module(f"{package}.{module}")
 
     yield make
     for package in imported:
@@ -321,3 +322,70 @@ def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None
     errors = importlib.import_module("notes.errors")
     with pytest.raises(errors.ConflictError):
         repo.save_together(client, updates=[(note, changed)])
+
+
+def test_stock_is_never_oversold(project: Any, client: Any) -> None:
+    inventory = project("ecommerce", "inventory")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    inventory.create_stock_level(client, inventory.StockLevel("s1", "sku1", "w1", 5, 0, at))
+
+    def reserve(_: int) -> int | None:
+        value: int | None = inventory.incr_stock_level_on_hand(client, "s1", -1, minimum=0)
+        return value
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(reserve, range(8)))
+    # Five of the eight checkouts get a unit; three are refused and change nothing.
+    assert sorted(r for r in results if r is not None) == [0, 1, 2, 3, 4]
+    assert results.count(None) == 3
+    stored = inventory.fetch_stock_level(client, "s1")
+    assert stored is not None and stored.on_hand == 0
+    # The sorted sets scored by on_hand moved with the hash, and only with it.
+    assert client.zscore(inventory._index_stock_level_1("sku1"), "s1") == 0
+    # The Lua path (reserved is scored by no index) keeps its minimum too.
+    assert inventory.incr_stock_level_reserved(client, "s1", -1, minimum=0) is None
+    assert inventory.incr_stock_level_reserved(client, "s1", 2, minimum=0) == 2
+
+
+def test_ledger_transfers_are_atomic_and_conserve_money(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    errors = importlib.import_module("ledger.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    a = repo.Account("a", "o", "EUR", "cash", Decimal(100), at)
+    b = repo.Account("b", "o", "EUR", "cash", Decimal(0), at)
+    repo.create_account(client, a)
+    repo.create_account(client, b)
+
+    def transfer(worker: int) -> int:
+        done = 0
+        for n in range(8):
+            tid = f"t{worker}-{n}"
+            entries = [
+                repo.Entry(f"{tid}-d", "a", tid, Decimal(-10), "debit", at),
+                repo.Entry(f"{tid}-c", "b", tid, Decimal(10), "credit", at),
+            ]
+            try:
+                repo.save_together(
+                    client,
+                    creates=[repo.Transfer(tid, f"key-{tid}", "m", at), *entries],
+                    increments=[
+                        (a, "balance", Decimal("-10.00"), 0),
+                        (b, "balance", Decimal("10.00"), None),
+                    ],
+                )
+                done += 1
+            except errors.ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(transfer, range(8)))
+    # 64 attempts of 10 from an account of 100: exactly 10 succeed, nothing goes
+    # negative, and a refused transfer writes none of its records.
+    assert done == 10
+    after_a, after_b = repo.fetch_account(client, "a"), repo.fetch_account(client, "b")
+    assert after_a is not None and after_b is not None
+    assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
+    debits = repo.account_statement(client, "a", limit=None)
+    assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
+    assert len(list(client.scan_iter(repo.TRANSFER_KEY + ":item:*"))) == done

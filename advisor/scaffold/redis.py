@@ -21,6 +21,7 @@ from advisor.engine import MEMORY_STEPS
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    counted,
     no_geo,
     rate,
     traversal,
@@ -127,6 +128,11 @@ class RedisDesign:
         return "scored" if self.spec.events else "script"
 
     @property
+    def addable(self) -> dict[str, tuple[FieldSpec, ...]]:
+        """The number fields save_together adds to, by entity name (none without it)."""
+        return _addable(self.spec)
+
+    @property
     def uses(self) -> frozenset[str]:
         """The helpers of the support module this component's code calls."""
         out = set()
@@ -145,6 +151,8 @@ class RedisDesign:
             out.add("prune")
         if self.spec.multi_record:
             out.add("save_together")
+        if self.addable:
+            out.add("add_together")
         if self.spec.events:
             out.add("events")
         return frozenset(out)
@@ -219,15 +227,18 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",
     )
-    counted = [
+    counters = [
         f"{e.name}.{f.name}" for e in spec.entities for f in e.fields if f.ident in e.increments
     ]
-    if counted:
+    if counters:
         decisions.append(
-            f"Counters ({', '.join(counted)}): the incr_ functions add a delta on the server "
+            f"Counters ({', '.join(counters)}): the incr_ functions add a delta on the server "
             "(HINCRBY or HINCRBYFLOAT, and ZINCRBY on the sorted sets scored by the field), "
             "so concurrent increments never lose one; a field no index scores is changed by "
-            "a Lua script without WATCH."
+            "a Lua script without WATCH. With minimum= an increment that would take the "
+            "value below it is refused (the function returns None), checked in the same "
+            "atomic step as the add (the Lua script, or the WATCHed read before the "
+            "MULTI), so concurrent decrements never oversell."
         )
     if any(r.pages for r in reads):
         decisions.append(
@@ -249,6 +260,15 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "writes all items in one "
             "MULTI/EXEC (retried when a watched key changes); Redis has no rollback for "
             "a command that fails inside EXEC."
+        )
+    if _addable(spec):
+        decisions.append(
+            "save_together(increments=[(item, field, amount, minimum or None)]) adds to "
+            "number fields in the same transaction: each item is WATCHed and read, the sum "
+            "is made in Python (exact for decimals, which Redis cannot add exactly) and "
+            "checked against the minimum (ConflictError if it would fall below it), and the "
+            "item is rewritten with its index entries inside the MULTI. A transfer (debit "
+            "with a minimum, credit, its records) is one atomic step."
         )
     if spec.events:
         decisions.append(
@@ -279,6 +299,14 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
+
+
+def _addable(spec: ComponentSpec) -> dict[str, tuple[FieldSpec, ...]]:
+    """The number fields save_together adds to, by entity name (none without it)."""
+    if not spec.multi_record:
+        return {}
+    fields = {e.name: counted(spec, e) for e in spec.entities}
+    return {name: numbers for name, numbers in fields.items() if numbers}
 
 
 def _boards(spec: ComponentSpec) -> dict[str, RedisIndex]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -37,9 +37,14 @@ _PRUNE = (
     "return removed"
 )
 # Adds ARGV[2] to field ARGV[1] of the hash KEYS[1] only if the hash exists (HINCRBY alone
-# would create a partial item); ARGV[3] is "float" for HINCRBYFLOAT. Returns nil if missing.
+# would create a partial item) and, unless ARGV[4] is "", the sum is at least ARGV[4];
+# ARGV[3] is "float" for HINCRBYFLOAT. Returns nil if missing or refused.
 _INCREMENT = (
     "if redis.call('EXISTS', KEYS[1]) == 0 then return false end "
+    "if ARGV[4] ~= '' then "
+    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[1])) "
+    "  if value + tonumber(ARGV[2]) < tonumber(ARGV[4]) then return false end "
+    "end "
     "if ARGV[3] == 'float' then "
     "  return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2]) "
     "end "
@@ -91,6 +96,8 @@ class _Entity:
     unindex: Callable[[Pipeline, Any], None]
     # The keys that reserve an item's unique values.
     unique: Callable[[Any], list[str]]
+    # The number fields save_together may add to.
+    counters: frozenset[str] = frozenset()
 
 
 def _time(value: datetime) -> str:
@@ -211,29 +218,42 @@ def _set_page(
     return members[:size], members[size - 1]
 
 
-def _increment(client: redis.Redis, key: str, field: str, delta: float, *, real: bool) -> Any:
-    """Add ``delta`` to a hash field on the server if the hash exists (None if it does not)."""
+def _increment(
+    client: redis.Redis, key: str, field: str, delta: float, minimum: float | None, *, real: bool
+) -> Any:
+    """Add ``delta`` to a hash field on the server if the hash exists (None if it does not).
+
+    With ``minimum`` the add is refused (None) if the sum would fall below it; the check
+    and the add are one Lua script, so concurrent decrements never pass the floor.
+    """
     script = client.register_script(_INCREMENT)
     kind = "float" if real else "int"
-    return script(keys=[key], args=[field, repr(delta) if real else delta, kind])
+    floor = "" if minimum is None else repr(minimum)
+    return script(keys=[key], args=[field, repr(delta), kind, floor])
 
 
 def _increment_indexed(
     client: redis.Redis,
     entity: _Entity,
     key: str,
+    change: tuple[str, float, float | None],
     queue: Callable[[Pipeline, Any], None],
 ) -> Any:
     """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
 
     The item is read under WATCH for the index keys its values name; redis-py's
-    transaction() retries when it changes first. Returns HINCRBY's reply, or None.
+    transaction() retries when it changes first. ``change`` is (field, delta, minimum):
+    with a minimum, nothing is queued if the field plus delta would fall below it, a
+    check on the WATCHed value, so it holds at EXEC. Returns HINCRBY's reply, or None.
     """
+    field, delta, minimum = change
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
         if raw:
             item = entity.decode(raw)
+            if minimum is not None and getattr(item, field) + delta < minimum:
+                return
             pipe.multi()
             queue(pipe, item)
 
@@ -285,9 +305,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -302,8 +323,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:
@@ -338,19 +360,48 @@ def _save_together(
     creates: Sequence[Any],
     updates: Sequence[tuple[Any, Any]],
     unchanged: Sequence[Any],
+    increments: Sequence[tuple[Any, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of the entities in ``entities`` in one WATCH/MULTI/EXEC.
+    """Create, increment and update items of ``entities`` in one WATCH/MULTI/EXEC.
 
     Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
     key exists, an update ``(old, new)`` raises ConflictError unless the stored item
     still equals ``old``. If any watched key changes before EXEC, nothing is written and
     the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    as given, else ConflictError; it is not written. Each increment ``(item, field,
+    amount, minimum)`` reads the stored item with that key under WATCH and adds
+    ``amount`` to ``field`` in Python (exact for decimals); with a minimum (else None)
+    it raises ConflictError if the result would fall below it, or if the item is
+    missing. The item is rewritten with its index entries inside the MULTI.    Redis has no rollback for a command that fails inside EXEC.
     """
 
     def key(item: Any) -> str:
         return _entity(entities, item).key(item)
+
+    def added(pipe: Pipeline) -> list[tuple[Any, Any]]:
+        """(stored, new) for each item the increments change, read under WATCH."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for item, field, amount, minimum in increments:
+            entity = _entity(entities, item)
+            if field not in entity.counters:
+                raise TypeError(f"{type(item).__name__}.{field} is not a number to increment")
+            if key(item) not in changed:
+                raw = _text_hash(pipe.hgetall(key(item)))
+                if not raw:
+                    raise ConflictError(f"{type(item).__name__} {key(item)!r} is missing")
+                stored = entity.decode(raw)
+                changed[key(item)] = (stored, stored)
+            stored, current = changed[key(item)]
+            value = getattr(current, field) + amount
+            if minimum is not None and value < minimum:
+                raise ConflictError(
+                    f"{type(item).__name__} {key(item)!r}: {field} would fall below {minimum}"
+                )
+            changed[key(item)] = (stored, replace(current, **{field: value}))
+        return list(changed.values())
+
+    if {key(new) for _, new in updates} & {key(item) for item, *_ in increments}:
+        raise ValueError("an item is either updated or incremented, not both")
 
     def run(pipe: Pipeline) -> None:
         for item in creates:
@@ -367,13 +418,15 @@ def _save_together(
             current = _text_hash(pipe.hgetall(key(old)))
             if not current or current != _entity(entities, old).encode(old):
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
+        changes = [*updates, *added(pipe)]
         pipe.multi()
         for item in creates:
             _entity(entities, item).write(pipe, item)
-        for old, new in updates:
+        for old, new in changes:
             entity = _entity(entities, new)
             entity.unindex(pipe, old)
             entity.write(pipe, new)
 
     watched = [key(i) for i in [*creates, *unchanged]] + [key(new) for _, new in updates]
+    watched += [key(item) for item, *_ in increments]
     client.transaction(run, *watched)

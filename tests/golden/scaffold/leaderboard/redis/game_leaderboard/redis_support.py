@@ -158,18 +158,24 @@ def _increment_indexed(
     client: redis.Redis,
     entity: _Entity,
     key: str,
+    change: tuple[str, float, float | None],
     queue: Callable[[Pipeline, Any], None],
 ) -> Any:
     """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
 
     The item is read under WATCH for the index keys its values name; redis-py's
-    transaction() retries when it changes first. Returns HINCRBY's reply, or None.
+    transaction() retries when it changes first. ``change`` is (field, delta, minimum):
+    with a minimum, nothing is queued if the field plus delta would fall below it, a
+    check on the WATCHed value, so it holds at EXEC. Returns HINCRBY's reply, or None.
     """
+    field, delta, minimum = change
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
         if raw:
             item = entity.decode(raw)
+            if minimum is not None and getattr(item, field) + delta < minimum:
+                return
             pipe.multi()
             queue(pipe, item)
 
@@ -221,9 +227,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -238,8 +245,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:

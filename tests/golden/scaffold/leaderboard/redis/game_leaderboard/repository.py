@@ -256,9 +256,16 @@ def delete_score(client: redis.Redis, entry_id: str) -> bool:
     return _delete(client, _ENTITIES[Score], key)
 
 
-def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int | None:
-    """Add ``delta`` to one Score's score on the server; the new value, or None if it is missing.
+def incr_score_score(
+    client: redis.Redis,
+    entry_id: str,
+    delta: int = 1,
+    minimum: int | None = None,
+) -> int | None:
+    """Add ``delta`` to one Score's score on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
     reading the item under WATCH; concurrent increments never lose one.
     """
@@ -268,7 +275,8 @@ def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int 
         pipe.hincrby(key, "score", delta)
         pipe.zincrby(_index_score_1(item.board_id), delta, item.player_id)
 
-    value = _increment_indexed(client, _ENTITIES[Score], key, queue)
+    change = ("score", delta, minimum)
+    value = _increment_indexed(client, _ENTITIES[Score], key, change, queue)
     return None if value is None else int(value)
 
 

@@ -301,3 +301,29 @@ def test_get_player(store: Any) -> None:
     expected = [i for i in items if i.player_id == probe.player_id]
     got = repo.get_player(store, probe.player_id)
     assert got == expected[0]
+
+
+@pytest.mark.concurrency
+def test_incr_score_score_keeps_its_minimum_under_threads(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    floor = item.score - 5
+
+    def take(_: int) -> int:
+        done = 0
+        for _ in range(5):
+            value = repo.incr_score_score(store, item.entry_id, -1, minimum=floor)
+            if value is not None:
+                assert value >= floor
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(take, range(8)))
+    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
+    stored = repo.fetch_score(store, item.entry_id)
+    assert done == 5
+    assert stored is not None and stored.score == floor
+    # An increment up from the minimum is not refused.
+    value = repo.incr_score_score(store, item.entry_id, 1, minimum=floor)
+    assert value == floor + 1

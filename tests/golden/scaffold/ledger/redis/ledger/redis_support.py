@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -82,6 +82,8 @@ class _Entity:
     unindex: Callable[[Pipeline, Any], None]
     # The keys that reserve an item's unique values.
     unique: Callable[[Any], list[str]]
+    # The number fields save_together may add to.
+    counters: frozenset[str] = frozenset()
 
 
 def _time(value: datetime) -> str:
@@ -235,9 +237,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -252,8 +255,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:
@@ -288,19 +292,48 @@ def _save_together(
     creates: Sequence[Any],
     updates: Sequence[tuple[Any, Any]],
     unchanged: Sequence[Any],
+    increments: Sequence[tuple[Any, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of the entities in ``entities`` in one WATCH/MULTI/EXEC.
+    """Create, increment and update items of ``entities`` in one WATCH/MULTI/EXEC.
 
     Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
     key exists, an update ``(old, new)`` raises ConflictError unless the stored item
     still equals ``old``. If any watched key changes before EXEC, nothing is written and
     the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    as given, else ConflictError; it is not written. Each increment ``(item, field,
+    amount, minimum)`` reads the stored item with that key under WATCH and adds
+    ``amount`` to ``field`` in Python (exact for decimals); with a minimum (else None)
+    it raises ConflictError if the result would fall below it, or if the item is
+    missing. The item is rewritten with its index entries inside the MULTI.    Redis has no rollback for a command that fails inside EXEC.
     """
 
     def key(item: Any) -> str:
         return _entity(entities, item).key(item)
+
+    def added(pipe: Pipeline) -> list[tuple[Any, Any]]:
+        """(stored, new) for each item the increments change, read under WATCH."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for item, field, amount, minimum in increments:
+            entity = _entity(entities, item)
+            if field not in entity.counters:
+                raise TypeError(f"{type(item).__name__}.{field} is not a number to increment")
+            if key(item) not in changed:
+                raw = _text_hash(pipe.hgetall(key(item)))
+                if not raw:
+                    raise ConflictError(f"{type(item).__name__} {key(item)!r} is missing")
+                stored = entity.decode(raw)
+                changed[key(item)] = (stored, stored)
+            stored, current = changed[key(item)]
+            value = getattr(current, field) + amount
+            if minimum is not None and value < minimum:
+                raise ConflictError(
+                    f"{type(item).__name__} {key(item)!r}: {field} would fall below {minimum}"
+                )
+            changed[key(item)] = (stored, replace(current, **{field: value}))
+        return list(changed.values())
+
+    if {key(new) for _, new in updates} & {key(item) for item, *_ in increments}:
+        raise ValueError("an item is either updated or incremented, not both")
 
     def run(pipe: Pipeline) -> None:
         for item in creates:
@@ -317,13 +350,15 @@ def _save_together(
             current = _text_hash(pipe.hgetall(key(old)))
             if not current or current != _entity(entities, old).encode(old):
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
+        changes = [*updates, *added(pipe)]
         pipe.multi()
         for item in creates:
             _entity(entities, item).write(pipe, item)
-        for old, new in updates:
+        for old, new in changes:
             entity = _entity(entities, new)
             entity.unindex(pipe, old)
             entity.write(pipe, new)
 
     watched = [key(i) for i in [*creates, *unchanged]] + [key(new) for _, new in updates]
+    watched += [key(item) for item, *_ in increments]
     client.transaction(run, *watched)

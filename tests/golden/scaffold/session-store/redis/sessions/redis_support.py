@@ -225,9 +225,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -242,8 +243,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:
