@@ -169,8 +169,9 @@ def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
     scores = {f"p{n}": rng.randrange(1_000_000) for n in range(players)}
     items = [repo.Score(f"e{n}", "weekly", f"p{n}", scores[f"p{n}"], at) for n in range(players)]
     assert repo.save_many_score(client, items) == players
-    # One hash per score and one sorted set for the board: no key per player.
-    assert client.dbsize() == players + 1
+    # Per score a hash and the key that claims its (board, player), and one sorted set
+    # for the board.
+    assert client.dbsize() == 2 * players + 1
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     top = repo.top_100(client, "weekly")
     assert [score for _, score in top] == [score for _, score in ranked[:100]]
@@ -190,6 +191,28 @@ def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
     assert repo.top_100(client, "weekly", limit=1) == [(last, scores[last] + 2_000_000)]
     stored = repo.fetch_score(client, entry)
     assert stored is not None and stored.score == scores[last] + 2_000_000
+
+
+def test_leaderboard_and_items_never_disagree(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    errors = importlib.import_module("game_leaderboard.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("match-1", "weekly", "p1", 100, at))
+    # A second entry for the same board and player is refused: the board has one entry
+    # per player, so the two items could not both be on it.
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_score(client, repo.Score("match-2", "weekly", "p1", 50, at))
+    assert repo.fetch_score(client, "match-2") is None
+    repo.create_score(client, repo.Score("match-2", "monthly", "p1", 50, at))
+    assert repo.incr_score_score(client, "match-1", 10) == 110
+    assert repo.top_100(client, "weekly") == [("p1", 110)]
+    assert repo.top_100(client, "monthly") == [("p1", 50)]
+    # Deleting an entry takes its player off its board only, and frees the pair.
+    assert repo.delete_score(client, "match-1")
+    assert repo.top_100(client, "weekly") == []
+    assert repo.player_rank(client, "monthly", "p1") == 0
+    repo.create_score(client, repo.Score("match-3", "weekly", "p1", 7, at))
+    assert repo.top_100(client, "weekly") == [("p1", 7)]
 
 
 def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:

@@ -14,6 +14,7 @@ to a stream read by consumer groups.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisor.amounts import duration_text
@@ -111,6 +112,16 @@ class RedisDesign:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)
 
+    def unique_of(self, entity: EntitySpec) -> tuple[tuple[FieldSpec, ...], ...]:
+        """The field groups unique per item: the spec's, and each board's fields + member.
+
+        A board holds one score per member, so when the member is not the item's key two
+        items with the same board and member would share one entry, and the board would
+        disagree with the hashes: each (board fields, member) combination has one owner.
+        An item that lacks an optional value of the group is on no board, and claims none.
+        """
+        return _unique_groups(self.spec, self.indexes, entity)
+
     def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
         """How the increment of a counter field runs.
 
@@ -141,7 +152,7 @@ class RedisDesign:
                 if field.ident in entity.increments:
                     out.add(self.counter(entity, field))
             groups = [i.fields for i in self.indexes_of(entity)]
-            groups += list(self.spec.unique_of(entity))
+            groups += list(self.unique_of(entity))
             if any(len(group) > 1 for group in groups):
                 out.add("parts")
         for read in self.reads:
@@ -181,25 +192,34 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         reads.append(read)
         _hot(spec, pattern, read, warnings)
     if any(len(i.fields) > 1 for i in indexes) or any(
-        len(group) > 1 for e in spec.entities for group in spec.unique_of(e)
+        len(group) > 1 for e in spec.entities for group in _unique_groups(spec, indexes, e)
     ):
         decisions.append(
             "Keys built from several values length-prefix each value (<length>:<value>), "
             "so values containing ':' cannot make two different items share a key."
         )
     for index in boards.values():
-        # An append-only entity has no increments, and its items outlive a replaced score.
+        # An append-only entity has no increments.
         fixed = index.entity.append_only
-        kept = " in the board, although the items themselves are append-only" if fixed else ""
+        member = index.member.name if index.member else ""
+        board = " + ".join(f.name for f in index.fields) or "component"
         decisions.append(
-            f"{index.entity.name}: a leaderboard, one sorted set per "
-            f"{' + '.join(f.name for f in index.fields) or 'component'} whose members are "
-            f"{index.member.name if index.member else ''} values scored by "
+            f"{index.entity.name}: a leaderboard, one sorted set per {board} whose members "
+            f"are {member} values scored by "
             f"{index.score.name if index.score else ''}: ZADD on write"
             f"{'' if fixed else ', ZINCRBY for a delta'}, ZREVRANGE WITHSCORES for the top "
-            "entries (no item is read) and ZREVRANK for a rank. A board holds one score per "
-            "member: a second item for the same board and member replaces the first one's "
-            f"score{kept}."
+            "entries (no item is read) and ZREVRANK for a rank."
+            + (
+                ""
+                if index.member is None or index.member.ident == index.entity.key.ident
+                else f" A board holds one score per member, so each {board} + {member} "
+                "belongs to one item: a key <entity>:unique:<fields>:{<values>} holds the "
+                "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
+                "second item for the same board and member raises AlreadyExistsError "
+                "(else the board and the items would disagree, and deleting one item would "
+                "take the member off the board while the other remains). Bulk saves "
+                "overwrite the claim unchecked."
+            )
         )
     for entity in spec.entities:
         if entity.expiry is not None:
@@ -299,6 +319,22 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
+
+
+def _unique_groups(
+    spec: ComponentSpec, indexes: Iterable[RedisIndex], entity: EntitySpec
+) -> tuple[tuple[FieldSpec, ...], ...]:
+    """The rule of :meth:`RedisDesign.unique_of`, the spec's groups first, without repeats."""
+    groups = list(spec.unique_of(entity))
+    for index in indexes:
+        member = index.member
+        if index.entity.name != entity.name or member is None:
+            continue
+        group = (*index.fields, member)
+        known = {frozenset(f.ident for f in g) for g in groups}
+        if member.ident != entity.key.ident and frozenset(f.ident for f in group) not in known:
+            groups.append(group)
+    return tuple(groups)
 
 
 def _addable(spec: ComponentSpec) -> dict[str, tuple[FieldSpec, ...]]:

@@ -75,6 +75,11 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _parts(*values: str) -> str:
+    """Values joined for one key, each length-prefixed so no two value lists collide."""
+    return ":".join(f"{len(value)}:{value}" for value in values)
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """The items in lists of at most ``size``."""
     chunk: list[Any] = []

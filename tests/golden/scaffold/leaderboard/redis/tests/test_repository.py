@@ -327,3 +327,22 @@ def test_incr_score_score_keeps_its_minimum_under_threads(store: Any) -> None:
     # An increment up from the minimum is not refused.
     value = repo.incr_score_score(store, item.entry_id, 1, minimum=floor)
     assert value == floor + 1
+
+
+def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
+    # A board holds one score per member: a second item for it would make the two disagree.
+    item = _make_score(0)
+    _seed(store, [item])
+    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, twin)
+    fetched = repo.fetch_score(store, twin.entry_id)
+    assert fetched is None
+    # Nor can an update move another item onto it, until the first one is deleted.
+    other = _make_score(1)
+    _seed(store, [other])
+    with pytest.raises(AlreadyExistsError):
+        repo.update_score(store, other.entry_id, lambda old: twin)
+    repo.delete_score(store, item.entry_id)
+    moved = repo.update_score(store, other.entry_id, lambda old: twin)
+    assert moved == twin
