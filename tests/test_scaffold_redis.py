@@ -68,7 +68,18 @@ entities:
 access_patterns:
   - {name: get_note, entity: Note, kind: get, by: [note_id]}
 """
-WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES}
+TIPS = """
+name: tips
+needs: [counters]
+entities:
+  - name: Tip
+    key: tip_id
+    fields: {tip_id: string, venue: string, votes: int}
+    optional: [venue]
+access_patterns:
+  - {name: best_tips, entity: Tip, kind: query, by: [venue], order_by: votes, descending: true}
+"""
+WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS}
 
 
 def _load(name: str) -> Workload:
@@ -412,3 +423,14 @@ def test_ledger_transfers_are_atomic_and_conserve_money(project: Any, client: An
     debits = repo.account_statement(client, "a", limit=None)
     assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
     assert len(list(client.scan_iter(repo.TRANSFER_KEY + ":item:*"))) == done
+
+
+def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, client: Any) -> None:
+    repo = project("tips")
+    repo.create_tip(client, repo.Tip("t1", votes=0))
+    repo.create_tip(client, repo.Tip("t2", votes=0, venue="cafe"))
+    assert repo.incr_tip_votes(client, "t1", 3) == 3
+    assert repo.incr_tip_votes(client, "t2", 2) == 2
+    # t1 has no venue, so it is in no sorted set, before or after the increment.
+    assert sorted(client.scan_iter(repo.TIP_KEY + ":zset:*")) == [repo._index_tip_1("cafe")]
+    assert [t.tip_id for t in repo.best_tips(client, "cafe")] == ["t2"]
