@@ -434,3 +434,24 @@ def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, cl
     # t1 has no venue, so it is in no sorted set, before or after the increment.
     assert sorted(client.scan_iter(repo.TIP_KEY + ":zset:*")) == [repo._index_tip_1("cafe")]
     assert [t.tip_id for t in repo.best_tips(client, "cafe")] == ["t2"]
+
+
+def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    errors = importlib.import_module("ledger.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Two transfers with one idempotency key: neither is stored, nor its claim.
+    first, twin = repo.Transfer("t1", "idem", "m", at), repo.Transfer("t2", "idem", "m", at)
+    with pytest.raises(errors.AlreadyExistsError, match="claimed twice"):
+        repo.save_together(client, creates=[first, twin])
+    with pytest.raises(errors.AlreadyExistsError, match="twice"):
+        repo.save_together(client, creates=[first, first])
+    assert client.dbsize() == 0
+    account = repo.Account("a", "o", "EUR", "cash", Decimal(1), at)
+    repo.create_account(client, account)
+    changed = repo.Account("a", "o", "EUR", "cash", Decimal(2), at)
+    with pytest.raises(errors.AlreadyExistsError, match="twice"):
+        repo.save_together(client, updates=[(account, changed), (account, changed)])
+    repo.save_together(client, creates=[first], updates=[(account, changed)])
+    assert repo.transfer_by_idempotency_key(client, "idem") == [first]
+    assert repo.fetch_account(client, "a") == changed

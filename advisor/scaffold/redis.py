@@ -275,7 +275,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     )
     if spec.multi_record:
         decisions.append(
-            "save_together() WATCHes every item key, checks that creates are new and that "
+            "save_together() refuses a batch in which two items share a key or a unique "
+            "value (AlreadyExistsError, before anything is sent: the server would see "
+            "neither twin), WATCHes every item key, checks that creates are new and that "
             "updates (and items passed as unchanged) start from the stored values, then "
             "writes all items in one "
             "MULTI/EXEC (retried when a watched key changes); Redis has no rollback for "

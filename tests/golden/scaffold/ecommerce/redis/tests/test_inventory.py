@@ -650,3 +650,13 @@ def test_save_together_refuses_an_overdraft(store: Any) -> None:
     fetched = repo.fetch_stock_level(store, credited.stock_id)
     assert fetched is not None
     assert fetched.on_hand == credited.on_hand + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_warehouse(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None

@@ -704,3 +704,13 @@ def test_save_together_refuses_an_overdraft(store: Any) -> None:
     fetched = repo.fetch_order(store, credited.order_id)
     assert fetched is not None
     assert fetched.total == credited.total + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_customer(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_customer(store, item.customer_id)
+    assert fetched is None

@@ -286,6 +286,16 @@ def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
         raise TypeError(f"not an item of this component: {type(item).__name__}") from None
 
 
+def _repeated(values: Iterable[str]) -> str | None:
+    """The first value that occurs a second time, or None."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 def _save_together(
     client: redis.Redis,
     entities: Mapping[type, _Entity],
@@ -296,7 +306,8 @@ def _save_together(
 ) -> None:
     """Create, increment and update items of ``entities`` in one WATCH/MULTI/EXEC.
 
-    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
+    Two items of the batch with one key or one unique value raise AlreadyExistsError
+    before anything is sent. Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
     key exists, an update ``(old, new)`` raises ConflictError unless the stored item
     still equals ``old``. If any watched key changes before EXEC, nothing is written and
     the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
@@ -309,6 +320,16 @@ def _save_together(
 
     def key(item: Any) -> str:
         return _entity(entities, item).key(item)
+
+    # Within the batch, as the server checks against stored items: one item per key and
+    # per unique value (the server would see neither twin, as both are still unwritten).
+    written = [*creates, *(new for _, new in updates)]
+    twice = _repeated(key(item) for item in written)
+    if twice is not None:
+        raise AlreadyExistsError(f"{twice!r} is created or updated twice in one call")
+    twice = _repeated(u for item in written for u in _entity(entities, item).unique(item))
+    if twice is not None:
+        raise AlreadyExistsError(f"unique value {twice!r} is claimed twice in one call")
 
     def added(pipe: Pipeline) -> list[tuple[Any, Any]]:
         """(stored, new) for each item the increments change, read under WATCH."""

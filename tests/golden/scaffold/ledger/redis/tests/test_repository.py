@@ -452,3 +452,21 @@ def test_save_together_refuses_an_overdraft(store: Any) -> None:
     fetched = repo.fetch_account(store, credited.account_id)
     assert fetched is not None
     assert fetched.balance == credited.balance + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_account(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched is None
+    first = _make_transfer(0)
+    twin = replace(_make_transfer(1), idempotency_key=first.idempotency_key)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [first, twin])
+    held = repo.fetch_transfer(store, first.transfer_id)
+    assert held is None
+    held = repo.fetch_transfer(store, twin.transfer_id)
+    assert held is None
