@@ -455,3 +455,42 @@ def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) 
     repo.save_together(client, creates=[first], updates=[(account, changed)])
     assert repo.transfer_by_idempotency_key(client, "idem") == [first]
     assert repo.fetch_account(client, "a") == changed
+
+
+def test_a_page_resumes_after_a_cursor_that_moved(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Equal posted_at: every entry ties, and ties are read in member order (descending).
+    for n in range(6):
+        repo.create_entry(client, repo.Entry(f"e{n}", "acc", "tx", Decimal(1), "debit", at))
+    page, cursor = repo.account_statement_page(client, "acc", limit=3)
+    assert [e.entry_id for e in page] == ["e5", "e4", "e3"]
+    # The cursor's member moves (its score changes) before the next page is read.
+    client.zadd(repo._index_entry_1("acc"), {"e3": at.timestamp() + 5})
+    page, cursor = repo.account_statement_page(client, "acc", limit=3, after=cursor)
+    assert [e.entry_id for e in page] == ["e2", "e1", "e0"] and cursor is None
+
+
+@pytest.mark.parametrize("desc", [False, True], ids=["ascending", "descending"])
+def test_a_page_starts_strictly_after_its_cursor(project: Any, client: Any, desc: bool) -> None:
+    repo = project("fleet")
+    rng = random.Random(4)
+    # Few scores, so most members tie; members of varied length and case, and bytes that
+    # a locale's collation would order differently from Redis.
+    names = ["a", "B", "b", "ab", "a b", "é", "Z", "aa", "a\x01", "10", "9", "~"]
+    members = {f"{name}{n}": float(rng.randrange(4)) for n in range(8) for name in names}
+    client.zadd("index", members)
+    ordered = sorted(members.items(), key=lambda kv: (kv[1], kv[0].encode()), reverse=desc)
+    for _ in range(150):
+        score = float(rng.randrange(-1, 5))
+        member = rng.choice([*members, "", "a", "zz", "a b0 "])
+        place = (score, member.encode())
+        if desc:
+            want = [kv for kv in ordered if (kv[1], kv[0].encode()) < place]
+        else:
+            want = [kv for kv in ordered if (kv[1], kv[0].encode()) > place]
+        size = rng.choice([1, 5, None])
+        pairs, cursor = repo._page(client, "index", size, f"{score!r} {member}", desc=desc)
+        expected = want if size is None else want[:size]
+        assert pairs == expected, (score, member)
+        assert (cursor is None) == (size is None or len(want) <= size)

@@ -264,9 +264,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         decisions.append(
             "Each listed pattern has a _page function returning (items, cursor); pass the "
             "cursor back as after= for the next page (None: there is none). The cursor is "
-            "the last member read, an exclusive bound: the next page starts after its rank "
-            "in the sorted set (after its score if it has moved since), or after it in key "
-            "order for a set index."
+            "the last member read with its score, an exclusive bound: the next page starts "
+            "strictly after that (score, member) in the sorted set's order (equal scores "
+            "ordered by member, as Redis orders them), even if the member has moved or "
+            "gone since, so a member that stayed put is never read twice or skipped; for a "
+            "set index, after it in key order."
         )
     decisions += unique_notes(
         spec,

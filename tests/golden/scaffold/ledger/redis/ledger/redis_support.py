@@ -36,23 +36,32 @@ _PRUNE = (
     "end "
     "return removed"
 )
-# One page of a sorted set after the cursor member ARGV[1] ("" for the first page):
-# from the member's rank while it is still there, else after its score (ARGV[2]).
-# ARGV[3] is the page size (-1: all), ARGV[4] "1" to read best first (descending).
+# One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
+# for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
+# orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
+# member) whether the member is still there, has moved or is gone: a binary search among
+# the members with that score finds the place. ARGV[3] is the page size (-1: all).
 _PAGE = (
     "local rev = ARGV[4] == '1' "
     "local size = tonumber(ARGV[3]) "
     "local start = 0 "
-    "if ARGV[1] ~= '' then "
-    "  local rank = redis.call(rev and 'ZREVRANK' or 'ZRANK', KEYS[1], ARGV[1]) "
-    "  local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
-    "  if rank and tonumber(score) == tonumber(ARGV[2]) then "
-    "    start = rank + 1 "
-    "  elseif rev then "
-    "    start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf') "
-    "  else "
-    "    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "local function compare(a, b) "
+    "  for i = 1, math.min(#a, #b) do "
+    "    local x, y = string.byte(a, i), string.byte(b, i) "
+    "    if x ~= y then return x - y end "
     "  end "
+    "  return #a - #b "
+    "end "
+    "if ARGV[2] ~= '' then "
+    "  local lo = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "  local hi = lo + redis.call('ZCOUNT', KEYS[1], ARGV[2], ARGV[2]) "
+    "  while lo < hi do "
+    "    local mid = math.floor((lo + hi) / 2) "
+    "    local order = compare(redis.call('ZRANGE', KEYS[1], mid, mid)[1], ARGV[1]) "
+    "    if order < 0 or (order == 0 and not rev) then lo = mid + 1 else hi = mid end "
+    "  end "
+    "  start = lo "
+    "  if rev then start = redis.call('ZCARD', KEYS[1]) - lo end "
     "end "
     "local stop = -1 "
     "if size >= 0 then stop = start + size - 1 end "
@@ -168,10 +177,11 @@ def _page(
 ) -> tuple[list[tuple[str, float]], str | None]:
     """One page of (member, score) from a sorted set, and the cursor of the next page.
 
-    The cursor is the last member and its score: the next page starts after the member's
-    rank, or after its score if the member has moved or gone since. None: no next page.
+    The cursor is the last member and its score: the next page starts strictly after
+    that (score, member) in the set's order, even if the member has moved or gone
+    since, so no member that stayed put is read twice or skipped. None: no next page.
     """
-    score, member = after.split(" ", 1) if after else ("0", "")
+    score, member = after.split(" ", 1) if after is not None else ("", "")
     # One member more than the page tells whether another page follows.
     count = -1 if size is None else size + 1
     script = client.register_script(_PAGE)
