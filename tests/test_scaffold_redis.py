@@ -494,3 +494,39 @@ def test_a_page_starts_strictly_after_its_cursor(project: Any, client: Any, desc
         expected = want if size is None else want[:size]
         assert pairs == expected, (score, member)
         assert (cursor is None) == (size is None or len(want) <= size)
+
+
+def test_a_lost_race_is_retried_a_bounded_number_of_times(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project("chat")
+    support = importlib.import_module("chat.redis_support")
+    errors = importlib.import_module("chat.errors")
+    waits: list[int] = []
+    tries: list[int] = []
+    monkeypatch.setattr(support, "_TRIES", 4)
+    monkeypatch.setattr(support, "_backoff", waits.append)
+
+    def run(pipe: Any) -> None:
+        # Another client changes the watched key every time before EXEC.
+        tries.append(1)
+        client.incr("watched")
+        pipe.multi()
+        pipe.set("written", "x")
+
+    with pytest.raises(errors.ConflictError, match="gave up after 4 tries"):
+        support._transaction(client, ["watched"], run, "watched")
+    assert len(tries) == 4 and waits == [0, 1, 2, 3]
+    assert not client.exists("written")
+    # A race lost once is won on the next try.
+    tries.clear()
+
+    def once(pipe: Any) -> None:
+        tries.append(1)
+        if len(tries) == 1:
+            client.incr("watched")
+        pipe.multi()
+        pipe.set("written", "x")
+
+    assert support._transaction(client, ["watched"], once, "watched") == [True]
+    assert len(tries) == 2 and client.get("written") == "x"

@@ -239,10 +239,16 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
     warnings += unserved_needs_warning(spec)
     warnings += _memory_warning(spec)
+    retried = ["create", "delete"] + (["save_together"] if spec.multi_record else [])
+    if any(e.increments for e in spec.entities):
+        retried.append("the incr_ functions that WATCH")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
-        "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
-        "never lost. Bulk loads "
+        "WATCH/MULTI/EXEC, so a concurrent change is never lost: when a watched key "
+        "changes before EXEC, nothing is written and the whole step is tried again after "
+        "a jittered backoff (a random wait up to 1 ms, doubling per try, at most 100 ms), "
+        f"then ConflictError: after 100 tries for {', '.join(retried[:-1])} and "
+        f"{retried[-1]}, after retries= tries (10 by default) for update. Bulk loads "
         f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
         "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",
@@ -281,9 +287,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "value (AlreadyExistsError, before anything is sent: the server would see "
             "neither twin), WATCHes every item key, checks that creates are new and that "
             "updates (and items passed as unchanged) start from the stored values, then "
-            "writes all items in one "
-            "MULTI/EXEC (retried when a watched key changes); Redis has no rollback for "
-            "a command that fails inside EXEC."
+            "writes all items in one MULTI/EXEC (tried again when a watched key changes, "
+            "as above); Redis has no rollback for a command that fails inside EXEC."
         )
     if _addable(spec):
         decisions.append(

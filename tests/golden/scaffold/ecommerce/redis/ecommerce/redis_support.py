@@ -22,6 +22,9 @@ from redis.exceptions import WatchError
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
+# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+_TRIES = 100
 # Removes index entries whose item hash is gone, checking and removing in one atomic step
 # (a delete and re-create between a client-side check and ZREM would lose the live entry).
 # KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
@@ -169,6 +172,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
 
 
+def _transaction(
+    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+) -> list[Any]:
+    """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
+
+    A lost race (a watched key changed before EXEC: nothing was written) is tried again
+    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
+    Returns EXEC's replies ([] when ``run`` queued nothing).
+    """
+    with client.pipeline(transaction=True) as pipe:
+        for attempt in range(_TRIES):
+            try:
+                _watch(pipe, *keys)
+                run(pipe)
+                return pipe.execute()
+            except WatchError:
+                _backoff(attempt)
+    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -251,8 +274,8 @@ def _increment_indexed(
 ) -> Any:
     """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
 
-    The item is read under WATCH for the index keys its values name; redis-py's
-    transaction() retries when it changes first. ``change`` is (field, delta, minimum):
+    The item is read under WATCH for the index keys its values name; a change before
+    EXEC is retried (_transaction). ``change`` is (field, delta, minimum):
     with a minimum, nothing is queued if the field plus delta would fall below it, a
     check on the WATCHed value, so it holds at EXEC. Returns HINCRBY's reply, or None.
     """
@@ -267,14 +290,14 @@ def _increment_indexed(
             pipe.multi()
             queue(pipe, item)
 
-    replies = client.transaction(run, key)
+    replies = _transaction(client, [key], run, key)
     return replies[0] if replies else None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if its key or a unique value is taken.
 
-    WATCH makes the existence check and the write one atomic step.
+    WATCH makes the existence check and the write one atomic step (_transaction).
     """
     key = entity.key(item)
     unique = entity.unique(item)
@@ -286,7 +309,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
         pipe.multi()
         entity.write(pipe, item)
 
-    client.transaction(run, key, *unique)
+    _transaction(client, [key, *unique], run, key)
 
 
 def _save_many(
@@ -344,7 +367,7 @@ def _update(
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
-    """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
+    """Delete the item at ``key`` with its index entries (_transaction); True if it existed."""
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
@@ -353,7 +376,7 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             entity.unindex(pipe, entity.decode(raw))
             pipe.delete(key)
 
-    return bool(client.transaction(run, key))
+    return bool(_transaction(client, [key], run, key))
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
@@ -385,15 +408,17 @@ def _save_together(
     """Create, increment and update items of ``entities`` in one WATCH/MULTI/EXEC.
 
     Two items of the batch with one key or one unique value raise AlreadyExistsError
-    before anything is sent. Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
-    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
-    still equals ``old``. If any watched key changes before EXEC, nothing is written and
-    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Each increment ``(item, field,
-    amount, minimum)`` reads the stored item with that key under WATCH and adds
-    ``amount`` to ``field`` in Python (exact for decimals); with a minimum (else None)
-    it raises ConflictError if the result would fall below it, or if the item is
-    missing. The item is rewritten with its index entries inside the MULTI.    Redis has no rollback for a command that fails inside EXEC.
+    before anything is sent. Then every item key is WATCHed and checked: a create raises
+    AlreadyExistsError if its key exists, an update ``(old, new)`` raises ConflictError
+    unless the stored item still equals ``old``. Each item in ``unchanged`` is WATCHed
+    and must still be stored as given, else ConflictError; it is not written.
+    Each increment ``(item, field, amount, minimum)`` reads the stored item with that
+    key under WATCH and adds ``amount`` to ``field`` in Python (exact for decimals); it
+    raises ConflictError if the item is missing or, with a minimum (else None), if the
+    result would fall below it. The item is rewritten with its index entries inside the
+    MULTI.
+    If any watched key changes before EXEC, nothing is written and the checks run again
+    (_transaction). Redis has no rollback for a command that fails inside EXEC.
     """
 
     def key(item: Any) -> str:
@@ -460,4 +485,4 @@ def _save_together(
 
     watched = [key(i) for i in [*creates, *unchanged]] + [key(new) for _, new in updates]
     watched += [key(item) for item, *_ in increments]
-    client.transaction(run, *watched)
+    _transaction(client, watched, run, "an item of the batch")

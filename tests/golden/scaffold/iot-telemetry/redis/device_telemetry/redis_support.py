@@ -22,6 +22,9 @@ from redis.exceptions import WatchError
 from device_telemetry.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
+# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+_TRIES = 100
 # Removes index entries whose item hash is gone, checking and removing in one atomic step
 # (a delete and re-create between a client-side check and ZREM would lose the live entry).
 # KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
@@ -153,6 +156,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
 
 
+def _transaction(
+    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+) -> list[Any]:
+    """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
+
+    A lost race (a watched key changed before EXEC: nothing was written) is tried again
+    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
+    Returns EXEC's replies ([] when ``run`` queued nothing).
+    """
+    with client.pipeline(transaction=True) as pipe:
+        for attempt in range(_TRIES):
+            try:
+                _watch(pipe, *keys)
+                run(pipe)
+                return pipe.execute()
+            except WatchError:
+                _backoff(attempt)
+    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -215,7 +238,7 @@ def _set_page(
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if its key or a unique value is taken.
 
-    WATCH makes the existence check and the write one atomic step.
+    WATCH makes the existence check and the write one atomic step (_transaction).
     """
     key = entity.key(item)
     unique = entity.unique(item)
@@ -227,7 +250,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
         pipe.multi()
         entity.write(pipe, item)
 
-    client.transaction(run, key, *unique)
+    _transaction(client, [key, *unique], run, key)
 
 
 def _save_many(
@@ -285,7 +308,7 @@ def _update(
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
-    """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
+    """Delete the item at ``key`` with its index entries (_transaction); True if it existed."""
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
@@ -294,4 +317,4 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             entity.unindex(pipe, entity.decode(raw))
             pipe.delete(key)
 
-    return bool(client.transaction(run, key))
+    return bool(_transaction(client, [key], run, key))

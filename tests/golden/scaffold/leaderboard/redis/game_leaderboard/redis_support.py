@@ -22,6 +22,9 @@ from redis.exceptions import WatchError
 from game_leaderboard.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
+# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+_TRIES = 100
 # One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
 # for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
 # orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
@@ -133,6 +136,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
 
 
+def _transaction(
+    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+) -> list[Any]:
+    """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
+
+    A lost race (a watched key changed before EXEC: nothing was written) is tried again
+    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
+    Returns EXEC's replies ([] when ``run`` queued nothing).
+    """
+    with client.pipeline(transaction=True) as pipe:
+        for attempt in range(_TRIES):
+            try:
+                _watch(pipe, *keys)
+                run(pipe)
+                return pipe.execute()
+            except WatchError:
+                _backoff(attempt)
+    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -178,8 +201,8 @@ def _increment_indexed(
 ) -> Any:
     """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
 
-    The item is read under WATCH for the index keys its values name; redis-py's
-    transaction() retries when it changes first. ``change`` is (field, delta, minimum):
+    The item is read under WATCH for the index keys its values name; a change before
+    EXEC is retried (_transaction). ``change`` is (field, delta, minimum):
     with a minimum, nothing is queued if the field plus delta would fall below it, a
     check on the WATCHed value, so it holds at EXEC. Returns HINCRBY's reply, or None.
     """
@@ -194,14 +217,14 @@ def _increment_indexed(
             pipe.multi()
             queue(pipe, item)
 
-    replies = client.transaction(run, key)
+    replies = _transaction(client, [key], run, key)
     return replies[0] if replies else None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if its key or a unique value is taken.
 
-    WATCH makes the existence check and the write one atomic step.
+    WATCH makes the existence check and the write one atomic step (_transaction).
     """
     key = entity.key(item)
     unique = entity.unique(item)
@@ -213,7 +236,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
         pipe.multi()
         entity.write(pipe, item)
 
-    client.transaction(run, key, *unique)
+    _transaction(client, [key, *unique], run, key)
 
 
 def _save_many(
@@ -271,7 +294,7 @@ def _update(
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
-    """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
+    """Delete the item at ``key`` with its index entries (_transaction); True if it existed."""
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
@@ -280,4 +303,4 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             entity.unindex(pipe, entity.decode(raw))
             pipe.delete(key)
 
-    return bool(client.transaction(run, key))
+    return bool(_transaction(client, [key], run, key))
