@@ -530,3 +530,12 @@ def test_a_lost_race_is_retried_a_bounded_number_of_times(
 
     assert support._transaction(client, ["watched"], once, "watched") == [True]
     assert len(tries) == 2 and client.get("written") == "x"
+
+
+def test_readme_names_the_redis_version_the_commands_need() -> None:
+    # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH alone: 6.2; neither: no line.
+    (line,) = [s for s in _design("session-store").persistence if "Server version" in s]
+    assert "Redis 7.0 or later" in line and "EXPIREAT NX and GT" in line
+    fleet = [s for s in _design("fleet").persistence if "Server version" in s]
+    assert fleet and "Redis 7.0 or later" in fleet[0] and "GEOSEARCH since 6.2" in fleet[0]
+    assert not [s for s in _design("chat").persistence if "Server version" in s]

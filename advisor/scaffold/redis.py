@@ -324,7 +324,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         prefix=prefix,
         indexes=tuple(indexes),
         reads=tuple(reads),
-        persistence=_persistence(spec),
+        persistence=(*_server(spec, indexes), *_persistence(spec)),
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
@@ -476,6 +476,25 @@ def _hot(
                 "cache the result for a second in the application or read from replicas",
             )
         )
+
+
+def _server(spec: ComponentSpec, indexes: Iterable[RedisIndex]) -> tuple[str, ...]:
+    """The line naming the oldest Redis server that runs the generated commands, if recent.
+
+    Every command the code may send exists since Redis 5.0 unless one of these is used.
+    """
+    needs = []
+    if any(i.entity.expiry is not None for i in indexes):
+        needs.append(("7.0", "EXPIREAT NX and GT (each index key expires with its latest item)"))
+    if any(i.kind == "geo" for i in indexes):
+        needs.append(("6.2", "GEOSEARCH"))
+    if spec.events:
+        needs.append(("6.2", "XAUTOCLAIM and XTRIM MINID"))
+    if not needs:
+        return ()
+    version = max(needs)[0]
+    used = ", ".join(f"{what} since {v}" for v, what in needs)
+    return (f"Server version: Redis {version} or later, for {used}.",)
 
 
 def _fsync(spec: ComponentSpec) -> str:
