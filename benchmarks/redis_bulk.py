@@ -109,7 +109,10 @@ def main() -> None:
     from redis.utils import HIREDIS_AVAILABLE
 
     parser_name = "hiredis" if HIREDIS_AVAILABLE else "pure-Python parser (pip install hiredis)"
-    print(f"items: {args.items:,} Score items (a hash and a leaderboard entry each)")
+    print(
+        f"items: {args.items:,} Score items "
+        "(a hash, a leaderboard entry and the key claiming its board + player each)"
+    )
     print(f"redis-py with {parser_name}")
     ratios = sorted(slow / fast for slow, fast in rounds)
     print(f"rounds: {args.runs}, each writing both ways into an empty database")

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,7 +68,18 @@ entities:
 access_patterns:
   - {name: get_note, entity: Note, kind: get, by: [note_id]}
 """
-WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES}
+TIPS = """
+name: tips
+needs: [counters]
+entities:
+  - name: Tip
+    key: tip_id
+    fields: {tip_id: string, venue: string, votes: int}
+    optional: [venue]
+access_patterns:
+  - {name: best_tips, entity: Tip, kind: query, by: [venue], order_by: votes, descending: true}
+"""
+WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS}
 
 
 def _load(name: str) -> Workload:
@@ -104,7 +116,7 @@ def project(tmp_path: Path) -> Iterator[Any]:
     """Generate a workload's Redis project and import its component module."""
     imported: list[str] = []
 
-    def make(name: str) -> ModuleType:
+    def make(name: str, module: str = "repository") -> ModuleType:
         workload = _load(name)
         folder = tmp_path / name
         files = generate(workload, explicit(workload, Store.REDIS)).files
@@ -113,7 +125,7 @@ def project(tmp_path: Path) -> Iterator[Any]:
         package = init.split("/")[0]
         sys.path.insert(0, str(folder))
         imported.append(package)
-        return importlib.import_module(f"{package}.repository")
+        return importlib.import_module(f"{package}.{module}")
 
     yield make
     for package in imported:
@@ -168,8 +180,9 @@ def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
     scores = {f"p{n}": rng.randrange(1_000_000) for n in range(players)}
     items = [repo.Score(f"e{n}", "weekly", f"p{n}", scores[f"p{n}"], at) for n in range(players)]
     assert repo.save_many_score(client, items) == players
-    # One hash per score and one sorted set for the board: no key per player.
-    assert client.dbsize() == players + 1
+    # Per score a hash and the key that claims its (board, player), and one sorted set
+    # for the board.
+    assert client.dbsize() == 2 * players + 1
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     top = repo.top_100(client, "weekly")
     assert [score for _, score in top] == [score for _, score in ranked[:100]]
@@ -189,6 +202,28 @@ def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
     assert repo.top_100(client, "weekly", limit=1) == [(last, scores[last] + 2_000_000)]
     stored = repo.fetch_score(client, entry)
     assert stored is not None and stored.score == scores[last] + 2_000_000
+
+
+def test_leaderboard_and_items_never_disagree(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    errors = importlib.import_module("game_leaderboard.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("match-1", "weekly", "p1", 100, at))
+    # A second entry for the same board and player is refused: the board has one entry
+    # per player, so the two items could not both be on it.
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_score(client, repo.Score("match-2", "weekly", "p1", 50, at))
+    assert repo.fetch_score(client, "match-2") is None
+    repo.create_score(client, repo.Score("match-2", "monthly", "p1", 50, at))
+    assert repo.incr_score_score(client, "match-1", 10) == 110
+    assert repo.top_100(client, "weekly") == [("p1", 110)]
+    assert repo.top_100(client, "monthly") == [("p1", 50)]
+    # Deleting an entry takes its player off its board only, and frees the pair.
+    assert repo.delete_score(client, "match-1")
+    assert repo.top_100(client, "weekly") == []
+    assert repo.player_rank(client, "monthly", "p1") == 0
+    repo.create_score(client, repo.Score("match-3", "weekly", "p1", 7, at))
+    assert repo.top_100(client, "weekly") == [("p1", 7)]
 
 
 def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:
@@ -321,3 +356,186 @@ def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None
     errors = importlib.import_module("notes.errors")
     with pytest.raises(errors.ConflictError):
         repo.save_together(client, updates=[(note, changed)])
+
+
+def test_stock_is_never_oversold(project: Any, client: Any) -> None:
+    inventory = project("ecommerce", "inventory")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    inventory.create_stock_level(client, inventory.StockLevel("s1", "sku1", "w1", 5, 0, at))
+
+    def reserve(_: int) -> int | None:
+        value: int | None = inventory.incr_stock_level_on_hand(client, "s1", -1, minimum=0)
+        return value
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(reserve, range(8)))
+    # Five of the eight checkouts get a unit; three are refused and change nothing.
+    assert sorted(r for r in results if r is not None) == [0, 1, 2, 3, 4]
+    assert results.count(None) == 3
+    stored = inventory.fetch_stock_level(client, "s1")
+    assert stored is not None and stored.on_hand == 0
+    # The sorted sets scored by on_hand moved with the hash, and only with it.
+    assert client.zscore(inventory._index_stock_level_1("sku1"), "s1") == 0
+    # The Lua path (reserved is scored by no index) keeps its minimum too.
+    assert inventory.incr_stock_level_reserved(client, "s1", -1, minimum=0) is None
+    assert inventory.incr_stock_level_reserved(client, "s1", 2, minimum=0) == 2
+
+
+def test_ledger_transfers_are_atomic_and_conserve_money(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    errors = importlib.import_module("ledger.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    a = repo.Account("a", "o", "EUR", "cash", Decimal(100), at)
+    b = repo.Account("b", "o", "EUR", "cash", Decimal(0), at)
+    repo.create_account(client, a)
+    repo.create_account(client, b)
+
+    def transfer(worker: int) -> int:
+        done = 0
+        for n in range(8):
+            tid = f"t{worker}-{n}"
+            entries = [
+                repo.Entry(f"{tid}-d", "a", tid, Decimal(-10), "debit", at),
+                repo.Entry(f"{tid}-c", "b", tid, Decimal(10), "credit", at),
+            ]
+            try:
+                repo.save_together(
+                    client,
+                    creates=[repo.Transfer(tid, f"key-{tid}", "m", at), *entries],
+                    increments=[
+                        (a, "balance", Decimal("-10.00"), 0),
+                        (b, "balance", Decimal("10.00"), None),
+                    ],
+                )
+                done += 1
+            except errors.ConflictError:
+                pass
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(transfer, range(8)))
+    # 64 attempts of 10 from an account of 100: exactly 10 succeed, nothing goes
+    # negative, and a refused transfer writes none of its records.
+    assert done == 10
+    after_a, after_b = repo.fetch_account(client, "a"), repo.fetch_account(client, "b")
+    assert after_a is not None and after_b is not None
+    assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
+    debits = repo.account_statement(client, "a", limit=None)
+    assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
+    assert len(list(client.scan_iter(repo.TRANSFER_KEY + ":item:*"))) == done
+
+
+def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, client: Any) -> None:
+    repo = project("tips")
+    repo.create_tip(client, repo.Tip("t1", votes=0))
+    repo.create_tip(client, repo.Tip("t2", votes=0, venue="cafe"))
+    assert repo.incr_tip_votes(client, "t1", 3) == 3
+    assert repo.incr_tip_votes(client, "t2", 2) == 2
+    # t1 has no venue, so it is in no sorted set, before or after the increment.
+    assert sorted(client.scan_iter(repo.TIP_KEY + ":zset:*")) == [repo._index_tip_1("cafe")]
+    assert [t.tip_id for t in repo.best_tips(client, "cafe")] == ["t2"]
+
+
+def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    errors = importlib.import_module("ledger.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Two transfers with one idempotency key: neither is stored, nor its claim.
+    first, twin = repo.Transfer("t1", "idem", "m", at), repo.Transfer("t2", "idem", "m", at)
+    with pytest.raises(errors.AlreadyExistsError, match="claimed twice"):
+        repo.save_together(client, creates=[first, twin])
+    with pytest.raises(errors.AlreadyExistsError, match="twice"):
+        repo.save_together(client, creates=[first, first])
+    assert client.dbsize() == 0
+    account = repo.Account("a", "o", "EUR", "cash", Decimal(1), at)
+    repo.create_account(client, account)
+    changed = repo.Account("a", "o", "EUR", "cash", Decimal(2), at)
+    with pytest.raises(errors.AlreadyExistsError, match="twice"):
+        repo.save_together(client, updates=[(account, changed), (account, changed)])
+    repo.save_together(client, creates=[first], updates=[(account, changed)])
+    assert repo.transfer_by_idempotency_key(client, "idem") == [first]
+    assert repo.fetch_account(client, "a") == changed
+
+
+def test_a_page_resumes_after_a_cursor_that_moved(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    # Equal posted_at: every entry ties, and ties are read in member order (descending).
+    for n in range(6):
+        repo.create_entry(client, repo.Entry(f"e{n}", "acc", "tx", Decimal(1), "debit", at))
+    page, cursor = repo.account_statement_page(client, "acc", limit=3)
+    assert [e.entry_id for e in page] == ["e5", "e4", "e3"]
+    # The cursor's member moves (its score changes) before the next page is read.
+    client.zadd(repo._index_entry_1("acc"), {"e3": at.timestamp() + 5})
+    page, cursor = repo.account_statement_page(client, "acc", limit=3, after=cursor)
+    assert [e.entry_id for e in page] == ["e2", "e1", "e0"] and cursor is None
+
+
+@pytest.mark.parametrize("desc", [False, True], ids=["ascending", "descending"])
+def test_a_page_starts_strictly_after_its_cursor(project: Any, client: Any, desc: bool) -> None:
+    repo = project("fleet")
+    rng = random.Random(4)
+    # Few scores, so most members tie; members of varied length and case, and bytes that
+    # a locale's collation would order differently from Redis.
+    names = ["a", "B", "b", "ab", "a b", "é", "Z", "aa", "a\x01", "10", "9", "~"]
+    members = {f"{name}{n}": float(rng.randrange(4)) for n in range(8) for name in names}
+    client.zadd("index", members)
+    ordered = sorted(members.items(), key=lambda kv: (kv[1], kv[0].encode()), reverse=desc)
+    for _ in range(150):
+        score = float(rng.randrange(-1, 5))
+        member = rng.choice([*members, "", "a", "zz", "a b0 "])
+        place = (score, member.encode())
+        if desc:
+            want = [kv for kv in ordered if (kv[1], kv[0].encode()) < place]
+        else:
+            want = [kv for kv in ordered if (kv[1], kv[0].encode()) > place]
+        size = rng.choice([1, 5, None])
+        pairs, cursor = repo._page(client, "index", size, f"{score!r} {member}", desc=desc)
+        expected = want if size is None else want[:size]
+        assert pairs == expected, (score, member)
+        assert (cursor is None) == (size is None or len(want) <= size)
+
+
+def test_a_lost_race_is_retried_a_bounded_number_of_times(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project("chat")
+    support = importlib.import_module("chat.redis_support")
+    errors = importlib.import_module("chat.errors")
+    waits: list[int] = []
+    tries: list[int] = []
+    monkeypatch.setattr(support, "_TRIES", 4)
+    monkeypatch.setattr(support, "_backoff", waits.append)
+
+    def run(pipe: Any) -> None:
+        # Another client changes the watched key every time before EXEC.
+        tries.append(1)
+        client.incr("watched")
+        pipe.multi()
+        pipe.set("written", "x")
+
+    with pytest.raises(errors.ConflictError, match="gave up after 4 tries"):
+        support._transaction(client, ["watched"], run, "watched")
+    assert len(tries) == 4 and waits == [0, 1, 2, 3]
+    assert not client.exists("written")
+    # A race lost once is won on the next try.
+    tries.clear()
+
+    def once(pipe: Any) -> None:
+        tries.append(1)
+        if len(tries) == 1:
+            client.incr("watched")
+        pipe.multi()
+        pipe.set("written", "x")
+
+    assert support._transaction(client, ["watched"], once, "watched") == [True]
+    assert len(tries) == 2 and client.get("written") == "x"
+
+
+def test_readme_names_the_redis_version_the_commands_need() -> None:
+    # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH alone: 6.2; neither: no line.
+    (line,) = [s for s in _design("session-store").persistence if "Server version" in s]
+    assert "Redis 7.0 or later" in line and "EXPIREAT NX and GT" in line
+    fleet = [s for s in _design("fleet").persistence if "Server version" in s]
+    assert fleet and "Redis 7.0 or later" in fleet[0] and "GEOSEARCH since 6.2" in fleet[0]
+    assert not [s for s in _design("chat").persistence if "Server version" in s]

@@ -14,6 +14,7 @@ to a stream read by consumer groups.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisor.amounts import duration_text
@@ -21,6 +22,7 @@ from advisor.engine import MEMORY_STEPS
 from advisor.scaffold.common import (
     DesignWarning,
     How,
+    counted,
     no_geo,
     rate,
     traversal,
@@ -110,6 +112,16 @@ class RedisDesign:
         """The index keys an entity's writes maintain."""
         return tuple(i for i in self.indexes if i.entity.name == entity.name)
 
+    def unique_of(self, entity: EntitySpec) -> tuple[tuple[FieldSpec, ...], ...]:
+        """The field groups unique per item: the spec's, and each board's fields + member.
+
+        A board holds one score per member, so when the member is not the item's key two
+        items with the same board and member would share one entry, and the board would
+        disagree with the hashes: each (board fields, member) combination has one owner.
+        An item that lacks an optional value of the group is on no board, and claims none.
+        """
+        return _unique_groups(self.spec, self.indexes, entity)
+
     def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
         """How the increment of a counter field runs.
 
@@ -127,6 +139,11 @@ class RedisDesign:
         return "scored" if self.spec.events else "script"
 
     @property
+    def addable(self) -> dict[str, tuple[FieldSpec, ...]]:
+        """The number fields save_together adds to, by entity name (none without it)."""
+        return _addable(self.spec)
+
+    @property
     def uses(self) -> frozenset[str]:
         """The helpers of the support module this component's code calls."""
         out = set()
@@ -135,7 +152,7 @@ class RedisDesign:
                 if field.ident in entity.increments:
                     out.add(self.counter(entity, field))
             groups = [i.fields for i in self.indexes_of(entity)]
-            groups += list(self.spec.unique_of(entity))
+            groups += list(self.unique_of(entity))
             if any(len(group) > 1 for group in groups):
                 out.add("parts")
         for read in self.reads:
@@ -145,6 +162,8 @@ class RedisDesign:
             out.add("prune")
         if self.spec.multi_record:
             out.add("save_together")
+        if self.addable:
+            out.add("add_together")
         if self.spec.events:
             out.add("events")
         return frozenset(out)
@@ -173,25 +192,34 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         reads.append(read)
         _hot(spec, pattern, read, warnings)
     if any(len(i.fields) > 1 for i in indexes) or any(
-        len(group) > 1 for e in spec.entities for group in spec.unique_of(e)
+        len(group) > 1 for e in spec.entities for group in _unique_groups(spec, indexes, e)
     ):
         decisions.append(
             "Keys built from several values length-prefix each value (<length>:<value>), "
             "so values containing ':' cannot make two different items share a key."
         )
     for index in boards.values():
-        # An append-only entity has no increments, and its items outlive a replaced score.
+        # An append-only entity has no increments.
         fixed = index.entity.append_only
-        kept = " in the board, although the items themselves are append-only" if fixed else ""
+        member = index.member.name if index.member else ""
+        board = " + ".join(f.name for f in index.fields) or "component"
         decisions.append(
-            f"{index.entity.name}: a leaderboard, one sorted set per "
-            f"{' + '.join(f.name for f in index.fields) or 'component'} whose members are "
-            f"{index.member.name if index.member else ''} values scored by "
+            f"{index.entity.name}: a leaderboard, one sorted set per {board} whose members "
+            f"are {member} values scored by "
             f"{index.score.name if index.score else ''}: ZADD on write"
             f"{'' if fixed else ', ZINCRBY for a delta'}, ZREVRANGE WITHSCORES for the top "
-            "entries (no item is read) and ZREVRANK for a rank. A board holds one score per "
-            "member: a second item for the same board and member replaces the first one's "
-            f"score{kept}."
+            "entries (no item is read) and ZREVRANK for a rank."
+            + (
+                ""
+                if index.member is None or index.member.ident == index.entity.key.ident
+                else f" A board holds one score per member, so each {board} + {member} "
+                "belongs to one item: a key <entity>:unique:<fields>:{<values>} holds the "
+                "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
+                "second item for the same board and member raises AlreadyExistsError "
+                "(else the board and the items would disagree, and deleting one item would "
+                "take the member off the board while the other remains). Bulk saves "
+                "overwrite the claim unchecked."
+            )
         )
     for entity in spec.entities:
         if entity.expiry is not None:
@@ -211,31 +239,42 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
     warnings += unserved_needs_warning(spec)
     warnings += _memory_warning(spec)
+    retried = ["create", "delete"] + (["save_together"] if spec.multi_record else [])
+    if any(e.increments for e in spec.entities):
+        retried.append("the incr_ functions that WATCH")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
-        "WATCH/MULTI/EXEC, so a concurrent change is retried (with jittered backoff), "
-        "never lost. Bulk loads "
+        "WATCH/MULTI/EXEC, so a concurrent change is never lost: when a watched key "
+        "changes before EXEC, nothing is written and the whole step is tried again after "
+        "a jittered backoff (a random wait up to 1 ms, doubling per try, at most 100 ms), "
+        f"then ConflictError: after 100 tries for {', '.join(retried[:-1])} and "
+        f"{retried[-1]}, after retries= tries (10 by default) for update. Bulk loads "
         f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
         "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",
     )
-    counted = [
+    counters = [
         f"{e.name}.{f.name}" for e in spec.entities for f in e.fields if f.ident in e.increments
     ]
-    if counted:
+    if counters:
         decisions.append(
-            f"Counters ({', '.join(counted)}): the incr_ functions add a delta on the server "
+            f"Counters ({', '.join(counters)}): the incr_ functions add a delta on the server "
             "(HINCRBY or HINCRBYFLOAT, and ZINCRBY on the sorted sets scored by the field), "
             "so concurrent increments never lose one; a field no index scores is changed by "
-            "a Lua script without WATCH."
+            "a Lua script without WATCH. With minimum= an increment that would take the "
+            "value below it is refused (the function returns None), checked in the same "
+            "atomic step as the add (the Lua script, or the WATCHed read before the "
+            "MULTI), so concurrent decrements never oversell."
         )
     if any(r.pages for r in reads):
         decisions.append(
             "Each listed pattern has a _page function returning (items, cursor); pass the "
             "cursor back as after= for the next page (None: there is none). The cursor is "
-            "the last member read, an exclusive bound: the next page starts after its rank "
-            "in the sorted set (after its score if it has moved since), or after it in key "
-            "order for a set index."
+            "the last member read with its score, an exclusive bound: the next page starts "
+            "strictly after that (score, member) in the sorted set's order (equal scores "
+            "ordered by member, as Redis orders them), even if the member has moved or "
+            "gone since, so a member that stayed put is never read twice or skipped; for a "
+            "set index, after it in key order."
         )
     decisions += unique_notes(
         spec,
@@ -244,11 +283,21 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     )
     if spec.multi_record:
         decisions.append(
-            "save_together() WATCHes every item key, checks that creates are new and that "
+            "save_together() refuses a batch in which two items share a key or a unique "
+            "value (AlreadyExistsError, before anything is sent: the server would see "
+            "neither twin), WATCHes every item key, checks that creates are new and that "
             "updates (and items passed as unchanged) start from the stored values, then "
-            "writes all items in one "
-            "MULTI/EXEC (retried when a watched key changes); Redis has no rollback for "
-            "a command that fails inside EXEC."
+            "writes all items in one MULTI/EXEC (tried again when a watched key changes, "
+            "as above); Redis has no rollback for a command that fails inside EXEC."
+        )
+    if _addable(spec):
+        decisions.append(
+            "save_together(increments=[(item, field, amount, minimum or None)]) adds to "
+            "number fields in the same transaction: each item is WATCHed and read, the sum "
+            "is made in Python (exact for decimals, which Redis cannot add exactly) and "
+            "checked against the minimum (ConflictError if it would fall below it), and the "
+            "item is rewritten with its index entries inside the MULTI. A transfer (debit "
+            "with a minimum, credit, its records) is one atomic step."
         )
     if spec.events:
         decisions.append(
@@ -275,10 +324,34 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         prefix=prefix,
         indexes=tuple(indexes),
         reads=tuple(reads),
-        persistence=_persistence(spec),
+        persistence=(*_server(spec, indexes), *_persistence(spec)),
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
+
+
+def _unique_groups(
+    spec: ComponentSpec, indexes: Iterable[RedisIndex], entity: EntitySpec
+) -> tuple[tuple[FieldSpec, ...], ...]:
+    """The rule of :meth:`RedisDesign.unique_of`, the spec's groups first, without repeats."""
+    groups = list(spec.unique_of(entity))
+    for index in indexes:
+        member = index.member
+        if index.entity.name != entity.name or member is None:
+            continue
+        group = (*index.fields, member)
+        known = {frozenset(f.ident for f in g) for g in groups}
+        if member.ident != entity.key.ident and frozenset(f.ident for f in group) not in known:
+            groups.append(group)
+    return tuple(groups)
+
+
+def _addable(spec: ComponentSpec) -> dict[str, tuple[FieldSpec, ...]]:
+    """The number fields save_together adds to, by entity name (none without it)."""
+    if not spec.multi_record:
+        return {}
+    fields = {e.name: counted(spec, e) for e in spec.entities}
+    return {name: numbers for name, numbers in fields.items() if numbers}
 
 
 def _boards(spec: ComponentSpec) -> dict[str, RedisIndex]:
@@ -403,6 +476,25 @@ def _hot(
                 "cache the result for a second in the application or read from replicas",
             )
         )
+
+
+def _server(spec: ComponentSpec, indexes: Iterable[RedisIndex]) -> tuple[str, ...]:
+    """The line naming the oldest Redis server that runs the generated commands, if recent.
+
+    Every command the code may send exists since Redis 5.0 unless one of these is used.
+    """
+    needs = []
+    if any(i.entity.expiry is not None for i in indexes):
+        needs.append(("7.0", "EXPIREAT NX and GT (each index key expires with its latest item)"))
+    if any(i.kind == "geo" for i in indexes):
+        needs.append(("6.2", "GEOSEARCH"))
+    if spec.events:
+        needs.append(("6.2", "XAUTOCLAIM and XTRIM MINID"))
+    if not needs:
+        return ()
+    version = max(needs)[0]
+    used = ", ".join(f"{what} since {v}" for v, what in needs)
+    return (f"Server version: Redis {version} or later, for {used}.",)
 
 
 def _fsync(spec: ComponentSpec) -> str:

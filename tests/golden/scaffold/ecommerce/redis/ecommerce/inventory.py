@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import redis
 from redis.client import Pipeline
@@ -305,9 +306,16 @@ def delete_stock_level(client: redis.Redis, stock_id: str) -> bool:
     return _delete(client, _ENTITIES[StockLevel], key)
 
 
-def incr_stock_level_on_hand(client: redis.Redis, stock_id: str, delta: int = 1) -> int | None:
-    """Add ``delta`` to one StockLevel's on_hand on the server; the new value, or None if it is missing.
+def incr_stock_level_on_hand(
+    client: redis.Redis,
+    stock_id: str,
+    delta: int = 1,
+    minimum: int | None = None,
+) -> int | None:
+    """Add ``delta`` to one StockLevel's on_hand on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
     reading the item under WATCH; concurrent increments never lose one.
     """
@@ -318,17 +326,25 @@ def incr_stock_level_on_hand(client: redis.Redis, stock_id: str, delta: int = 1)
         pipe.zincrby(_index_stock_level_1(item.sku), delta, item.stock_id)
         pipe.zincrby(_index_stock_level_2(item.warehouse_id), delta, item.stock_id)
 
-    value = _increment_indexed(client, _ENTITIES[StockLevel], key, queue)
+    change = ("on_hand", delta, minimum)
+    value = _increment_indexed(client, _ENTITIES[StockLevel], key, change, queue)
     return None if value is None else int(value)
 
 
-def incr_stock_level_reserved(client: redis.Redis, stock_id: str, delta: int = 1) -> int | None:
-    """Add ``delta`` to one StockLevel's reserved on the server; the new value, or None if it is missing.
+def incr_stock_level_reserved(
+    client: redis.Redis,
+    stock_id: str,
+    delta: int = 1,
+    minimum: int | None = None,
+) -> int | None:
+    """Add ``delta`` to one StockLevel's reserved on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
     """
     key = _key_stock_level(stock_id)
-    value = _increment(client, key, "reserved", delta, real=False)
+    value = _increment(client, key, "reserved", delta, minimum, real=False)
     return None if value is None else int(value)
 
 
@@ -450,13 +466,16 @@ def incr_reservation_quantity(
     client: redis.Redis,
     reservation_id: str,
     delta: int = 1,
+    minimum: int | None = None,
 ) -> int | None:
-    """Add ``delta`` to one Reservation's quantity on the server; the new value, or None if it is missing.
+    """Add ``delta`` to one Reservation's quantity on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
     """
     key = _key_reservation(reservation_id)
-    value = _increment(client, key, "quantity", delta, real=False)
+    value = _increment(client, key, "quantity", delta, minimum, real=False)
     return None if value is None else int(value)
 
 
@@ -481,6 +500,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_stock_level,
         unindex=_unindex_stock_level,
         unique=_no_unique,
+        counters=frozenset({"on_hand", "reserved"}),
     ),
     Reservation: _Entity(
         key=lambda i: _key_reservation(i.reservation_id),
@@ -491,6 +511,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_reservation,
         unindex=_unindex_reservation,
         unique=_no_unique,
+        counters=frozenset({"quantity"}),
     ),
 }
 
@@ -604,10 +625,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+    """Create, increment and update items of any entity in one WATCH/MULTI/EXEC: all or none.
 
     The checks and the retry loop are described and done by ``_save_together`` in
-    ``ecommerce.redis_support``.
+    ``ecommerce.redis_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(client, _ENTITIES, creates, updates, unchanged)
+    _save_together(client, _ENTITIES, creates, updates, unchanged, increments)

@@ -450,13 +450,20 @@ def delete_order_line(client: redis.Redis, line_id: str) -> bool:
     return _delete(client, _ENTITIES[OrderLine], key)
 
 
-def incr_order_line_quantity(client: redis.Redis, line_id: str, delta: int = 1) -> int | None:
-    """Add ``delta`` to one OrderLine's quantity on the server; the new value, or None if it is missing.
+def incr_order_line_quantity(
+    client: redis.Redis,
+    line_id: str,
+    delta: int = 1,
+    minimum: int | None = None,
+) -> int | None:
+    """Add ``delta`` to one OrderLine's quantity on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     A Lua script runs HINCRBY only if the item exists, atomically: no WATCH, no retry.
     """
     key = _key_order_line(line_id)
-    value = _increment(client, key, "quantity", delta, real=False)
+    value = _increment(client, key, "quantity", delta, minimum, real=False)
     return None if value is None else int(value)
 
 
@@ -575,6 +582,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_order,
         unindex=_unindex_order,
         unique=_no_unique,
+        counters=frozenset({"total"}),
     ),
     OrderLine: _Entity(
         key=lambda i: _key_order_line(i.line_id),
@@ -585,6 +593,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_order_line,
         unindex=_unindex_order_line,
         unique=_no_unique,
+        counters=frozenset({"quantity", "unit_price"}),
     ),
     Payment: _Entity(
         key=lambda i: _key_payment(i.payment_id),
@@ -595,6 +604,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_payment,
         unindex=_unindex_payment,
         unique=_no_unique,
+        counters=frozenset({"amount"}),
     ),
 }
 
@@ -724,10 +734,12 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+    """Create, increment and update items of any entity in one WATCH/MULTI/EXEC: all or none.
 
     The checks and the retry loop are described and done by ``_save_together`` in
-    ``ecommerce.redis_support``.
+    ``ecommerce.redis_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
-    _save_together(client, _ENTITIES, creates, updates, unchanged)
+    _save_together(client, _ENTITIES, creates, updates, unchanged, increments)

@@ -565,3 +565,98 @@ def test_save_together(store: Any) -> None:
     repo.save_together(store, [fresh], unchanged=[changed])
     fetched = repo.fetch_warehouse(store, fresh.warehouse_id)
     assert fetched == fresh
+
+
+@pytest.mark.concurrency
+def test_incr_stock_level_on_hand_keeps_its_minimum_under_threads(store: Any) -> None:
+    item = _make_stock_level(0)
+    _seed(store, [item])
+    floor = item.on_hand - 5
+
+    def take(_: int) -> int:
+        done = 0
+        for _ in range(5):
+            value = repo.incr_stock_level_on_hand(store, item.stock_id, -1, minimum=floor)
+            if value is not None:
+                assert value >= floor
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(take, range(8)))
+    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
+    stored = repo.fetch_stock_level(store, item.stock_id)
+    assert done == 5
+    assert stored is not None and stored.on_hand == floor
+    # An increment up from the minimum is not refused.
+    value = repo.incr_stock_level_on_hand(store, item.stock_id, 1, minimum=floor)
+    assert value == floor + 1
+
+
+@pytest.mark.concurrency
+def test_incr_reservation_quantity_keeps_its_minimum_under_threads(store: Any) -> None:
+    item = _make_reservation(0)
+    _seed(store, [item])
+    floor = item.quantity - 5
+
+    def take(_: int) -> int:
+        done = 0
+        for _ in range(5):
+            value = repo.incr_reservation_quantity(store, item.reservation_id, -1, minimum=floor)
+            if value is not None:
+                assert value >= floor
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(take, range(8)))
+    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
+    stored = repo.fetch_reservation(store, item.reservation_id)
+    assert done == 5
+    assert stored is not None and stored.quantity == floor
+    # An increment up from the minimum is not refused.
+    value = repo.incr_reservation_quantity(store, item.reservation_id, 1, minimum=floor)
+    assert value == floor + 1
+
+
+def test_save_together_refuses_an_overdraft(store: Any) -> None:
+    debited, credited = _make_stock_level(0), _make_stock_level(1)
+    _seed(store, [debited, credited])
+    record = _make_stock_level(2)
+    amount = debited.on_hand
+    # A transfer of more than the debited item holds: nothing at all is written.
+    overdraft = [
+        (debited, "on_hand", -amount - 1, 0),
+        (credited, "on_hand", amount + 1, None),
+    ]
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [record], increments=overdraft)
+    fetched = repo.fetch_stock_level(store, record.stock_id)
+    assert fetched is None
+    fetched = repo.fetch_stock_level(store, debited.stock_id)
+    assert fetched == debited
+    fetched = repo.fetch_stock_level(store, credited.stock_id)
+    assert fetched == credited
+    # Down to the minimum exactly: the debit, the credit and the create all apply.
+    transfer = [
+        (debited, "on_hand", -amount, 0),
+        (credited, "on_hand", amount, None),
+    ]
+    repo.save_together(store, [record], increments=transfer)
+    fetched = repo.fetch_stock_level(store, record.stock_id)
+    assert fetched == record
+    fetched = repo.fetch_stock_level(store, debited.stock_id)
+    assert fetched is not None and fetched.on_hand == 0
+    fetched = repo.fetch_stock_level(store, credited.stock_id)
+    assert fetched is not None
+    assert fetched.on_hand == credited.on_hand + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_warehouse(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None

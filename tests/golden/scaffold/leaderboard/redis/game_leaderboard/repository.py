@@ -21,6 +21,7 @@ from game_leaderboard.redis_support import (
     _increment_indexed,
     _no_unique,
     _page,
+    _parts,
     _save_many,
     _text_hash,
     _time,
@@ -182,11 +183,20 @@ def _decode_score(raw: Mapping[str, str]) -> Score:
     )
 
 
+def _unique_keys_score(item: Score) -> list[str]:
+    """Keys that reserve the unique values of one Score (each holds the owner's key)."""
+    return [
+        SCORE_KEY + ":unique:board_id:player_id:" + _parts(item.board_id, item.player_id),
+    ]
+
+
 def _write_score(pipe: Pipeline, item: Score) -> None:
     """Queue the commands that store one Score with its index entries."""
     member = item.entry_id
     key = _key_score(member)
     pipe.hset(key, mapping=_encode_score(item))
+    for unique in _unique_keys_score(item):
+        pipe.set(unique, member)
     index = _index_score_1(item.board_id)
     pipe.zadd(index, {item.player_id: float(item.score)})
 
@@ -198,6 +208,8 @@ def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
         member = item.entry_id
         key = _key_score(member)
         pipe.hset(key, mapping=_encode_score(item))
+        for unique in _unique_keys_score(item):
+            pipe.set(unique, member)
         index = _index_score_1(item.board_id)
         score = float(item.score)
         ranked.setdefault(index, {})[item.player_id] = score
@@ -206,12 +218,14 @@ def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
 
 
 def _unindex_score(pipe: Pipeline, item: Score) -> None:
-    """Queue the removal of a Score's index entries (before its values change)."""
+    """Queue the removal of a Score's index entries and unique-value keys (before its values change)."""
+    for unique in _unique_keys_score(item):
+        pipe.delete(unique)
     pipe.zrem(_index_score_1(item.board_id), item.player_id)
 
 
 def create_score(client: redis.Redis, item: Score) -> None:
-    """Store a new Score; raise AlreadyExistsError if its key is taken.
+    """Store a new Score; raise AlreadyExistsError if its key or a unique value is taken.
 
     WATCH makes the existence check and the write one atomic step.
     """
@@ -256,9 +270,16 @@ def delete_score(client: redis.Redis, entry_id: str) -> bool:
     return _delete(client, _ENTITIES[Score], key)
 
 
-def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int | None:
-    """Add ``delta`` to one Score's score on the server; the new value, or None if it is missing.
+def incr_score_score(
+    client: redis.Redis,
+    entry_id: str,
+    delta: int = 1,
+    minimum: int | None = None,
+) -> int | None:
+    """Add ``delta`` to one Score's score on the server; the new value, or None.
 
+    None if the item is missing or, with ``minimum``, if the sum would fall below it:
+    then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
     reading the item under WATCH; concurrent increments never lose one.
     """
@@ -268,7 +289,8 @@ def incr_score_score(client: redis.Redis, entry_id: str, delta: int = 1) -> int 
         pipe.hincrby(key, "score", delta)
         pipe.zincrby(_index_score_1(item.board_id), delta, item.player_id)
 
-    value = _increment_indexed(client, _ENTITIES[Score], key, queue)
+    change = ("score", delta, minimum)
+    value = _increment_indexed(client, _ENTITIES[Score], key, change, queue)
     return None if value is None else int(value)
 
 
@@ -292,7 +314,7 @@ _ENTITIES: dict[type, _Entity] = {
         encode=_encode_score,
         write=_write_score,
         unindex=_unindex_score,
-        unique=_no_unique,
+        unique=_unique_keys_score,
     ),
 }
 

@@ -301,3 +301,48 @@ def test_get_player(store: Any) -> None:
     expected = [i for i in items if i.player_id == probe.player_id]
     got = repo.get_player(store, probe.player_id)
     assert got == expected[0]
+
+
+@pytest.mark.concurrency
+def test_incr_score_score_keeps_its_minimum_under_threads(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    floor = item.score - 5
+
+    def take(_: int) -> int:
+        done = 0
+        for _ in range(5):
+            value = repo.incr_score_score(store, item.entry_id, -1, minimum=floor)
+            if value is not None:
+                assert value >= floor
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(take, range(8)))
+    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
+    stored = repo.fetch_score(store, item.entry_id)
+    assert done == 5
+    assert stored is not None and stored.score == floor
+    # An increment up from the minimum is not refused.
+    value = repo.incr_score_score(store, item.entry_id, 1, minimum=floor)
+    assert value == floor + 1
+
+
+def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
+    # A board holds one score per member: a second item for it would make the two disagree.
+    item = _make_score(0)
+    _seed(store, [item])
+    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, twin)
+    fetched = repo.fetch_score(store, twin.entry_id)
+    assert fetched is None
+    # Nor can an update move another item onto it, until the first one is deleted.
+    other = _make_score(1)
+    _seed(store, [other])
+    with pytest.raises(AlreadyExistsError):
+        repo.update_score(store, other.entry_id, lambda old: twin)
+    repo.delete_score(store, item.entry_id)
+    moved = repo.update_score(store, other.entry_id, lambda old: twin)
+    assert moved == twin

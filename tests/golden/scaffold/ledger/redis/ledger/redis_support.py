@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -22,6 +22,9 @@ from redis.exceptions import WatchError
 from ledger.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
+# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+_TRIES = 100
 # Removes index entries whose item hash is gone, checking and removing in one atomic step
 # (a delete and re-create between a client-side check and ZREM would lose the live entry).
 # KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
@@ -36,23 +39,32 @@ _PRUNE = (
     "end "
     "return removed"
 )
-# One page of a sorted set after the cursor member ARGV[1] ("" for the first page):
-# from the member's rank while it is still there, else after its score (ARGV[2]).
-# ARGV[3] is the page size (-1: all), ARGV[4] "1" to read best first (descending).
+# One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
+# for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
+# orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
+# member) whether the member is still there, has moved or is gone: a binary search among
+# the members with that score finds the place. ARGV[3] is the page size (-1: all).
 _PAGE = (
     "local rev = ARGV[4] == '1' "
     "local size = tonumber(ARGV[3]) "
     "local start = 0 "
-    "if ARGV[1] ~= '' then "
-    "  local rank = redis.call(rev and 'ZREVRANK' or 'ZRANK', KEYS[1], ARGV[1]) "
-    "  local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
-    "  if rank and tonumber(score) == tonumber(ARGV[2]) then "
-    "    start = rank + 1 "
-    "  elseif rev then "
-    "    start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf') "
-    "  else "
-    "    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "local function compare(a, b) "
+    "  for i = 1, math.min(#a, #b) do "
+    "    local x, y = string.byte(a, i), string.byte(b, i) "
+    "    if x ~= y then return x - y end "
     "  end "
+    "  return #a - #b "
+    "end "
+    "if ARGV[2] ~= '' then "
+    "  local lo = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "  local hi = lo + redis.call('ZCOUNT', KEYS[1], ARGV[2], ARGV[2]) "
+    "  while lo < hi do "
+    "    local mid = math.floor((lo + hi) / 2) "
+    "    local order = compare(redis.call('ZRANGE', KEYS[1], mid, mid)[1], ARGV[1]) "
+    "    if order < 0 or (order == 0 and not rev) then lo = mid + 1 else hi = mid end "
+    "  end "
+    "  start = lo "
+    "  if rev then start = redis.call('ZCARD', KEYS[1]) - lo end "
     "end "
     "local stop = -1 "
     "if size >= 0 then stop = start + size - 1 end "
@@ -82,6 +94,8 @@ class _Entity:
     unindex: Callable[[Pipeline, Any], None]
     # The keys that reserve an item's unique values.
     unique: Callable[[Any], list[str]]
+    # The number fields save_together may add to.
+    counters: frozenset[str] = frozenset()
 
 
 def _time(value: datetime) -> str:
@@ -133,6 +147,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
 
 
+def _transaction(
+    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+) -> list[Any]:
+    """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
+
+    A lost race (a watched key changed before EXEC: nothing was written) is tried again
+    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
+    Returns EXEC's replies ([] when ``run`` queued nothing).
+    """
+    with client.pipeline(transaction=True) as pipe:
+        for attempt in range(_TRIES):
+            try:
+                _watch(pipe, *keys)
+                run(pipe)
+                return pipe.execute()
+            except WatchError:
+                _backoff(attempt)
+    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -166,10 +200,11 @@ def _page(
 ) -> tuple[list[tuple[str, float]], str | None]:
     """One page of (member, score) from a sorted set, and the cursor of the next page.
 
-    The cursor is the last member and its score: the next page starts after the member's
-    rank, or after its score if the member has moved or gone since. None: no next page.
+    The cursor is the last member and its score: the next page starts strictly after
+    that (score, member) in the set's order, even if the member has moved or gone
+    since, so no member that stayed put is read twice or skipped. None: no next page.
     """
-    score, member = after.split(" ", 1) if after else ("0", "")
+    score, member = after.split(" ", 1) if after is not None else ("", "")
     # One member more than the page tells whether another page follows.
     count = -1 if size is None else size + 1
     script = client.register_script(_PAGE)
@@ -194,7 +229,7 @@ def _set_page(
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if its key or a unique value is taken.
 
-    WATCH makes the existence check and the write one atomic step.
+    WATCH makes the existence check and the write one atomic step (_transaction).
     """
     key = entity.key(item)
     unique = entity.unique(item)
@@ -206,7 +241,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
         pipe.multi()
         entity.write(pipe, item)
 
-    client.transaction(run, key, *unique)
+    _transaction(client, [key, *unique], run, key)
 
 
 def _save_many(
@@ -235,9 +270,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -252,8 +288,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:
@@ -262,7 +299,7 @@ def _update(
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
-    """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
+    """Delete the item at ``key`` with its index entries (_transaction); True if it existed."""
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
@@ -271,7 +308,7 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             entity.unindex(pipe, entity.decode(raw))
             pipe.delete(key)
 
-    return bool(client.transaction(run, key))
+    return bool(_transaction(client, [key], run, key))
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
@@ -282,25 +319,77 @@ def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
         raise TypeError(f"not an item of this component: {type(item).__name__}") from None
 
 
+def _repeated(values: Iterable[str]) -> str | None:
+    """The first value that occurs a second time, or None."""
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
 def _save_together(
     client: redis.Redis,
     entities: Mapping[type, _Entity],
     creates: Sequence[Any],
     updates: Sequence[tuple[Any, Any]],
     unchanged: Sequence[Any],
+    increments: Sequence[tuple[Any, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of the entities in ``entities`` in one WATCH/MULTI/EXEC.
+    """Create, increment and update items of ``entities`` in one WATCH/MULTI/EXEC.
 
-    Every item key is WATCHed, then checked: a create raises AlreadyExistsError if its
-    key exists, an update ``(old, new)`` raises ConflictError unless the stored item
-    still equals ``old``. If any watched key changes before EXEC, nothing is written and
-    the checks run again. Each item in ``unchanged`` is WATCHed and must still be stored
-    as given, else ConflictError; it is not written. Redis has no rollback for a command
-    that fails inside EXEC.
+    Two items of the batch with one key or one unique value raise AlreadyExistsError
+    before anything is sent. Then every item key is WATCHed and checked: a create raises
+    AlreadyExistsError if its key exists, an update ``(old, new)`` raises ConflictError
+    unless the stored item still equals ``old``. Each item in ``unchanged`` is WATCHed
+    and must still be stored as given, else ConflictError; it is not written.
+    Each increment ``(item, field, amount, minimum)`` reads the stored item with that
+    key under WATCH and adds ``amount`` to ``field`` in Python (exact for decimals); it
+    raises ConflictError if the item is missing or, with a minimum (else None), if the
+    result would fall below it. The item is rewritten with its index entries inside the
+    MULTI.
+    If any watched key changes before EXEC, nothing is written and the checks run again
+    (_transaction). Redis has no rollback for a command that fails inside EXEC.
     """
 
     def key(item: Any) -> str:
         return _entity(entities, item).key(item)
+
+    # Within the batch, as the server checks against stored items: one item per key and
+    # per unique value (the server would see neither twin, as both are still unwritten).
+    written = [*creates, *(new for _, new in updates)]
+    twice = _repeated(key(item) for item in written)
+    if twice is not None:
+        raise AlreadyExistsError(f"{twice!r} is created or updated twice in one call")
+    twice = _repeated(u for item in written for u in _entity(entities, item).unique(item))
+    if twice is not None:
+        raise AlreadyExistsError(f"unique value {twice!r} is claimed twice in one call")
+
+    def added(pipe: Pipeline) -> list[tuple[Any, Any]]:
+        """(stored, new) for each item the increments change, read under WATCH."""
+        changed: dict[str, tuple[Any, Any]] = {}
+        for item, field, amount, minimum in increments:
+            entity = _entity(entities, item)
+            if field not in entity.counters:
+                raise TypeError(f"{type(item).__name__}.{field} is not a number to increment")
+            if key(item) not in changed:
+                raw = _text_hash(pipe.hgetall(key(item)))
+                if not raw:
+                    raise ConflictError(f"{type(item).__name__} {key(item)!r} is missing")
+                stored = entity.decode(raw)
+                changed[key(item)] = (stored, stored)
+            stored, current = changed[key(item)]
+            value = getattr(current, field) + amount
+            if minimum is not None and value < minimum:
+                raise ConflictError(
+                    f"{type(item).__name__} {key(item)!r}: {field} would fall below {minimum}"
+                )
+            changed[key(item)] = (stored, replace(current, **{field: value}))
+        return list(changed.values())
+
+    if {key(new) for _, new in updates} & {key(item) for item, *_ in increments}:
+        raise ValueError("an item is either updated or incremented, not both")
 
     def run(pipe: Pipeline) -> None:
         for item in creates:
@@ -317,13 +406,15 @@ def _save_together(
             current = _text_hash(pipe.hgetall(key(old)))
             if not current or current != _entity(entities, old).encode(old):
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
+        changes = [*updates, *added(pipe)]
         pipe.multi()
         for item in creates:
             _entity(entities, item).write(pipe, item)
-        for old, new in updates:
+        for old, new in changes:
             entity = _entity(entities, new)
             entity.unindex(pipe, old)
             entity.write(pipe, new)
 
     watched = [key(i) for i in [*creates, *unchanged]] + [key(new) for _, new in updates]
-    client.transaction(run, *watched)
+    watched += [key(item) for item, *_ in increments]
+    _transaction(client, watched, run, "an item of the batch")

@@ -362,6 +362,7 @@ _ENTITIES: dict[type, _Entity] = {
         write=_write_account,
         unindex=_unindex_account,
         unique=_no_unique,
+        counters=frozenset({"balance"}),
     ),
     Transfer: _Entity(
         key=lambda i: _key_transfer(i.transfer_id),
@@ -518,14 +519,16 @@ def save_together(
     creates: Sequence[Model] = (),
     updates: Sequence[tuple[Model, Model]] = (),
     unchanged: Sequence[Model] = (),
+    increments: Sequence[tuple[Model, str, Any, Any]] = (),
 ) -> None:
-    """Create and update items of any entity in one WATCH/MULTI/EXEC: all of them or none.
+    """Create, increment and update items of any entity in one WATCH/MULTI/EXEC: all or none.
 
     The checks and the retry loop are described and done by ``_save_together`` in
-    ``ledger.redis_support``.
+    ``ledger.redis_support``. An increment is ``(item, field, amount, minimum
+    or None)``: a transfer debits one balance with a minimum and credits another.
     """
     # Append-only items are written once; save_together refuses to change one.
     for item in (i for pair in updates for i in pair):
         if isinstance(item, (Transfer, Entry)):
             raise TypeError(f"{type(item).__name__} is append-only: its items are never changed")
-    _save_together(client, _ENTITIES, creates, updates, unchanged)
+    _save_together(client, _ENTITIES, creates, updates, unchanged, increments)

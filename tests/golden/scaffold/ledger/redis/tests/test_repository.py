@@ -419,3 +419,54 @@ def test_save_together(store: Any) -> None:
     repo.save_together(store, [fresh], unchanged=[changed])
     fetched = repo.fetch_account(store, fresh.account_id)
     assert fetched == fresh
+
+
+def test_save_together_refuses_an_overdraft(store: Any) -> None:
+    debited, credited = _make_account(0), _make_account(1)
+    _seed(store, [debited, credited])
+    record = _make_account(2)
+    amount = debited.balance
+    # A transfer of more than the debited item holds: nothing at all is written.
+    overdraft = [
+        (debited, "balance", -amount - 1, 0),
+        (credited, "balance", amount + 1, None),
+    ]
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [record], increments=overdraft)
+    fetched = repo.fetch_account(store, record.account_id)
+    assert fetched is None
+    fetched = repo.fetch_account(store, debited.account_id)
+    assert fetched == debited
+    fetched = repo.fetch_account(store, credited.account_id)
+    assert fetched == credited
+    # Down to the minimum exactly: the debit, the credit and the create all apply.
+    transfer = [
+        (debited, "balance", -amount, 0),
+        (credited, "balance", amount, None),
+    ]
+    repo.save_together(store, [record], increments=transfer)
+    fetched = repo.fetch_account(store, record.account_id)
+    assert fetched == record
+    fetched = repo.fetch_account(store, debited.account_id)
+    assert fetched is not None and fetched.balance == 0
+    fetched = repo.fetch_account(store, credited.account_id)
+    assert fetched is not None
+    assert fetched.balance == credited.balance + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_account(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_account(store, item.account_id)
+    assert fetched is None
+    first = _make_transfer(0)
+    twin = replace(_make_transfer(1), idempotency_key=first.idempotency_key)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [first, twin])
+    held = repo.fetch_transfer(store, first.transfer_id)
+    assert held is None
+    held = repo.fetch_transfer(store, twin.transfer_id)
+    assert held is None

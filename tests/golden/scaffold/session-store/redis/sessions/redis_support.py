@@ -22,6 +22,9 @@ from redis.exceptions import WatchError
 from sessions.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
+# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
+# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+_TRIES = 100
 # Removes index entries whose item hash is gone, checking and removing in one atomic step
 # (a delete and re-create between a client-side check and ZREM would lose the live entry).
 # KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
@@ -36,23 +39,32 @@ _PRUNE = (
     "end "
     "return removed"
 )
-# One page of a sorted set after the cursor member ARGV[1] ("" for the first page):
-# from the member's rank while it is still there, else after its score (ARGV[2]).
-# ARGV[3] is the page size (-1: all), ARGV[4] "1" to read best first (descending).
+# One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
+# for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
+# orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
+# member) whether the member is still there, has moved or is gone: a binary search among
+# the members with that score finds the place. ARGV[3] is the page size (-1: all).
 _PAGE = (
     "local rev = ARGV[4] == '1' "
     "local size = tonumber(ARGV[3]) "
     "local start = 0 "
-    "if ARGV[1] ~= '' then "
-    "  local rank = redis.call(rev and 'ZREVRANK' or 'ZRANK', KEYS[1], ARGV[1]) "
-    "  local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
-    "  if rank and tonumber(score) == tonumber(ARGV[2]) then "
-    "    start = rank + 1 "
-    "  elseif rev then "
-    "    start = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf') "
-    "  else "
-    "    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "local function compare(a, b) "
+    "  for i = 1, math.min(#a, #b) do "
+    "    local x, y = string.byte(a, i), string.byte(b, i) "
+    "    if x ~= y then return x - y end "
     "  end "
+    "  return #a - #b "
+    "end "
+    "if ARGV[2] ~= '' then "
+    "  local lo = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2]) "
+    "  local hi = lo + redis.call('ZCOUNT', KEYS[1], ARGV[2], ARGV[2]) "
+    "  while lo < hi do "
+    "    local mid = math.floor((lo + hi) / 2) "
+    "    local order = compare(redis.call('ZRANGE', KEYS[1], mid, mid)[1], ARGV[1]) "
+    "    if order < 0 or (order == 0 and not rev) then lo = mid + 1 else hi = mid end "
+    "  end "
+    "  start = lo "
+    "  if rev then start = redis.call('ZCARD', KEYS[1]) - lo end "
     "end "
     "local stop = -1 "
     "if size >= 0 then stop = start + size - 1 end "
@@ -133,6 +145,26 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
 
 
+def _transaction(
+    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+) -> list[Any]:
+    """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
+
+    A lost race (a watched key changed before EXEC: nothing was written) is tried again
+    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
+    Returns EXEC's replies ([] when ``run`` queued nothing).
+    """
+    with client.pipeline(transaction=True) as pipe:
+        for attempt in range(_TRIES):
+            try:
+                _watch(pipe, *keys)
+                run(pipe)
+                return pipe.execute()
+            except WatchError:
+                _backoff(attempt)
+    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+
+
 def _no_unique(item: Any) -> list[str]:
     """No unique-value keys: for entities without unique fields."""
     return []
@@ -166,10 +198,11 @@ def _page(
 ) -> tuple[list[tuple[str, float]], str | None]:
     """One page of (member, score) from a sorted set, and the cursor of the next page.
 
-    The cursor is the last member and its score: the next page starts after the member's
-    rank, or after its score if the member has moved or gone since. None: no next page.
+    The cursor is the last member and its score: the next page starts strictly after
+    that (score, member) in the set's order, even if the member has moved or gone
+    since, so no member that stayed put is read twice or skipped. None: no next page.
     """
-    score, member = after.split(" ", 1) if after else ("0", "")
+    score, member = after.split(" ", 1) if after is not None else ("", "")
     # One member more than the page tells whether another page follows.
     count = -1 if size is None else size + 1
     script = client.register_script(_PAGE)
@@ -184,7 +217,7 @@ def _page(
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if its key or a unique value is taken.
 
-    WATCH makes the existence check and the write one atomic step.
+    WATCH makes the existence check and the write one atomic step (_transaction).
     """
     key = entity.key(item)
     unique = entity.unique(item)
@@ -196,7 +229,7 @@ def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
         pipe.multi()
         entity.write(pipe, item)
 
-    client.transaction(run, key, *unique)
+    _transaction(client, [key, *unique], run, key)
 
 
 def _save_many(
@@ -225,9 +258,10 @@ def _update(
 ) -> _T | None:
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
-    Index entries and unique-value keys move with the values. A lost race is retried
-    after a jittered backoff; ``label`` names the item in the ConflictError raised after
-    ``retries`` tries. Returns the new item, or None.
+    Index entries and unique-value keys move with the values; if ``mutate`` returns the
+    item it was given, nothing is written. A lost race is retried after a jittered
+    backoff; ``label`` names the item in the ConflictError raised after ``retries``
+    tries. Returns the new item, or None.
     """
     with client.pipeline(transaction=True) as pipe:
         for attempt in range(retries):
@@ -242,8 +276,9 @@ def _update(
                     raise ValueError("mutate must keep the item's key")
                 _claim_unique(pipe, entity.unique(new), entity.member(new))
                 pipe.multi()
-                entity.unindex(pipe, old)
-                entity.write(pipe, new)
+                if new is not old:
+                    entity.unindex(pipe, old)
+                    entity.write(pipe, new)
                 pipe.execute()
                 return new
             except WatchError:
@@ -252,7 +287,7 @@ def _update(
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
-    """Delete the item at ``key`` with its index entries (WATCH/MULTI); True if it existed."""
+    """Delete the item at ``key`` with its index entries (_transaction); True if it existed."""
 
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
@@ -261,4 +296,4 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             entity.unindex(pipe, entity.decode(raw))
             pipe.delete(key)
 
-    return bool(client.transaction(run, key))
+    return bool(_transaction(client, [key], run, key))
