@@ -202,17 +202,19 @@ def _write_score(pipe: Pipeline, item: Score) -> None:
 
 
 def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
-    """Queue Score writes: per item its hash, per index key one command."""
+    """Queue Score writes: per item its hash, per index key one command, one MSET of unique claims."""
     ranked: dict[str, dict[str, float]] = {}
+    claims: dict[str, str] = {}
     for item in chunk:
         member = item.entry_id
         key = _key_score(member)
         pipe.hset(key, mapping=_encode_score(item))
-        for unique in _unique_keys_score(item):
-            pipe.set(unique, member)
+        claims.update(dict.fromkeys(_unique_keys_score(item), member))
         index = _index_score_1(item.board_id)
         score = float(item.score)
         ranked.setdefault(index, {})[item.player_id] = score
+    if claims:
+        pipe.mset(claims)
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
 
