@@ -343,6 +343,42 @@ def test_pages_of_a_query_follow_each_other(project: Any, client: Any) -> None:
     assert repo.offers_in_city(client, "berlin") == got[:10]
 
 
+def test_a_key_index_pages_by_key_without_reading_the_whole_index(
+    project: Any, client: Any
+) -> None:
+    repo = project("ledger")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    ids = [f"e{n:02}" for n in range(23)]
+    for entry_id in reversed(ids):
+        repo.create_entry(client, repo.Entry(entry_id, "acc", "tx", Decimal(1), "debit", at))
+    # An index by equality fields alone is a sorted set of keys, all scores 0.
+    index = repo._index_entry_2("tx")
+    assert client.type(index) == "zset"
+    assert set(client.zrange(index, 0, -1, withscores=True)) == {(i, 0.0) for i in ids}
+    got: list[str] = []
+    cursor = None
+    while True:
+        page, cursor = repo.entries_of_transfer_page(client, "tx", limit=10, after=cursor)
+        got += [e.entry_id for e in page]
+        if cursor is None:
+            break
+    assert got == ids
+    # A page is a ZRANGE BYLEX slice after the cursor: the whole set is never read.
+    sent: list[tuple[Any, ...]] = []
+    send = client.execute_command
+
+    def spy(*args: Any, **options: Any) -> Any:
+        sent.append(args)
+        return send(*args, **options)
+
+    client.execute_command = spy
+    page, cursor = repo.entries_of_transfer_page(client, "tx", limit=5, after="e09")
+    assert [e.entry_id for e in page] == ids[10:15] and cursor == "e14"
+    ranges = [a for a in sent if a[0] == "ZRANGE"]
+    assert ranges and all("BYLEX" in a and "LIMIT" in a for a in ranges)
+    assert not [a for a in sent if a[0] == "SMEMBERS"]
+
+
 def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None:
     repo = project("notes")
     at = datetime(2030, 1, 1, tzinfo=UTC)
@@ -533,9 +569,12 @@ def test_a_lost_race_is_retried_a_bounded_number_of_times(
 
 
 def test_readme_names_the_redis_version_the_commands_need() -> None:
-    # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH alone: 6.2; neither: no line.
+    # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH or a page of a key index
+    # (ZRANGE BYLEX LIMIT): 6.2; none of them: no line.
     (line,) = [s for s in _design("session-store").persistence if "Server version" in s]
     assert "Redis 7.0 or later" in line and "EXPIREAT NX and GT" in line
     fleet = [s for s in _design("fleet").persistence if "Server version" in s]
     assert fleet and "Redis 7.0 or later" in fleet[0] and "GEOSEARCH since 6.2" in fleet[0]
-    assert not [s for s in _design("chat").persistence if "Server version" in s]
+    (chat,) = [s for s in _design("chat").persistence if "Server version" in s]
+    assert "Redis 6.2 or later" in chat and "ZRANGE BYLEX" in chat
+    assert not [s for s in _design("leaderboard").persistence if "Server version" in s]

@@ -39,6 +39,9 @@ from advisor.workload import FieldType, PatternKind
 # is a hot key.
 HOT_KEY_OPS = 50_000
 BULK_CHUNK = 1000
+# The index of items by equality fields alone: a sorted set whose scores are all 0, so
+# its members (item keys) are ordered by their bytes and a page is a ZRANGE BYLEX slice.
+KEY_INDEX = "a key index (a sorted set, scores 0)"
 SCORABLE = NUMERIC | {FieldType.DATETIME, FieldType.BOOL}
 
 
@@ -274,7 +277,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "strictly after that (score, member) in the sorted set's order (equal scores "
             "ordered by member, as Redis orders them), even if the member has moved or "
             "gone since, so a member that stayed put is never read twice or skipped; for a "
-            "set index, after it in key order."
+            "key index (a sorted set whose scores are all 0), after it in key order, read "
+            "with ZRANGE BYLEX so a page costs its own size."
         )
     decisions += unique_notes(
         spec,
@@ -296,8 +300,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "number fields in the same transaction: each item is WATCHed and read, the sum "
             "is made in Python (exact for decimals, which Redis cannot add exactly) and "
             "checked against the minimum (ConflictError if it would fall below it), and the "
-            "item is rewritten with its index entries inside the MULTI. A transfer (debit "
-            "with a minimum, credit, its records) is one atomic step."
+            "item is rewritten with its index entries inside the MULTI, so a decrement "
+            "with a minimum and the records that go with it are one atomic step."
         )
     if spec.events:
         decisions.append(
@@ -324,7 +328,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         prefix=prefix,
         indexes=tuple(indexes),
         reads=tuple(reads),
-        persistence=(*_server(spec, indexes), *_persistence(spec)),
+        persistence=(*_server(spec, indexes, reads), *_persistence(spec)),
         decisions=tuple(decisions),
         warnings=tuple(warnings),
     )
@@ -434,7 +438,8 @@ def _serve(
                 "same MULTI as the writes instead",
             )
         )
-        return RedisRead(pattern, How.SET, RedisIndex(entity, "set", fields, None), "a set index")
+        index = RedisIndex(entity, "set", fields, None)
+        return RedisRead(pattern, How.SET, index, KEY_INDEX)
     if order is not None and order.ident != entity.key.ident and order.type in SCORABLE:
         index = RedisIndex(entity, "zset", fields, order)
         return RedisRead(pattern, How.ZSET, index, "a sorted set (score = order field)")
@@ -455,7 +460,7 @@ def _serve(
             )
         )
     index = RedisIndex(entity, "set", fields, None)
-    return RedisRead(pattern, How.SET, index, "a set index", in_app)
+    return RedisRead(pattern, How.SET, index, KEY_INDEX, in_app)
 
 
 def _hot(
@@ -478,7 +483,9 @@ def _hot(
         )
 
 
-def _server(spec: ComponentSpec, indexes: Iterable[RedisIndex]) -> tuple[str, ...]:
+def _server(
+    spec: ComponentSpec, indexes: Iterable[RedisIndex], reads: Iterable[RedisRead]
+) -> tuple[str, ...]:
     """The line naming the oldest Redis server that runs the generated commands, if recent.
 
     Every command the code may send exists since Redis 5.0 unless one of these is used.
@@ -490,6 +497,8 @@ def _server(spec: ComponentSpec, indexes: Iterable[RedisIndex]) -> tuple[str, ..
         needs.append(("6.2", "GEOSEARCH"))
     if spec.events:
         needs.append(("6.2", "XAUTOCLAIM and XTRIM MINID"))
+    if any(r.pages and r.how is How.SET for r in reads):
+        needs.append(("6.2", "ZRANGE BYLEX with LIMIT"))
     if not needs:
         return ()
     version = max(needs)[0]

@@ -354,7 +354,7 @@ def _key_reservation(member: str) -> str:
 
 
 def _index_reservation_1(order_id: str) -> str:
-    """The key of the set of Reservation items for one value of order_id."""
+    """The key of the sorted set (score 0, members in byte order) of Reservation items for one value of order_id."""
     return RESERVATION_KEY + ":set:order_id:" + order_id
 
 
@@ -386,7 +386,7 @@ def _write_reservation(pipe: Pipeline, item: Reservation) -> None:
     key = _key_reservation(member)
     pipe.hset(key, mapping=_encode_reservation(item))
     index = _index_reservation_1(item.order_id)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _write_many_reservation(pipe: Pipeline, chunk: Sequence[Reservation]) -> None:
@@ -399,13 +399,13 @@ def _write_many_reservation(pipe: Pipeline, chunk: Sequence[Reservation]) -> Non
         index = _index_reservation_1(item.order_id)
         grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
-        pipe.sadd(index, *members)
+        pipe.zadd(index, dict.fromkeys(members, 0))
 
 
 def _unindex_reservation(pipe: Pipeline, item: Reservation) -> None:
     """Queue the removal of a Reservation's index entries (before its values change)."""
     member = item.reservation_id
-    pipe.srem(_index_reservation_1(item.order_id), member)
+    pipe.zrem(_index_reservation_1(item.order_id), member)
 
 
 def _load_reservation(client: redis.Redis, members: Sequence[str]) -> list[Reservation | None]:
@@ -615,7 +615,7 @@ def reservations_of_order(
 ) -> list[Reservation]:
     """reservations_of_order: query Reservation by order_id.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     return reservations_of_order_page(client, order_id, limit)[0]
 

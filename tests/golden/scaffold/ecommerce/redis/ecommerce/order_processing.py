@@ -211,7 +211,7 @@ def _index_order_2(status: str) -> str:
 
 
 def _index_order_3(currency: str) -> str:
-    """The key of the set of Order items for one value of currency."""
+    """The key of the sorted set (score 0, members in byte order) of Order items for one value of currency."""
     return ORDER_KEY + ":set:currency:" + currency
 
 
@@ -249,7 +249,7 @@ def _write_order(pipe: Pipeline, item: Order) -> None:
     index = _index_order_2(item.status)
     pipe.zadd(index, {member: item.placed_at.timestamp()})
     index = _index_order_3(item.currency)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _write_many_order(pipe: Pipeline, chunk: Sequence[Order]) -> None:
@@ -271,7 +271,7 @@ def _write_many_order(pipe: Pipeline, chunk: Sequence[Order]) -> None:
     for index, scores in ranked.items():
         pipe.zadd(index, scores)
     for index, members in grouped.items():
-        pipe.sadd(index, *members)
+        pipe.zadd(index, dict.fromkeys(members, 0))
 
 
 def _unindex_order(pipe: Pipeline, item: Order) -> None:
@@ -279,7 +279,7 @@ def _unindex_order(pipe: Pipeline, item: Order) -> None:
     member = item.order_id
     pipe.zrem(_index_order_1(item.customer_id), member)
     pipe.zrem(_index_order_2(item.status), member)
-    pipe.srem(_index_order_3(item.currency), member)
+    pipe.zrem(_index_order_3(item.currency), member)
 
 
 def _load_order(client: redis.Redis, members: Sequence[str]) -> list[Order | None]:
@@ -342,7 +342,7 @@ def _key_order_line(member: str) -> str:
 
 
 def _index_order_line_1(order_id: str) -> str:
-    """The key of the set of OrderLine items for one value of order_id."""
+    """The key of the sorted set (score 0, members in byte order) of OrderLine items for one value of order_id."""
     return ORDER_LINE_KEY + ":set:order_id:" + order_id
 
 
@@ -374,7 +374,7 @@ def _write_order_line(pipe: Pipeline, item: OrderLine) -> None:
     key = _key_order_line(member)
     pipe.hset(key, mapping=_encode_order_line(item))
     index = _index_order_line_1(item.order_id)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _write_many_order_line(pipe: Pipeline, chunk: Sequence[OrderLine]) -> None:
@@ -387,13 +387,13 @@ def _write_many_order_line(pipe: Pipeline, chunk: Sequence[OrderLine]) -> None:
         index = _index_order_line_1(item.order_id)
         grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
-        pipe.sadd(index, *members)
+        pipe.zadd(index, dict.fromkeys(members, 0))
 
 
 def _unindex_order_line(pipe: Pipeline, item: OrderLine) -> None:
     """Queue the removal of an OrderLine's index entries (before its values change)."""
     member = item.line_id
-    pipe.srem(_index_order_line_1(item.order_id), member)
+    pipe.zrem(_index_order_line_1(item.order_id), member)
 
 
 def _load_order_line(client: redis.Redis, members: Sequence[str]) -> list[OrderLine | None]:
@@ -671,7 +671,7 @@ def lines_of_order_page(
 def lines_of_order(client: redis.Redis, order_id: str, limit: int | None = None) -> list[OrderLine]:
     """lines_of_order: query OrderLine by order_id.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     return lines_of_order_page(client, order_id, limit)[0]
 
@@ -708,10 +708,10 @@ def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) 
 def revenue_by_status(client: redis.Redis, currency: str) -> dict[str, dict[str, Any]]:
     """revenue_by_status: aggregate Order by currency, ordered by placed_at, totals per status.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     index = _index_order_3(currency)
-    members = sorted(_texts(client.smembers(index)))
+    members = _texts(client.zrange(index, 0, -1))
     loaded = _load_order(client, members)
     _prune(client, index, _key_order, members, loaded)
     found = [i for i in loaded if i is not None]

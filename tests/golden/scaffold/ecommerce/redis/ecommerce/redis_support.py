@@ -244,9 +244,16 @@ def _page(
 def _set_page(
     client: redis.Redis, index: str, size: int | None, after: str | None
 ) -> tuple[list[str], str | None]:
-    """One page of a set's members in text order after the member ``after``, and the cursor."""
-    members = sorted(m for m in _texts(client.smembers(index)) if after is None or m > after)
-    if size is None or len(members) <= size:
+    """One page of a key index's members in byte order after the member ``after``, and the cursor.
+
+    Every member has score 0, so ZRANGE BYLEX reads from just after the cursor: a page
+    costs its own size, not the whole index.
+    """
+    start = "-" if after is None else "(" + after
+    if size is None:
+        return _texts(client.zrange(index, start, "+", bylex=True)), None
+    members = _texts(client.zrange(index, start, "+", bylex=True, offset=0, num=size + 1))
+    if len(members) <= size:
         return members, None
     return members[:size], members[size - 1]
 

@@ -83,7 +83,7 @@ def _key_device(member: str) -> str:
 
 
 def _index_device_1(site_id: str) -> str:
-    """The key of the set of Device items for one value of site_id."""
+    """The key of the sorted set (score 0, members in byte order) of Device items for one value of site_id."""
     return DEVICE_KEY + ":set:site_id:" + site_id
 
 
@@ -117,7 +117,7 @@ def _write_device(pipe: Pipeline, item: Device) -> None:
     key = _key_device(member)
     pipe.hset(key, mapping=_encode_device(item))
     index = _index_device_1(item.site_id)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _write_many_device(pipe: Pipeline, chunk: Sequence[Device]) -> None:
@@ -130,13 +130,13 @@ def _write_many_device(pipe: Pipeline, chunk: Sequence[Device]) -> None:
         index = _index_device_1(item.site_id)
         grouped.setdefault(index, []).append(member)
     for index, members in grouped.items():
-        pipe.sadd(index, *members)
+        pipe.zadd(index, dict.fromkeys(members, 0))
 
 
 def _unindex_device(pipe: Pipeline, item: Device) -> None:
     """Queue the removal of a Device's index entries (before its values change)."""
     member = item.device_id
-    pipe.srem(_index_device_1(item.site_id), member)
+    pipe.zrem(_index_device_1(item.site_id), member)
 
 
 def _load_device(client: redis.Redis, members: Sequence[str]) -> list[Device | None]:
@@ -448,6 +448,6 @@ def devices_of_site_page(
 def devices_of_site(client: redis.Redis, site_id: str, limit: int | None = None) -> list[Device]:
     """devices_of_site: query Device by site_id.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     return devices_of_site_page(client, site_id, limit)[0]

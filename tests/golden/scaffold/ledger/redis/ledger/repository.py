@@ -192,7 +192,7 @@ def _key_transfer(member: str) -> str:
 
 
 def _index_transfer_1(idempotency_key: str) -> str:
-    """The key of the set of Transfer items for one value of idempotency_key."""
+    """The key of the sorted set (score 0, members in byte order) of Transfer items for one value of idempotency_key."""
     return TRANSFER_KEY + ":set:idempotency_key:" + idempotency_key
 
 
@@ -231,7 +231,7 @@ def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
     for unique in _unique_keys_transfer(item):
         pipe.set(unique, member)
     index = _index_transfer_1(item.idempotency_key)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
@@ -239,7 +239,7 @@ def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
     for unique in _unique_keys_transfer(item):
         pipe.delete(unique)
     member = item.transfer_id
-    pipe.srem(_index_transfer_1(item.idempotency_key), member)
+    pipe.zrem(_index_transfer_1(item.idempotency_key), member)
 
 
 def _load_transfer(client: redis.Redis, members: Sequence[str]) -> list[Transfer | None]:
@@ -275,12 +275,12 @@ def _index_entry_1(account_id: str) -> str:
 
 
 def _index_entry_2(transfer_id: str) -> str:
-    """The key of the set of Entry items for one value of transfer_id."""
+    """The key of the sorted set (score 0, members in byte order) of Entry items for one value of transfer_id."""
     return ENTRY_KEY + ":set:transfer_id:" + transfer_id
 
 
 def _index_entry_3(account_id: str) -> str:
-    """The key of the set of Entry items for one value of account_id."""
+    """The key of the sorted set (score 0, members in byte order) of Entry items for one value of account_id."""
     return ENTRY_KEY + ":set:account_id:" + account_id
 
 
@@ -316,17 +316,17 @@ def _write_entry(pipe: Pipeline, item: Entry) -> None:
     index = _index_entry_1(item.account_id)
     pipe.zadd(index, {member: item.posted_at.timestamp()})
     index = _index_entry_2(item.transfer_id)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
     index = _index_entry_3(item.account_id)
-    pipe.sadd(index, member)
+    pipe.zadd(index, {member: 0})
 
 
 def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
     """Queue the removal of an Entry's index entries (before its values change)."""
     member = item.entry_id
     pipe.zrem(_index_entry_1(item.account_id), member)
-    pipe.srem(_index_entry_2(item.transfer_id), member)
-    pipe.srem(_index_entry_3(item.account_id), member)
+    pipe.zrem(_index_entry_2(item.transfer_id), member)
+    pipe.zrem(_index_entry_3(item.account_id), member)
 
 
 def _load_entry(client: redis.Redis, members: Sequence[str]) -> list[Entry | None]:
@@ -453,7 +453,7 @@ def entries_of_transfer(
 ) -> list[Entry]:
     """entries_of_transfer: query Entry by transfer_id.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     return entries_of_transfer_page(client, transfer_id, limit)[0]
 
@@ -485,7 +485,7 @@ def transfer_by_idempotency_key(
 ) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     return transfer_by_idempotency_key_page(client, idempotency_key, limit)[0]
 
@@ -493,10 +493,10 @@ def transfer_by_idempotency_key(
 def balance_check(client: redis.Redis, account_id: str) -> dict[str, dict[str, Any]]:
     """balance_check: aggregate Entry by account_id, totals per direction.
 
-    Served by a set per value of the equality fields.
+    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
     """
     index = _index_entry_3(account_id)
-    members = sorted(_texts(client.smembers(index)))
+    members = _texts(client.zrange(index, 0, -1))
     loaded = _load_entry(client, members)
     _prune(client, index, _key_entry, members, loaded)
     found = [i for i in loaded if i is not None]
