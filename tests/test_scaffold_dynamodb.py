@@ -9,6 +9,7 @@ examples and on workloads built to provoke each defect.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import subprocess
@@ -18,7 +19,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,12 @@ from advisor.scaffold import Store, explicit, generate, plan
 from advisor.scaffold.dynamodb import DynamoDesign
 from advisor.workload import Workload, parse_workload
 from advisor.writer import write_tree
+from tests.support import (
+    LEDGER_WORKERS,
+    check_ledger_conserved,
+    ledger_accounts,
+    ledger_transfers,
+)
 from tests.test_scaffold_mongodb import example, imported
 
 THREADS = 8
@@ -141,43 +147,11 @@ def test_compare_and_swap_updates_are_counted(tmp_path: Path, tables: Any) -> No
 def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: Any) -> None:
     with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
         table = tables(repo)
-        a = repo.Account("a", "o", "EUR", "cash", Decimal(100), BASE)
-        b = repo.Account("b", "o", "EUR", "cash", Decimal(0), BASE)
-        repo.create_account(table(), a)
-        repo.create_account(table(), b)
-
-        def transfer(worker: int) -> int:
-            mine, done = table(), 0
-            for n in range(8):
-                tid = f"t{worker}-{n}"
-                entries = [
-                    repo.Entry(f"{tid}-d", "a", tid, Decimal(-10), "debit", BASE),
-                    repo.Entry(f"{tid}-c", "b", tid, Decimal(10), "credit", BASE),
-                ]
-                try:
-                    repo.save_together(
-                        mine,
-                        creates=[repo.Transfer(tid, f"key-{tid}", "m", BASE), *entries],
-                        increments=[
-                            (a, "balance", Decimal(-10), Decimal(0)),
-                            (b, "balance", 10, None),
-                        ],
-                    )
-                    done += 1
-                except errors(repo).ConflictError:
-                    pass
-            return done
-
-        done = sum(_run(THREADS, transfer))
-        # 64 attempts of 10 from an account of 100: exactly 10 succeed, nothing goes
-        # negative, and a refused transfer writes none of its entries.
-        assert done == 10
-        after_a = repo.get_account(table(), "a")
-        after_b = repo.get_account(table(), "b")
-        assert after_a is not None and after_b is not None
-        assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
-        debits = repo.account_statement(table(), "a", limit=None)
-        assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
+        ledger_accounts(repo, table(), BASE)
+        conflict = errors(repo).ConflictError
+        run = functools.partial(ledger_transfers, repo, table, conflict, BASE)
+        done = sum(_run(LEDGER_WORKERS, run))
+        check_ledger_conserved(repo, table(), done)
 
 
 def _editable(workload: Workload) -> Workload:

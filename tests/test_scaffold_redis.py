@@ -9,6 +9,7 @@ keys that cannot collide. Design-level checks need no server.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import random
 import sys
@@ -27,7 +28,13 @@ from advisor.scaffold.redis import RedisDesign
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
 from tests.servers import RedisServer
-from tests.support import EXAMPLES
+from tests.support import (
+    EXAMPLES,
+    LEDGER_WORKERS,
+    check_ledger_conserved,
+    ledger_accounts,
+    ledger_transfers,
+)
 
 redis = pytest.importorskip("redis")
 
@@ -421,44 +428,11 @@ def test_ledger_transfers_are_atomic_and_conserve_money(project: Any, client: An
     repo = project("ledger")
     errors = importlib.import_module("ledger.errors")
     at = datetime(2030, 1, 1, tzinfo=UTC)
-    a = repo.Account("a", "o", "EUR", "cash", Decimal(100), at)
-    b = repo.Account("b", "o", "EUR", "cash", Decimal(0), at)
-    repo.create_account(client, a)
-    repo.create_account(client, b)
-
-    def transfer(worker: int) -> int:
-        done = 0
-        for n in range(8):
-            tid = f"t{worker}-{n}"
-            entries = [
-                repo.Entry(f"{tid}-d", "a", tid, Decimal(-10), "debit", at),
-                repo.Entry(f"{tid}-c", "b", tid, Decimal(10), "credit", at),
-            ]
-            try:
-                repo.save_together(
-                    client,
-                    creates=[repo.Transfer(tid, f"key-{tid}", "m", at), *entries],
-                    increments=[
-                        (a, "balance", Decimal("-10.00"), 0),
-                        (b, "balance", Decimal("10.00"), None),
-                    ],
-                )
-                done += 1
-            except errors.ConflictError:
-                pass
-        return done
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        done = sum(pool.map(transfer, range(8)))
-    # 64 attempts of 10 from an account of 100: exactly 10 succeed, nothing goes
-    # negative, and a refused transfer writes none of its records.
-    assert done == 10
-    after_a, after_b = repo.fetch_account(client, "a"), repo.fetch_account(client, "b")
-    assert after_a is not None and after_b is not None
-    assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
-    debits = repo.account_statement(client, "a", limit=None)
-    assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
-    assert len(list(client.scan_iter(repo.TRANSFER_KEY + ":item:*"))) == done
+    ledger_accounts(repo, client, at)
+    run = functools.partial(ledger_transfers, repo, lambda: client, errors.ConflictError, at)
+    with ThreadPoolExecutor(max_workers=LEDGER_WORKERS) as pool:
+        done = sum(pool.map(run, range(LEDGER_WORKERS)))
+    check_ledger_conserved(repo, client, done)
 
 
 def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, client: Any) -> None:
