@@ -161,6 +161,13 @@ class DynamoDesign:
         return next(d for d in self.entities if d.entity.name == entity.name)
 
     @property
+    def addable(self) -> dict[str, tuple[FieldSpec, ...]]:
+        """The number fields save_together adds to, by entity name (none without it)."""
+        if not self.spec.multi_record:
+            return {}
+        return {p.entity.name: tuple(f for f, _ in p.counters) for p in self.entities if p.counters}
+
+    @property
     def ttl(self) -> bool:
         """Whether any item carries the TTL attribute."""
         return self.spec.expiring

@@ -482,33 +482,47 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
-def test_save_together_refuses_one_key_twice(store: Any) -> None:
-    # Two creates of one key are a duplicate, refused before anything is sent.
+def test_save_together_refuses_an_overdraft(store: Any) -> None:
+    debited, credited = _make_order(0), _make_order(1)
+    _seed(store, [debited, credited])
+    record = _make_order(2)
+    amount = debited.total
+    # A transfer of more than the debited item holds: nothing at all is written.
+    overdraft = [
+        (debited, "total", -amount - 1, 0),
+        (credited, "total", amount + 1, None),
+    ]
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [record], increments=overdraft)
+    fetched = repo.fetch_order(store, record.order_id)
+    assert fetched is None
+    fetched = repo.fetch_order(store, debited.order_id)
+    assert fetched == debited
+    fetched = repo.fetch_order(store, credited.order_id)
+    assert fetched == credited
+    # Down to the minimum exactly: the debit, the credit and the create all apply.
+    transfer = [
+        (debited, "total", -amount, 0),
+        (credited, "total", amount, None),
+    ]
+    repo.save_together(store, [record], increments=transfer)
+    fetched = repo.fetch_order(store, record.order_id)
+    assert fetched == record
+    fetched = repo.fetch_order(store, debited.order_id)
+    assert fetched is not None and fetched.total == 0
+    fetched = repo.fetch_order(store, credited.order_id)
+    assert fetched is not None
+    assert fetched.total == credited.total + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
     item = _make_customer(0)
-    twin = replace(_make_customer(1), customer_id=item.customer_id)
     with pytest.raises(AlreadyExistsError):
-        repo.save_together(store, [item, twin])
+        repo.save_together(store, [item, item])
     fetched = repo.fetch_customer(store, item.customer_id)
     assert fetched is None
-
-
-def test_save_together_keeps_an_increment_above_its_minimum(store: Any) -> None:
-    item = _make_order(0)
-    repo.create_order(store, item)
-    fresh = _make_customer(1)
-    # An increment that would go below its minimum aborts the whole transaction.
-    below = -item.total - 1
-    with pytest.raises(ConflictError):
-        repo.save_together(store, [fresh], increments=[(item, "total", below, 0)])
-    fetched = repo.fetch_customer(store, fresh.customer_id)
-    assert fetched is None
-    stored = repo.fetch_order(store, item.order_id)
-    assert stored is not None
-    assert stored.total == item.total
-    repo.save_together(store, [fresh], increments=[(item, "total", 1, item.total)])
-    stored = repo.fetch_order(store, item.order_id)
-    assert stored is not None
-    assert stored.total == item.total + 1
 
 
 def test_table(store: Any) -> None:

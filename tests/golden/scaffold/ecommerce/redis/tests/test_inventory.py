@@ -567,6 +567,49 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
+def test_save_together_refuses_an_overdraft(store: Any) -> None:
+    debited, credited = _make_stock_level(0), _make_stock_level(1)
+    _seed(store, [debited, credited])
+    record = _make_stock_level(2)
+    amount = debited.on_hand
+    # A transfer of more than the debited item holds: nothing at all is written.
+    overdraft = [
+        (debited, "on_hand", -amount - 1, 0),
+        (credited, "on_hand", amount + 1, None),
+    ]
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [record], increments=overdraft)
+    fetched = repo.fetch_stock_level(store, record.stock_id)
+    assert fetched is None
+    fetched = repo.fetch_stock_level(store, debited.stock_id)
+    assert fetched == debited
+    fetched = repo.fetch_stock_level(store, credited.stock_id)
+    assert fetched == credited
+    # Down to the minimum exactly: the debit, the credit and the create all apply.
+    transfer = [
+        (debited, "on_hand", -amount, 0),
+        (credited, "on_hand", amount, None),
+    ]
+    repo.save_together(store, [record], increments=transfer)
+    fetched = repo.fetch_stock_level(store, record.stock_id)
+    assert fetched == record
+    fetched = repo.fetch_stock_level(store, debited.stock_id)
+    assert fetched is not None and fetched.on_hand == 0
+    fetched = repo.fetch_stock_level(store, credited.stock_id)
+    assert fetched is not None
+    assert fetched.on_hand == credited.on_hand + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
+    item = _make_warehouse(0)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [item, item])
+    fetched = repo.fetch_warehouse(store, item.warehouse_id)
+    assert fetched is None
+
+
 @pytest.mark.concurrency
 def test_incr_stock_level_on_hand_keeps_its_minimum_under_threads(store: Any) -> None:
     item = _make_stock_level(0)
@@ -617,46 +660,3 @@ def test_incr_reservation_quantity_keeps_its_minimum_under_threads(store: Any) -
     # An increment up from the minimum is not refused.
     value = repo.incr_reservation_quantity(store, item.reservation_id, 1, minimum=floor)
     assert value == floor + 1
-
-
-def test_save_together_refuses_an_overdraft(store: Any) -> None:
-    debited, credited = _make_stock_level(0), _make_stock_level(1)
-    _seed(store, [debited, credited])
-    record = _make_stock_level(2)
-    amount = debited.on_hand
-    # A transfer of more than the debited item holds: nothing at all is written.
-    overdraft = [
-        (debited, "on_hand", -amount - 1, 0),
-        (credited, "on_hand", amount + 1, None),
-    ]
-    with pytest.raises(ConflictError):
-        repo.save_together(store, [record], increments=overdraft)
-    fetched = repo.fetch_stock_level(store, record.stock_id)
-    assert fetched is None
-    fetched = repo.fetch_stock_level(store, debited.stock_id)
-    assert fetched == debited
-    fetched = repo.fetch_stock_level(store, credited.stock_id)
-    assert fetched == credited
-    # Down to the minimum exactly: the debit, the credit and the create all apply.
-    transfer = [
-        (debited, "on_hand", -amount, 0),
-        (credited, "on_hand", amount, None),
-    ]
-    repo.save_together(store, [record], increments=transfer)
-    fetched = repo.fetch_stock_level(store, record.stock_id)
-    assert fetched == record
-    fetched = repo.fetch_stock_level(store, debited.stock_id)
-    assert fetched is not None and fetched.on_hand == 0
-    fetched = repo.fetch_stock_level(store, credited.stock_id)
-    assert fetched is not None
-    assert fetched.on_hand == credited.on_hand + amount
-
-
-def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
-    # The server checks each create against the stored items only: twins in one batch
-    # are refused before anything is sent.
-    item = _make_warehouse(0)
-    with pytest.raises(AlreadyExistsError):
-        repo.save_together(store, [item, item])
-    fetched = repo.fetch_warehouse(store, item.warehouse_id)
-    assert fetched is None

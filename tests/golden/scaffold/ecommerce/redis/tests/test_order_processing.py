@@ -647,32 +647,6 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
-@pytest.mark.concurrency
-def test_incr_order_line_quantity_keeps_its_minimum_under_threads(store: Any) -> None:
-    item = _make_order_line(0)
-    _seed(store, [item])
-    floor = item.quantity - 5
-
-    def take(_: int) -> int:
-        done = 0
-        for _ in range(5):
-            value = repo.incr_order_line_quantity(store, item.line_id, -1, minimum=floor)
-            if value is not None:
-                assert value >= floor
-                done += 1
-        return done
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        done = sum(pool.map(take, range(8)))
-    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
-    stored = repo.fetch_order_line(store, item.line_id)
-    assert done == 5
-    assert stored is not None and stored.quantity == floor
-    # An increment up from the minimum is not refused.
-    value = repo.incr_order_line_quantity(store, item.line_id, 1, minimum=floor)
-    assert value == floor + 1
-
-
 def test_save_together_refuses_an_overdraft(store: Any) -> None:
     debited, credited = _make_order(0), _make_order(1)
     _seed(store, [debited, credited])
@@ -714,3 +688,29 @@ def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
         repo.save_together(store, [item, item])
     fetched = repo.fetch_customer(store, item.customer_id)
     assert fetched is None
+
+
+@pytest.mark.concurrency
+def test_incr_order_line_quantity_keeps_its_minimum_under_threads(store: Any) -> None:
+    item = _make_order_line(0)
+    _seed(store, [item])
+    floor = item.quantity - 5
+
+    def take(_: int) -> int:
+        done = 0
+        for _ in range(5):
+            value = repo.incr_order_line_quantity(store, item.line_id, -1, minimum=floor)
+            if value is not None:
+                assert value >= floor
+                done += 1
+        return done
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = sum(pool.map(take, range(8)))
+    # 40 tries to take one of 5: exactly 5 pass the minimum, and none goes below it.
+    stored = repo.fetch_order_line(store, item.line_id)
+    assert done == 5
+    assert stored is not None and stored.quantity == floor
+    # An increment up from the minimum is not refused.
+    value = repo.incr_order_line_quantity(store, item.line_id, 1, minimum=floor)
+    assert value == floor + 1

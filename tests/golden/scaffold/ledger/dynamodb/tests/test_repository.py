@@ -322,33 +322,55 @@ def test_save_together(store: Any) -> None:
     assert fetched == fresh
 
 
-def test_save_together_refuses_one_key_twice(store: Any) -> None:
-    # Two creates of one key are a duplicate, refused before anything is sent.
+def test_save_together_refuses_an_overdraft(store: Any) -> None:
+    debited, credited = _make_account(0), _make_account(1)
+    _seed(store, [debited, credited])
+    record = _make_account(2)
+    amount = debited.balance
+    # A transfer of more than the debited item holds: nothing at all is written.
+    overdraft = [
+        (debited, "balance", -amount - 1, 0),
+        (credited, "balance", amount + 1, None),
+    ]
+    with pytest.raises(ConflictError):
+        repo.save_together(store, [record], increments=overdraft)
+    fetched = repo.fetch_account(store, record.account_id)
+    assert fetched is None
+    fetched = repo.fetch_account(store, debited.account_id)
+    assert fetched == debited
+    fetched = repo.fetch_account(store, credited.account_id)
+    assert fetched == credited
+    # Down to the minimum exactly: the debit, the credit and the create all apply.
+    transfer = [
+        (debited, "balance", -amount, 0),
+        (credited, "balance", amount, None),
+    ]
+    repo.save_together(store, [record], increments=transfer)
+    fetched = repo.fetch_account(store, record.account_id)
+    assert fetched == record
+    fetched = repo.fetch_account(store, debited.account_id)
+    assert fetched is not None and fetched.balance == 0
+    fetched = repo.fetch_account(store, credited.account_id)
+    assert fetched is not None
+    assert fetched.balance == credited.balance + amount
+
+
+def test_save_together_refuses_twins_within_one_call(store: Any) -> None:
+    # The server checks each create against the stored items only: twins in one batch
+    # are refused before anything is sent.
     item = _make_account(0)
-    twin = replace(_make_account(1), account_id=item.account_id)
     with pytest.raises(AlreadyExistsError):
-        repo.save_together(store, [item, twin])
+        repo.save_together(store, [item, item])
     fetched = repo.fetch_account(store, item.account_id)
     assert fetched is None
-
-
-def test_save_together_keeps_an_increment_above_its_minimum(store: Any) -> None:
-    item = _make_account(0)
-    repo.create_account(store, item)
-    fresh = _make_account(1)
-    # An increment that would go below its minimum aborts the whole transaction.
-    below = -item.balance - 1
-    with pytest.raises(ConflictError):
-        repo.save_together(store, [fresh], increments=[(item, "balance", below, 0)])
-    fetched = repo.fetch_account(store, fresh.account_id)
-    assert fetched is None
-    stored = repo.fetch_account(store, item.account_id)
-    assert stored is not None
-    assert stored.balance == item.balance
-    repo.save_together(store, [fresh], increments=[(item, "balance", 1, item.balance)])
-    stored = repo.fetch_account(store, item.account_id)
-    assert stored is not None
-    assert stored.balance == item.balance + 1
+    first = _make_transfer(0)
+    twin = replace(_make_transfer(1), idempotency_key=first.idempotency_key)
+    with pytest.raises(AlreadyExistsError):
+        repo.save_together(store, [first, twin])
+    held = repo.fetch_transfer(store, first.transfer_id)
+    assert held is None
+    held = repo.fetch_transfer(store, twin.transfer_id)
+    assert held is None
 
 
 def test_table(store: Any) -> None:
