@@ -137,23 +137,28 @@ def _backoff(attempt: int) -> None:
 
 
 def _transaction(
-    client: redis.Redis, keys: Sequence[str], run: Callable[[Pipeline], None], label: str
+    client: redis.Redis,
+    keys: Sequence[str],
+    run: Callable[[Pipeline], None],
+    label: str,
+    tries: int | None = None,
 ) -> list[Any]:
     """WATCH ``keys``, then ``run`` (its reads, then MULTI and its writes), then EXEC.
 
     A lost race (a watched key changed before EXEC: nothing was written) is tried again
-    after a jittered backoff, up to _TRIES times, then ConflictError naming ``label``.
-    Returns EXEC's replies ([] when ``run`` queued nothing).
+    after a jittered backoff, up to ``tries`` times (default _TRIES), then ConflictError
+    naming ``label``. Returns EXEC's replies ([] when ``run`` queued nothing).
     """
+    tries = _TRIES if tries is None else tries
     with client.pipeline(transaction=True) as pipe:
-        for attempt in range(_TRIES):
+        for attempt in range(tries):
             try:
                 _watch(pipe, *keys)
                 run(pipe)
                 return pipe.execute()
             except WatchError:
                 _backoff(attempt)
-    raise ConflictError(f"{label} kept changing; gave up after {_TRIES} tries")
+    raise ConflictError(f"{label} kept changing; gave up after {tries} tries")
 
 
 def _no_unique(item: Any) -> list[str]:
@@ -266,31 +271,31 @@ def _update(
     """Read, change and write the item at ``key`` with WATCH/MULTI, retried on conflict.
 
     Index entries and unique-value keys move with the values; if ``mutate`` returns the
-    item it was given, nothing is written. A lost race is retried after a jittered
-    backoff; ``label`` names the item in the ConflictError raised after ``retries``
-    tries. Returns the new item, or None.
+    item it was given, nothing is written. A lost race is retried (_transaction);
+    ``label`` names the item in the ConflictError raised after ``retries`` tries.
+    Returns the new item, or None.
     """
-    with client.pipeline(transaction=True) as pipe:
-        for attempt in range(retries):
-            try:
-                _watch(pipe, key)
-                raw = _text_hash(pipe.hgetall(key))
-                if not raw:
-                    return None
-                old: _T = entity.decode(raw)
-                new = mutate(old)
-                if entity.key_value(new) != entity.key_value(old):
-                    raise ValueError("mutate must keep the item's key")
-                _claim_unique(pipe, entity.unique(new), entity.member(new))
-                pipe.multi()
-                if new is not old:
-                    entity.unindex(pipe, old)
-                    entity.write(pipe, new)
-                pipe.execute()
-                return new
-            except WatchError:
-                _backoff(attempt)
-    raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
+    result: _T | None = None
+
+    def run(pipe: Pipeline) -> None:
+        nonlocal result
+        result = None
+        raw = _text_hash(pipe.hgetall(key))
+        if not raw:
+            return
+        old: _T = entity.decode(raw)
+        new = mutate(old)
+        if entity.key_value(new) != entity.key_value(old):
+            raise ValueError("mutate must keep the item's key")
+        _claim_unique(pipe, entity.unique(new), entity.member(new))
+        pipe.multi()
+        if new is not old:
+            entity.unindex(pipe, old)
+            entity.write(pipe, new)
+        result = new
+
+    _transaction(client, [key], run, label, retries)
+    return result
 
 
 def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
