@@ -382,3 +382,31 @@ def test_a_limit_one_lookup_within_a_top_ordering_returns_a_rank() -> None:
     assert top is not None and top.name == "top_100"
     assert patterns["top_100"].rank_of is None
     assert patterns["get_player"].rank_of is None
+
+
+def test_a_rank_pattern_makes_its_board_and_player_unique_in_every_store() -> None:
+    """player_rank (board + player, a rank within top_100) presumes one entry per pair."""
+    mongo = _design("leaderboard", Store.MONGODB)
+    assert isinstance(mongo, MongoDesign)
+    spec = mongo.spec
+    score = spec.entity("Score")
+    assert [[f.name for f in g] for g in spec.unique_of(score)] == [["board_id", "player_id"]]
+    # MongoDB: the unique index holds the pair alone; with the score in it, a player's
+    # second entry with another score would pass.
+    (scores,) = [c for c in mongo.collections if c.entity.name == "Score"]
+    assert [i.keys for i in scores.indexes if i.unique] == [
+        (("board_id", "1"), ("player_id", "1"))
+    ]
+    # DynamoDB: the pair is the entity's hottest point read (top_100 is hotter, but a
+    # listed read is a GSI Query whatever the key), so it is the item's key: no guard.
+    dynamo = _design("leaderboard", Store.DYNAMODB)
+    assert isinstance(dynamo, DynamoDesign)
+    placed = dynamo.of(score)
+    assert [f.name for f in placed.natural] == ["player_id", "board_id"]
+    assert not any("guard item" in line for line in dynamo.decisions)
+    (rank,) = [r for r in dynamo.reads if r.pattern.name == "player_rank"]
+    assert rank.count_on is not None and rank.count_on.gsi.name == "GSI1"
+    # Redis: the board claims the pair.
+    redis = _design("leaderboard", Store.REDIS)
+    assert isinstance(redis, RedisDesign)
+    assert [[f.name for f in g] for g in redis.unique_of(score)] == [["board_id", "player_id"]]

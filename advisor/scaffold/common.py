@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from advisor.scaffold.spec import (
@@ -143,23 +143,33 @@ def at_rate(pattern: PatternSpec) -> str:
     return f", at {rate(pattern.per_sec)} calls/s" if pattern.per_sec else ""
 
 
-def unique_notes(spec: ComponentSpec, mechanism: str, appended: str | None = None) -> list[str]:
+def unique_notes(
+    spec: ComponentSpec,
+    mechanism: str,
+    appended: str | None = None,
+    keyed: Mapping[str, Iterable[FieldSpec]] | None = None,
+) -> list[str]:
     """README lines for the unique field groups of ``spec``, kept by ``mechanism``.
 
     ``appended`` is the mechanism for append-only entities where it says less (no bulk
-    save or delete exists to describe). The rule that finds the groups is
-    :meth:`ComponentSpec.unique_of`.
+    save or delete exists to describe). ``keyed`` gives, by entity name, a group that the
+    item's own key keeps unique (a natural key): its line is the design's to write. The
+    rule that finds the groups is :meth:`ComponentSpec.unique_of`.
     """
     out = []
     for entity in spec.entities:
         how = appended if entity.append_only and appended is not None else mechanism
+        by_key = set((keyed or {}).get(entity.name, ()))
         for group in spec.unique_of(entity):
+            if set(group) == by_key:
+                continue
             names = " + ".join(f.name for f in group)
             out.append(
                 f"{entity.name}: {names} is unique ({how}). The workload has no unique "
-                "marker, so a get or query pattern with limit 1, no order_by and equality "
-                "fields other than the key is taken as a uniqueness constraint; a create "
-                "that reuses the value raises AlreadyExistsError."
+                "marker, so a get or query pattern with limit 1 and equality fields other "
+                "than the key, with no order_by or as a rank within a top pattern (one "
+                "entry per board and player), is taken as a uniqueness constraint; a "
+                "create that reuses the value raises AlreadyExistsError."
             )
     return out
 

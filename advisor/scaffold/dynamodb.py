@@ -287,24 +287,28 @@ def _natural(spec: ComponentSpec, entity: EntitySpec, notes: list[str]) -> tuple
     """A natural composite key (membership = channel + user) for ``entity``, if it has one.
 
     The rule: a unique group of two or more scalar fields (see ``unique_of``) whose get
-    is the entity's hottest pattern becomes the item's primary key, so that get is one
-    GetItem and the key itself keeps the values unique (no guard item). The parent's
-    key, when in the group, goes first: the items then form the parent's collection.
+    is the entity's hottest point read becomes the item's primary key, so that get is
+    one GetItem and the key itself keeps the values unique (no guard item). Only point
+    reads (a get, or a pattern with limit 1) compete for the table's key: a ranked or
+    listed read (top_100 by board and score) is a GSI Query whatever the key is. The
+    parent's key, when in the group, goes first: the items then form the parent's
+    collection.
     """
     groups = [
         g for g in spec.unique_of(entity) if len(g) >= 2 and all(f.type in KEY_TYPES for f in g)
     ]
     if not groups:
         return ()
-    rate_of = {p.fields: p.per_sec or 0.0 for p in spec.patterns_of(entity)}
+    points = [p for p in spec.patterns_of(entity) if p.kind is PatternKind.GET or p.limit == 1]
+    rate_of = {p.fields: p.per_sec or 0.0 for p in points}
     best = max(groups, key=lambda g: rate_of.get(frozenset(f.ident for f in g), 0.0))
-    hottest = max((p.per_sec or 0.0 for p in spec.patterns_of(entity)), default=0.0)
+    hottest = max((p.per_sec or 0.0 for p in points), default=0.0)
     if rate_of.get(frozenset(f.ident for f in best), 0.0) < hottest:
         return ()
     ordered = sorted(best, key=lambda f: f != entity.parent_ref)
     names = " + ".join(f.name for f in ordered)
     notes.append(
-        f"{entity.name}: {names} is its natural key and its hottest read, so it is the "
+        f"{entity.name}: {names} is its natural key and its hottest point read, so it is the "
         f"item's primary key (PK {ordered[0].name}, SK the rest): that read is one "
         f"GetItem, and the key keeps the pair unique; {entity.key.name} is stored but "
         "not unique-checked."
@@ -486,7 +490,10 @@ def _ranked(
     """
     pattern = read.pattern
     top = pattern.rank_of
-    if top is None or read.how is not How.GSI or pattern.order is None:
+    # The entry itself is found by a GSI Query or, when the rank's fields are unique
+    # (one entry per board and player), by GetItem: on the item when they are its key,
+    # else on their guard item.
+    if top is None or read.how not in (How.GSI, How.GET) or read.filtered or pattern.order is None:
         return read
     top_read = next(r for r in reads if r.pattern.name == top.name)
     use = top_read.use
@@ -777,6 +784,7 @@ def _decisions(
         f"transaction, a delete frees only guards it owns, and {lookup}",
         # Append-only entities have no bulk save or delete to describe.
         f"{guard}, and {lookup}",
+        keyed={placed.entity.name: placed.natural for placed in entities},
     )
     if strong:
         out.append("Consistency strong: reads of the table use ConsistentRead=True; GSIs cannot.")

@@ -449,6 +449,10 @@ def _serve(
         )
         return MongoRead(pattern, How.SCAN, "a collection scan", paged=paged)
     unique = tuple(p.field for p in pattern.by) in spec.unique_of(entity)
+    if unique:
+        # The index enforces the group itself: with the order field in it, two documents
+        # that differ only in that field (a player's two scores on one board) would pass.
+        keys = list(equality)
     if paged and not unique:
         # The keyset cursor sorts on (order field, _id): the index ends with _id too.
         keys.append(("_id", "-1" if pattern.descending and pattern.order else "1"))

@@ -251,7 +251,10 @@ class ComponentSpec:
         ``query`` pattern with ``limit: 1``, no ``order_by`` and equality fields that do
         not include the entity's key (an idempotency key, an e-mail address) asks for at
         most one item, so those fields are unique together and every design enforces it
-        (unless one of them is optional: that group is left unenforced).
+        (unless one of them is optional: that group is left unenforced). So does a rank
+        pattern (see ``PatternSpec.rank_of``): it asks where one member (a player) stands
+        on a board, which presumes one entry per board and member; two would give the
+        member two ranks and put it on the board twice.
         """
         return self._unique.get(entity.name, ())
 
@@ -266,7 +269,7 @@ def _unique_groups(
         if (
             pattern.kind in (PatternKind.GET, PatternKind.QUERY)
             and pattern.limit == 1
-            and pattern.order is None
+            and (pattern.order is None or pattern.rank_of is not None)
             and fields
             and entity.key.ident not in pattern.fields
             # Items that lack an optional value would all share the "absent" one.

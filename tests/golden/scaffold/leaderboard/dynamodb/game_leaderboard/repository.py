@@ -40,13 +40,10 @@ ATTRIBUTE_DEFINITIONS = [
     {"AttributeName": "SK", "AttributeType": "S"},
     {"AttributeName": "GSI1PK", "AttributeType": "S"},
     {"AttributeName": "GSI1SK", "AttributeType": "N"},
-    {"AttributeName": "GSI2PK", "AttributeType": "S"},
-    {"AttributeName": "GSI2SK", "AttributeType": "N"},
 ]
 # Overloaded GSIs: each has a <name>PK and a <name>SK key and projects what its reads need.
 GLOBAL_SECONDARY_INDEXES: list[dict[str, Any]] = [
     _gsi("GSI1", ["_type", "board_id", "entry_id", "player_id", "score", "updated_at"]),
-    _gsi("GSI2", ["score"]),
 ]
 
 
@@ -172,13 +169,11 @@ def delete_player(table: Any, player_id: str) -> bool:
 def _item_score(item: Score) -> dict[str, Any]:
     """The stored item of a Score: keys, index keys, fields and revision."""
     raw = {
-        "PK": "SCORE#" + _parts(item.entry_id),
-        "SK": "SCORE#" + _parts(item.entry_id),
+        "PK": "PLAYER#" + _parts(item.player_id),
+        "SK": "SCORE#" + _parts(item.board_id),
         "_type": "Score",
         "GSI1PK": "SCORE#" + _parts(item.board_id),
         "GSI1SK": _number(item.score),
-        "GSI2PK": "SCORE#" + _parts(item.board_id, item.player_id),
-        "GSI2SK": _number(item.score),
         "entry_id": item.entry_id,
         "board_id": item.board_id,
         "player_id": item.player_id,
@@ -217,18 +212,20 @@ def save_many_score(table: Any, items: Iterable[Score]) -> int:
 
 def fetch_score(
     table: Any,
-    entry_id: str,
+    player_id: str,
+    board_id: str,
     consistent: bool = CONSISTENT_READ,
 ) -> Score | None:
     """The Score at this primary key, or None."""
-    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
     raw = table.get_item(Key=key, ConsistentRead=consistent).get("Item")
     return _decode_score(raw) if raw is not None and _live(raw) else None
 
 
 def update_score(
     table: Any,
-    entry_id: str,
+    player_id: str,
+    board_id: str,
     mutate: Callable[[Score], Score],
     retries: int = 20,
 ) -> Score | None:
@@ -238,27 +235,28 @@ def update_score(
     is the one read, so a concurrent change is never overwritten. ``mutate`` may run
     more than once and must keep the primary key. Returns the new item, or None.
     """
-    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
     return _update(
         table,
         _ENTITIES[Score],
         key,
-        lambda i: (i.entry_id,),
+        lambda i: (i.player_id, i.board_id),
         mutate,
         retries,
         "Score",
     )
 
 
-def delete_score(table: Any, entry_id: str) -> bool:
+def delete_score(table: Any, player_id: str, board_id: str) -> bool:
     """Delete one Score; True if it existed (and had not expired)."""
-    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
     return _delete(table, _ENTITIES[Score], key)
 
 
 def increment_score(
     table: Any,
-    entry_id: str,
+    player_id: str,
+    board_id: str,
     field: Literal["score"],
     amount: int,
     minimum: int | None = None,
@@ -269,7 +267,7 @@ def increment_score(
     result never falls below it, even with concurrent calls. Returns None if there is
     no such item or the condition failed.
     """
-    key = {"PK": "SCORE#" + _parts(entry_id), "SK": "SCORE#" + _parts(entry_id)}
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
     floor = None if minimum is None else _number(minimum)
     raw = _increment(table, _ENTITIES[Score], key, field, _number(amount), floor)
     return _decode_score(raw) if raw is not None else None
@@ -286,7 +284,7 @@ _ENTITIES: dict[type, _Entity] = {
         item=_item_score,
         decode=_decode_score,
         key_value=lambda i: i.entry_id,
-        counters={"score": ("GSI1SK", "GSI2SK")},
+        counters={"score": ("GSI1SK",)},
     ),
 }
 
@@ -317,22 +315,15 @@ def top_100(
 def player_rank(table: Any, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by a Query of an overloaded GSI, then a Select=COUNT Query of GSI1 (see README.md).
+    Served by GetItem on the table, then a Select=COUNT Query of GSI1 (see README.md).
     """
-    condition = Key("GSI2PK").eq("SCORE#" + _parts(board_id, player_id))
-    rows, _ = _query(
-        table,
-        1,
-        None,
-        IndexName="GSI2",
-        KeyConditionExpression=condition,
-        ScanIndexForward=False,
-    )
-    if not rows:
+    key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
+    raw = table.get_item(Key=key, ConsistentRead=CONSISTENT_READ).get("Item")
+    entry = raw if raw is not None and _live(raw) else None
+    if entry is None:
         return None
-    # Only the score is projected here; the entries ahead are counted, not read out.
     group = Key("GSI1PK").eq("SCORE#" + _parts(board_id))
-    ahead = group & Key("GSI1SK").gt(rows[0]["score"])
+    ahead = group & Key("GSI1SK").gt(entry["score"])
     return _count(table, IndexName="GSI1", KeyConditionExpression=ahead)
 
 

