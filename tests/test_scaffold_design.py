@@ -394,9 +394,7 @@ def test_a_rank_pattern_makes_its_board_and_player_unique_in_every_store() -> No
     # MongoDB: the unique index holds the pair alone; with the score in it, a player's
     # second entry with another score would pass.
     (scores,) = [c for c in mongo.collections if c.entity.name == "Score"]
-    assert [i.keys for i in scores.indexes if i.unique] == [
-        (("board_id", "1"), ("player_id", "1"))
-    ]
+    assert [i.keys for i in scores.indexes if i.unique] == [(("board_id", "1"), ("player_id", "1"))]
     # DynamoDB: the pair is the entity's hottest point read (top_100 is hotter, but a
     # listed read is a GSI Query whatever the key), so it is the item's key: no guard.
     dynamo = _design("leaderboard", Store.DYNAMODB)
