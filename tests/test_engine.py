@@ -834,10 +834,11 @@ def test_the_loader_checks_that_surviving_a_region_spans_regions(tmp_path: Path)
 def test_vector_search_excludes_only_the_stores_without_it(engine: Engine) -> None:
     component = _one(engine, "name: rag\ndata_shape: nested\nneeds: [vector_search]\n")
     eligible = {e.database for e in component.ranking if e.eligible}
-    # DynamoDB and HBase have no vector search of their own; PostgreSQL has it through the
-    # pgvector extension, which costs points (fit.capability_degree) but does not exclude.
-    assert {"dynamodb", "hbase", "memcached"}.isdisjoint(eligible)
-    assert {"postgresql", "mongodb", "opensearch", "cassandra"} <= eligible
+    # HBase and Memcached have no vector search of their own; PostgreSQL has it through
+    # the pgvector extension, which costs points (fit.capability_degree) but does not
+    # exclude. DynamoDB has vector indexes (SearchVectors) since 2026.
+    assert {"hbase", "memcached"}.isdisjoint(eligible)
+    assert {"postgresql", "mongodb", "opensearch", "cassandra", "dynamodb"} <= eligible
     postgres = next(e for e in component.ranking if e.database == "postgresql")
     assert any(r.rule == "fit.capability_degree" and r.points < 0 for r in postgres.reasons)
 
