@@ -104,25 +104,35 @@ access_patterns:
 
 
 @pytest.mark.parametrize(
-    ("consistency", "w", "concern", "preference"),
+    ("consistency", "durability", "w", "concern"),
     [
-        ("eventual", "1", "local", "PRIMARY"),
-        ("session", "majority", "majority", "PRIMARY"),
-        ("strong", "majority", "majority", "PRIMARY"),
+        ("eventual", "durable", "majority", "local"),
+        ("eventual", "ephemeral", "1", "local"),
+        ("eventual", None, "majority", "local"),
+        ("session", "durable", "majority", "majority"),
+        ("session", "ephemeral", "majority", "majority"),
+        ("strong", "durable", "majority", "majority"),
+        ("strong", "ephemeral", "majority", "majority"),
     ],
 )
-def test_mongodb_concerns_come_from_the_consistency_answer(
-    consistency: str, w: str, concern: str, preference: str
+def test_mongodb_durability_decides_the_write_concern_and_consistency_the_reads(
+    consistency: str, durability: str | None, w: str, concern: str
 ) -> None:
-    workload = parse_workload(f"name: t\nconsistency: {consistency}\ndurability: durable\n")
+    # A w=1 write that has not replicated is rolled back on failover: durable data
+    # (or data whose durability was not answered) is always written with w=majority.
+    text = f"name: t\nconsistency: {consistency}\n"
+    workload = parse_workload(text + (f"durability: {durability}\n" if durability else ""))
     (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
     assert isinstance(design, MongoDesign)
+    journal = durability != "ephemeral"
     assert (design.write_w, design.journal, design.read_concern, design.read_preference) == (
         w,
-        True,
+        journal,
         concern,
-        preference,
+        "PRIMARY",
     )
+    if w == "1":
+        assert any("rolled back when the primary fails over" in d for d in design.decisions)
 
 
 def test_redis_uses_sorted_sets_for_ranked_patterns_and_warns_of_hot_keys() -> None:

@@ -511,27 +511,50 @@ def _covering(index: MongoIndex, indexes: list[MongoIndex] | tuple[MongoIndex, .
 
 
 def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
-    """Write concern w, journal, read concern level, read preference and the reason."""
-    journal = spec.durability != "ephemeral"
-    j = "j=true" if journal else "j=false"
+    """Write concern w, journal, read concern level, read preference and the reason.
+
+    Durability decides the write concern: a w=1 write that has not replicated yet is
+    rolled back when its primary fails over, so only ephemeral data may be written with
+    w=1 (and only when the reads do not need majority writes). Consistency decides reads.
+    """
+    ephemeral = spec.durability == "ephemeral"
     consistency = spec.consistency
+    journal = not ephemeral
+    j = "j=true" if journal else "j=false"
+    if ephemeral and consistency == "eventual":
+        w = "1"
+        writes = (
+            "Durability ephemeral: writes use w=1, j=false, acknowledged by the primary "
+            "alone: a write that has not reached a secondary yet is rolled back when the "
+            "primary fails over (and one not yet journaled is lost if it crashes), which "
+            "only ephemeral data may risk; set w=majority if it must survive a failover."
+        )
+    else:
+        w = "majority"
+        writes = (
+            f"Durability {spec.durability or 'not answered'}: writes use w=majority, {j}, "
+            "acknowledged once a majority of the replica set has them, so an acknowledged "
+            "write survives a failover (a w=1 write that has not replicated is rolled back)."
+        )
+        if ephemeral:
+            writes += f" The consistency ({consistency or 'not answered'}) needs majority writes."
     if consistency == "eventual":
         return (
-            "1",
+            w,
             journal,
             "local",
             "PRIMARY",
-            f"Consistency eventual: writes use w=1, {j}; reads use readConcern local from "
-            "the primary, so a client reads its own writes (secondary reads would lag; "
-            "use secondaryPreferred only for reads that may be stale).",
+            f"{writes} Consistency eventual: reads use readConcern local from the primary, "
+            "so a client reads its own writes (secondary reads would lag; use "
+            "secondaryPreferred only for reads that may be stale).",
         )
     if consistency == "strong":
         return (
-            "majority",
+            w,
             journal,
             "majority",
             "PRIMARY",
-            f"Consistency strong: writes use w=majority, {j}. Majority reads alone are "
+            f"{writes} Consistency strong: majority reads alone are "
             "not strong (a deposed primary can briefly serve stale majority reads), so "
             "single-document gets by _id (fetch_*() and get patterns) use readConcern "
             "linearizable with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): they reflect every "
@@ -541,11 +564,11 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
         )
     asked = "session" if consistency == "session" else "not answered"
     return (
-        "majority",
+        w,
         journal,
         "majority",
         "PRIMARY",
-        f"Consistency {asked}: writes use w=majority, {j} and reads use readConcern "
-        "majority from the primary, so a client reads its own writes; a causally "
-        "consistent ClientSession extends this to secondary reads.",
+        f"{writes} Consistency {asked}: reads use readConcern majority from the primary, "
+        "so a client reads its own writes; a causally consistent ClientSession extends "
+        "this to secondary reads.",
     )

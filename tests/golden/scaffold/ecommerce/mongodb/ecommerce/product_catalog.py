@@ -33,7 +33,7 @@ from ecommerce.mongodb_support import (
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
-WRITE_CONCERN = WriteConcern(w=1, j=True)
+WRITE_CONCERN = WriteConcern(w="majority", j=True)
 READ_CONCERN = ReadConcern("local")
 READ_PREFERENCE = ReadPreference.PRIMARY
 VALIDATION_LEVEL = "strict"

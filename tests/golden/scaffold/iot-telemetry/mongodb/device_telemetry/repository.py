@@ -31,7 +31,7 @@ from device_telemetry.mongodb_support import (
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
-WRITE_CONCERN = WriteConcern(w=1, j=True)
+WRITE_CONCERN = WriteConcern(w="majority", j=True)
 READ_CONCERN = ReadConcern("local")
 READ_PREFERENCE = ReadPreference.PRIMARY
 VALIDATION_LEVEL = "strict"
