@@ -336,3 +336,43 @@ access_patterns:
     assert "Note: referenced (own collection" in readme and "append-only" in readme
     assert "NOTE_COLLECTION" in code and "def delete_note" not in code
     assert "LINE_COLLECTION" not in code  # lines, not append-only, stay embedded
+
+
+SESSIONS = """
+name: devsessions
+durability: ephemeral
+needs: [ttl]
+entities:
+  - name: Session
+    key: session_id
+    retention: 30m
+    retention_field: last_seen_at
+    fields: {session_id: string, device_id: string, last_seen_at: datetime}
+access_patterns:
+  - {name: get_session, entity: Session, kind: get, by: [session_id], limit: 1}
+  - {name: session_of_device, entity: Session, kind: query, by: [device_id], limit: 1}
+"""
+
+
+def test_an_expired_document_gives_up_its_unique_value(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The TTL monitor runs every 60 s: until it does, an expired session still holds its
+    # device_id in the unique index, and create must clear it rather than refuse.
+    db, mock = mongo
+    if mock:
+        from mongomock.store import CollectionStore
+
+        monkeypatch.setattr(CollectionStore, "_remove_expired_documents", lambda self: None)
+    workload = parse_workload(SESSIONS, "devsessions.yaml")
+    with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        idle = datetime.now(UTC) - timedelta(minutes=31)
+        repo.create_session(db, repo.Session("s1", "dev-1", idle))
+        assert repo.session_of_device(db, "dev-1") == []
+        repo.create_session(db, repo.Session("s2", "dev-1", datetime.now(UTC)))
+        assert [s.session_id for s in repo.session_of_device(db, "dev-1")] == ["s2"]
+        # A live holder still blocks the value, and the expired one is gone.
+        with pytest.raises(repo.AlreadyExistsError):
+            repo.create_session(db, repo.Session("s3", "dev-1", datetime.now(UTC)))
+        assert db[repo.SESSION_COLLECTION].count_documents({}) == 1
