@@ -373,6 +373,46 @@ def test_an_expired_document_gives_up_its_unique_value(
         repo.create_session(db, repo.Session("s2", "dev-1", datetime.now(UTC)))
         assert [s.session_id for s in repo.session_of_device(db, "dev-1")] == ["s2"]
         # A live holder still blocks the value, and the expired one is gone.
-        with pytest.raises(repo.AlreadyExistsError):
+        with pytest.raises(importlib.import_module("devsessions.errors").AlreadyExistsError):
             repo.create_session(db, repo.Session("s3", "dev-1", datetime.now(UTC)))
         assert db[repo.SESSION_COLLECTION].count_documents({}) == 1
+
+
+ACCOUNTS = """
+name: accounts
+entities:
+  - {name: User, key: user_id, fields: {user_id: string, email: string}}
+access_patterns:
+  - {name: user_by_email, entity: User, kind: query, by: [email], limit: 1}
+"""
+
+
+def test_a_taken_unique_value_is_named_and_a_bulk_save_says_what_it_refused(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    db, mock = mongo
+    workload = parse_workload(ACCOUNTS, "accounts.yaml")
+    with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
+        support = importlib.import_module("accounts.mongodb_support")
+        repo.ensure_schema(db, validators=not mock)
+        repo.create_user(db, repo.User("u1", "a@x.io"))
+        # Another user's e-mail: a UniqueValueError naming the field, not "u2 exists".
+        with pytest.raises(support.UniqueValueError) as taken:
+            repo.create_user(db, repo.User("u2", "a@x.io"))
+        assert taken.value.fields == ("email",) and "email='a@x.io'" in str(taken.value)
+        # The id itself: a plain AlreadyExistsError.
+        with pytest.raises(support.AlreadyExistsError) as exists:
+            repo.create_user(db, repo.User("u1", "b@x.io"))
+        assert not isinstance(exists.value, support.UniqueValueError)
+        # A server names the index in the error's details (mongomock leaves them out).
+        error = support.DuplicateKeyError("E11000", 11000, {"keyPattern": {"email": 1}})
+        document = {"_id": "u9", "email": "z@x.io"}
+        found = support._already_exists(db["user"], "User", document, [("email",)], error)
+        assert isinstance(found, support.UniqueValueError) and found.fields == ("email",)
+        # Unordered bulk: the other items are written, the error lists both groups.
+        users = [repo.User("u2", "a@x.io"), repo.User("u3", "c@x.io")]
+        with pytest.raises(support.BulkSaveError) as bulk:
+            repo.save_many_user(db, users)
+        assert isinstance(bulk.value, support.AlreadyExistsError)
+        assert (bulk.value.written, bulk.value.refused) == (["u3"], ["u2"])
+        assert repo.fetch_user(db, "u3") is not None and repo.fetch_user(db, "u2") is None

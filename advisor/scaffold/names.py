@@ -28,6 +28,8 @@ RESERVED_MODULE = frozenset(
         "NotFoundError",
         "Model",
         "Page",
+        "UniqueValueError",
+        "BulkSaveError",
         "ensure_schema",
         "save_together",
         "ensure_event_group",

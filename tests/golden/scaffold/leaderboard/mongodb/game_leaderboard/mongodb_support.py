@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -19,8 +19,9 @@ import bson
 from bson.codec_options import CodecOptions
 from pymongo import UpdateOne
 from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from game_leaderboard.errors import ConflictError
+from game_leaderboard.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
 # Every stored document's version number: each write raises it, and compare-and-swap
@@ -32,6 +33,8 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.2
 # bulk_write sends at most this many operations per call (the driver splits further).
 BULK_BATCH = 1000
+# The server's error code for a write that a unique index refused.
+_DUPLICATE_KEY = 11000
 # A cursor decodes its dates as aware UTC datetimes, as the collections store them.
 _CURSOR_CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
@@ -96,16 +99,88 @@ def _page(
     return Page([decode(doc) for doc in docs], cursor)
 
 
+class UniqueValueError(AlreadyExistsError):
+    """Another item holds the new item's value of ``fields`` (a unique index refused it).
+
+    A clash on the item's own key raises a plain AlreadyExistsError, so a retry can tell
+    "this id exists" from "this idempotency key (or e-mail) was used by another item".
+    """
+
+    def __init__(self, message: str, fields: tuple[str, ...]) -> None:
+        """The error, with the names of the unique fields whose values are taken."""
+        super().__init__(message)
+        self.fields = fields
+
+
+class BulkSaveError(AlreadyExistsError):
+    """A save_many_*() refused some items because a unique value of theirs is taken.
+
+    The bulk write is unordered, so every other item was written: ``written`` and
+    ``refused`` hold the keys of each.
+    """
+
+    def __init__(self, message: str, written: list[Any], refused: list[Any]) -> None:
+        """The error, with the keys of the items written and of those refused."""
+        super().__init__(message)
+        self.written = written
+        self.refused = refused
+
+
+def _already_exists(
+    collection: Collection[Any],
+    label: str,
+    document: Mapping[str, Any],
+    unique: Sequence[tuple[str, ...]],
+    error: DuplicateKeyError,
+) -> AlreadyExistsError:
+    """The error for an insert of ``document`` that hit a unique index: it names the clash.
+
+    The server names the index's fields in the error's details (keyPattern or keyValue);
+    without them (a test double) the stored documents are asked which value is taken.
+    """
+    details = error.details or {}
+    fields = tuple(details.get("keyPattern") or details.get("keyValue") or ())
+    if not fields and not collection.count_documents({"_id": document["_id"]}, limit=1):
+        held = ({k: document[k] for k in g} for g in unique)
+        fields = next((tuple(q) for q in held if collection.count_documents(q, limit=1)), ())
+    if not fields or fields == ("_id",):
+        return AlreadyExistsError(f"{label} {document['_id']!r} already exists")
+    values = ", ".join(f"{k}={document.get(k)!r}" for k in fields)
+    message = f"{label} {document['_id']!r} not created: another {label} has {values}"
+    return UniqueValueError(message, fields)
+
+
 def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[str, Any]]]) -> int:
     """Upsert ``(_id, update)`` pairs with unordered bulk_write calls; returns how many.
 
-    Unordered: one failing item does not stop the others (BulkWriteError lists it).
+    Unordered: one failing item does not stop the others. Items refused because a unique
+    value of theirs is taken raise BulkSaveError once every batch is sent; any other
+    write error raises pymongo's BulkWriteError.
     """
+    refused: list[int] = []
     for start in range(0, len(updates), BULK_BATCH):
         batch = updates[start : start + BULK_BATCH]
-        collection.bulk_write(
-            [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False
+        try:
+            collection.bulk_write(
+                [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch],
+                ordered=False,
+            )
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if error.details.get("writeConcernErrors") or any(
+                e.get("code") != _DUPLICATE_KEY for e in errors
+            ):
+                raise
+            refused += [start + e["index"] for e in errors]
+    if refused:
+        keys = [key for key, _ in updates]
+        lost = set(refused)
+        written = [key for n, key in enumerate(keys) if n not in lost]
+        message = (
+            f"{len(lost)} of {len(keys)} items not saved, a unique value of theirs is "
+            f"taken: {[keys[n] for n in refused]!r}; the other {len(written)} were written"
         )
+        raise BulkSaveError(message, written, [keys[n] for n in refused])
     return len(updates)
 
 

@@ -22,6 +22,7 @@ from game_leaderboard.errors import AlreadyExistsError
 from game_leaderboard.mongodb_support import (
     VERSION,
     Page,
+    _already_exists,
     _aware,
     _bulk_upsert,
     _keyset,
@@ -256,18 +257,28 @@ def _decode_score(raw: Mapping[str, Any]) -> Score:
 
 
 def create_score(db: Database[Any], item: Score, session: ClientSession | None = None) -> None:
-    """Insert a new Score; raise AlreadyExistsError if its key is taken."""
+    """Insert a new Score; raise AlreadyExistsError if its key or a unique value is taken."""
     document = {"_id": item.entry_id, **_encode_score(item), VERSION: 1}
     try:
         _collection(db, SCORE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
-        raise AlreadyExistsError(f"Score {item.entry_id!r} already exists") from error
+        # UniqueValueError (mongodb_support) when another item holds a unique value.
+        raise _already_exists(
+            _collection(db, SCORE_COLLECTION),
+            "Score",
+            document,
+            [("board_id", "player_id")],
+            error,
+        ) from error
 
 
 def save_many_score(db: Database[Any], items: Sequence[Score]) -> int:
     """Insert or replace many Score items with unordered bulk upserts.
 
     Existing items are overwritten. Returns how many were written.
+    Items whose unique value another item holds are refused: BulkSaveError (an
+    AlreadyExistsError, in mongodb_support) lists their keys and those of the items
+    written all the same.
     """
     updates = []
     for item in items:

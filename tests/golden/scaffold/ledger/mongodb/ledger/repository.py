@@ -24,6 +24,7 @@ from ledger.errors import AlreadyExistsError
 from ledger.mongodb_support import (
     VERSION,
     Page,
+    _already_exists,
     _aware,
     _bulk_upsert,
     _decimal,
@@ -373,12 +374,19 @@ def create_transfer(
     item: Transfer,
     session: ClientSession | None = None,
 ) -> None:
-    """Insert a new Transfer; raise AlreadyExistsError if its key is taken."""
+    """Insert a new Transfer; raise AlreadyExistsError if its key or a unique value is taken."""
     document = {"_id": item.transfer_id, **_encode_transfer(item), VERSION: 1}
     try:
         _collection(db, TRANSFER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
-        raise AlreadyExistsError(f"Transfer {item.transfer_id!r} already exists") from error
+        # UniqueValueError (mongodb_support) when another item holds a unique value.
+        raise _already_exists(
+            _collection(db, TRANSFER_COLLECTION),
+            "Transfer",
+            document,
+            [("idempotency_key",)],
+            error,
+        ) from error
 
 
 def fetch_transfer(db: Database[Any], transfer_id: str) -> Transfer | None:
