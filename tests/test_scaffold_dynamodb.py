@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +155,85 @@ def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: 
         run = functools.partial(ledger_transfers, repo, table, conflict, BASE)
         done = sum(_run(LEDGER_WORKERS, run))
         check_ledger_conserved(repo, table(), done)
+
+
+@contextmanager
+def _reply_lost(table: Any, operation: str) -> Iterator[list[bytes]]:
+    """The next ``operation`` is applied but its reply lost: botocore sends it again.
+
+    Yields the request bodies sent, one per attempt.
+    """
+    events = table.meta.client.meta.events
+    bodies: list[bytes] = []
+
+    def resend(attempts: int, caught_exception: Exception | None, **_: Any) -> int | None:
+        return 0 if attempts == 1 and caught_exception is None and len(bodies) == 1 else None
+
+    def sent(request: Any, **_: Any) -> None:
+        bodies.append(request.body)
+
+    hooks = [
+        (f"needs-retry.dynamodb.{operation}", resend),
+        (f"request-created.dynamodb.{operation}", sent),
+    ]
+    for event, hook in hooks:
+        events.register(event, hook)
+    try:
+        yield bodies
+    finally:
+        for event, hook in hooks:
+            events.unregister(event, hook)
+
+
+def test_a_write_whose_reply_is_lost_is_applied_once(tmp_path: Path, tables: Any) -> None:
+    with imported(example("ecommerce"), Store.DYNAMODB, tmp_path, "inventory") as repo:
+        table = tables(repo)()
+        with _reply_lost(table, "PutItem") as sent:
+            repo.create_stock_level(table, repo.StockLevel("s1", "sku1", "w1", 10, 0, BASE))
+        assert len(sent) == 2  # the resend fails its condition: the item exists (our own)
+        runs: list[int] = []
+
+        def take_two(stock: Any) -> Any:
+            runs.append(1)
+            return replace(stock, on_hand=stock.on_hand - 2)
+
+        with _reply_lost(table, "PutItem") as sent:
+            assert repo.update_stock_level(table, "s1", take_two).on_hand == 8
+        assert (len(sent), len(runs)) == (2, 1)
+        with _reply_lost(table, "UpdateItem") as sent:
+            assert repo.increment_stock_level(table, "s1", "on_hand", -1, minimum=0).on_hand == 7
+        assert len(sent) == 2
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.on_hand == 7
+        order = repo.Reservation("r1", "s1", "o1", 1, BASE)
+        with _reply_lost(table, "TransactWriteItems") as sent:
+            repo.save_together(table, creates=[order], increments=[(stock, "reserved", 1, None)])
+        # Both attempts carry one ClientRequestToken: DynamoDB answers the resend as the first.
+        tokens = {json.loads(body)["ClientRequestToken"] for body in sent}
+        assert len(sent) == 2 and len(tokens) == 1
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.reserved == 1
+        assert repo.fetch_reservation(table, "r1") == order
+        # Increments alone: the resend fails on the version the first attempt wrote.
+        with _reply_lost(table, "TransactWriteItems"):
+            repo.save_together(table, increments=[(stock, "reserved", 1, None)])
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.reserved == 2
+    with imported(
+        _editable(example("ledger")), Store.DYNAMODB, tmp_path / "ledger", "repository"
+    ) as repo:
+        table = tables(repo)()
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        # The item and its guard in one transaction, created, updated (the guard moves) and saved.
+        with _reply_lost(table, "TransactWriteItems"):
+            repo.create_transfer(table, first)
+        with _reply_lost(table, "TransactWriteItems"):
+            moved = repo.update_transfer(table, "t1", lambda t: replace(t, idempotency_key="key-2"))
+        assert moved == replace(first, idempotency_key="key-2")
+        with _reply_lost(table, "TransactWriteItems"):
+            assert repo.save_many_transfer(table, [first]) == 1
+        assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
+        assert repo.transfer_by_idempotency_key(table, "key-2") == []
 
 
 def _editable(workload: Workload) -> Workload:
@@ -423,7 +504,7 @@ def test_natural_key_project_passes_its_own_suite(
 
 def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_path: Path) -> None:
     boto3 = pytest.importorskip("boto3")
-    from botocore.stub import Stubber
+    from botocore.stub import ANY, Stubber
 
     with imported(example("ledger"), Store.DYNAMODB, tmp_path, "dynamodb_support") as support:
         client = boto3.client(
@@ -448,7 +529,9 @@ def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_pa
             # Another transaction, then throttling: sent a third time, which succeeds.
             cancelled("TransactionConflict")
             cancelled("None", "ThrottlingError")
-            stub.add_response("transact_write_items", {}, {"TransactItems": actions})
+            stub.add_response(
+                "transact_write_items", {}, {"TransactItems": actions, "ClientRequestToken": ANY}
+            )
             support._transact(client, actions)
             stub.assert_no_pending_responses()
             # A failed condition is the caller's to name: raised at once, not sent again.
