@@ -271,6 +271,49 @@ def test_idempotent_retries_and_owned_guards(tmp_path: Path, tables: Any) -> Non
     assert "_by_guard(" in lookup and "IndexName" not in lookup
 
 
+def test_a_delete_frees_its_unique_values_all_or_nothing(tmp_path: Path, tables: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    with imported(_editable(example("ledger")), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        events = table.meta.client.meta.events
+        writes: list[str] = []
+
+        def drop(event_name: str, **_: Any) -> None:
+            writes.append(event_name)
+            if len(writes) == drop_at:
+                raise EndpointConnectionError(endpoint_url="simulated: connection lost")
+
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        repo.create_transfer(table, first)
+        hooks = [f"before-call.dynamodb.{op}" for op in ("DeleteItem", "TransactWriteItems")]
+        for event in hooks:
+            events.register(event, drop)
+        try:
+            # The connection drops at the first write of a delete: nothing is freed.
+            drop_at = 1
+            with pytest.raises(EndpointConnectionError):
+                repo.delete_transfer(table, "t1")
+            assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
+            # Or at the second: there is none, the item and its guard go in one write.
+            writes.clear()
+            drop_at = 2
+            assert repo.delete_transfer(table, "t1")
+        finally:
+            for event in hooks:
+                events.unregister(event, drop)
+        assert repo.fetch_transfer(table, "t1") is None
+        repo.create_transfer(table, repo.Transfer("t2", "key-1", "x", BASE))
+        # A guard another item holds now (its own expired and was taken) is left to it.
+        third = repo.Transfer("t3", "key-3", "x", BASE)
+        repo.create_transfer(table, third)
+        (guard,) = repo._guards_transfer(repo._item_transfer(third))
+        table.put_item(Item={**guard, "_owner_pk": "TRANSFER#t9", "_owner_sk": "TRANSFER#t9"})
+        assert repo.delete_transfer(table, "t3")
+        held = table.get_item(Key={"PK": guard["PK"], "SK": guard["SK"]})["Item"]
+        assert held["_owner_pk"] == "TRANSFER#t9"
+
+
 def test_append_only_transfers_keep_their_keys(tmp_path: Path, tables: Any) -> None:
     # The shipped ledger's transfers are append-only: written once, never moved or freed.
     with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:

@@ -364,9 +364,7 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _update(

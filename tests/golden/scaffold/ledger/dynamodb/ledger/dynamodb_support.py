@@ -9,7 +9,6 @@ names made from the workload's entities and fields never do, so the two cannot c
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import random
 import time
@@ -381,16 +380,43 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
+def _delete_guarded(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item and the guards it owns in one transaction; True if it existed, live.
+
+    The item's Delete is conditional on the version read (retried if it changed), each
+    guard's on being this item's, so a failure frees all or nothing and another item's
+    value is never freed. A guard held by another item (its own expired) is left alone.
+    """
+    foreign: set[str] = set()
+    for attempt in range(retries):
+        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+        if raw is None:
+            return False
+        guards = [g for g in entity.guards(raw) if g["PK"] not in foreign]
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
+        actions += [
+            {"Delete": {"TableName": table.name, "Key": _key(g), **_owned_by(raw)}} for g in guards
+        ]
+        try:
+            _transact(table.meta.client, actions)
+            return _live(raw)
+        except table.meta.client.exceptions.TransactionCanceledException as error:
+            failed = _failed(error)
+            if not failed:
+                raise
+        if 0 in failed:
+            _backoff(attempt)  # the item changed: read it again
+        else:
+            foreign |= {guards[n - 1]["PK"] for n in failed}
+    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
+
+
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    if entity.guards is not _no_guards:
+        return _delete_guarded(table, entity, key)
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    for guard in entity.guards(raw):
-        # Only this item's own guard: another item may have taken the value since.
-        with contextlib.suppress(table.meta.client.exceptions.ConditionalCheckFailedException):
-            table.delete_item(Key=_key(guard), **_owned_by(raw))
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _by_guard(table: Any, guard_key: str) -> dict[str, Any] | None:
