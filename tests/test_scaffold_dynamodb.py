@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,6 +157,85 @@ def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: 
         check_ledger_conserved(repo, table(), done)
 
 
+@contextmanager
+def _reply_lost(table: Any, operation: str) -> Iterator[list[bytes]]:
+    """The next ``operation`` is applied but its reply lost: botocore sends it again.
+
+    Yields the request bodies sent, one per attempt.
+    """
+    events = table.meta.client.meta.events
+    bodies: list[bytes] = []
+
+    def resend(attempts: int, caught_exception: Exception | None, **_: Any) -> int | None:
+        return 0 if attempts == 1 and caught_exception is None and len(bodies) == 1 else None
+
+    def sent(request: Any, **_: Any) -> None:
+        bodies.append(request.body)
+
+    hooks = [
+        (f"needs-retry.dynamodb.{operation}", resend),
+        (f"request-created.dynamodb.{operation}", sent),
+    ]
+    for event, hook in hooks:
+        events.register(event, hook)
+    try:
+        yield bodies
+    finally:
+        for event, hook in hooks:
+            events.unregister(event, hook)
+
+
+def test_a_write_whose_reply_is_lost_is_applied_once(tmp_path: Path, tables: Any) -> None:
+    with imported(example("ecommerce"), Store.DYNAMODB, tmp_path, "inventory") as repo:
+        table = tables(repo)()
+        with _reply_lost(table, "PutItem") as sent:
+            repo.create_stock_level(table, repo.StockLevel("s1", "sku1", "w1", 10, 0, BASE))
+        assert len(sent) == 2  # the resend fails its condition: the item exists (our own)
+        runs: list[int] = []
+
+        def take_two(stock: Any) -> Any:
+            runs.append(1)
+            return replace(stock, on_hand=stock.on_hand - 2)
+
+        with _reply_lost(table, "PutItem") as sent:
+            assert repo.update_stock_level(table, "s1", take_two).on_hand == 8
+        assert (len(sent), len(runs)) == (2, 1)
+        with _reply_lost(table, "UpdateItem") as sent:
+            assert repo.increment_stock_level(table, "s1", "on_hand", -1, minimum=0).on_hand == 7
+        assert len(sent) == 2
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.on_hand == 7
+        order = repo.Reservation("r1", "s1", "o1", 1, BASE)
+        with _reply_lost(table, "TransactWriteItems") as sent:
+            repo.save_together(table, creates=[order], increments=[(stock, "reserved", 1, None)])
+        # Both attempts carry one ClientRequestToken: DynamoDB answers the resend as the first.
+        tokens = {json.loads(body)["ClientRequestToken"] for body in sent}
+        assert len(sent) == 2 and len(tokens) == 1
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.reserved == 1
+        assert repo.fetch_reservation(table, "r1") == order
+        # Increments alone: the resend fails on the version the first attempt wrote.
+        with _reply_lost(table, "TransactWriteItems"):
+            repo.save_together(table, increments=[(stock, "reserved", 1, None)])
+        stock = repo.fetch_stock_level(table, "s1", consistent=True)
+        assert stock is not None and stock.reserved == 2
+    with imported(
+        _editable(example("ledger")), Store.DYNAMODB, tmp_path / "ledger", "repository"
+    ) as repo:
+        table = tables(repo)()
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        # The item and its guard in one transaction, created, updated (the guard moves) and saved.
+        with _reply_lost(table, "TransactWriteItems"):
+            repo.create_transfer(table, first)
+        with _reply_lost(table, "TransactWriteItems"):
+            moved = repo.update_transfer(table, "t1", lambda t: replace(t, idempotency_key="key-2"))
+        assert moved == replace(first, idempotency_key="key-2")
+        with _reply_lost(table, "TransactWriteItems"):
+            assert repo.save_many_transfer(table, [first]) == 1
+        assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
+        assert repo.transfer_by_idempotency_key(table, "key-2") == []
+
+
 def _editable(workload: Workload) -> Workload:
     """``workload`` with no append-only entity, so every update, delete and bulk save exists."""
     components = tuple(
@@ -188,6 +269,49 @@ def test_idempotent_retries_and_owned_guards(tmp_path: Path, tables: Any) -> Non
     lookup = code["ledger/repository.py"].split("def transfer_by_idempotency_key(")[1]
     lookup = lookup.split("\n\n\n")[0]
     assert "_by_guard(" in lookup and "IndexName" not in lookup
+
+
+def test_a_delete_frees_its_unique_values_all_or_nothing(tmp_path: Path, tables: Any) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    with imported(_editable(example("ledger")), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        events = table.meta.client.meta.events
+        writes: list[str] = []
+
+        def drop(event_name: str, **_: Any) -> None:
+            writes.append(event_name)
+            if len(writes) == drop_at:
+                raise EndpointConnectionError(endpoint_url="simulated: connection lost")
+
+        first = repo.Transfer("t1", "key-1", "rent", BASE)
+        repo.create_transfer(table, first)
+        hooks = [f"before-call.dynamodb.{op}" for op in ("DeleteItem", "TransactWriteItems")]
+        for event in hooks:
+            events.register(event, drop)
+        try:
+            # The connection drops at the first write of a delete: nothing is freed.
+            drop_at = 1
+            with pytest.raises(EndpointConnectionError):
+                repo.delete_transfer(table, "t1")
+            assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
+            # Or at the second: there is none, the item and its guard go in one write.
+            writes.clear()
+            drop_at = 2
+            assert repo.delete_transfer(table, "t1")
+        finally:
+            for event in hooks:
+                events.unregister(event, drop)
+        assert repo.fetch_transfer(table, "t1") is None
+        repo.create_transfer(table, repo.Transfer("t2", "key-1", "x", BASE))
+        # A guard another item holds now (its own expired and was taken) is left to it.
+        third = repo.Transfer("t3", "key-3", "x", BASE)
+        repo.create_transfer(table, third)
+        (guard,) = repo._guards_transfer(repo._item_transfer(third))
+        table.put_item(Item={**guard, "_owner_pk": "TRANSFER#t9", "_owner_sk": "TRANSFER#t9"})
+        assert repo.delete_transfer(table, "t3")
+        held = table.get_item(Key={"PK": guard["PK"], "SK": guard["SK"]})["Item"]
+        assert held["_owner_pk"] == "TRANSFER#t9"
 
 
 def test_append_only_transfers_keep_their_keys(tmp_path: Path, tables: Any) -> None:
@@ -423,7 +547,7 @@ def test_natural_key_project_passes_its_own_suite(
 
 def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_path: Path) -> None:
     boto3 = pytest.importorskip("boto3")
-    from botocore.stub import Stubber
+    from botocore.stub import ANY, Stubber
 
     with imported(example("ledger"), Store.DYNAMODB, tmp_path, "dynamodb_support") as support:
         client = boto3.client(
@@ -448,7 +572,9 @@ def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_pa
             # Another transaction, then throttling: sent a third time, which succeeds.
             cancelled("TransactionConflict")
             cancelled("None", "ThrottlingError")
-            stub.add_response("transact_write_items", {}, {"TransactItems": actions})
+            stub.add_response(
+                "transact_write_items", {}, {"TransactItems": actions, "ClientRequestToken": ANY}
+            )
             support._transact(client, actions)
             stub.assert_no_pending_responses()
             # A failed condition is the caller's to name: raised at once, not sent again.

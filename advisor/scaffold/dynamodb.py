@@ -781,7 +781,7 @@ def _decisions(
     out += unique_notes(
         spec,
         f"{guard}; a bulk save writes each item with its guards in one conditional "
-        f"transaction, a delete frees only guards it owns, and {lookup}",
+        f"transaction, a delete removes the item and the guards it owns in one, and {lookup}",
         # Append-only entities have no bulk save or delete to describe.
         f"{guard}, and {lookup}",
         keyed={placed.entity.name: placed.natural for placed in entities},

@@ -206,20 +206,43 @@ def _failed(error: Any) -> list[int]:
 _TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
+def _landed(client: Any, actions: list[dict[str, Any]]) -> bool:
+    """Whether these actions are stored already: a resent request whose first reply was lost.
+
+    Every item a transaction writes gets a new version token, and a transaction is all
+    or nothing, so one written item holding its token proves the whole one committed.
+    """
+    for action in actions:
+        ((kind, body),) = action.items()
+        if kind == "Put" and VERSION in body["Item"]:
+            key, token = _key(body["Item"]), body["Item"][VERSION]
+        elif kind == "Update" and ":ver" in body["ExpressionAttributeValues"]:
+            key, token = body["Key"], body["ExpressionAttributeValues"][":ver"]
+        else:
+            continue
+        stored = client.get_item(TableName=body["TableName"], Key=key, ConsistentRead=True)
+        return bool(stored.get("Item", {}).get(VERSION) == token)
+    return False
+
+
 def _transact(client: Any, actions: list[dict[str, Any]], retries: int = 10) -> None:
     """Send a TransactWriteItems, again after a backoff while only transient reasons cancel it.
 
     Transient: another transaction on the same items, or throttling. A cancelled
     transaction writes nothing, so sending it again is safe. Any other cancellation, a
-    failed condition above all, is raised for the caller to name.
+    failed condition above all, is raised for the caller to name, unless the actions
+    turn out to be stored already. The SDK resends a request whose reply was lost with
+    the same ClientRequestToken, which DynamoDB answers as the first (for 10 minutes).
     """
     for attempt in range(retries):
         try:
-            client.transact_write_items(TransactItems=actions)
+            client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
             return
         except client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
             codes = {r.get("Code") for r in reasons} - {"None", None}
+            if "ConditionalCheckFailed" in codes and _landed(client, actions):
+                return
             if not codes or not codes <= _TRANSIENT or attempt == retries - 1:
                 raise
         _backoff(attempt)
@@ -315,6 +338,12 @@ def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return raw if raw is not None and _live(raw) else None
 
 
+def _stored_version(table: Any, raw: Mapping[str, Any]) -> Any:
+    """The version token stored at ``raw``'s key (strongly consistent), or None."""
+    stored = table.get_item(Key=_key(raw), ConsistentRead=True).get("Item")
+    return None if stored is None else stored.get(VERSION)
+
+
 def _create(table: Any, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if it (unexpired) or a unique value exists.
 
@@ -327,15 +356,15 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
+        if _stored_version(table, raw) == raw[VERSION]:
+            return  # this very Put, resent by the SDK after its reply was lost
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _update(
@@ -355,10 +384,15 @@ def _update(
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
     """
+    # The version token and item of this call's last Put that seemed to fail.
+    sent: tuple[str, _T] | None = None
     for attempt in range(retries):
         raw = _current(table, key)
         if raw is None:
             return None
+        if sent is not None and raw.get(VERSION) == sent[0]:
+            # It was stored: the SDK resent it after a lost reply, and the resend failed.
+            return sent[1]
         old = entity.decode(raw)
         new = mutate(old)
         if keys(new) != keys(old):
@@ -368,6 +402,7 @@ def _update(
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
         except table.meta.client.exceptions.ConditionalCheckFailedException:
+            sent = (new_raw[VERSION], new)
             _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
@@ -380,6 +415,7 @@ def _increment_update(
     ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
+    The item must not hold the new version yet, so a resend of an applied update fails.
     """
     if not entity.counters or field not in entity.counters:
         raise ValueError(f"not a number field with an increment: {field!r}")
@@ -389,7 +425,7 @@ def _increment_update(
     for n, attribute in enumerate(entity.counters[field]):
         names[f"#k{n}"] = attribute
         sets.append(f"#k{n} = #k{n} + :d")
-    condition = "attribute_exists(PK)"
+    condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"
         values[":need"] = minimum - amount
@@ -419,7 +455,13 @@ def _increment(
     try:
         raw: dict[str, Any] = table.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
     except table.meta.client.exceptions.ConditionalCheckFailedException:
-        return None
+        # Applied already if it holds this update's version: the SDK resent it after a lost reply.
+        stored = _current(table, key)
+        applied = (
+            stored is not None
+            and stored.get(VERSION) == update["ExpressionAttributeValues"][":ver"]
+        )
+        return stored if applied else None
     return raw
 
 

@@ -191,6 +191,11 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The primary key of a stored item."""
+    return {"PK": raw["PK"], "SK": raw["SK"]}
+
+
 def _create_condition_ttl() -> dict[str, Any]:
     """The condition of a create: no item at the key, or only one past its TTL."""
     return {
@@ -268,6 +273,12 @@ def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return raw if raw is not None and _live(raw) else None
 
 
+def _stored_version(table: Any, raw: Mapping[str, Any]) -> Any:
+    """The version token stored at ``raw``'s key (strongly consistent), or None."""
+    stored = table.get_item(Key=_key(raw), ConsistentRead=True).get("Item")
+    return None if stored is None else stored.get(VERSION)
+
+
 def _create(table: Any, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if it (unexpired) or a unique value exists.
 
@@ -280,15 +291,15 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
+        if _stored_version(table, raw) == raw[VERSION]:
+            return  # this very Put, resent by the SDK after its reply was lost
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _update(
@@ -308,10 +319,15 @@ def _update(
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
     """
+    # The version token and item of this call's last Put that seemed to fail.
+    sent: tuple[str, _T] | None = None
     for attempt in range(retries):
         raw = _current(table, key)
         if raw is None:
             return None
+        if sent is not None and raw.get(VERSION) == sent[0]:
+            # It was stored: the SDK resent it after a lost reply, and the resend failed.
+            return sent[1]
         old = entity.decode(raw)
         new = mutate(old)
         if keys(new) != keys(old):
@@ -321,5 +337,6 @@ def _update(
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
         except table.meta.client.exceptions.ConditionalCheckFailedException:
+            sent = (new_raw[VERSION], new)
             _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")

@@ -169,6 +169,11 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The primary key of a stored item."""
+    return {"PK": raw["PK"], "SK": raw["SK"]}
+
+
 def _cursor(start: Mapping[str, Any]) -> str:
     """A LastEvaluatedKey as an opaque token (DynamoDB JSON, base64)."""
     serializer = TypeSerializer()
@@ -249,6 +254,12 @@ def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return raw if raw is not None and _live(raw) else None
 
 
+def _stored_version(table: Any, raw: Mapping[str, Any]) -> Any:
+    """The version token stored at ``raw``'s key (strongly consistent), or None."""
+    stored = table.get_item(Key=_key(raw), ConsistentRead=True).get("Item")
+    return None if stored is None else stored.get(VERSION)
+
+
 def _create(table: Any, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if it (unexpired) or a unique value exists.
 
@@ -261,15 +272,15 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
+        if _stored_version(table, raw) == raw[VERSION]:
+            return  # this very Put, resent by the SDK after its reply was lost
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _update(
@@ -289,10 +300,15 @@ def _update(
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
     """
+    # The version token and item of this call's last Put that seemed to fail.
+    sent: tuple[str, _T] | None = None
     for attempt in range(retries):
         raw = _current(table, key)
         if raw is None:
             return None
+        if sent is not None and raw.get(VERSION) == sent[0]:
+            # It was stored: the SDK resent it after a lost reply, and the resend failed.
+            return sent[1]
         old = entity.decode(raw)
         new = mutate(old)
         if keys(new) != keys(old):
@@ -302,6 +318,7 @@ def _update(
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
         except table.meta.client.exceptions.ConditionalCheckFailedException:
+            sent = (new_raw[VERSION], new)
             _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
@@ -314,6 +331,7 @@ def _increment_update(
     ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
+    The item must not hold the new version yet, so a resend of an applied update fails.
     """
     if not entity.counters or field not in entity.counters:
         raise ValueError(f"not a number field with an increment: {field!r}")
@@ -323,7 +341,7 @@ def _increment_update(
     for n, attribute in enumerate(entity.counters[field]):
         names[f"#k{n}"] = attribute
         sets.append(f"#k{n} = #k{n} + :d")
-    condition = "attribute_exists(PK)"
+    condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"
         values[":need"] = minimum - amount
@@ -353,5 +371,11 @@ def _increment(
     try:
         raw: dict[str, Any] = table.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
     except table.meta.client.exceptions.ConditionalCheckFailedException:
-        return None
+        # Applied already if it holds this update's version: the SDK resent it after a lost reply.
+        stored = _current(table, key)
+        applied = (
+            stored is not None
+            and stored.get(VERSION) == update["ExpressionAttributeValues"][":ver"]
+        )
+        return stored if applied else None
     return raw

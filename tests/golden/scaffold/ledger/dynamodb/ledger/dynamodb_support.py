@@ -9,7 +9,6 @@ names made from the workload's entities and fields never do, so the two cannot c
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import random
 import time
@@ -240,20 +239,43 @@ def _failed(error: Any) -> list[int]:
 _TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
+def _landed(client: Any, actions: list[dict[str, Any]]) -> bool:
+    """Whether these actions are stored already: a resent request whose first reply was lost.
+
+    Every item a transaction writes gets a new version token, and a transaction is all
+    or nothing, so one written item holding its token proves the whole one committed.
+    """
+    for action in actions:
+        ((kind, body),) = action.items()
+        if kind == "Put" and VERSION in body["Item"]:
+            key, token = _key(body["Item"]), body["Item"][VERSION]
+        elif kind == "Update" and ":ver" in body["ExpressionAttributeValues"]:
+            key, token = body["Key"], body["ExpressionAttributeValues"][":ver"]
+        else:
+            continue
+        stored = client.get_item(TableName=body["TableName"], Key=key, ConsistentRead=True)
+        return bool(stored.get("Item", {}).get(VERSION) == token)
+    return False
+
+
 def _transact(client: Any, actions: list[dict[str, Any]], retries: int = 10) -> None:
     """Send a TransactWriteItems, again after a backoff while only transient reasons cancel it.
 
     Transient: another transaction on the same items, or throttling. A cancelled
     transaction writes nothing, so sending it again is safe. Any other cancellation, a
-    failed condition above all, is raised for the caller to name.
+    failed condition above all, is raised for the caller to name, unless the actions
+    turn out to be stored already. The SDK resends a request whose reply was lost with
+    the same ClientRequestToken, which DynamoDB answers as the first (for 10 minutes).
     """
     for attempt in range(retries):
         try:
-            client.transact_write_items(TransactItems=actions)
+            client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
             return
         except client.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons", [])
             codes = {r.get("Code") for r in reasons} - {"None", None}
+            if "ConditionalCheckFailed" in codes and _landed(client, actions):
+                return
             if not codes or not codes <= _TRANSIENT or attempt == retries - 1:
                 raise
         _backoff(attempt)
@@ -327,6 +349,12 @@ def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return raw if raw is not None and _live(raw) else None
 
 
+def _stored_version(table: Any, raw: Mapping[str, Any]) -> Any:
+    """The version token stored at ``raw``'s key (strongly consistent), or None."""
+    stored = table.get_item(Key=_key(raw), ConsistentRead=True).get("Item")
+    return None if stored is None else stored.get(VERSION)
+
+
 def _create(table: Any, entity: _Entity, item: Any) -> None:
     """Store a new item; raise AlreadyExistsError if it (unexpired) or a unique value exists.
 
@@ -347,19 +375,48 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
     try:
         table.put_item(Item=raw, **condition)
     except table.meta.client.exceptions.ConditionalCheckFailedException as error:
+        if _stored_version(table, raw) == raw[VERSION]:
+            return  # this very Put, resent by the SDK after its reply was lost
         raise AlreadyExistsError(f"{name} already exists") from error
+
+
+def _delete_guarded(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item and the guards it owns in one transaction; True if it existed, live.
+
+    The item's Delete is conditional on the version read (retried if it changed), each
+    guard's on being this item's, so a failure frees all or nothing and another item's
+    value is never freed. A guard held by another item (its own expired) is left alone.
+    """
+    foreign: set[str] = set()
+    for attempt in range(retries):
+        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+        if raw is None:
+            return False
+        guards = [g for g in entity.guards(raw) if g["PK"] not in foreign]
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
+        actions += [
+            {"Delete": {"TableName": table.name, "Key": _key(g), **_owned_by(raw)}} for g in guards
+        ]
+        try:
+            _transact(table.meta.client, actions)
+            return _live(raw)
+        except table.meta.client.exceptions.TransactionCanceledException as error:
+            failed = _failed(error)
+            if not failed:
+                raise
+        if 0 in failed:
+            _backoff(attempt)  # the item changed: read it again
+        else:
+            foreign |= {guards[n - 1]["PK"] for n in failed}
+    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
 
 
 def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    if entity.guards is not _no_guards:
+        return _delete_guarded(table, entity, key)
     raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    if raw is None:
-        return False
-    for guard in entity.guards(raw):
-        # Only this item's own guard: another item may have taken the value since.
-        with contextlib.suppress(table.meta.client.exceptions.ConditionalCheckFailedException):
-            table.delete_item(Key=_key(guard), **_owned_by(raw))
-    return _live(raw)
+    return raw is not None and _live(raw)
 
 
 def _by_guard(table: Any, guard_key: str) -> dict[str, Any] | None:
@@ -387,10 +444,15 @@ def _update(
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
     """
+    # The version token and item of this call's last Put that seemed to fail.
+    sent: tuple[str, _T] | None = None
     for attempt in range(retries):
         raw = _current(table, key)
         if raw is None:
             return None
+        if sent is not None and raw.get(VERSION) == sent[0]:
+            # It was stored: the SDK resent it after a lost reply, and the resend failed.
+            return sent[1]
         old = entity.decode(raw)
         new = mutate(old)
         if keys(new) != keys(old):
@@ -400,7 +462,7 @@ def _update(
             # The unique values' guards move in the same transaction as the item.
             actions = _update_actions(table.name, raw, new_raw, entity)
             try:
-                table.meta.client.transact_write_items(TransactItems=actions)
+                _transact(table.meta.client, actions)
                 return new
             except table.meta.client.exceptions.TransactionCanceledException as error:
                 if any(n > 0 for n in _failed(error)):
@@ -411,6 +473,7 @@ def _update(
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
         except table.meta.client.exceptions.ConditionalCheckFailedException:
+            sent = (new_raw[VERSION], new)
             _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
@@ -423,6 +486,7 @@ def _increment_update(
     ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
+    The item must not hold the new version yet, so a resend of an applied update fails.
     """
     if not entity.counters or field not in entity.counters:
         raise ValueError(f"not a number field with an increment: {field!r}")
@@ -432,7 +496,7 @@ def _increment_update(
     for n, attribute in enumerate(entity.counters[field]):
         names[f"#k{n}"] = attribute
         sets.append(f"#k{n} = #k{n} + :d")
-    condition = "attribute_exists(PK)"
+    condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"
         values[":need"] = minimum - amount
@@ -462,7 +526,13 @@ def _increment(
     try:
         raw: dict[str, Any] = table.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
     except table.meta.client.exceptions.ConditionalCheckFailedException:
-        return None
+        # Applied already if it holds this update's version: the SDK resent it after a lost reply.
+        stored = _current(table, key)
+        applied = (
+            stored is not None
+            and stored.get(VERSION) == update["ExpressionAttributeValues"][":ver"]
+        )
+        return stored if applied else None
     return raw
 
 
