@@ -542,6 +542,31 @@ def test_a_lost_race_is_retried_a_bounded_number_of_times(
     assert len(tries) == 2 and client.get("written") == "x"
 
 
+def test_a_lost_exec_reply_is_not_applied_twice(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e1", "weekly", "alice", 100, at))
+    parse = redis.client.Pipeline.parse_response
+
+    def lose_exec_reply(pipe: Any, connection: Any, command: str, **options: Any) -> Any:
+        # The server runs the transaction; EXEC's reply is lost with the connection, which
+        # redis-py reports as a WatchError while keys are watched.
+        reply = parse(pipe, connection, command, **options)
+        if isinstance(reply, list) and pipe.explicit_transaction:
+            monkeypatch.setattr(redis.client.Pipeline, "parse_response", parse)
+            raise redis.ConnectionError("reply lost")
+        return reply
+
+    monkeypatch.setattr(redis.client.Pipeline, "parse_response", lose_exec_reply)
+    with pytest.raises(redis.ConnectionError, match="may or may not have been applied"):
+        repo.incr_score_score(client, "e1", 10)
+    stored = repo.fetch_score(client, "e1")
+    assert stored is not None and stored.score == 110
+    assert repo.top_100(client, "weekly") == [("alice", 110)]
+
+
 def test_readme_names_the_redis_version_the_commands_need() -> None:
     # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH or a page of a key index
     # (ZRANGE BYLEX LIMIT): 6.2; none of them: no line.

@@ -251,7 +251,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         "changes before EXEC, nothing is written and the whole step is tried again after "
         "a jittered backoff (a random wait up to 1 ms, doubling per try, at most 100 ms), "
         f"then ConflictError: after 100 tries for {', '.join(retried[:-1])} and "
-        f"{retried[-1]}, after retries= tries (10 by default) for update. Bulk loads "
+        f"{retried[-1]}, after retries= tries (10 by default) for update. A connection "
+        "lost after MULTI/EXEC was sent raises redis.ConnectionError instead of trying "
+        "again: the server may have applied the step, and a second run would apply it "
+        "twice (an increment added twice), so read the item back before retrying. "
+        "Bulk loads "
         f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
         "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",

@@ -147,7 +147,11 @@ def _transaction(
 
     A lost race (a watched key changed before EXEC: nothing was written) is tried again
     after a jittered backoff, up to ``tries`` times (default _TRIES), then ConflictError
-    naming ``label``. Returns EXEC's replies ([] when ``run`` queued nothing).
+    naming ``label``; so is a connection lost during ``run``'s reads. A connection lost
+    once MULTI/EXEC was sent raises redis.ConnectionError: the server may have applied
+    the writes, so running ``run`` again could apply them twice (redis-py reports that
+    loss as a WatchError too, caused by the ConnectionError or TimeoutError).
+    Returns EXEC's replies ([] when ``run`` queued nothing).
     """
     tries = _TRIES if tries is None else tries
     with client.pipeline(transaction=True) as pipe:
@@ -155,8 +159,18 @@ def _transaction(
             try:
                 _watch(pipe, *keys)
                 run(pipe)
-                return pipe.execute()
             except WatchError:
+                _backoff(attempt)
+                continue
+            try:
+                return pipe.execute()
+            except WatchError as error:
+                lost = error.__context__
+                if isinstance(lost, (redis.ConnectionError, redis.TimeoutError)):
+                    raise redis.ConnectionError(
+                        f"{label}: the connection was lost after EXEC was sent, so the"
+                        " write may or may not have been applied; read it back before retrying"
+                    ) from lost
                 _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {tries} tries")
 
