@@ -6,7 +6,8 @@ which Redis Cluster would hash to different slots (CROSSSLOT), so no hash tags a
 written and Cluster is not generated. Ordered patterns get a sorted set per value of
 their equality fields, other equality look-ups a set, ``near`` a geo set. A ``top``
 pattern with a rank pattern inside it is a leaderboard: one sorted set per board whose
-members are the ranked field (the player), read with ZREVRANGE WITHSCORES and ZREVRANK.
+members are the ranked field (the player), read with ZREVRANGE WITHSCORES and ranked by
+ZSCORE + ZCOUNT (tied players share a rank).
 Items expire only from a field that says when; no TTL is ever made up. Bulk writes use
 pipelines; counters are HINCRBY/ZINCRBY; read-modify-write uses WATCH/MULTI; events go
 to a stream read by consumer groups.
@@ -161,6 +162,11 @@ class RedisDesign:
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")
+        how = {read.pattern.name: read.how for read in self.reads}
+        for read in self.reads:
+            top = read.pattern.rank_of
+            if top is not None and (read.how is How.BOARD or how.get(top.name) is How.ZSET):
+                out.add("rank")
         if any(i.kind != "board" for i in self.indexes):
             out.add("prune")
         if self.spec.multi_record:
@@ -211,7 +217,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             f"are {member} values scored by "
             f"{index.score.name if index.score else ''}: ZADD on write"
             f"{'' if fixed else ', ZINCRBY for a delta'}, ZREVRANGE WITHSCORES for the top "
-            "entries (no item is read) and ZREVRANK for a rank."
+            "entries (no item is read) and a rank that counts the members scored higher "
+            "(ZSCORE, then ZCOUNT, in one Lua script): tied members share a rank, as in "
+            "the other stores (competition ranking, 0 for the best)."
             + (
                 ""
                 if index.member is None or index.member.ident == index.entity.key.ident
@@ -393,7 +401,8 @@ def _serve(
     fields = tuple(p.field for p in pattern.by)
     board = boards.get(pattern.rank_of.name if pattern.rank_of else pattern.name)
     if board is not None:
-        what = "ZREVRANK" if pattern.descending else "ZRANK"
+        better = "higher" if pattern.descending else "lower"
+        what = f"ZSCORE + ZCOUNT of {better} scores (one Lua script)"
         if pattern.kind is PatternKind.TOP:
             what = "ZREVRANGE" if pattern.descending else "ZRANGE"
             what += " WITHSCORES"

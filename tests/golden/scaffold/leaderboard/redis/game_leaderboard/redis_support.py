@@ -25,6 +25,14 @@ _T = TypeVar("_T")
 # How often create, delete, an indexed increment and save_together try their WATCH/MULTI
 # before ConflictError: each lost race waits a jittered backoff first (see _backoff).
 _TRIES = 100
+# The rank of member ARGV[1] in the sorted set KEYS[1]: how many members score higher
+# (lower when ARGV[2] is "0"), so tied members share a rank; nil if it is not there.
+_RANK = (
+    "local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
+    "if not score then return false end "
+    "if ARGV[2] == '1' then return redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf') end "
+    "return redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. score)"
+)
 # One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
 # for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
 # orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
@@ -209,6 +217,17 @@ def _page(
         return pairs, None
     pairs = pairs[:size]
     return pairs, f"{pairs[-1][1]!r} {pairs[-1][0]}"
+
+
+def _rank(client: redis.Redis, index: str, member: str, *, desc: bool) -> int | None:
+    """The 0-based rank of ``member`` in ``index``, or None if it is not there.
+
+    Competition ranking, as the other stores count it: the number of members with a
+    strictly better score (higher when ``desc``), so tied members share a rank. ZSCORE and
+    ZCOUNT run in one Lua script, so the score and the count come from one moment.
+    """
+    rank = client.register_script(_RANK)(keys=[index], args=[member, int(desc)])
+    return rank if isinstance(rank, int) else None
 
 
 def _increment_indexed(

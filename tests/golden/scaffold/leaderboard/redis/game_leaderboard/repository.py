@@ -22,6 +22,7 @@ from game_leaderboard.redis_support import (
     _no_unique,
     _page,
     _parts,
+    _rank,
     _save_many,
     _text_hash,
     _time,
@@ -347,11 +348,10 @@ def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list
 def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by ZREVRANK on the board's sorted set.
+    Served by ZSCORE + ZCOUNT of higher scores (one Lua script) on the board's sorted set.
     """
     index = _index_score_1(board_id)
-    rank = client.zrevrank(index, player_id)
-    return rank if isinstance(rank, int) else None
+    return _rank(client, index, player_id, desc=True)
 
 
 def get_player(client: redis.Redis, player_id: str) -> Player | None:
