@@ -240,6 +240,37 @@ def test_tied_players_share_a_rank(project: Any, client: Any) -> None:
     assert ranks == {"alice": 0, "bob": 0, "carol": 2, "dave": None}
 
 
+def test_bulk_saves_keep_unique_values_unique(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    errors = importlib.import_module("game_leaderboard.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e1", "w", "alice", 1, at))
+    # Another entry for a board + player that an entry holds is refused, after its chunk.
+    batch = [repo.Score("e2", "w", "alice", 2, at), repo.Score("e3", "w", "bob", 3, at)]
+    with pytest.raises(errors.AlreadyExistsError, match="e2"):
+        repo.save_many_score(client, batch)
+    assert repo.fetch_score(client, "e2") is None and repo.fetch_score(client, "e3") is not None
+    assert repo.top_100(client, "w") == [("bob", 3), ("alice", 1)]
+    # Twins within one chunk: the first wins.
+    batch = [repo.Score("e4", "w", "carol", 4, at), repo.Score("e5", "w", "carol", 5, at)]
+    with pytest.raises(errors.AlreadyExistsError, match="e5"):
+        repo.save_many_score(client, batch)
+    assert repo.fetch_score(client, "e5") is None
+    # An entry that moves to another player frees its old pair, which a create may take.
+    assert repo.save_many_score(client, [repo.Score("e3", "w", "dave", 3, at)]) == 1
+    repo.create_score(client, repo.Score("e6", "w", "bob", 6, at))
+    # Deleting an entry frees its own pair only.
+    assert repo.delete_score(client, "e1")
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_score(client, repo.Score("e7", "w", "dave", 7, at))
+    # Saving an entry again as it is is no conflict with itself; the last copy wins.
+    batch = [repo.Score("e6", "w", "bob", 8, at), repo.Score("e6", "w", "erin", 9, at)]
+    assert repo.save_many_score(client, batch) == 2
+    repo.create_score(client, repo.Score("e8", "w", "bob", 1, at))
+    stored = repo.fetch_score(client, "e6")
+    assert stored is not None and stored.player_id == "erin"
+
+
 def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:
     repo = project("leaderboard")
     at = datetime(2030, 1, 1, tzinfo=UTC)

@@ -162,6 +162,8 @@ class RedisDesign:
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")
+            if self.unique_of(entity) and not entity.append_only:
+                out.add("save_claimed")
         how = {read.pattern.name: read.how for read in self.reads}
         for read in self.reads:
             top = read.pattern.rank_of
@@ -228,8 +230,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
                 "second item for the same board and member raises AlreadyExistsError "
                 "(else the board and the items would disagree, and deleting one item would "
-                "take the member off the board while the other remains). Bulk saves "
-                "overwrite the claim unchecked."
+                "take the member off the board while the other remains); bulk saves "
+                "check the claim too (see below)."
             )
         )
     for entity in spec.entities:
@@ -263,9 +265,20 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         "lost after MULTI/EXEC was sent raises redis.ConnectionError instead of trying "
         "again: the server may have applied the step, and a second run would apply it "
         "twice (an increment added twice), so read the item back before retrying. "
-        "Bulk loads "
-        f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
-        "Index entries whose item is gone are pruned by a Lua script that checks the "
+        f"Bulk loads pipeline {BULK_CHUNK} items per round trip and overwrite existing "
+        "items. "
+        + (
+            "An entity with unique values is bulk-saved by one Lua script per chunk "
+            "(the chunk as one JSON argument): per item, atomically, it refuses the item "
+            "if another item holds one of its unique values, else releases the values "
+            "its stored version held and writes it (an item found stored is sent again "
+            "with what is stored, so the right values are released). Refused items raise "
+            "AlreadyExistsError after their chunk: the chunk's other items and earlier "
+            "chunks are written, later chunks are not. "
+            if any(_unique_groups(spec, indexes, e) and not e.append_only for e in spec.entities)
+            else ""
+        )
+        + "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",
     )
     counters = [

@@ -24,6 +24,7 @@ from game_leaderboard.redis_support import (
     _parts,
     _rank,
     _save_many,
+    _save_many_claimed,
     _text_hash,
     _time,
     _update,
@@ -202,24 +203,6 @@ def _write_score(pipe: Pipeline, item: Score) -> None:
     pipe.zadd(index, {item.player_id: float(item.score)})
 
 
-def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
-    """Queue Score writes: per item its hash, per index key one command, one MSET of unique claims."""
-    ranked: dict[str, dict[str, float]] = {}
-    claims: dict[str, str] = {}
-    for item in chunk:
-        member = item.entry_id
-        key = _key_score(member)
-        pipe.hset(key, mapping=_encode_score(item))
-        claims.update(dict.fromkeys(_unique_keys_score(item), member))
-        index = _index_score_1(item.board_id)
-        score = float(item.score)
-        ranked.setdefault(index, {})[item.player_id] = score
-    if claims:
-        pipe.mset(claims)
-    for index, scores in ranked.items():
-        pipe.zadd(index, scores)
-
-
 def _unindex_score(pipe: Pipeline, item: Score) -> None:
     """Queue the removal of a Score's index entries and unique-value keys (before its values change)."""
     for unique in _unique_keys_score(item):
@@ -238,11 +221,13 @@ def create_score(client: redis.Redis, item: Score) -> None:
 def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
     """Write many Score items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for
-    loading: index entries of an item's earlier values are not removed
-    (update_score does that). Returns the number of items written.
+    Each item runs a Lua script that writes it only if no other item holds one of its
+    unique values, and releases the ones its stored version held; AlreadyExistsError
+    after a chunk names the refused items (the chunk's others and earlier chunks are
+    written). Meant for loading: index entries of an item's earlier values are not
+    removed (update_score does that). Returns the number of items written.
     """
-    return _save_many(client, _write_many_score, items, BULK_CHUNK)
+    return _save_many_claimed(client, _ENTITIES[Score], items, BULK_CHUNK)
 
 
 def fetch_score(client: redis.Redis, entry_id: str) -> Score | None:
