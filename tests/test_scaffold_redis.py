@@ -544,6 +544,25 @@ def test_a_page_starts_strictly_after_its_cursor(project: Any, client: Any, desc
         assert (cursor is None) == (size is None or len(want) <= size)
 
 
+def test_a_page_is_not_cut_short_by_gone_items(project: Any, client: Any) -> None:
+    tips = project("tips")
+    for n in range(23):
+        tips.create_tip(client, tips.Tip(f"t{n:02}", n, "cafe"))
+    # The 20 best are gone (expired, say) but still in the index.
+    client.delete(*(tips._key_tip(f"t{n:02}") for n in range(3, 23)))
+    assert [t.tip_id for t in tips.best_tips(client, "cafe", limit=20)] == ["t02", "t01", "t00"]
+    page, cursor = tips.best_tips_page(client, "cafe", limit=2)
+    assert [t.tip_id for t in page] == ["t02", "t01"] and cursor is not None
+    chat = project("chat")
+    for n in range(25):
+        chat.create_membership(client, chat.Membership(f"m{n:02}", "general", "ann", 0))
+    client.delete(*(chat._key_membership(f"m{n:02}") for n in range(20)))
+    page, cursor = chat.member_of_page(client, "general", "ann", limit=3)
+    assert [m.membership_id for m in page] == ["m20", "m21", "m22"] and cursor == "m22"
+    page, cursor = chat.member_of_page(client, "general", "ann", limit=3, after=cursor)
+    assert [m.membership_id for m in page] == ["m23", "m24"] and cursor is None
+
+
 def test_a_lost_race_is_retried_a_bounded_number_of_times(
     project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

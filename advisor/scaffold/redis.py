@@ -303,7 +303,10 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "ordered by member, as Redis orders them), even if the member has moved or "
             "gone since, so a member that stayed put is never read twice or skipped; for a "
             "key index (a sorted set whose scores are all 0), after it in key order, read "
-            "with ZRANGE BYLEX so a page costs its own size."
+            "with ZRANGE BYLEX so a page costs its own size. Index entries whose item is "
+            "gone (expired, deleted) or has moved are skipped and the page reads on "
+            "(pruning as it goes), so it returns limit items while more remain; after 20 "
+            "reads it may come back short, with a cursor to go on from."
         )
     decisions += unique_notes(
         spec,

@@ -20,6 +20,7 @@ from ledger.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _no_unique,
     _page,
     _prune,
@@ -408,14 +409,19 @@ def account_statement_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_entry_1(account_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_entry(client, members)
-    _prune(client, index, _key_entry, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.account_id == account_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Entry]:
+        loaded = _load_entry(client, members)
+        _prune(client, index, _key_entry, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.account_id == account_id]
+
+    return _fill(read, load, limit, after)
 
 
 def account_statement(client: redis.Redis, account_id: str, limit: int | None = 100) -> list[Entry]:
@@ -437,13 +443,18 @@ def entries_of_transfer_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_entry_2(transfer_id)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_entry(client, members)
-    _prune(client, index, _key_entry, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.transfer_id == transfer_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[Entry]:
+        loaded = _load_entry(client, members)
+        _prune(client, index, _key_entry, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.transfer_id == transfer_id]
+
+    return _fill(read, load, limit, after)
 
 
 def entries_of_transfer(
@@ -469,13 +480,18 @@ def transfer_by_idempotency_key_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_transfer_1(idempotency_key)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_transfer(client, members)
-    _prune(client, index, _key_transfer, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.idempotency_key == idempotency_key]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[Transfer]:
+        loaded = _load_transfer(client, members)
+        _prune(client, index, _key_transfer, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.idempotency_key == idempotency_key]
+
+    return _fill(read, load, limit, after)
 
 
 def transfer_by_idempotency_key(
