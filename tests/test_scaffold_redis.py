@@ -563,6 +563,21 @@ def test_a_page_is_not_cut_short_by_gone_items(project: Any, client: Any) -> Non
     assert [m.membership_id for m in page] == ["m23", "m24"] and cursor is None
 
 
+def test_the_ledger_keeps_no_redundant_index(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_transfer(client, repo.Transfer("t1", "idem-1", "rent", at))
+    for n, (account, direction) in enumerate([("A", "debit"), ("B", "credit")]):
+        repo.create_entry(client, repo.Entry(f"e{n}", account, "t1", Decimal(5), direction, at))
+    # account_id reads share the sorted set by posted_at; the key lookup GETs its claim.
+    keys = sorted(client.scan_iter("*"))
+    assert not [k for k in keys if ":set:account_id:" in k or ":transfer:set:" in k], keys
+    assert [t.transfer_id for t in repo.transfer_by_idempotency_key(client, "idem-1")] == ["t1"]
+    assert repo.transfer_by_idempotency_key(client, "idem-2") == []
+    assert repo.balance_check(client, "A")
+    assert [e.entry_id for e in repo.account_statement(client, "B")] == ["e1"]
+
+
 def test_a_lost_race_is_retried_a_bounded_number_of_times(
     project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

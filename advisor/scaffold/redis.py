@@ -16,7 +16,7 @@ to a stream read by consumer groups.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.amounts import duration_text
 from advisor.engine import MEMORY_STEPS
@@ -84,6 +84,8 @@ class RedisRead:
     index: RedisIndex | None
     served_by: str
     sort_in_app: bool = False
+    # A unique group the read's equality fields are: served by GET of its claim key.
+    claim: tuple[FieldSpec, ...] = ()
 
     @property
     def pages(self) -> bool:
@@ -202,6 +204,15 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             indexes.append(read.index)
         reads.append(read)
         _hot(spec, pattern, read, warnings)
+    # An equality-only read is served by a sorted set on the same equality fields, if
+    # one exists, rather than by a set of its own holding the same members.
+    for n, read in enumerate(reads):
+        if read.how is How.SET and read.index is not None:
+            wider = _sorted_twin(indexes, read.index)
+            if wider is not None:
+                served = "the sorted set of the same equality fields (in score order)"
+                reads[n] = replace(read, how=How.ZSET, index=wider, served_by=served)
+    indexes = [i for i in indexes if any(r.index == i for r in reads)]
     if any(len(i.fields) > 1 for i in indexes) or any(
         len(group) > 1 for e in spec.entities for group in _unique_groups(spec, indexes, e)
     ):
@@ -226,7 +237,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 ""
                 if index.member is None or index.member.ident == index.entity.key.ident
                 else f" A board holds one score per member, so each {board} + {member} "
-                "belongs to one item: a key <entity>:unique:<fields>:{<values>} holds the "
+                "belongs to one item: a key <entity>:unique:<fields>:<values> (no braces: "
+                "not a Cluster hash tag) holds the "
                 "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
                 "second item for the same board and member raises AlreadyExistsError "
                 "(else the board and the items would disagree, and deleting one item would "
@@ -310,7 +322,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         )
     decisions += unique_notes(
         spec,
-        "a key <entity>:unique:<field>:{<value>} holds the owner's key; it is WATCHed, "
+        "a key <entity>:unique:<field>:<value> (no braces: not a Cluster hash tag) "
+        "holds the owner's key; it is WATCHed, "
         "checked and set in the same MULTI as the item",
     )
     if spec.multi_record:
@@ -445,6 +458,10 @@ def _serve(
         return RedisRead(pattern, How.GEO, index, "GEOSEARCH on a geo set")
     if entity.key.ident in pattern.fields:
         return RedisRead(pattern, How.KEY, None, "HGETALL of the item's key")
+    for group in spec.unique_of(entity):
+        if pattern.order is None and {f.ident for f in group} == {f.ident for f in fields}:
+            served = "GET of the unique-value key (the owner's key), then HGETALL"
+            return RedisRead(pattern, How.KEY, None, served, claim=group)
     order = pattern.order
     if pattern.kind is PatternKind.AGGREGATE:
         if not fields:
@@ -490,6 +507,25 @@ def _serve(
         )
     index = RedisIndex(entity, "set", fields, None)
     return RedisRead(pattern, How.SET, index, KEY_INDEX, in_app)
+
+
+def _sorted_twin(indexes: Iterable[RedisIndex], index: RedisIndex) -> RedisIndex | None:
+    """A sorted set holding every item of the key index ``index``, if there is one.
+
+    Same entity and equality fields, a score every item has, and no optional field
+    the key index does not need too.
+    """
+    fields = {f.ident for f in index.fields}
+    for other in indexes:
+        if (
+            other.kind == "zset"
+            and other.entity.name == index.entity.name
+            and {f.ident for f in other.fields} == fields
+            and other.score is not None
+            and {f.ident for f in other.optional} <= {f.ident for f in index.optional}
+        ):
+            return other
+    return None
 
 
 def _hot(
