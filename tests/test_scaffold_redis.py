@@ -175,7 +175,7 @@ def test_leaderboard_is_one_sorted_set_per_board() -> None:
     how = {r.pattern.name: r.how for r in design.reads}
     assert how["top_100"] == how["player_rank"] == "board"
     code = _code("leaderboard")
-    for command in ("zincrby", "zrevrank", "ZREVRANGE", "WITHSCORES"):
+    for command in ("zincrby", "ZSCORE", "ZCOUNT", "ZREVRANGE", "WITHSCORES"):
         assert command in code, command
 
 
@@ -196,10 +196,8 @@ def test_leaderboard_at_realistic_size(project: Any, client: Any) -> None:
     assert {p for p, _ in top} <= set(scores)
     for player in rng.sample(sorted(scores), 50):
         ahead = sum(1 for s in scores.values() if s > scores[player])
-        rank = repo.player_rank(client, "weekly", player)
-        # Equal scores rank by member, so the rank is within the tie.
-        ties = sum(1 for s in scores.values() if s == scores[player])
-        assert rank is not None and ahead <= rank < ahead + ties
+        # Competition ranking, as the other stores: tied players share a rank.
+        assert repo.player_rank(client, "weekly", player) == ahead
     assert repo.player_rank(client, "weekly", "nobody") is None
     # A match result moves the player on the board and in the hash, on the server.
     last = ranked[-1][0]
@@ -231,6 +229,46 @@ def test_leaderboard_and_items_never_disagree(project: Any, client: Any) -> None
     assert repo.player_rank(client, "monthly", "p1") == 0
     repo.create_score(client, repo.Score("match-3", "weekly", "p1", 7, at))
     assert repo.top_100(client, "weekly") == [("p1", 7)]
+
+
+def test_tied_players_share_a_rank(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    for n, (player, score) in enumerate([("alice", 10), ("bob", 10), ("carol", 5)]):
+        repo.create_score(client, repo.Score(f"e{n}", "b", player, score, at))
+    ranks = {p: repo.player_rank(client, "b", p) for p in ("alice", "bob", "carol", "dave")}
+    assert ranks == {"alice": 0, "bob": 0, "carol": 2, "dave": None}
+
+
+def test_bulk_saves_keep_unique_values_unique(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    errors = importlib.import_module("game_leaderboard.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e1", "w", "alice", 1, at))
+    # Another entry for a board + player that an entry holds is refused, after its chunk.
+    batch = [repo.Score("e2", "w", "alice", 2, at), repo.Score("e3", "w", "bob", 3, at)]
+    with pytest.raises(errors.AlreadyExistsError, match="e2"):
+        repo.save_many_score(client, batch)
+    assert repo.fetch_score(client, "e2") is None and repo.fetch_score(client, "e3") is not None
+    assert repo.top_100(client, "w") == [("bob", 3), ("alice", 1)]
+    # Twins within one chunk: the first wins.
+    batch = [repo.Score("e4", "w", "carol", 4, at), repo.Score("e5", "w", "carol", 5, at)]
+    with pytest.raises(errors.AlreadyExistsError, match="e5"):
+        repo.save_many_score(client, batch)
+    assert repo.fetch_score(client, "e5") is None
+    # An entry that moves to another player frees its old pair, which a create may take.
+    assert repo.save_many_score(client, [repo.Score("e3", "w", "dave", 3, at)]) == 1
+    repo.create_score(client, repo.Score("e6", "w", "bob", 6, at))
+    # Deleting an entry frees its own pair only.
+    assert repo.delete_score(client, "e1")
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_score(client, repo.Score("e7", "w", "dave", 7, at))
+    # Saving an entry again as it is is no conflict with itself; the last copy wins.
+    batch = [repo.Score("e6", "w", "bob", 8, at), repo.Score("e6", "w", "erin", 9, at)]
+    assert repo.save_many_score(client, batch) == 2
+    repo.create_score(client, repo.Score("e8", "w", "bob", 1, at))
+    stored = repo.fetch_score(client, "e6")
+    assert stored is not None and stored.player_id == "erin"
 
 
 def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:
@@ -506,6 +544,40 @@ def test_a_page_starts_strictly_after_its_cursor(project: Any, client: Any, desc
         assert (cursor is None) == (size is None or len(want) <= size)
 
 
+def test_a_page_is_not_cut_short_by_gone_items(project: Any, client: Any) -> None:
+    tips = project("tips")
+    for n in range(23):
+        tips.create_tip(client, tips.Tip(f"t{n:02}", n, "cafe"))
+    # The 20 best are gone (expired, say) but still in the index.
+    client.delete(*(tips._key_tip(f"t{n:02}") for n in range(3, 23)))
+    assert [t.tip_id for t in tips.best_tips(client, "cafe", limit=20)] == ["t02", "t01", "t00"]
+    page, cursor = tips.best_tips_page(client, "cafe", limit=2)
+    assert [t.tip_id for t in page] == ["t02", "t01"] and cursor is not None
+    chat = project("chat")
+    for n in range(25):
+        chat.create_membership(client, chat.Membership(f"m{n:02}", "general", "ann", 0))
+    client.delete(*(chat._key_membership(f"m{n:02}") for n in range(20)))
+    page, cursor = chat.member_of_page(client, "general", "ann", limit=3)
+    assert [m.membership_id for m in page] == ["m20", "m21", "m22"] and cursor == "m22"
+    page, cursor = chat.member_of_page(client, "general", "ann", limit=3, after=cursor)
+    assert [m.membership_id for m in page] == ["m23", "m24"] and cursor is None
+
+
+def test_the_ledger_keeps_no_redundant_index(project: Any, client: Any) -> None:
+    repo = project("ledger")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_transfer(client, repo.Transfer("t1", "idem-1", "rent", at))
+    for n, (account, direction) in enumerate([("A", "debit"), ("B", "credit")]):
+        repo.create_entry(client, repo.Entry(f"e{n}", account, "t1", Decimal(5), direction, at))
+    # account_id reads share the sorted set by posted_at; the key lookup GETs its claim.
+    keys = sorted(client.scan_iter("*"))
+    assert not [k for k in keys if ":set:account_id:" in k or ":transfer:set:" in k], keys
+    assert [t.transfer_id for t in repo.transfer_by_idempotency_key(client, "idem-1")] == ["t1"]
+    assert repo.transfer_by_idempotency_key(client, "idem-2") == []
+    assert repo.balance_check(client, "A")
+    assert [e.entry_id for e in repo.account_statement(client, "B")] == ["e1"]
+
+
 def test_a_lost_race_is_retried_a_bounded_number_of_times(
     project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -540,6 +612,31 @@ def test_a_lost_race_is_retried_a_bounded_number_of_times(
 
     assert support._transaction(client, ["watched"], once, "watched") == [True]
     assert len(tries) == 2 and client.get("written") == "x"
+
+
+def test_a_lost_exec_reply_is_not_applied_twice(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e1", "weekly", "alice", 100, at))
+    parse = redis.client.Pipeline.parse_response
+
+    def lose_exec_reply(pipe: Any, connection: Any, command: str, **options: Any) -> Any:
+        # The server runs the transaction; EXEC's reply is lost with the connection, which
+        # redis-py reports as a WatchError while keys are watched.
+        reply = parse(pipe, connection, command, **options)
+        if isinstance(reply, list) and pipe.explicit_transaction:
+            monkeypatch.setattr(redis.client.Pipeline, "parse_response", parse)
+            raise redis.ConnectionError("reply lost")
+        return reply
+
+    monkeypatch.setattr(redis.client.Pipeline, "parse_response", lose_exec_reply)
+    with pytest.raises(redis.ConnectionError, match="may or may not have been applied"):
+        repo.incr_score_score(client, "e1", 10)
+    stored = repo.fetch_score(client, "e1")
+    assert stored is not None and stored.score == 110
+    assert repo.top_100(client, "weekly") == [("alice", 110)]
 
 
 def test_readme_names_the_redis_version_the_commands_need() -> None:

@@ -6,7 +6,8 @@ which Redis Cluster would hash to different slots (CROSSSLOT), so no hash tags a
 written and Cluster is not generated. Ordered patterns get a sorted set per value of
 their equality fields, other equality look-ups a set, ``near`` a geo set. A ``top``
 pattern with a rank pattern inside it is a leaderboard: one sorted set per board whose
-members are the ranked field (the player), read with ZREVRANGE WITHSCORES and ZREVRANK.
+members are the ranked field (the player), read with ZREVRANGE WITHSCORES and ranked by
+ZSCORE + ZCOUNT (tied players share a rank).
 Items expire only from a field that says when; no TTL is ever made up. Bulk writes use
 pipelines; counters are HINCRBY/ZINCRBY; read-modify-write uses WATCH/MULTI; events go
 to a stream read by consumer groups.
@@ -15,7 +16,7 @@ to a stream read by consumer groups.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.amounts import duration_text
 from advisor.engine import MEMORY_STEPS
@@ -83,6 +84,8 @@ class RedisRead:
     index: RedisIndex | None
     served_by: str
     sort_in_app: bool = False
+    # A unique group the read's equality fields are: served by GET of its claim key.
+    claim: tuple[FieldSpec, ...] = ()
 
     @property
     def pages(self) -> bool:
@@ -161,6 +164,13 @@ class RedisDesign:
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")
+            if self.unique_of(entity) and not entity.append_only:
+                out.add("save_claimed")
+        how = {read.pattern.name: read.how for read in self.reads}
+        for read in self.reads:
+            top = read.pattern.rank_of
+            if top is not None and (read.how is How.BOARD or how.get(top.name) is How.ZSET):
+                out.add("rank")
         if any(i.kind != "board" for i in self.indexes):
             out.add("prune")
         if self.spec.multi_record:
@@ -194,6 +204,15 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             indexes.append(read.index)
         reads.append(read)
         _hot(spec, pattern, read, warnings)
+    # An equality-only read is served by a sorted set on the same equality fields, if
+    # one exists, rather than by a set of its own holding the same members.
+    for n, read in enumerate(reads):
+        if read.how is How.SET and read.index is not None:
+            wider = _sorted_twin(indexes, read.index)
+            if wider is not None:
+                served = "the sorted set of the same equality fields (in score order)"
+                reads[n] = replace(read, how=How.ZSET, index=wider, served_by=served)
+    indexes = [i for i in indexes if any(r.index == i for r in reads)]
     if any(len(i.fields) > 1 for i in indexes) or any(
         len(group) > 1 for e in spec.entities for group in _unique_groups(spec, indexes, e)
     ):
@@ -211,17 +230,20 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             f"are {member} values scored by "
             f"{index.score.name if index.score else ''}: ZADD on write"
             f"{'' if fixed else ', ZINCRBY for a delta'}, ZREVRANGE WITHSCORES for the top "
-            "entries (no item is read) and ZREVRANK for a rank."
+            "entries (no item is read) and a rank that counts the members scored higher "
+            "(ZSCORE, then ZCOUNT, in one Lua script): tied members share a rank, as in "
+            "the other stores (competition ranking, 0 for the best)."
             + (
                 ""
                 if index.member is None or index.member.ident == index.entity.key.ident
                 else f" A board holds one score per member, so each {board} + {member} "
-                "belongs to one item: a key <entity>:unique:<fields>:{<values>} holds the "
+                "belongs to one item: a key <entity>:unique:<fields>:<values> (no braces: "
+                "not a Cluster hash tag) holds the "
                 "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
                 "second item for the same board and member raises AlreadyExistsError "
                 "(else the board and the items would disagree, and deleting one item would "
-                "take the member off the board while the other remains). Bulk saves "
-                "overwrite the claim unchecked."
+                "take the member off the board while the other remains); bulk saves "
+                "check the claim too (see below)."
             )
         )
     for entity in spec.entities:
@@ -251,9 +273,24 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         "changes before EXEC, nothing is written and the whole step is tried again after "
         "a jittered backoff (a random wait up to 1 ms, doubling per try, at most 100 ms), "
         f"then ConflictError: after 100 tries for {', '.join(retried[:-1])} and "
-        f"{retried[-1]}, after retries= tries (10 by default) for update. Bulk loads "
-        f"pipeline {BULK_CHUNK} items per round trip and overwrite existing items. "
-        "Index entries whose item is gone are pruned by a Lua script that checks the "
+        f"{retried[-1]}, after retries= tries (10 by default) for update. A connection "
+        "lost after MULTI/EXEC was sent raises redis.ConnectionError instead of trying "
+        "again: the server may have applied the step, and a second run would apply it "
+        "twice (an increment added twice), so read the item back before retrying. "
+        f"Bulk loads pipeline {BULK_CHUNK} items per round trip and overwrite existing "
+        "items. "
+        + (
+            "An entity with unique values is bulk-saved by one Lua script per chunk "
+            "(the chunk as one JSON argument): per item, atomically, it refuses the item "
+            "if another item holds one of its unique values, else releases the values "
+            "its stored version held and writes it (an item found stored is sent again "
+            "with what is stored, so the right values are released). Refused items raise "
+            "AlreadyExistsError after their chunk: the chunk's other items and earlier "
+            "chunks are written, later chunks are not. "
+            if any(_unique_groups(spec, indexes, e) and not e.append_only for e in spec.entities)
+            else ""
+        )
+        + "Index entries whose item is gone are pruned by a Lua script that checks the "
         "item and removes the entry in one atomic step.",
     )
     counters = [
@@ -278,11 +315,15 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "ordered by member, as Redis orders them), even if the member has moved or "
             "gone since, so a member that stayed put is never read twice or skipped; for a "
             "key index (a sorted set whose scores are all 0), after it in key order, read "
-            "with ZRANGE BYLEX so a page costs its own size."
+            "with ZRANGE BYLEX so a page costs its own size. Index entries whose item is "
+            "gone (expired, deleted) or has moved are skipped and the page reads on "
+            "(pruning as it goes), so it returns limit items while more remain; after 20 "
+            "reads it may come back short, with a cursor to go on from."
         )
     decisions += unique_notes(
         spec,
-        "a key <entity>:unique:<field>:{<value>} holds the owner's key; it is WATCHed, "
+        "a key <entity>:unique:<field>:<value> (no braces: not a Cluster hash tag) "
+        "holds the owner's key; it is WATCHed, "
         "checked and set in the same MULTI as the item",
     )
     if spec.multi_record:
@@ -389,7 +430,8 @@ def _serve(
     fields = tuple(p.field for p in pattern.by)
     board = boards.get(pattern.rank_of.name if pattern.rank_of else pattern.name)
     if board is not None:
-        what = "ZREVRANK" if pattern.descending else "ZRANK"
+        better = "higher" if pattern.descending else "lower"
+        what = f"ZSCORE + ZCOUNT of {better} scores (one Lua script)"
         if pattern.kind is PatternKind.TOP:
             what = "ZREVRANGE" if pattern.descending else "ZRANGE"
             what += " WITHSCORES"
@@ -416,6 +458,10 @@ def _serve(
         return RedisRead(pattern, How.GEO, index, "GEOSEARCH on a geo set")
     if entity.key.ident in pattern.fields:
         return RedisRead(pattern, How.KEY, None, "HGETALL of the item's key")
+    for group in spec.unique_of(entity):
+        if pattern.order is None and {f.ident for f in group} == {f.ident for f in fields}:
+            served = "GET of the unique-value key (the owner's key), then HGETALL"
+            return RedisRead(pattern, How.KEY, None, served, claim=group)
     order = pattern.order
     if pattern.kind is PatternKind.AGGREGATE:
         if not fields:
@@ -461,6 +507,25 @@ def _serve(
         )
     index = RedisIndex(entity, "set", fields, None)
     return RedisRead(pattern, How.SET, index, KEY_INDEX, in_app)
+
+
+def _sorted_twin(indexes: Iterable[RedisIndex], index: RedisIndex) -> RedisIndex | None:
+    """A sorted set holding every item of the key index ``index``, if there is one.
+
+    Same entity and equality fields, a score every item has, and no optional field
+    the key index does not need too.
+    """
+    fields = {f.ident for f in index.fields}
+    for other in indexes:
+        if (
+            other.kind == "zset"
+            and other.entity.name == index.entity.name
+            and {f.ident for f in other.fields} == fields
+            and other.score is not None
+            and {f.ident for f in other.optional} <= {f.ident for f in index.optional}
+        ):
+            return other
+    return None
 
 
 def _hot(

@@ -19,6 +19,7 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _increment,
     _increment_indexed,
     _no_unique,
@@ -537,14 +538,19 @@ def stock_for_sku_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_stock_level_1(sku)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_stock_level(client, members)
-    _prune(client, index, _key_stock_level, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.sku == sku]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[StockLevel]:
+        loaded = _load_stock_level(client, members)
+        _prune(client, index, _key_stock_level, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.sku == sku]
+
+    return _fill(read, load, limit, after)
 
 
 def stock_for_sku(client: redis.Redis, sku: str, limit: int | None = 20) -> list[StockLevel]:
@@ -566,14 +572,19 @@ def low_stock_in_warehouse_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_stock_level_2(warehouse_id)
-    pairs, cursor = _page(client, index, limit, after, desc=False)
-    members = [member for member, _ in pairs]
-    loaded = _load_stock_level(client, members)
-    _prune(client, index, _key_stock_level, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.warehouse_id == warehouse_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=False)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[StockLevel]:
+        loaded = _load_stock_level(client, members)
+        _prune(client, index, _key_stock_level, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.warehouse_id == warehouse_id]
+
+    return _fill(read, load, limit, after)
 
 
 def low_stock_in_warehouse(
@@ -599,13 +610,18 @@ def reservations_of_order_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_reservation_1(order_id)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_reservation(client, members)
-    _prune(client, index, _key_reservation, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.order_id == order_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[Reservation]:
+        loaded = _load_reservation(client, members)
+        _prune(client, index, _key_reservation, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.order_id == order_id]
+
+    return _fill(read, load, limit, after)
 
 
 def reservations_of_order(

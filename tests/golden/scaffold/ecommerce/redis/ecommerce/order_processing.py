@@ -20,6 +20,7 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _increment,
     _no_unique,
     _page,
@@ -630,14 +631,19 @@ def customer_orders_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_order_1(customer_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_order(client, members)
-    _prune(client, index, _key_order, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.customer_id == customer_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Order]:
+        loaded = _load_order(client, members)
+        _prune(client, index, _key_order, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.customer_id == customer_id]
+
+    return _fill(read, load, limit, after)
 
 
 def customer_orders(client: redis.Redis, customer_id: str, limit: int | None = 20) -> list[Order]:
@@ -659,13 +665,18 @@ def lines_of_order_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_order_line_1(order_id)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_order_line(client, members)
-    _prune(client, index, _key_order_line, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.order_id == order_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[OrderLine]:
+        loaded = _load_order_line(client, members)
+        _prune(client, index, _key_order_line, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.order_id == order_id]
+
+    return _fill(read, load, limit, after)
 
 
 def lines_of_order(client: redis.Redis, order_id: str, limit: int | None = None) -> list[OrderLine]:
@@ -687,14 +698,19 @@ def fulfilment_queue_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_order_2(status)
-    pairs, cursor = _page(client, index, limit, after, desc=False)
-    members = [member for member, _ in pairs]
-    loaded = _load_order(client, members)
-    _prune(client, index, _key_order, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.status == status]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=False)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Order]:
+        loaded = _load_order(client, members)
+        _prune(client, index, _key_order, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.status == status]
+
+    return _fill(read, load, limit, after)
 
 
 def fulfilment_queue(client: redis.Redis, status: str, limit: int | None = 100) -> list[Order]:

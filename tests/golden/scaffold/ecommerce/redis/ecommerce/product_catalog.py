@@ -21,6 +21,7 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _no_unique,
     _page,
     _prune,
@@ -393,14 +394,19 @@ def products_in_category_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_product_1(category_id)
-    pairs, cursor = _page(client, index, limit, after, desc=False)
-    members = [member for member, _ in pairs]
-    loaded = _load_product(client, members)
-    _prune(client, index, _key_product, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.category_id == category_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=False)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Product]:
+        loaded = _load_product(client, members)
+        _prune(client, index, _key_product, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.category_id == category_id]
+
+    return _fill(read, load, limit, after)
 
 
 def products_in_category(
@@ -441,14 +447,19 @@ def top_rated_in_category_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_product_2(category_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_product(client, members)
-    _prune(client, index, _key_product, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.category_id == category_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Product]:
+        loaded = _load_product(client, members)
+        _prune(client, index, _key_product, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.category_id == category_id]
+
+    return _fill(read, load, limit, after)
 
 
 def top_rated_in_category(
@@ -474,14 +485,19 @@ def reviews_of_product_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_review_1(product_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_review(client, members)
-    _prune(client, index, _key_review, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.product_id == product_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Review]:
+        loaded = _load_review(client, members)
+        _prune(client, index, _key_review, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.product_id == product_id]
+
+    return _fill(read, load, limit, after)
 
 
 def reviews_of_product(

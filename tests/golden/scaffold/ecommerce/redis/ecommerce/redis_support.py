@@ -25,6 +25,8 @@ _T = TypeVar("_T")
 # How often create, delete, an indexed increment and save_together try their WATCH/MULTI
 # before ConflictError: each lost race waits a jittered backoff first (see _backoff).
 _TRIES = 100
+# How many index reads one page makes at most when entries turn out gone or stale.
+_PAGE_ROUNDS = 20
 # Removes index entries whose item hash is gone, checking and removing in one atomic step
 # (a delete and re-create between a client-side check and ZREM would lose the live entry).
 # KEYS[1] is the index, KEYS[2..] the items' hashes, ARGV their members in the index.
@@ -183,7 +185,11 @@ def _transaction(
 
     A lost race (a watched key changed before EXEC: nothing was written) is tried again
     after a jittered backoff, up to ``tries`` times (default _TRIES), then ConflictError
-    naming ``label``. Returns EXEC's replies ([] when ``run`` queued nothing).
+    naming ``label``; so is a connection lost during ``run``'s reads. A connection lost
+    once MULTI/EXEC was sent raises redis.ConnectionError: the server may have applied
+    the writes, so running ``run`` again could apply them twice (redis-py reports that
+    loss as a WatchError too, caused by the ConnectionError or TimeoutError).
+    Returns EXEC's replies ([] when ``run`` queued nothing).
     """
     tries = _TRIES if tries is None else tries
     with client.pipeline(transaction=True) as pipe:
@@ -191,8 +197,18 @@ def _transaction(
             try:
                 _watch(pipe, *keys)
                 run(pipe)
-                return pipe.execute()
             except WatchError:
+                _backoff(attempt)
+                continue
+            try:
+                return pipe.execute()
+            except WatchError as error:
+                lost = error.__context__
+                if isinstance(lost, (redis.ConnectionError, redis.TimeoutError)):
+                    raise redis.ConnectionError(
+                        f"{label}: the connection was lost after EXEC was sent, so the"
+                        " write may or may not have been applied; read it back before retrying"
+                    ) from lost
                 _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {tries} tries")
 
@@ -244,6 +260,30 @@ def _page(
         return pairs, None
     pairs = pairs[:size]
     return pairs, f"{pairs[-1][1]!r} {pairs[-1][0]}"
+
+
+def _fill(
+    read: Callable[[int | None, str | None], tuple[list[str], str | None]],
+    load: Callable[[list[str]], list[_T]],
+    limit: int | None,
+    after: str | None,
+) -> tuple[list[_T], str | None]:
+    """Read index pages from ``after`` until ``limit`` items are kept or the index ends.
+
+    ``read(size, after)`` returns up to ``size`` members and the cursor after them,
+    ``load`` the items of those members still to return (gone, expired or stale entries
+    left out). Entries that are left out do not shorten a page: the next members are
+    read, at most _PAGE_ROUNDS times; after that the page may come back short, with a
+    cursor to go on from.
+    """
+    found: list[_T] = []
+    cursor = after
+    for _ in range(_PAGE_ROUNDS):
+        members, cursor = read(None if limit is None else limit - len(found), cursor)
+        found += load(members)
+        if cursor is None or limit is None or len(found) >= limit:
+            break
+    return found, cursor
 
 
 def _set_page(

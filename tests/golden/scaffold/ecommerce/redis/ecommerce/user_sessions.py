@@ -20,6 +20,7 @@ from ecommerce.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _no_unique,
     _page,
     _prune,
@@ -229,14 +230,19 @@ def sessions_of_user_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_session_1(user_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_session(client, members)
-    _prune(client, index, _key_session, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.user_id == user_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Session]:
+        loaded = _load_session(client, members)
+        _prune(client, index, _key_session, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.user_id == user_id]
+
+    return _fill(read, load, limit, after)
 
 
 def sessions_of_user(client: redis.Redis, user_id: str, limit: int | None = 10) -> list[Session]:

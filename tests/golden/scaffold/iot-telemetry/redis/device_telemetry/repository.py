@@ -20,6 +20,7 @@ from device_telemetry.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _no_unique,
     _page,
     _point,
@@ -368,14 +369,19 @@ def device_readings_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_reading_1(device_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_reading(client, members)
-    _prune(client, index, _key_reading, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.device_id == device_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Reading]:
+        loaded = _load_reading(client, members)
+        _prune(client, index, _key_reading, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.device_id == device_id]
+
+    return _fill(read, load, limit, after)
 
 
 def device_readings(client: redis.Redis, device_id: str, limit: int | None = 1000) -> list[Reading]:
@@ -397,14 +403,19 @@ def latest_reading_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_reading_1(device_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_reading(client, members)
-    _prune(client, index, _key_reading, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.device_id == device_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Reading]:
+        loaded = _load_reading(client, members)
+        _prune(client, index, _key_reading, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.device_id == device_id]
+
+    return _fill(read, load, limit, after)
 
 
 def latest_reading(client: redis.Redis, device_id: str, limit: int | None = 1) -> list[Reading]:
@@ -436,13 +447,18 @@ def devices_of_site_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_device_1(site_id)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_device(client, members)
-    _prune(client, index, _key_device, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.site_id == site_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[Device]:
+        loaded = _load_device(client, members)
+        _prune(client, index, _key_device, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.site_id == site_id]
+
+    return _fill(read, load, limit, after)
 
 
 def devices_of_site(client: redis.Redis, site_id: str, limit: int | None = None) -> list[Device]:

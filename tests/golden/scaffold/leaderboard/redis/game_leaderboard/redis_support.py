@@ -8,6 +8,7 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,42 @@ _T = TypeVar("_T")
 # How often create, delete, an indexed increment and save_together try their WATCH/MULTI
 # before ConflictError: each lost race waits a jittered backoff first (see _backoff).
 _TRIES = 100
+# Writes the items of one bulk-save chunk that may hold their unique values. ARGV[1] is a
+# JSON list with per item: its hash key, its member, the flat HGETALL reply it expects ([]
+# for a new item), its unique-value keys, the keys its stored version held (released if
+# the item still holds them) and its write commands (lists of words). Returns per item
+# 1 (written), 0 (another item holds one of its values: nothing written) or the stored
+# hash when it is not the expected one (nothing written: try again with it).
+_SAVE_CLAIMED = (
+    "local out = {} "
+    "for n, item in ipairs(cjson.decode(ARGV[1])) do "
+    "  local key, member, stored, claims, released, commands = unpack(item) "
+    "  local current = redis.call('HGETALL', key) "
+    "  local same = #current == #stored "
+    "  for k = 1, #stored do same = same and current[k] == stored[k] end "
+    "  out[n] = 1 "
+    "  for _, claim in ipairs(claims) do "
+    "    local holder = redis.call('GET', claim) "
+    "    if holder and holder ~= member then out[n] = 0 end "
+    "  end "
+    "  if not same then out[n] = current end "
+    "  if out[n] == 1 then "
+    "    for _, claim in ipairs(released) do "
+    "      if redis.call('GET', claim) == member then redis.call('DEL', claim) end "
+    "    end "
+    "    for _, command in ipairs(commands) do redis.call(unpack(command)) end "
+    "  end "
+    "end "
+    "return out"
+)
+# The rank of member ARGV[1] in the sorted set KEYS[1]: how many members score higher
+# (lower when ARGV[2] is "0"), so tied members share a rank; nil if it is not there.
+_RANK = (
+    "local score = redis.call('ZSCORE', KEYS[1], ARGV[1]) "
+    "if not score then return false end "
+    "if ARGV[2] == '1' then return redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf') end "
+    "return redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. score)"
+)
 # One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
 # for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
 # orders them), all reversed when ARGV[4] is "1". The page starts strictly after (score,
@@ -147,7 +184,11 @@ def _transaction(
 
     A lost race (a watched key changed before EXEC: nothing was written) is tried again
     after a jittered backoff, up to ``tries`` times (default _TRIES), then ConflictError
-    naming ``label``. Returns EXEC's replies ([] when ``run`` queued nothing).
+    naming ``label``; so is a connection lost during ``run``'s reads. A connection lost
+    once MULTI/EXEC was sent raises redis.ConnectionError: the server may have applied
+    the writes, so running ``run`` again could apply them twice (redis-py reports that
+    loss as a WatchError too, caused by the ConnectionError or TimeoutError).
+    Returns EXEC's replies ([] when ``run`` queued nothing).
     """
     tries = _TRIES if tries is None else tries
     with client.pipeline(transaction=True) as pipe:
@@ -155,8 +196,18 @@ def _transaction(
             try:
                 _watch(pipe, *keys)
                 run(pipe)
-                return pipe.execute()
             except WatchError:
+                _backoff(attempt)
+                continue
+            try:
+                return pipe.execute()
+            except WatchError as error:
+                lost = error.__context__
+                if isinstance(lost, (redis.ConnectionError, redis.TimeoutError)):
+                    raise redis.ConnectionError(
+                        f"{label}: the connection was lost after EXEC was sent, so the"
+                        " write may or may not have been applied; read it back before retrying"
+                    ) from lost
                 _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {tries} tries")
 
@@ -195,6 +246,17 @@ def _page(
         return pairs, None
     pairs = pairs[:size]
     return pairs, f"{pairs[-1][1]!r} {pairs[-1][0]}"
+
+
+def _rank(client: redis.Redis, index: str, member: str, *, desc: bool) -> int | None:
+    """The 0-based rank of ``member`` in ``index``, or None if it is not there.
+
+    Competition ranking, as the other stores count it: the number of members with a
+    strictly better score (higher when ``desc``), so tied members share a rank. ZSCORE and
+    ZCOUNT run in one Lua script, so the score and the count come from one moment.
+    """
+    rank = client.register_script(_RANK)(keys=[index], args=[member, int(desc)])
+    return rank if isinstance(rank, int) else None
 
 
 def _increment_indexed(
@@ -257,6 +319,55 @@ def _save_many(
         write_many(pipe, chunk)
         pipe.execute()
         count += len(chunk)
+    return count
+
+
+def _save_many_claimed(
+    client: redis.Redis, entity: _Entity, items: Iterable[Any], chunk_size: int
+) -> int:
+    """Write items that have unique values, one Lua script per chunk; returns how many.
+
+    The script, per item and atomically: refuses it if another item holds one of its
+    unique values, else releases the values its stored version held and writes it (the
+    commands ``entity.write`` queues). It needs the stored version: an item is first sent
+    as new, and one found stored (or changed since) is sent again with what is stored, up
+    to _TRIES times, then ConflictError. Refused items raise AlreadyExistsError after
+    their chunk: the chunk's other items and earlier chunks are written, later ones not.
+    """
+    script = client.register_script(_SAVE_CLAIMED)
+    count = 0
+    for chunk in _chunks(items, chunk_size):
+        # Each item with the flat HGETALL reply it expects to find ([]: none).
+        todo: list[tuple[Any, list[str]]] = [(item, []) for item in chunk]
+        refused = []
+        for _ in range(_TRIES):
+            sent = []
+            # A pipeline that is never executed records the commands of each write.
+            writes = client.pipeline(transaction=False)
+            for item, stored in todo:
+                claims = entity.unique(item)
+                fields = dict(zip(stored[::2], stored[1::2], strict=True))
+                released = set(entity.unique(entity.decode(fields)) if stored else [])
+                released -= set(claims)
+                start = len(writes.command_stack)
+                entity.write(writes, item)
+                commands = [
+                    [w if isinstance(w, str) else repr(w) for w in command]
+                    for command, _ in writes.command_stack[start:]
+                ]
+                member = entity.member(item)
+                sent.append([entity.key(item), member, stored, claims, sorted(released), commands])
+            replies = script(args=[json.dumps(sent, ensure_ascii=False)])
+            count += replies.count(1)
+            refused += [item for (item, _), reply in zip(todo, replies, strict=True) if reply == 0]
+            todo = [(i, r) for (i, _), r in zip(todo, replies, strict=True) if isinstance(r, list)]
+            if not todo:
+                break
+        else:
+            raise ConflictError("an item of a bulk save kept changing")
+        if refused:
+            values = [entity.key_value(item) for item in refused]
+            raise AlreadyExistsError(f"a unique value of {values!r} is held by another item")
     return count
 
 

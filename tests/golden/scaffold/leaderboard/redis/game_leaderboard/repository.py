@@ -22,7 +22,9 @@ from game_leaderboard.redis_support import (
     _no_unique,
     _page,
     _parts,
+    _rank,
     _save_many,
+    _save_many_claimed,
     _text_hash,
     _time,
     _update,
@@ -201,24 +203,6 @@ def _write_score(pipe: Pipeline, item: Score) -> None:
     pipe.zadd(index, {item.player_id: float(item.score)})
 
 
-def _write_many_score(pipe: Pipeline, chunk: Sequence[Score]) -> None:
-    """Queue Score writes: per item its hash, per index key one command, one MSET of unique claims."""
-    ranked: dict[str, dict[str, float]] = {}
-    claims: dict[str, str] = {}
-    for item in chunk:
-        member = item.entry_id
-        key = _key_score(member)
-        pipe.hset(key, mapping=_encode_score(item))
-        claims.update(dict.fromkeys(_unique_keys_score(item), member))
-        index = _index_score_1(item.board_id)
-        score = float(item.score)
-        ranked.setdefault(index, {})[item.player_id] = score
-    if claims:
-        pipe.mset(claims)
-    for index, scores in ranked.items():
-        pipe.zadd(index, scores)
-
-
 def _unindex_score(pipe: Pipeline, item: Score) -> None:
     """Queue the removal of a Score's index entries and unique-value keys (before its values change)."""
     for unique in _unique_keys_score(item):
@@ -237,11 +221,13 @@ def create_score(client: redis.Redis, item: Score) -> None:
 def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
     """Write many Score items with pipelines: one round trip per BULK_CHUNK items.
 
-    Each chunk sends one command per index key rather than one per item. Meant for
-    loading: index entries of an item's earlier values are not removed
-    (update_score does that). Returns the number of items written.
+    Each item runs a Lua script that writes it only if no other item holds one of its
+    unique values, and releases the ones its stored version held; AlreadyExistsError
+    after a chunk names the refused items (the chunk's others and earlier chunks are
+    written). Meant for loading: index entries of an item's earlier values are not
+    removed (update_score does that). Returns the number of items written.
     """
-    return _save_many(client, _write_many_score, items, BULK_CHUNK)
+    return _save_many_claimed(client, _ENTITIES[Score], items, BULK_CHUNK)
 
 
 def fetch_score(client: redis.Redis, entry_id: str) -> Score | None:
@@ -347,11 +333,10 @@ def top_100(client: redis.Redis, board_id: str, limit: int | None = 100) -> list
 def player_rank(client: redis.Redis, board_id: str, player_id: str) -> int | None:
     """player_rank: query Score by board_id, player_id, ordered by score descending: the best match's 0-based rank within top_100.
 
-    Served by ZREVRANK on the board's sorted set.
+    Served by ZSCORE + ZCOUNT of higher scores (one Lua script) on the board's sorted set.
     """
     index = _index_score_1(board_id)
-    rank = client.zrevrank(index, player_id)
-    return rank if isinstance(rank, int) else None
+    return _rank(client, index, player_id, desc=True)
 
 
 def get_player(client: redis.Redis, player_id: str) -> Player | None:

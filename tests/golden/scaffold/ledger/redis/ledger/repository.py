@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.client import Pipeline
@@ -20,6 +20,7 @@ from ledger.redis_support import (
     _create,
     _delete,
     _Entity,
+    _fill,
     _no_unique,
     _page,
     _prune,
@@ -191,11 +192,6 @@ def _key_transfer(member: str) -> str:
     return TRANSFER_KEY + ":item:" + member
 
 
-def _index_transfer_1(idempotency_key: str) -> str:
-    """The key of the sorted set (score 0, members in byte order) of Transfer items for one value of idempotency_key."""
-    return TRANSFER_KEY + ":set:idempotency_key:" + idempotency_key
-
-
 def _encode_transfer(item: Transfer) -> dict[FieldT, EncodableT]:
     """The hash fields of a Transfer (all text, typed as HSET takes them)."""
     return {
@@ -230,24 +226,12 @@ def _write_transfer(pipe: Pipeline, item: Transfer) -> None:
     pipe.hset(key, mapping=_encode_transfer(item))
     for unique in _unique_keys_transfer(item):
         pipe.set(unique, member)
-    index = _index_transfer_1(item.idempotency_key)
-    pipe.zadd(index, {member: 0})
 
 
 def _unindex_transfer(pipe: Pipeline, item: Transfer) -> None:
     """Queue the removal of a Transfer's index entries and unique-value keys (before its values change)."""
     for unique in _unique_keys_transfer(item):
         pipe.delete(unique)
-    member = item.transfer_id
-    pipe.zrem(_index_transfer_1(item.idempotency_key), member)
-
-
-def _load_transfer(client: redis.Redis, members: Sequence[str]) -> list[Transfer | None]:
-    """Read many Transfer hashes in one pipelined round trip (None where gone)."""
-    pipe = client.pipeline(transaction=False)
-    for member in members:
-        pipe.hgetall(_key_transfer(member))
-    return [_decode_transfer(raw) if raw else None for raw in pipe.execute()]
 
 
 def create_transfer(client: redis.Redis, item: Transfer) -> None:
@@ -277,11 +261,6 @@ def _index_entry_1(account_id: str) -> str:
 def _index_entry_2(transfer_id: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of Entry items for one value of transfer_id."""
     return ENTRY_KEY + ":set:transfer_id:" + transfer_id
-
-
-def _index_entry_3(account_id: str) -> str:
-    """The key of the sorted set (score 0, members in byte order) of Entry items for one value of account_id."""
-    return ENTRY_KEY + ":set:account_id:" + account_id
 
 
 def _encode_entry(item: Entry) -> dict[FieldT, EncodableT]:
@@ -317,8 +296,6 @@ def _write_entry(pipe: Pipeline, item: Entry) -> None:
     pipe.zadd(index, {member: item.posted_at.timestamp()})
     index = _index_entry_2(item.transfer_id)
     pipe.zadd(index, {member: 0})
-    index = _index_entry_3(item.account_id)
-    pipe.zadd(index, {member: 0})
 
 
 def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
@@ -326,7 +303,6 @@ def _unindex_entry(pipe: Pipeline, item: Entry) -> None:
     member = item.entry_id
     pipe.zrem(_index_entry_1(item.account_id), member)
     pipe.zrem(_index_entry_2(item.transfer_id), member)
-    pipe.zrem(_index_entry_3(item.account_id), member)
 
 
 def _load_entry(client: redis.Redis, members: Sequence[str]) -> list[Entry | None]:
@@ -408,14 +384,19 @@ def account_statement_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_entry_1(account_id)
-    pairs, cursor = _page(client, index, limit, after, desc=True)
-    members = [member for member, _ in pairs]
-    loaded = _load_entry(client, members)
-    _prune(client, index, _key_entry, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.account_id == account_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        pairs, cursor = _page(client, index, size, start, desc=True)
+        return [member for member, _ in pairs], cursor
+
+    def load(members: list[str]) -> list[Entry]:
+        loaded = _load_entry(client, members)
+        _prune(client, index, _key_entry, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.account_id == account_id]
+
+    return _fill(read, load, limit, after)
 
 
 def account_statement(client: redis.Redis, account_id: str, limit: int | None = 100) -> list[Entry]:
@@ -437,13 +418,18 @@ def entries_of_transfer_page(
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
     index = _index_entry_2(transfer_id)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_entry(client, members)
-    _prune(client, index, _key_entry, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.transfer_id == transfer_id]
-    return found, cursor
+
+    def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
+        return _set_page(client, index, size, start)
+
+    def load(members: list[str]) -> list[Entry]:
+        loaded = _load_entry(client, members)
+        _prune(client, index, _key_entry, members, loaded)
+        # Index entries can be stale (left by an earlier value): keep what matches now.
+        found = [i for i in loaded if i is not None]
+        return [i for i in found if i.transfer_id == transfer_id]
+
+    return _fill(read, load, limit, after)
 
 
 def entries_of_transfer(
@@ -458,26 +444,6 @@ def entries_of_transfer(
     return entries_of_transfer_page(client, transfer_id, limit)[0]
 
 
-def transfer_by_idempotency_key_page(
-    client: redis.Redis,
-    idempotency_key: str,
-    limit: int | None = 1,
-    after: str | None = None,
-) -> tuple[list[Transfer], str | None]:
-    """One page of transfer_by_idempotency_key and the cursor of the next page (None after the last).
-
-    Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
-    """
-    index = _index_transfer_1(idempotency_key)
-    members, cursor = _set_page(client, index, limit, after)
-    loaded = _load_transfer(client, members)
-    _prune(client, index, _key_transfer, members, loaded)
-    # Index entries can be stale (left by an earlier value): keep what matches now.
-    found = [i for i in loaded if i is not None]
-    found = [i for i in found if i.idempotency_key == idempotency_key]
-    return found, cursor
-
-
 def transfer_by_idempotency_key(
     client: redis.Redis,
     idempotency_key: str,
@@ -485,17 +451,23 @@ def transfer_by_idempotency_key(
 ) -> list[Transfer]:
     """transfer_by_idempotency_key: query Transfer by idempotency_key.
 
-    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
+    Served by GET of the unique-value key (the owner's key), then HGETALL.
     """
-    return transfer_by_idempotency_key_page(client, idempotency_key, limit)[0]
+    claim = TRANSFER_KEY + ":unique:idempotency_key:" + idempotency_key
+    member = cast("str | None", client.get(claim))
+    raw = _text_hash(client.hgetall(_key_transfer(member))) if member is not None else {}
+    found = [_decode_transfer(raw)] if raw else []
+    # The claim and the item are read one after the other: keep the item if it matches.
+    found = [i for i in found if i.idempotency_key == idempotency_key]
+    return found[:limit] if limit is not None else found
 
 
 def balance_check(client: redis.Redis, account_id: str) -> dict[str, dict[str, Any]]:
     """balance_check: aggregate Entry by account_id, totals per direction.
 
-    Served by a sorted set of keys (all scores 0, read in key order) per value of the equality fields.
+    Served by a sorted set per value of the equality fields (score = order field).
     """
-    index = _index_entry_3(account_id)
+    index = _index_entry_1(account_id)
     members = _texts(client.zrange(index, 0, -1))
     loaded = _load_entry(client, members)
     _prune(client, index, _key_entry, members, loaded)
