@@ -492,7 +492,7 @@ def test_each_warning_once_and_rank_warned() -> None:
         assert len(warnings) == len(set(warnings)), stem
     board = generate(example("leaderboard"), explicit(example("leaderboard"), Store.DYNAMODB))
     (rank,) = [w for w in board.warnings if w.pattern == "player_rank"]
-    assert "Select=COUNT" in rank.text and "ZREVRANK" in rank.text
+    assert "Select=COUNT" in rank.text and "ZCOUNT" in rank.text
 
 
 def test_gsis_project_what_the_patterns_read() -> None:

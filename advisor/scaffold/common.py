@@ -133,8 +133,9 @@ def no_rank(spec: ComponentSpec, pattern: PatternSpec, store: str, counting: str
         spec,
         pattern,
         f"rank: {store} has no rank operation, so the function counts the {counting}. "
-        "For live ranks on large boards keep the board in a Redis sorted set (ZREVRANK) "
-        "or maintain a counter per score bucket and sum the buckets above",
+        "For live ranks on large boards keep the board in a Redis sorted set (ZCOUNT of "
+        "the better scores, O(log N)) or maintain a counter per score bucket and sum the "
+        "buckets above",
     )
 
 
