@@ -271,6 +271,26 @@ def test_bulk_saves_keep_unique_values_unique(project: Any, client: Any) -> None
     assert stored is not None and stored.player_id == "erin"
 
 
+def test_bulk_saves_remove_the_stored_versions_index_entries(project: Any, client: Any) -> None:
+    repo = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    assert repo.save_many_score(client, [repo.Score("e1", "b", "p1", 10, at)]) == 1
+    # Moved to another board: board b no longer lists p1, as after update_score.
+    assert repo.save_many_score(client, [repo.Score("e1", "c", "p1", 30, at)]) == 1
+    assert repo.top_100(client, "b") == []
+    assert repo.player_rank(client, "b", "p1") is None
+    assert repo.top_100(client, "c") == [("p1", 30)]
+    # Moved to another player on the same board: only the new member is listed.
+    assert repo.save_many_score(client, [repo.Score("e1", "c", "p2", 40, at)]) == 1
+    assert repo.top_100(client, "c") == [("p2", 40)]
+    assert repo.player_rank(client, "c", "p1") is None
+    # Another entry may now take the old pair, and deleting it leaves the board right.
+    repo.create_score(client, repo.Score("e2", "b", "p1", 5, at))
+    assert repo.top_100(client, "b") == [("p1", 5)]
+    assert repo.delete_score(client, "e2")
+    assert repo.top_100(client, "b") == [] and repo.top_100(client, "c") == [("p2", 40)]
+
+
 def test_leaderboard_pages_cover_the_board_once(project: Any, client: Any) -> None:
     repo = project("leaderboard")
     at = datetime(2030, 1, 1, tzinfo=UTC)

@@ -283,8 +283,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "An entity with unique values is bulk-saved by one Lua script per chunk "
             "(the chunk as one JSON argument): per item, atomically, it refuses the item "
             "if another item holds one of its unique values, else releases the values "
-            "its stored version held and writes it (an item found stored is sent again "
-            "with what is stored, so the right values are released). Refused items raise "
+            "its stored version held, removes that version's index entries and writes "
+            "it (an item found stored is sent again with what is stored, so the right "
+            "values are released and index entries removed). Refused items raise "
             "AlreadyExistsError after their chunk: the chunk's other items and earlier "
             "chunks are written, later chunks are not. "
             if any(_unique_groups(spec, indexes, e) and not e.append_only for e in spec.entities)

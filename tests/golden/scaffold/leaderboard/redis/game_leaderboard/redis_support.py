@@ -29,7 +29,8 @@ _TRIES = 100
 # Writes the items of one bulk-save chunk that may hold their unique values. ARGV[1] is a
 # JSON list with per item: its hash key, its member, the flat HGETALL reply it expects ([]
 # for a new item), its unique-value keys, the keys its stored version held (released if
-# the item still holds them) and its write commands (lists of words). Returns per item
+# the item still holds them) and its write commands (lists of words: the removal of the
+# stored version's index entries first, as in _update). Returns per item
 # 1 (written), 0 (another item holds one of its values: nothing written) or the stored
 # hash when it is not the expected one (nothing written: try again with it).
 _SAVE_CLAIMED = (
@@ -328,8 +329,9 @@ def _save_many_claimed(
     """Write items that have unique values, one Lua script per chunk; returns how many.
 
     The script, per item and atomically: refuses it if another item holds one of its
-    unique values, else releases the values its stored version held and writes it (the
-    commands ``entity.write`` queues). It needs the stored version: an item is first sent
+    unique values, else releases the values its stored version held, removes that
+    version's index entries (``entity.unindex``) and writes it (the commands
+    ``entity.write`` queues). It needs the stored version: an item is first sent
     as new, and one found stored (or changed since) is sent again with what is stored, up
     to _TRIES times, then ConflictError. Refused items raise AlreadyExistsError after
     their chunk: the chunk's other items and earlier chunks are written, later ones not.
@@ -347,13 +349,18 @@ def _save_many_claimed(
             for item, stored in todo:
                 claims = entity.unique(item)
                 fields = dict(zip(stored[::2], stored[1::2], strict=True))
-                released = set(entity.unique(entity.decode(fields)) if stored else [])
-                released -= set(claims)
+                held = set(entity.unique(entity.decode(fields)) if stored else [])
+                released = held - set(claims)
                 start = len(writes.command_stack)
+                if stored:
+                    # The stored version's index entries go in the same script, as _update
+                    # does; its unique-value keys are released above only if still held.
+                    entity.unindex(writes, entity.decode(fields))
                 entity.write(writes, item)
                 commands = [
                     [w if isinstance(w, str) else repr(w) for w in command]
                     for command, _ in writes.command_stack[start:]
+                    if not (command[0] == "DEL" and held.issuperset(command[1:]))
                 ]
                 member = entity.member(item)
                 sent.append([entity.key(item), member, stored, claims, sorted(released), commands])

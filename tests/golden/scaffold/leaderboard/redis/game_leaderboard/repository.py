@@ -222,10 +222,10 @@ def save_many_score(client: redis.Redis, items: Iterable[Score]) -> int:
     """Write many Score items with pipelines: one round trip per BULK_CHUNK items.
 
     Each item runs a Lua script that writes it only if no other item holds one of its
-    unique values, and releases the ones its stored version held; AlreadyExistsError
-    after a chunk names the refused items (the chunk's others and earlier chunks are
-    written). Meant for loading: index entries of an item's earlier values are not
-    removed (update_score does that). Returns the number of items written.
+    unique values, and releases the ones its stored version held and removes that
+    version's index entries; AlreadyExistsError after a chunk names the refused items
+    (the chunk's others and earlier chunks are written). Returns the number of items
+    written.
     """
     return _save_many_claimed(client, _ENTITIES[Score], items, BULK_CHUNK)
 
