@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -158,16 +159,23 @@ def test_ledger_transfers_are_atomic_and_conserve_money(tmp_path: Path, tables: 
 
 
 @contextmanager
-def _reply_lost(table: Any, operation: str) -> Iterator[list[bytes]]:
+def _reply_lost(
+    table: Any, operation: str, between: Callable[[], object] | None = None
+) -> Iterator[list[bytes]]:
     """The next ``operation`` is applied but its reply lost: botocore sends it again.
 
+    ``between`` runs after the first attempt and before the resend (another writer).
     Yields the request bodies sent, one per attempt.
     """
     events = table.meta.client.meta.events
     bodies: list[bytes] = []
 
     def resend(attempts: int, caught_exception: Exception | None, **_: Any) -> int | None:
-        return 0 if attempts == 1 and caught_exception is None and len(bodies) == 1 else None
+        if attempts == 1 and caught_exception is None and len(bodies) == 1:
+            if between is not None:
+                between()
+            return 0
+        return None
 
     def sent(request: Any, **_: Any) -> None:
         bodies.append(request.body)
@@ -200,9 +208,9 @@ def test_a_write_whose_reply_is_lost_is_applied_once(tmp_path: Path, tables: Any
         with _reply_lost(table, "PutItem") as sent:
             assert repo.update_stock_level(table, "s1", take_two).on_hand == 8
         assert (len(sent), len(runs)) == (2, 1)
-        with _reply_lost(table, "UpdateItem") as sent:
+        with _reply_lost(table, "TransactWriteItems") as sent:
             assert repo.increment_stock_level(table, "s1", "on_hand", -1, minimum=0).on_hand == 7
-        assert len(sent) == 2
+        assert len(sent) == 2  # the resend fails on the version the first attempt wrote
         stock = repo.fetch_stock_level(table, "s1", consistent=True)
         assert stock is not None and stock.on_hand == 7
         order = repo.Reservation("r1", "s1", "o1", 1, BASE)
@@ -234,6 +242,29 @@ def test_a_write_whose_reply_is_lost_is_applied_once(tmp_path: Path, tables: Any
             assert repo.save_many_transfer(table, [first]) == 1
         assert repo.transfer_by_idempotency_key(table, "key-1") == [first]
         assert repo.transfer_by_idempotency_key(table, "key-2") == []
+
+
+def test_an_increment_resent_after_another_write_carries_its_token(
+    tmp_path: Path, tables: Any
+) -> None:
+    # A lost reply, then another writer, then botocore's resend: the resend passes the
+    # version condition, as the version has moved on. Only a ClientRequestToken shared by
+    # both attempts makes DynamoDB answer it as the first, without adding again. moto
+    # ignores the token (it applies the resend again), so this checks what is sent.
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        tables_of = tables(repo)
+        table, other = tables_of(), tables_of()
+        repo.create_account(table, repo.Account("a1", "o1", "EUR", "asset", Decimal(10), BASE))
+
+        def another_writer() -> None:
+            repo.increment_account(other, "a1", "balance", Decimal(100))
+
+        with _reply_lost(table, "TransactWriteItems", another_writer) as sent:
+            repo.increment_account(table, "a1", "balance", Decimal(5))
+        requests = [json.loads(body) for body in sent]
+        assert len(requests) == 2 and requests[0] == requests[1]
+        assert requests[0]["ClientRequestToken"]
+        assert [list(action) for action in requests[0]["TransactItems"]] == [["Update"]]
 
 
 def _editable(workload: Workload) -> Workload:

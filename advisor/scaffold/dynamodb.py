@@ -542,10 +542,12 @@ def _with_counters(
     listed = ", ".join(f.name for f, _ in counters)
     sort_keys = ", and the GSI sort key that holds x" if any(keys for _, keys in counters) else ""
     notes.append(
-        f"{placed.entity.name}: {function}() adds to {listed} on the server with UpdateItem "
+        f"{placed.entity.name}: {function}() adds to {listed} on the server "
         f"(SET x = x + :d{sort_keys}) on condition that the item exists and, given a "
-        "minimum, that x >= minimum - d; save_together() takes the same increments inside "
-        "its TransactWriteItems, beside the creates and updates they go with."
+        "minimum, that x >= minimum - d, as a one-action TransactWriteItems: its "
+        "ClientRequestToken makes the SDK's resend after a lost reply apply once (two write "
+        "units, and the item is read back after it); save_together() takes the same "
+        "increments inside its TransactWriteItems, beside the creates and updates they go with."
     )
     return replace(placed, counters=counters, increment=function)
 

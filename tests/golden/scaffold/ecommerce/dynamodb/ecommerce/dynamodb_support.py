@@ -383,6 +383,12 @@ def _update(
     A conflict is retried after a jittered backoff. ``keys`` must give the same value
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
+
+    Known gap: if a Put lands but its reply is lost, the SDK's resend fails its condition
+    and the item is read again. Holding this call's version, it counts as applied; but if
+    another writer changed the item in between, the version has moved on, and ``mutate``
+    runs again on top of the change already stored, applying it twice. So ``mutate``
+    should set values, not add to them: use the increment function to add.
     """
     # The version token and item of this call's last Put that seemed to fail.
     sent: tuple[str, _T] | None = None
@@ -450,19 +456,30 @@ def _increment(
     amount: Decimal,
     minimum: Decimal | None,
 ) -> dict[str, Any] | None:
-    """Add ``amount`` to ``field`` with one UpdateItem; the new item, or None if the condition failed."""
+    """Add ``amount`` to ``field`` on the server; the new item, or None if the condition failed.
+
+    The update is a TransactWriteItems of one Update, not an UpdateItem: it carries a
+    ClientRequestToken (new per call, the same in the SDK's resends of that request),
+    and DynamoDB answers a resend with that token within 10 minutes as the first request
+    without applying it again, even if another writer changed the item in between. An
+    UpdateItem has no such token, so its resend after a lost reply could add twice.
+    The cost: a transactional write takes two write units, and it returns no item, so
+    the item is read back (strongly consistent) afterwards; it may hold changes that
+    other writers made since, and is None if the item was deleted or expired meanwhile.
+    """
     update = _increment_update(entity, key, field, amount, minimum)
+    client = table.meta.client
     try:
-        raw: dict[str, Any] = table.update_item(**update, ReturnValues="ALL_NEW")["Attributes"]
-    except table.meta.client.exceptions.ConditionalCheckFailedException:
-        # Applied already if it holds this update's version: the SDK resent it after a lost reply.
-        stored = _current(table, key)
-        applied = (
-            stored is not None
-            and stored.get(VERSION) == update["ExpressionAttributeValues"][":ver"]
-        )
-        return stored if applied else None
-    return raw
+        # The update's own version token stays as a second line: a resend that fails the
+        # condition on it finds it stored and counts as applied (_landed). moto ignores
+        # ClientRequestToken, so moto shows only that line; a resend after another
+        # writer changed the item is applied once only on DynamoDB, by the token.
+        _transact(client, [{"Update": {"TableName": table.name, **update}}])
+    except client.exceptions.TransactionCanceledException as error:
+        if _failed(error):
+            return None
+        raise ConflictError("the increment kept conflicting with other transactions") from error
+    return _current(table, key)
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:

@@ -288,11 +288,13 @@ def increment_stock_level(
     amount: int,
     minimum: int | None = None,
 ) -> StockLevel | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+    """Add ``amount`` to one number field on the server and return the new item.
 
     With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
     result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
+    no such item or the condition failed. One transactional Update (two write units)
+    with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
+    item returned is read back after it and may hold later writers' changes.
     """
     key = {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)}
     floor = None if minimum is None else _number(minimum)
@@ -401,11 +403,13 @@ def increment_reservation(
     amount: int,
     minimum: int | None = None,
 ) -> Reservation | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+    """Add ``amount`` to one number field on the server and return the new item.
 
     With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
     result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
+    no such item or the condition failed. One transactional Update (two write units)
+    with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
+    item returned is read back after it and may hold later writers' changes.
     """
     key = {
         "PK": "RESERVATION#" + _parts(reservation_id),

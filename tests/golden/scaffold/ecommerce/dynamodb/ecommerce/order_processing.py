@@ -307,11 +307,13 @@ def increment_order(
     amount: Decimal,
     minimum: Decimal | None = None,
 ) -> Order | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+    """Add ``amount`` to one number field on the server and return the new item.
 
     With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
     result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
+    no such item or the condition failed. One transactional Update (two write units)
+    with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
+    item returned is read back after it and may hold later writers' changes.
     """
     key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER#" + _parts(order_id)}
     floor = None if minimum is None else _number(minimum)
@@ -412,11 +414,13 @@ def increment_order_line(
     amount: int | Decimal,
     minimum: int | Decimal | None = None,
 ) -> OrderLine | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+    """Add ``amount`` to one number field on the server and return the new item.
 
     With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
     result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
+    no such item or the condition failed. One transactional Update (two write units)
+    with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
+    item returned is read back after it and may hold later writers' changes.
     """
     key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)}
     floor = None if minimum is None else _number(minimum)
@@ -516,11 +520,13 @@ def increment_payment(
     amount: Decimal,
     minimum: Decimal | None = None,
 ) -> Payment | None:
-    """Add ``amount`` to one number field on the server (UpdateItem) and return the new item.
+    """Add ``amount`` to one number field on the server and return the new item.
 
     With ``minimum`` the update is conditional on ``field >= minimum - amount``, so the
     result never falls below it, even with concurrent calls. Returns None if there is
-    no such item or the condition failed.
+    no such item or the condition failed. One transactional Update (two write units)
+    with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
+    item returned is read back after it and may hold later writers' changes.
     """
     key = {"PK": "PAYMENT#" + _parts(payment_id), "SK": "PAYMENT#" + _parts(payment_id)}
     floor = None if minimum is None else _number(minimum)

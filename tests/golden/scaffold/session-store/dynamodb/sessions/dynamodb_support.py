@@ -318,6 +318,12 @@ def _update(
     A conflict is retried after a jittered backoff. ``keys`` must give the same value
     before and after ``mutate``; ``name`` is the entity's, for errors. Returns the new
     item, or None if there is none.
+
+    Known gap: if a Put lands but its reply is lost, the SDK's resend fails its condition
+    and the item is read again. Holding this call's version, it counts as applied; but if
+    another writer changed the item in between, the version has moved on, and ``mutate``
+    runs again on top of the change already stored, applying it twice. So ``mutate``
+    should set values, not add to them: use the increment function to add.
     """
     # The version token and item of this call's last Put that seemed to fail.
     sent: tuple[str, _T] | None = None
