@@ -394,9 +394,7 @@ def _delete_guarded(table: Any, entity: _Entity, key: Mapping[str, Any], retries
             return False
         guards = [g for g in entity.guards(raw) if g["PK"] not in foreign]
         actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
-        actions += [
-            {"Delete": {"TableName": table.name, "Key": _key(g), **_owned_by(raw)}} for g in guards
-        ]
+        actions += _move_guards(table.name, raw, guards, [])  # release them all, in order
         try:
             _transact(table.meta.client, actions)
             return _live(raw)
