@@ -669,3 +669,27 @@ def test_readme_names_the_redis_version_the_commands_need() -> None:
     (chat,) = [s for s in _design("chat").persistence if "Server version" in s]
     assert "Redis 6.2 or later" in chat and "ZRANGE BYLEX" in chat
     assert not [s for s in _design("leaderboard").persistence if "Server version" in s]
+
+
+def test_the_support_module_offers_the_claimed_bulk_save_whatever_the_entity_order() -> None:
+    """An entity with a unique value, listed before one without, still gets its bulk save."""
+    workload = parse_workload(
+        """
+name: users
+entities:
+  - {name: User, key: user_id, fields: {user_id: string, email: string}}
+  - name: Note
+    key: note_id
+    parent: User
+    fields: {note_id: string, user_id: string, text: string}
+access_patterns:
+  - {name: user_by_email, entity: User, kind: get, by: [email], limit: 1}
+  - {name: notes_of_user, entity: Note, kind: query, by: [user_id]}
+"""
+    )
+    (design,) = plan(workload, explicit(workload, Store.REDIS)).designs
+    assert isinstance(design, RedisDesign)
+    assert "save_claimed" in design.uses
+    files = generate(workload, explicit(workload, Store.REDIS)).files
+    support = next(text for path, text in files.items() if path.endswith("redis_support.py"))
+    assert "def _save_many_claimed(" in support

@@ -161,11 +161,11 @@ class RedisDesign:
             groups += list(self.unique_of(entity))
             if any(len(group) > 1 for group in groups):
                 out.add("parts")
+            if self.unique_of(entity) and not entity.append_only:
+                out.add("save_claimed")
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")
-            if self.unique_of(entity) and not entity.append_only:
-                out.add("save_claimed")
         how = {read.pattern.name: read.how for read in self.reads}
         for read in self.reads:
             top = read.pattern.rank_of
