@@ -166,6 +166,19 @@ def test_expiry_only_where_a_field_says_when(project: Any, client: Any) -> None:
     assert [d.driver_id for d in repo.drivers_near(client, 13.4, 52.5)] == ["d1"]
 
 
+def test_a_decimal_counter_says_why_it_has_no_incr_function() -> None:
+    # The ledger's balance is a decimal: the other stores add it on the server, Redis
+    # cannot add it exactly, so the README says what to use instead.
+    design = _design("ledger")
+    (account,) = [e for e in design.spec.entities if e.name == "Account"]
+    assert "balance" not in account.increments
+    (line,) = [d for d in design.decisions if d.startswith("Decimals (")]
+    assert "Account.balance" in line and "save_together(increments=...)" in line
+    other = generate(_load("ledger"), explicit(_load("ledger"), Store.MONGODB)).files
+    assert any("def increment_account(" in text for text in other.values())
+    assert "def incr_account_balance(" not in _code("ledger")
+
+
 def test_leaderboard_is_one_sorted_set_per_board() -> None:
     design = _design("leaderboard")
     (board,) = [i for i in design.indexes if i.entity.name == "Score"]

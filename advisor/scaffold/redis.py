@@ -307,6 +307,27 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "atomic step as the add (the Lua script, or the WATCHed read before the "
             "MULTI), so concurrent decrements never oversell."
         )
+    exact = [
+        f"{e.name}.{f.name}"
+        for e in spec.entities
+        for f in counted(spec, e)
+        if f.type is FieldType.DECIMAL
+    ]
+    if exact:
+        # The MongoDB (Decimal128 $inc) and DynamoDB (Number ADD) projects add decimals
+        # exactly on the server; Redis cannot, so the same workload gets no incr_ here.
+        decisions.append(
+            f"Decimals ({', '.join(exact)}) get no incr_ function: Redis adds on the server "
+            "only integers (HINCRBY) and binary floating point (HINCRBYFLOAT, a long "
+            "double, not a decimal), so "
+            + (
+                "change them with save_together(increments=...), which sums exactly in "
+                "Python under WATCH, "
+                if _addable(spec)
+                else "change them with update_*() (compare-and-swap, exact in Python), "
+            )
+            + "or store an int of the smallest unit (cents) to get one."
+        )
     if any(r.pages for r in reads):
         decisions.append(
             "Each listed pattern has a _page function returning (items, cursor); pass the "
