@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
@@ -80,3 +82,35 @@ def check_ledger_conserved(repo: Any, store: Any, done: int) -> None:
     assert (after_a.balance, after_b.balance) == (Decimal(0), Decimal(100))
     debits = repo.account_statement(store, "a", limit=None)
     assert len(debits) == done and sum(e.amount for e in debits) == Decimal(-100)
+
+
+# The session-store example's list and map fields: JSON data that each store must give
+# back as it was given, and values the models must refuse before any store sees them.
+SESSION_DATA = {
+    "cart": [{"sku": "a-1", "qty": 2, "price": 9.5}],
+    "flags": {"beta": True, "note": None},
+    "visits": 2**62,
+    "name": "Zoë",
+}
+NOT_JSON: tuple[tuple[str, Any, str], ...] = (
+    ("data", {"seen": datetime(2030, 1, 1)}, "datetime is not JSON data"),
+    ("data", {"total": Decimal("1.5")}, "Decimal is not JSON data"),
+    ("data", {"ratio": float("nan")}, "not a finite number"),
+    ("data", {"visits": 2**64}, "does not fit in 64 bits"),
+    ("data", {1: "one"}, "is not a string"),
+    ("roles", ("admin",), "tuple is not JSON data"),
+)
+
+
+def session_round_trip(repo: Any, store: Any, at: datetime) -> None:
+    """A session with nested list and map values comes back equal; non-JSON values are refused."""
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # BSON dates hold milliseconds
+    item = repo.Session(
+        "s1", "u1", "t1", at, at, at.replace(year=at.year + 1), ["admin"], SESSION_DATA
+    )
+    repo.create_session(store, item)
+    assert repo.fetch_session(store, "s1") == item
+    for field, value, words in NOT_JSON:
+        fields = {"roles": ["admin"], "data": {}, field: value}
+        with pytest.raises(ValueError, match=words):
+            repo.Session("s2", "u1", "t1", at, at, at, fields["roles"], fields["data"])

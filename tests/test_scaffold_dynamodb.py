@@ -36,6 +36,7 @@ from tests.support import (
     check_ledger_conserved,
     ledger_accounts,
     ledger_transfers,
+    session_round_trip,
 )
 from tests.test_scaffold_mongodb import example, imported
 
@@ -613,3 +614,8 @@ def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_pa
             with pytest.raises(client.exceptions.TransactionCanceledException):
                 support._transact(client, actions)
             stub.assert_no_pending_responses()
+
+
+def test_list_and_map_fields_hold_json_data(tmp_path: Path, tables: Any) -> None:
+    with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        session_round_trip(repo, tables(repo)(), datetime.now(UTC))

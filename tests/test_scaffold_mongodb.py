@@ -26,7 +26,7 @@ import pytest
 from advisor.scaffold import Store, explicit, generate
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
-from tests.support import EXAMPLES
+from tests.support import EXAMPLES, session_round_trip
 
 THREADS = 8
 MONGOMOCK_LOCK = threading.RLock()
@@ -416,3 +416,10 @@ def test_a_taken_unique_value_is_named_and_a_bulk_save_says_what_it_refused(
         assert isinstance(bulk.value, support.AlreadyExistsError)
         assert (bulk.value.written, bulk.value.refused) == (["u3"], ["u2"])
         assert repo.fetch_user(db, "u3") is not None and repo.fetch_user(db, "u2") is None
+
+
+def test_list_and_map_fields_hold_json_data(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("session-store"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        session_round_trip(repo, db, datetime.now(UTC))

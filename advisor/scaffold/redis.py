@@ -129,20 +129,8 @@ class RedisDesign:
         return _unique_groups(self.spec, self.indexes, entity)
 
     def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
-        """How the increment of a counter field runs.
-
-        ``update`` when an index is keyed by the field (its entries move: WATCH and
-        rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in
-        one MULTI, with the change event if the component publishes events), else
-        ``script`` (HINCRBY in a Lua script, no WATCH).
-        """
-        indexes = self.indexes_of(entity)
-        if any(field.ident in {f.ident for f in i.fields} for i in indexes):
-            return "update"
-        if any(i.score is not None and i.score.ident == field.ident for i in indexes):
-            return "scored"
-        # A change event goes into the same MULTI as the increment.
-        return "scored" if self.spec.events else "script"
+        """How the increment of a counter field runs (see :func:`_counter`)."""
+        return _counter(self.spec, self.indexes_of(entity), field)
 
     @property
     def addable(self) -> dict[str, tuple[FieldSpec, ...]]:
@@ -180,6 +168,24 @@ class RedisDesign:
         if self.spec.events:
             out.add("events")
         return frozenset(out)
+
+
+def _counter(spec: ComponentSpec, indexes: Iterable[RedisIndex], field: FieldSpec) -> str:
+    """How the increment of ``field`` runs, given its entity's indexes.
+
+    ``update`` when an index is keyed by the field (its entries move: WATCH and
+    rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in one
+    Lua script, with the change event if the component publishes events, built from the
+    item as read and run only if its other fields still hold those values), else
+    ``script`` (HINCRBY in a Lua script that needs no read).
+    """
+    indexes = tuple(indexes)
+    if any(field.ident in {f.ident for f in i.fields} for i in indexes):
+        return "update"
+    if any(i.score is not None and i.score.ident == field.ident for i in indexes):
+        return "scored"
+    # A change event goes into the same script as the increment.
+    return "scored" if spec.events else "script"
 
 
 def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
@@ -265,8 +271,14 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     warnings += unserved_needs_warning(spec)
     warnings += _memory_warning(spec)
     retried = ["create", "delete"] + (["save_together"] if spec.multi_record else [])
-    if any(e.increments for e in spec.entities):
-        retried.append("the incr_ functions that WATCH")
+    kinds = {
+        _counter(spec, (i for i in indexes if i.entity.name == e.name), f)
+        for e in spec.entities
+        for f in e.fields
+        if f.ident in e.increments
+    }
+    if "update" in kinds:
+        retried.append("the incr_ functions of fields an index is keyed by")
     decisions.append(
         "create, update and delete write an item and its index entries in one "
         "WATCH/MULTI/EXEC, so a concurrent change is never lost: when a watched key "
@@ -300,12 +312,20 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     if counters:
         decisions.append(
             f"Counters ({', '.join(counters)}): the incr_ functions add a delta on the server "
-            "(HINCRBY or HINCRBYFLOAT, and ZINCRBY on the sorted sets scored by the field), "
-            "so concurrent increments never lose one; a field no index scores is changed by "
-            "a Lua script without WATCH. With minimum= an increment that would take the "
-            "value below it is refused (the function returns None), checked in the same "
-            "atomic step as the add (the Lua script, or the WATCHed read before the "
-            "MULTI), so concurrent decrements never oversell."
+            "(HINCRBY or HINCRBYFLOAT) in a Lua script, so concurrent increments never "
+            "conflict or lose one. Where sorted sets are scored by the field, the same "
+            "script runs ZINCRBY on them: the item is read first for their keys and "
+            "members, and the script writes only if the item's other fields still hold the "
+            "values read (else it is sent again, built from the new values). With minimum= "
+            "an increment that would take the value below it is refused (the function "
+            "returns None), checked in the same script as the add, so concurrent decrements "
+            "never oversell."
+            + (
+                " A field an index is keyed by is changed by a read-modify-write under WATCH "
+                "instead, since its index entries move."
+                if "update" in kinds
+                else ""
+            )
         )
     exact = [
         f"{e.name}.{f.name}"

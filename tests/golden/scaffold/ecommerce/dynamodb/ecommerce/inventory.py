@@ -75,7 +75,7 @@ class StockLevel:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 
@@ -91,7 +91,7 @@ class Reservation:
     expires_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.expires_at.utcoffset() is None:
             raise ValueError("expires_at must be timezone-aware")
 

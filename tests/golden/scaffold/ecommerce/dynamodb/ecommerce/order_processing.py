@@ -63,7 +63,7 @@ class Customer:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 
@@ -80,7 +80,7 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
 
@@ -108,7 +108,7 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 

@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_json,
     _create,
     _delete,
     _dynamo,
@@ -100,7 +101,9 @@ class Product:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.attributes, "attributes")
+        _check_json(self.images, "images")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 
@@ -118,7 +121,7 @@ class Review:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 

@@ -16,6 +16,7 @@ from ecommerce.dynamodb_support import (
     TTL_ATTRIBUTE,
     VERSION,
     Page,
+    _check_json,
     _create,
     _delete,
     _dynamo,
@@ -72,7 +73,8 @@ class Session:
     data: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.data, "data")
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if self.last_seen_at.utcoffset() is None:

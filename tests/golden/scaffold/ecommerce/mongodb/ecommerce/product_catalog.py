@@ -26,6 +26,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_json,
     _decimal,
     _keyset,
     _page,
@@ -61,7 +62,9 @@ class Product:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.attributes, "attributes")
+        _check_json(self.images, "images")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 
@@ -79,7 +82,7 @@ class Review:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 

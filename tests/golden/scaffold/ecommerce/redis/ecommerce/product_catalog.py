@@ -18,6 +18,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_json,
     _create,
     _delete,
     _Entity,
@@ -55,7 +56,9 @@ class Product:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.attributes, "attributes")
+        _check_json(self.images, "images")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 
@@ -73,7 +76,7 @@ class Review:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 
@@ -107,8 +110,8 @@ def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
         "category_id": item.category_id,
         "price": str(item.price),
         "rating": repr(item.rating),
-        "attributes": json.dumps(item.attributes, sort_keys=True, default=str),
-        "images": json.dumps(item.images, sort_keys=True, default=str),
+        "attributes": json.dumps(item.attributes, sort_keys=True),
+        "images": json.dumps(item.images, sort_keys=True),
         "updated_at": _time(item.updated_at),
     }
 

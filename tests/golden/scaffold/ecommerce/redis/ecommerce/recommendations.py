@@ -64,7 +64,7 @@ class Purchase:
     purchased_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.purchased_at.utcoffset() is None:
             raise ValueError("purchased_at must be timezone-aware")
 

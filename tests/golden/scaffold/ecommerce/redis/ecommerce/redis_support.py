@@ -8,6 +8,8 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,8 +24,9 @@ from redis.exceptions import WatchError
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
-# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
-# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+# How often create, delete and save_together try their WATCH/MULTI, and an increment of a
+# scored field its script, before ConflictError: each lost race waits a jittered backoff
+# first (see _backoff).
 _TRIES = 100
 # How many index reads one page makes at most when entries turn out gone or stale.
 _PAGE_ROUNDS = 20
@@ -54,6 +57,38 @@ _INCREMENT = (
     "  return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2]) "
     "end "
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
+)
+# Adds to a hash field and the sorted sets it scores, in one step. KEYS[1] is the item's
+# hash; ARGV[1] a JSON list of the hash's other fields and values, as read when the
+# commands were built (their index keys and members come from those values); ARGV[2] the
+# field, ARGV[3] the delta, ARGV[4] the minimum ("" for none); ARGV[5] a JSON list of the
+# commands, the HINCRBY first. Returns nil if the item is missing or the sum would fall
+# below the minimum, {"moved"} if another field changed since (nothing written), else
+# the HINCRBY's reply. Concurrent increments of the field itself never conflict.
+_INCREMENT_SCORED = (
+    "local current = redis.call('HGETALL', KEYS[1]) "
+    "if #current == 0 then return false end "
+    "local others = {} "
+    "for k = 1, #current, 2 do "
+    "  if current[k] ~= ARGV[2] then others[#others + 1] = current[k] .. '=' .. current[k + 1] end "
+    "end "
+    "local expected = {} "
+    "local read = cjson.decode(ARGV[1]) "
+    "for k = 1, #read, 2 do expected[#expected + 1] = read[k] .. '=' .. read[k + 1] end "
+    "table.sort(others) "
+    "table.sort(expected) "
+    "if #others ~= #expected then return {'moved'} end "
+    "for k = 1, #others do if others[k] ~= expected[k] then return {'moved'} end end "
+    "if ARGV[4] ~= '' then "
+    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[2])) "
+    "  if value + tonumber(ARGV[3]) < tonumber(ARGV[4]) then return false end "
+    "end "
+    "local reply = false "
+    "for n, command in ipairs(cjson.decode(ARGV[5])) do "
+    "  local result = redis.call(unpack(command)) "
+    "  if n == 1 then reply = result end "
+    "end "
+    "return reply"
 )
 # One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
 # for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
@@ -324,26 +359,37 @@ def _increment_indexed(
     change: tuple[str, float, float | None],
     queue: Callable[[Pipeline, Any], None],
 ) -> Any:
-    """Run ``queue`` (HINCRBY and ZINCRBY) for the item at ``key`` in one MULTI.
+    """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` in one Lua script.
 
-    The item is read under WATCH for the index keys its values name; a change before
-    EXEC is retried (_transaction). ``change`` is (field, delta, minimum):
-    with a minimum, nothing is queued if the field plus delta would fall below it, a
-    check on the WATCHed value, so it holds at EXEC. Returns HINCRBY's reply, or None.
+    The index keys and members come from the item's values, so the item is read first
+    and the script runs the commands only if its other fields still hold those values;
+    it checks the minimum of ``change`` (field, delta, minimum) in the same step.
+    Concurrent increments of the field never conflict (each adds its delta on the
+    server); a change of another field in between sends the commands again, built from
+    the new values, after a jittered backoff, up to _TRIES times, then ConflictError.
+    Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
     """
     field, delta, minimum = change
-
-    def run(pipe: Pipeline) -> None:
-        raw = _text_hash(pipe.hgetall(key))
-        if raw:
-            item = entity.decode(raw)
-            if minimum is not None and getattr(item, field) + delta < minimum:
-                return
-            pipe.multi()
-            queue(pipe, item)
-
-    replies = _transaction(client, [key], run, key)
-    return replies[0] if replies else None
+    script = client.register_script(_INCREMENT_SCORED)
+    floor = "" if minimum is None else repr(minimum)
+    for attempt in range(_TRIES):
+        raw = _text_hash(client.hgetall(key))
+        if not raw:
+            return None
+        # A pipeline that is never executed records the commands.
+        commands = client.pipeline(transaction=False)
+        queue(commands, entity.decode(raw))
+        words = [
+            [w if isinstance(w, str) else repr(w) for w in command]
+            for command, _ in commands.command_stack
+        ]
+        others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
+        args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
+        reply = script(keys=[key], args=[*args, json.dumps(words, ensure_ascii=False)])
+        if reply != ["moved"]:
+            return reply
+        _backoff(attempt)
+    raise ConflictError(f"{key!r} kept changing while {field} was added to")
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
@@ -429,6 +475,34 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))
+
+
+def _check_json(value: Any, path: str) -> None:
+    """Raise ValueError unless ``value`` is JSON data that every store keeps as it is."""
+    if value is None or isinstance(value, str | bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"{path}: {value} does not fit in 64 bits")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path}: {value} is not a finite number")
+        return
+    if isinstance(value, list):
+        for i, each in enumerate(value):
+            _check_json(each, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, each in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: key {key!r} is not a string")
+            _check_json(each, f"{path}[{key!r}]")
+        return
+    raise ValueError(
+        f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
+        "list or dict); convert it first"
+    )
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:

@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_json,
     _create,
     _delete,
     _Entity,
@@ -49,7 +50,8 @@ class Session:
     data: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.data, "data")
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if self.last_seen_at.utcoffset() is None:
@@ -80,7 +82,7 @@ def _encode_session(item: Session) -> dict[FieldT, EncodableT]:
         "created_at": _time(item.created_at),
         "last_seen_at": _time(item.last_seen_at),
         "expires_at": _time(item.expires_at),
-        "data": json.dumps(item.data, sort_keys=True, default=str),
+        "data": json.dumps(item.data, sort_keys=True),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import random
 import time
 import uuid
@@ -125,7 +126,7 @@ def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True, default=str)
+        return json.dumps(value, sort_keys=True)
     return str(value)
 
 
@@ -346,3 +347,31 @@ def _update(
             sent = (new_raw[VERSION], new)
             _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
+
+
+def _check_json(value: Any, path: str) -> None:
+    """Raise ValueError unless ``value`` is JSON data that every store keeps as it is."""
+    if value is None or isinstance(value, str | bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"{path}: {value} does not fit in 64 bits")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path}: {value} is not a finite number")
+        return
+    if isinstance(value, list):
+        for i, each in enumerate(value):
+            _check_json(each, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, each in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: key {key!r} is not a string")
+            _check_json(each, f"{path}[{key!r}]")
+        return
+    raise ValueError(
+        f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
+        "list or dict); convert it first"
+    )

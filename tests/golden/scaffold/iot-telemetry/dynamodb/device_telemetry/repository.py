@@ -16,6 +16,7 @@ from device_telemetry.dynamodb_support import (
     TTL_ATTRIBUTE,
     VERSION,
     Page,
+    _check_json,
     _create,
     _delete,
     _dynamo,
@@ -62,7 +63,7 @@ class Device:
     registered_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.registered_at.utcoffset() is None:
             raise ValueError("registered_at must be timezone-aware")
 
@@ -80,7 +81,8 @@ class Reading:
     metrics: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
 

@@ -24,6 +24,7 @@ from device_telemetry.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_json,
     _keyset,
     _page,
     _point,
@@ -54,7 +55,7 @@ class Device:
     registered_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.registered_at.utcoffset() is None:
             raise ValueError("registered_at must be timezone-aware")
 
@@ -72,7 +73,8 @@ class Reading:
     metrics: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
 

@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from device_telemetry.redis_support import (
+    _check_json,
     _create,
     _delete,
     _Entity,
@@ -52,7 +53,7 @@ class Device:
     registered_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.registered_at.utcoffset() is None:
             raise ValueError("registered_at must be timezone-aware")
 
@@ -70,7 +71,8 @@ class Reading:
     metrics: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
 
@@ -213,7 +215,7 @@ def _encode_reading(item: Reading) -> dict[FieldT, EncodableT]:
         "temperature": repr(item.temperature),
         "humidity": repr(item.humidity),
         "battery": repr(item.battery),
-        "metrics": json.dumps(item.metrics, sort_keys=True, default=str),
+        "metrics": json.dumps(item.metrics, sort_keys=True),
     }
 
 

@@ -62,7 +62,7 @@ class Score:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 

@@ -57,7 +57,7 @@ class Score:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
 
@@ -268,8 +268,8 @@ def incr_score_score(
 
     None if the item is missing or, with ``minimum``, if the sum would fall below it:
     then nothing changes. The check and the add are one atomic step.
-    HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one MULTI after
-    reading the item under WATCH; concurrent increments never lose one.
+    HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one Lua script
+    built from the item as read; concurrent increments never conflict or lose one.
     """
     key = _key_score(entry_id)
 

@@ -125,7 +125,7 @@ def _text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True, default=str)
+        return json.dumps(value, sort_keys=True)
     return str(value)
 
 

@@ -63,7 +63,7 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
 
@@ -78,7 +78,7 @@ class Transfer:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
 
@@ -95,7 +95,7 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes."""
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
 

@@ -22,8 +22,9 @@ from redis.exceptions import WatchError
 from ledger.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
-# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
-# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+# How often create, delete and save_together try their WATCH/MULTI, and an increment of a
+# scored field its script, before ConflictError: each lost race waits a jittered backoff
+# first (see _backoff).
 _TRIES = 100
 # How many index reads one page makes at most when entries turn out gone or stale.
 _PAGE_ROUNDS = 20

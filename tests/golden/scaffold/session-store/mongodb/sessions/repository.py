@@ -19,7 +19,16 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from sessions.errors import AlreadyExistsError
-from sessions.mongodb_support import VERSION, Page, _aware, _bulk_upsert, _keyset, _page, _update
+from sessions.mongodb_support import (
+    VERSION,
+    Page,
+    _aware,
+    _bulk_upsert,
+    _check_json,
+    _keyset,
+    _page,
+    _update,
+)
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
 WRITE_CONCERN = WriteConcern(w=1, j=False)
@@ -46,7 +55,9 @@ class Session:
     data: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes: a time without a zone is stored as if it were local."""
+        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        _check_json(self.roles, "roles")
+        _check_json(self.data, "data")
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if self.last_seen_at.utcoffset() is None:

@@ -8,6 +8,7 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,8 +23,9 @@ from redis.exceptions import WatchError
 from sessions.errors import AlreadyExistsError, ConflictError
 
 _T = TypeVar("_T")
-# How often create, delete, an indexed increment and save_together try their WATCH/MULTI
-# before ConflictError: each lost race waits a jittered backoff first (see _backoff).
+# How often create, delete and save_together try their WATCH/MULTI, and an increment of a
+# scored field its script, before ConflictError: each lost race waits a jittered backoff
+# first (see _backoff).
 _TRIES = 100
 # How many index reads one page makes at most when entries turn out gone or stale.
 _PAGE_ROUNDS = 20
@@ -342,3 +344,31 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))
+
+
+def _check_json(value: Any, path: str) -> None:
+    """Raise ValueError unless ``value`` is JSON data that every store keeps as it is."""
+    if value is None or isinstance(value, str | bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"{path}: {value} does not fit in 64 bits")
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path}: {value} is not a finite number")
+        return
+    if isinstance(value, list):
+        for i, each in enumerate(value):
+            _check_json(each, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, each in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{path}: key {key!r} is not a string")
+            _check_json(each, f"{path}[{key!r}]")
+        return
+    raise ValueError(
+        f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
+        "list or dict); convert it first"
+    )
