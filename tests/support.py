@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,34 @@ def session_round_trip(repo: Any, store: Any, at: datetime) -> None:
         fields = {"roles": ["admin"], "data": {}, field: value}
         with pytest.raises(ValueError, match=words):
             repo.Session("s2", "u1", "t1", at, at, at, fields["roles"], fields["data"])
+
+
+def session_touch(repo: Any, store: Any, at: datetime) -> Any:
+    """touch_session sets the expiry in one call and an update running at the same time keeps it.
+
+    Returns the session as stored at the end, for a store's own checks of its TTL.
+    """
+    at = at.replace(microsecond=0)  # BSON dates hold milliseconds
+    soon, later = at + timedelta(hours=1), at + timedelta(hours=2)
+    repo.create_session(store, repo.Session("s1", "u1", "t1", at, at, soon, ["admin"], {}))
+    assert repo.touch_session(store, "s1", later) is True
+    touched = repo.fetch_session(store, "s1")
+    assert touched is not None and touched.expires_at == later and touched.roles == ["admin"]
+    assert repo.touch_session(store, "nobody", later) is False
+    with pytest.raises(ValueError, match="timezone-aware"):
+        repo.touch_session(store, "s1", later.replace(tzinfo=None))
+    # A touch between an update's read and its write: the update reads again and keeps
+    # the touched time rather than writing the one it read.
+    latest, seen = later + timedelta(hours=1), at + timedelta(minutes=5)
+    touched_once: list[bool] = []
+
+    def mutate(session: Any) -> Any:
+        if not touched_once:
+            touched_once.append(repo.touch_session(store, "s1", latest))
+        return replace(session, last_seen_at=seen)
+
+    repo.update_session(store, "s1", mutate)
+    final = repo.fetch_session(store, "s1")
+    assert touched_once == [True]
+    assert final is not None and final.expires_at == latest and final.last_seen_at == seen
+    return final

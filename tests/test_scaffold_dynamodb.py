@@ -37,6 +37,7 @@ from tests.support import (
     ledger_accounts,
     ledger_transfers,
     session_round_trip,
+    session_touch,
 )
 from tests.test_scaffold_mongodb import example, imported
 
@@ -619,3 +620,12 @@ def test_cancelled_transactions_are_sent_again_only_for_transient_reasons(tmp_pa
 def test_list_and_map_fields_hold_json_data(tmp_path: Path, tables: Any) -> None:
     with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
         session_round_trip(repo, tables(repo)(), datetime.now(UTC))
+
+
+def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, tables: Any) -> None:
+    with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        final = session_touch(repo, table, datetime.now(UTC))
+        (stored,) = table.scan()["Items"]
+        # DynamoDB deletes by the TTL attribute: it moved with the field.
+        assert int(stored["_ttl"]) == int(final.expires_at.timestamp())

@@ -26,7 +26,7 @@ import pytest
 from advisor.scaffold import Store, explicit, generate
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
-from tests.support import EXAMPLES, session_round_trip
+from tests.support import EXAMPLES, session_round_trip, session_touch
 
 THREADS = 8
 MONGOMOCK_LOCK = threading.RLock()
@@ -423,3 +423,10 @@ def test_list_and_map_fields_hold_json_data(tmp_path: Path, mongo: tuple[Any, bo
     with imported(example("session-store"), Store.MONGODB, tmp_path, "repository") as repo:
         repo.ensure_schema(db, validators=not mock)
         session_round_trip(repo, db, datetime.now(UTC))
+
+
+def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    db, mock = mongo
+    with imported(example("session-store"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        session_touch(repo, db, datetime.now(UTC))

@@ -36,6 +36,7 @@ from tests.support import (
     ledger_accounts,
     ledger_transfers,
     session_round_trip,
+    session_touch,
 )
 
 redis = pytest.importorskip("redis")
@@ -734,3 +735,14 @@ access_patterns:
 
 def test_list_and_map_fields_hold_json_data(project: Any, client: Any) -> None:
     session_round_trip(project("session-store"), client, datetime.now(UTC))
+
+
+def test_touch_sets_the_expiry_in_one_call(project: Any, client: Any) -> None:
+    repo = project("session-store")
+    final = session_touch(repo, client, datetime.now(UTC))
+    left = final.expires_at.timestamp() - datetime.now(UTC).timestamp()
+    # The hash and the index key of the user's sessions expire with the touched time.
+    indexes = list(client.scan_iter(repo.SESSION_KEY + ":zset:*"))
+    assert indexes
+    for key in (repo._key_session("s1"), *indexes):
+        assert left - 5 <= client.ttl(key) <= left + 5, key

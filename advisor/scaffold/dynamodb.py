@@ -113,6 +113,18 @@ class DynamoEntity:
         return self.natural or _address(self.entity, self.sk_order, colocated=self.colocated)
 
     @property
+    def touchable(self) -> bool:
+        """Whether ``touch_`` sets the expiry in one UpdateItem: no key holds its field."""
+        expiry = self.entity.expiry
+        if not self.entity.touch or expiry is None:
+            return False
+        keys = {f.ident for f in self.address} | {f.ident for g in self.guarded for f in g}
+        keys |= {f.ident for use in self.uses for f in (*use.fields, use.order) if f is not None}
+        if self.sk_order is not None:
+            keys.add(self.sk_order.ident)
+        return expiry.ident not in keys
+
+    @property
     def pk_field(self) -> FieldSpec:
         """The field whose value (after the owner's prefix) is the partition key."""
         return self.address[0]
@@ -159,6 +171,10 @@ class DynamoDesign:
     def of(self, entity: EntitySpec) -> DynamoEntity:
         """The table placement of ``entity``."""
         return next(d for d in self.entities if d.entity.name == entity.name)
+
+    def touches(self, entity: EntitySpec) -> bool:
+        """Whether ``touch_`` is generated for ``entity`` (see DynamoEntity.touchable)."""
+        return self.of(entity).touchable
 
     @property
     def addable(self) -> dict[str, tuple[FieldSpec, ...]]:

@@ -127,6 +127,14 @@ class MongoDesign:
     # Strong single-document reads use readConcern linearizable.
     linearizable: bool
 
+    def touches(self, entity: EntitySpec) -> bool:
+        """Whether ``touch_`` is generated for ``entity``: one in its own collection.
+
+        An embedded item's expiry lives inside its parent's document, where the TTL index
+        cannot reach it; the parent's update changes it.
+        """
+        return bool(entity.touch) and entity.name not in self.embedded
+
     def collection_of(self, entity: EntitySpec) -> MongoCollection:
         """The collection an entity is stored in (its parent's, when embedded)."""
         embedding = self.embedded.get(entity.name)

@@ -128,6 +128,20 @@ class RedisDesign:
         """
         return _unique_groups(self.spec, self.indexes, entity)
 
+    def touches(self, entity: EntitySpec) -> bool:
+        """Whether ``touch_`` serves the entity: no index is keyed by its expiry field.
+
+        The touch rewrites the item with its new expiry in one script; an index keyed by
+        the field would need its old entry moved, which update_*() does.
+        """
+        expiry = entity.expiry
+        if not entity.touch or expiry is None:
+            return False
+        return all(
+            expiry.ident not in {f.ident for f in (*i.fields, i.member) if f is not None}
+            for i in self.indexes_of(entity)
+        )
+
     def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
         """How the increment of a counter field runs (see :func:`_counter`)."""
         return _counter(self.spec, self.indexes_of(entity), field)
@@ -151,6 +165,8 @@ class RedisDesign:
                 out.add("parts")
             if self.unique_of(entity) and not entity.append_only:
                 out.add("save_claimed")
+            if self.touches(entity):
+                out.add("touch")
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")

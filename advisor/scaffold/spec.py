@@ -103,6 +103,10 @@ class EntitySpec:
     # Written once, never changed or deleted by the application: no update, delete,
     # increment or overwriting bulk save is generated, and save_together refuses updates.
     append_only: bool = False
+    # The function that sets when an item expires in one call (``touch_<entity>``): named
+    # for an entity whose expiry field itself says when (no retention) and whose items
+    # change; empty otherwise, and a store that cannot serve it in one call skips it.
+    touch: str = ""
 
     @property
     def keep(self) -> str:
@@ -373,6 +377,11 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
             fetch=top.take(f"fetch_{lower}"),
             update=top.take(f"update_{lower}"),
             delete=top.take(f"delete_{lower}"),
+            touch=(
+                top.take(f"touch_{lower}")
+                if expiry is not None and retention is None and not entity.append_only
+                else ""
+            ),
             params=_params(fields.values()),
         )
     ranked = _ranked_orders(component)

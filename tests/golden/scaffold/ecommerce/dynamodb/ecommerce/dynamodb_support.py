@@ -483,6 +483,26 @@ def _increment(
     return _current(table, key)
 
 
+def _touch(table: Any, key: dict[str, Any], field: str, value: str, expires: int) -> bool:
+    """Set ``field`` and the TTL attribute of a live item, with a new version; True if done."""
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET #field = :value, #ttl = :ttl, #ver = :ver",
+            ConditionExpression="attribute_exists(PK) AND #ttl > :now",
+            ExpressionAttributeNames={"#field": field, "#ttl": TTL_ATTRIBUTE, "#ver": VERSION},
+            ExpressionAttributeValues={
+                ":value": value,
+                ":ttl": expires,
+                ":ver": _version(),
+                ":now": int(time.time()),
+            },
+        )
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
 def _check_json(value: Any, path: str) -> None:
     """Raise ValueError unless ``value`` is JSON data that every store keeps as it is."""
     if value is None or isinstance(value, str | bool):

@@ -237,6 +237,20 @@ def update_session(
     )
 
 
+def touch_session(db: Database[Any], session_id: str, expires_at: datetime) -> bool:
+    """Set when one Session expires (expires_at) in one call, without reading it.
+
+    True if a live item was changed. The version is raised too, so an
+    update_session running at the same time reads again rather than writing
+    the old time back.
+    """
+    if expires_at.utcoffset() is None:
+        raise ValueError("expires_at must be timezone-aware")
+    query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
+    update = {"$set": {"expires_at": expires_at}, "$inc": {VERSION: 1}}
+    return _collection(db, SESSION_COLLECTION).update_one(query, update).matched_count == 1
+
+
 def delete_session(db: Database[Any], session_id: str) -> bool:
     """Delete one Session; True if it existed."""
     result = _collection(db, SESSION_COLLECTION).delete_one({"_id": session_id})

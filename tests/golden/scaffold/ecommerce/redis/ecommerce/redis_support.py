@@ -58,14 +58,15 @@ _INCREMENT = (
     "end "
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
 )
-# Adds to a hash field and the sorted sets it scores, in one step. KEYS[1] is the item's
-# hash; ARGV[1] a JSON list of the hash's other fields and values, as read when the
-# commands were built (their index keys and members come from those values); ARGV[2] the
-# field, ARGV[3] the delta, ARGV[4] the minimum ("" for none); ARGV[5] a JSON list of the
-# commands, the HINCRBY first. Returns nil if the item is missing or the sum would fall
-# below the minimum, {"moved"} if another field changed since (nothing written), else
-# the HINCRBY's reply. Concurrent increments of the field itself never conflict.
-_INCREMENT_SCORED = (
+# Runs commands built from an item as read, if the item still holds those values: an
+# increment (HINCRBY, ZINCRBY) or a new expiry (the item rewritten). KEYS[1] is the
+# item's hash; ARGV[1] a JSON list of the hash's fields and values other than ARGV[2],
+# as read when the commands were built (their keys and members come from those values);
+# ARGV[3] the delta and ARGV[4] the minimum ("" for none) that ARGV[2] must stay at or
+# above; ARGV[5] a JSON list of the commands. Returns nil if the item is missing or the
+# minimum refused it, {"moved"} if another field changed since (nothing written), else
+# the first command's reply. Concurrent changes of ARGV[2] itself never conflict.
+_GUARDED = (
     "local current = redis.call('HGETALL', KEYS[1]) "
     "if #current == 0 then return false end "
     "local others = {} "
@@ -352,25 +353,26 @@ def _increment(
     return script(keys=[key], args=[field, repr(delta), kind, floor])
 
 
-def _increment_indexed(
+def _guarded(
     client: redis.Redis,
     entity: _Entity,
     key: str,
-    change: tuple[str, float, float | None],
+    field: str,
     queue: Callable[[Pipeline, Any], None],
+    change: tuple[float, float | None] = (0, None),
 ) -> Any:
-    """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` in one Lua script.
+    """Run the commands ``queue`` records for the item at ``key`` in one Lua script.
 
-    The index keys and members come from the item's values, so the item is read first
-    and the script runs the commands only if its other fields still hold those values;
-    it checks the minimum of ``change`` (field, delta, minimum) in the same step.
-    Concurrent increments of the field never conflict (each adds its delta on the
-    server); a change of another field in between sends the commands again, built from
-    the new values, after a jittered backoff, up to _TRIES times, then ConflictError.
-    Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
+    The commands' keys and values come from the item's values, so the item is read
+    first and the script runs them only if its fields other than ``field`` still hold
+    the values read; ``change`` (delta, minimum) refuses a ``field`` plus delta below
+    the minimum in the same step. A change of another field in between sends the
+    commands again, built from the new values, after a jittered backoff, up to _TRIES
+    times, then ConflictError. Returns the first command's reply, or None if the item
+    is missing or the minimum refused it.
     """
-    field, delta, minimum = change
-    script = client.register_script(_INCREMENT_SCORED)
+    delta, minimum = change
+    script = client.register_script(_GUARDED)
     floor = "" if minimum is None else repr(minimum)
     for attempt in range(_TRIES):
         raw = _text_hash(client.hgetall(key))
@@ -389,7 +391,39 @@ def _increment_indexed(
         if reply != ["moved"]:
             return reply
         _backoff(attempt)
-    raise ConflictError(f"{key!r} kept changing while {field} was added to")
+    raise ConflictError(f"{key!r} kept changing while its {field} was set")
+
+
+def _increment_indexed(
+    client: redis.Redis,
+    entity: _Entity,
+    key: str,
+    change: tuple[str, float, float | None],
+    queue: Callable[[Pipeline, Any], None],
+) -> Any:
+    """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` (_guarded).
+
+    ``change`` is (field, delta, minimum). Concurrent increments of the field never
+    conflict: each adds its delta on the server. Returns HINCRBY's reply, or None if the
+    item is missing or the minimum refused it.
+    """
+    field, delta, minimum = change
+    return _guarded(client, entity, key, field, queue, (delta, minimum))
+
+
+def _touch(
+    client: redis.Redis,
+    entity: _Entity,
+    key: str,
+    field: str,
+    queue: Callable[[Pipeline, Any], None],
+) -> bool:
+    """Rewrite the item at ``key`` with a new ``field`` (the commands ``queue`` records).
+
+    The item, its unique-value keys and its index keys get their new expiry in the same
+    script (_guarded); concurrent touches never conflict. True if the item exists.
+    """
+    return _guarded(client, entity, key, field, queue) is not None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from ecommerce.redis_support import (
     _save_many,
     _text_hash,
     _time,
+    _touch,
     _update,
 )
 
@@ -188,6 +189,22 @@ def update_session(
     key = _key_session(session_id)
     label = f"Session {session_id!r}"
     return _update(client, _ENTITIES[Session], key, label, mutate, retries)
+
+
+def touch_session(client: redis.Redis, session_id: str, expires_at: datetime) -> bool:
+    """Set when one Session expires (expires_at) in one call; True if it exists.
+
+    The item is read for its key names, then one Lua script rewrites it with the new
+    time and moves the expiry of its hash, unique-value keys and index keys, if its
+    other fields still hold the values read. An update_session running at the same
+    time sees its WATCHed key change and reads again.
+    """
+    key = _key_session(session_id)
+
+    def queue(pipe: Pipeline, item: Session) -> None:
+        _write_session(pipe, replace(item, expires_at=expires_at))
+
+    return _touch(client, _ENTITIES[Session], key, "expires_at", queue)
 
 
 def delete_session(client: redis.Redis, session_id: str) -> bool:

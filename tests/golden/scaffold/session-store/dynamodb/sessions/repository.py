@@ -28,6 +28,7 @@ from sessions.dynamodb_support import (
     _plain,
     _query,
     _text,
+    _touch,
     _update,
     _version,
 )
@@ -185,6 +186,20 @@ def update_session(
         retries,
         "Session",
     )
+
+
+def touch_session(table: Any, session_id: str, expires_at: datetime) -> bool:
+    """Set when one Session expires (expires_at) in one call, without reading it.
+
+    One UpdateItem sets the field, the TTL attribute and a new version (so an
+    update_session running at the same time reads again rather than writing
+    the old time back), on condition that the item exists and has not expired.
+    True if it was changed.
+    """
+    if expires_at.utcoffset() is None:
+        raise ValueError("expires_at must be timezone-aware")
+    key = {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)}
+    return _touch(table, key, "expires_at", _text(expires_at), int(expires_at.timestamp()))
 
 
 def delete_session(table: Any, session_id: str) -> bool:

@@ -122,6 +122,19 @@ def test_expired_session_is_not_served(store: Any) -> None:
     assert fetched == fresh
 
 
+def test_touch_session(store: Any) -> None:
+    item = _make_session(0)
+    _seed(store, [item])
+    later = item.expires_at + timedelta(hours=1)
+    touched = repo.touch_session(store, item.session_id, later)
+    assert touched is True
+    fetched = repo.fetch_session(store, item.session_id)
+    assert fetched == replace(item, expires_at=later)
+    missing = _make_session(3)
+    touched = repo.touch_session(store, missing.session_id, later)
+    assert touched is False
+
+
 def test_delete_session(store: Any) -> None:
     item = _make_session(0)
     _seed(store, [item])
