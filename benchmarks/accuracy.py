@@ -9,12 +9,20 @@ every component (the ablation: how far the other answers alone carry the decisio
 prints top-1 per confidence level the engine stated (calibration), then lists every top-1
 miss with the top three and the rules whose points decided it.
 
+``--rule-ablation`` also scores the tuning split once per scoring rule with that rule
+removed and lists the rules whose removal changes top-1: a rule that gains accuracy when
+removed costs more than it earns on the corpus (a candidate for review, not for deletion:
+the corpus records published choices, and a rule can be right where a team chose
+otherwise). It reads the tuning split only, never the holdout, and takes minutes.
+
 Usage: python benchmarks/accuracy.py [--split engine|holdout|all] [--ablation-misses]
+       [--rule-ablation]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -111,11 +119,37 @@ def _misses(title: str, outcomes: Sequence[Outcome]) -> None:
     print()
 
 
+def _rule_ablation(cases: list[Loaded]) -> None:
+    """Top-1 on ``cases`` with each rule that fires on them removed in turn."""
+    kb = load_knowledge_base()
+    base = measure(Engine(kb), cases)
+    fired = {r.rule for outcome in base for e in outcome.result.ranking for r in e.reasons}
+    fired |= {d.rule for outcome in base for e in outcome.result.ranking for d in e.disqualified_by}
+    top1 = summarise(base).top1
+    changes = []
+    for rule in kb.rules:
+        if rule.id not in fired:
+            continue  # it moves no score here, so removing it changes nothing
+        without = dataclasses.replace(kb, rules=tuple(r for r in kb.rules if r is not rule))
+        changed = summarise(measure(Engine(without), cases)).top1 - top1
+        if changed:
+            changes.append((changed, rule.id))
+    print(f"Rule ablation ({TUNING}, top-1 {top1} of {len(base)}): rules whose removal changes it")
+    for changed, rule_id in sorted(changes, key=lambda c: (-c[0], c[1])):
+        print(f"{changed:+d} {rule_id}")
+    print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--split", choices=[TUNING, HOLDOUT, "all"], help="list only its misses")
     parser.add_argument(
         "--ablation-misses", action="store_true", help="also list the misses without use_case"
+    )
+    parser.add_argument(
+        "--rule-ablation",
+        action="store_true",
+        help="top-1 on the tuning split with each rule removed in turn (slow)",
     )
     args = parser.parse_args(argv)
     engine = Engine(load_knowledge_base())
@@ -135,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _misses(f"Misses ({name})", outcomes)
         if args.ablation_misses:
             _misses(f"Misses without use_case ({name})", without)
+    if args.rule_ablation:
+        _rule_ablation(splits[0][1])
     return 0
 
 
