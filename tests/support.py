@@ -91,6 +91,7 @@ SESSION_DATA = {
     "cart": [{"sku": "a-1", "qty": 2, "price": 9.5}],
     "flags": {"beta": True, "note": None},
     "visits": 2**62,
+    "reach": 1e20,
     "name": "Zoë",
 }
 NOT_JSON: tuple[tuple[str, Any, str], ...] = (
@@ -99,6 +100,8 @@ NOT_JSON: tuple[tuple[str, Any, str], ...] = (
     ("data", {"ratio": float("nan")}, "not a finite number"),
     ("data", {"visits": 2**64}, "does not fit in 64 bits"),
     ("data", {1: "one"}, "is not a string"),
+    ("data", {"nul\x00": 1}, "without NUL"),
+    ("data", {"huge": 1e200}, "outside DynamoDB's range"),
     ("roles", ("admin",), "tuple is not JSON data"),
 )
 
@@ -146,3 +149,17 @@ def session_touch(repo: Any, store: Any, at: datetime) -> Any:
     assert touched_once == [True]
     assert final is not None and final.expires_at == latest and final.last_seen_at == seen
     return final
+
+
+# An expiring entity with a unique value (a get with limit 1 by a field other than the key
+# is taken as a uniqueness constraint): its claim expires with it.
+TOKENS = """
+name: tokens
+needs: [ttl]
+entities:
+  - name: Login
+    key: login_id
+    fields: {login_id: string, token: string, expires_at: datetime}
+access_patterns:
+  - {name: login_by_token, entity: Login, kind: get, by: [token], limit: 1}
+"""

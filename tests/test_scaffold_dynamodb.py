@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from advisor.workload import Workload, parse_workload
 from advisor.writer import write_tree
 from tests.support import (
     LEDGER_WORKERS,
+    TOKENS,
     check_ledger_conserved,
     ledger_accounts,
     ledger_transfers,
@@ -629,3 +630,20 @@ def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, tables: Any) -> None:
         (stored,) = table.scan()["Items"]
         # DynamoDB deletes by the TTL attribute: it moved with the field.
         assert int(stored["_ttl"]) == int(final.expires_at.timestamp())
+
+
+def test_a_guard_expires_with_its_owner_after_an_update(tmp_path: Path, tables: Any) -> None:
+    # Guard items carry their owner's TTL: an update that moves the expiry moves theirs,
+    # or the value would be free for another item while its owner still lives. No touch
+    # is generated for such an entity, since one UpdateItem cannot move the guards.
+    workload = parse_workload(TOKENS, "tokens.yaml")
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        assert not hasattr(repo, "touch_login")
+        table = tables(repo)()
+        now = datetime.now(UTC).replace(microsecond=0)
+        repo.create_login(table, repo.Login("l1", "tok", now + timedelta(seconds=2)))
+        later = now + timedelta(hours=1)
+        repo.update_login(table, "l1", lambda login: replace(login, expires_at=later))
+        items = table.scan()["Items"]
+        assert len(items) == 2  # the login and the guard of its token
+        assert {int(i["_ttl"]) for i in items} == {int(later.timestamp())}

@@ -32,6 +32,7 @@ from tests.servers import RedisServer
 from tests.support import (
     EXAMPLES,
     LEDGER_WORKERS,
+    TOKENS,
     check_ledger_conserved,
     ledger_accounts,
     ledger_transfers,
@@ -89,7 +90,7 @@ entities:
 access_patterns:
   - {name: best_tips, entity: Tip, kind: query, by: [venue], order_by: votes, descending: true}
 """
-WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS}
+WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS, "tokens": TOKENS}
 
 
 def _load(name: str) -> Workload:
@@ -746,3 +747,11 @@ def test_touch_sets_the_expiry_in_one_call(project: Any, client: Any) -> None:
     assert indexes
     for key in (repo._key_session("s1"), *indexes):
         assert left - 5 <= client.ttl(key) <= left + 5, key
+
+
+def test_no_touch_where_a_unique_value_expires_with_the_item() -> None:
+    # A touch would move the claim key's expiry without checking who holds it.
+    design = _design("tokens")
+    (login,) = design.spec.entities
+    assert login.touch and design.unique_of(login) and not design.touches(login)
+    assert "def touch_login(" not in _code("tokens")

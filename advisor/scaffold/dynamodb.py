@@ -114,9 +114,13 @@ class DynamoEntity:
 
     @property
     def touchable(self) -> bool:
-        """Whether ``touch_`` sets the expiry in one UpdateItem: no key holds its field."""
+        """Whether ``touch_`` sets the expiry in one UpdateItem: no key holds its field.
+
+        Nor for an entity with guard items: each expires with its owner, so a new expiry
+        moves theirs too, which update_*() does in one transaction.
+        """
         expiry = self.entity.expiry
-        if not self.entity.touch or expiry is None:
+        if not self.entity.touch or expiry is None or self.guarded:
             return False
         keys = {f.ident for f in self.address} | {f.ident for g in self.guarded for f in g}
         keys |= {f.ident for use in self.uses for f in (*use.fields, use.order) if f is not None}

@@ -129,13 +129,14 @@ class RedisDesign:
         return _unique_groups(self.spec, self.indexes, entity)
 
     def touches(self, entity: EntitySpec) -> bool:
-        """Whether ``touch_`` serves the entity: no index is keyed by its expiry field.
+        """Whether ``touch_`` serves the entity: no index keyed by its expiry field, no claims.
 
         The touch rewrites the item with its new expiry in one script; an index keyed by
-        the field would need its old entry moved, which update_*() does.
+        the field would need its old entry moved, and a unique-value key would need its
+        holder checked before its expiry moves, which update_*() does under WATCH.
         """
         expiry = entity.expiry
-        if not entity.touch or expiry is None:
+        if not entity.touch or expiry is None or self.unique_of(entity):
             return False
         return all(
             expiry.ident not in {f.ident for f in (*i.fields, i.member) if f is not None}
@@ -332,7 +333,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "conflict or lose one. Where sorted sets are scored by the field, the same "
             "script runs ZINCRBY on them: the item is read first for their keys and "
             "members, and the script writes only if the item's other fields still hold the "
-            "values read (else it is sent again, built from the new values). With minimum= "
+            "values read (else it is sent again, built from the new values, up to 100 times, "
+            "then ConflictError). With minimum= "
             "an increment that would take the value below it is refused (the function "
             "returns None), checked in the same script as the add, so concurrent decrements "
             "never oversell."

@@ -318,7 +318,9 @@ def incr_stock_level_on_hand(
     None if the item is missing or, with ``minimum``, if the sum would fall below it:
     then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one Lua script
-    built from the item as read; concurrent increments never conflict or lose one.
+    built from the item as read; concurrent increments never conflict or lose one. A
+    change of another field in between (an update or a touch) sends it again, and after
+    100 tries raises ConflictError.
     """
     key = _key_stock_level(stock_id)
 

@@ -196,8 +196,9 @@ def touch_session(client: redis.Redis, session_id: str, expires_at: datetime) ->
 
     The item is read for its key names, then one Lua script rewrites it with the new
     time and moves the expiry of its hash, unique-value keys and index keys, if its
-    other fields still hold the values read. An update_session running at the same
-    time sees its WATCHed key change and reads again.
+    other fields still hold the values read (else it is read and sent again, up to 100
+    times, then ConflictError). An update_session running at the same time sees its
+    WATCHed key change and reads again.
     """
     key = _key_session(session_id)
 

@@ -212,10 +212,14 @@ def _move_guards(
     """Transaction actions that release ``old`` guards and take ``new`` ones (changed only).
 
     A guard is taken only if its value is free or already ``owner``'s, and released only
-    if ``owner`` holds it, so no item ever frees or overwrites another's value.
+    if ``owner`` holds it, so no item ever frees or overwrites another's value. A guard
+    kept whose TTL changed (its owner's expiry moved) is written again, so it never
+    expires before its owner or outlives it.
     """
     old_keys = {g["PK"] for g in old}
     new_keys = {g["PK"] for g in new}
+    # A guard expires with its owner: one kept whose owner's TTL moved is written again.
+    old_ttl = {g["PK"]: g.get(TTL_ATTRIBUTE) for g in old}
     actions: list[dict[str, Any]] = [
         {"Delete": {"TableName": table_name, "Key": _key(g), **_owned_by(owner)}}
         for g in old
@@ -224,7 +228,7 @@ def _move_guards(
     actions += [
         {"Put": {"TableName": table_name, "Item": g, **_free_or_owned_by(owner)}}
         for g in new
-        if g["PK"] not in old_keys
+        if g["PK"] not in old_keys or g.get(TTL_ATTRIBUTE) != old_ttl[g["PK"]]
     ]
     return actions
 

@@ -152,9 +152,14 @@ def _dynamo(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """A stored list or map with Decimals back as int or float."""
+    """A stored list or map with Decimals back as int or float.
+
+    DynamoDB keeps one number type: a whole number within 64 bits (the models' limit for
+    ints in lists and maps) comes back as an int, any other as a float.
+    """
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        whole = value == value.to_integral_value() and -(2**63) <= value < 2**63
+        return int(value) if whole else float(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -380,6 +385,8 @@ def _check_json(value: Any, path: str) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{path}: {value} is not a finite number")
+        if value and not 1e-130 <= abs(value) < 1e126:
+            raise ValueError(f"{path}: {value} is outside DynamoDB's range (1e-130 to 1e126)")
         return
     if isinstance(value, list):
         for i, each in enumerate(value):
@@ -387,8 +394,8 @@ def _check_json(value: Any, path: str) -> None:
         return
     if isinstance(value, dict):
         for key, each in value.items():
-            if not isinstance(key, str):
-                raise ValueError(f"{path}: key {key!r} is not a string")
+            if not isinstance(key, str) or "\x00" in key:
+                raise ValueError(f"{path}: key {key!r} is not a string without NUL")
             _check_json(each, f"{path}[{key!r}]")
         return
     raise ValueError(

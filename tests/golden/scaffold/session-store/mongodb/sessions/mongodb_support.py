@@ -150,6 +150,8 @@ def _check_json(value: Any, path: str) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{path}: {value} is not a finite number")
+        if value and not 1e-130 <= abs(value) < 1e126:
+            raise ValueError(f"{path}: {value} is outside DynamoDB's range (1e-130 to 1e126)")
         return
     if isinstance(value, list):
         for i, each in enumerate(value):
@@ -157,8 +159,8 @@ def _check_json(value: Any, path: str) -> None:
         return
     if isinstance(value, dict):
         for key, each in value.items():
-            if not isinstance(key, str):
-                raise ValueError(f"{path}: key {key!r} is not a string")
+            if not isinstance(key, str) or "\x00" in key:
+                raise ValueError(f"{path}: key {key!r} is not a string without NUL")
             _check_json(each, f"{path}[{key!r}]")
         return
     raise ValueError(
