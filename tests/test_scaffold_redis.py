@@ -749,9 +749,19 @@ def test_touch_sets_the_expiry_in_one_call(project: Any, client: Any) -> None:
         assert left - 5 <= client.ttl(key) <= left + 5, key
 
 
-def test_no_touch_where_a_unique_value_expires_with_the_item() -> None:
-    # A touch would move the claim key's expiry without checking who holds it.
-    design = _design("tokens")
-    (login,) = design.spec.entities
-    assert login.touch and design.unique_of(login) and not design.touches(login)
-    assert "def touch_login(" not in _code("tokens")
+def test_touch_moves_a_claim_only_while_the_item_holds_it(project: Any, client: Any) -> None:
+    repo = project("tokens")
+    errors = importlib.import_module("tokens.errors")
+    now = datetime.now(UTC).replace(microsecond=0)
+    repo.create_login(client, repo.Login("a", "tok", now + timedelta(minutes=5)))
+    later = now + timedelta(hours=1)
+    assert repo.touch_login(client, "a", later) is True
+    left = later.timestamp() - datetime.now(UTC).timestamp()
+    assert all(left - 5 <= client.ttl(k) <= left + 5 for k in client.scan_iter("tokens:*"))
+    # A claim lost (evicted) and taken by another item stays that item's.
+    (claim,) = client.scan_iter("tokens:login:unique:*")
+    client.delete(claim)
+    repo.create_login(client, repo.Login("b", "tok", now + timedelta(minutes=5)))
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.touch_login(client, "a", later + timedelta(hours=1))
+    assert client.get(claim) == "b"

@@ -129,19 +129,12 @@ class RedisDesign:
         return _unique_groups(self.spec, self.indexes, entity)
 
     def touches(self, entity: EntitySpec) -> bool:
-        """Whether ``touch_`` serves the entity: no index keyed by its expiry field, no claims.
+        """Whether ``touch_`` serves the entity: always, as an update with the new time.
 
-        The touch rewrites the item with its new expiry in one script; an index keyed by
-        the field would need its old entry moved, and a unique-value key would need its
-        holder checked before its expiry moves, which update_*() does under WATCH.
+        The update's WATCH/MULTI moves the expiry of the hash, its index keys and its
+        unique-value keys together, and checks who holds each claim before it does.
         """
-        expiry = entity.expiry
-        if not entity.touch or expiry is None or self.unique_of(entity):
-            return False
-        return all(
-            expiry.ident not in {f.ident for f in (*i.fields, i.member) if f is not None}
-            for i in self.indexes_of(entity)
-        )
+        return bool(entity.touch)
 
     def counter(self, entity: EntitySpec, field: FieldSpec) -> str:
         """How the increment of a counter field runs (see :func:`_counter`)."""
@@ -166,8 +159,6 @@ class RedisDesign:
                 out.add("parts")
             if self.unique_of(entity) and not entity.append_only:
                 out.add("save_claimed")
-            if self.touches(entity):
-                out.add("touch")
         for read in self.reads:
             if read.pages:
                 out.add("set_page" if read.how is How.SET else "page")

@@ -59,7 +59,7 @@ _INCREMENT = (
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
 )
 # Runs commands built from an item as read, if the item still holds those values: an
-# increment (HINCRBY, ZINCRBY) or a new expiry (the item rewritten). KEYS[1] is the
+# increment (HINCRBY, ZINCRBY, and the change event). KEYS[1] is the
 # item's hash; ARGV[1] a JSON list of the hash's fields and values other than ARGV[2],
 # as read when the commands were built (their keys and members come from those values);
 # ARGV[3] the delta and ARGV[4] the minimum ("" for none) that ARGV[2] must stay at or
@@ -409,21 +409,6 @@ def _increment_indexed(
     """
     field, delta, minimum = change
     return _guarded(client, entity, key, field, queue, (delta, minimum))
-
-
-def _touch(
-    client: redis.Redis,
-    entity: _Entity,
-    key: str,
-    field: str,
-    queue: Callable[[Pipeline, Any], None],
-) -> bool:
-    """Rewrite the item at ``key`` with a new ``field`` (the commands ``queue`` records).
-
-    The item, its unique-value keys and its index keys get their new expiry in the same
-    script (_guarded); concurrent touches never conflict. True if the item exists.
-    """
-    return _guarded(client, entity, key, field, queue) is not None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:

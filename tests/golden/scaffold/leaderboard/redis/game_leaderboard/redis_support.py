@@ -28,7 +28,7 @@ _T = TypeVar("_T")
 # first (see _backoff).
 _TRIES = 100
 # Runs commands built from an item as read, if the item still holds those values: an
-# increment (HINCRBY, ZINCRBY) or a new expiry (the item rewritten). KEYS[1] is the
+# increment (HINCRBY, ZINCRBY, and the change event). KEYS[1] is the
 # item's hash; ARGV[1] a JSON list of the hash's fields and values other than ARGV[2],
 # as read when the commands were built (their keys and members come from those values);
 # ARGV[3] the delta and ARGV[4] the minimum ("" for none) that ARGV[2] must stay at or

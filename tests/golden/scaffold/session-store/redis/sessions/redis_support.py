@@ -8,7 +8,6 @@ names made from the workload's entities and fields never do, so the two cannot c
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -43,39 +42,6 @@ _PRUNE = (
     "  end "
     "end "
     "return removed"
-)
-# Runs commands built from an item as read, if the item still holds those values: an
-# increment (HINCRBY, ZINCRBY) or a new expiry (the item rewritten). KEYS[1] is the
-# item's hash; ARGV[1] a JSON list of the hash's fields and values other than ARGV[2],
-# as read when the commands were built (their keys and members come from those values);
-# ARGV[3] the delta and ARGV[4] the minimum ("" for none) that ARGV[2] must stay at or
-# above; ARGV[5] a JSON list of the commands. Returns nil if the item is missing or the
-# minimum refused it, {"moved"} if another field changed since (nothing written), else
-# the first command's reply. Concurrent changes of ARGV[2] itself never conflict.
-_GUARDED = (
-    "local current = redis.call('HGETALL', KEYS[1]) "
-    "if #current == 0 then return false end "
-    "local others = {} "
-    "for k = 1, #current, 2 do "
-    "  if current[k] ~= ARGV[2] then others[#others + 1] = current[k] .. '=' .. current[k + 1] end "
-    "end "
-    "local expected = {} "
-    "local read = cjson.decode(ARGV[1]) "
-    "for k = 1, #read, 2 do expected[#expected + 1] = read[k] .. '=' .. read[k + 1] end "
-    "table.sort(others) "
-    "table.sort(expected) "
-    "if #others ~= #expected then return {'moved'} end "
-    "for k = 1, #others do if others[k] ~= expected[k] then return {'moved'} end end "
-    "if ARGV[4] ~= '' then "
-    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[2])) "
-    "  if value + tonumber(ARGV[3]) < tonumber(ARGV[4]) then return false end "
-    "end "
-    "local reply = false "
-    "for n, command in ipairs(cjson.decode(ARGV[5])) do "
-    "  local result = redis.call(unpack(command)) "
-    "  if n == 1 then reply = result end "
-    "end "
-    "return reply"
 )
 # One page of a sorted set after the cursor, member ARGV[1] with score ARGV[2] (score ""
 # for the first page), in the set's order: by score, equal scores by member (bytewise, as Redis
@@ -293,62 +259,6 @@ def _fill(
         if cursor is None or limit is None or len(found) >= limit:
             break
     return found, cursor
-
-
-def _guarded(
-    client: redis.Redis,
-    entity: _Entity,
-    key: str,
-    field: str,
-    queue: Callable[[Pipeline, Any], None],
-    change: tuple[float, float | None] = (0, None),
-) -> Any:
-    """Run the commands ``queue`` records for the item at ``key`` in one Lua script.
-
-    The commands' keys and values come from the item's values, so the item is read
-    first and the script runs them only if its fields other than ``field`` still hold
-    the values read; ``change`` (delta, minimum) refuses a ``field`` plus delta below
-    the minimum in the same step. A change of another field in between sends the
-    commands again, built from the new values, after a jittered backoff, up to _TRIES
-    times, then ConflictError. Returns the first command's reply, or None if the item
-    is missing or the minimum refused it.
-    """
-    delta, minimum = change
-    script = client.register_script(_GUARDED)
-    floor = "" if minimum is None else repr(minimum)
-    for attempt in range(_TRIES):
-        raw = _text_hash(client.hgetall(key))
-        if not raw:
-            return None
-        # A pipeline that is never executed records the commands.
-        commands = client.pipeline(transaction=False)
-        queue(commands, entity.decode(raw))
-        words = [
-            [w if isinstance(w, str) else repr(w) for w in command]
-            for command, _ in commands.command_stack
-        ]
-        others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
-        args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
-        reply = script(keys=[key], args=[*args, json.dumps(words, ensure_ascii=False)])
-        if reply != ["moved"]:
-            return reply
-        _backoff(attempt)
-    raise ConflictError(f"{key!r} kept changing while its {field} was set")
-
-
-def _touch(
-    client: redis.Redis,
-    entity: _Entity,
-    key: str,
-    field: str,
-    queue: Callable[[Pipeline, Any], None],
-) -> bool:
-    """Rewrite the item at ``key`` with a new ``field`` (the commands ``queue`` records).
-
-    The item, its unique-value keys and its index keys get their new expiry in the same
-    script (_guarded); concurrent touches never conflict. True if the item exists.
-    """
-    return _guarded(client, entity, key, field, queue) is not None
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:

@@ -28,7 +28,6 @@ from sessions.redis_support import (
     _save_many,
     _text_hash,
     _time,
-    _touch,
     _update,
 )
 
@@ -198,18 +197,17 @@ def update_session(
 def touch_session(client: redis.Redis, session_id: str, expires_at: datetime) -> bool:
     """Set when one Session expires (expires_at) in one call; True if it exists.
 
-    The item is read for its key names, then one Lua script rewrites it with the new
-    time and moves the expiry of its hash, unique-value keys and index keys, if its
-    other fields still hold the values read (else it is read and sent again, up to 100
-    times, then ConflictError). An update_session running at the same time sees its
-    WATCHed key change and reads again.
+    update_session with the new time: one WATCH/MULTI moves the expiry of the hash,
+    its index keys and unique-value keys together, retried on conflict (ConflictError
+    after 100 tries).
     """
     key = _key_session(session_id)
+    label = f"Session {session_id!r}"
 
-    def queue(pipe: Pipeline, item: Session) -> None:
-        _write_session(pipe, replace(item, expires_at=expires_at))
+    def later(item: Session) -> Session:
+        return replace(item, expires_at=expires_at)
 
-    return _touch(client, _ENTITIES[Session], key, "expires_at", queue)
+    return _update(client, _ENTITIES[Session], key, label, later, 100) is not None
 
 
 def delete_session(client: redis.Redis, session_id: str) -> bool:
