@@ -153,7 +153,7 @@ def test_no_ttl_is_made_up() -> None:
     code = _code("fleet")
     assert "DEFAULT_TTL" not in code and "604800" not in code
     assert "pipe.expire(" not in code
-    assert "pipe.expireat(key, item.expires_at)" in code
+    assert "pipe.pexpireat(key, item.expires_at)" in code
 
 
 def test_expiry_only_where_a_field_says_when(project: Any, client: Any) -> None:
@@ -699,10 +699,10 @@ def test_an_increment_of_a_scored_field_follows_a_moved_item(project: Any, clien
 
 
 def test_readme_names_the_redis_version_the_commands_need() -> None:
-    # EXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH or a page of a key index
+    # PEXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH or a page of a key index
     # (ZRANGE BYLEX LIMIT): 6.2; none of them: no line.
     (line,) = [s for s in _design("session-store").persistence if "Server version" in s]
-    assert "Redis 7.0 or later" in line and "EXPIREAT NX and GT" in line
+    assert "Redis 7.0 or later" in line and "PEXPIREAT NX and GT" in line
     fleet = [s for s in _design("fleet").persistence if "Server version" in s]
     assert fleet and "Redis 7.0 or later" in fleet[0] and "GEOSEARCH since 6.2" in fleet[0]
     (chat,) = [s for s in _design("chat").persistence if "Server version" in s]
@@ -765,3 +765,12 @@ def test_touch_moves_a_claim_only_while_the_item_holds_it(project: Any, client: 
     with pytest.raises(errors.AlreadyExistsError):
         repo.touch_login(client, "a", later + timedelta(hours=1))
     assert client.get(claim) == "b"
+
+
+def test_items_expire_to_the_millisecond(project: Any, client: Any) -> None:
+    # EXPIREAT takes whole seconds, so an item could vanish up to a second early.
+    repo = project("session-store")
+    until = datetime.now(UTC) + timedelta(seconds=1, milliseconds=700)
+    repo.create_session(client, repo.Session("s1", "u1", "t1", until, until, until, [], {}))
+    left_ms = (until - datetime.now(UTC)).total_seconds() * 1000
+    assert left_ms - 100 <= client.pttl(repo._key_session("s1")) <= left_ms + 5

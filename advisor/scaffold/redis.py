@@ -263,11 +263,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
     for entity in spec.entities:
         if entity.expiry is not None:
             decisions.append(
-                f"{entity.name}: EXPIREAT from {entity.expiry.name}"
+                f"{entity.name}: PEXPIREAT (to the millisecond) from {entity.expiry.name}"
                 f"{' + ' + duration_text(entity.retention) if entity.retention else ''}"
                 ", so Redis deletes the "
                 "hash when it expires; index entries of expired items are pruned on read, "
-                "and each index key expires with its latest item (EXPIREAT NX, then GT), "
+                "and each index key expires with its latest item (PEXPIREAT NX, then GT), "
                 "so per-value indexes do not grow without bound."
             )
         elif spec.ttl:
@@ -275,7 +275,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 f"{entity.name}: no field says when an item expires, so its items never "
                 "expire: a made-up TTL would delete durable data."
             )
-    warnings += ttl_warning(spec, "add one to expire items with EXPIREAT (no TTL is made up)")
+    warnings += ttl_warning(spec, "add one to expire items with PEXPIREAT (no TTL is made up)")
     warnings += unserved_needs_warning(spec)
     warnings += _memory_warning(spec)
     retried = ["create", "delete"] + (["save_together"] if spec.multi_record else [])
@@ -608,7 +608,7 @@ def _server(
     """
     needs = []
     if any(i.entity.expiry is not None for i in indexes):
-        needs.append(("7.0", "EXPIREAT NX and GT (each index key expires with its latest item)"))
+        needs.append(("7.0", "PEXPIREAT NX and GT (each index key expires with its latest item)"))
     if any(i.kind == "geo" for i in indexes):
         needs.append(("6.2", "GEOSEARCH"))
     if spec.events:
@@ -637,6 +637,12 @@ def _persistence(spec: ComponentSpec) -> tuple[str, ...]:
             "maxmemory-policy volatile-lru evicts only keys that have a TTL (least recently "
             "used first); when none has one, writes fail with OOM errors as under "
             "noeviction. Use allkeys-lru when any key may be evicted.",
+            "An evicted key is gone like an expired one, and eviction can pick an index "
+            "key or a unique-value key as well as an item: a listed read then misses live "
+            "items until they are written again, and a freed unique value can be taken "
+            "(updates and touches refuse to take it back). Size maxmemory so that "
+            "eviction stays rare, or use noeviction where every listed read must be "
+            "complete.",
         ]
     else:
         fsync = _fsync(spec)

@@ -27,6 +27,7 @@ from ecommerce.mongodb_support import (
     _Entity,
     _keyset,
     _linearizable,
+    _millis,
     _page,
     _point,
     _save_together,
@@ -283,7 +284,7 @@ def _replace_warehouse(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_warehouse(db, old.warehouse_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.warehouse_id, VERSION: found[1]}
@@ -421,7 +422,7 @@ def _replace_stock_level(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_stock_level(db, old.stock_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.stock_id, VERSION: found[1]}
@@ -585,7 +586,7 @@ def _replace_reservation(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_reservation(db, old.reservation_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.reservation_id, VERSION: found[1]}

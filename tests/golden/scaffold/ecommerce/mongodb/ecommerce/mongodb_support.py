@@ -13,7 +13,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -294,6 +294,19 @@ def _check_json(value: Any, path: str) -> None:
         f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
         "list or dict); convert it first"
     )
+
+
+def _millis(item: Any) -> Any:
+    """``item`` with its times cut to whole milliseconds, as BSON dates hold them.
+
+    An item built in memory compares equal to the one stored only at that precision.
+    """
+    cut = {}
+    for name in item.__dataclass_fields__:
+        value = getattr(item, name)
+        if isinstance(value, datetime) and value.microsecond % 1000:
+            cut[name] = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return replace(item, **cut) if cut else item
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:

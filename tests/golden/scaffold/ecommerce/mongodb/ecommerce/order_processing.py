@@ -31,6 +31,7 @@ from ecommerce.mongodb_support import (
     _keyset,
     _linearizable,
     _merge_into_arrays,
+    _millis,
     _page,
     _replace_in_array,
     _save_together,
@@ -313,7 +314,7 @@ def _replace_customer(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_customer(db, old.customer_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.customer_id, VERSION: found[1]}
@@ -450,7 +451,7 @@ def _replace_order(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_order(db, old.order_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.order_id, VERSION: found[1]}

@@ -237,14 +237,14 @@ def _write_reading(pipe: Pipeline, item: Reading) -> None:
     member = item.reading_id
     key = _key_reading(member)
     pipe.hset(key, mapping=_encode_reading(item))
-    pipe.expireat(key, item.timestamp + timedelta(days=90))
+    pipe.pexpireat(key, item.timestamp + timedelta(days=90))
     index = _index_reading_1(item.device_id)
     pipe.zadd(index, {member: item.timestamp.timestamp()})
     pipe.zremrangebyscore(index, "-inf", (datetime.now(UTC) - timedelta(days=90)).timestamp())
     # The index key outlives its members by nothing: it expires with its latest item
     # (NX sets a first TTL, GT only ever extends it; Redis >= 7).
-    pipe.expireat(index, item.timestamp + timedelta(days=90), nx=True)
-    pipe.expireat(index, item.timestamp + timedelta(days=90), gt=True)
+    pipe.pexpireat(index, item.timestamp + timedelta(days=90), nx=True)
+    pipe.pexpireat(index, item.timestamp + timedelta(days=90), gt=True)
 
 
 def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
@@ -257,7 +257,7 @@ def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
         key = _key_reading(member)
         pipe.hset(key, mapping=_encode_reading(item))
         expires = item.timestamp + timedelta(days=90)
-        pipe.expireat(key, expires)
+        pipe.pexpireat(key, expires)
         index = _index_reading_1(item.device_id)
         score = item.timestamp.timestamp()
         ranked.setdefault(index, {})[member] = score
@@ -271,8 +271,8 @@ def _write_many_reading(pipe: Pipeline, chunk: Sequence[Reading]) -> None:
     for index, latest in expiring.items():
         if index in trimmed:
             pipe.zremrangebyscore(index, "-inf", cutoff)
-        pipe.expireat(index, latest, nx=True)
-        pipe.expireat(index, latest, gt=True)
+        pipe.pexpireat(index, latest, nx=True)
+        pipe.pexpireat(index, latest, gt=True)
 
 
 def _unindex_reading(pipe: Pipeline, item: Reading) -> None:

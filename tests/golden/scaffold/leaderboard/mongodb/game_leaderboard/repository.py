@@ -317,7 +317,19 @@ def _write_score(
     query = {"_id": new.entry_id, VERSION: version}
     update = {"$set": _encode_score(new), "$inc": {VERSION: 1}}
     collection = _collection(db, SCORE_COLLECTION)
-    result = collection.update_one(query, update, session=session)
+    try:
+        result = collection.update_one(query, update, session=session)
+    except DuplicateKeyError as error:
+        # UniqueValueError (mongodb_support) when another item holds a unique value.
+        document = {"_id": new.entry_id, **update["$set"]}
+        raise _already_exists(
+            collection,
+            "Score",
+            document,
+            [("board_id", "player_id")],
+            error,
+            "changed",
+        ) from error
     return result.matched_count == 1
 
 

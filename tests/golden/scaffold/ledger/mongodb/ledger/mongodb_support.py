@@ -12,7 +12,7 @@ import base64
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -164,21 +164,27 @@ def _already_exists(
     document: Mapping[str, Any],
     unique: Sequence[tuple[str, ...]],
     error: DuplicateKeyError,
+    written: str = "created",
 ) -> AlreadyExistsError:
-    """The error for an insert of ``document`` that hit a unique index: it names the clash.
+    """The error for a write of ``document`` that hit a unique index: it names the clash.
 
     The server names the index's fields in the error's details (keyPattern or keyValue);
-    without them (a test double) the stored documents are asked which value is taken.
+    without them (a test double) the stored documents are asked which value is taken:
+    the _id, when a create finds it stored, else a unique value another document holds.
     """
     details = error.details or {}
     fields = tuple(details.get("keyPattern") or details.get("keyValue") or ())
-    if not fields and not collection.count_documents({"_id": document["_id"]}, limit=1):
-        held = ({k: document[k] for k in g} for g in unique)
-        fields = next((tuple(q) for q in held if collection.count_documents(q, limit=1)), ())
+    if not fields and written == "created":
+        fields = ("_id",) if collection.count_documents({"_id": document["_id"]}, limit=1) else ()
+    if not fields:
+        others = {"_id": {"$ne": document["_id"]}}
+        held = [{k: document[k] for k in g} for g in unique]
+        taken = (q for q in held if collection.count_documents({**q, **others}, limit=1))
+        fields = tuple(next(taken, ()))
     if not fields or fields == ("_id",):
         return AlreadyExistsError(f"{label} {document['_id']!r} already exists")
     values = ", ".join(f"{k}={document.get(k)!r}" for k in fields)
-    message = f"{label} {document['_id']!r} not created: another {label} has {values}"
+    message = f"{label} {document['_id']!r} not {written}: another {label} has {values}"
     return UniqueValueError(message, fields)
 
 
@@ -243,6 +249,19 @@ def _update(
             return new
         _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
+
+
+def _millis(item: Any) -> Any:
+    """``item`` with its times cut to whole milliseconds, as BSON dates hold them.
+
+    An item built in memory compares equal to the one stored only at that precision.
+    """
+    cut = {}
+    for name in item.__dataclass_fields__:
+        value = getattr(item, name)
+        if isinstance(value, datetime) and value.microsecond % 1000:
+            cut[name] = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return replace(item, **cut) if cut else item
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:

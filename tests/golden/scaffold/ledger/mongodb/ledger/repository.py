@@ -31,6 +31,7 @@ from ledger.mongodb_support import (
     _Entity,
     _keyset,
     _linearizable,
+    _millis,
     _page,
     _save_together,
     _update,
@@ -282,7 +283,7 @@ def _replace_account(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_account(db, old.account_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.account_id, VERSION: found[1]}
@@ -422,7 +423,19 @@ def _write_transfer(
     query = {"_id": new.transfer_id, VERSION: version}
     update = {"$set": _encode_transfer(new), "$inc": {VERSION: 1}}
     collection = _collection(db, TRANSFER_COLLECTION)
-    result = collection.update_one(query, update, session=session)
+    try:
+        result = collection.update_one(query, update, session=session)
+    except DuplicateKeyError as error:
+        # UniqueValueError (mongodb_support) when another item holds a unique value.
+        document = {"_id": new.transfer_id, **update["$set"]}
+        raise _already_exists(
+            collection,
+            "Transfer",
+            document,
+            [("idempotency_key",)],
+            error,
+            "changed",
+        ) from error
     return result.matched_count == 1
 
 
@@ -439,7 +452,7 @@ def _replace_transfer(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_transfer(db, old.transfer_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.transfer_id, VERSION: found[1]}
@@ -534,7 +547,7 @@ def _replace_entry(
     Decimal equal to the stored one may differ from it in scale).
     """
     found = _read_entry(db, old.entry_id, session)
-    if found is None or found[0] != old:
+    if found is None or found[0] != _millis(old):
         return False
     if new is old:
         query = {"_id": old.entry_id, VERSION: found[1]}

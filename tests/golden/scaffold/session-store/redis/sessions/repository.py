@@ -108,13 +108,13 @@ def _write_session(pipe: Pipeline, item: Session) -> None:
     member = item.session_id
     key = _key_session(member)
     pipe.hset(key, mapping=_encode_session(item))
-    pipe.expireat(key, item.expires_at)
+    pipe.pexpireat(key, item.expires_at)
     index = _index_session_1(item.user_id)
     pipe.zadd(index, {member: item.last_seen_at.timestamp()})
     # The index key outlives its members by nothing: it expires with its latest item
     # (NX sets a first TTL, GT only ever extends it; Redis >= 7).
-    pipe.expireat(index, item.expires_at, nx=True)
-    pipe.expireat(index, item.expires_at, gt=True)
+    pipe.pexpireat(index, item.expires_at, nx=True)
+    pipe.pexpireat(index, item.expires_at, gt=True)
 
 
 def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
@@ -126,7 +126,7 @@ def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
         key = _key_session(member)
         pipe.hset(key, mapping=_encode_session(item))
         expires = item.expires_at
-        pipe.expireat(key, expires)
+        pipe.pexpireat(key, expires)
         index = _index_session_1(item.user_id)
         score = item.last_seen_at.timestamp()
         ranked.setdefault(index, {})[member] = score
@@ -136,8 +136,8 @@ def _write_many_session(pipe: Pipeline, chunk: Sequence[Session]) -> None:
     # As each write does: an index key expires with its latest item (NX sets a first TTL,
     # GT only ever extends it; Redis >= 7).
     for index, latest in expiring.items():
-        pipe.expireat(index, latest, nx=True)
-        pipe.expireat(index, latest, gt=True)
+        pipe.pexpireat(index, latest, nx=True)
+        pipe.pexpireat(index, latest, gt=True)
 
 
 def _unindex_session(pipe: Pipeline, item: Session) -> None:
