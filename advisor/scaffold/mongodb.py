@@ -226,7 +226,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
         f"{flexibility or 'not answered'})."
     )
     decisions.append(
-        "Every document carries a version number (_v, raised by each write); update_*() "
+        "Every document carries a version (_v, a new ObjectId on each write, so a delete "
+        "and re-create never brings an old version back, as a counter restarting at 1 "
+        "would); update_*() "
         "functions are compare-and-swap loops on it: read, change, then update_one "
         "filtered on the _v that was read, retried after a jittered exponential backoff "
         "when another writer got there first. save_many_*() sends one unordered "
@@ -243,7 +245,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
             "checked), an increment whose guard fails aborts, and an update applies only "
             "while the stored item is still the one it was computed from (checked, then "
             "written on its _v), so a concurrent change raises ConflictError instead of "
-            "being overwritten; items passed as unchanged are checked and their _v raised, "
+            "being overwritten; items passed as unchanged are checked and their _v changed, "
             "which makes a concurrent writer conflict. Transactions need a replica set or "
             "a sharded cluster."
         )

@@ -32,6 +32,7 @@ from ecommerce.mongodb_support import (
     _point,
     _save_together,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -116,7 +117,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                     },
                 },
             },
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     STOCK_LEVEL_COLLECTION: {
@@ -130,7 +131,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "on_hand": {"bsonType": ["int", "long"]},
             "reserved": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     RESERVATION_COLLECTION: {
@@ -143,7 +144,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "order_id": {"bsonType": "string"},
             "quantity": {"bsonType": ["int", "long"]},
             "expires_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -215,7 +216,7 @@ def create_warehouse(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new Warehouse; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.warehouse_id, **_encode_warehouse(item), VERSION: 1}
+    document = {"_id": item.warehouse_id, **_encode_warehouse(item), VERSION: _version()}
     try:
         _collection(db, WAREHOUSE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -229,7 +230,7 @@ def save_many_warehouse(db: Database[Any], items: Sequence[Warehouse]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_warehouse(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_warehouse(item), VERSION: _version()}}
         updates.append((item.warehouse_id, update))
     return _bulk_upsert(_collection(db, WAREHOUSE_COLLECTION), updates)
 
@@ -263,9 +264,9 @@ def _write_warehouse(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.warehouse_id, VERSION: version}
-    update = {"$set": _encode_warehouse(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_warehouse(new), VERSION: _version()}}
     collection = _collection(db, WAREHOUSE_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -279,7 +280,7 @@ def _replace_warehouse(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Warehouse still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -290,7 +291,7 @@ def _replace_warehouse(
         query = {"_id": old.warehouse_id, VERSION: found[1]}
         result = _collection(db, WAREHOUSE_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -353,7 +354,7 @@ def create_stock_level(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new StockLevel; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.stock_id, **_encode_stock_level(item), VERSION: 1}
+    document = {"_id": item.stock_id, **_encode_stock_level(item), VERSION: _version()}
     try:
         _collection(db, STOCK_LEVEL_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -367,7 +368,7 @@ def save_many_stock_level(db: Database[Any], items: Sequence[StockLevel]) -> int
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_stock_level(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_stock_level(item), VERSION: _version()}}
         updates.append((item.stock_id, update))
     return _bulk_upsert(_collection(db, STOCK_LEVEL_COLLECTION), updates)
 
@@ -401,9 +402,9 @@ def _write_stock_level(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.stock_id, VERSION: version}
-    update = {"$set": _encode_stock_level(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_stock_level(new), VERSION: _version()}}
     collection = _collection(db, STOCK_LEVEL_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -417,7 +418,7 @@ def _replace_stock_level(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored StockLevel still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -428,7 +429,7 @@ def _replace_stock_level(
         query = {"_id": old.stock_id, VERSION: found[1]}
         result = _collection(db, STOCK_LEVEL_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -477,7 +478,7 @@ def increment_stock_level(
         query[field] = {"$gte": floor}
     doc = _collection(db, STOCK_LEVEL_COLLECTION).find_one_and_update(
         query,
-        {"$inc": {field: delta, VERSION: 1}},
+        {"$inc": {field: delta}, "$set": {VERSION: _version()}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
@@ -517,7 +518,7 @@ def create_reservation(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new Reservation; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.reservation_id, **_encode_reservation(item), VERSION: 1}
+    document = {"_id": item.reservation_id, **_encode_reservation(item), VERSION: _version()}
     try:
         _collection(db, RESERVATION_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -531,7 +532,7 @@ def save_many_reservation(db: Database[Any], items: Sequence[Reservation]) -> in
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_reservation(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_reservation(item), VERSION: _version()}}
         updates.append((item.reservation_id, update))
     return _bulk_upsert(_collection(db, RESERVATION_COLLECTION), updates)
 
@@ -565,9 +566,9 @@ def _write_reservation(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.reservation_id, VERSION: version}
-    update = {"$set": _encode_reservation(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_reservation(new), VERSION: _version()}}
     collection = _collection(db, RESERVATION_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -581,7 +582,7 @@ def _replace_reservation(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Reservation still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -592,7 +593,7 @@ def _replace_reservation(
         query = {"_id": old.reservation_id, VERSION: found[1]}
         result = _collection(db, RESERVATION_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -641,7 +642,7 @@ def increment_reservation(
         query[field] = {"$gte": floor}
     doc = _collection(db, RESERVATION_COLLECTION).find_one_and_update(
         query,
-        {"$inc": {field: delta, VERSION: 1}},
+        {"$inc": {field: delta}, "$set": {VERSION: _version()}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )

@@ -168,9 +168,7 @@ def _swap_array(
     if new is None:
         return False
     query = {"_id": parent, VERSION: doc.get(VERSION)}
-    result = parents.update_one(
-        query, {"$set": {array: new}, "$inc": {VERSION: 1}}, session=session
-    )
+    result = parents.update_one(query, {"$set": {array: new, VERSION: _version()}}, session=session)
     return result.matched_count == 1
 
 
@@ -229,7 +227,7 @@ def _replace_in_array(
 
     def change(stored: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         for position, raw in enumerate(stored):
-            if decode(raw) == old:
+            if decode(raw) == _millis(old):
                 kept = raw if new_doc is None else new_doc
                 return [*stored[:position], kept, *stored[position + 1 :]]
         return None
@@ -264,6 +262,16 @@ def _update(
             return new
         _backoff(attempt)
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
+
+
+def _version() -> bson.ObjectId:
+    """A new version for a document (an ObjectId, unique per write).
+
+    Every write stores one, and a write is filtered on the one it read, so it misses
+    after any change, a delete and re-create included (a counter restarting at 1 would
+    match again).
+    """
+    return bson.ObjectId()
 
 
 def _check_json(value: Any, path: str) -> None:

@@ -36,6 +36,7 @@ from ecommerce.mongodb_support import (
     _replace_in_array,
     _save_together,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -125,7 +126,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "email": {"bsonType": "string"},
             "name": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     ORDER_COLLECTION: {
@@ -139,7 +140,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "total": {"bsonType": "decimal"},
             "currency": {"bsonType": "string"},
             "placed_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
             "order_lines": {
                 "bsonType": "array",
                 "items": {
@@ -245,7 +246,7 @@ def create_customer(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
+    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: _version()}
     try:
         _collection(db, CUSTOMER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -259,7 +260,7 @@ def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_customer(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_customer(item), VERSION: _version()}}
         updates.append((item.customer_id, update))
     return _bulk_upsert(_collection(db, CUSTOMER_COLLECTION), updates)
 
@@ -293,9 +294,9 @@ def _write_customer(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.customer_id, VERSION: version}
-    update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_customer(new), VERSION: _version()}}
     collection = _collection(db, CUSTOMER_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -309,7 +310,7 @@ def _replace_customer(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Customer still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -320,7 +321,7 @@ def _replace_customer(
         query = {"_id": old.customer_id, VERSION: found[1]}
         result = _collection(db, CUSTOMER_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -379,7 +380,7 @@ def _decode_order(raw: Mapping[str, Any]) -> Order:
 
 def create_order(db: Database[Any], item: Order, session: ClientSession | None = None) -> None:
     """Insert a new Order; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.order_id, **_encode_order(item), VERSION: 1}
+    document = {"_id": item.order_id, **_encode_order(item), VERSION: _version()}
     document["order_lines"] = []
     document["payments"] = []
     try:
@@ -395,7 +396,7 @@ def save_many_order(db: Database[Any], items: Sequence[Order]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_order(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_order(item), VERSION: _version()}}
         update["$setOnInsert"] = {"order_lines": [], "payments": []}
         updates.append((item.order_id, update))
     return _bulk_upsert(_collection(db, ORDER_COLLECTION), updates)
@@ -430,9 +431,9 @@ def _write_order(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.order_id, VERSION: version}
-    update = {"$set": _encode_order(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_order(new), VERSION: _version()}}
     collection = _collection(db, ORDER_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -446,7 +447,7 @@ def _replace_order(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Order still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -457,7 +458,7 @@ def _replace_order(
         query = {"_id": old.order_id, VERSION: found[1]}
         result = _collection(db, ORDER_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -506,7 +507,7 @@ def increment_order(
         query[field] = {"$gte": floor}
     doc = _collection(db, ORDER_COLLECTION).find_one_and_update(
         query,
-        {"$inc": {field: delta, VERSION: 1}},
+        {"$inc": {field: delta}, "$set": {VERSION: _version()}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
@@ -554,7 +555,7 @@ def create_order_line(
     parents = _collection(db, ORDER_COLLECTION)
     result = parents.update_one(
         {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}},
-        {"$push": {"order_lines": _encode_order_line(item)}, "$inc": {VERSION: 1}},
+        {"$push": {"order_lines": _encode_order_line(item)}, "$set": {VERSION: _version()}},
         session=session,
     )
     if result.matched_count:
@@ -651,7 +652,7 @@ def delete_order_line(
     """Remove one OrderLine from its Order; True if it was there."""
     result = _collection(db, ORDER_COLLECTION).update_one(
         {"_id": order_id, "order_lines.line_id": line_id},
-        {"$pull": {"order_lines": {"line_id": line_id}}, "$inc": {VERSION: 1}},
+        {"$pull": {"order_lines": {"line_id": line_id}}, "$set": {VERSION: _version()}},
     )
     return result.matched_count == 1
 
@@ -689,7 +690,7 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     parents = _collection(db, ORDER_COLLECTION)
     result = parents.update_one(
         {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}},
-        {"$push": {"payments": _encode_payment(item)}, "$inc": {VERSION: 1}},
+        {"$push": {"payments": _encode_payment(item)}, "$set": {VERSION: _version()}},
         session=session,
     )
     if result.matched_count:
@@ -786,7 +787,7 @@ def delete_payment(
     """Remove one Payment from its Order; True if it was there."""
     result = _collection(db, ORDER_COLLECTION).update_one(
         {"_id": order_id, "payments.payment_id": payment_id},
-        {"$pull": {"payments": {"payment_id": payment_id}}, "$inc": {VERSION: 1}},
+        {"$pull": {"payments": {"payment_id": payment_id}}, "$set": {VERSION: _version()}},
     )
     return result.matched_count == 1
 

@@ -31,6 +31,7 @@ from ecommerce.mongodb_support import (
     _keyset,
     _page,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -119,7 +120,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "attributes": {"bsonType": "object"},
             "images": {"bsonType": "array"},
             "updated_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     REVIEW_COLLECTION: {
@@ -134,7 +135,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "title": {"bsonType": "string"},
             "body": {"bsonType": "string"},
             "created_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -216,7 +217,7 @@ def _decode_product(raw: Mapping[str, Any]) -> Product:
 
 def create_product(db: Database[Any], item: Product, session: ClientSession | None = None) -> None:
     """Insert a new Product; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.product_id, **_encode_product(item), VERSION: 1}
+    document = {"_id": item.product_id, **_encode_product(item), VERSION: _version()}
     try:
         _collection(db, PRODUCT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -230,7 +231,7 @@ def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_product(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_product(item), VERSION: _version()}}
         updates.append((item.product_id, update))
     return _bulk_upsert(_collection(db, PRODUCT_COLLECTION), updates)
 
@@ -261,9 +262,9 @@ def _write_product(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.product_id, VERSION: version}
-    update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_product(new), VERSION: _version()}}
     collection = _collection(db, PRODUCT_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -323,7 +324,7 @@ def _decode_review(raw: Mapping[str, Any]) -> Review:
 
 def create_review(db: Database[Any], item: Review, session: ClientSession | None = None) -> None:
     """Insert a new Review; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.review_id, **_encode_review(item), VERSION: 1}
+    document = {"_id": item.review_id, **_encode_review(item), VERSION: _version()}
     try:
         _collection(db, REVIEW_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -337,7 +338,7 @@ def save_many_review(db: Database[Any], items: Sequence[Review]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_review(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_review(item), VERSION: _version()}}
         updates.append((item.review_id, update))
     return _bulk_upsert(_collection(db, REVIEW_COLLECTION), updates)
 
@@ -368,9 +369,9 @@ def _write_review(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.review_id, VERSION: version}
-    update = {"$set": _encode_review(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_review(new), VERSION: _version()}}
     collection = _collection(db, REVIEW_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1

@@ -29,6 +29,7 @@ from ecommerce.mongodb_support import (
     _page,
     _replace_in_array,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -87,7 +88,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "_id": {"bsonType": "string"},
             "segment": {"bsonType": "string"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
             "purchases": {
                 "bsonType": "array",
                 "items": {
@@ -112,7 +113,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "category_id": {"bsonType": "string"},
             "name": {"bsonType": "string"},
             "purchase_count": {"bsonType": ["int", "long"]},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -176,7 +177,7 @@ def create_customer(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new Customer; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: 1}
+    document = {"_id": item.customer_id, **_encode_customer(item), VERSION: _version()}
     document["purchases"] = []
     try:
         _collection(db, CUSTOMER_COLLECTION).insert_one(document, session=session)
@@ -191,7 +192,7 @@ def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_customer(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_customer(item), VERSION: _version()}}
         update["$setOnInsert"] = {"purchases": []}
         updates.append((item.customer_id, update))
     return _bulk_upsert(_collection(db, CUSTOMER_COLLECTION), updates)
@@ -223,9 +224,9 @@ def _write_customer(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.customer_id, VERSION: version}
-    update = {"$set": _encode_customer(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_customer(new), VERSION: _version()}}
     collection = _collection(db, CUSTOMER_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -279,7 +280,7 @@ def _decode_product(raw: Mapping[str, Any]) -> Product:
 
 def create_product(db: Database[Any], item: Product, session: ClientSession | None = None) -> None:
     """Insert a new Product; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.product_id, **_encode_product(item), VERSION: 1}
+    document = {"_id": item.product_id, **_encode_product(item), VERSION: _version()}
     try:
         _collection(db, PRODUCT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -293,7 +294,7 @@ def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_product(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_product(item), VERSION: _version()}}
         updates.append((item.product_id, update))
     return _bulk_upsert(_collection(db, PRODUCT_COLLECTION), updates)
 
@@ -324,9 +325,9 @@ def _write_product(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.product_id, VERSION: version}
-    update = {"$set": _encode_product(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_product(new), VERSION: _version()}}
     collection = _collection(db, PRODUCT_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -392,7 +393,7 @@ def create_purchase(
     parents = _collection(db, CUSTOMER_COLLECTION)
     result = parents.update_one(
         {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}},
-        {"$push": {"purchases": _encode_purchase(item)}, "$inc": {VERSION: 1}},
+        {"$push": {"purchases": _encode_purchase(item)}, "$set": {VERSION: _version()}},
         session=session,
     )
     if result.matched_count:
@@ -489,7 +490,7 @@ def delete_purchase(
     """Remove one Purchase from its Customer; True if it was there."""
     result = _collection(db, CUSTOMER_COLLECTION).update_one(
         {"_id": customer_id, "purchases.purchase_id": purchase_id},
-        {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$inc": {VERSION: 1}},
+        {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$set": {VERSION: _version()}},
     )
     return result.matched_count == 1
 

@@ -145,6 +145,16 @@ def _update(
     raise ConflictError(f"{label} kept changing; gave up after {retries} tries")
 
 
+def _version() -> bson.ObjectId:
+    """A new version for a document (an ObjectId, unique per write).
+
+    Every write stores one, and a write is filtered on the one it read, so it misses
+    after any change, a delete and re-create included (a counter restarting at 1 would
+    match again).
+    """
+    return bson.ObjectId()
+
+
 def _check_json(value: Any, path: str) -> None:
     """Raise ValueError unless ``value`` is JSON data that every store keeps as it is."""
     if value is None or isinstance(value, str | bool):

@@ -29,6 +29,7 @@ from device_telemetry.mongodb_support import (
     _page,
     _point,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -105,7 +106,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "registered_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     READING_COLLECTION: {
@@ -128,7 +129,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "humidity": {"bsonType": ["double", "int", "long"]},
             "battery": {"bsonType": ["double", "int", "long"]},
             "metrics": {"bsonType": "object"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -199,7 +200,7 @@ def _decode_device(raw: Mapping[str, Any]) -> Device:
 
 def create_device(db: Database[Any], item: Device, session: ClientSession | None = None) -> None:
     """Insert a new Device; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.device_id, **_encode_device(item), VERSION: 1}
+    document = {"_id": item.device_id, **_encode_device(item), VERSION: _version()}
     try:
         _collection(db, DEVICE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -213,7 +214,7 @@ def save_many_device(db: Database[Any], items: Sequence[Device]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_device(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_device(item), VERSION: _version()}}
         updates.append((item.device_id, update))
     return _bulk_upsert(_collection(db, DEVICE_COLLECTION), updates)
 
@@ -244,9 +245,9 @@ def _write_device(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.device_id, VERSION: version}
-    update = {"$set": _encode_device(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_device(new), VERSION: _version()}}
     collection = _collection(db, DEVICE_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -306,7 +307,7 @@ def _decode_reading(raw: Mapping[str, Any]) -> Reading:
 
 def create_reading(db: Database[Any], item: Reading, session: ClientSession | None = None) -> None:
     """Insert a new Reading; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.reading_id, **_encode_reading(item), VERSION: 1}
+    document = {"_id": item.reading_id, **_encode_reading(item), VERSION: _version()}
     # The TTL monitor deletes expired documents only every 60 s: one may still be there.
     # Removing it first (not after a duplicate key error) also works inside a transaction,
     # which any write error aborts.
@@ -328,7 +329,7 @@ def save_many_reading(db: Database[Any], items: Sequence[Reading]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_reading(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_reading(item), VERSION: _version()}}
         updates.append((item.reading_id, update))
     return _bulk_upsert(_collection(db, READING_COLLECTION), updates)
 
@@ -359,9 +360,9 @@ def _write_reading(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.reading_id, VERSION: version}
-    update = {"$set": _encode_reading(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_reading(new), VERSION: _version()}}
     collection = _collection(db, READING_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1

@@ -28,6 +28,7 @@ from game_leaderboard.mongodb_support import (
     _keyset,
     _page,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -79,7 +80,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "_id": {"bsonType": "string"},
             "display_name": {"bsonType": "string"},
             "country": {"bsonType": "string"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     SCORE_COLLECTION: {
@@ -92,7 +93,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "player_id": {"bsonType": "string"},
             "score": {"bsonType": ["int", "long"]},
             "updated_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -155,7 +156,7 @@ def _decode_player(raw: Mapping[str, Any]) -> Player:
 
 def create_player(db: Database[Any], item: Player, session: ClientSession | None = None) -> None:
     """Insert a new Player; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.player_id, **_encode_player(item), VERSION: 1}
+    document = {"_id": item.player_id, **_encode_player(item), VERSION: _version()}
     try:
         _collection(db, PLAYER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -169,7 +170,7 @@ def save_many_player(db: Database[Any], items: Sequence[Player]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_player(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_player(item), VERSION: _version()}}
         updates.append((item.player_id, update))
     return _bulk_upsert(_collection(db, PLAYER_COLLECTION), updates)
 
@@ -200,9 +201,9 @@ def _write_player(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.player_id, VERSION: version}
-    update = {"$set": _encode_player(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_player(new), VERSION: _version()}}
     collection = _collection(db, PLAYER_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -258,7 +259,7 @@ def _decode_score(raw: Mapping[str, Any]) -> Score:
 
 def create_score(db: Database[Any], item: Score, session: ClientSession | None = None) -> None:
     """Insert a new Score; raise AlreadyExistsError if its key or a unique value is taken."""
-    document = {"_id": item.entry_id, **_encode_score(item), VERSION: 1}
+    document = {"_id": item.entry_id, **_encode_score(item), VERSION: _version()}
     try:
         _collection(db, SCORE_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -282,7 +283,7 @@ def save_many_score(db: Database[Any], items: Sequence[Score]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_score(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_score(item), VERSION: _version()}}
         updates.append((item.entry_id, update))
     return _bulk_upsert(_collection(db, SCORE_COLLECTION), updates)
 
@@ -313,9 +314,9 @@ def _write_score(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.entry_id, VERSION: version}
-    update = {"$set": _encode_score(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_score(new), VERSION: _version()}}
     collection = _collection(db, SCORE_COLLECTION)
     try:
         result = collection.update_one(query, update, session=session)
@@ -375,7 +376,7 @@ def increment_score(
         query[field] = {"$gte": floor}
     doc = _collection(db, SCORE_COLLECTION).find_one_and_update(
         query,
-        {"$inc": {field: delta, VERSION: 1}},
+        {"$inc": {field: delta}, "$set": {VERSION: _version()}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )

@@ -35,6 +35,7 @@ from ledger.mongodb_support import (
     _page,
     _save_together,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -116,7 +117,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "kind": {"bsonType": "string"},
             "balance": {"bsonType": "decimal"},
             "created_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     TRANSFER_COLLECTION: {
@@ -128,7 +129,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "idempotency_key": {"bsonType": "string"},
             "memo": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
     ENTRY_COLLECTION: {
@@ -142,7 +143,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "amount": {"bsonType": "decimal"},
             "direction": {"bsonType": "string"},
             "posted_at": {"bsonType": "date"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -214,7 +215,7 @@ def _decode_account(raw: Mapping[str, Any]) -> Account:
 
 def create_account(db: Database[Any], item: Account, session: ClientSession | None = None) -> None:
     """Insert a new Account; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.account_id, **_encode_account(item), VERSION: 1}
+    document = {"_id": item.account_id, **_encode_account(item), VERSION: _version()}
     try:
         _collection(db, ACCOUNT_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -228,7 +229,7 @@ def save_many_account(db: Database[Any], items: Sequence[Account]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_account(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_account(item), VERSION: _version()}}
         updates.append((item.account_id, update))
     return _bulk_upsert(_collection(db, ACCOUNT_COLLECTION), updates)
 
@@ -262,9 +263,9 @@ def _write_account(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.account_id, VERSION: version}
-    update = {"$set": _encode_account(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_account(new), VERSION: _version()}}
     collection = _collection(db, ACCOUNT_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -278,7 +279,7 @@ def _replace_account(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Account still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -289,7 +290,7 @@ def _replace_account(
         query = {"_id": old.account_id, VERSION: found[1]}
         result = _collection(db, ACCOUNT_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -338,7 +339,7 @@ def increment_account(
         query[field] = {"$gte": floor}
     doc = _collection(db, ACCOUNT_COLLECTION).find_one_and_update(
         query,
-        {"$inc": {field: delta, VERSION: 1}},
+        {"$inc": {field: delta}, "$set": {VERSION: _version()}},
         return_document=ReturnDocument.AFTER,
         session=session,
     )
@@ -376,7 +377,7 @@ def create_transfer(
     session: ClientSession | None = None,
 ) -> None:
     """Insert a new Transfer; raise AlreadyExistsError if its key or a unique value is taken."""
-    document = {"_id": item.transfer_id, **_encode_transfer(item), VERSION: 1}
+    document = {"_id": item.transfer_id, **_encode_transfer(item), VERSION: _version()}
     try:
         _collection(db, TRANSFER_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -419,9 +420,9 @@ def _write_transfer(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.transfer_id, VERSION: version}
-    update = {"$set": _encode_transfer(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_transfer(new), VERSION: _version()}}
     collection = _collection(db, TRANSFER_COLLECTION)
     try:
         result = collection.update_one(query, update, session=session)
@@ -447,7 +448,7 @@ def _replace_transfer(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Transfer still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -458,7 +459,7 @@ def _replace_transfer(
         query = {"_id": old.transfer_id, VERSION: found[1]}
         result = _collection(db, TRANSFER_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1
@@ -490,7 +491,7 @@ def _decode_entry(raw: Mapping[str, Any]) -> Entry:
 
 def create_entry(db: Database[Any], item: Entry, session: ClientSession | None = None) -> None:
     """Insert a new Entry; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.entry_id, **_encode_entry(item), VERSION: 1}
+    document = {"_id": item.entry_id, **_encode_entry(item), VERSION: _version()}
     try:
         _collection(db, ENTRY_COLLECTION).insert_one(document, session=session)
     except DuplicateKeyError as error:
@@ -526,9 +527,9 @@ def _write_entry(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.entry_id, VERSION: version}
-    update = {"$set": _encode_entry(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_entry(new), VERSION: _version()}}
     collection = _collection(db, ENTRY_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -542,7 +543,7 @@ def _replace_entry(
 ) -> bool:
     """Write ``new`` over ``old`` only while the stored Entry still is ``old``.
 
-    ``new is old`` (an item save_together keeps unchanged) only raises the version, which
+    ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
     Decimal equal to the stored one may differ from it in scale).
     """
@@ -553,7 +554,7 @@ def _replace_entry(
         query = {"_id": old.entry_id, VERSION: found[1]}
         result = _collection(db, ENTRY_COLLECTION).update_one(
             query,
-            {"$inc": {VERSION: 1}},
+            {"$set": {VERSION: _version()}},
             session=session,
         )
         return result.matched_count == 1

@@ -28,6 +28,7 @@ from sessions.mongodb_support import (
     _keyset,
     _page,
     _update,
+    _version,
 )
 
 # Concerns are explicit rather than server defaults; README.md explains the choice.
@@ -92,7 +93,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "expires_at": {"bsonType": "date"},
             "roles": {"bsonType": "array"},
             "data": {"bsonType": "object"},
-            VERSION: {"bsonType": ["int", "long"]},
+            VERSION: {"bsonType": "objectId"},
         },
     },
 }
@@ -164,7 +165,7 @@ def _decode_session(raw: Mapping[str, Any]) -> Session:
 
 def create_session(db: Database[Any], item: Session, session: ClientSession | None = None) -> None:
     """Insert a new Session; raise AlreadyExistsError if its key is taken."""
-    document = {"_id": item.session_id, **_encode_session(item), VERSION: 1}
+    document = {"_id": item.session_id, **_encode_session(item), VERSION: _version()}
     # The TTL monitor deletes expired documents only every 60 s: one may still be there.
     # Removing it first (not after a duplicate key error) also works inside a transaction,
     # which any write error aborts.
@@ -183,7 +184,7 @@ def save_many_session(db: Database[Any], items: Sequence[Session]) -> int:
     """
     updates = []
     for item in items:
-        update: dict[str, Any] = {"$set": _encode_session(item), "$inc": {VERSION: 1}}
+        update: dict[str, Any] = {"$set": {**_encode_session(item), VERSION: _version()}}
         updates.append((item.session_id, update))
     return _bulk_upsert(_collection(db, SESSION_COLLECTION), updates)
 
@@ -214,9 +215,9 @@ def _write_session(
     version: Any,
     session: ClientSession | None = None,
 ) -> bool:
-    """Write ``new`` only while the stored version is ``version``; raise the version."""
+    """Write ``new`` only while the stored version is ``version``; store a new one."""
     query = {"_id": new.session_id, VERSION: version}
-    update = {"$set": _encode_session(new), "$inc": {VERSION: 1}}
+    update = {"$set": {**_encode_session(new), VERSION: _version()}}
     collection = _collection(db, SESSION_COLLECTION)
     result = collection.update_one(query, update, session=session)
     return result.matched_count == 1
@@ -246,14 +247,14 @@ def update_session(
 def touch_session(db: Database[Any], session_id: str, expires_at: datetime) -> bool:
     """Set when one Session expires (expires_at) in one call, without reading it.
 
-    True if a live item was changed. The version is raised too, so an
+    True if a live item was changed. The version changes too, so an
     update_session running at the same time reads again rather than writing
     the old time back.
     """
     if expires_at.utcoffset() is None:
         raise ValueError("expires_at must be timezone-aware")
     query = {"_id": session_id, "expires_at": {"$gt": datetime.now(UTC)}}
-    update = {"$set": {"expires_at": expires_at}, "$inc": {VERSION: 1}}
+    update = {"$set": {"expires_at": expires_at, VERSION: _version()}}
     return _collection(db, SESSION_COLLECTION).update_one(query, update).matched_count == 1
 
 
