@@ -64,6 +64,21 @@ def imported(workload: Workload, store: Store, folder: Path, module: str) -> Ite
             del sys.modules[name]
 
 
+@contextlib.contextmanager
+def project(
+    source: str | Workload, tmp_path: Path, mongo: tuple[Any, bool], module: str = "repository"
+) -> Iterator[tuple[ModuleType, Any]]:
+    """Yield one module of a generated MongoDB project, and the database, collections made.
+
+    ``source`` is an example's file stem or a workload.
+    """
+    db, mock = mongo
+    workload = example(source) if isinstance(source, str) else source
+    with imported(workload, Store.MONGODB, tmp_path, module) as repo:
+        repo.ensure_schema(db, validators=not mock)
+        yield repo, db
+
+
 @pytest.fixture
 def mongo() -> Iterator[tuple[Any, bool]]:
     """A fresh database (mongomock, or MONGODB_URI's server) and whether it is mongomock."""
@@ -421,16 +436,12 @@ def test_a_taken_unique_value_is_named_and_a_bulk_save_says_what_it_refused(
 
 
 def test_list_and_map_fields_hold_json_data(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
-    db, mock = mongo
-    with imported(example("session-store"), Store.MONGODB, tmp_path, "repository") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project("session-store", tmp_path, mongo) as (repo, db):
         session_round_trip(repo, db, datetime.now(UTC))
 
 
 def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
-    db, mock = mongo
-    with imported(example("session-store"), Store.MONGODB, tmp_path, "repository") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project("session-store", tmp_path, mongo) as (repo, db):
         session_touch(repo, db, datetime.now(UTC))
 
 
@@ -449,10 +460,7 @@ access_patterns:
 def test_an_update_to_a_taken_value_is_refused_and_an_expired_holder_gives_it_up(
     tmp_path: Path, mongo: tuple[Any, bool]
 ) -> None:
-    db, mock = mongo
-    workload = parse_workload(MEMBERS, "members.yaml")
-    with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project(parse_workload(MEMBERS, "members.yaml"), tmp_path, mongo) as (repo, db):
         support = importlib.import_module(repo.__name__.rsplit(".", 1)[0] + ".mongodb_support")
         repo.create_user(db, repo.User("u1", "a@x"))
         repo.create_user(db, repo.User("u2", "b@x"))
@@ -472,9 +480,7 @@ def test_an_item_built_in_memory_matches_its_stored_form(
 ) -> None:
     # BSON dates hold milliseconds: save_together's check that an update starts from the
     # stored item compares at that precision, not with a time's microseconds.
-    db, mock = mongo
-    with imported(example("ledger"), Store.MONGODB, tmp_path, "repository") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project("ledger", tmp_path, mongo) as (repo, db):
         at = datetime(2030, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
         account = repo.Account("a", "o", "EUR", "cash", Decimal(100), at)
         repo.create_account(db, account)
@@ -488,10 +494,7 @@ def test_an_update_misses_an_item_deleted_and_created_again(
 ) -> None:
     # A version counter restarting at 1 would let the update write over the new item with
     # a change computed from the old one; a new ObjectId per write does not.
-    db, mock = mongo
-    workload = parse_workload(MEMBERS, "members.yaml")
-    with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project(parse_workload(MEMBERS, "members.yaml"), tmp_path, mongo) as (repo, db):
         repo.create_user(db, repo.User("u1", "old@x"))
         seen: list[str] = []
 
@@ -511,9 +514,7 @@ def test_an_update_misses_an_item_deleted_and_created_again(
 def test_an_embedded_item_built_in_memory_matches_its_stored_form(
     tmp_path: Path, mongo: tuple[Any, bool]
 ) -> None:
-    db, mock = mongo
-    with imported(example("ecommerce"), Store.MONGODB, tmp_path, "order_processing") as repo:
-        repo.ensure_schema(db, validators=not mock)
+    with project("ecommerce", tmp_path, mongo, "order_processing") as (repo, db):
         at = datetime(2030, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
         repo.create_order(db, repo.Order("o1", "c1", "new", Decimal(10), "EUR", at))
         payment = repo.Payment("p1", "o1", Decimal(10), "card", "pending", at)
