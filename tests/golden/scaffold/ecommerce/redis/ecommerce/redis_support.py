@@ -58,15 +58,14 @@ _INCREMENT = (
     "end "
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
 )
-# Runs commands built from an item as read, if the item still holds those values: an
-# increment (HINCRBY, ZINCRBY, and the change event). KEYS[1] is the
-# item's hash; ARGV[1] a JSON list of the hash's fields and values other than ARGV[2],
-# as read when the commands were built (their keys and members come from those values);
-# ARGV[3] the delta and ARGV[4] the minimum ("" for none) that ARGV[2] must stay at or
-# above; ARGV[5] a JSON list of the commands. Returns nil if the item is missing or the
-# minimum refused it, {"moved"} if another field changed since (nothing written), else
-# the first command's reply. Concurrent changes of ARGV[2] itself never conflict.
-_GUARDED = (
+# Adds to a hash field and the sorted sets it scores, in one step. KEYS[1] is the item's
+# hash; ARGV[1] a JSON list of the hash's fields and values other than the field ARGV[2],
+# as read when the commands were built (their index keys and members come from those
+# values); ARGV[3] the delta and ARGV[4] the minimum ("" for none); ARGV[5] a JSON list
+# of the commands, the HINCRBY first. Returns nil if the item is missing or the sum would
+# fall below the minimum, {"moved"} if another field changed since (nothing written),
+# else the HINCRBY's reply. Concurrent increments of the field itself never conflict.
+_INCREMENT_SCORED = (
     "local current = redis.call('HGETALL', KEYS[1]) "
     "if #current == 0 then return false end "
     "local others = {} "
@@ -153,6 +152,14 @@ class _Entity:
 def _time(value: datetime) -> str:
     """A time as fixed-format UTC text, so stored times compare as strings."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _words(command: Sequence[Any]) -> list[str]:
+    """A command recorded by a pipeline, as the text words a Lua script passes to redis.call.
+
+    Numbers are sent as their repr, the text the same command sent directly would carry.
+    """
+    return [w if isinstance(w, str) else repr(w) for w in command]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -353,26 +360,25 @@ def _increment(
     return script(keys=[key], args=[field, repr(delta), kind, floor])
 
 
-def _guarded(
+def _increment_indexed(
     client: redis.Redis,
     entity: _Entity,
     key: str,
-    field: str,
+    change: tuple[str, float, float | None],
     queue: Callable[[Pipeline, Any], None],
-    change: tuple[float, float | None] = (0, None),
 ) -> Any:
-    """Run the commands ``queue`` records for the item at ``key`` in one Lua script.
+    """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` in one Lua script.
 
-    The commands' keys and values come from the item's values, so the item is read
-    first and the script runs them only if its fields other than ``field`` still hold
-    the values read; ``change`` (delta, minimum) refuses a ``field`` plus delta below
-    the minimum in the same step. A change of another field in between sends the
-    commands again, built from the new values, after a jittered backoff, up to _TRIES
-    times, then ConflictError. Returns the first command's reply, or None if the item
-    is missing or the minimum refused it.
+    The index keys and members come from the item's values, so the item is read first
+    and the script runs the commands only if its other fields still hold those values;
+    it checks the minimum of ``change`` (field, delta, minimum) in the same step.
+    Concurrent increments of the field never conflict (each adds its delta on the
+    server); a change of another field in between sends the commands again, built from
+    the new values, after a jittered backoff, up to _TRIES times, then ConflictError.
+    Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
     """
-    delta, minimum = change
-    script = client.register_script(_GUARDED)
+    field, delta, minimum = change
+    script = client.register_script(_INCREMENT_SCORED)
     floor = "" if minimum is None else repr(minimum)
     for attempt in range(_TRIES):
         raw = _text_hash(client.hgetall(key))
@@ -381,34 +387,14 @@ def _guarded(
         # A pipeline that is never executed records the commands.
         commands = client.pipeline(transaction=False)
         queue(commands, entity.decode(raw))
-        words = [
-            [w if isinstance(w, str) else repr(w) for w in command]
-            for command, _ in commands.command_stack
-        ]
+        words = [_words(command) for command, _ in commands.command_stack]
         others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
         args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
         reply = script(keys=[key], args=[*args, json.dumps(words, ensure_ascii=False)])
         if reply != ["moved"]:
             return reply
         _backoff(attempt)
-    raise ConflictError(f"{key!r} kept changing while its {field} was set")
-
-
-def _increment_indexed(
-    client: redis.Redis,
-    entity: _Entity,
-    key: str,
-    change: tuple[str, float, float | None],
-    queue: Callable[[Pipeline, Any], None],
-) -> Any:
-    """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` (_guarded).
-
-    ``change`` is (field, delta, minimum). Concurrent increments of the field never
-    conflict: each adds its delta on the server. Returns HINCRBY's reply, or None if the
-    item is missing or the minimum refused it.
-    """
-    field, delta, minimum = change
-    return _guarded(client, entity, key, field, queue, (delta, minimum))
+    raise ConflictError(f"{key!r} kept changing while {field} was added to")
 
 
 def _create(client: redis.Redis, entity: _Entity, item: Any) -> None:
