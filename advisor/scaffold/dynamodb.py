@@ -122,7 +122,7 @@ class DynamoEntity:
         expiry = self.entity.expiry
         if not self.entity.touch or expiry is None or self.guarded:
             return False
-        keys = {f.ident for f in self.address} | {f.ident for g in self.guarded for f in g}
+        keys = {f.ident for f in self.address}
         keys |= {f.ident for use in self.uses for f in (*use.fields, use.order) if f is not None}
         if self.sk_order is not None:
             keys.add(self.sk_order.ident)
