@@ -13,9 +13,9 @@ The design, in the order a score is built:
   add up to three reasons. Penalties add fully. The cut is reported as ``cap.<group>``.
 * Only a capability a database lacks entirely excludes it; one it serves by modelling or
   with an add-on costs points (``fit.capability_degree``).
-* In-memory stores pay for data size (``fit.memory``) and every database is placed in a
-  latency tier (``fit.latency``), so a tight target favours memory and a large durable
-  data set does not.
+* In-memory stores pay for data size, or for durable data of no stated size
+  (``fit.memory``), and every database is placed in a latency tier (``fit.latency``), so
+  a tight target favours memory and a large durable data set does not.
 * A database with several APIs (Cosmos DB) is scored once per API, each with its own
   category, and ranked by its best one.
 * Configurations say whether they accept writes in several regions, shard, need another
@@ -617,12 +617,22 @@ MEMORY_STEPS: tuple[tuple[float, float], ...] = (
     (1_000.0, -16.0),
     (250.0, -6.0),
 )
+# Durable data of unstated size: keeping it in RAM bets that it stays small. The bet costs
+# less than the first measured step, since the data may well be small.
+UNSIZED_DURABLE = -2.0
 
 
 def _memory_fit(answers: Answers, db: Database) -> tuple[float, str] | None:
     size = answers.get("scale.data_size_gb")
-    if size is None or db.storage is None or not db.storage.in_memory:
+    if db.storage is None or not db.storage.in_memory:
         return None
+    if size is None:
+        if answers.get("durability") != "durable":
+            return None
+        return UNSIZED_DURABLE, (
+            f"{db.name} keeps the whole data set in memory, and no data size is given: "
+            "keeping durable data there bets that it stays small."
+        )
     # RAM is what an ephemeral cache with a tight latency target is buying, so its cost
     # weighs less there; for data that must be kept it weighs fully.
     latency = answers.get("latency_ms")
@@ -846,7 +856,8 @@ BUILTIN_WHY: Mapping[str, str] = {
     "10 TB, since the whole data set must fit in RAM; half that for ephemeral data, a "
     "quarter for ephemeral data with a p99 target of 2 ms or less. Durable data with "
     "balanced or write-heavy traffic counts at the store's persistence headroom (Redis: "
-    "twice its size, for the fork that writes snapshots).",
+    "twice its size, for the fork that writes snapshots). Durable data of no stated size: "
+    "-2, a bet that it stays small.",
     "fit.latency": "Points by the latency tier a database documents: for a p99 target of 1 ms "
     "or less +8 in-memory, -4 otherwise; up to 3 ms +6 in-memory, -2 otherwise; up to "
     "10 ms +2 for in-memory stores and single-digit-millisecond services.",

@@ -609,6 +609,24 @@ def test_durable_data_under_writes_needs_snapshot_headroom_in_memory(engine: Eng
     assert "fit.scale_out" not in {r.rule for r in large.reasons}
 
 
+def test_durable_data_of_no_stated_size_is_a_bet_for_in_memory_stores(engine: Engine) -> None:
+    def memory(**answers: Any) -> dict[str, float | None]:
+        ranked = engine.rank(answers)
+        return {
+            e.database: {r.rule: r.points for r in e.reasons}.get("fit.memory")
+            for e in ranked
+            if e.database in ("redis", "valkey", "dynamodb")
+        }
+
+    unsized = memory(durability="durable")
+    assert unsized["redis"] == unsized["valkey"] == -2.0
+    # Disk-based stores hold any size; a small stated size settles the bet; ephemeral
+    # data can be rebuilt, so its size risks nothing.
+    assert unsized["dynamodb"] is None
+    assert memory(durability="durable", **{"scale.data_size_gb": 5.0})["redis"] is None
+    assert memory(durability="ephemeral")["redis"] is None
+
+
 def test_strong_reads_of_durable_data_need_replicated_strong_copies(engine: Engine) -> None:
     def reasons(**answers: Any) -> dict[str, dict[str, float]]:
         return {e.database: {r.rule: r.points for r in e.reasons} for e in engine.rank(answers)}
