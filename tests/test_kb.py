@@ -736,6 +736,15 @@ def test_timescaledb_apache_edition_is_the_open_source_one(kb: KnowledgeBase) ->
     assert (apache.licence.spdx, apache.licence.osi_approved) == ("Apache-2.0", True)
 
 
+def test_timescaledb_keeps_every_capability_of_the_postgresql_it_extends(
+    kb: KnowledgeBase,
+) -> None:
+    # A hypertable is a PostgreSQL table, so a capability PostgreSQL has cannot be missing
+    # from TimescaleDB (a missing capability excludes a database from a workload needing it).
+    postgresql, timescaledb = kb.database("postgresql"), kb.database("timescaledb")
+    assert set(postgresql.capabilities) <= set(timescaledb.capabilities)
+
+
 def test_spanner_multi_region_needs_enterprise_plus_and_is_not_multi_leader(
     kb: KnowledgeBase,
 ) -> None:
