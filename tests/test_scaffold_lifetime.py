@@ -166,6 +166,36 @@ def test_retention_is_an_expiry_from_its_field_and_nothing_else_expires() -> Non
     assert {f.name for f in trip.optionals} == OPTIONAL
 
 
+SETTLED = """
+name: payments
+needs: [ttl]
+entities:
+  - name: Payment
+    key: payment_id
+    fields: {payment_id: string, amount: int, settled_at: datetime, throttledAt: datetime}
+  - name: Grant
+    key: grant_id
+    fields: {grant_id: string, expiresAt: datetime}
+  - name: Lease
+    key: lease_id
+    fields: {lease_id: string, lease_ttl: datetime}
+access_patterns:
+  - {name: payment, entity: Payment, kind: get, by: [payment_id]}
+  - {name: grant, entity: Grant, kind: get, by: [grant_id]}
+  - {name: lease, entity: Lease, kind: get, by: [lease_id]}
+"""
+
+
+@pytest.mark.parametrize("store", list(Store))
+def test_only_a_field_named_for_expiry_makes_items_expire(store: Store) -> None:
+    # "settled" and "throttled" contain "ttl": a substring match would expire payments at
+    # the time they were settled, deleting any written after it.
+    workload = parse_workload(SETTLED, "payments.yaml")
+    spec = plan(workload, explicit(workload, store)).project.components[0]
+    expiry = {e.name: e.expiry.name if e.expiry else None for e in spec.entities}
+    assert expiry == {"Payment": None, "Grant": "expiresAt", "Lease": "lease_ttl"}
+
+
 def test_near_by_its_geo_field_measures_from_it() -> None:
     workload = parse_workload(EDGE_WORKLOADS["near_by_geo"], "near.yaml")
     designs = plan(workload, explicit(workload, Store.MONGODB)).designs

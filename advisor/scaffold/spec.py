@@ -8,6 +8,7 @@ child entity gets a reference to its parent's key, and the answers the designs r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -46,6 +47,18 @@ COUNTER_USES = frozenset(
 )
 # Fields a server-side increment applies to (a decimal has no exact server-side add here).
 COUNTABLE = frozenset({FieldType.INT, FieldType.FLOAT})
+
+
+# The words of a field name that say it holds when an item expires: expires_at, ttl,
+# expiry_time. Whole words only, so settled_at or throttled_at (which contain "ttl") and
+# an expired_at that records a past event are not taken for an expiry time.
+EXPIRY_WORDS = frozenset({"expire", "expires", "expiry", "expiration", "ttl"})
+
+
+def names_expiry(ident: str) -> bool:
+    """Whether the field name ``ident`` (snake_case or camelCase) says when an item expires."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", ident)
+    return not EXPIRY_WORDS.isdisjoint(w.lower() for w in words)
 
 
 def asks_for_increments(needs: Iterable[str], multi_record: bool, use_case: str | None) -> bool:
@@ -354,9 +367,7 @@ def component_spec(component: Component, module: str) -> ComponentSpec:
                 (
                     f
                     for f in fields.values()
-                    if f.type is FieldType.DATETIME
-                    and not f.optional
-                    and ("expire" in f.ident.lower() or "ttl" in f.ident.lower())
+                    if f.type is FieldType.DATETIME and not f.optional and names_expiry(f.ident)
                 ),
                 None,
             )
