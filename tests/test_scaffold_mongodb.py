@@ -100,13 +100,17 @@ def mongo() -> Iterator[tuple[Any, bool]]:
 def _patch_mongomock() -> None:
     """Give mongomock what the generated conftest gives it (see its _patch_mongomock).
 
-    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects; and
-    mongomock takes no locks, while a server makes each single-document operation atomic.
+    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects;
+    mongomock takes no locks, while a server makes each single-document operation atomic;
+    and it deletes expired documents on every access, while a server's TTL monitor runs
+    every 60 s, so the code must cope with expired documents still stored.
     """
     from mongomock.collection import BulkOperationBuilder, Collection
+    from mongomock.store import CollectionStore
 
     if getattr(Collection, "_scaffold_patched", False):
         return
+    CollectionStore._remove_expired_documents = lambda self: None  # type: ignore[method-assign]
     for name in ("add_update", "add_replace"):
         original = getattr(BulkOperationBuilder, name)
 
@@ -372,15 +376,11 @@ access_patterns:
 
 
 def test_an_expired_document_gives_up_its_unique_value(
-    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, mongo: tuple[Any, bool]
 ) -> None:
     # The TTL monitor runs every 60 s: until it does, an expired session still holds its
     # device_id in the unique index, and create must clear it rather than refuse.
     db, mock = mongo
-    if mock:
-        from mongomock.store import CollectionStore
-
-        monkeypatch.setattr(CollectionStore, "_remove_expired_documents", lambda self: None)
     workload = parse_workload(SESSIONS, "devsessions.yaml")
     with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
         repo.ensure_schema(db, validators=not mock)
