@@ -473,6 +473,16 @@ def test_an_update_to_a_taken_value_is_refused_and_an_expired_holder_gives_it_up
         repo.create_invite(db, repo.Invite("i2", "NEW", now + timedelta(hours=1)))
         moved = repo.update_invite(db, "i2", lambda i: replace(i, code="OLD"))
         assert moved is not None and repo.invite_by_code(db, "OLD") == moved
+        # A bulk save as well: the expired holder of a value it writes is deleted first...
+        repo.create_invite(db, repo.Invite("i3", "BULK", now - timedelta(minutes=1)))
+        bulk = repo.Invite("i4", "BULK", now + timedelta(hours=1))
+        assert repo.save_many_invite(db, [bulk]) == 1
+        found = repo.invite_by_code(db, "BULK")
+        assert found is not None and found.invite_id == "i4"
+        # ...but a live holder is not: the item that wants its value is refused.
+        with pytest.raises(support.BulkSaveError) as refused:
+            repo.save_many_invite(db, [repo.Invite("i5", "OLD", now + timedelta(hours=1))])
+        assert refused.value.refused == ["i5"] and repo.fetch_invite(db, "i2") == moved
 
 
 def test_an_item_built_in_memory_matches_its_stored_form(

@@ -164,11 +164,24 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 if entity.retention
                 else "once that time has passed "
             )
+            if spec.unique_of(entity):
+                held = (
+                    "; an expired document also still holds its unique values, so a "
+                    "create, an update and a bulk save first delete the expired ones that "
+                    "hold a value they write"
+                )
+            elif any(m.parent.name == entity.name for m in embedded.values()):
+                held = (
+                    "; a bulk save deletes an expired one first too, so that its embedded "
+                    "children do not come back"
+                )
+            else:
+                held = ""
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
                 f"{when}(expireAfterSeconds={entity.retention}); the TTL monitor runs "
                 "every 60 s, so reads also filter out expired documents and a create "
-                "replaces an expired one."
+                f"replaces an expired one{held}."
             )
     series = _series(spec, embedded)
     decisions += series

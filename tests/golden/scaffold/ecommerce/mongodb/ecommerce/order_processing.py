@@ -392,7 +392,8 @@ def create_order(db: Database[Any], item: Order, session: ClientSession | None =
 def save_many_order(db: Database[Any], items: Sequence[Order]) -> int:
     """Insert or replace many Order items with unordered bulk upserts.
 
-    Existing items are overwritten (their embedded children are kept). Returns how many were written.
+    Existing items are overwritten (their embedded children are kept). Returns how many
+    were written.
     """
     updates = []
     for item in items:

@@ -188,7 +188,8 @@ def create_customer(
 def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
     """Insert or replace many Customer items with unordered bulk upserts.
 
-    Existing items are overwritten (their embedded children are kept). Returns how many were written.
+    Existing items are overwritten (their embedded children are kept). Returns how many
+    were written.
     """
     updates = []
     for item in items:
