@@ -435,6 +435,27 @@ def test_a_taken_unique_value_is_named_and_a_bulk_save_says_what_it_refused(
         assert repo.fetch_user(db, "u3") is not None and repo.fetch_user(db, "u2") is None
 
 
+def test_a_bulk_save_sends_only_the_last_item_of_a_key(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unordered bulk write leaves the order of two upserts of one _id to the server:
+    # the last item of a key is the one stored, as in the Redis and DynamoDB projects.
+    with project(parse_workload(ACCOUNTS, "accounts.yaml"), tmp_path, mongo) as (repo, db):
+        sent: list[Any] = []
+        collection_type = type(db["user"])
+        real = collection_type.bulk_write
+
+        def spy(self: Any, requests: list[Any], *args: Any, **kwargs: Any) -> Any:
+            sent.extend(requests)
+            return real(self, requests, *args, **kwargs)
+
+        monkeypatch.setattr(collection_type, "bulk_write", spy)
+        users = [repo.User("u1", "a@x"), repo.User("u2", "b@x"), repo.User("u1", "c@x")]
+        assert repo.save_many_user(db, users) == 3
+        assert [request._filter["_id"] for request in sent] == ["u1", "u2"]
+        assert repo.fetch_user(db, "u1") == users[2]
+
+
 def test_list_and_map_fields_hold_json_data(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
     with project("session-store", tmp_path, mongo) as (repo, db):
         session_round_trip(repo, db, datetime.now(UTC))

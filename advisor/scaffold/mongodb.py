@@ -245,7 +245,8 @@ def design(spec: ComponentSpec) -> MongoDesign:
         "functions are compare-and-swap loops on it: read, change, then update_one "
         "filtered on the _v that was read, retried after a jittered exponential backoff "
         "when another writer got there first. save_many_*() sends one unordered "
-        "bulk_write of upserts (one round trip per 1,000 items, not one per item); keyed "
+        "bulk_write of upserts (one round trip per 1,000 items, not one per item; of "
+        "items that share a key only the last is sent, so it is the one stored); keyed "
         "list reads return a Page whose cursor is a keyset bound on (sort field, _id), "
         "which the compound index ends with, so page 2 starts where page 1 ended."
     )
