@@ -177,11 +177,16 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 )
             else:
                 held = ""
+            # create_indexes refuses to change an existing index's options, and mongomock
+            # has no collMod to test a fix with, so the README says what to run instead.
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
                 f"{when}(expireAfterSeconds={entity.retention}); the TTL monitor runs "
                 "every 60 s, so reads also filter out expired documents and a create "
-                f"replaces an expired one{held}."
+                f"replaces an expired one{held}. If the retention changes, ensure_schema() "
+                "fails on a collection made with the old one (IndexOptionsConflict): run "
+                f'collMod first, {{"collMod": "{entity.snake}", "index": {{"keyPattern": '
+                f'{{"{entity.expiry.ident}": 1}}, "expireAfterSeconds": <new>}}}}.'
             )
     series = _series(spec, embedded)
     decisions += series
