@@ -245,6 +245,26 @@ access_patterns:
   - {name: by_actor, entity: Event, kind: query, by: [actor]}
   - {name: get_event, entity: Event, kind: get, by: [event_id]}
 """,
+    # Expiring items with unique values (one a pair) and an expiring parent with
+    # embedded children: an expired item the database has not deleted yet must give up
+    # its key and values to every write, and its children must not come back.
+    "expiring_unique": """
+name: passes
+needs: [ttl]
+entities:
+  - name: Invite
+    key: invite_id
+    fields: {invite_id: string, code: string, team: string, email: string, expires_at: datetime}
+  - {name: Cart, key: cart_id, fields: {cart_id: string, owner: string, expires_at: datetime}}
+  - name: Line
+    key: line_id
+    parent: Cart
+    fields: {line_id: string, cart_id: string, sku: string}
+access_patterns:
+  - {name: invite_by_code, entity: Invite, kind: get, by: [code], limit: 1}
+  - {name: invite_of_member, entity: Invite, kind: get, by: [team, email], limit: 1}
+  - {name: lines_of_cart, entity: Line, kind: query, by: [cart_id]}
+""",
     # Longer names (24 characters) that push generated lines past 100 characters; the
     # same workload with 84-character names follows the dictionary.
     "long_names": """

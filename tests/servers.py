@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 
 LOOPBACK = "127.0.0.1"
+# Databases a test redis-server has (redis-server's default is 16).
+DATABASES = 32
 
 
 def free_port() -> int:
@@ -39,7 +41,7 @@ class RedisServer:
     process: subprocess.Popen[bytes]
 
     def url(self, database: int = 0) -> str:
-        """The redis:// URL of one of the server's 16 databases."""
+        """The redis:// URL of one of the server's DATABASES databases."""
         return f"redis://{LOOPBACK}:{self.port}/{database}"
 
 
@@ -57,7 +59,12 @@ def running_redis(folder: Path) -> Iterator[RedisServer]:
     for _attempt in range(5):
         port = free_port()
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
+            # More databases than the default 16: each generated project gets its own.
+            [
+                binary,
+                *("--port", str(port), "--bind", LOOPBACK, "--databases", str(DATABASES)),
+                *("--save", "", "--appendonly", "no"),
+            ],
             cwd=folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

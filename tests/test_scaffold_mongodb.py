@@ -100,13 +100,17 @@ def mongo() -> Iterator[tuple[Any, bool]]:
 def _patch_mongomock() -> None:
     """Give mongomock what the generated conftest gives it (see its _patch_mongomock).
 
-    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects; and
-    mongomock takes no locks, while a server makes each single-document operation atomic.
+    pymongo 4.11+ passes ``sort`` to bulk updates, which mongomock 4.3 rejects;
+    mongomock takes no locks, while a server makes each single-document operation atomic;
+    and it deletes expired documents on every access, while a server's TTL monitor runs
+    every 60 s, so the code must cope with expired documents still stored.
     """
     from mongomock.collection import BulkOperationBuilder, Collection
+    from mongomock.store import CollectionStore
 
     if getattr(Collection, "_scaffold_patched", False):
         return
+    CollectionStore._remove_expired_documents = lambda self: None  # type: ignore[method-assign]
     for name in ("add_update", "add_replace"):
         original = getattr(BulkOperationBuilder, name)
 
@@ -372,15 +376,11 @@ access_patterns:
 
 
 def test_an_expired_document_gives_up_its_unique_value(
-    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, mongo: tuple[Any, bool]
 ) -> None:
     # The TTL monitor runs every 60 s: until it does, an expired session still holds its
     # device_id in the unique index, and create must clear it rather than refuse.
     db, mock = mongo
-    if mock:
-        from mongomock.store import CollectionStore
-
-        monkeypatch.setattr(CollectionStore, "_remove_expired_documents", lambda self: None)
     workload = parse_workload(SESSIONS, "devsessions.yaml")
     with imported(workload, Store.MONGODB, tmp_path, "repository") as repo:
         repo.ensure_schema(db, validators=not mock)
@@ -435,6 +435,27 @@ def test_a_taken_unique_value_is_named_and_a_bulk_save_says_what_it_refused(
         assert repo.fetch_user(db, "u3") is not None and repo.fetch_user(db, "u2") is None
 
 
+def test_a_bulk_save_sends_only_the_last_item_of_a_key(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unordered bulk write leaves the order of two upserts of one _id to the server:
+    # the last item of a key is the one stored, as in the Redis and DynamoDB projects.
+    with project(parse_workload(ACCOUNTS, "accounts.yaml"), tmp_path, mongo) as (repo, db):
+        sent: list[Any] = []
+        collection_type = type(db["user"])
+        real = collection_type.bulk_write
+
+        def spy(self: Any, requests: list[Any], *args: Any, **kwargs: Any) -> Any:
+            sent.extend(requests)
+            return real(self, requests, *args, **kwargs)
+
+        monkeypatch.setattr(collection_type, "bulk_write", spy)
+        users = [repo.User("u1", "a@x"), repo.User("u2", "b@x"), repo.User("u1", "c@x")]
+        assert repo.save_many_user(db, users) == 3
+        assert [request._filter["_id"] for request in sent] == ["u1", "u2"]
+        assert repo.fetch_user(db, "u1") == users[2]
+
+
 def test_list_and_map_fields_hold_json_data(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
     with project("session-store", tmp_path, mongo) as (repo, db):
         session_round_trip(repo, db, datetime.now(UTC))
@@ -473,6 +494,16 @@ def test_an_update_to_a_taken_value_is_refused_and_an_expired_holder_gives_it_up
         repo.create_invite(db, repo.Invite("i2", "NEW", now + timedelta(hours=1)))
         moved = repo.update_invite(db, "i2", lambda i: replace(i, code="OLD"))
         assert moved is not None and repo.invite_by_code(db, "OLD") == moved
+        # A bulk save as well: the expired holder of a value it writes is deleted first...
+        repo.create_invite(db, repo.Invite("i3", "BULK", now - timedelta(minutes=1)))
+        bulk = repo.Invite("i4", "BULK", now + timedelta(hours=1))
+        assert repo.save_many_invite(db, [bulk]) == 1
+        found = repo.invite_by_code(db, "BULK")
+        assert found is not None and found.invite_id == "i4"
+        # ...but a live holder is not: the item that wants its value is refused.
+        with pytest.raises(support.BulkSaveError) as refused:
+            repo.save_many_invite(db, [repo.Invite("i5", "OLD", now + timedelta(hours=1))])
+        assert refused.value.refused == ["i5"] and repo.fetch_invite(db, "i2") == moved
 
 
 def test_an_item_built_in_memory_matches_its_stored_form(

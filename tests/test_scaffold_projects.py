@@ -25,7 +25,7 @@ from advisor.scaffold import Store, explicit, generate
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
 from tests.hostile import EDGE_WORKLOADS, hostile_workload
-from tests.servers import RedisServer
+from tests.servers import DATABASES, RedisServer
 from tests.support import EXAMPLES
 
 CASES = [(path.stem, store) for path in EXAMPLES for store in Store]
@@ -33,6 +33,7 @@ CASES = [(path.stem, store) for path in EXAMPLES for store in Store]
 REDIS_DATABASE = {
     stem: n for n, stem in enumerate([p.stem for p in EXAMPLES] + ["hostile", *EDGE_WORKLOADS])
 }
+assert len(REDIS_DATABASE) <= DATABASES, "start redis-server with more --databases"
 EDGES = [(name, store) for name in EDGE_WORKLOADS for store in Store]
 TYPED = [*CASES, *(("hostile", store) for store in Store), *EDGES]
 # mongomock lacks a few server features; the generated tests skip exactly these.

@@ -164,11 +164,29 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 if entity.retention
                 else "once that time has passed "
             )
+            if spec.unique_of(entity):
+                held = (
+                    "; an expired document also still holds its unique values, so a "
+                    "create, an update and a bulk save first delete the expired ones that "
+                    "hold a value they write"
+                )
+            elif any(m.parent.name == entity.name for m in embedded.values()):
+                held = (
+                    "; a bulk save deletes an expired one first too, so that its embedded "
+                    "children do not come back"
+                )
+            else:
+                held = ""
+            # create_indexes refuses to change an existing index's options, and mongomock
+            # has no collMod to test a fix with, so the README says what to run instead.
             decisions.append(
                 f"{entity.name}: a TTL index on {entity.expiry.name} removes each document "
                 f"{when}(expireAfterSeconds={entity.retention}); the TTL monitor runs "
                 "every 60 s, so reads also filter out expired documents and a create "
-                "replaces an expired one."
+                f"replaces an expired one{held}. If the retention changes, ensure_schema() "
+                "fails on a collection made with the old one (IndexOptionsConflict): run "
+                f'collMod first, {{"collMod": "{entity.snake}", "index": {{"keyPattern": '
+                f'{{"{entity.expiry.ident}": 1}}, "expireAfterSeconds": <new>}}}}.'
             )
     series = _series(spec, embedded)
     decisions += series
@@ -232,7 +250,8 @@ def design(spec: ComponentSpec) -> MongoDesign:
         "functions are compare-and-swap loops on it: read, change, then update_one "
         "filtered on the _v that was read, retried after a jittered exponential backoff "
         "when another writer got there first. save_many_*() sends one unordered "
-        "bulk_write of upserts (one round trip per 1,000 items, not one per item); keyed "
+        "bulk_write of upserts (one round trip per 1,000 items, not one per item; of "
+        "items that share a key only the last is sent, so it is the one stored); keyed "
         "list reads return a Page whose cursor is a keyset bound on (sort field, _id), "
         "which the compound index ends with, so page 2 starts where page 1 ended."
     )

@@ -250,6 +250,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "boto3": "boto3",
     "mongomock": "mongomock",
     "BulkOperationBuilder": ("mongomock.collection", "BulkOperationBuilder"),
+    "CollectionStore": ("mongomock.store", "CollectionStore"),
     "pymongo": "pymongo",
     "pytest": "pytest",
     "redis": "redis",

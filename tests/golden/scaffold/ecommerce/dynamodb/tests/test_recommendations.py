@@ -94,6 +94,11 @@ def test_save_many_customer(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_customer(store, item.customer_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], segment=items[1].segment)
+    assert repo.save_many_customer(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_customer(store, items[0].customer_id)
+    assert fetched == items[0]
 
 
 def test_update_customer(store: Any) -> None:
@@ -162,6 +167,11 @@ def test_save_many_product(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_product(store, item.product_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], category_id=items[1].category_id)
+    assert repo.save_many_product(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_product(store, items[0].product_id)
+    assert fetched == items[0]
 
 
 def test_update_product(store: Any) -> None:
@@ -230,6 +240,11 @@ def test_save_many_purchase(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_purchase(store, item.purchase_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], customer_id=items[1].customer_id)
+    assert repo.save_many_purchase(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_purchase(store, items[0].purchase_id)
+    assert fetched == items[0]
 
 
 def test_update_purchase(store: Any) -> None:

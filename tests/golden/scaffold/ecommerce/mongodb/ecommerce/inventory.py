@@ -226,7 +226,8 @@ def create_warehouse(
 def save_many_warehouse(db: Database[Any], items: Sequence[Warehouse]) -> int:
     """Insert or replace many Warehouse items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -364,7 +365,8 @@ def create_stock_level(
 def save_many_stock_level(db: Database[Any], items: Sequence[StockLevel]) -> int:
     """Insert or replace many StockLevel items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -528,7 +530,8 @@ def create_reservation(
 def save_many_reservation(db: Database[Any], items: Sequence[Reservation]) -> int:
     """Insert or replace many Reservation items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:

@@ -138,10 +138,14 @@ def _page(
 def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[str, Any]]]) -> int:
     """Upsert ``(_id, update)`` pairs with unordered bulk_write calls; returns how many.
 
-    Unordered: one failing item does not stop the others (BulkWriteError lists it).
+    Unordered: one failing item does not stop the others (BulkWriteError lists it). Of
+    pairs with one _id only the last is sent, as if they were written in order (each
+    still counts).
     """
-    for start in range(0, len(updates), BULK_BATCH):
-        batch = updates[start : start + BULK_BATCH]
+    # An unordered bulk write leaves the order of two upserts of one _id to the server.
+    latest = list(dict(updates).items())
+    for start in range(0, len(latest), BULK_BATCH):
+        batch = latest[start : start + BULK_BATCH]
         collection.bulk_write(
             [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch], ordered=False
         )

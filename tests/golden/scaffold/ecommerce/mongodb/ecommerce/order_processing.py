@@ -256,7 +256,8 @@ def create_customer(
 def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
     """Insert or replace many Customer items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -392,7 +393,8 @@ def create_order(db: Database[Any], item: Order, session: ClientSession | None =
 def save_many_order(db: Database[Any], items: Sequence[Order]) -> int:
     """Insert or replace many Order items with unordered bulk upserts.
 
-    Existing items are overwritten (their embedded children are kept). Returns how many were written.
+    Existing items are overwritten (their embedded children are kept); of items that
+    share a key the last one is stored. Returns how many were written.
     """
     updates = []
     for item in items:
@@ -568,7 +570,8 @@ def create_order_line(
 def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries: int = 10) -> int:
     """Insert or replace many OrderLine items: one atomic array update per Order.
 
-    Items whose Order does not exist are skipped. Returns how many were written.
+    Items whose Order does not exist are skipped; of items that share a key
+    the last one is stored. Returns how many were written.
     """
     docs = [(i.order_id, _encode_order_line(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)
@@ -703,7 +706,8 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
 def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int = 10) -> int:
     """Insert or replace many Payment items: one atomic array update per Order.
 
-    Items whose Order does not exist are skipped. Returns how many were written.
+    Items whose Order does not exist are skipped; of items that share a key
+    the last one is stored. Returns how many were written.
     """
     docs = [(i.order_id, _encode_payment(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)

@@ -227,7 +227,8 @@ def create_product(db: Database[Any], item: Product, session: ClientSession | No
 def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
     """Insert or replace many Product items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -334,7 +335,8 @@ def create_review(db: Database[Any], item: Review, session: ClientSession | None
 def save_many_review(db: Database[Any], items: Sequence[Review]) -> int:
     """Insert or replace many Review items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:

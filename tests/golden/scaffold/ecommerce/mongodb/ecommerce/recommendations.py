@@ -188,7 +188,8 @@ def create_customer(
 def save_many_customer(db: Database[Any], items: Sequence[Customer]) -> int:
     """Insert or replace many Customer items with unordered bulk upserts.
 
-    Existing items are overwritten (their embedded children are kept). Returns how many were written.
+    Existing items are overwritten (their embedded children are kept); of items that
+    share a key the last one is stored. Returns how many were written.
     """
     updates = []
     for item in items:
@@ -290,7 +291,8 @@ def create_product(db: Database[Any], item: Product, session: ClientSession | No
 def save_many_product(db: Database[Any], items: Sequence[Product]) -> int:
     """Insert or replace many Product items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -406,7 +408,8 @@ def create_purchase(
 def save_many_purchase(db: Database[Any], items: Sequence[Purchase], retries: int = 10) -> int:
     """Insert or replace many Purchase items: one atomic array update per Customer.
 
-    Items whose Customer does not exist are skipped. Returns how many were written.
+    Items whose Customer does not exist are skipped; of items that share a key
+    the last one is stored. Returns how many were written.
     """
     docs = [(i.customer_id, _encode_purchase(i)) for i in items]
     parents = _collection(db, CUSTOMER_COLLECTION)

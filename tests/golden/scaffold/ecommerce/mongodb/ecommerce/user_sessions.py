@@ -174,7 +174,8 @@ def create_session(db: Database[Any], item: Session, session: ClientSession | No
 def save_many_session(db: Database[Any], items: Sequence[Session]) -> int:
     """Insert or replace many Session items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:

@@ -97,6 +97,11 @@ def test_save_many_warehouse(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_warehouse(store, item.warehouse_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], name=items[1].name)
+    assert repo.save_many_warehouse(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_warehouse(store, items[0].warehouse_id)
+    assert fetched == items[0]
 
 
 def test_update_warehouse(store: Any) -> None:
@@ -165,6 +170,11 @@ def test_save_many_stock_level(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_stock_level(store, item.stock_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], sku=items[1].sku)
+    assert repo.save_many_stock_level(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_stock_level(store, items[0].stock_id)
+    assert fetched == items[0]
 
 
 def test_update_stock_level(store: Any) -> None:
@@ -233,6 +243,11 @@ def test_save_many_reservation(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_reservation(store, item.reservation_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], stock_id=items[1].stock_id)
+    assert repo.save_many_reservation(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_reservation(store, items[0].reservation_id)
+    assert fetched == items[0]
 
 
 def test_update_reservation(store: Any) -> None:

@@ -121,6 +121,11 @@ def test_save_many_customer(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_customer(store, item.customer_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], email=items[1].email)
+    assert repo.save_many_customer(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_customer(store, items[0].customer_id)
+    assert fetched == items[0]
 
 
 def test_update_customer(store: Any) -> None:
@@ -189,6 +194,11 @@ def test_save_many_order(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_order(store, item.order_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], customer_id=items[1].customer_id)
+    assert repo.save_many_order(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_order(store, items[0].order_id)
+    assert fetched == items[0]
 
 
 def test_update_order(store: Any) -> None:
@@ -260,6 +270,11 @@ def test_save_many_order_line(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_order_line(store, item.order_id, item.line_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], sku=items[1].sku)
+    assert repo.save_many_order_line(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_order_line(store, items[0].order_id, items[0].line_id)
+    assert fetched == items[0]
 
 
 def test_update_order_line(store: Any) -> None:
@@ -336,6 +351,11 @@ def test_save_many_payment(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_payment(store, item.order_id, item.payment_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], amount=items[1].amount)
+    assert repo.save_many_payment(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_payment(store, items[0].order_id, items[0].payment_id)
+    assert fetched == items[0]
 
 
 def test_update_payment(store: Any) -> None:

@@ -92,6 +92,11 @@ def test_save_many_product(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_product(store, item.product_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], sku=items[1].sku)
+    assert repo.save_many_product(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_product(store, items[0].product_id)
+    assert fetched == items[0]
 
 
 def test_update_product(store: Any) -> None:
@@ -160,6 +165,11 @@ def test_save_many_review(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_review(store, item.review_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], product_id=items[1].product_id)
+    assert repo.save_many_review(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_review(store, items[0].review_id)
+    assert fetched == items[0]
 
 
 def test_update_review(store: Any) -> None:

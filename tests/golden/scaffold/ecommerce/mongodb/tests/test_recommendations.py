@@ -96,6 +96,11 @@ def test_save_many_customer(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_customer(store, item.customer_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], segment=items[1].segment)
+    assert repo.save_many_customer(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_customer(store, items[0].customer_id)
+    assert fetched == items[0]
 
 
 def test_update_customer(store: Any) -> None:
@@ -164,6 +169,11 @@ def test_save_many_product(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_product(store, item.product_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], category_id=items[1].category_id)
+    assert repo.save_many_product(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_product(store, items[0].product_id)
+    assert fetched == items[0]
 
 
 def test_update_product(store: Any) -> None:
@@ -235,6 +245,11 @@ def test_save_many_purchase(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_purchase(store, item.customer_id, item.purchase_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], product_id=items[1].product_id)
+    assert repo.save_many_purchase(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_purchase(store, items[0].customer_id, items[0].purchase_id)
+    assert fetched == items[0]
 
 
 def test_update_purchase(store: Any) -> None:

@@ -70,6 +70,11 @@ def test_save_many_session(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_session(store, item.session_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], user_id=items[1].user_id)
+    assert repo.save_many_session(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_session(store, items[0].session_id)
+    assert fetched == items[0]
 
 
 def test_update_session(store: Any) -> None:

@@ -68,6 +68,11 @@ def test_save_many_session(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_session(store, item.session_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], user_id=items[1].user_id)
+    assert repo.save_many_session(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_session(store, items[0].session_id)
+    assert fetched == items[0]
     # The bulk path sets the same expiries as single writes: items, index keys, unique keys.
     stored = list(store.scan_iter(match=repo.SESSION_KEY + ":*"))
     assert stored and all(store.ttl(key) > 0 for key in stored)

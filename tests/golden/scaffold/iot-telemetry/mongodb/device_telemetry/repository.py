@@ -210,7 +210,8 @@ def create_device(db: Database[Any], item: Device, session: ClientSession | None
 def save_many_device(db: Database[Any], items: Sequence[Device]) -> int:
     """Insert or replace many Device items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -325,7 +326,8 @@ def create_reading(db: Database[Any], item: Reading, session: ClientSession | No
 def save_many_reading(db: Database[Any], items: Sequence[Reading]) -> int:
     """Insert or replace many Reading items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:

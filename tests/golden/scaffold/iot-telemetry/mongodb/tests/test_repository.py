@@ -86,6 +86,11 @@ def test_save_many_device(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_device(store, item.device_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], site_id=items[1].site_id)
+    assert repo.save_many_device(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_device(store, items[0].device_id)
+    assert fetched == items[0]
 
 
 def test_update_device(store: Any) -> None:
@@ -154,6 +159,11 @@ def test_save_many_reading(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_reading(store, item.reading_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], device_id=items[1].device_id)
+    assert repo.save_many_reading(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_reading(store, items[0].reading_id)
+    assert fetched == items[0]
 
 
 def test_update_reading(store: Any) -> None:

@@ -83,6 +83,11 @@ def test_save_many_player(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_player(store, item.player_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], display_name=items[1].display_name)
+    assert repo.save_many_player(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_player(store, items[0].player_id)
+    assert fetched == items[0]
 
 
 def test_update_player(store: Any) -> None:
@@ -151,6 +156,11 @@ def test_save_many_score(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_score(store, item.player_id, item.board_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], entry_id=items[1].entry_id)
+    assert repo.save_many_score(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_score(store, items[0].player_id, items[0].board_id)
+    assert fetched == items[0]
 
 
 def test_update_score(store: Any) -> None:

@@ -161,11 +161,14 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
 
     Unordered: one failing item does not stop the others. Items refused because a unique
     value of theirs is taken raise BulkSaveError once every batch is sent; any other
-    write error raises pymongo's BulkWriteError.
+    write error raises pymongo's BulkWriteError. Of pairs with one _id only the last is
+    sent, as if they were written in order (each still counts).
     """
+    # An unordered bulk write leaves the order of two upserts of one _id to the server.
+    latest = list(dict(updates).items())
     refused: list[int] = []
-    for start in range(0, len(updates), BULK_BATCH):
-        batch = updates[start : start + BULK_BATCH]
+    for start in range(0, len(latest), BULK_BATCH):
+        batch = latest[start : start + BULK_BATCH]
         try:
             collection.bulk_write(
                 [UpdateOne({"_id": key}, update, upsert=True) for key, update in batch],
@@ -179,7 +182,7 @@ def _bulk_upsert(collection: Collection[Any], updates: Sequence[tuple[Any, dict[
                 raise
             refused += [start + e["index"] for e in errors]
     if refused:
-        keys = [key for key, _ in updates]
+        keys = [key for key, _ in latest]
         lost = set(refused)
         written = [key for n, key in enumerate(keys) if n not in lost]
         message = (

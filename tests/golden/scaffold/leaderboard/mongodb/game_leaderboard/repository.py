@@ -166,7 +166,8 @@ def create_player(db: Database[Any], item: Player, session: ClientSession | None
 def save_many_player(db: Database[Any], items: Sequence[Player]) -> int:
     """Insert or replace many Player items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:
@@ -276,7 +277,8 @@ def create_score(db: Database[Any], item: Score, session: ClientSession | None =
 def save_many_score(db: Database[Any], items: Sequence[Score]) -> int:
     """Insert or replace many Score items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     Items whose unique value another item holds are refused: BulkSaveError (an
     AlreadyExistsError, in mongodb_support) lists their keys and those of the items
     written all the same.

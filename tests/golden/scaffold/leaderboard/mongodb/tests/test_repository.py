@@ -81,6 +81,11 @@ def test_save_many_player(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_player(store, item.player_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], display_name=items[1].display_name)
+    assert repo.save_many_player(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_player(store, items[0].player_id)
+    assert fetched == items[0]
 
 
 def test_update_player(store: Any) -> None:
@@ -149,6 +154,11 @@ def test_save_many_score(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_score(store, item.entry_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], score=items[1].score)
+    assert repo.save_many_score(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_score(store, items[0].entry_id)
+    assert fetched == items[0]
 
 
 def test_update_score(store: Any) -> None:

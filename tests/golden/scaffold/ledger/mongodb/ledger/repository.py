@@ -225,7 +225,8 @@ def create_account(db: Database[Any], item: Account, session: ClientSession | No
 def save_many_account(db: Database[Any], items: Sequence[Account]) -> int:
     """Insert or replace many Account items with unordered bulk upserts.
 
-    Existing items are overwritten. Returns how many were written.
+    Existing items are overwritten; of items that share a key the last one is stored.
+    Returns how many were written.
     """
     updates = []
     for item in items:

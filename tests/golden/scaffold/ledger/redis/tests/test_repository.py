@@ -97,6 +97,11 @@ def test_save_many_account(store: Any) -> None:
     for item in items:
         fetched = repo.fetch_account(store, item.account_id)
         assert fetched == item
+    # Of two items with one key in one call the last one is stored, on every database.
+    twin = replace(items[0], owner_id=items[1].owner_id)
+    assert repo.save_many_account(store, [twin, items[0]]) == 2
+    fetched = repo.fetch_account(store, items[0].account_id)
+    assert fetched == items[0]
 
 
 def test_update_account(store: Any) -> None:
