@@ -253,7 +253,7 @@ def test_a_component_with_no_eligible_database_still_renders_cleanly(
     workload.write_text(
         "version: 1\nname: impossible\ncontext: {cloud: on_prem, licensing: open_source}\n"
         "use_case: session_store\ntransactions: multi_record\n"
-        "needs: [ttl, graph_traversal, pub_sub, time_series]\n",
+        "needs: [ttl, graph_traversal, pub_sub, time_series, offline_sync]\n",
         encoding="utf-8",
     )
     api = (
