@@ -7,6 +7,7 @@ settings this data needs.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,11 +57,19 @@ class Product:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
+        other than JSON data.
+        """
         _check_json(self.attributes, "attributes")
         _check_json(self.images, "images")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not self.price.is_finite():
+            raise ValueError("price must be a finite number")
+        if not math.isfinite(self.rating):
+            raise ValueError("rating must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +85,11 @@ class Review:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not -(2**63) <= self.stars < 2**63:
+            raise ValueError("stars must fit in 64 bits (signed)")
 
 
 Model = Product | Review

@@ -7,6 +7,7 @@ settings this data needs.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -71,10 +72,20 @@ class Reading:
     metrics: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
+        other than JSON data.
+        """
         _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
+        if not math.isfinite(self.temperature):
+            raise ValueError("temperature must be a finite number")
+        if not math.isfinite(self.humidity):
+            raise ValueError("humidity must be a finite number")
+        if not math.isfinite(self.battery):
+            raise ValueError("battery must be a finite number")
 
 
 Model = Device | Reading
