@@ -183,6 +183,14 @@ def test_a_decimal_counter_says_why_it_has_no_incr_function() -> None:
     assert "def incr_account_balance(" not in _code("ledger")
 
 
+def test_readme_says_int_scores_beyond_2_53_sort_approximately() -> None:
+    # A sorted-set score is a double: 2**53 + 1 scores as 2**53. The models refuse only
+    # what no store keeps (beyond 64 bits); the README says where order is approximate.
+    (line,) = [d for d in _design("leaderboard").decisions if "scores are doubles" in d]
+    assert "Score.score" in line and "2^53" in line and "leaderboard read" in line
+    assert not [d for d in _design("session-store").decisions if "scores are doubles" in d]
+
+
 def test_leaderboard_is_one_sorted_set_per_board() -> None:
     design = _design("leaderboard")
     (board,) = [i for i in design.indexes if i.entity.name == "Score"]

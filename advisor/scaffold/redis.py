@@ -234,6 +234,28 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "Keys built from several values length-prefix each value (<length>:<value>), "
             "so values containing ':' cannot make two different items share a key."
         )
+    scored = [
+        i
+        for i in indexes
+        if i.kind in ("zset", "board")
+        and i.score is not None
+        and i.score.type in (FieldType.INT, FieldType.DECIMAL)
+    ]
+    if scored:
+        names = sorted({f"{i.entity.name}.{i.score.name}" for i in scored if i.score})
+        decimals = any(i.score and i.score.type is FieldType.DECIMAL for i in scored)
+        decisions.append(
+            f"Sorted-set scores are doubles: {', '.join(names)} sort exactly only between "
+            "-2^53 and 2^53"
+            + (" (a decimal only to about 15 significant digits)" if decimals else "")
+            + "; beyond, neighbouring values can share a score and then sort by member"
+            + (
+                ", and a leaderboard read returns that score, not the item's exact value"
+                if any(i.kind == "board" for i in scored)
+                else ""
+            )
+            + ". The item's hash keeps the exact value."
+        )
     for index in boards.values():
         # An append-only entity has no increments.
         fixed = index.entity.append_only
