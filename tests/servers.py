@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 
 LOOPBACK = "127.0.0.1"
+# Each generated project checked in test_scaffold_projects.py gets a database of its own,
+# test_scaffold_lifetime.py and test_scaffold_redis.py one each after those.
+DATABASES = 32
 
 
 def free_port() -> int:
@@ -39,7 +42,7 @@ class RedisServer:
     process: subprocess.Popen[bytes]
 
     def url(self, database: int = 0) -> str:
-        """The redis:// URL of one of the server's 16 databases."""
+        """The redis:// URL of one of the server's DATABASES databases."""
         return f"redis://{LOOPBACK}:{self.port}/{database}"
 
 
@@ -57,7 +60,10 @@ def running_redis(folder: Path) -> Iterator[RedisServer]:
     for _attempt in range(5):
         port = free_port()
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no"],
+            [
+                *(binary, "--port", str(port), "--bind", LOOPBACK),
+                *("--save", "", "--appendonly", "no", "--databases", str(DATABASES)),
+            ],
             cwd=folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -29,8 +29,8 @@ from tests.servers import RedisServer
 from tests.test_scaffold_dynamodb import tables  # noqa: F401 (a fixture)
 from tests.test_scaffold_mongodb import imported, mongo  # noqa: F401 (a fixture)
 
-# test_scaffold_projects.py gives databases 0-13 to its projects, test_scaffold_redis 15.
-DATABASE = 14
+# test_scaffold_projects.py gives databases 0-29 to its projects, test_scaffold_redis 31.
+DATABASE = 30
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # Trip's required fields; the optional ones are driver_id, completed_at, rating, note
 # and distance (tests/hostile.py, "lifetime").

@@ -42,8 +42,8 @@ from tests.support import (
 
 redis = pytest.importorskip("redis")
 
-# test_scaffold_projects.py gives databases 0-11 to its projects; these tests use 15.
-DATABASE = 15
+# test_scaffold_projects.py gives databases 0-29 to its projects; these tests use 31.
+DATABASE = 31
 
 EXPIRING = """
 name: fleet
