@@ -28,6 +28,7 @@ from advisor.scaffold import Store, explicit, generate, plan
 from advisor.scaffold.redis import RedisDesign
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
+from tests.hostile import EDGE_WORKLOADS
 from tests.servers import RedisServer
 from tests.support import (
     EXAMPLES,
@@ -91,6 +92,7 @@ access_patterns:
   - {name: best_tips, entity: Tip, kind: query, by: [venue], order_by: votes, descending: true}
 """
 WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS, "tokens": TOKENS}
+WORKLOADS["probe"] = EDGE_WORKLOADS["unique_together"]
 
 
 def _load(name: str) -> Workload:
@@ -482,6 +484,27 @@ def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None
     errors = importlib.import_module("notes.errors")
     with pytest.raises(errors.ConflictError):
         repo.save_together(client, updates=[(note, changed)])
+
+
+def test_save_together_sees_no_false_conflict_after_a_float_increment(
+    project: Any, client: Any
+) -> None:
+    # HINCRBYFLOAT stores Redis's text of the sum ("2", not repr(2.0)): the item read
+    # back is the stored one, and save_together must not call it changed.
+    repo = project("probe")
+    at = datetime.now(UTC) + timedelta(hours=1)
+    repo.create_token(client, repo.Token("t1", "a@x", "o1", 0, 1.0, at))
+    assert repo.incr_token_weight(client, "t1", 1.0) == 2.0
+    assert repo.incr_token_hits(client, "t1", 1) == 1
+    read = repo.fetch_token(client, "t1")
+    repo.save_together(client, unchanged=[read])
+    moved = replace(read, owner_id="o2")
+    repo.save_together(client, updates=[(read, moved)])
+    assert repo.fetch_token(client, "t1") == moved
+    assert [t.token_id for t in repo.heavy_tokens(client, "o2")] == ["t1"]
+    errors = importlib.import_module("probe.errors")
+    with pytest.raises(errors.ConflictError):
+        repo.save_together(client, unchanged=[read])
 
 
 def test_stock_is_never_oversold(project: Any, client: Any) -> None:

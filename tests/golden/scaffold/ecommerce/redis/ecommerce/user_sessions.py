@@ -219,7 +219,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.session_id,
         member=lambda i: i.session_id,
         decode=_decode_session,
-        encode=_encode_session,
         write=_write_session,
         unindex=_unindex_session,
         unique=_no_unique,

@@ -89,8 +89,6 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # The hash fields of an item, as stored.
-    encode: Callable[[Any], Mapping[Any, Any]]
     # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
@@ -454,10 +452,10 @@ def _save_together(
         for old, new in [*updates, *((i, i) for i in unchanged)]:
             if type(old) is not type(new) or key(old) != key(new):
                 raise ValueError("an update must keep the item's entity and key")
-            # The stored text against old's encoding: exact for every type, where a
-            # decoded item could differ (a JSON map's datetime comes back as text).
+            # The stored item against old, as values: an increment stores Redis's own
+            # text (HINCRBYFLOAT writes 2.0 as "2"), which old's encoding need not match.
             current = _text_hash(pipe.hgetall(key(old)))
-            if not current or current != _entity(entities, old).encode(old):
+            if not current or _entity(entities, old).decode(current) != old:
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
         changes = [*updates, *added(pipe)]
         pipe.multi()

@@ -90,8 +90,6 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # The hash fields of an item, as stored.
-    encode: Callable[[Any], Mapping[Any, Any]]
     # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
