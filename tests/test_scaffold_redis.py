@@ -552,6 +552,32 @@ def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, cl
     assert [t.tip_id for t in repo.best_tips(client, "cafe")] == ["t2"]
 
 
+def test_a_bulk_save_is_one_transaction_per_chunk(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # save_many queues a chunk's hashes, then its sorted-set entries: an increment (a Lua
+    # script) run between them would leave the hash and its score disagreeing for good,
+    # so each chunk is one MULTI/EXEC.
+    repo = project("tips")
+    sent: list[tuple[bool, list[str]]] = []
+    execute = redis.client.Pipeline.execute
+
+    def record(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append((self.transaction, [str(c[0][0]) for c in self.command_stack]))
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", record)
+    monkeypatch.setattr(repo, "BULK_CHUNK", 3)
+    tips = [repo.Tip(f"t{n}", votes=n, venue="cafe") for n in range(5)]
+    assert repo.save_many_tip(client, tips) == 5
+    writes = [transaction for transaction, names in sent if "HSET" in names]
+    assert writes == [True, True]
+    monkeypatch.undo()
+    assert repo.incr_tip_votes(client, "t4", 10) == 14
+    repo.save_many_tip(client, tips)
+    assert client.zscore(repo._index_tip_1("cafe"), "t4") == 4
+
+
 def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) -> None:
     repo = project("ledger")
     errors = importlib.import_module("ledger.errors")

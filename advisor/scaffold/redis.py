@@ -322,6 +322,13 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         f"Bulk loads pipeline {BULK_CHUNK} items per round trip and overwrite existing "
         "items. "
         + (
+            "An entity without unique values is bulk-saved one MULTI/EXEC per chunk, so "
+            "an increment runs before or after a chunk, never between an item's hash and "
+            "its index entries. "
+            if any(not (_unique_groups(spec, indexes, e) or e.append_only) for e in spec.entities)
+            else ""
+        )
+        + (
             "An entity with unique values is bulk-saved by one Lua script per chunk "
             "(the chunk as one JSON argument): per item, atomically, it refuses the item "
             "if another item holds one of its unique values, else releases the values "

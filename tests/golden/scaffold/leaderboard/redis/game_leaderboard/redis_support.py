@@ -360,9 +360,14 @@ def _save_many(
     items: Iterable[_T],
     chunk_size: int,
 ) -> int:
-    """Write items with ``write_many``, one pipeline round trip per chunk; returns how many."""
+    """Write items with ``write_many``, one MULTI/EXEC round trip per chunk; returns how many.
+
+    A chunk is one transaction: an increment of a scored field (a Lua script) runs before
+    or after it, never between an item's hash and its sorted-set entries, which would
+    leave the two disagreeing.
+    """
     count = 0
-    pipe = client.pipeline(transaction=False)
+    pipe = client.pipeline(transaction=True)
     for chunk in _chunks(items, chunk_size):
         write_many(pipe, chunk)
         pipe.execute()
