@@ -578,6 +578,30 @@ def test_a_bulk_save_is_one_transaction_per_chunk(
     assert client.zscore(repo._index_tip_1("cafe"), "t4") == 4
 
 
+def test_a_limit_below_one_is_refused(project: Any, client: Any) -> None:
+    # limit=0 made _page fail with IndexError and _set_page return a cursor without
+    # items; every store's reads take None (all) or at least 1, else ValueError.
+    sessions = project("session-store")
+    now = datetime.now(UTC)
+    item = sessions.Session("s1", "u1", "t", now, now, now + timedelta(hours=1), [], {})
+    sessions.create_session(client, item)
+    board = project("leaderboard")
+    catalog = project("ecommerce", "product_catalog")
+    reads = [
+        functools.partial(sessions.sessions_of_user, client, "u1"),
+        functools.partial(sessions.sessions_of_user_page, client, "u1"),
+        functools.partial(board.top_100_page, client, "b"),
+        functools.partial(catalog.search_products, client, "x"),
+        functools.partial(catalog.reviews_of_product_page, client, "p"),
+    ]
+    for read in reads:
+        for limit in (0, -1):
+            with pytest.raises(ValueError, match="limit must be at least 1"):
+                read(limit=limit)
+    assert sessions.sessions_of_user(client, "u1", limit=1) == [item]
+    assert sessions.sessions_of_user_page(client, "u1", limit=1) == ([item], None)
+
+
 def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) -> None:
     repo = project("ledger")
     errors = importlib.import_module("ledger.errors")

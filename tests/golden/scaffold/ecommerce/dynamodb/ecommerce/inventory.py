@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -469,6 +470,7 @@ def stock_for_sku(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("STOCK_LEVEL#" + _parts(sku))
     rows, cursor = _query(
         table,
@@ -492,6 +494,7 @@ def low_stock_in_warehouse(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI2PK").eq("STOCK_LEVEL#" + _parts(warehouse_id))
     rows, cursor = _query(
         table,
@@ -515,6 +518,7 @@ def reservations_of_order(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI3PK").eq("RESERVATION#" + _parts(order_id))
     rows, cursor = _query(
         table,

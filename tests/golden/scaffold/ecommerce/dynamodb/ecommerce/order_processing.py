@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -594,6 +595,7 @@ def customer_orders(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("ORDER#" + _parts(customer_id))
     rows, cursor = _query(
         table,
@@ -617,6 +619,7 @@ def lines_of_order(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("ORDER#" + _parts(order_id))
     condition = condition & Key("SK").begins_with("ORDER_LINE#")
     rows, cursor = _query(
@@ -641,6 +644,7 @@ def fulfilment_queue(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI2PK").eq("ORDER#" + _parts(status))
     rows, cursor = _query(
         table,

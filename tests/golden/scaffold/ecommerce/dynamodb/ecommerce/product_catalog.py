@@ -18,6 +18,7 @@ from ecommerce.dynamodb_support import (
     VERSION,
     Page,
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _dynamo,
@@ -378,6 +379,7 @@ def products_in_category(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,
@@ -396,6 +398,7 @@ def search_products(table: Any, text: str, limit: int | None = 24) -> list[Produ
 
     Served by a Scan of the whole table (see README.md).
     """
+    _check_limit(limit)
     condition = Attr("_type").eq("Product")
     matches = Attr("sku").contains(text)
     matches = matches | Attr("name").contains(text)
@@ -417,6 +420,7 @@ def top_rated_in_category(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI2PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,
@@ -440,6 +444,7 @@ def reviews_of_product(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("PRODUCT#" + _parts(product_id))
     condition = condition & Key("SK").begins_with("REVIEW#")
     rows, cursor = _query(

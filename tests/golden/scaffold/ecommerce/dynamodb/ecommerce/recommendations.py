@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -385,6 +386,7 @@ def bestsellers_in_category(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,

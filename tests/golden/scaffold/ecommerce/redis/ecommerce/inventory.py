@@ -16,6 +16,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -542,6 +543,7 @@ def stock_for_sku_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_stock_level_1(sku)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -576,6 +578,7 @@ def low_stock_in_warehouse_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_stock_level_2(warehouse_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -614,6 +617,7 @@ def reservations_of_order_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reservation_1(order_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

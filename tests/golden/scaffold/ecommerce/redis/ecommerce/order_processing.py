@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -637,6 +638,7 @@ def customer_orders_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_1(customer_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -671,6 +673,7 @@ def lines_of_order_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_line_1(order_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -704,6 +707,7 @@ def fulfilment_queue_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_2(status)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

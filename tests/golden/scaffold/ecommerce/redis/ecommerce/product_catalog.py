@@ -20,6 +20,7 @@ from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -405,6 +406,7 @@ def products_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_1(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -438,6 +440,7 @@ def search_products(client: redis.Redis, text: str, limit: int | None = 24) -> l
 
     Served by SCAN over every item (see README.md).
     """
+    _check_limit(limit)
     found = _scan_product(client)
     needle = text.casefold()
 
@@ -458,6 +461,7 @@ def top_rated_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_2(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -496,6 +500,7 @@ def reviews_of_product_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_review_1(product_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

@@ -15,6 +15,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -424,6 +425,7 @@ def bestsellers_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_1(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

@@ -18,6 +18,7 @@ from device_telemetry.dynamodb_support import (
     VERSION,
     Page,
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _dynamo,
@@ -318,6 +319,7 @@ def device_readings(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("DEVICE#" + _parts(device_id))
     condition = condition & Key("SK").begins_with("READING#")
     rows, cursor = _query(
@@ -342,6 +344,7 @@ def latest_reading(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("DEVICE#" + _parts(device_id))
     condition = condition & Key("SK").begins_with("READING#")
     rows, cursor = _query(
@@ -377,6 +380,7 @@ def devices_of_site(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("DEVICE#" + _parts(site_id))
     rows, cursor = _query(
         table,

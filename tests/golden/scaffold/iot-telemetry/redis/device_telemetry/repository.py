@@ -19,6 +19,7 @@ from redis.typing import EncodableT, FieldT
 
 from device_telemetry.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -379,6 +380,7 @@ def device_readings_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reading_1(device_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -413,6 +415,7 @@ def latest_reading_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reading_1(device_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -457,6 +460,7 @@ def devices_of_site_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_device_1(site_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

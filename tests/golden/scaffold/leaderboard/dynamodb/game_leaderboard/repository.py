@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from game_leaderboard.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _count,
     _create,
     _delete,
@@ -303,6 +304,7 @@ def top_100(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("SCORE#" + _parts(board_id))
     rows, cursor = _query(
         table,

@@ -479,3 +479,9 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")

@@ -15,6 +15,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from game_leaderboard.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -319,6 +320,7 @@ def top_100_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_score_1(board_id)
     pairs, cursor = _page(client, index, limit, after, desc=True)
     return [(member, int(score)) for member, score in pairs], cursor

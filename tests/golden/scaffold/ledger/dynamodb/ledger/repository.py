@@ -17,6 +17,7 @@ from ledger.dynamodb_support import (
     VERSION,
     Page,
     _by_guard,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -384,6 +385,7 @@ def account_statement(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("ACCOUNT#" + _parts(account_id))
     condition = condition & Key("SK").begins_with("ENTRY#")
     rows, cursor = _query(
@@ -408,6 +410,7 @@ def entries_of_transfer(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("ENTRY#" + _parts(transfer_id))
     rows, cursor = _query(
         table,
@@ -430,6 +433,7 @@ def transfer_by_idempotency_key(
 
     Served by GetItem on the guard item of the unique value, then GetItem on the item.
     """
+    _check_limit(limit)
     raw = _by_guard(table, "TRANSFER#idempotency_key#" + _parts(idempotency_key))
     found = [_decode_transfer(raw)] if raw is not None else []
     return found[:limit] if limit is not None else found

@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ledger.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -384,6 +385,7 @@ def account_statement_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_entry_1(account_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -418,6 +420,7 @@ def entries_of_transfer_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_entry_2(transfer_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -454,6 +457,7 @@ def transfer_by_idempotency_key(
 
     Served by GET of the unique-value key (the owner's key), then HGETALL.
     """
+    _check_limit(limit)
     claim = TRANSFER_KEY + ":unique:idempotency_key:" + idempotency_key
     member = cast("str | None", client.get(claim))
     raw = _text_hash(client.hgetall(_key_transfer(member))) if member is not None else {}

@@ -18,6 +18,7 @@ from redis.typing import EncodableT, FieldT
 
 from sessions.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -250,6 +251,7 @@ def sessions_of_user_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_session_1(user_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
