@@ -172,6 +172,15 @@ def test_expiry_only_where_a_field_says_when(project: Any, client: Any) -> None:
     assert [d.driver_id for d in repo.drivers_near(client, 13.4, 52.5)] == ["d1"]
 
 
+def test_readme_says_which_index_entries_stay() -> None:
+    # Entries of expired items stay while another item keeps the index key alive, until
+    # a read meets them; skipped entries of items that still exist are not removed.
+    text = " ".join(_design("session-store").decisions)
+    assert "grow without bound" not in text and "pruning as it goes" not in text
+    assert "entries of its expired items that no read reaches stay" in text
+    assert "those whose item still exists stay" in text
+
+
 def test_a_decimal_counter_says_why_it_has_no_incr_function() -> None:
     # The ledger's balance is a decimal: the other stores add it on the server, Redis
     # cannot add it exactly, so the README says what to use instead.

@@ -288,9 +288,12 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 f"{entity.name}: PEXPIREAT (to the millisecond) from {entity.expiry.name}"
                 f"{' + ' + duration_text(entity.retention) if entity.retention else ''}"
                 ", so Redis deletes the "
-                "hash when it expires; index entries of expired items are pruned on read, "
-                "and each index key expires with its latest item (PEXPIREAT NX, then GT), "
-                "so per-value indexes do not grow without bound."
+                "hash when it expires. An index entry of an expired item is removed when a "
+                "read meets it, and an index key expires with its latest item (PEXPIREAT "
+                "NX, then GT): an index key of items that have all expired goes, but while "
+                "one of its items lives, entries of its expired items that no read reaches "
+                "stay (a value with a long-lived item and many short-lived ones keeps the "
+                "short-lived ones' entries until a read passes them)."
             )
         elif spec.ttl:
             decisions.append(
@@ -340,7 +343,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             if any(_unique_groups(spec, indexes, e) and not e.append_only for e in spec.entities)
             else ""
         )
-        + "Index entries whose item is gone are pruned by a Lua script that checks the "
+        + "Index entries whose item is gone are removed when a read meets them, by a Lua "
+        "script that checks the "
         "item and removes the entry in one atomic step.",
     )
     counters = [
@@ -396,9 +400,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "gone since, so a member that stayed put is never read twice or skipped; for a "
             "key index (a sorted set whose scores are all 0), after it in key order, read "
             "with ZRANGE BYLEX so a page costs its own size. Index entries whose item is "
-            "gone (expired, deleted) or has moved are skipped and the page reads on "
-            "(pruning as it goes), so it returns limit items while more remain; after 20 "
-            "reads it may come back short, with a cursor to go on from."
+            "gone (expired, deleted) or no longer matches (an entry an earlier value left) "
+            "are skipped and the page reads on, so it returns limit items while more "
+            "remain; after 20 reads it may come back short, with a cursor to go on from. "
+            "Of the skipped entries, those whose item is gone are removed (a Lua script "
+            "checks and removes in one step); those whose item still exists stay."
         )
     decisions += unique_notes(
         spec,
