@@ -361,7 +361,12 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "then ConflictError). With minimum= "
             "an increment that would take the value below it is refused (the function "
             "returns None), checked in the same script as the add, so concurrent decrements "
-            "never oversell."
+            "never oversell. The script is sent once whatever retries the client has "
+            "(redis.Redis() retries 3 times by default): it runs in a pipeline that WATCHes "
+            "the item, which redis-py never sends again, so a connection lost after it was "
+            "sent raises redis.ConnectionError (it may or may not have run: read the item "
+            "back) instead of adding twice. This costs two more round trips (WATCH, "
+            "UNWATCH)."
             + (
                 " A field an index is keyed by is changed by a read-modify-write under WATCH "
                 "instead, since its index entries move."

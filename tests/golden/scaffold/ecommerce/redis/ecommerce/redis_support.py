@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
+from redis.exceptions import NoScriptError, WatchError
 
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
@@ -344,6 +344,32 @@ def _set_page(
     return members[:size], members[size - 1]
 
 
+def _once(client: redis.Redis, script: str, keys: list[str], args: list[Any]) -> Any:
+    """Run a Lua script that writes, sent once whatever retries the client is set up with.
+
+    A client with retries (redis.Redis() has 3 by default) sends a command again after a
+    lost connection, so a script whose reply was lost would run twice. redis-py never
+    sends again what a pipeline WATCHing a key runs at once: here the script, so a lost
+    connection raises redis.ConnectionError and the script may or may not have run. The
+    WATCH aborts nothing (no EXEC follows); the pipeline's reset sends UNWATCH.
+    """
+    sha = client.register_script(script).sha
+    with client.pipeline() as pipe:
+        _watch(pipe, keys[0])
+        try:
+            try:
+                return pipe.evalsha(sha, len(keys), *keys, *args)
+            except NoScriptError:
+                # Not run: load it, then send it (once).
+                pipe.script_load(script)
+                return pipe.evalsha(sha, len(keys), *keys, *args)
+        except WatchError as error:
+            raise redis.ConnectionError(
+                f"{keys[0]}: the connection was lost after the script was sent, so it may or"
+                " may not have run; read the item back before retrying"
+            ) from error.__context__
+
+
 def _increment(
     client: redis.Redis, key: str, field: str, delta: float, minimum: float | None, *, real: bool
 ) -> Any:
@@ -352,10 +378,9 @@ def _increment(
     With ``minimum`` the add is refused (None) if the sum would fall below it; the check
     and the add are one Lua script, so concurrent decrements never pass the floor.
     """
-    script = client.register_script(_INCREMENT)
     kind = "float" if real else "int"
     floor = "" if minimum is None else repr(minimum)
-    return script(keys=[key], args=[field, repr(delta), kind, floor])
+    return _once(client, _INCREMENT, [key], [field, repr(delta), kind, floor])
 
 
 def _increment_indexed(
@@ -376,7 +401,6 @@ def _increment_indexed(
     Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
     """
     field, delta, minimum = change
-    script = client.register_script(_INCREMENT_SCORED)
     floor = "" if minimum is None else repr(minimum)
     for attempt in range(_TRIES):
         raw = _text_hash(client.hgetall(key))
@@ -388,7 +412,9 @@ def _increment_indexed(
         words = [_words(command) for command, _ in commands.command_stack]
         others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
         args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
-        reply = script(keys=[key], args=[*args, json.dumps(words, ensure_ascii=False)])
+        reply = _once(
+            client, _INCREMENT_SCORED, [key], [*args, json.dumps(words, ensure_ascii=False)]
+        )
         if reply != ["moved"]:
             return reply
         _backoff(attempt)
