@@ -311,6 +311,38 @@ access_patterns:
      by: [account_identifier_xxxxx], order_by: at_xxxxxxxxxxxxxxxxxxxxx}
 """,
 }
+# A unique field (a get with limit 1) on an entity of a multi-record component, float and
+# int counters, an expiry field and a child with a retention (review 9's probe workload).
+EDGE_WORKLOADS["unique_together"] = """
+name: probe
+use_case: session_store
+consistency: strong
+transactions: multi_record
+needs: [ttl, counters]
+entities:
+  - name: Token
+    key: token_id
+    fields:
+      token_id: string
+      email: string
+      owner_id: string
+      hits: int
+      weight: float
+      expires_at: datetime
+  - name: Note
+    key: note_id
+    parent: Token
+    retention: 1h
+    fields: {note_id: string, token_id: string, body: string, created_at: datetime}
+access_patterns:
+  - {name: token_by_email, entity: Token, kind: get, by: [email], limit: 1}
+  - {name: tokens_of_owner, entity: Token, kind: query, by: [owner_id], order_by: hits,
+     descending: true, limit: 10}
+  - {name: heavy_tokens, entity: Token, kind: top, by: [owner_id], order_by: weight,
+     descending: true, limit: 10}
+  - {name: notes_of_token, entity: Note, kind: query, by: [token_id], order_by: created_at,
+     limit: 10}
+"""
 # Names near the 100-character limit, where only a formatter can lay the lines out.
 EDGE_WORKLOADS["longest_names"] = re.sub(
     r"x{5,}", lambda m: m[0] + "x" * 60, EDGE_WORKLOADS["long_names"]

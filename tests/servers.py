@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 LOOPBACK = "127.0.0.1"
-# Databases a test redis-server has (redis-server's default is 16).
+# Each generated project checked in test_scaffold_projects.py gets a database of its own,
+# test_scaffold_lifetime.py and test_scaffold_redis.py one each after those.
 DATABASES = 32
 
 
@@ -59,11 +60,9 @@ def running_redis(folder: Path) -> Iterator[RedisServer]:
     for _attempt in range(5):
         port = free_port()
         process = subprocess.Popen(
-            # More databases than the default 16: each generated project gets its own.
             [
-                binary,
-                *("--port", str(port), "--bind", LOOPBACK, "--databases", str(DATABASES)),
-                *("--save", "", "--appendonly", "no"),
+                *(binary, "--port", str(port), "--bind", LOOPBACK),
+                *("--save", "", "--appendonly", "no", "--databases", str(DATABASES)),
             ],
             cwd=folder,
             stdout=subprocess.DEVNULL,

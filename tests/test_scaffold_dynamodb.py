@@ -623,6 +623,20 @@ def test_list_and_map_fields_hold_json_data(tmp_path: Path, tables: Any) -> None
         session_round_trip(repo, tables(repo)(), datetime.now(UTC))
 
 
+def test_a_limit_below_one_is_refused(tmp_path: Path, tables: Any) -> None:
+    # A Query with Limit=0 fails in botocore's parameter check; every store's reads take
+    # None (all) or at least 1, else ValueError before anything is sent.
+    with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        now = datetime.now(UTC)
+        item = repo.Session("s1", "u1", "t", now, now, now + timedelta(hours=1), [], {})
+        repo.create_session(table, item)
+        for limit in (0, -1):
+            with pytest.raises(ValueError, match="limit must be at least 1"):
+                repo.sessions_of_user(table, "u1", limit=limit)
+        assert repo.sessions_of_user(table, "u1", limit=1) == [item]
+
+
 def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, tables: Any) -> None:
     with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
         table = tables(repo)()

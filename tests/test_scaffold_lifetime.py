@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ from tests.servers import RedisServer
 from tests.test_scaffold_dynamodb import tables  # noqa: F401 (a fixture)
 from tests.test_scaffold_mongodb import imported, mongo  # noqa: F401 (a fixture)
 
-# test_scaffold_projects.py gives databases 0-13 to its projects, test_scaffold_redis 15.
-DATABASE = 14
+# test_scaffold_projects.py gives databases 0-29 to its projects, test_scaffold_redis 31.
+DATABASE = 30
 BASE = datetime(2030, 1, 1, tzinfo=UTC)
 # Trip's required fields; the optional ones are driver_id, completed_at, rating, note
 # and distance (tests/hostile.py, "lifetime").
@@ -211,6 +212,39 @@ def test_near_by_its_geo_field_measures_from_it() -> None:
     code = generate(workload, explicit(workload, Store.MONGODB)).files["t/repository.py"]
     assert 'query: dict[str, Any] = {"spot": {"$near": near}, "city": city}' in code
     assert "spot: tuple[float, float]" not in code.split("def near_spot(")[1].split(")")[0]
+
+
+# A number of each type, an optional one among them: what the models of every store refuse.
+NUMBERS = """
+name: nums
+entities:
+  - name: A
+    key: id
+    optional: [r]
+    fields: {id: string, n: int, x: float, d: decimal, r: float}
+"""
+
+
+@pytest.mark.parametrize("store", list(Store))
+def test_models_refuse_numbers_no_store_keeps(store: Store, tmp_path: Path) -> None:
+    # A NaN score fails inside Redis's EXEC after the hash was written, HINCRBY and
+    # MongoDB's int64 stop at 64 bits: the models refuse these values, naming the field.
+    workload = parse_workload(NUMBERS, "nums.yaml")
+    with imported(workload, store, tmp_path, "repository") as repo:
+        item = repo.A("a1", 2**63 - 1, 1e300, Decimal("1.5"), -0.5)
+        assert replace(item, n=-(2**63), r=None).n == -(2**63)
+        refused = [
+            ("n", 2**63),
+            ("n", -(2**63) - 1),
+            ("x", float("nan")),
+            ("x", float("inf")),
+            ("d", Decimal("NaN")),
+            ("d", Decimal("-Infinity")),
+            ("r", float("-inf")),
+        ]
+        for field, value in refused:
+            with pytest.raises(ValueError, match=f"^{field} must"):
+                replace(item, **{field: value})
 
 
 # --- the generated code against real servers ---------------------------------------------

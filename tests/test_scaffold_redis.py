@@ -28,6 +28,7 @@ from advisor.scaffold import Store, explicit, generate, plan
 from advisor.scaffold.redis import RedisDesign
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
+from tests.hostile import EDGE_WORKLOADS
 from tests.servers import RedisServer
 from tests.support import (
     EXAMPLES,
@@ -42,8 +43,8 @@ from tests.support import (
 
 redis = pytest.importorskip("redis")
 
-# test_scaffold_projects.py gives databases 0-11 to its projects; these tests use 15.
-DATABASE = 15
+# test_scaffold_projects.py gives databases 0-29 to its projects; these tests use 31.
+DATABASE = 31
 
 EXPIRING = """
 name: fleet
@@ -91,6 +92,7 @@ access_patterns:
   - {name: best_tips, entity: Tip, kind: query, by: [venue], order_by: votes, descending: true}
 """
 WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS, "tokens": TOKENS}
+WORKLOADS["probe"] = EDGE_WORKLOADS["unique_together"]
 
 
 def _load(name: str) -> Workload:
@@ -170,6 +172,15 @@ def test_expiry_only_where_a_field_says_when(project: Any, client: Any) -> None:
     assert [d.driver_id for d in repo.drivers_near(client, 13.4, 52.5)] == ["d1"]
 
 
+def test_readme_says_which_index_entries_stay() -> None:
+    # Entries of expired items stay while another item keeps the index key alive, until
+    # a read meets them; skipped entries of items that still exist are not removed.
+    text = " ".join(_design("session-store").decisions)
+    assert "grow without bound" not in text and "pruning as it goes" not in text
+    assert "entries of its expired items that no read reaches stay" in text
+    assert "those whose item still exists stay" in text
+
+
 def test_a_decimal_counter_says_why_it_has_no_incr_function() -> None:
     # The ledger's balance is a decimal: the other stores add it on the server, Redis
     # cannot add it exactly, so the README says what to use instead.
@@ -181,6 +192,14 @@ def test_a_decimal_counter_says_why_it_has_no_incr_function() -> None:
     other = generate(_load("ledger"), explicit(_load("ledger"), Store.MONGODB)).files
     assert any("def increment_account(" in text for text in other.values())
     assert "def incr_account_balance(" not in _code("ledger")
+
+
+def test_readme_says_int_scores_beyond_2_53_sort_approximately() -> None:
+    # A sorted-set score is a double: 2**53 + 1 scores as 2**53. The models refuse only
+    # what no store keeps (beyond 64 bits); the README says where order is approximate.
+    (line,) = [d for d in _design("leaderboard").decisions if "scores are doubles" in d]
+    assert "Score.score" in line and "2^53" in line and "leaderboard read" in line
+    assert not [d for d in _design("session-store").decisions if "scores are doubles" in d]
 
 
 def test_leaderboard_is_one_sorted_set_per_board() -> None:
@@ -476,6 +495,27 @@ def test_save_together_sees_no_false_conflict(project: Any, client: Any) -> None
         repo.save_together(client, updates=[(note, changed)])
 
 
+def test_save_together_sees_no_false_conflict_after_a_float_increment(
+    project: Any, client: Any
+) -> None:
+    # HINCRBYFLOAT stores Redis's text of the sum ("2", not repr(2.0)): the item read
+    # back is the stored one, and save_together must not call it changed.
+    repo = project("probe")
+    at = datetime.now(UTC) + timedelta(hours=1)
+    repo.create_token(client, repo.Token("t1", "a@x", "o1", 0, 1.0, at))
+    assert repo.incr_token_weight(client, "t1", 1.0) == 2.0
+    assert repo.incr_token_hits(client, "t1", 1) == 1
+    read = repo.fetch_token(client, "t1")
+    repo.save_together(client, unchanged=[read])
+    moved = replace(read, owner_id="o2")
+    repo.save_together(client, updates=[(read, moved)])
+    assert repo.fetch_token(client, "t1") == moved
+    assert [t.token_id for t in repo.heavy_tokens(client, "o2")] == ["t1"]
+    errors = importlib.import_module("probe.errors")
+    with pytest.raises(errors.ConflictError):
+        repo.save_together(client, unchanged=[read])
+
+
 def test_stock_is_never_oversold(project: Any, client: Any) -> None:
     inventory = project("ecommerce", "inventory")
     at = datetime(2030, 1, 1, tzinfo=UTC)
@@ -519,6 +559,56 @@ def test_an_increment_adds_no_index_entry_for_an_optional_value(project: Any, cl
     # t1 has no venue, so it is in no sorted set, before or after the increment.
     assert sorted(client.scan_iter(repo.TIP_KEY + ":zset:*")) == [repo._index_tip_1("cafe")]
     assert [t.tip_id for t in repo.best_tips(client, "cafe")] == ["t2"]
+
+
+def test_a_bulk_save_is_one_transaction_per_chunk(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # save_many queues a chunk's hashes, then its sorted-set entries: an increment (a Lua
+    # script) run between them would leave the hash and its score disagreeing for good,
+    # so each chunk is one MULTI/EXEC.
+    repo = project("tips")
+    sent: list[tuple[bool, list[str]]] = []
+    execute = redis.client.Pipeline.execute
+
+    def record(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append((self.transaction, [str(c[0][0]) for c in self.command_stack]))
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", record)
+    monkeypatch.setattr(repo, "BULK_CHUNK", 3)
+    tips = [repo.Tip(f"t{n}", votes=n, venue="cafe") for n in range(5)]
+    assert repo.save_many_tip(client, tips) == 5
+    writes = [transaction for transaction, names in sent if "HSET" in names]
+    assert writes == [True, True]
+    monkeypatch.undo()
+    assert repo.incr_tip_votes(client, "t4", 10) == 14
+    repo.save_many_tip(client, tips)
+    assert client.zscore(repo._index_tip_1("cafe"), "t4") == 4
+
+
+def test_a_limit_below_one_is_refused(project: Any, client: Any) -> None:
+    # limit=0 made _page fail with IndexError and _set_page return a cursor without
+    # items; every store's reads take None (all) or at least 1, else ValueError.
+    sessions = project("session-store")
+    now = datetime.now(UTC)
+    item = sessions.Session("s1", "u1", "t", now, now, now + timedelta(hours=1), [], {})
+    sessions.create_session(client, item)
+    board = project("leaderboard")
+    catalog = project("ecommerce", "product_catalog")
+    reads = [
+        functools.partial(sessions.sessions_of_user, client, "u1"),
+        functools.partial(sessions.sessions_of_user_page, client, "u1"),
+        functools.partial(board.top_100_page, client, "b"),
+        functools.partial(catalog.search_products, client, "x"),
+        functools.partial(catalog.reviews_of_product_page, client, "p"),
+    ]
+    for read in reads:
+        for limit in (0, -1):
+            with pytest.raises(ValueError, match="limit must be at least 1"):
+                read(limit=limit)
+    assert sessions.sessions_of_user(client, "u1", limit=1) == [item]
+    assert sessions.sessions_of_user_page(client, "u1", limit=1) == ([item], None)
 
 
 def test_save_together_refuses_twins_within_one_call(project: Any, client: Any) -> None:
@@ -651,12 +741,21 @@ def test_a_lost_race_is_retried_a_bounded_number_of_times(
     assert len(tries) == 2 and client.get("written") == "x"
 
 
+@pytest.mark.parametrize("retries", [0, 3])
 def test_a_lost_script_reply_is_not_applied_twice(
-    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+    project: Any,
+    client: Any,
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+    retries: int,
 ) -> None:
+    # redis.Redis() retries a command 3 times after a lost connection by default: an
+    # increment script whose reply was lost must not be sent again, whatever the client.
     repo = project("leaderboard")
     at = datetime(2030, 1, 1, tzinfo=UTC)
     repo.create_score(client, repo.Score("e1", "weekly", "alice", 100, at))
+    retry = redis.retry.Retry(redis.backoff.NoBackoff(), retries)
+    caller = redis.Redis.from_url(redis_server.url(DATABASE), decode_responses=True, retry=retry)
     parse = redis.Redis.parse_response
 
     def lose_script_reply(self: Any, connection: Any, command: str, **options: Any) -> Any:
@@ -668,11 +767,21 @@ def test_a_lost_script_reply_is_not_applied_twice(
         return reply
 
     monkeypatch.setattr(redis.Redis, "parse_response", lose_script_reply)
-    with pytest.raises(redis.ConnectionError, match="reply lost"):
-        repo.incr_score_score(client, "e1", 10)
+    with pytest.raises(redis.ConnectionError, match="may or may not have run"):
+        repo.incr_score_score(caller, "e1", 10)
     stored = repo.fetch_score(client, "e1")
     assert stored is not None and stored.score == 110
     assert repo.top_100(client, "weekly") == [("alice", 110)]
+    # The same for a counter no index is scored by (the plain increment script).
+    inventory = project("ecommerce", "inventory")
+    stock = inventory.StockLevel("s1", "sku", "w1", 10, 0, at)
+    inventory.create_stock_level(client, stock)
+    monkeypatch.setattr(redis.Redis, "parse_response", lose_script_reply)
+    with pytest.raises(redis.ConnectionError, match="may or may not have run"):
+        inventory.incr_stock_level_reserved(caller, "s1", 1)
+    stored_stock = inventory.fetch_stock_level(client, "s1")
+    assert stored_stock is not None and stored_stock.reserved == 1
+    caller.close()
 
 
 def test_an_increment_of_a_scored_field_follows_a_moved_item(project: Any, client: Any) -> None:

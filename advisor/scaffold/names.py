@@ -279,6 +279,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "FieldT": ("redis.typing", "FieldT"),
     "ResponseError": ("redis.exceptions", "ResponseError"),
     "WatchError": ("redis.exceptions", "WatchError"),
+    "NoScriptError": ("redis.exceptions", "NoScriptError"),
 }
 
 

@@ -234,6 +234,28 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "Keys built from several values length-prefix each value (<length>:<value>), "
             "so values containing ':' cannot make two different items share a key."
         )
+    scored = [
+        i
+        for i in indexes
+        if i.kind in ("zset", "board")
+        and i.score is not None
+        and i.score.type in (FieldType.INT, FieldType.DECIMAL)
+    ]
+    if scored:
+        names = sorted({f"{i.entity.name}.{i.score.name}" for i in scored if i.score})
+        decimals = any(i.score and i.score.type is FieldType.DECIMAL for i in scored)
+        decisions.append(
+            f"Sorted-set scores are doubles: {', '.join(names)} sort exactly only between "
+            "-2^53 and 2^53"
+            + (" (a decimal only to about 15 significant digits)" if decimals else "")
+            + "; beyond, neighbouring values can share a score and then sort by member"
+            + (
+                ", and a leaderboard read returns that score, not the item's exact value"
+                if any(i.kind == "board" for i in scored)
+                else ""
+            )
+            + ". The item's hash keeps the exact value."
+        )
     for index in boards.values():
         # An append-only entity has no increments.
         fixed = index.entity.append_only
@@ -266,9 +288,12 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 f"{entity.name}: PEXPIREAT (to the millisecond) from {entity.expiry.name}"
                 f"{' + ' + duration_text(entity.retention) if entity.retention else ''}"
                 ", so Redis deletes the "
-                "hash when it expires; index entries of expired items are pruned on read, "
-                "and each index key expires with its latest item (PEXPIREAT NX, then GT), "
-                "so per-value indexes do not grow without bound."
+                "hash when it expires. An index entry of an expired item is removed when a "
+                "read meets it, and an index key expires with its latest item (PEXPIREAT "
+                "NX, then GT): an index key of items that have all expired goes, but while "
+                "one of its items lives, entries of its expired items that no read reaches "
+                "stay (a value with a long-lived item and many short-lived ones keeps the "
+                "short-lived ones' entries until a read passes them)."
             )
         elif spec.ttl:
             decisions.append(
@@ -300,6 +325,13 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         f"Bulk loads pipeline {BULK_CHUNK} items per round trip and overwrite existing "
         "items. "
         + (
+            "An entity without unique values is bulk-saved one MULTI/EXEC per chunk, so "
+            "an increment runs before or after a chunk, never between an item's hash and "
+            "its index entries. "
+            if any(not (_unique_groups(spec, indexes, e) or e.append_only) for e in spec.entities)
+            else ""
+        )
+        + (
             "An entity with unique values is bulk-saved by one Lua script per chunk "
             "(the chunk as one JSON argument): per item, atomically, it refuses the item "
             "if another item holds one of its unique values, else releases the values "
@@ -311,7 +343,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             if any(_unique_groups(spec, indexes, e) and not e.append_only for e in spec.entities)
             else ""
         )
-        + "Index entries whose item is gone are pruned by a Lua script that checks the "
+        + "Index entries whose item is gone are removed when a read meets them, by a Lua "
+        "script that checks the "
         "item and removes the entry in one atomic step.",
     )
     counters = [
@@ -328,7 +361,12 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "then ConflictError). With minimum= "
             "an increment that would take the value below it is refused (the function "
             "returns None), checked in the same script as the add, so concurrent decrements "
-            "never oversell."
+            "never oversell. The script is sent once whatever retries the client has "
+            "(redis.Redis() retries 3 times by default): it runs in a pipeline that WATCHes "
+            "the item, which redis-py never sends again, so a connection lost after it was "
+            "sent raises redis.ConnectionError (it may or may not have run: read the item "
+            "back) instead of adding twice. This costs two more round trips (WATCH, "
+            "UNWATCH)."
             + (
                 " A field an index is keyed by is changed by a read-modify-write under WATCH "
                 "instead, since its index entries move."
@@ -367,9 +405,11 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "gone since, so a member that stayed put is never read twice or skipped; for a "
             "key index (a sorted set whose scores are all 0), after it in key order, read "
             "with ZRANGE BYLEX so a page costs its own size. Index entries whose item is "
-            "gone (expired, deleted) or has moved are skipped and the page reads on "
-            "(pruning as it goes), so it returns limit items while more remain; after 20 "
-            "reads it may come back short, with a cursor to go on from."
+            "gone (expired, deleted) or no longer matches (an entry an earlier value left) "
+            "are skipped and the page reads on, so it returns limit items while more "
+            "remain; after 20 reads it may come back short, with a cursor to go on from. "
+            "Of the skipped entries, those whose item is gone are removed (a Lua script "
+            "checks and removes in one step); those whose item still exists stay."
         )
     decisions += unique_notes(
         spec,

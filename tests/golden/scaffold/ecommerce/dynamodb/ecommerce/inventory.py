@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -75,9 +76,13 @@ class StockLevel:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.on_hand < 2**63:
+            raise ValueError("on_hand must fit in 64 bits (signed)")
+        if not -(2**63) <= self.reserved < 2**63:
+            raise ValueError("reserved must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +96,11 @@ class Reservation:
     expires_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.expires_at.utcoffset() is None:
             raise ValueError("expires_at must be timezone-aware")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 Model = Warehouse | StockLevel | Reservation
@@ -463,6 +470,7 @@ def stock_for_sku(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("STOCK_LEVEL#" + _parts(sku))
     rows, cursor = _query(
         table,
@@ -486,6 +494,7 @@ def low_stock_in_warehouse(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI2PK").eq("STOCK_LEVEL#" + _parts(warehouse_id))
     rows, cursor = _query(
         table,
@@ -509,6 +518,7 @@ def reservations_of_order(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI3PK").eq("RESERVATION#" + _parts(order_id))
     rows, cursor = _query(
         table,

@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -80,9 +81,11 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
+        if not self.total.is_finite():
+            raise ValueError("total must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,13 @@ class OrderLine:
     sku: str
     quantity: int
     unit_price: Decimal
+
+    def __post_init__(self) -> None:
+        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        if not self.unit_price.is_finite():
+            raise ValueError("unit_price must be a finite number")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +118,11 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Customer | Order | OrderLine | Payment
@@ -583,6 +595,7 @@ def customer_orders(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("ORDER#" + _parts(customer_id))
     rows, cursor = _query(
         table,
@@ -606,6 +619,7 @@ def lines_of_order(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("ORDER#" + _parts(order_id))
     condition = condition & Key("SK").begins_with("ORDER_LINE#")
     rows, cursor = _query(
@@ -630,6 +644,7 @@ def fulfilment_queue(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI2PK").eq("ORDER#" + _parts(status))
     rows, cursor = _query(
         table,

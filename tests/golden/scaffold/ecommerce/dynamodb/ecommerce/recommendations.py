@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from ecommerce.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -61,6 +62,11 @@ class Product:
     category_id: str
     name: str
     purchase_count: int
+
+    def __post_init__(self) -> None:
+        """Refuse ints beyond 64 bits."""
+        if not -(2**63) <= self.purchase_count < 2**63:
+            raise ValueError("purchase_count must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +386,7 @@ def bestsellers_in_category(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("PRODUCT#" + _parts(category_id))
     rows, cursor = _query(
         table,

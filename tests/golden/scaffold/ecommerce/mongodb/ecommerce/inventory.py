@@ -72,9 +72,13 @@ class StockLevel:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.on_hand < 2**63:
+            raise ValueError("on_hand must fit in 64 bits (signed)")
+        if not -(2**63) <= self.reserved < 2**63:
+            raise ValueError("reserved must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +92,11 @@ class Reservation:
     expires_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.expires_at.utcoffset() is None:
             raise ValueError("expires_at must be timezone-aware")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 Model = Warehouse | StockLevel | Reservation

@@ -80,9 +80,11 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
+        if not self.total.is_finite():
+            raise ValueError("total must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,13 @@ class OrderLine:
     sku: str
     quantity: int
     unit_price: Decimal
+
+    def __post_init__(self) -> None:
+        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        if not self.unit_price.is_finite():
+            raise ValueError("unit_price must be a finite number")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +117,11 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Customer | Order | OrderLine | Payment

@@ -61,6 +61,11 @@ class Product:
     name: str
     purchase_count: int
 
+    def __post_init__(self) -> None:
+        """Refuse ints beyond 64 bits."""
+        if not -(2**63) <= self.purchase_count < 2**63:
+            raise ValueError("purchase_count must fit in 64 bits (signed)")
+
 
 @dataclass(frozen=True, slots=True)
 class Purchase:

@@ -16,6 +16,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -65,9 +66,13 @@ class StockLevel:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.on_hand < 2**63:
+            raise ValueError("on_hand must fit in 64 bits (signed)")
+        if not -(2**63) <= self.reserved < 2**63:
+            raise ValueError("reserved must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +86,11 @@ class Reservation:
     expires_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.expires_at.utcoffset() is None:
             raise ValueError("expires_at must be timezone-aware")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 Model = Warehouse | StockLevel | Reservation
@@ -489,7 +496,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.warehouse_id,
         member=lambda i: i.warehouse_id,
         decode=_decode_warehouse,
-        encode=_encode_warehouse,
         write=_write_warehouse,
         unindex=_unindex_warehouse,
         unique=_no_unique,
@@ -499,7 +505,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.stock_id,
         member=lambda i: i.stock_id,
         decode=_decode_stock_level,
-        encode=_encode_stock_level,
         write=_write_stock_level,
         unindex=_unindex_stock_level,
         unique=_no_unique,
@@ -510,7 +515,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reservation_id,
         member=lambda i: i.reservation_id,
         decode=_decode_reservation,
-        encode=_encode_reservation,
         write=_write_reservation,
         unindex=_unindex_reservation,
         unique=_no_unique,
@@ -539,6 +543,7 @@ def stock_for_sku_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_stock_level_1(sku)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -573,6 +578,7 @@ def low_stock_in_warehouse_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_stock_level_2(warehouse_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -611,6 +617,7 @@ def reservations_of_order_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reservation_1(order_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

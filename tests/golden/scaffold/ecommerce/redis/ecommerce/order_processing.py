@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -70,9 +71,11 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
+        if not self.total.is_finite():
+            raise ValueError("total must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,13 @@ class OrderLine:
     sku: str
     quantity: int
     unit_price: Decimal
+
+    def __post_init__(self) -> None:
+        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        if not self.unit_price.is_finite():
+            raise ValueError("unit_price must be a finite number")
+        if not -(2**63) <= self.quantity < 2**63:
+            raise ValueError("quantity must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +108,11 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Customer | Order | OrderLine | Payment
@@ -569,7 +581,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
-        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -579,7 +590,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.order_id,
         member=lambda i: i.order_id,
         decode=_decode_order,
-        encode=_encode_order,
         write=_write_order,
         unindex=_unindex_order,
         unique=_no_unique,
@@ -590,7 +600,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.line_id,
         member=lambda i: i.line_id,
         decode=_decode_order_line,
-        encode=_encode_order_line,
         write=_write_order_line,
         unindex=_unindex_order_line,
         unique=_no_unique,
@@ -601,7 +610,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.payment_id,
         member=lambda i: i.payment_id,
         decode=_decode_payment,
-        encode=_encode_payment,
         write=_write_payment,
         unindex=_unindex_payment,
         unique=_no_unique,
@@ -630,6 +638,7 @@ def customer_orders_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_1(customer_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -664,6 +673,7 @@ def lines_of_order_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_line_1(order_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -697,6 +707,7 @@ def fulfilment_queue_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_order_2(status)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

@@ -7,6 +7,7 @@ settings this data needs.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -56,11 +58,19 @@ class Product:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
+        other than JSON data.
+        """
         _check_json(self.attributes, "attributes")
         _check_json(self.images, "images")
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not self.price.is_finite():
+            raise ValueError("price must be a finite number")
+        if not math.isfinite(self.rating):
+            raise ValueError("rating must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +86,11 @@ class Review:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not -(2**63) <= self.stars < 2**63:
+            raise ValueError("stars must fit in 64 bits (signed)")
 
 
 Model = Product | Review
@@ -358,7 +370,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
-        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -368,7 +379,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.review_id,
         member=lambda i: i.review_id,
         decode=_decode_review,
-        encode=_encode_review,
         write=_write_review,
         unindex=_unindex_review,
         unique=_no_unique,
@@ -396,6 +406,7 @@ def products_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_1(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -429,6 +440,7 @@ def search_products(client: redis.Redis, text: str, limit: int | None = 24) -> l
 
     Served by SCAN over every item (see README.md).
     """
+    _check_limit(limit)
     found = _scan_product(client)
     needle = text.casefold()
 
@@ -449,6 +461,7 @@ def top_rated_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_2(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -487,6 +500,7 @@ def reviews_of_product_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_review_1(product_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

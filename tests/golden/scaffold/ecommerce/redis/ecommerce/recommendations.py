@@ -15,6 +15,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -52,6 +53,11 @@ class Product:
     category_id: str
     name: str
     purchase_count: int
+
+    def __post_init__(self) -> None:
+        """Refuse ints beyond 64 bits."""
+        if not -(2**63) <= self.purchase_count < 2**63:
+            raise ValueError("purchase_count must fit in 64 bits (signed)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +374,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.customer_id,
         member=lambda i: i.customer_id,
         decode=_decode_customer,
-        encode=_encode_customer,
         write=_write_customer,
         unindex=_unindex_customer,
         unique=_no_unique,
@@ -378,7 +383,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.product_id,
         member=lambda i: i.product_id,
         decode=_decode_product,
-        encode=_encode_product,
         write=_write_product,
         unindex=_unindex_product,
         unique=_no_unique,
@@ -388,7 +392,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.purchase_id,
         member=lambda i: i.purchase_id,
         decode=_decode_purchase,
-        encode=_encode_purchase,
         write=_write_purchase,
         unindex=_unindex_purchase,
         unique=_no_unique,
@@ -422,6 +425,7 @@ def bestsellers_in_category_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_product_1(category_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

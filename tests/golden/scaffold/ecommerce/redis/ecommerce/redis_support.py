@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
+from redis.exceptions import NoScriptError, WatchError
 
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
@@ -137,8 +137,6 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # The hash fields of an item, as stored.
-    encode: Callable[[Any], Mapping[Any, Any]]
     # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
@@ -346,6 +344,32 @@ def _set_page(
     return members[:size], members[size - 1]
 
 
+def _once(client: redis.Redis, script: str, keys: list[str], args: list[Any]) -> Any:
+    """Run a Lua script that writes, sent once whatever retries the client is set up with.
+
+    A client with retries (redis.Redis() has 3 by default) sends a command again after a
+    lost connection, so a script whose reply was lost would run twice. redis-py never
+    sends again what a pipeline WATCHing a key runs at once: here the script, so a lost
+    connection raises redis.ConnectionError and the script may or may not have run. The
+    WATCH aborts nothing (no EXEC follows); the pipeline's reset sends UNWATCH.
+    """
+    sha = client.register_script(script).sha
+    with client.pipeline() as pipe:
+        _watch(pipe, keys[0])
+        try:
+            try:
+                return pipe.evalsha(sha, len(keys), *keys, *args)
+            except NoScriptError:
+                # Not run: load it, then send it (once).
+                pipe.script_load(script)
+                return pipe.evalsha(sha, len(keys), *keys, *args)
+        except WatchError as error:
+            raise redis.ConnectionError(
+                f"{keys[0]}: the connection was lost after the script was sent, so it may or"
+                " may not have run; read the item back before retrying"
+            ) from error.__context__
+
+
 def _increment(
     client: redis.Redis, key: str, field: str, delta: float, minimum: float | None, *, real: bool
 ) -> Any:
@@ -354,10 +378,9 @@ def _increment(
     With ``minimum`` the add is refused (None) if the sum would fall below it; the check
     and the add are one Lua script, so concurrent decrements never pass the floor.
     """
-    script = client.register_script(_INCREMENT)
     kind = "float" if real else "int"
     floor = "" if minimum is None else repr(minimum)
-    return script(keys=[key], args=[field, repr(delta), kind, floor])
+    return _once(client, _INCREMENT, [key], [field, repr(delta), kind, floor])
 
 
 def _increment_indexed(
@@ -378,7 +401,6 @@ def _increment_indexed(
     Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
     """
     field, delta, minimum = change
-    script = client.register_script(_INCREMENT_SCORED)
     floor = "" if minimum is None else repr(minimum)
     for attempt in range(_TRIES):
         raw = _text_hash(client.hgetall(key))
@@ -390,7 +412,9 @@ def _increment_indexed(
         words = [_words(command) for command, _ in commands.command_stack]
         others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
         args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
-        reply = script(keys=[key], args=[*args, json.dumps(words, ensure_ascii=False)])
+        reply = _once(
+            client, _INCREMENT_SCORED, [key], [*args, json.dumps(words, ensure_ascii=False)]
+        )
         if reply != ["moved"]:
             return reply
         _backoff(attempt)
@@ -421,9 +445,14 @@ def _save_many(
     items: Iterable[_T],
     chunk_size: int,
 ) -> int:
-    """Write items with ``write_many``, one pipeline round trip per chunk; returns how many."""
+    """Write items with ``write_many``, one MULTI/EXEC round trip per chunk; returns how many.
+
+    A chunk is one transaction: an increment of a scored field (a Lua script) runs before
+    or after it, never between an item's hash and its sorted-set entries, which would
+    leave the two disagreeing.
+    """
     count = 0
-    pipe = client.pipeline(transaction=False)
+    pipe = client.pipeline(transaction=True)
     for chunk in _chunks(items, chunk_size):
         write_many(pipe, chunk)
         pipe.execute()
@@ -510,6 +539,12 @@ def _check_json(value: Any, path: str) -> None:
         f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
         "list or dict); convert it first"
     )
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
@@ -602,10 +637,10 @@ def _save_together(
         for old, new in [*updates, *((i, i) for i in unchanged)]:
             if type(old) is not type(new) or key(old) != key(new):
                 raise ValueError("an update must keep the item's entity and key")
-            # The stored text against old's encoding: exact for every type, where a
-            # decoded item could differ (a JSON map's datetime comes back as text).
+            # The stored item against old, as values: an increment stores Redis's own
+            # text (HINCRBYFLOAT writes 2.0 as "2"), which old's encoding need not match.
             current = _text_hash(pipe.hgetall(key(old)))
-            if not current or current != _entity(entities, old).encode(old):
+            if not current or _entity(entities, old).decode(current) != old:
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
         changes = [*updates, *added(pipe)]
         pipe.multi()

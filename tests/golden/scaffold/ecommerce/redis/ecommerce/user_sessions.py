@@ -18,6 +18,7 @@ from redis.typing import EncodableT, FieldT
 
 from ecommerce.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -219,7 +220,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.session_id,
         member=lambda i: i.session_id,
         decode=_decode_session,
-        encode=_encode_session,
         write=_write_session,
         unindex=_unindex_session,
         unique=_no_unique,
@@ -247,6 +247,7 @@ def sessions_of_user_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_session_1(user_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

@@ -552,8 +552,9 @@ def test_save_together(store: Any) -> None:
     assert got_2 == stock_level
     got_3 = repo.fetch_reservation(store, reservation.reservation_id)
     assert got_3 == reservation
-    # One create of an existing item aborts the whole transaction.
-    fresh = _make_warehouse(2)
+    # One create of an existing item aborts the whole transaction. Item 0: the updates
+    # below take values of items 2 and 3, and a unique value cannot be held twice.
+    fresh = _make_warehouse(0)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, warehouse])
     fetched = repo.fetch_warehouse(store, fresh.warehouse_id)

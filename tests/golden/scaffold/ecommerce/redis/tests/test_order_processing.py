@@ -637,8 +637,9 @@ def test_save_together(store: Any) -> None:
     assert got_3 == order_line
     got_4 = repo.fetch_payment(store, payment.payment_id)
     assert got_4 == payment
-    # One create of an existing item aborts the whole transaction.
-    fresh = _make_customer(2)
+    # One create of an existing item aborts the whole transaction. Item 0: the updates
+    # below take values of items 2 and 3, and a unique value cannot be held twice.
+    fresh = _make_customer(0)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, customer])
     fetched = repo.fetch_customer(store, fresh.customer_id)

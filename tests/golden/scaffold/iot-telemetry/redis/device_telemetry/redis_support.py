@@ -90,8 +90,6 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # The hash fields of an item, as stored.
-    encode: Callable[[Any], Mapping[Any, Any]]
     # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
@@ -313,9 +311,14 @@ def _save_many(
     items: Iterable[_T],
     chunk_size: int,
 ) -> int:
-    """Write items with ``write_many``, one pipeline round trip per chunk; returns how many."""
+    """Write items with ``write_many``, one MULTI/EXEC round trip per chunk; returns how many.
+
+    A chunk is one transaction: an increment of a scored field (a Lua script) runs before
+    or after it, never between an item's hash and its sorted-set entries, which would
+    leave the two disagreeing.
+    """
     count = 0
-    pipe = client.pipeline(transaction=False)
+    pipe = client.pipeline(transaction=True)
     for chunk in _chunks(items, chunk_size):
         write_many(pipe, chunk)
         pipe.execute()
@@ -402,3 +405,9 @@ def _check_json(value: Any, path: str) -> None:
         f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
         "list or dict); convert it first"
     )
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")

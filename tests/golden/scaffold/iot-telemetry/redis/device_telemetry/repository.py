@@ -7,6 +7,7 @@ settings this data needs.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from redis.typing import EncodableT, FieldT
 
 from device_telemetry.redis_support import (
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -71,10 +73,20 @@ class Reading:
     metrics: dict[str, Any]
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes, and lists and maps holding other than JSON data."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
+        other than JSON data.
+        """
         _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
+        if not math.isfinite(self.temperature):
+            raise ValueError("temperature must be a finite number")
+        if not math.isfinite(self.humidity):
+            raise ValueError("humidity must be a finite number")
+        if not math.isfinite(self.battery):
+            raise ValueError("battery must be a finite number")
 
 
 Model = Device | Reading
@@ -342,7 +354,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.device_id,
         member=lambda i: i.device_id,
         decode=_decode_device,
-        encode=_encode_device,
         write=_write_device,
         unindex=_unindex_device,
         unique=_no_unique,
@@ -352,7 +363,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.reading_id,
         member=lambda i: i.reading_id,
         decode=_decode_reading,
-        encode=_encode_reading,
         write=_write_reading,
         unindex=_unindex_reading,
         unique=_no_unique,
@@ -370,6 +380,7 @@ def device_readings_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reading_1(device_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -404,6 +415,7 @@ def latest_reading_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_reading_1(device_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -448,6 +460,7 @@ def devices_of_site_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_device_1(site_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:

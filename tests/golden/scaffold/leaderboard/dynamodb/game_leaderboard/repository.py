@@ -16,6 +16,7 @@ from boto3.dynamodb.conditions import Key
 from game_leaderboard.dynamodb_support import (
     VERSION,
     Page,
+    _check_limit,
     _count,
     _create,
     _delete,
@@ -67,9 +68,11 @@ class Score:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.score < 2**63:
+            raise ValueError("score must fit in 64 bits (signed)")
 
 
 Model = Player | Score
@@ -301,6 +304,7 @@ def top_100(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("SCORE#" + _parts(board_id))
     rows, cursor = _query(
         table,

@@ -63,9 +63,11 @@ class Score:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.score < 2**63:
+            raise ValueError("score must fit in 64 bits (signed)")
 
 
 Model = Player | Score

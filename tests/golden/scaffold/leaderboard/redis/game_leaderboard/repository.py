@@ -15,6 +15,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from game_leaderboard.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -57,9 +58,11 @@ class Score:
     updated_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and ints beyond 64 bits."""
         if self.updated_at.utcoffset() is None:
             raise ValueError("updated_at must be timezone-aware")
+        if not -(2**63) <= self.score < 2**63:
+            raise ValueError("score must fit in 64 bits (signed)")
 
 
 Model = Player | Score
@@ -291,7 +294,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.player_id,
         member=lambda i: i.player_id,
         decode=_decode_player,
-        encode=_encode_player,
         write=_write_player,
         unindex=_unindex_player,
         unique=_no_unique,
@@ -301,7 +303,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_score,
-        encode=_encode_score,
         write=_write_score,
         unindex=_unindex_score,
         unique=_unique_keys_score,
@@ -319,6 +320,7 @@ def top_100_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_score_1(board_id)
     pairs, cursor = _page(client, index, limit, after, desc=True)
     return [(member, int(score)) for member, score in pairs], cursor

@@ -555,6 +555,12 @@ def _increment(
     return _current(table, key)
 
 
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")
+
+
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
     """The functions of ``item``'s entity, or TypeError if it is no item of the component."""
     try:

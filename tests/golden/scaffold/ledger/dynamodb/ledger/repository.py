@@ -17,6 +17,7 @@ from ledger.dynamodb_support import (
     VERSION,
     Page,
     _by_guard,
+    _check_limit,
     _create,
     _delete,
     _ensure_table,
@@ -64,9 +65,11 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.balance.is_finite():
+            raise ValueError("balance must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,11 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Account | Transfer | Entry
@@ -380,6 +385,7 @@ def account_statement(
 
     Served by a Query of the parent's item collection on the table.
     """
+    _check_limit(limit)
     condition = Key("PK").eq("ACCOUNT#" + _parts(account_id))
     condition = condition & Key("SK").begins_with("ENTRY#")
     rows, cursor = _query(
@@ -404,6 +410,7 @@ def entries_of_transfer(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("ENTRY#" + _parts(transfer_id))
     rows, cursor = _query(
         table,
@@ -426,6 +433,7 @@ def transfer_by_idempotency_key(
 
     Served by GetItem on the guard item of the unique value, then GetItem on the item.
     """
+    _check_limit(limit)
     raw = _by_guard(table, "TRANSFER#idempotency_key#" + _parts(idempotency_key))
     found = [_decode_transfer(raw)] if raw is not None else []
     return found[:limit] if limit is not None else found

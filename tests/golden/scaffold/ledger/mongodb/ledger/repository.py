@@ -65,9 +65,11 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.balance.is_finite():
+            raise ValueError("balance must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +99,11 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Account | Transfer | Entry

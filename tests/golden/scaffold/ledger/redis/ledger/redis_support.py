@@ -89,8 +89,6 @@ class _Entity:
     # The item's key as text (the member its index entries and unique-value keys hold).
     member: Callable[[Any], str]
     decode: Callable[[Mapping[str, str]], Any]
-    # The hash fields of an item, as stored.
-    encode: Callable[[Any], Mapping[Any, Any]]
     # Queue the commands that store an item with its expiry and index entries.
     write: Callable[[Pipeline, Any], None]
     # Queue the removal of an item's index entries and unique-value keys.
@@ -303,9 +301,14 @@ def _save_many(
     items: Iterable[_T],
     chunk_size: int,
 ) -> int:
-    """Write items with ``write_many``, one pipeline round trip per chunk; returns how many."""
+    """Write items with ``write_many``, one MULTI/EXEC round trip per chunk; returns how many.
+
+    A chunk is one transaction: an increment of a scored field (a Lua script) runs before
+    or after it, never between an item's hash and its sorted-set entries, which would
+    leave the two disagreeing.
+    """
     count = 0
-    pipe = client.pipeline(transaction=False)
+    pipe = client.pipeline(transaction=True)
     for chunk in _chunks(items, chunk_size):
         write_many(pipe, chunk)
         pipe.execute()
@@ -362,6 +365,12 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")
 
 
 def _entity(entities: Mapping[type, _Entity], item: Any) -> _Entity:
@@ -454,10 +463,10 @@ def _save_together(
         for old, new in [*updates, *((i, i) for i in unchanged)]:
             if type(old) is not type(new) or key(old) != key(new):
                 raise ValueError("an update must keep the item's entity and key")
-            # The stored text against old's encoding: exact for every type, where a
-            # decoded item could differ (a JSON map's datetime comes back as text).
+            # The stored item against old, as values: an increment stores Redis's own
+            # text (HINCRBYFLOAT writes 2.0 as "2"), which old's encoding need not match.
             current = _text_hash(pipe.hgetall(key(old)))
-            if not current or current != _entity(entities, old).encode(old):
+            if not current or _entity(entities, old).decode(current) != old:
                 raise ConflictError(f"{type(old).__name__} {key(old)!r} changed since it was read")
         changes = [*updates, *added(pipe)]
         pipe.multi()

@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from redis.typing import EncodableT, FieldT
 
 from ledger.redis_support import (
+    _check_limit,
     _create,
     _delete,
     _Entity,
@@ -53,9 +54,11 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
+        if not self.balance.is_finite():
+            raise ValueError("balance must be a finite number")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,11 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
+        if not self.amount.is_finite():
+            raise ValueError("amount must be a finite number")
 
 
 Model = Account | Transfer | Entry
@@ -334,7 +339,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.account_id,
         member=lambda i: i.account_id,
         decode=_decode_account,
-        encode=_encode_account,
         write=_write_account,
         unindex=_unindex_account,
         unique=_no_unique,
@@ -345,7 +349,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.transfer_id,
         member=lambda i: i.transfer_id,
         decode=_decode_transfer,
-        encode=_encode_transfer,
         write=_write_transfer,
         unindex=_unindex_transfer,
         unique=_unique_keys_transfer,
@@ -355,7 +358,6 @@ _ENTITIES: dict[type, _Entity] = {
         key_value=lambda i: i.entry_id,
         member=lambda i: i.entry_id,
         decode=_decode_entry,
-        encode=_encode_entry,
         write=_write_entry,
         unindex=_unindex_entry,
         unique=_no_unique,
@@ -383,6 +385,7 @@ def account_statement_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_entry_1(account_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -417,6 +420,7 @@ def entries_of_transfer_page(
 
     Pass the cursor back as ``after``: it is the last member read (an exclusive bound).
     """
+    _check_limit(limit)
     index = _index_entry_2(transfer_id)
 
     def read(size: int | None, start: str | None) -> tuple[list[str], str | None]:
@@ -453,6 +457,7 @@ def transfer_by_idempotency_key(
 
     Served by GET of the unique-value key (the owner's key), then HGETALL.
     """
+    _check_limit(limit)
     claim = TRANSFER_KEY + ":unique:idempotency_key:" + idempotency_key
     member = cast("str | None", client.get(claim))
     raw = _text_hash(client.hgetall(_key_transfer(member))) if member is not None else {}

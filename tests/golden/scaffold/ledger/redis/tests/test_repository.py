@@ -370,8 +370,9 @@ def test_save_together(store: Any) -> None:
     assert got_2 == transfer
     got_3 = repo.fetch_entry(store, entry.entry_id)
     assert got_3 == entry
-    # One create of an existing item aborts the whole transaction.
-    fresh = _make_account(2)
+    # One create of an existing item aborts the whole transaction. Item 0: the updates
+    # below take values of items 2 and 3, and a unique value cannot be held twice.
+    fresh = _make_account(0)
     with pytest.raises(AlreadyExistsError):
         repo.save_together(store, [fresh, account])
     fetched = repo.fetch_account(store, fresh.account_id)

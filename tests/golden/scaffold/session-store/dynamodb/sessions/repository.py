@@ -17,6 +17,7 @@ from sessions.dynamodb_support import (
     VERSION,
     Page,
     _check_json,
+    _check_limit,
     _create,
     _delete,
     _dynamo,
@@ -240,6 +241,7 @@ def sessions_of_user(
 
     Served by a Query of an overloaded GSI.
     """
+    _check_limit(limit)
     condition = Key("GSI1PK").eq("SESSION#" + _parts(user_id))
     rows, cursor = _query(
         table,
