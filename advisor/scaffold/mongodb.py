@@ -27,7 +27,7 @@ from advisor.scaffold.common import (
     warn,
 )
 from advisor.scaffold.dynamodb import FEW_VALUES
-from advisor.scaffold.names import RESERVED_NAMES, Namespace
+from advisor.scaffold.names import RESERVED_NAMES, Namespace, plural
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 from advisor.workload import (
     FieldType,
@@ -411,7 +411,7 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
                 f"points to its {parent.name}) because {reason}."
             )
             continue
-        array = arrays[parent.name].take(f"{entity.snake}s")
+        array = arrays[parent.name].take(plural(entity.snake))
         out[entity.name] = Embedding(entity, parent, array)
         decisions.append(
             f"{entity.name}: embedded in {parent.name} (array {array}) because it is only "
