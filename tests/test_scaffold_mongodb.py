@@ -28,6 +28,7 @@ import pytest
 from advisor.scaffold import Store, explicit, generate
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
+from tests.hostile import EDGE_WORKLOADS
 from tests.support import EXAMPLES, session_round_trip, session_touch
 
 THREADS = 8
@@ -553,3 +554,57 @@ def test_an_embedded_item_built_in_memory_matches_its_stored_form(
         assert repo._replace_payment(db, payment, replace(payment, status="captured"))
         stored = repo.fetch_payment(db, "o1", "p1")
         assert stored is not None and stored.status == "captured"
+
+
+def _probe_user(repo: ModuleType, user_id: str, expires_at: datetime, **changes: Any) -> Any:
+    """A User of the expiring_parent edge workload (review 10's probe)."""
+    fields: dict[str, Any] = {
+        "user_id": user_id,
+        "email": f"{user_id}@x",
+        "handle": user_id,
+        "tenant": "t",
+        "nickname": None,
+        "score": 1,
+        "credit": Decimal("1.00"),
+        "rating": 1.0,
+        "joined_at": BASE,
+        "expires_at": expires_at,
+        "prefs": {},
+    }
+    return repo.User(**{**fields, **changes})
+
+
+def _probe(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> contextlib.AbstractContextManager[tuple[ModuleType, Any]]:
+    """The expiring_parent edge workload's project (package probe), for review 10's cases."""
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    return project(workload, tmp_path, mongo)
+
+
+def test_embedded_children_go_with_their_expired_parent(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # The TTL monitor deletes an expired User up to 60 s late: until then its notes are
+    # as gone as it is, to every read and write of them (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        errors = importlib.import_module("probe.errors")
+        now = datetime.now(UTC)
+        repo.create_user(db, _probe_user(repo, "u1", now + timedelta(hours=1)))
+        note = repo.Note("n1", "u1", "b", 1, None)
+        repo.create_note(db, note)
+        assert repo.notes_of_user(db, "u1") == [note]
+        assert repo.touch_user(db, "u1", now - timedelta(seconds=1))
+        assert repo.get_user(db, "u1") is None
+        assert repo.notes_of_user(db, "u1") == []
+        assert repo.fetch_note(db, "u1", "n1") is None
+        with pytest.raises(errors.NotFoundError):
+            repo.create_note(db, repo.Note("n2", "u1", "b", 1, None))
+        assert repo.update_note(db, "u1", "n1", lambda n: replace(n, body="z")) is None
+        assert repo._replace_note(db, note, replace(note, body="z")) is False
+        assert repo.save_many_note(db, [repo.Note("n3", "u1", "b", 1, None)]) == 0
+        assert repo.delete_note(db, "u1", "n1") is False
+        # Nothing was written: the document is as the TTL monitor will find it.
+        stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
+        assert [n["note_id"] for n in stored["notes"]] == ["n1"]
+        assert stored["notes"][0]["body"] == "b"

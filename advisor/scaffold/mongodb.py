@@ -177,6 +177,13 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 )
             else:
                 held = ""
+            children = [m.child.name for m in embedded.values() if m.parent.name == entity.name]
+            if children:
+                held += (
+                    f"; its embedded {' and '.join(children)} items expire with it: their "
+                    "reads and writes filter on its expiry too, so none is served, added or "
+                    "changed once it has expired"
+                )
             # create_indexes refuses to change an existing index's options, and mongomock
             # has no collMod to test a fix with, so the README says what to run instead.
             decisions.append(

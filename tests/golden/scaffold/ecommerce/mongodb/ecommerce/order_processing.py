@@ -555,14 +555,13 @@ def create_order_line(
     AlreadyExistsError if it already holds an item with this key.
     """
     parents = _collection(db, ORDER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}},
-        {"$push": {"order_lines": _encode_order_line(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}}
+    update = {"$push": {"order_lines": _encode_order_line(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.order_id}, limit=1, session=session):
+    parent = {"_id": item.order_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"OrderLine {item.line_id!r} already exists")
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
@@ -653,10 +652,9 @@ def delete_order_line(
     line_id: str,
 ) -> bool:
     """Remove one OrderLine from its Order; True if it was there."""
-    result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id, "order_lines.line_id": line_id},
-        {"$pull": {"order_lines": {"line_id": line_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": order_id, "order_lines.line_id": line_id}
+    update = {"$pull": {"order_lines": {"line_id": line_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, ORDER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 
@@ -691,14 +689,13 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     AlreadyExistsError if it already holds an item with this key.
     """
     parents = _collection(db, ORDER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}},
-        {"$push": {"payments": _encode_payment(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}}
+    update = {"$push": {"payments": _encode_payment(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.order_id}, limit=1, session=session):
+    parent = {"_id": item.order_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"Payment {item.payment_id!r} already exists")
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
@@ -789,10 +786,9 @@ def delete_payment(
     payment_id: str,
 ) -> bool:
     """Remove one Payment from its Order; True if it was there."""
-    result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id, "payments.payment_id": payment_id},
-        {"$pull": {"payments": {"payment_id": payment_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": order_id, "payments.payment_id": payment_id}
+    update = {"$pull": {"payments": {"payment_id": payment_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, ORDER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 

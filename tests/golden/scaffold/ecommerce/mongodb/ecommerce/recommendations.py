@@ -393,14 +393,13 @@ def create_purchase(
     AlreadyExistsError if it already holds an item with this key.
     """
     parents = _collection(db, CUSTOMER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}},
-        {"$push": {"purchases": _encode_purchase(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}}
+    update = {"$push": {"purchases": _encode_purchase(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.customer_id}, limit=1, session=session):
+    parent = {"_id": item.customer_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"Purchase {item.purchase_id!r} already exists")
     raise NotFoundError(f"Customer {item.customer_id!r} does not exist")
 
@@ -491,10 +490,9 @@ def delete_purchase(
     purchase_id: str,
 ) -> bool:
     """Remove one Purchase from its Customer; True if it was there."""
-    result = _collection(db, CUSTOMER_COLLECTION).update_one(
-        {"_id": customer_id, "purchases.purchase_id": purchase_id},
-        {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": customer_id, "purchases.purchase_id": purchase_id}
+    update = {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, CUSTOMER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 
