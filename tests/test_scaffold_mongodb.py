@@ -608,3 +608,34 @@ def test_embedded_children_go_with_their_expired_parent(
         stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
         assert [n["note_id"] for n in stored["notes"]] == ["n1"]
         assert stored["notes"][0]["body"] == "b"
+
+
+def test_a_limit_below_one_is_refused_by_every_read(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # pymongo's cursor.limit(0) means no limit: limit=0 read every document (review 10).
+    # As in the Redis and DynamoDB projects, a limit is None (everything) or at least 1.
+    import inspect
+
+    with _probe(tmp_path, mongo) as (repo, db):
+        now = datetime.now(UTC)
+        for n in range(3):
+            repo.create_user(db, _probe_user(repo, f"u{n}", now + timedelta(hours=1)))
+            repo.create_note(db, repo.Note(f"n{n}", "u0", "b", 1, None))
+        reads = {
+            name: function
+            for name, function in vars(repo).items()
+            if inspect.isfunction(function)
+            and function.__module__ == repo.__name__
+            and "limit" in inspect.signature(function).parameters
+        }
+        assert {"users_by_rating", "tokens_of_user", "notes_of_user"} <= reads.keys()
+        for name, function in reads.items():
+            keys = set(inspect.signature(function).parameters) - {"db", "limit", "after"}
+            arguments = ["t" if name.startswith("users_") else "u0"] + ["x"] * (len(keys) - 1)
+            for limit in (0, -1):
+                with pytest.raises(ValueError, match="limit must be at least 1"):
+                    function(db, *arguments, limit=limit)
+        assert len(repo.users_by_rating(db, "t", limit=None)) == 3
+        assert len(repo.users_by_rating(db, "t", limit=1)) == 1
+        assert len(repo.notes_of_user(db, "u0", limit=None)) == 3

@@ -26,6 +26,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _decimal,
     _Entity,
     _keyset,
@@ -815,6 +816,7 @@ def customer_orders(
 
     Served by the index {customer_id: 1, placed_at: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"customer_id": customer_id}
     if after is not None:
         query.update(_keyset("placed_at", True, after))
@@ -830,6 +832,7 @@ def lines_of_order(db: Database[Any], order_id: str, limit: int | None = None) -
 
     Served by the parent document: one read returns every child.
     """
+    _check_limit(limit)
     found = _all_order_line(db, order_id)
     return found[:limit] if limit is not None else found
 
@@ -844,6 +847,7 @@ def fulfilment_queue(
 
     Served by the index {status: 1, placed_at: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"status": status}
     if after is not None:
         query.update(_keyset("placed_at", False, after))

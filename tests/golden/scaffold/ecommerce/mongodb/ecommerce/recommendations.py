@@ -24,6 +24,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _keyset,
     _merge_into_arrays,
     _page,
@@ -522,6 +523,7 @@ def bestsellers_in_category(
 
     Served by the index {category_id: 1, purchase_count: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"category_id": category_id}
     if after is not None:
         query.update(_keyset("purchase_count", True, after))

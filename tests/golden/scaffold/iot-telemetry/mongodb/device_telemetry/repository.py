@@ -25,6 +25,7 @@ from device_telemetry.mongodb_support import (
     _aware,
     _bulk_upsert,
     _check_json,
+    _check_limit,
     _keyset,
     _page,
     _point,
@@ -407,6 +408,7 @@ def device_readings(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {
         "device_id": device_id,
         "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
@@ -430,6 +432,7 @@ def latest_reading(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {
         "device_id": device_id,
         "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
@@ -464,6 +467,7 @@ def devices_of_site(
 
     Served by the index {site_id: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"site_id": site_id}
     if after is not None:
         query.update(_keyset(None, False, after))
