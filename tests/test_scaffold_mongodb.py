@@ -639,3 +639,19 @@ def test_a_limit_below_one_is_refused_by_every_read(
         assert len(repo.users_by_rating(db, "t", limit=None)) == 3
         assert len(repo.users_by_rating(db, "t", limit=1)) == 1
         assert len(repo.notes_of_user(db, "u0", limit=None)) == 3
+
+
+def test_a_bulk_save_keeps_the_place_of_a_replaced_embedded_item(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # update_note keeps a note where it is in its array; save_many_note moved a replaced
+    # one to the end, so the order of notes_of_user depended on the path (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        repo.create_user(db, _probe_user(repo, "u1", datetime.now(UTC) + timedelta(hours=1)))
+        for key in ("a", "b", "c"):
+            repo.create_note(db, repo.Note(key, "u1", "b", 1, None))
+        changed = repo.Note("a", "u1", "new", 2, "m")
+        assert repo.save_many_note(db, [repo.Note("d", "u1", "b", 1, None), changed]) == 2
+        notes = repo.notes_of_user(db, "u1")
+        assert [n.note_id for n in notes] == ["a", "b", "c", "d"] and notes[0] == changed
+        assert repo.notes_of_user(db, "u1", limit=1) == [changed]
