@@ -655,3 +655,29 @@ def test_a_bulk_save_keeps_the_place_of_a_replaced_embedded_item(
         notes = repo.notes_of_user(db, "u1")
         assert [n.note_id for n in notes] == ["a", "b", "c", "d"] and notes[0] == changed
         assert repo.notes_of_user(db, "u1", limit=1) == [changed]
+
+
+def test_strong_reads_of_one_document_are_linearizable_and_the_readme_names_them() -> None:
+    # A get by a unique index and an embedded item's reads (its parent by _id) name one
+    # document, as a get by _id does: all are linearizable, and the README says which
+    # functions are (it said fetch_*() and get patterns, while these read majority).
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    files = generate(workload, explicit(workload, Store.MONGODB)).files
+    code = files["probe/repository.py"]
+
+    def body(name: str) -> str:
+        return code[code.index(f"def {name}(") :].split("\n\n\n")[0]
+
+    one = ["user_by_email", "token_by_code", "get_user", "fetch_user", "_all_note"]
+    for name in one:
+        assert "_linearizable(" in body(name), name
+    assert "_all_note(" in body("fetch_note") and "_all_note(" in body("notes_of_user")
+    for name in ["users_of_tenant", "tokens_of_user", "user_by_tenant_handle"]:
+        assert "_linearizable(" not in body(name), name
+    readme = files["README.md"].replace("\\", "")
+    named = re.search(r"LINEARIZABLE_TIMEOUT_MS\): (.*?)\. They", readme)
+    assert named is not None
+    assert set(named[1].split(", ")) == {
+        *(f"fetch_{e}()" for e in ("user", "token", "note")),
+        *(f"{r}()" for r in ("get_user", "user_by_email", "token_by_code", "notes_of_user")),
+    }

@@ -127,6 +127,15 @@ class MongoDesign:
     # Strong single-document reads use readConcern linearizable.
     linearizable: bool
 
+    def reads_one(self, read: MongoRead) -> bool:
+        """Whether ``read`` uses readConcern linearizable: a strong read of one document.
+
+        Linearizable reads are only linearizable when the filter names one document: a
+        get by _id or by the fields of a unique index, or an embedded item's read, which
+        reads its parent document by _id.
+        """
+        return self.linearizable and _one_document(read)
+
     def touches(self, entity: EntitySpec) -> bool:
         """Whether ``touch_`` is generated for ``entity``: one in its own collection.
 
@@ -236,7 +245,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
     ]
     counters, increments = _counters(spec, embedded, decisions)
     decisions += unique_notes(spec, "a unique index")
-    w, journal, concern, preference, note = _concerns(spec)
+    single = [f"{e.fetch}()" for e in spec.entities]
+    single += [f"{r.pattern.func}()" for r in reads if _one_document(r)]
+    w, journal, concern, preference, note = _concerns(spec, single)
     decisions.append(note)
     flexibility = spec.answers.schema_flexibility
     level, action, extra = "strict", "error", True
@@ -293,6 +304,16 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _one_document(read: MongoRead) -> bool:
+    """Whether ``read`` returns one document named by its filter (see MongoDesign.reads_one)."""
+    if read.pattern.rank_of is not None:
+        return False
+    if read.how is How.EMBEDDED:
+        return True
+    unique = read.index is not None and read.index.unique
+    return read.pattern.kind is PatternKind.GET and (read.how is How.ID or unique)
 
 
 def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]:
@@ -546,8 +567,11 @@ def _covering(index: MongoIndex, indexes: list[MongoIndex] | tuple[MongoIndex, .
     return best
 
 
-def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
+def _concerns(spec: ComponentSpec, single: list[str]) -> tuple[str, bool, str, str, str]:
     """Write concern w, journal, read concern level, read preference and the reason.
+
+    ``single`` names the read functions whose filter names one document, which strong
+    consistency serves with readConcern linearizable.
 
     Durability decides the write concern: a w=1 write that has not replicated yet is
     rolled back when its primary fails over, so only ephemeral data may be written with
@@ -592,10 +616,11 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "PRIMARY",
             f"{writes} Consistency strong: majority reads alone are "
             "not strong (a deposed primary can briefly serve stale majority reads), so "
-            "single-document gets by _id (fetch_*() and get patterns) use readConcern "
-            "linearizable with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): they reflect every "
-            "write acknowledged before they started, at the cost of a round of "
-            "confirmation from a majority. Multi-document reads use readConcern majority "
+            "the reads whose filter names one document (by _id, by the fields of a unique "
+            "index, or an embedded item's parent by _id) use readConcern linearizable "
+            f"with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): {', '.join(single)}. They reflect "
+            "every write acknowledged before they started, at the cost of a round of "
+            "confirmation from a majority. The other reads use readConcern majority "
             "from the primary (linearizable only applies to single-document reads).",
         )
     asked = "session" if consistency == "session" else "not answered"

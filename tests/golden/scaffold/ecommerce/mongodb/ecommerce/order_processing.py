@@ -580,7 +580,11 @@ def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries:
 
 def _all_order_line(db: Database[Any], parent: Any) -> list[OrderLine]:
     """Every OrderLine embedded in one Order."""
-    doc = _collection(db, ORDER_COLLECTION).find_one({"_id": parent}, {"order_lines": 1})
+    query = {"_id": parent}
+    projection = {"order_lines": 1}
+    # One document by _id: a strong read of it can be linearizable (see README.md).
+    collection = _linearizable(_collection(db, ORDER_COLLECTION))
+    doc = collection.find_one(query, projection, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     found = doc.get("order_lines", []) if doc is not None else []
     return [_decode_order_line(raw) for raw in found]
 
@@ -590,7 +594,7 @@ def fetch_order_line(
     order_id: str,
     line_id: str,
 ) -> OrderLine | None:
-    """The OrderLine with this key inside its Order, or None."""
+    """The OrderLine with this key inside its Order, or None (a linearizable read: see README.md)."""
     found = _all_order_line(db, order_id)
     return next((i for i in found if i.line_id == line_id), None)
 
@@ -714,7 +718,11 @@ def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int 
 
 def _all_payment(db: Database[Any], parent: Any) -> list[Payment]:
     """Every Payment embedded in one Order."""
-    doc = _collection(db, ORDER_COLLECTION).find_one({"_id": parent}, {"payments": 1})
+    query = {"_id": parent}
+    projection = {"payments": 1}
+    # One document by _id: a strong read of it can be linearizable (see README.md).
+    collection = _linearizable(_collection(db, ORDER_COLLECTION))
+    doc = collection.find_one(query, projection, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     found = doc.get("payments", []) if doc is not None else []
     return [_decode_payment(raw) for raw in found]
 
@@ -724,7 +732,7 @@ def fetch_payment(
     order_id: str,
     payment_id: str,
 ) -> Payment | None:
-    """The Payment with this key inside its Order, or None."""
+    """The Payment with this key inside its Order, or None (a linearizable read: see README.md)."""
     found = _all_payment(db, order_id)
     return next((i for i in found if i.payment_id == payment_id), None)
 
