@@ -681,3 +681,34 @@ def test_strong_reads_of_one_document_are_linearizable_and_the_readme_names_them
         *(f"fetch_{e}()" for e in ("user", "token", "note")),
         *(f"{r}()" for r in ("get_user", "user_by_email", "token_by_code", "notes_of_user")),
     }
+
+
+def test_an_increment_takes_the_number_type_of_its_field(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # One increment_user serves int, decimal and float fields: an amount of another
+    # field's type was sent as is (bson cannot add a Decimal128 to an int, a double in
+    # an int field changes its type), and the int guard was worked out in floats, so a
+    # minimum beyond 2**53 let a decrement through (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        big = 2**62 + 1
+        user = _probe_user(repo, "u1", datetime.now(UTC) + timedelta(hours=1), score=big)
+        repo.create_user(db, user)
+        refused = [
+            ("score", 1.5, None),
+            ("score", Decimal(1), None),
+            ("score", 1, 0.5),
+            ("score", True, None),
+            ("rating", Decimal("0.5"), None),
+            ("credit", 0.5, None),
+        ]
+        for field, amount, minimum in refused:
+            with pytest.raises(TypeError, match=f"{field} is a"):
+                repo.increment_user(db, "u1", field, amount, minimum)
+        assert repo.increment_user(db, "u1", "score", -1, big) is None
+        bumped = repo.increment_user(db, "u1", "score", -1, big - 1)
+        assert bumped is not None and bumped.score == big - 1
+        rated = repo.increment_user(db, "u1", "rating", 1)
+        assert rated is not None and rated.rating == 2.0
+        stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
+        assert stored["score"] == big - 1 and isinstance(stored["rating"], float)
