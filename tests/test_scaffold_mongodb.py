@@ -712,3 +712,25 @@ def test_an_increment_takes_the_number_type_of_its_field(
         assert rated is not None and rated.rating == 2.0
         stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
         assert stored["score"] == big - 1 and isinstance(stored["rating"], float)
+
+
+def test_the_readme_says_what_bulk_saves_send_and_where_child_keys_are_unique(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # It said one round trip per 1,000 items for every save_many_*(), and nothing of an
+    # embedded key being unique within its parent only (review 10: 8 and 9).
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    readme = generate(workload, explicit(workload, Store.MONGODB)).files["README.md"]
+    readme = readme.replace("\\", "")
+    assert "save_many_user() and save_many_token() also send a delete_many" in readme
+    assert "two round trips per 1,000" in readme
+    assert "save_many_note() writes each parent's array in one compare-and-swap" in readme
+    assert "note_id identifies it within one User only" in readme
+    # What the README says of embedded keys is what the code does.
+    with _probe(tmp_path, mongo) as (repo, db):
+        later = datetime.now(UTC) + timedelta(hours=1)
+        for user in ("a", "b"):
+            repo.create_user(db, _probe_user(repo, user, later))
+            repo.create_note(db, repo.Note("n1", user, "b", 1, None))
+        assert repo.save_many_note(db, [repo.Note("n1", "b", "moved?", 1, None)]) == 1
+        assert repo.fetch_note(db, "a", "n1") == repo.Note("n1", "a", "b", 1, None)

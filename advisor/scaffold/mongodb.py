@@ -267,11 +267,11 @@ def design(spec: ComponentSpec) -> MongoDesign:
         "would); update_*() "
         "functions are compare-and-swap loops on it: read, change, then update_one "
         "filtered on the _v that was read, retried after a jittered exponential backoff "
-        "when another writer got there first. save_many_*() sends one unordered "
-        "bulk_write of upserts (one round trip per 1,000 items, not one per item; of "
-        "items that share a key only the last is sent, so it is the one stored); keyed "
+        f"when another writer got there first. {_bulk_note(spec, embedded)} Keyed "
         "list reads return a Page whose cursor is a keyset bound on (sort field, _id), "
-        "which the compound index ends with, so page 2 starts where page 1 ended."
+        "which the compound index ends with, so page 2 starts where page 1 ended. A "
+        "read's limit is None (every item) or at least 1: 0 raises ValueError, where "
+        "pymongo's limit(0) would mean no limit."
     )
     if spec.multi_record:
         decisions.append(
@@ -304,6 +304,42 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _bulk_note(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> str:
+    """The README's sentences on what the save_many_*() functions send, and how often."""
+    saved = [e for e in spec.entities if not e.append_only]
+    own = [e for e in saved if e.name not in embedded]
+    inside = [e for e in saved if e.name in embedded]
+    out = []
+    if own:
+        clearing = [
+            e.save_many
+            for e in own
+            if e.expiry is not None
+            and (spec.unique_of(e) or any(m.parent.name == e.name for m in embedded.values()))
+        ]
+        verb = "sends" if len(clearing) == 1 else "send"
+        first = (
+            f" ({'() and '.join(clearing)}() also {verb} a delete_many per 1,000 items first, "
+            "of the expired documents that hold the items' keys or unique values: two "
+            "round trips per 1,000)"
+            if clearing
+            else ""
+        )
+        out.append(
+            "The save_many_*() of an entity in its own collection sends one unordered "
+            f"bulk_write of upserts per 1,000 items{first}, not a write per item; of "
+            "items that share a key only the last is sent, so it is the one stored."
+        )
+    if inside:
+        names = "() and ".join(e.save_many for e in inside)
+        out.append(
+            f"{names}() write{'s' if len(inside) == 1 else ''} each parent's array in one "
+            "compare-and-swap: a read and an update_one per parent, not per item, repeated "
+            "when another writer changed the parent meanwhile."
+        )
+    return " ".join(out)
 
 
 def _one_document(read: MongoRead) -> bool:
@@ -445,7 +481,14 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
             f"{entity.name}: embedded in {parent.name} (array {array}) because it is only "
             f"read through its {parent.name}, so one read returns both; a document is "
             f"capped at 16 MB, so move {entity.name} to its own collection if one "
-            f"{parent.name} can have thousands."
+            f"{parent.name} can have thousands. Its key {entity.key.name} identifies it "
+            f"within one {parent.name} only: {entity.create}() does not refuse a key that "
+            f"another {parent.name} holds, and {entity.save_many}() with another "
+            f"{entity.parent_ref.name} adds a copy there and keeps the old one (delete it "
+            f"first to move it). A unique index on {array}.{entity.key.ident} would refuse "
+            "such twins, but mongomock, which the generated tests run on, does not enforce "
+            "unique indexes on array fields, so none is made; keys unique across "
+            f"{parent.name} documents need {entity.name} in its own collection."
         )
     return out
 

@@ -553,7 +553,8 @@ def create_order_line(
     """Add a new OrderLine to its Order's order_lines array.
 
     Raises NotFoundError if the Order does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Order only: see README.md).
     """
     parents = _collection(db, ORDER_COLLECTION)
     query = {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}}
@@ -572,6 +573,7 @@ def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries:
 
     Items whose Order does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Order stays there (see README.md).
     """
     docs = [(i.order_id, _encode_order_line(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)
@@ -691,7 +693,8 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     """Add a new Payment to its Order's payments array.
 
     Raises NotFoundError if the Order does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Order only: see README.md).
     """
     parents = _collection(db, ORDER_COLLECTION)
     query = {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}}
@@ -710,6 +713,7 @@ def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int 
 
     Items whose Order does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Order stays there (see README.md).
     """
     docs = [(i.order_id, _encode_payment(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)

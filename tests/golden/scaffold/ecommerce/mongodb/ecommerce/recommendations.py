@@ -391,7 +391,8 @@ def create_purchase(
     """Add a new Purchase to its Customer's purchases array.
 
     Raises NotFoundError if the Customer does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Customer only: see README.md).
     """
     parents = _collection(db, CUSTOMER_COLLECTION)
     query = {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}}
@@ -410,6 +411,7 @@ def save_many_purchase(db: Database[Any], items: Sequence[Purchase], retries: in
 
     Items whose Customer does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Customer stays there (see README.md).
     """
     docs = [(i.customer_id, _encode_purchase(i)) for i in items]
     parents = _collection(db, CUSTOMER_COLLECTION)
