@@ -347,3 +347,80 @@ access_patterns:
 EDGE_WORKLOADS["longest_names"] = re.sub(
     r"x{5,}", lambda m: m[0] + "x" * 60, EDGE_WORKLOADS["long_names"]
 )
+# A parent with a unique value and two embedded children whose names end in s and y
+# (review 10's min-unique-child and plural workloads): each sample parent needs values of
+# its own, and the arrays are named addresses and categories.
+EDGE_WORKLOADS["unique_parent"] = """
+name: shop
+entities:
+  - name: Customer
+    key: customer_id
+    fields: {customer_id: string, email: string}
+  - name: Address
+    key: address_id
+    parent: Customer
+    fields: {address_id: string, customer_id: string, line: string}
+  - name: Category
+    key: category_id
+    parent: Customer
+    fields: {category_id: string, customer_id: string, line: string}
+access_patterns:
+  - {name: by_email, entity: Customer, kind: get, by: [email], limit: 1}
+  - {name: addresses, entity: Address, kind: query, by: [customer_id]}
+  - {name: cats, entity: Category, kind: query, by: [customer_id]}
+"""
+# Review 10's probe workload: an expiring parent with unique values (one a pair) and
+# counters of three number types, an embedded child with an optional field, and a
+# referenced child with a retention; strong consistency (linearizable reads).
+EDGE_WORKLOADS["expiring_parent"] = """
+name: probe
+use_case: user_profiles
+consistency: strong
+durability: durable
+schema_flexibility: fixed
+needs: [ttl, counters]
+entities:
+  - name: User
+    key: user_id
+    optional: [nickname]
+    fields:
+      user_id: string
+      email: string
+      handle: string
+      tenant: string
+      nickname: string
+      score: int
+      credit: decimal
+      rating: float
+      joined_at: datetime
+      expires_at: datetime
+      prefs: map
+  - name: Token
+    key: token_id
+    parent: User
+    retention: 1d
+    retention_field: created_at
+    fields:
+      token_id: string
+      user_id: string
+      code: string
+      uses: int
+      created_at: datetime
+      expires_at: datetime
+  - name: Note
+    key: note_id
+    parent: User
+    optional: [memo]
+    fields: {note_id: string, user_id: string, body: string, weight: int, memo: string}
+access_patterns:
+  - {name: get_user, entity: User, kind: get, by: [user_id], limit: 1}
+  - {name: user_by_email, entity: User, kind: get, by: [email], limit: 1}
+  - {name: user_by_tenant_handle, entity: User, kind: query, by: [tenant, handle], limit: 1}
+  - {name: users_of_tenant, entity: User, kind: query, by: [tenant], order_by: credit,
+     descending: true, limit: 10}
+  - {name: users_by_rating, entity: User, kind: query, by: [tenant], order_by: rating, limit: 10}
+  - {name: token_by_code, entity: Token, kind: get, by: [code], limit: 1}
+  - {name: tokens_of_user, entity: Token, kind: query, by: [user_id], order_by: created_at,
+     descending: true, limit: 5}
+  - {name: notes_of_user, entity: Note, kind: query, by: [user_id]}
+"""

@@ -12,6 +12,7 @@ from advisor.scaffold.dynamodb import DynamoDesign
 from advisor.scaffold.mongodb import MongoDesign
 from advisor.scaffold.redis import RedisDesign
 from advisor.workload import Workload, load_workload, parse_workload
+from tests.hostile import EDGE_WORKLOADS
 from tests.support import EXAMPLES
 
 
@@ -55,6 +56,14 @@ def test_mongodb_embeds_children_read_through_their_parent() -> None:
     assert how["get_order"] == "id"
     # Orders are read by customer and status, so they keep their own collection.
     assert [c.name for c in design.collections] == ["customer", "order"]
+
+
+def test_mongodb_names_arrays_by_english_plurals() -> None:
+    workload = parse_workload(EDGE_WORKLOADS["unique_parent"], "shop.yaml")
+    (design,) = plan(workload, explicit(workload, Store.MONGODB)).designs
+    assert isinstance(design, MongoDesign)
+    arrays = {n: e.array for n, e in design.embedded.items()}
+    assert arrays == {"Address": "addresses", "Category": "categories"}
 
 
 def test_mongodb_references_series_and_shared_children() -> None:

@@ -28,6 +28,7 @@ import pytest
 from advisor.scaffold import Store, explicit, generate
 from advisor.workload import Workload, load_workload, parse_workload
 from advisor.writer import write_tree
+from tests.hostile import EDGE_WORKLOADS
 from tests.support import EXAMPLES, session_round_trip, session_touch
 
 THREADS = 8
@@ -553,3 +554,183 @@ def test_an_embedded_item_built_in_memory_matches_its_stored_form(
         assert repo._replace_payment(db, payment, replace(payment, status="captured"))
         stored = repo.fetch_payment(db, "o1", "p1")
         assert stored is not None and stored.status == "captured"
+
+
+def _probe_user(repo: ModuleType, user_id: str, expires_at: datetime, **changes: Any) -> Any:
+    """A User of the expiring_parent edge workload (review 10's probe)."""
+    fields: dict[str, Any] = {
+        "user_id": user_id,
+        "email": f"{user_id}@x",
+        "handle": user_id,
+        "tenant": "t",
+        "nickname": None,
+        "score": 1,
+        "credit": Decimal("1.00"),
+        "rating": 1.0,
+        "joined_at": BASE,
+        "expires_at": expires_at,
+        "prefs": {},
+    }
+    return repo.User(**{**fields, **changes})
+
+
+def _probe(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> contextlib.AbstractContextManager[tuple[ModuleType, Any]]:
+    """The expiring_parent edge workload's project (package probe), for review 10's cases."""
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    return project(workload, tmp_path, mongo)
+
+
+def test_embedded_children_go_with_their_expired_parent(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # The TTL monitor deletes an expired User up to 60 s late: until then its notes are
+    # as gone as it is, to every read and write of them (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        errors = importlib.import_module("probe.errors")
+        now = datetime.now(UTC)
+        repo.create_user(db, _probe_user(repo, "u1", now + timedelta(hours=1)))
+        note = repo.Note("n1", "u1", "b", 1, None)
+        repo.create_note(db, note)
+        assert repo.notes_of_user(db, "u1") == [note]
+        assert repo.touch_user(db, "u1", now - timedelta(seconds=1))
+        assert repo.get_user(db, "u1") is None
+        assert repo.notes_of_user(db, "u1") == []
+        assert repo.fetch_note(db, "u1", "n1") is None
+        with pytest.raises(errors.NotFoundError):
+            repo.create_note(db, repo.Note("n2", "u1", "b", 1, None))
+        assert repo.update_note(db, "u1", "n1", lambda n: replace(n, body="z")) is None
+        assert repo._replace_note(db, note, replace(note, body="z")) is False
+        assert repo.save_many_note(db, [repo.Note("n3", "u1", "b", 1, None)]) == 0
+        assert repo.delete_note(db, "u1", "n1") is False
+        # Nothing was written: the document is as the TTL monitor will find it.
+        stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
+        assert [n["note_id"] for n in stored["notes"]] == ["n1"]
+        assert stored["notes"][0]["body"] == "b"
+
+
+def test_a_limit_below_one_is_refused_by_every_read(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # pymongo's cursor.limit(0) means no limit: limit=0 read every document (review 10).
+    # As in the Redis and DynamoDB projects, a limit is None (everything) or at least 1.
+    import inspect
+
+    with _probe(tmp_path, mongo) as (repo, db):
+        now = datetime.now(UTC)
+        for n in range(3):
+            repo.create_user(db, _probe_user(repo, f"u{n}", now + timedelta(hours=1)))
+            repo.create_note(db, repo.Note(f"n{n}", "u0", "b", 1, None))
+        reads = {
+            name: function
+            for name, function in vars(repo).items()
+            if inspect.isfunction(function)
+            and function.__module__ == repo.__name__
+            and "limit" in inspect.signature(function).parameters
+        }
+        assert {"users_by_rating", "tokens_of_user", "notes_of_user"} <= reads.keys()
+        for name, function in reads.items():
+            keys = set(inspect.signature(function).parameters) - {"db", "limit", "after"}
+            arguments = ["t" if name.startswith("users_") else "u0"] + ["x"] * (len(keys) - 1)
+            for limit in (0, -1):
+                with pytest.raises(ValueError, match="limit must be at least 1"):
+                    function(db, *arguments, limit=limit)
+        assert len(repo.users_by_rating(db, "t", limit=None)) == 3
+        assert len(repo.users_by_rating(db, "t", limit=1)) == 1
+        assert len(repo.notes_of_user(db, "u0", limit=None)) == 3
+
+
+def test_a_bulk_save_keeps_the_place_of_a_replaced_embedded_item(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # update_note keeps a note where it is in its array; save_many_note moved a replaced
+    # one to the end, so the order of notes_of_user depended on the path (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        repo.create_user(db, _probe_user(repo, "u1", datetime.now(UTC) + timedelta(hours=1)))
+        for key in ("a", "b", "c"):
+            repo.create_note(db, repo.Note(key, "u1", "b", 1, None))
+        changed = repo.Note("a", "u1", "new", 2, "m")
+        assert repo.save_many_note(db, [repo.Note("d", "u1", "b", 1, None), changed]) == 2
+        notes = repo.notes_of_user(db, "u1")
+        assert [n.note_id for n in notes] == ["a", "b", "c", "d"] and notes[0] == changed
+        assert repo.notes_of_user(db, "u1", limit=1) == [changed]
+
+
+def test_strong_reads_of_one_document_are_linearizable_and_the_readme_names_them() -> None:
+    # A get by a unique index and an embedded item's reads (its parent by _id) name one
+    # document, as a get by _id does: all are linearizable, and the README says which
+    # functions are (it said fetch_*() and get patterns, while these read majority).
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    files = generate(workload, explicit(workload, Store.MONGODB)).files
+    code = files["probe/repository.py"]
+
+    def body(name: str) -> str:
+        return code[code.index(f"def {name}(") :].split("\n\n\n")[0]
+
+    one = ["user_by_email", "token_by_code", "get_user", "fetch_user", "_all_note"]
+    for name in one:
+        assert "_linearizable(" in body(name), name
+    assert "_all_note(" in body("fetch_note") and "_all_note(" in body("notes_of_user")
+    for name in ["users_of_tenant", "tokens_of_user", "user_by_tenant_handle"]:
+        assert "_linearizable(" not in body(name), name
+    readme = files["README.md"].replace("\\", "")
+    named = re.search(r"LINEARIZABLE_TIMEOUT_MS\): (.*?)\. They", readme)
+    assert named is not None
+    assert set(named[1].split(", ")) == {
+        *(f"fetch_{e}()" for e in ("user", "token", "note")),
+        *(f"{r}()" for r in ("get_user", "user_by_email", "token_by_code", "notes_of_user")),
+    }
+
+
+def test_an_increment_takes_the_number_type_of_its_field(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # One increment_user serves int, decimal and float fields: an amount of another
+    # field's type was sent as is (bson cannot add a Decimal128 to an int, a double in
+    # an int field changes its type), and the int guard was worked out in floats, so a
+    # minimum beyond 2**53 let a decrement through (review 10).
+    with _probe(tmp_path, mongo) as (repo, db):
+        big = 2**62 + 1
+        user = _probe_user(repo, "u1", datetime.now(UTC) + timedelta(hours=1), score=big)
+        repo.create_user(db, user)
+        refused = [
+            ("score", 1.5, None),
+            ("score", Decimal(1), None),
+            ("score", 1, 0.5),
+            ("score", True, None),
+            ("rating", Decimal("0.5"), None),
+            ("credit", 0.5, None),
+        ]
+        for field, amount, minimum in refused:
+            with pytest.raises(TypeError, match=f"{field} is a"):
+                repo.increment_user(db, "u1", field, amount, minimum)
+        assert repo.increment_user(db, "u1", "score", -1, big) is None
+        bumped = repo.increment_user(db, "u1", "score", -1, big - 1)
+        assert bumped is not None and bumped.score == big - 1
+        rated = repo.increment_user(db, "u1", "rating", 1)
+        assert rated is not None and rated.rating == 2.0
+        stored = db[repo.USER_COLLECTION].find_one({"_id": "u1"})
+        assert stored["score"] == big - 1 and isinstance(stored["rating"], float)
+
+
+def test_the_readme_says_what_bulk_saves_send_and_where_child_keys_are_unique(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # It said one round trip per 1,000 items for every save_many_*(), and nothing of an
+    # embedded key being unique within its parent only (review 10: 8 and 9).
+    workload = parse_workload(EDGE_WORKLOADS["expiring_parent"], "probe.yaml")
+    readme = generate(workload, explicit(workload, Store.MONGODB)).files["README.md"]
+    readme = readme.replace("\\", "")
+    assert "save_many_user() and save_many_token() also send a delete_many" in readme
+    assert "two round trips per 1,000" in readme
+    assert "save_many_note() writes each parent's array in one compare-and-swap" in readme
+    assert "note_id identifies it within one User only" in readme
+    # What the README says of embedded keys is what the code does.
+    with _probe(tmp_path, mongo) as (repo, db):
+        later = datetime.now(UTC) + timedelta(hours=1)
+        for user in ("a", "b"):
+            repo.create_user(db, _probe_user(repo, user, later))
+            repo.create_note(db, repo.Note("n1", user, "b", 1, None))
+        assert repo.save_many_note(db, [repo.Note("n1", "b", "moved?", 1, None)]) == 1
+        assert repo.fetch_note(db, "a", "n1") == repo.Note("n1", "a", "b", 1, None)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, snake
+from advisor.scaffold.names import Namespace, field_ident, module_name, pascal, plural, snake
 from advisor.scaffold.render import (
     formatted,
     import_block,
@@ -198,3 +198,26 @@ def test_a_support_module_keeps_only_the_helpers_the_project_reaches() -> None:
 def test_top_level_names_are_what_a_module_defines() -> None:
     code = "X = 1\ny: int = 2\ndef f() -> None:\n    z = 3\nclass _C:\n    w = 4\n"
     assert top_level_names(code) == ["X", "_C", "f", "y"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("address", "addresses"),
+        ("box", "boxes"),
+        ("quiz", "quizes"),
+        ("batch", "batches"),
+        ("wish", "wishes"),
+        ("category", "categories"),
+        ("order_entry", "order_entries"),
+        ("day", "days"),
+        ("survey", "surveys"),
+        ("order_line", "order_lines"),
+        ("payment", "payments"),
+        ("class_", "classes"),
+        ("y", "ys"),
+    ],
+)
+def test_plural_follows_english_for_the_common_cases(name: str, expected: str) -> None:
+    # Embedded arrays are named by it, and the names end up in stored documents.
+    assert plural(name) == expected

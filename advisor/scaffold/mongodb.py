@@ -27,7 +27,7 @@ from advisor.scaffold.common import (
     warn,
 )
 from advisor.scaffold.dynamodb import FEW_VALUES
-from advisor.scaffold.names import RESERVED_NAMES, Namespace
+from advisor.scaffold.names import RESERVED_NAMES, Namespace, plural
 from advisor.scaffold.spec import ComponentSpec, EntitySpec, FieldSpec, PatternSpec
 from advisor.workload import (
     FieldType,
@@ -127,6 +127,15 @@ class MongoDesign:
     # Strong single-document reads use readConcern linearizable.
     linearizable: bool
 
+    def reads_one(self, read: MongoRead) -> bool:
+        """Whether ``read`` uses readConcern linearizable: a strong read of one document.
+
+        Linearizable reads are only linearizable when the filter names one document: a
+        get by _id or by the fields of a unique index, or an embedded item's read, which
+        reads its parent document by _id.
+        """
+        return self.linearizable and _one_document(read)
+
     def touches(self, entity: EntitySpec) -> bool:
         """Whether ``touch_`` is generated for ``entity``: one in its own collection.
 
@@ -177,6 +186,13 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 )
             else:
                 held = ""
+            children = [m.child.name for m in embedded.values() if m.parent.name == entity.name]
+            if children:
+                held += (
+                    f"; its embedded {' and '.join(children)} items expire with it: their "
+                    "reads and writes filter on its expiry too, so none is served, added or "
+                    "changed once it has expired"
+                )
             # create_indexes refuses to change an existing index's options, and mongomock
             # has no collMod to test a fix with, so the README says what to run instead.
             decisions.append(
@@ -229,7 +245,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
     ]
     counters, increments = _counters(spec, embedded, decisions)
     decisions += unique_notes(spec, "a unique index")
-    w, journal, concern, preference, note = _concerns(spec)
+    single = [f"{e.fetch}()" for e in spec.entities]
+    single += [f"{r.pattern.func}()" for r in reads if _one_document(r)]
+    w, journal, concern, preference, note = _concerns(spec, single)
     decisions.append(note)
     flexibility = spec.answers.schema_flexibility
     level, action, extra = "strict", "error", True
@@ -249,11 +267,11 @@ def design(spec: ComponentSpec) -> MongoDesign:
         "would); update_*() "
         "functions are compare-and-swap loops on it: read, change, then update_one "
         "filtered on the _v that was read, retried after a jittered exponential backoff "
-        "when another writer got there first. save_many_*() sends one unordered "
-        "bulk_write of upserts (one round trip per 1,000 items, not one per item; of "
-        "items that share a key only the last is sent, so it is the one stored); keyed "
+        f"when another writer got there first. {_bulk_note(spec, embedded)} Keyed "
         "list reads return a Page whose cursor is a keyset bound on (sort field, _id), "
-        "which the compound index ends with, so page 2 starts where page 1 ended."
+        "which the compound index ends with, so page 2 starts where page 1 ended. A "
+        "read's limit is None (every item) or at least 1: 0 raises ValueError, where "
+        "pymongo's limit(0) would mean no limit."
     )
     if spec.multi_record:
         decisions.append(
@@ -286,6 +304,52 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _bulk_note(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> str:
+    """The README's sentences on what the save_many_*() functions send, and how often."""
+    saved = [e for e in spec.entities if not e.append_only]
+    own = [e for e in saved if e.name not in embedded]
+    inside = [e for e in saved if e.name in embedded]
+    out = []
+    if own:
+        clearing = [
+            e.save_many
+            for e in own
+            if e.expiry is not None
+            and (spec.unique_of(e) or any(m.parent.name == e.name for m in embedded.values()))
+        ]
+        verb = "sends" if len(clearing) == 1 else "send"
+        first = (
+            f" ({'() and '.join(clearing)}() also {verb} a delete_many per 1,000 items first, "
+            "of the expired documents that hold the items' keys or unique values: two "
+            "round trips per 1,000)"
+            if clearing
+            else ""
+        )
+        out.append(
+            "The save_many_*() of an entity in its own collection sends one unordered "
+            f"bulk_write of upserts per 1,000 items{first}, not a write per item; of "
+            "items that share a key only the last is sent, so it is the one stored."
+        )
+    if inside:
+        names = "() and ".join(e.save_many for e in inside)
+        out.append(
+            f"{names}() write{'s' if len(inside) == 1 else ''} each parent's array in one "
+            "compare-and-swap: a read and an update_one per parent, not per item, repeated "
+            "when another writer changed the parent meanwhile."
+        )
+    return " ".join(out)
+
+
+def _one_document(read: MongoRead) -> bool:
+    """Whether ``read`` returns one document named by its filter (see MongoDesign.reads_one)."""
+    if read.pattern.rank_of is not None:
+        return False
+    if read.how is How.EMBEDDED:
+        return True
+    unique = read.index is not None and read.index.unique
+    return read.pattern.kind is PatternKind.GET and (read.how is How.ID or unique)
 
 
 def _series(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[str]:
@@ -411,13 +475,20 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
                 f"points to its {parent.name}) because {reason}."
             )
             continue
-        array = arrays[parent.name].take(f"{entity.snake}s")
+        array = arrays[parent.name].take(plural(entity.snake))
         out[entity.name] = Embedding(entity, parent, array)
         decisions.append(
             f"{entity.name}: embedded in {parent.name} (array {array}) because it is only "
             f"read through its {parent.name}, so one read returns both; a document is "
             f"capped at 16 MB, so move {entity.name} to its own collection if one "
-            f"{parent.name} can have thousands."
+            f"{parent.name} can have thousands. Its key {entity.key.name} identifies it "
+            f"within one {parent.name} only: {entity.create}() does not refuse a key that "
+            f"another {parent.name} holds, and {entity.save_many}() with another "
+            f"{entity.parent_ref.name} adds a copy there and keeps the old one (delete it "
+            f"first to move it). A unique index on {array}.{entity.key.ident} would refuse "
+            "such twins, but mongomock, which the generated tests run on, does not enforce "
+            "unique indexes on array fields, so none is made; keys unique across "
+            f"{parent.name} documents need {entity.name} in its own collection."
         )
     return out
 
@@ -539,8 +610,11 @@ def _covering(index: MongoIndex, indexes: list[MongoIndex] | tuple[MongoIndex, .
     return best
 
 
-def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
+def _concerns(spec: ComponentSpec, single: list[str]) -> tuple[str, bool, str, str, str]:
     """Write concern w, journal, read concern level, read preference and the reason.
+
+    ``single`` names the read functions whose filter names one document, which strong
+    consistency serves with readConcern linearizable.
 
     Durability decides the write concern: a w=1 write that has not replicated yet is
     rolled back when its primary fails over, so only ephemeral data may be written with
@@ -585,10 +659,11 @@ def _concerns(spec: ComponentSpec) -> tuple[str, bool, str, str, str]:
             "PRIMARY",
             f"{writes} Consistency strong: majority reads alone are "
             "not strong (a deposed primary can briefly serve stale majority reads), so "
-            "single-document gets by _id (fetch_*() and get patterns) use readConcern "
-            "linearizable with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): they reflect every "
-            "write acknowledged before they started, at the cost of a round of "
-            "confirmation from a majority. Multi-document reads use readConcern majority "
+            "the reads whose filter names one document (by _id, by the fields of a unique "
+            "index, or an embedded item's parent by _id) use readConcern linearizable "
+            f"with maxTimeMS (LINEARIZABLE_TIMEOUT_MS): {', '.join(single)}. They reflect "
+            "every write acknowledged before they started, at the cost of a round of "
+            "confirmation from a majority. The other reads use readConcern majority "
             "from the primary (linearizable only applies to single-document reads).",
         )
     asked = "session" if consistency == "session" else "not answered"

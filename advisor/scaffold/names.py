@@ -192,6 +192,21 @@ def module_name(value: object, *, top_level: bool = False) -> str:
     return name
 
 
+def plural(name: str) -> str:
+    """The English plural of a snake_case name (its last word), for the common cases.
+
+    ``address`` -> ``addresses``, ``box`` -> ``boxes``, ``batch`` -> ``batches``,
+    ``category`` -> ``categories``, ``day`` -> ``days``, ``order_line`` -> ``order_lines``.
+    A keyword's trailing underscore (``class_``) is dropped: the plural is no keyword.
+    """
+    stem = name.rstrip("_") or name
+    if stem.endswith(("s", "x", "z", "ch", "sh")):
+        return stem + "es"
+    if len(stem) > 1 and stem.endswith("y") and stem[-2] not in "aeiou_":
+        return stem[:-1] + "ies"
+    return stem + "s"
+
+
 class Namespace:
     """Hands out unique identifiers: the first asker gets a name, later ones a suffix."""
 

@@ -24,6 +24,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _Entity,
     _keyset,
     _linearizable,
@@ -687,6 +688,7 @@ def stock_for_sku(
 
     Served by the index {sku: 1, on_hand: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"sku": sku}
     if after is not None:
         query.update(_keyset("on_hand", True, after))
@@ -707,6 +709,7 @@ def low_stock_in_warehouse(
 
     Served by the index {warehouse_id: 1, on_hand: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"warehouse_id": warehouse_id}
     if after is not None:
         query.update(_keyset("on_hand", False, after))
@@ -727,6 +730,7 @@ def reservations_of_order(
 
     Served by the index {order_id: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"order_id": order_id}
     if after is not None:
         query.update(_keyset(None, False, after))

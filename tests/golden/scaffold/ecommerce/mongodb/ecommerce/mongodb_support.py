@@ -199,7 +199,10 @@ def _merge_into_arrays(
         def merge(
             stored: list[dict[str, Any]], new: dict[Any, dict[str, Any]] = new
         ) -> list[dict[str, Any]]:
-            return [raw for raw in stored if raw[key] not in new] + list(new.values())
+            # A replaced document keeps its place, as update_* keeps it; new ones go last.
+            held = {raw[key] for raw in stored}
+            kept = [new.get(raw[key], raw) for raw in stored]
+            return kept + [doc for k, doc in new.items() if k not in held]
 
         for attempt in range(retries):
             if _swap_array(parents, array, parent, merge):
@@ -306,6 +309,12 @@ def _check_json(value: Any, path: str) -> None:
         f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
         "list or dict); convert it first"
     )
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")
 
 
 def _millis(item: Any) -> Any:

@@ -26,6 +26,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _decimal,
     _Entity,
     _keyset,
@@ -563,17 +564,17 @@ def create_order_line(
     """Add a new OrderLine to its Order's order_lines array.
 
     Raises NotFoundError if the Order does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Order only: see README.md).
     """
     parents = _collection(db, ORDER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}},
-        {"$push": {"order_lines": _encode_order_line(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.order_id, "order_lines.line_id": {"$ne": item.line_id}}
+    update = {"$push": {"order_lines": _encode_order_line(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.order_id}, limit=1, session=session):
+    parent = {"_id": item.order_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"OrderLine {item.line_id!r} already exists")
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
@@ -583,6 +584,7 @@ def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries:
 
     Items whose Order does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Order stays there (see README.md).
     """
     docs = [(i.order_id, _encode_order_line(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)
@@ -591,7 +593,11 @@ def save_many_order_line(db: Database[Any], items: Sequence[OrderLine], retries:
 
 def _all_order_line(db: Database[Any], parent: Any) -> list[OrderLine]:
     """Every OrderLine embedded in one Order."""
-    doc = _collection(db, ORDER_COLLECTION).find_one({"_id": parent}, {"order_lines": 1})
+    query = {"_id": parent}
+    projection = {"order_lines": 1}
+    # One document by _id: a strong read of it can be linearizable (see README.md).
+    collection = _linearizable(_collection(db, ORDER_COLLECTION))
+    doc = collection.find_one(query, projection, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     found = doc.get("order_lines", []) if doc is not None else []
     return [_decode_order_line(raw) for raw in found]
 
@@ -601,7 +607,7 @@ def fetch_order_line(
     order_id: str,
     line_id: str,
 ) -> OrderLine | None:
-    """The OrderLine with this key inside its Order, or None."""
+    """The OrderLine with this key inside its Order, or None (a linearizable read: see README.md)."""
     found = _all_order_line(db, order_id)
     return next((i for i in found if i.line_id == line_id), None)
 
@@ -664,10 +670,9 @@ def delete_order_line(
     line_id: str,
 ) -> bool:
     """Remove one OrderLine from its Order; True if it was there."""
-    result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id, "order_lines.line_id": line_id},
-        {"$pull": {"order_lines": {"line_id": line_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": order_id, "order_lines.line_id": line_id}
+    update = {"$pull": {"order_lines": {"line_id": line_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, ORDER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 
@@ -699,17 +704,17 @@ def create_payment(db: Database[Any], item: Payment, session: ClientSession | No
     """Add a new Payment to its Order's payments array.
 
     Raises NotFoundError if the Order does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Order only: see README.md).
     """
     parents = _collection(db, ORDER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}},
-        {"$push": {"payments": _encode_payment(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.order_id, "payments.payment_id": {"$ne": item.payment_id}}
+    update = {"$push": {"payments": _encode_payment(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.order_id}, limit=1, session=session):
+    parent = {"_id": item.order_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"Payment {item.payment_id!r} already exists")
     raise NotFoundError(f"Order {item.order_id!r} does not exist")
 
@@ -719,6 +724,7 @@ def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int 
 
     Items whose Order does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Order stays there (see README.md).
     """
     docs = [(i.order_id, _encode_payment(i)) for i in items]
     parents = _collection(db, ORDER_COLLECTION)
@@ -727,7 +733,11 @@ def save_many_payment(db: Database[Any], items: Sequence[Payment], retries: int 
 
 def _all_payment(db: Database[Any], parent: Any) -> list[Payment]:
     """Every Payment embedded in one Order."""
-    doc = _collection(db, ORDER_COLLECTION).find_one({"_id": parent}, {"payments": 1})
+    query = {"_id": parent}
+    projection = {"payments": 1}
+    # One document by _id: a strong read of it can be linearizable (see README.md).
+    collection = _linearizable(_collection(db, ORDER_COLLECTION))
+    doc = collection.find_one(query, projection, max_time_ms=LINEARIZABLE_TIMEOUT_MS)
     found = doc.get("payments", []) if doc is not None else []
     return [_decode_payment(raw) for raw in found]
 
@@ -737,7 +747,7 @@ def fetch_payment(
     order_id: str,
     payment_id: str,
 ) -> Payment | None:
-    """The Payment with this key inside its Order, or None."""
+    """The Payment with this key inside its Order, or None (a linearizable read: see README.md)."""
     found = _all_payment(db, order_id)
     return next((i for i in found if i.payment_id == payment_id), None)
 
@@ -800,10 +810,9 @@ def delete_payment(
     payment_id: str,
 ) -> bool:
     """Remove one Payment from its Order; True if it was there."""
-    result = _collection(db, ORDER_COLLECTION).update_one(
-        {"_id": order_id, "payments.payment_id": payment_id},
-        {"$pull": {"payments": {"payment_id": payment_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": order_id, "payments.payment_id": payment_id}
+    update = {"$pull": {"payments": {"payment_id": payment_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, ORDER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 
@@ -830,6 +839,7 @@ def customer_orders(
 
     Served by the index {customer_id: 1, placed_at: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"customer_id": customer_id}
     if after is not None:
         query.update(_keyset("placed_at", True, after))
@@ -845,6 +855,7 @@ def lines_of_order(db: Database[Any], order_id: str, limit: int | None = None) -
 
     Served by the parent document: one read returns every child.
     """
+    _check_limit(limit)
     found = _all_order_line(db, order_id)
     return found[:limit] if limit is not None else found
 
@@ -859,6 +870,7 @@ def fulfilment_queue(
 
     Served by the index {status: 1, placed_at: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"status": status}
     if after is not None:
         query.update(_keyset("placed_at", False, after))

@@ -28,6 +28,7 @@ from ecommerce.mongodb_support import (
     _aware,
     _bulk_upsert,
     _check_json,
+    _check_limit,
     _decimal,
     _keyset,
     _page,
@@ -438,6 +439,7 @@ def products_in_category(
 
     Served by the index {category_id: 1, price: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"category_id": category_id}
     if after is not None:
         query.update(_keyset("price", False, after))
@@ -453,6 +455,7 @@ def search_products(db: Database[Any], text: str, limit: int | None = 24) -> lis
 
     Served by the text index.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"$text": {"$search": text}}
     cursor = _collection(db, PRODUCT_COLLECTION).find(query, {"score": {"$meta": "textScore"}})
     cursor = cursor.sort([("score", {"$meta": "textScore"})])
@@ -471,6 +474,7 @@ def top_rated_in_category(
 
     Served by the index {category_id: 1, rating: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"category_id": category_id}
     if after is not None:
         query.update(_keyset("rating", True, after))
@@ -491,6 +495,7 @@ def reviews_of_product(
 
     Served by the index {product_id: 1, created_at: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"product_id": product_id}
     if after is not None:
         query.update(_keyset("created_at", True, after))

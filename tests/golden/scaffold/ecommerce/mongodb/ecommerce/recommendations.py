@@ -24,6 +24,7 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _keyset,
     _merge_into_arrays,
     _page,
@@ -395,17 +396,17 @@ def create_purchase(
     """Add a new Purchase to its Customer's purchases array.
 
     Raises NotFoundError if the Customer does not exist and
-    AlreadyExistsError if it already holds an item with this key.
+    AlreadyExistsError if it already holds an item with this key (keys are unique
+    within one Customer only: see README.md).
     """
     parents = _collection(db, CUSTOMER_COLLECTION)
-    result = parents.update_one(
-        {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}},
-        {"$push": {"purchases": _encode_purchase(item)}, "$set": {VERSION: _version()}},
-        session=session,
-    )
+    query = {"_id": item.customer_id, "purchases.purchase_id": {"$ne": item.purchase_id}}
+    update = {"$push": {"purchases": _encode_purchase(item)}, "$set": {VERSION: _version()}}
+    result = parents.update_one(query, update, session=session)
     if result.matched_count:
         return
-    if parents.count_documents({"_id": item.customer_id}, limit=1, session=session):
+    parent = {"_id": item.customer_id}
+    if parents.count_documents(parent, limit=1, session=session):
         raise AlreadyExistsError(f"Purchase {item.purchase_id!r} already exists")
     raise NotFoundError(f"Customer {item.customer_id!r} does not exist")
 
@@ -415,6 +416,7 @@ def save_many_purchase(db: Database[Any], items: Sequence[Purchase], retries: in
 
     Items whose Customer does not exist are skipped; of items that share a key
     the last one is stored. Returns how many were written.
+    An item stored under another Customer stays there (see README.md).
     """
     docs = [(i.customer_id, _encode_purchase(i)) for i in items]
     parents = _collection(db, CUSTOMER_COLLECTION)
@@ -496,10 +498,9 @@ def delete_purchase(
     purchase_id: str,
 ) -> bool:
     """Remove one Purchase from its Customer; True if it was there."""
-    result = _collection(db, CUSTOMER_COLLECTION).update_one(
-        {"_id": customer_id, "purchases.purchase_id": purchase_id},
-        {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$set": {VERSION: _version()}},
-    )
+    query = {"_id": customer_id, "purchases.purchase_id": purchase_id}
+    update = {"$pull": {"purchases": {"purchase_id": purchase_id}}, "$set": {VERSION: _version()}}
+    result = _collection(db, CUSTOMER_COLLECTION).update_one(query, update)
     return result.matched_count == 1
 
 
@@ -529,6 +530,7 @@ def bestsellers_in_category(
 
     Served by the index {category_id: 1, purchase_count: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"category_id": category_id}
     if after is not None:
         query.update(_keyset("purchase_count", True, after))

@@ -80,13 +80,14 @@ def _make_payment(n: int, /, **changes: Any) -> repo.Payment:
 def _seed(store: Any, items: Sequence[Any]) -> None:
     """Create each item, and the parent documents embedded children need."""
     parents_1 = sorted({i.order_id for i in items if isinstance(i, repo.OrderLine)})
-    for ref in parents_1:
+    # Sample parent n for the n-th key, so that no two share a unique value.
+    for n, ref in enumerate(parents_1):
         if repo.fetch_order(store, ref) is None:
-            repo.create_order(store, _make_order(0, order_id=ref))
+            repo.create_order(store, _make_order(n, order_id=ref))
     parents_2 = sorted({i.order_id for i in items if isinstance(i, repo.Payment)})
-    for ref in parents_2:
+    for n, ref in enumerate(parents_2):
         if repo.fetch_order(store, ref) is None:
-            repo.create_order(store, _make_order(0, order_id=ref))
+            repo.create_order(store, _make_order(n, order_id=ref))
     for item in items:
         if isinstance(item, repo.Customer):
             repo.create_customer(store, item)
@@ -259,8 +260,9 @@ def test_create_order_line(store: Any) -> None:
 
 def test_save_many_order_line(store: Any) -> None:
     items = [_make_order_line(n) for n in range(4)]
-    for ref in sorted({i.order_id for i in items}):
-        parent = _make_order(0, order_id=ref)
+    # Sample parent n for the n-th key, so that no two share a unique value.
+    for n, ref in enumerate(sorted({i.order_id for i in items})):
+        parent = _make_order(n, order_id=ref)
         repo.create_order(store, parent)
     assert repo.save_many_order_line(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.
@@ -340,8 +342,9 @@ def test_create_payment(store: Any) -> None:
 
 def test_save_many_payment(store: Any) -> None:
     items = [_make_payment(n) for n in range(4)]
-    for ref in sorted({i.order_id for i in items}):
-        parent = _make_order(0, order_id=ref)
+    # Sample parent n for the n-th key, so that no two share a unique value.
+    for n, ref in enumerate(sorted({i.order_id for i in items})):
+        parent = _make_order(n, order_id=ref)
         repo.create_order(store, parent)
     assert repo.save_many_payment(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.

@@ -61,9 +61,10 @@ def _make_purchase(n: int, /, **changes: Any) -> repo.Purchase:
 def _seed(store: Any, items: Sequence[Any]) -> None:
     """Create each item, and the parent documents embedded children need."""
     parents_1 = sorted({i.customer_id for i in items if isinstance(i, repo.Purchase)})
-    for ref in parents_1:
+    # Sample parent n for the n-th key, so that no two share a unique value.
+    for n, ref in enumerate(parents_1):
         if repo.fetch_customer(store, ref) is None:
-            repo.create_customer(store, _make_customer(0, customer_id=ref))
+            repo.create_customer(store, _make_customer(n, customer_id=ref))
     for item in items:
         if isinstance(item, repo.Customer):
             repo.create_customer(store, item)
@@ -234,8 +235,9 @@ def test_create_purchase(store: Any) -> None:
 
 def test_save_many_purchase(store: Any) -> None:
     items = [_make_purchase(n) for n in range(4)]
-    for ref in sorted({i.customer_id for i in items}):
-        parent = _make_customer(0, customer_id=ref)
+    # Sample parent n for the n-th key, so that no two share a unique value.
+    for n, ref in enumerate(sorted({i.customer_id for i in items})):
+        parent = _make_customer(n, customer_id=ref)
         repo.create_customer(store, parent)
     assert repo.save_many_purchase(store, items) == len(items)
     # Saving again overwrites existing items with the new values, on every database.

@@ -26,6 +26,7 @@ from device_telemetry.mongodb_support import (
     _aware,
     _bulk_upsert,
     _check_json,
+    _check_limit,
     _keyset,
     _page,
     _point,
@@ -418,6 +419,7 @@ def device_readings(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {
         "device_id": device_id,
         "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
@@ -441,6 +443,7 @@ def latest_reading(
 
     Served by the index {device_id: 1, timestamp: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {
         "device_id": device_id,
         "timestamp": {"$gt": datetime.now(UTC) - timedelta(days=90)},
@@ -475,6 +478,7 @@ def devices_of_site(
 
     Served by the index {site_id: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"site_id": site_id}
     if after is not None:
         query.update(_keyset(None, False, after))

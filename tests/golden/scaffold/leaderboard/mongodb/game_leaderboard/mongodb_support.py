@@ -230,3 +230,9 @@ def _version() -> bson.ObjectId:
     match again).
     """
     return bson.ObjectId()
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")

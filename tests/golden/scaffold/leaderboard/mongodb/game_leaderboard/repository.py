@@ -25,6 +25,7 @@ from game_leaderboard.mongodb_support import (
     _already_exists,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _keyset,
     _page,
     _update,
@@ -403,6 +404,7 @@ def top_100(
 
     Served by the index {board_id: 1, score: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"board_id": board_id}
     if after is not None:
         query.update(_keyset("score", True, after))

@@ -264,6 +264,12 @@ def _version() -> bson.ObjectId:
     return bson.ObjectId()
 
 
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")
+
+
 def _millis(item: Any) -> Any:
     """``item`` with its times cut to whole milliseconds, as BSON dates hold them.
 

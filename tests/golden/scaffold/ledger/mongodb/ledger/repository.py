@@ -27,6 +27,7 @@ from ledger.mongodb_support import (
     _already_exists,
     _aware,
     _bulk_upsert,
+    _check_limit,
     _decimal,
     _Entity,
     _keyset,
@@ -589,6 +590,7 @@ def account_statement(
 
     Served by the index {account_id: 1, posted_at: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"account_id": account_id}
     if after is not None:
         query.update(_keyset("posted_at", True, after))
@@ -609,6 +611,7 @@ def entries_of_transfer(
 
     Served by the index {transfer_id: 1, _id: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"transfer_id": transfer_id}
     if after is not None:
         query.update(_keyset(None, False, after))
@@ -628,6 +631,7 @@ def transfer_by_idempotency_key(
 
     Served by the unique index {idempotency_key: 1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"idempotency_key": idempotency_key}
     cursor = _collection(db, TRANSFER_COLLECTION).find(query)
     if limit is not None:

@@ -181,3 +181,9 @@ def _check_json(value: Any, path: str) -> None:
         f"{path}: a {type(value).__name__} is not JSON data (str, int, float, bool, None, "
         "list or dict); convert it first"
     )
+
+
+def _check_limit(limit: int | None) -> None:
+    """Raise ValueError unless ``limit`` is None (every item) or at least 1."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, or None for every item; got {limit}")

@@ -25,6 +25,7 @@ from sessions.mongodb_support import (
     _aware,
     _bulk_upsert,
     _check_json,
+    _check_limit,
     _keyset,
     _page,
     _update,
@@ -286,6 +287,7 @@ def sessions_of_user(
 
     Served by the index {user_id: 1, last_seen_at: -1, _id: -1}.
     """
+    _check_limit(limit)
     query: dict[str, Any] = {"user_id": user_id, "expires_at": {"$gt": datetime.now(UTC)}}
     if after is not None:
         query.update(_keyset("last_seen_at", True, after))
