@@ -247,6 +247,38 @@ def test_models_refuse_numbers_no_store_keeps(store: Store, tmp_path: Path) -> N
                 replace(item, **{field: value})
 
 
+POINTS = """
+name: spots
+needs: [geospatial]
+entities:
+  - name: Spot
+    key: id
+    optional: [alt]
+    fields: {id: string, at: geo, alt: geo}
+access_patterns:
+  - {name: spots_near, entity: Spot, kind: near, by: [at], limit: 5}
+"""
+
+
+@pytest.mark.parametrize("store", list(Store))
+def test_models_refuse_points_the_store_cannot_index(store: Store, tmp_path: Path) -> None:
+    # Redis's GEOADD takes latitudes up to 85.05112878 and fails inside EXEC after the
+    # hash was written; a NaN coordinate fails every store's index.
+    workload = parse_workload(POINTS, "spots.yaml")
+    top = 85.05112878 if store is Store.REDIS else 90.0
+    with imported(workload, store, tmp_path, "repository") as repo:
+        item = repo.Spot("s1", (180.0, top), None)
+        assert replace(item, at=(-180.0, -top), alt=(0.0, 0.0)).alt == (0.0, 0.0)
+        for field, value in [
+            ("at", (180.5, 0.0)),
+            ("at", (0.0, top + 0.01)),
+            ("at", (float("nan"), 0.0)),
+            ("alt", (0.0, float("nan"))),
+        ]:
+            with pytest.raises(ValueError, match=f"^{field} must"):
+                replace(item, **{field: value})
+
+
 # --- the generated code against real servers ---------------------------------------------
 
 

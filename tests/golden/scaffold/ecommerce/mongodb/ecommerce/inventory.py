@@ -60,6 +60,11 @@ class Warehouse:
     region: str
     location: tuple[float, float]
 
+    def __post_init__(self) -> None:
+        """Refuse points off the map."""
+        if not (-180 <= self.location[0] <= 180 and -90 <= self.location[1] <= 90):
+            raise ValueError("location must be (longitude, latitude) within 180 and 90 degrees")
+
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:

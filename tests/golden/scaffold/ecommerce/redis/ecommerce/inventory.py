@@ -53,6 +53,15 @@ class Warehouse:
     region: str
     location: tuple[float, float]
 
+    def __post_init__(self) -> None:
+        """Refuse points off the map."""
+        if not (
+            -180 <= self.location[0] <= 180 and -85.05112878 <= self.location[1] <= 85.05112878
+        ):
+            raise ValueError(
+                "location must be (longitude, latitude) within 180 and 85.05112878 degrees"
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:

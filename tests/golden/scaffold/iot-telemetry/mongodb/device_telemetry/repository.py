@@ -58,9 +58,11 @@ class Device:
     registered_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes."""
+        """Refuse naive datetimes and points off the map."""
         if self.registered_at.utcoffset() is None:
             raise ValueError("registered_at must be timezone-aware")
+        if not (-180 <= self.location[0] <= 180 and -90 <= self.location[1] <= 90):
+            raise ValueError("location must be (longitude, latitude) within 180 and 90 degrees")
 
 
 @dataclass(frozen=True, slots=True)
