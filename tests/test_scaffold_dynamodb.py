@@ -435,6 +435,22 @@ def test_pages_follow_each_other(tmp_path: Path, tables: Any) -> None:
         assert [s.score for s in seen] == sorted((s.score for s in scores), reverse=True)
 
 
+def test_times_before_the_year_1000_sort_and_read_back(tmp_path: Path, tables: Any) -> None:
+    # strftime's %Y does not pad the year on glibc: "999-..." sorted after "2020-..." in
+    # the sort key and did not parse back.
+    with imported(example("session-store"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        later = datetime.now(UTC) + timedelta(days=1)
+        sessions = [
+            repo.Session(f"s{n}", "u1", "t1", seen, seen, later, [], {})
+            for n, seen in enumerate(
+                [datetime(999, 1, 1, tzinfo=UTC), datetime(2020, 1, 1, tzinfo=UTC)]
+            )
+        ]
+        repo.save_many_session(table, sessions)
+        assert list(repo.sessions_of_user(table, "u1")) == sessions[::-1]
+
+
 def test_rank_and_top_n_on_a_realistic_board(tmp_path: Path, tables: Any) -> None:
     with imported(example("leaderboard"), Store.DYNAMODB, tmp_path, "repository") as repo:
         table = tables(repo)()

@@ -173,13 +173,19 @@ needs: [ttl]
 entities:
   - name: Payment
     key: payment_id
-    fields: {payment_id: string, amount: int, settled_at: datetime, throttledAt: datetime}
+    fields:
+      payment_id: string
+      amount: int
+      settled_at: datetime
+      throttledAt: datetime
+      card_expiry: datetime
+      ttl_warning_sent_at: datetime
   - name: Grant
     key: grant_id
     fields: {grant_id: string, expiresAt: datetime}
   - name: Lease
     key: lease_id
-    fields: {lease_id: string, lease_ttl: datetime}
+    fields: {lease_id: string, ttl: datetime}
 access_patterns:
   - {name: payment, entity: Payment, kind: get, by: [payment_id]}
   - {name: grant, entity: Grant, kind: get, by: [grant_id]}
@@ -190,11 +196,12 @@ access_patterns:
 @pytest.mark.parametrize("store", list(Store))
 def test_only_a_field_named_for_expiry_makes_items_expire(store: Store) -> None:
     # "settled" and "throttled" contain "ttl": a substring match would expire payments at
-    # the time they were settled, deleting any written after it.
+    # the time they were settled, deleting any written after it; a card's expiry date or
+    # when a warning was sent is not when the payment expires either.
     workload = parse_workload(SETTLED, "payments.yaml")
     spec = plan(workload, explicit(workload, store)).project.components[0]
     expiry = {e.name: e.expiry.name if e.expiry else None for e in spec.entities}
-    assert expiry == {"Payment": None, "Grant": "expiresAt", "Lease": "lease_ttl"}
+    assert expiry == {"Payment": None, "Grant": "expiresAt", "Lease": "ttl"}
 
 
 def test_near_by_its_geo_field_measures_from_it() -> None:

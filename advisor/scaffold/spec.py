@@ -49,16 +49,18 @@ COUNTER_USES = frozenset(
 COUNTABLE = frozenset({FieldType.INT, FieldType.FLOAT})
 
 
-# The words of a field name that say it holds when an item expires: expires_at, ttl,
-# expiry_time. Whole words only, so settled_at or throttled_at (which contain "ttl") and
-# an expired_at that records a past event are not taken for an expiry time.
+# A field name that says when an item expires is an expiry word, alone or followed by a
+# time word: expires_at, expiryTime, ttl, expiration_date. Nothing else is guessed: not
+# settled_at or throttled_at (which contain "ttl"), not card_expiry (a card's date, not
+# the item's) or ttl_warning_sent_at, and not expired_at (a past event).
 EXPIRY_WORDS = frozenset({"expire", "expires", "expiry", "expiration", "ttl"})
+TIME_WORDS = frozenset({"at", "time", "on", "date", "timestamp"})
 
 
 def names_expiry(ident: str) -> bool:
     """Whether the field name ``ident`` (snake_case or camelCase) says when an item expires."""
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", ident)
-    return not EXPIRY_WORDS.isdisjoint(w.lower() for w in words)
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", ident)]
+    return len(words) in (1, 2) and words[0] in EXPIRY_WORDS and set(words[1:]) <= TIME_WORDS
 
 
 def asks_for_increments(needs: Iterable[str], multi_record: bool, use_case: str | None) -> bool:

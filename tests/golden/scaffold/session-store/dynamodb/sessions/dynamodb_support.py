@@ -124,7 +124,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        # isoformat pads the year to four digits (strftime's %Y does not on glibc, so a
+        # year before 1000 would neither sort nor parse back).
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, list | dict):
         return json.dumps(value, sort_keys=True)
     return str(value)
