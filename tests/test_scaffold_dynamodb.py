@@ -677,3 +677,54 @@ def test_a_guard_expires_with_its_owner_after_an_update(tmp_path: Path, tables: 
         items = table.scan()["Items"]
         assert len(items) == 2  # the login and the guard of its token
         assert {int(i["_ttl"]) for i in items} == {int(later.timestamp())}
+
+
+# Members that expire, with a unique email and a counter (review 11: D1, D2, D3, D7, D8).
+ACCTS = """
+version: 1
+name: accts
+use_case: session_store
+transactions: multi_record
+consistency: strong
+needs: [ttl, counters]
+entities:
+  - name: Member
+    key: member_id
+    fields:
+      member_id: string
+      email: string
+      score: int
+      ratio: float
+      expires_at: datetime
+    optional: [ratio]
+access_patterns:
+  - {name: member, entity: Member, kind: get, by: [member_id], limit: 1}
+  - {name: member_by_email, entity: Member, kind: get, by: [email], limit: 1}
+  - {name: top_members, entity: Member, kind: top, by: [], order_by: score, descending: true}
+"""
+
+
+def _member(repo: Any, member_id: str, email: str, expires: datetime, score: int = 0) -> Any:
+    return repo.Member(member_id=member_id, email=email, score=score, expires_at=expires)
+
+
+def test_a_lookup_by_a_unique_value_skips_a_guard_its_owner_no_longer_holds(
+    tmp_path: Path, tables: Any
+) -> None:
+    # An item created over an expired one, with another email, leaves the old email's
+    # guard behind; it must not lead a lookup of the old email to the new item.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        now = datetime.now(UTC)
+        repo.create_member(table, _member(repo, "a", "old@x", now - timedelta(hours=1)))
+        new = _member(repo, "a", "new@x", now + timedelta(days=1))
+        repo.create_member(table, new)
+        assert repo.member_by_email(table, "old@x") is None
+        assert repo.member_by_email(table, "new@x") == new
+        # A guard whose owner holds another value now is skipped, as is a guard past its TTL.
+        (guard,) = repo._guards_member(repo._item_member(new))
+        (other,) = repo._guards_member(repo._item_member(replace(new, email="b@x")))
+        table.put_item(Item={**guard, "PK": other["PK"], "SK": other["SK"]})
+        assert repo.member_by_email(table, "b@x") is None
+        table.put_item(Item={**guard, "_ttl": int((now - timedelta(hours=1)).timestamp())})
+        assert repo.member_by_email(table, "new@x") is None

@@ -423,12 +423,19 @@ def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
     return raw is not None and _live(raw)
 
 
-def _by_guard(table: Any, guard_key: str) -> dict[str, Any] | None:
-    """The item holding a unique value: GetItem on its guard, then on the owner (both strong)."""
+def _by_guard(table: Any, entity: _Entity, guard_key: str) -> dict[str, Any] | None:
+    """The item holding a unique value: GetItem on its guard, then on the owner (both strong).
+
+    None unless the guard is live and its owner, live too, still holds the value: a guard
+    can outlive its hold, as when an item is created over an expired one with other values.
+    """
     guard = table.get_item(Key={"PK": guard_key, "SK": guard_key}, ConsistentRead=True).get("Item")
-    if guard is None:
+    if guard is None or not _live(guard):
         return None
-    return _current(table, {"PK": guard[OWNER_PK], "SK": guard[OWNER_SK]})
+    owner = _current(table, {"PK": guard[OWNER_PK], "SK": guard[OWNER_SK]})
+    if owner is None or guard_key not in {g["PK"] for g in entity.guards(owner)}:
+        return None
+    return owner
 
 
 def _update(

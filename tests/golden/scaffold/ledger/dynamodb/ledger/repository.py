@@ -434,7 +434,11 @@ def transfer_by_idempotency_key(
     Served by GetItem on the guard item of the unique value, then GetItem on the item.
     """
     _check_limit(limit)
-    raw = _by_guard(table, "TRANSFER#idempotency_key#" + _parts(idempotency_key))
+    raw = _by_guard(
+        table,
+        _ENTITIES[Transfer],
+        "TRANSFER#idempotency_key#" + _parts(idempotency_key),
+    )
     found = [_decode_transfer(raw)] if raw is not None else []
     return found[:limit] if limit is not None else found
 
