@@ -728,3 +728,32 @@ def test_a_lookup_by_a_unique_value_skips_a_guard_its_owner_no_longer_holds(
         assert repo.member_by_email(table, "b@x") is None
         table.put_item(Item={**guard, "_ttl": int((now - timedelta(hours=1)).timestamp())})
         assert repo.member_by_email(table, "new@x") is None
+
+
+def test_every_guarded_write_takes_a_value_an_expired_item_holds(
+    tmp_path: Path, tables: Any
+) -> None:
+    # Reads and creates take an item past its TTL, not deleted yet, for gone; updates and
+    # bulk saves used to take its values for held, and a bulk save over it by its own key
+    # was retried until ConflictError, its write conditioned on no item at the key.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        now = datetime.now(UTC)
+        past, later = now - timedelta(hours=1), now + timedelta(days=1)
+        repo.create_member(table, _member(repo, "b", "b@x", past))
+        assert repo.save_many_member(table, [_member(repo, "b", "b@x", later)]) == 1
+        saved = repo.member(table, "b")
+        assert saved is not None and repo.member_by_email(table, "b@x") == saved
+        repo.create_member(table, _member(repo, "c", "c@x", past))
+        repo.create_member(table, _member(repo, "d", "d@x", later))
+        moved = repo.update_member(table, "d", lambda m: replace(m, email="c@x"))
+        assert moved is not None and repo.member_by_email(table, "c@x") == moved
+        repo.create_member(table, _member(repo, "e", "e@x", past))
+        assert repo.save_many_member(table, [_member(repo, "f", "e@x", later)]) == 1
+        assert repo.member_by_email(table, "e@x") == repo.member(table, "f")
+        assert repo.member_by_email(table, "d@x") is None
+        # A value a live item holds stays taken, by every write.
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.save_many_member(table, [_member(repo, "g", "c@x", later)])
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.update_member(table, "b", lambda m: replace(m, email="e@x"))

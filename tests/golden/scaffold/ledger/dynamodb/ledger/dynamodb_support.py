@@ -200,11 +200,20 @@ def _owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _free_or_owned_by(owner: Mapping[str, Any]) -> dict[str, Any]:
-    """The condition that a guard's value is free or already held by ``owner`` (a retry)."""
+    """The condition that a guard's value is free or already held by ``owner`` (a retry).
+
+    A guard past its TTL counts as free, as for a create and the reads: its owner expired.
+    """
     owned = _owned_by(owner)
     return {
-        **owned,
-        "ConditionExpression": "attribute_not_exists(PK) OR (" + owned["ConditionExpression"] + ")",
+        "ConditionExpression": (
+            "attribute_not_exists(PK) OR #ttl < :now OR (" + owned["ConditionExpression"] + ")"
+        ),
+        "ExpressionAttributeNames": {**owned["ExpressionAttributeNames"], "#ttl": TTL_ATTRIBUTE},
+        "ExpressionAttributeValues": {
+            **owned["ExpressionAttributeValues"],
+            ":now": int(datetime.now(UTC).timestamp()),
+        },
     }
 
 
