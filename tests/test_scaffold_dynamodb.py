@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -757,3 +758,18 @@ def test_every_guarded_write_takes_a_value_an_expired_item_holds(
             repo.save_many_member(table, [_member(repo, "g", "c@x", later)])
         with pytest.raises(errors(repo).AlreadyExistsError):
             repo.update_member(table, "b", lambda m: replace(m, email="e@x"))
+
+
+def test_reads_and_creates_agree_when_an_item_expires(tmp_path: Path, tables: Any) -> None:
+    # In the second of an item's TTL, reads called it gone while a create over it failed:
+    # the create's condition compared the TTL with the whole seconds before now.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        time.sleep(1.1 - time.time() % 1)  # a tenth of a second into a second: 0.9 s to go
+        cutoff = datetime.fromtimestamp(int(time.time()), UTC)
+        repo.create_member(table, _member(repo, "a", "a@x", cutoff))
+        assert repo.member(table, "a") is None and repo.member_by_email(table, "a@x") is None
+        assert repo.increment_member(table, "a", "score", 1) is None
+        again = _member(repo, "a", "a@x", cutoff + timedelta(days=1))
+        repo.create_member(table, again)
+        assert repo.member(table, "a") == again

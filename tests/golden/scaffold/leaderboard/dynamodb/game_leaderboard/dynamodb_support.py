@@ -141,10 +141,20 @@ def _number(value: float | int | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _now() -> int:
+    """The current time in whole seconds: the one cutoff of every TTL check, read or write.
+
+    An item whose TTL attribute is at most this is expired, to the reads (``_live``) and
+    to the write conditions (``#ttl <= :now`` frees it, ``#ttl > :now`` needs it live)
+    alike, so no write takes as existing an item that reads call gone, or the reverse.
+    """
+    return int(datetime.now(UTC).timestamp())
+
+
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
-    return expires is None or int(expires) > datetime.now(UTC).timestamp()
+    return expires is None or int(expires) > _now()
 
 
 def _version() -> str:
@@ -408,7 +418,7 @@ def _increment_update(
     if entity.expires:
         condition += " AND (attribute_not_exists(#ttl) OR #ttl > :now)"
         names["#ttl"] = TTL_ATTRIBUTE
-        values[":now"] = int(datetime.now(UTC).timestamp())
+        values[":now"] = _now()
     return {
         "Key": dict(key),
         "UpdateExpression": "SET " + ", ".join(sets),

@@ -169,10 +169,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _now() -> int:
+    """The current time in whole seconds: the one cutoff of every TTL check, read or write.
+
+    An item whose TTL attribute is at most this is expired, to the reads (``_live``) and
+    to the write conditions (``#ttl <= :now`` frees it, ``#ttl > :now`` needs it live)
+    alike, so no write takes as existing an item that reads call gone, or the reverse.
+    """
+    return int(datetime.now(UTC).timestamp())
+
+
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
-    return expires is None or int(expires) > datetime.now(UTC).timestamp()
+    return expires is None or int(expires) > _now()
 
 
 def _version() -> str:
@@ -207,9 +217,9 @@ def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _create_condition_ttl() -> dict[str, Any]:
     """The condition of a create: no item at the key, or only one past its TTL."""
     return {
-        "ConditionExpression": "attribute_not_exists(PK) OR #ttl < :now",
+        "ConditionExpression": "attribute_not_exists(PK) OR #ttl <= :now",
         "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-        "ExpressionAttributeValues": {":now": int(datetime.now(UTC).timestamp())},
+        "ExpressionAttributeValues": {":now": _now()},
     }
 
 
@@ -368,7 +378,7 @@ def _touch(table: Any, key: dict[str, Any], field: str, value: str, expires: int
                 ":value": value,
                 ":ttl": expires,
                 ":ver": _version(),
-                ":now": int(time.time()),
+                ":now": _now(),
             },
         )
     except table.meta.client.exceptions.ConditionalCheckFailedException:
