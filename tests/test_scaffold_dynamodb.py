@@ -773,3 +773,26 @@ def test_reads_and_creates_agree_when_an_item_expires(tmp_path: Path, tables: An
         again = _member(repo, "a", "a@x", cutoff + timedelta(days=1))
         repo.create_member(table, again)
         assert repo.member(table, "a") == again
+
+
+def test_an_increment_keeps_an_int_field_within_64_bits(tmp_path: Path, tables: Any) -> None:
+    # SET x = x + :d has no bound: past 2**63 the item was stored and no read decoded it.
+    # A fractional amount was stored too, and read back cut to an int.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        later = datetime.now(UTC) + timedelta(days=1)
+        top, bottom = 2**63 - 1, -(2**63)
+        repo.create_member(table, _member(repo, "c", "c@x", later, score=top - 1))
+        assert repo.increment_member(table, "c", "score", 1).score == top
+        with pytest.raises(OverflowError):
+            repo.increment_member(table, "c", "score", 1)
+        repo.create_member(table, _member(repo, "d", "d@x", later, score=bottom + 1))
+        assert repo.increment_member(table, "d", "score", -1).score == bottom
+        with pytest.raises(OverflowError):
+            repo.increment_member(table, "d", "score", -2)
+        with pytest.raises(TypeError):
+            repo.increment_member(table, "c", "score", 0.5)
+        assert [m.score for m in repo.top_members(table)] == [top, bottom]
+        # A refused minimum still returns None, and no item is no item.
+        assert repo.increment_member(table, "d", "score", 1, minimum=bottom + 5) is None
+        assert repo.increment_member(table, "x", "score", 1) is None

@@ -307,6 +307,9 @@ def increment_stock_level(
     no such item or the condition failed. One transactional Update (two write units)
     with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
     item returned is read back after it and may hold later writers' changes.
+
+    On an int field a fractional amount raises TypeError, and a sum beyond signed 64
+    bits raises OverflowError; neither writes anything.
     """
     key = {"PK": "STOCK_LEVEL#" + _parts(stock_id), "SK": "STOCK_LEVEL#" + _parts(stock_id)}
     floor = None if minimum is None else _number(minimum)
@@ -422,6 +425,9 @@ def increment_reservation(
     no such item or the condition failed. One transactional Update (two write units)
     with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
     item returned is read back after it and may hold later writers' changes.
+
+    On an int field a fractional amount raises TypeError, and a sum beyond signed 64
+    bits raises OverflowError; neither writes anything.
     """
     key = {
         "PK": "RESERVATION#" + _parts(reservation_id),
@@ -444,12 +450,14 @@ _ENTITIES: dict[type, _Entity] = {
         decode=_decode_stock_level,
         key_value=lambda i: i.stock_id,
         counters={"on_hand": ("GSI1SK", "GSI2SK"), "reserved": ()},
+        whole=frozenset({"on_hand", "reserved"}),
     ),
     Reservation: _Entity(
         item=_item_reservation,
         decode=_decode_reservation,
         key_value=lambda i: i.reservation_id,
         counters={"quantity": ()},
+        whole=frozenset({"quantity"}),
     ),
 }
 

@@ -433,6 +433,9 @@ def increment_order_line(
     no such item or the condition failed. One transactional Update (two write units)
     with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
     item returned is read back after it and may hold later writers' changes.
+
+    On an int field a fractional amount raises TypeError, and a sum beyond signed 64
+    bits raises OverflowError; neither writes anything.
     """
     key = {"PK": "ORDER#" + _parts(order_id), "SK": "ORDER_LINE#" + _parts(line_id)}
     floor = None if minimum is None else _number(minimum)
@@ -564,6 +567,7 @@ _ENTITIES: dict[type, _Entity] = {
         decode=_decode_order_line,
         key_value=lambda i: i.line_id,
         counters={"quantity": (), "unit_price": ()},
+        whole=frozenset({"quantity"}),
     ),
     Payment: _Entity(
         item=_item_payment,

@@ -283,6 +283,8 @@ class _Entity:
     expires: bool = False
     # Number fields with a server-side increment: field -> GSI sort keys holding it.
     counters: Mapping[str, tuple[str, ...]] | None = None
+    # The int fields among them: whole amounts only, sums within signed 64 bits.
+    whole: frozenset[str] = frozenset()
 
 
 def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -310,6 +310,8 @@ class _Entity:
     expires: bool = False
     # Number fields with a server-side increment: field -> GSI sort keys holding it.
     counters: Mapping[str, tuple[str, ...]] | None = None
+    # The int fields among them: whole amounts only, sums within signed 64 bits.
+    whole: frozenset[str] = frozenset()
 
 
 def _current(table: Any, key: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -402,9 +404,13 @@ def _increment_update(
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
     The item must not hold the new version yet, so a resend of an applied update fails.
+    On an int field the amount must be whole (else TypeError), and the condition keeps
+    the sum within signed 64 bits, which the models hold: past them no read would decode.
     """
     if not entity.counters or field not in entity.counters:
         raise ValueError(f"not a number field with an increment: {field!r}")
+    if field in entity.whole and amount != amount.to_integral_value():
+        raise TypeError(f"{field!r} holds whole numbers; cannot add {amount}")
     names = {"#f": field, "#ver": VERSION}
     values: dict[str, Any] = {":d": amount, ":ver": _version()}
     sets = ["#f = #f + :d", "#ver = :ver"]
@@ -415,6 +421,12 @@ def _increment_update(
     if minimum is not None:
         condition += " AND #f >= :need"
         values[":need"] = minimum - amount
+    if field in entity.whole and amount > 0:
+        condition += " AND #f <= :top"
+        values[":top"] = Decimal(2**63 - 1) - amount
+    elif field in entity.whole and amount < 0:
+        condition += " AND #f >= :bottom"
+        values[":bottom"] = Decimal(-(2**63)) - amount
     if entity.expires:
         condition += " AND (attribute_not_exists(#ttl) OR #ttl > :now)"
         names["#ttl"] = TTL_ATTRIBUTE
@@ -438,6 +450,8 @@ def _increment(
 ) -> dict[str, Any] | None:
     """Add ``amount`` to ``field`` on the server; the new item, or None if the condition failed.
 
+    OverflowError if the item is there, live, and the sum would leave an int field's 64 bits.
+
     The update is a TransactWriteItems of one Update, not an UpdateItem: it carries a
     ClientRequestToken (new per call, the same in the SDK's resends of that request),
     and DynamoDB answers a resend with that token within 10 minutes as the first request
@@ -456,9 +470,13 @@ def _increment(
         # writer changed the item is applied once only on DynamoDB, by the token.
         _transact(client, [{"Update": {"TableName": table.name, **update}}])
     except client.exceptions.TransactionCanceledException as error:
-        if _failed(error):
-            return None
-        raise ConflictError("the increment kept conflicting with other transactions") from error
+        if not _failed(error):
+            raise ConflictError("the increment kept conflicting with other transactions") from error
+        raw = _current(table, key) if field in entity.whole else None
+        if raw is not None and not -(2**63) <= raw[field] + amount < 2**63:
+            sum_ = f"{raw[field]} + {amount}"
+            raise OverflowError(f"{field!r} would leave signed 64 bits: {sum_}") from error
+        return None
     return _current(table, key)
 
 

@@ -271,6 +271,9 @@ def increment_score(
     no such item or the condition failed. One transactional Update (two write units)
     with a ClientRequestToken, so an SDK resend after a lost reply is applied once; the
     item returned is read back after it and may hold later writers' changes.
+
+    On an int field a fractional amount raises TypeError, and a sum beyond signed 64
+    bits raises OverflowError; neither writes anything.
     """
     key = {"PK": "PLAYER#" + _parts(player_id), "SK": "SCORE#" + _parts(board_id)}
     floor = None if minimum is None else _number(minimum)
@@ -290,6 +293,7 @@ _ENTITIES: dict[type, _Entity] = {
         decode=_decode_score,
         key_value=lambda i: i.entry_id,
         counters={"score": ("GSI1SK",)},
+        whole=frozenset({"score"}),
     ),
 }
 
