@@ -165,13 +165,14 @@ def _swap_array(
     is filtered on the parent's version, so it misses if anything changed meanwhile.
     Returns False when the parent is missing, ``change`` declined or the version moved.
     """
-    doc = parents.find_one({"_id": parent}, {array: 1, VERSION: 1}, session=session)
+    query: dict[str, Any] = {"_id": parent}
+    doc = parents.find_one(query, {array: 1, VERSION: 1}, session=session)
     if doc is None:
         return False
     new = change(list(doc.get(array, [])))
     if new is None:
         return False
-    query = {"_id": parent, VERSION: doc.get(VERSION)}
+    query[VERSION] = doc.get(VERSION)
     result = parents.update_one(query, {"$set": {array: new, VERSION: _version()}}, session=session)
     return result.matched_count == 1
 
