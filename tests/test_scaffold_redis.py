@@ -307,6 +307,26 @@ def test_bulk_saves_keep_unique_values_unique(project: Any, client: Any) -> None
     assert stored is not None and stored.player_id == "erin"
 
 
+def test_a_refused_chunk_ends_a_bulk_save(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next chunk is encoded while Redis runs this one, but sent only if this one
+    # had no refused item: chunks before it are written, chunks after it are not.
+    repo = project("leaderboard")
+    errors = importlib.import_module("game_leaderboard.errors")
+    monkeypatch.setattr(repo, "BULK_CHUNK", 2)
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e0", "w", "p3", 0, at))
+    batch = [repo.Score(f"e{n}", "w", f"p{n}", n, at) for n in range(1, 8)]
+    with pytest.raises(errors.AlreadyExistsError, match="e3"):
+        repo.save_many_score(client, batch)
+    stored = {n for n in range(8) if repo.fetch_score(client, f"e{n}") is not None}
+    assert stored == {0, 1, 2, 4}
+    # Without the refused item, every chunk is sent: 3 full ones and a last of one.
+    assert repo.save_many_score(client, batch[:2] + batch[3:]) == 6
+    assert [p for p, _ in repo.top_100(client, "w")] == ["p7", "p6", "p5", "p4", "p2", "p1", "p3"]
+
+
 def test_bulk_saves_remove_the_stored_versions_index_entries(project: Any, client: Any) -> None:
     repo = project("leaderboard")
     at = datetime(2030, 1, 1, tzinfo=UTC)

@@ -12,12 +12,14 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
+from redis.commands.core import Script
 from redis.exceptions import NoScriptError, WatchError
 
 from game_leaderboard.errors import AlreadyExistsError, ConflictError
@@ -402,6 +404,55 @@ def _save_many(
     return count
 
 
+def _encoded_ahead(
+    worker: ThreadPoolExecutor, encode: Callable[[list[Any]], str], chunks: Iterable[list[Any]]
+) -> Iterator[tuple[list[Any], str]]:
+    """Each chunk with ``encode(chunk)``, the next one encoded by ``worker`` meanwhile.
+
+    While the caller waits on Redis for one chunk (the socket wait releases the GIL), the
+    next one is encoded, so the client's encoding and the server's work overlap.
+    """
+    pending: tuple[list[Any], Future[str]] | None = None
+    for chunk in chunks:
+        encoded = worker.submit(encode, chunk)
+        if pending is not None:
+            yield pending[0], pending[1].result()
+        pending = (chunk, encoded)
+    if pending is not None:
+        yield pending[0], pending[1].result()
+
+
+def _claimed_script_arg(
+    client: redis.Redis, entity: _Entity, todo: Sequence[tuple[Any, list[str]]]
+) -> str:
+    """The JSON argument of _SAVE_CLAIMED for items, each with the HGETALL reply it expects.
+
+    Per item: its hash key and member, the stored version it expects ([]: none), its
+    unique-value keys, those of the stored version it gives up, and its write commands,
+    the removal of the stored version's index entries first, as _update does.
+    """
+    # A pipeline that is never executed records the commands of each write.
+    writes = client.pipeline(transaction=False)
+    sent = []
+    for item, stored in todo:
+        claims = entity.unique(item)
+        fields = dict(zip(stored[::2], stored[1::2], strict=True))
+        held = set(entity.unique(entity.decode(fields)) if stored else [])
+        start = len(writes.command_stack)
+        if stored:
+            # Its unique-value keys are released by the script, and only if still held.
+            entity.unindex(writes, entity.decode(fields))
+        entity.write(writes, item)
+        commands = [
+            _words(command)
+            for command, _ in writes.command_stack[start:]
+            if not (command[0] == "DEL" and held.issuperset(command[1:]))
+        ]
+        released = sorted(held - set(claims))
+        sent.append([entity.key(item), entity.member(item), stored, claims, released, commands])
+    return json.dumps(sent, ensure_ascii=False)
+
+
 def _save_many_claimed(
     client: redis.Redis, entity: _Entity, items: Iterable[Any], chunk_size: int
 ) -> int:
@@ -414,46 +465,46 @@ def _save_many_claimed(
     as new, and one found stored (or changed since) is sent again with what is stored, up
     to _TRIES times, then ConflictError. Refused items raise AlreadyExistsError after
     their chunk: the chunk's other items and earlier chunks are written, later ones not.
+
+    Encoding a chunk costs the client about as long as Redis takes to run it, so the
+    next chunk is encoded while the script runs this one (_encoded_ahead); a chunk is
+    only sent once the one before it succeeded.
     """
     script = client.register_script(_SAVE_CLAIMED)
+
+    def as_new(chunk: list[Any]) -> str:
+        return _claimed_script_arg(client, entity, [(item, []) for item in chunk])
+
     count = 0
-    for chunk in _chunks(items, chunk_size):
-        # Each item with the flat HGETALL reply it expects to find ([]: none).
-        todo: list[tuple[Any, list[str]]] = [(item, []) for item in chunk]
-        refused = []
-        for _ in range(_TRIES):
-            sent = []
-            # A pipeline that is never executed records the commands of each write.
-            writes = client.pipeline(transaction=False)
-            for item, stored in todo:
-                claims = entity.unique(item)
-                fields = dict(zip(stored[::2], stored[1::2], strict=True))
-                held = set(entity.unique(entity.decode(fields)) if stored else [])
-                released = held - set(claims)
-                start = len(writes.command_stack)
-                if stored:
-                    # The stored version's index entries go in the same script, as _update
-                    # does; its unique-value keys are released above only if still held.
-                    entity.unindex(writes, entity.decode(fields))
-                entity.write(writes, item)
-                commands = [
-                    _words(command)
-                    for command, _ in writes.command_stack[start:]
-                    if not (command[0] == "DEL" and held.issuperset(command[1:]))
-                ]
-                member = entity.member(item)
-                sent.append([entity.key(item), member, stored, claims, sorted(released), commands])
-            replies = script(args=[json.dumps(sent, ensure_ascii=False)])
-            count += replies.count(1)
-            refused += [item for (item, _), reply in zip(todo, replies, strict=True) if reply == 0]
-            todo = [(i, r) for (i, _), r in zip(todo, replies, strict=True) if isinstance(r, list)]
-            if not todo:
-                break
-        else:
-            raise ConflictError("an item of a bulk save kept changing")
-        if refused:
-            values = [entity.key_value(item) for item in refused]
-            raise AlreadyExistsError(f"a unique value of {values!r} is held by another item")
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        for chunk, arg in _encoded_ahead(worker, as_new, _chunks(items, chunk_size)):
+            count += _save_claimed_chunk(client, script, entity, chunk, arg)
+    return count
+
+
+def _save_claimed_chunk(
+    client: redis.Redis, script: Script, entity: _Entity, chunk: list[Any], arg: str
+) -> int:
+    """Run _SAVE_CLAIMED on one chunk encoded as new (``arg``); returns how many it wrote.
+
+    Items found stored, or changed since, are sent again with their stored hash.
+    """
+    count = 0
+    todo: list[tuple[Any, list[str]]] = [(item, []) for item in chunk]
+    refused = []
+    for _ in range(_TRIES):
+        replies: list[Any] = script(args=[arg])
+        count += replies.count(1)
+        refused += [item for (item, _), reply in zip(todo, replies, strict=True) if reply == 0]
+        todo = [(i, r) for (i, _), r in zip(todo, replies, strict=True) if isinstance(r, list)]
+        if not todo:
+            break
+        arg = _claimed_script_arg(client, entity, todo)
+    else:
+        raise ConflictError("an item of a bulk save kept changing")
+    if refused:
+        values = [entity.key_value(item) for item in refused]
+        raise AlreadyExistsError(f"a unique value of {values!r} is held by another item")
     return count
 
 
