@@ -827,6 +827,35 @@ def test_an_increment_of_a_scored_field_follows_a_moved_item(project: Any, clien
     assert repo.top_100(client, "weekly") == []
 
 
+def test_an_increment_of_a_scored_field_ignores_fields_no_entry_is_built_from(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the board and the player make the entry: a touch of updated_at between the
+    # read and the script is no conflict, so the script runs once, with no backoff.
+    repo = project("leaderboard")
+    support = importlib.import_module("game_leaderboard.redis_support")
+    waits: list[int] = []
+    monkeypatch.setattr(support, "_backoff", waits.append)
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_score(client, repo.Score("e1", "weekly", "alice", 100, at))
+    hgetall = client.hgetall
+    touched: list[int] = []
+
+    def read_then_touch(key: str) -> Any:
+        raw = hgetall(key)
+        if not touched:
+            touched.append(1)
+            repo.update_score(client, "e1", lambda s: replace(s, updated_at=at + timedelta(1)))
+        return raw
+
+    client.hgetall = read_then_touch
+    assert repo.incr_score_score(client, "e1", 10) == 110
+    assert waits == []
+    stored = repo.fetch_score(client, "e1")
+    assert stored is not None and stored.updated_at == at + timedelta(1) and stored.score == 110
+    assert repo.top_100(client, "weekly") == [("alice", 110)]
+
+
 def test_readme_names_the_redis_version_the_commands_need() -> None:
     # PEXPIREAT NX/GT on index keys: Redis 7.0; GEOSEARCH or a page of a key index
     # (ZRANGE BYLEX LIMIT): 6.2; none of them: no line.

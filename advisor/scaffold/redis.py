@@ -61,6 +61,15 @@ class RedisIndex:
     member: FieldSpec | None = None
 
     @property
+    def entry_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields an item's entry is built from, its score aside.
+
+        The index key's and the member's: an entry's member is otherwise the item's key,
+        which never changes.
+        """
+        return tuple(f for f in (*self.fields, self.member) if f is not None)
+
+    @property
     def optional(self) -> tuple[FieldSpec, ...]:
         """Optional fields the index needs: an item that lacks one is not in the index."""
         used = (*self.fields, self.score, self.member)
@@ -184,7 +193,8 @@ def _counter(spec: ComponentSpec, indexes: Iterable[RedisIndex], field: FieldSpe
     ``update`` when an index is keyed by the field (its entries move: WATCH and
     rewrite), ``scored`` when sorted sets are scored by it (HINCRBY and ZINCRBY in one
     Lua script, with the change event if the component publishes events, built from the
-    item as read and run only if its other fields still hold those values), else
+    item as read and run only if the fields the entries are built from still hold
+    those values), else
     ``script`` (HINCRBY in a Lua script that needs no read).
     """
     indexes = tuple(indexes)
@@ -356,9 +366,10 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "(HINCRBY or HINCRBYFLOAT) in a Lua script, so concurrent increments never "
             "conflict or lose one. Where sorted sets are scored by the field, the same "
             "script runs ZINCRBY on them: the item is read first for their keys and "
-            "members, and the script writes only if the item's other fields still hold the "
-            "values read (else it is sent again, built from the new values, up to 100 times, "
-            "then ConflictError). With minimum= "
+            "members, and the script writes only if the fields those are built from still "
+            "hold the values read (else it is sent again, built from the new values, up to "
+            "100 times, then ConflictError); a change of any other field is no conflict. "
+            "With minimum= "
             "an increment that would take the value below it is refused (the function "
             "returns None), checked in the same script as the add, so concurrent decrements "
             "never oversell. The script is sent once whatever retries the client has "

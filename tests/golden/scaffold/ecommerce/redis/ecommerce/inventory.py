@@ -335,8 +335,8 @@ def incr_stock_level_on_hand(
     then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one Lua script
     built from the item as read; concurrent increments never conflict or lose one. A
-    change of another field in between (an update or a touch) sends it again, and after
-    100 tries raises ConflictError.
+    change in between of a field its index entries are built from (a move to another
+    key) sends it again, and after 100 tries raises ConflictError.
     """
     key = _key_stock_level(stock_id)
 
@@ -346,7 +346,9 @@ def incr_stock_level_on_hand(
         pipe.zincrby(_index_stock_level_2(item.warehouse_id), delta, item.stock_id)
 
     change = ("on_hand", delta, minimum)
-    value = _increment_indexed(client, _ENTITIES[StockLevel], key, change, queue)
+    # The fields its index entries are built from: only a change of one of them conflicts.
+    built_from: list[str] = ["sku", "warehouse_id"]
+    value = _increment_indexed(client, _ENTITIES[StockLevel], key, change, queue, built_from)
     return None if value is None else int(value)
 
 

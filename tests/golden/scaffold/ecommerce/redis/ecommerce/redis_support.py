@@ -59,32 +59,30 @@ _INCREMENT = (
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])"
 )
 # Adds to a hash field and the sorted sets it scores, in one step. KEYS[1] is the item's
-# hash; ARGV[1] a JSON list of the hash's fields and values other than the field ARGV[2],
-# as read when the commands were built (their index keys and members come from those
-# values); ARGV[3] the delta and ARGV[4] the minimum ("" for none); ARGV[5] a JSON list
-# of the commands, the HINCRBY first. Returns nil if the item is missing or the sum would
-# fall below the minimum, {"moved"} if another field changed since (nothing written),
-# else the HINCRBY's reply. Concurrent increments of the field itself never conflict.
+# hash; ARGV[1] a JSON list of the fields the commands were built from (their index keys
+# and members come from those values) and ARGV[2] a JSON object of those fields' values
+# as read, absent ones left out; ARGV[3] the field, ARGV[4] the delta and ARGV[5] the
+# minimum ("" for none); ARGV[6] a JSON list of the commands, the HINCRBY first. Returns
+# nil if the item is missing or the sum would fall below the minimum, {"moved"} if one of
+# those fields changed since (nothing written), else the HINCRBY's reply. Concurrent
+# increments of the field itself, and changes of fields no index entry is built from,
+# never conflict.
 _INCREMENT_SCORED = (
-    "local current = redis.call('HGETALL', KEYS[1]) "
-    "if #current == 0 then return false end "
-    "local others = {} "
-    "for k = 1, #current, 2 do "
-    "  if current[k] ~= ARGV[2] then others[#others + 1] = current[k] .. '=' .. current[k + 1] end "
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return false end "
+    "local names = cjson.decode(ARGV[1]) "
+    "local read = cjson.decode(ARGV[2]) "
+    "if #names > 0 then "
+    "  local current = redis.call('HMGET', KEYS[1], unpack(names)) "
+    "  for k, name in ipairs(names) do "
+    "    if (current[k] or nil) ~= read[name] then return {'moved'} end "
+    "  end "
     "end "
-    "local expected = {} "
-    "local read = cjson.decode(ARGV[1]) "
-    "for k = 1, #read, 2 do expected[#expected + 1] = read[k] .. '=' .. read[k + 1] end "
-    "table.sort(others) "
-    "table.sort(expected) "
-    "if #others ~= #expected then return {'moved'} end "
-    "for k = 1, #others do if others[k] ~= expected[k] then return {'moved'} end end "
-    "if ARGV[4] ~= '' then "
-    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[2])) "
-    "  if value + tonumber(ARGV[3]) < tonumber(ARGV[4]) then return false end "
+    "if ARGV[5] ~= '' then "
+    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[3])) "
+    "  if value + tonumber(ARGV[4]) < tonumber(ARGV[5]) then return false end "
     "end "
     "local reply = false "
-    "for n, command in ipairs(cjson.decode(ARGV[5])) do "
+    "for n, command in ipairs(cjson.decode(ARGV[6])) do "
     "  local result = redis.call(unpack(command)) "
     "  if n == 1 then reply = result end "
     "end "
@@ -389,16 +387,18 @@ def _increment_indexed(
     key: str,
     change: tuple[str, float, float | None],
     queue: Callable[[Pipeline, Any], None],
+    built_from: Sequence[str],
 ) -> Any:
     """Run ``queue`` (HINCRBY first, then ZINCRBY) for the item at ``key`` in one Lua script.
 
-    The index keys and members come from the item's values, so the item is read first
-    and the script runs the commands only if its other fields still hold those values;
-    it checks the minimum of ``change`` (field, delta, minimum) in the same step.
-    Concurrent increments of the field never conflict (each adds its delta on the
-    server); a change of another field in between sends the commands again, built from
-    the new values, after a jittered backoff, up to _TRIES times, then ConflictError.
-    Returns HINCRBY's reply, or None if the item is missing or the minimum refused it.
+    The index keys and members come from the item's fields ``built_from``, so the item is
+    read first and the script runs the commands only if those fields still hold the
+    values read; it checks the minimum of ``change`` (field, delta, minimum) in the same
+    step. Concurrent increments of the field never conflict (each adds its delta on the
+    server), nor do changes of other fields; a change of one of ``built_from`` in
+    between sends the commands again, built from the new values, after a jittered
+    backoff, up to _TRIES times, then ConflictError. Returns HINCRBY's reply, or None if
+    the item is missing or the minimum refused it.
     """
     field, delta, minimum = change
     floor = "" if minimum is None else repr(minimum)
@@ -410,11 +410,10 @@ def _increment_indexed(
         commands = client.pipeline(transaction=False)
         queue(commands, entity.decode(raw))
         words = [_words(command) for command, _ in commands.command_stack]
-        others = [w for name, value in sorted(raw.items()) if name != field for w in (name, value)]
-        args = [json.dumps(others, ensure_ascii=False), field, repr(delta), floor]
-        reply = _once(
-            client, _INCREMENT_SCORED, [key], [*args, json.dumps(words, ensure_ascii=False)]
-        )
+        read = {name: raw[name] for name in built_from if name in raw}
+        args = [json.dumps(built_from), json.dumps(read, ensure_ascii=False), field]
+        args += [repr(delta), floor, json.dumps(words, ensure_ascii=False)]
+        reply = _once(client, _INCREMENT_SCORED, [key], args)
         if reply != ["moved"]:
             return reply
         _backoff(attempt)

@@ -273,8 +273,8 @@ def incr_score_score(
     then nothing changes. The check and the add are one atomic step.
     HINCRBY on the hash and ZINCRBY on the sorted sets it scores, in one Lua script
     built from the item as read; concurrent increments never conflict or lose one. A
-    change of another field in between (an update or a touch) sends it again, and after
-    100 tries raises ConflictError.
+    change in between of a field its index entries are built from (a move to another
+    key) sends it again, and after 100 tries raises ConflictError.
     """
     key = _key_score(entry_id)
 
@@ -283,7 +283,9 @@ def incr_score_score(
         pipe.zincrby(_index_score_1(item.board_id), delta, item.player_id)
 
     change = ("score", delta, minimum)
-    value = _increment_indexed(client, _ENTITIES[Score], key, change, queue)
+    # The fields its index entries are built from: only a change of one of them conflicts.
+    built_from: list[str] = ["board_id", "player_id"]
+    value = _increment_indexed(client, _ENTITIES[Score], key, change, queue, built_from)
     return None if value is None else int(value)
 
 
