@@ -570,10 +570,22 @@ def _tie_burden(answers: Answers, db: Database) -> Burden:
     The level for the data's durability (fit.operational_burden); a high level that
     fit.burden_of_scale gives back, where every choice is a cluster, counts as medium.
     """
+    if _tied_to_one_cloud(answers, db):
+        # Its light operations presuppose adopting its cloud, which the workload has not
+        # chosen: as cloud.single_provider cancels that advantage in points, it is no
+        # advantage in a tie either.
+        return "high"
     level = db.operational_burden.level_for(answers.get("durability"))
     if level == "high" and _burden_of_scale(answers, db) is not None:
         return "medium"
     return level
+
+
+def _tied_to_one_cloud(answers: Answers, db: Database) -> bool:
+    """Whether ``db`` runs only as one provider's service and the workload names no cloud."""
+    if db.deployment.self_hosted or answers.get("context.cloud") in (*CLOUDS, "on_prem"):
+        return False
+    return sum(bool(db.deployment.managed.available(cloud)) for cloud in CLOUDS) == 1
 
 
 def _burden_of_scale(answers: Answers, db: Database) -> tuple[float, str] | None:
@@ -1189,7 +1201,12 @@ class Engine:
             if mine[0] == -EXPERTISE_POINTS["own"]
             else f"the team's skills carry over to {winner.name}",
             f"a managed {winner.name} service exists where one is wanted",
-            f"{winner.name} takes less operations work",
+            (
+                f"{runner.name}'s lighter operations presuppose its one cloud, which the "
+                "workload has not chosen"
+            )
+            if _tied_to_one_cloud(answers, self.kb.databases[runner.database])
+            else f"{winner.name} takes less operations work",
             f"{winner.name} serves more of the capabilities tracked here natively",
             "of the order of their ids (nothing else separates them)",
         )

@@ -960,3 +960,61 @@ def test_a_ranked_set_is_native_in_redis_and_modelled_by_an_ordered_index(engine
     assert "constraint.needs" in {d.rule for d in cassandra.disqualified_by}
     postgres = next(e for e in queue.ranking if e.database == "postgresql")
     assert any(r.rule == "fit.capability_degree" and r.points < 0 for r in postgres.reasons)
+
+
+def test_a_one_cloud_service_wins_no_tie_on_operations_before_its_cloud_is_chosen(
+    engine: Engine,
+) -> None:
+    # cloud.single_provider cancels in points the operational advantage that presupposes
+    # adopting the service's cloud; the tie-break must not give it back. Once the cloud
+    # is chosen, the managed service's lighter operations count again.
+    answers = {"durability": "durable", "data_shape": "series", "query_complexity": "simple"}
+
+    def burden_rank(db: str, **more: Any) -> int:
+        return engine.tie_key(derive({**answers, **more}), db)[2]
+
+    high = burden_rank("cassandra", **{"scale.growth": "fits_one_server"})
+    for db in ("cosmosdb", "dynamodb", "spanner", "firestore", "bigtable"):
+        assert burden_rank(db) == high
+        assert burden_rank(db, **{"context.cloud": "any"}) == high
+    assert burden_rank("cosmosdb", **{"context.cloud": "azure"}) < high
+    assert burden_rank("dynamodb", **{"context.cloud": "aws"}) < high
+    # A database that also runs self-hosted keeps its own level.
+    assert burden_rank("redis") < high
+
+
+def test_a_write_heavy_share_at_a_low_stated_rate_favours_no_storage_engine(
+    engine: Engine,
+) -> None:
+    # Write-heavy in share at 300 writes a second is absorbed by any database's single
+    # primary: the LSM rules (Cassandra, ScyllaDB) count only from 1,000 writes a second,
+    # or when no rate is stated.
+    base = "name: c\ndurability: durable\nread_write_ratio: write_heavy\n"
+    fired = {"load.write_heavy", "scylladb.write_heavy"}
+
+    def rules(text: str) -> set[str]:
+        component = _one(engine, text)
+        return {r.rule for e in component.ranking for r in e.reasons} & fired
+
+    assert rules(base) == fired
+    assert rules(base + "scale: {writes_per_sec: 300}\n") == set()
+    assert rules(base + "scale: {writes_per_sec: 999}\n") == set()
+    assert rules(base + "scale: {writes_per_sec: 1000}\n") == fired
+
+
+def test_a_tie_won_against_a_one_cloud_service_says_why(engine: Engine) -> None:
+    # Redis and Cosmos DB tie here (a published case, Tumblr's dashboard notifications):
+    # Redis is first, and the sentence names Cosmos DB's cloud as the reason.
+    component = _one(
+        engine,
+        "name: c\ndata_shape: series\nrelationships: none\nquery_complexity: simple\n"
+        "schema_flexibility: fixed\ntransactions: single_record\nread_write_ratio: balanced\n"
+        "latency_ms: 5\nneeds: [sorted_sets]\nreplacing: [mysql]\n"
+        "scale: {reads_per_sec: 5000, writes_per_sec: 2500, data_size_gb: 370, "
+        "growth: outgrows_one_server, item_size_kb: 0.16}\n",
+    )
+    assert component.recommendation is not None and component.runner_up is not None
+    assert component.recommendation.database == "redis"
+    assert component.runner_up.database == "cosmosdb"
+    assert component.tie_break is not None
+    assert "presuppose its one cloud" in component.tie_break
