@@ -13,6 +13,7 @@ import functools
 import importlib
 import random
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -93,6 +94,43 @@ access_patterns:
 """
 WORKLOADS = {"fleet": EXPIRING, "chat": COMPOSITE, "notes": NOTES, "tips": TIPS, "tokens": TOKENS}
 WORKLOADS["probe"] = EDGE_WORKLOADS["unique_together"]
+WORKLOADS["feed"] = """
+name: feed
+needs: [change_streams]
+entities:
+  - {name: Order, key: order_id, fields: {order_id: string, status: string}}
+access_patterns:
+  - {name: order, entity: Order, kind: get, by: [order_id]}
+"""
+# A leaderboard whose entries expire one by one (review 12: R1).
+WORKLOADS["weekly"] = """
+name: weekly_board
+needs: [sorted_sets, ttl, counters]
+entities:
+  - name: Score
+    key: entry_id
+    fields: {entry_id: string, board_id: string, player_id: string, points: int,
+             expires_at: datetime}
+access_patterns:
+  - {name: top_players, entity: Score, kind: top, by: [board_id], order_by: points,
+     descending: true, limit: 10}
+  - {name: player_rank, entity: Score, kind: query, by: [board_id, player_id],
+     order_by: points, descending: true, limit: 1}
+"""
+# Unique groups and index field lists where one starts with the other (review 12: R6).
+WORKLOADS["prefixes"] = """
+name: prefixes
+consistency: strong
+entities:
+  - name: Account
+    key: account_id
+    fields: {account_id: string, email: string, tenant_id: string, plan: string}
+access_patterns:
+  - {name: by_email, entity: Account, kind: get, by: [email], limit: 1}
+  - {name: by_email_and_tenant, entity: Account, kind: get, by: [email, tenant_id], limit: 1}
+  - {name: of_tenant, entity: Account, kind: query, by: [tenant_id]}
+  - {name: of_tenant_and_plan, entity: Account, kind: query, by: [tenant_id, plan]}
+"""
 
 
 def _load(name: str) -> Workload:
@@ -718,7 +756,7 @@ def test_the_ledger_keeps_no_redundant_index(project: Any, client: Any) -> None:
         repo.create_entry(client, repo.Entry(f"e{n}", account, "t1", Decimal(5), direction, at))
     # account_id reads share the sorted set by posted_at; the key lookup GETs its claim.
     keys = sorted(client.scan_iter("*"))
-    assert not [k for k in keys if ":set:account_id:" in k or ":transfer:set:" in k], keys
+    assert not [k for k in keys if ":set:account_id=" in k or ":transfer:set:" in k], keys
     assert [t.transfer_id for t in repo.transfer_by_idempotency_key(client, "idem-1")] == ["t1"]
     assert repo.transfer_by_idempotency_key(client, "idem-2") == []
     assert repo.balance_check(client, "A")
@@ -932,3 +970,96 @@ def test_items_expire_to_the_millisecond(project: Any, client: Any) -> None:
     repo.create_session(client, repo.Session("s1", "u1", "t1", until, until, until, [], {}))
     left_ms = (until - datetime.now(UTC)).total_seconds() * 1000
     assert left_ms - 100 <= client.pttl(repo._key_session("s1")) <= left_ms + 5
+
+
+def test_no_key_of_one_unique_group_or_index_spells_a_key_of_another(
+    project: Any, client: Any
+) -> None:
+    # A one-field key was <fields>:<value>, so an email holding "tenant_id:..." spelled
+    # another item's (email, tenant_id) claim and a legitimate create was refused; index
+    # keys by tenant_id and by tenant_id + plan could meet the same way. Fields are now
+    # joined by "," and end at "=", which no field name holds: no family of keys starts
+    # with another's fixed part.
+    repo = project("prefixes")
+    blank = repo.Account("", "", "", "")
+    families = [
+        *repo._unique_keys_account(blank),
+        repo._index_account_1(""),
+        repo._index_account_2("", ""),
+    ]
+    fixed = [key.split("=")[0] + "=" for key in families]
+    assert len(set(fixed)) == len(fixed) and all("=" in key for key in families), families
+    for one in fixed:
+        assert not [other for other in fixed if other != one and other.startswith(one)]
+    # The attack of the review: an email that spells B's pair claim after the one-field part.
+    pair = repo._unique_keys_account(repo.Account("b", "b@c", "t1", "free"))[1]
+    repo.create_account(client, repo.Account("a", pair[len(fixed[0]) :], "t9", "free"))
+    repo.create_account(client, repo.Account("b", "b@c", "t1", "free"))
+    found = repo.by_email_and_tenant(client, "b@c", "t1")
+    assert found is not None and found.account_id == "b"
+
+
+def test_a_scan_returns_each_item_once_when_scan_repeats_a_key(
+    project: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Redis documents that SCAN may return a key more than once (review 12: R7).
+    catalog = project("ecommerce", "product_catalog")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    item = catalog.Product("p1", "S1", "Lamp", "A lamp", "Acme", "c1", Decimal(5), 4.5, {}, [], at)
+    catalog.create_product(client, item)
+    scan = client.scan_iter
+
+    def twice(*args: Any, **kwargs: Any) -> Any:
+        keys = list(scan(*args, **kwargs))
+        return iter(keys + keys)
+
+    monkeypatch.setattr(client, "scan_iter", twice)
+    assert catalog.search_products(client, "lamp") == [item]
+
+
+def test_an_update_with_no_tries_is_refused(project: Any, client: Any) -> None:
+    # retries counts the tries: 0 tried nothing and reported the item "kept changing"
+    # (review 12: R10).
+    board = project("leaderboard")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    board.create_score(client, board.Score("e1", "b", "p1", 1, at))
+    with pytest.raises(ValueError, match="at least 1"):
+        board.update_score(client, "e1", lambda s: replace(s, score=2), retries=0)
+    stored = board.update_score(client, "e1", lambda s: replace(s, score=2), retries=1)
+    assert stored is not None and stored.score == 2
+
+
+def test_a_delete_is_a_change_event_too(project: Any, client: Any) -> None:
+    # Only saves were appended, so a consumer mirroring the data never heard that an
+    # item was gone (review 12: R5); the delete's event goes in the MULTI that deletes.
+    repo = project("feed")
+    repo.ensure_event_group(client, "mirror")
+    repo.create_order(client, repo.Order("o1", "new"))
+    assert repo.delete_order(client, "o1")
+    assert not repo.delete_order(client, "o1")
+    events = [fields for _, fields in repo.read_events(client, "mirror", "c1")]
+    assert events == [
+        {"entity": "Order", "key": "o1", "op": "save"},
+        {"entity": "Order", "key": "o1", "op": "delete"},
+    ]
+
+
+def test_a_leaderboard_drops_entries_whose_item_expired(project: Any, client: Any) -> None:
+    # The board is read without loading items, so an expired entry stayed listed and
+    # ranked until the whole board key expired, never for a busy board (review 12: R1).
+    repo = project("weekly")
+    now = datetime.now(UTC)
+    repo.create_score(client, repo.Score("e1", "w1", "alice", 100, now + timedelta(seconds=0.3)))
+    repo.create_score(client, repo.Score("e2", "w1", "bob", 50, now + timedelta(hours=1)))
+    assert repo.top_players(client, "w1") == [("alice", 100), ("bob", 50)]
+    time.sleep(0.5)
+    assert repo.fetch_score(client, "e1") is None
+    assert repo.top_players(client, "w1") == [("bob", 50)]
+    assert repo.player_rank(client, "w1", "bob") == 0
+    assert repo.player_rank(client, "w1", "alice") is None
+    # Alice's place is free again, and a delete takes bob's expiry entry with it.
+    repo.create_score(client, repo.Score("e3", "w1", "alice", 70, now + timedelta(hours=1)))
+    assert repo.delete_score(client, "e2")
+    assert repo.top_players(client, "w1") == [("alice", 70)]
+    until = repo._until_score(repo._index_score_1("w1"))
+    assert client.zrange(until, 0, -1) == ["alice"]

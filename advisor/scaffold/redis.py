@@ -78,7 +78,12 @@ class RedisIndex:
     @property
     def name(self) -> str:
         """The index's segment in its keys, unique per entity."""
-        parts = [self.kind, *(f.ident for f in self.fields)]
+        # Fields joined by "," and, in a key, "=" before the values: no key of one index
+        # can spell a key of another whatever its values hold (by a vs by a + b, by a
+        # scored by s vs by a + s).
+        parts = [self.kind]
+        if self.fields:
+            parts.append(",".join(f.ident for f in self.fields))
         if self.score is not None:
             parts.append(self.score.ident)
         return ":".join(parts)
@@ -178,6 +183,8 @@ class RedisDesign:
                 out.add("rank")
         if any(i.kind != "board" for i in self.indexes):
             out.add("prune")
+        if any(i.kind == "board" and i.entity.expiry for i in self.indexes):
+            out.add("until")
         if self.spec.multi_record:
             out.add("save_together")
         if self.addable:
@@ -283,13 +290,21 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 ""
                 if index.member is None or index.member.ident == index.entity.key.ident
                 else f" A board holds one score per member, so each {board} + {member} "
-                "belongs to one item: a key <entity>:unique:<fields>:<values> (no braces: "
+                "belongs to one item: a key <entity>:unique:<fields>=<values> (no braces: "
                 "not a Cluster hash tag) holds the "
                 "owner's key, WATCHed, checked and set in the same MULTI as the item, and a "
                 "second item for the same board and member raises AlreadyExistsError "
                 "(else the board and the items would disagree, and deleting one item would "
                 "take the member off the board while the other remains); bulk saves "
                 "check the claim too (see below)."
+            )
+            + (
+                f" Entries expire one by one with their {index.entity.name}: a second "
+                "sorted set per board holds when each member expires, and the board's "
+                "reads first remove the members whose time has come (by the server's "
+                "clock, in the same Lua script as the read)."
+                if index.entity.expiry is not None
+                else ""
             )
         )
     for entity in spec.entities:
@@ -424,7 +439,7 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         )
     decisions += unique_notes(
         spec,
-        "a key <entity>:unique:<field>:<value> (no braces: not a Cluster hash tag) "
+        "a key <entity>:unique:<field>=<value> (no braces: not a Cluster hash tag) "
         "holds the owner's key; it is WATCHed, "
         "checked and set in the same MULTI as the item",
     )
@@ -448,7 +463,8 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
         )
     if spec.events:
         decisions.append(
-            "Changes are appended to a stream (XADD in the same MULTI as the write) and "
+            "Saves and deletes are appended to a stream (XADD in the same MULTI as the "
+            "write; an item that expires leaves no event: Redis removes it by itself) and "
             "read by consumer groups with XREADGROUP/XACK: unlike pub/sub, a message "
             "waits until a consumer acknowledges it, so none is lost while a consumer is "
             "down. A restarted consumer calls read_pending (id 0) before read_events, "

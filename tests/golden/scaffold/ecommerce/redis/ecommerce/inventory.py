@@ -202,12 +202,12 @@ def _key_stock_level(member: str) -> str:
 
 def _index_stock_level_1(sku: str) -> str:
     """The key of the sorted set of StockLevel items for one value of sku."""
-    return STOCK_LEVEL_KEY + ":zset:sku:on_hand:" + sku
+    return STOCK_LEVEL_KEY + ":zset:sku:on_hand=" + sku
 
 
 def _index_stock_level_2(warehouse_id: str) -> str:
     """The key of the sorted set of StockLevel items for one value of warehouse_id."""
-    return STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand:" + warehouse_id
+    return STOCK_LEVEL_KEY + ":zset:warehouse_id:on_hand=" + warehouse_id
 
 
 def _encode_stock_level(item: StockLevel) -> dict[FieldT, EncodableT]:
@@ -376,7 +376,7 @@ def _key_reservation(member: str) -> str:
 
 def _index_reservation_1(order_id: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of Reservation items for one value of order_id."""
-    return RESERVATION_KEY + ":set:order_id:" + order_id
+    return RESERVATION_KEY + ":set:order_id=" + order_id
 
 
 def _encode_reservation(item: Reservation) -> dict[FieldT, EncodableT]:

@@ -215,17 +215,17 @@ def _key_order(member: str) -> str:
 
 def _index_order_1(customer_id: str) -> str:
     """The key of the sorted set of Order items for one value of customer_id."""
-    return ORDER_KEY + ":zset:customer_id:placed_at:" + customer_id
+    return ORDER_KEY + ":zset:customer_id:placed_at=" + customer_id
 
 
 def _index_order_2(status: str) -> str:
     """The key of the sorted set of Order items for one value of status."""
-    return ORDER_KEY + ":zset:status:placed_at:" + status
+    return ORDER_KEY + ":zset:status:placed_at=" + status
 
 
 def _index_order_3(currency: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of Order items for one value of currency."""
-    return ORDER_KEY + ":set:currency:" + currency
+    return ORDER_KEY + ":set:currency=" + currency
 
 
 def _encode_order(item: Order) -> dict[FieldT, EncodableT]:
@@ -356,7 +356,7 @@ def _key_order_line(member: str) -> str:
 
 def _index_order_line_1(order_id: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of OrderLine items for one value of order_id."""
-    return ORDER_LINE_KEY + ":set:order_id:" + order_id
+    return ORDER_LINE_KEY + ":set:order_id=" + order_id
 
 
 def _encode_order_line(item: OrderLine) -> dict[FieldT, EncodableT]:

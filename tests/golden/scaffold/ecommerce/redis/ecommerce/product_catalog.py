@@ -103,12 +103,12 @@ def _key_product(member: str) -> str:
 
 def _index_product_1(category_id: str) -> str:
     """The key of the sorted set of Product items for one value of category_id."""
-    return PRODUCT_KEY + ":zset:category_id:price:" + category_id
+    return PRODUCT_KEY + ":zset:category_id:price=" + category_id
 
 
 def _index_product_2(category_id: str) -> str:
     """The key of the sorted set of Product items for one value of category_id."""
-    return PRODUCT_KEY + ":zset:category_id:rating:" + category_id
+    return PRODUCT_KEY + ":zset:category_id:rating=" + category_id
 
 
 def _encode_product(item: Product) -> dict[FieldT, EncodableT]:
@@ -190,7 +190,9 @@ def _load_product(client: redis.Redis, members: Sequence[str]) -> list[Product |
 
 def _scan_product(client: redis.Redis) -> list[Product]:
     """Every Product, found with SCAN: the cost grows with the whole keyspace."""
-    keys = sorted(client.scan_iter(match=PRODUCT_KEY + ":item:*", count=1000))
+    scanned = client.scan_iter(match=PRODUCT_KEY + ":item:*", count=1000)
+    # SCAN may return a key twice (the keyspace rehashed mid-scan): a set drops repeats.
+    keys = sorted(set(scanned))
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.hgetall(key)
@@ -251,7 +253,7 @@ def _key_review(member: str) -> str:
 
 def _index_review_1(product_id: str) -> str:
     """The key of the sorted set of Review items for one value of product_id."""
-    return REVIEW_KEY + ":zset:product_id:created_at:" + product_id
+    return REVIEW_KEY + ":zset:product_id:created_at=" + product_id
 
 
 def _encode_review(item: Review) -> dict[FieldT, EncodableT]:

@@ -171,7 +171,7 @@ def _key_product(member: str) -> str:
 
 def _index_product_1(category_id: str) -> str:
     """The key of the sorted set of Product items for one value of category_id."""
-    return PRODUCT_KEY + ":zset:category_id:purchase_count:" + category_id
+    return PRODUCT_KEY + ":zset:category_id:purchase_count=" + category_id
 
 
 def _encode_product(item: Product) -> dict[FieldT, EncodableT]:

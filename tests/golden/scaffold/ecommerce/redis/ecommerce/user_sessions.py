@@ -71,7 +71,7 @@ def _key_session(member: str) -> str:
 
 def _index_session_1(user_id: str) -> str:
     """The key of the sorted set of Session items for one value of user_id."""
-    return SESSION_KEY + ":zset:user_id:last_seen_at:" + user_id
+    return SESSION_KEY + ":zset:user_id:last_seen_at=" + user_id
 
 
 def _encode_session(item: Session) -> dict[FieldT, EncodableT]:

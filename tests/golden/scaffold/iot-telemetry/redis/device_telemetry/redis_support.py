@@ -238,7 +238,8 @@ def _page(
     # One member more than the page tells whether another page follows.
     count = -1 if size is None else size + 1
     script = client.register_script(_PAGE)
-    flat = _texts(script(keys=[index], args=[member, score, count, int(desc)]))
+    keys = [index]
+    flat = _texts(script(keys=keys, args=[member, score, count, int(desc)]))
     pairs = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
     if size is None or len(pairs) <= size:
         return pairs, None
@@ -338,9 +339,11 @@ def _update(
 
     Index entries and unique-value keys move with the values; if ``mutate`` returns the
     item it was given, nothing is written. A lost race is retried (_transaction);
-    ``label`` names the item in the ConflictError raised after ``retries`` tries.
-    Returns the new item, or None.
+    ``label`` names the item in the ConflictError raised after ``retries`` tries (at
+    least 1, else ValueError). Returns the new item, or None.
     """
+    if retries < 1:
+        raise ValueError("retries counts the tries: it must be at least 1")
     result: _T | None = None
 
     def run(pipe: Pipeline) -> None:
@@ -370,8 +373,9 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
         if raw:
+            item = entity.decode(raw)
             pipe.multi()
-            entity.unindex(pipe, entity.decode(raw))
+            entity.unindex(pipe, item)
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))

@@ -105,7 +105,7 @@ def _key_device(member: str) -> str:
 
 def _index_device_1(site_id: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of Device items for one value of site_id."""
-    return DEVICE_KEY + ":set:site_id:" + site_id
+    return DEVICE_KEY + ":set:site_id=" + site_id
 
 
 def _encode_device(item: Device) -> dict[FieldT, EncodableT]:
@@ -221,7 +221,7 @@ def _key_reading(member: str) -> str:
 
 def _index_reading_1(device_id: str) -> str:
     """The key of the sorted set of Reading items for one value of device_id."""
-    return READING_KEY + ":zset:device_id:timestamp:" + device_id
+    return READING_KEY + ":zset:device_id:timestamp=" + device_id
 
 
 def _encode_reading(item: Reading) -> dict[FieldT, EncodableT]:

@@ -280,7 +280,8 @@ def _page(
     # One member more than the page tells whether another page follows.
     count = -1 if size is None else size + 1
     script = client.register_script(_PAGE)
-    flat = _texts(script(keys=[index], args=[member, score, count, int(desc)]))
+    keys = [index]
+    flat = _texts(script(keys=keys, args=[member, score, count, int(desc)]))
     pairs = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
     if size is None or len(pairs) <= size:
         return pairs, None
@@ -295,7 +296,8 @@ def _rank(client: redis.Redis, index: str, member: str, *, desc: bool) -> int | 
     strictly better score (higher when ``desc``), so tied members share a rank. ZSCORE and
     ZCOUNT run in one Lua script, so the score and the count come from one moment.
     """
-    rank = client.register_script(_RANK)(keys=[index], args=[member, int(desc)])
+    keys = [index]
+    rank = client.register_script(_RANK)(keys=keys, args=[member, int(desc)])
     return rank if isinstance(rank, int) else None
 
 
@@ -519,9 +521,11 @@ def _update(
 
     Index entries and unique-value keys move with the values; if ``mutate`` returns the
     item it was given, nothing is written. A lost race is retried (_transaction);
-    ``label`` names the item in the ConflictError raised after ``retries`` tries.
-    Returns the new item, or None.
+    ``label`` names the item in the ConflictError raised after ``retries`` tries (at
+    least 1, else ValueError). Returns the new item, or None.
     """
+    if retries < 1:
+        raise ValueError("retries counts the tries: it must be at least 1")
     result: _T | None = None
 
     def run(pipe: Pipeline) -> None:
@@ -551,8 +555,9 @@ def _delete(client: redis.Redis, entity: _Entity, key: str) -> bool:
     def run(pipe: Pipeline) -> None:
         raw = _text_hash(pipe.hgetall(key))
         if raw:
+            item = entity.decode(raw)
             pipe.multi()
-            entity.unindex(pipe, entity.decode(raw))
+            entity.unindex(pipe, item)
             pipe.delete(key)
 
     return bool(_transaction(client, [key], run, key))

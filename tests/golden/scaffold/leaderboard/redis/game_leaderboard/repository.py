@@ -163,7 +163,7 @@ def _key_score(member: str) -> str:
 
 def _index_score_1(board_id: str) -> str:
     """The key of the leaderboard of Score items for one value of board_id."""
-    return SCORE_KEY + ":board:board_id:score:" + board_id
+    return SCORE_KEY + ":board:board_id:score=" + board_id
 
 
 def _encode_score(item: Score) -> dict[FieldT, EncodableT]:
@@ -191,7 +191,7 @@ def _decode_score(raw: Mapping[str, str]) -> Score:
 def _unique_keys_score(item: Score) -> list[str]:
     """Keys that reserve the unique values of one Score (each holds the owner's key)."""
     return [
-        SCORE_KEY + ":unique:board_id:player_id:" + _parts(item.board_id, item.player_id),
+        SCORE_KEY + ":unique:board_id,player_id=" + _parts(item.board_id, item.player_id),
     ]
 
 

@@ -220,7 +220,7 @@ def _decode_transfer(raw: Mapping[str, str]) -> Transfer:
 def _unique_keys_transfer(item: Transfer) -> list[str]:
     """Keys that reserve the unique values of one Transfer (each holds the owner's key)."""
     return [
-        TRANSFER_KEY + ":unique:idempotency_key:" + item.idempotency_key,
+        TRANSFER_KEY + ":unique:idempotency_key=" + item.idempotency_key,
     ]
 
 
@@ -260,12 +260,12 @@ def _key_entry(member: str) -> str:
 
 def _index_entry_1(account_id: str) -> str:
     """The key of the sorted set of Entry items for one value of account_id."""
-    return ENTRY_KEY + ":zset:account_id:posted_at:" + account_id
+    return ENTRY_KEY + ":zset:account_id:posted_at=" + account_id
 
 
 def _index_entry_2(transfer_id: str) -> str:
     """The key of the sorted set (score 0, members in byte order) of Entry items for one value of transfer_id."""
-    return ENTRY_KEY + ":set:transfer_id:" + transfer_id
+    return ENTRY_KEY + ":set:transfer_id=" + transfer_id
 
 
 def _encode_entry(item: Entry) -> dict[FieldT, EncodableT]:
@@ -458,7 +458,7 @@ def transfer_by_idempotency_key(
     Served by GET of the unique-value key (the owner's key), then HGETALL.
     """
     _check_limit(limit)
-    claim = TRANSFER_KEY + ":unique:idempotency_key:" + idempotency_key
+    claim = TRANSFER_KEY + ":unique:idempotency_key=" + idempotency_key
     member = cast("str | None", client.get(claim))
     raw = _text_hash(client.hgetall(_key_transfer(member))) if member is not None else {}
     found = [_decode_transfer(raw)] if raw else []
