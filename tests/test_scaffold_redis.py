@@ -102,6 +102,33 @@ entities:
 access_patterns:
   - {name: order, entity: Order, kind: get, by: [order_id]}
 """
+# Drivers whose position lapses with a heartbeat (review 12: R2).
+WORKLOADS["heartbeats"] = """
+name: rides
+needs: [ttl, geospatial]
+entities:
+  - name: Driver
+    key: driver_id
+    fields: {driver_id: string, city: string, location: geo, expires_at: datetime}
+access_patterns:
+  - {name: drivers_near, entity: Driver, kind: near, limit: 5}
+"""
+# Numbers in index and unique keys (review 12: R3).
+WORKLOADS["numbers"] = """
+name: catalog
+entities:
+  - name: Product
+    key: sku
+    fields: {sku: string, price: decimal, weight_kg: float, launched: datetime}
+  - name: Voucher
+    key: code
+    fields: {code: string, amount: decimal}
+access_patterns:
+  - {name: products_at_price, entity: Product, kind: query, by: [price]}
+  - {name: products_of_weight, entity: Product, kind: query, by: [weight_kg],
+     order_by: launched}
+  - {name: voucher_by_amount, entity: Voucher, kind: get, by: [amount], limit: 1}
+"""
 # A leaderboard whose entries expire one by one (review 12: R1).
 WORKLOADS["weekly"] = """
 name: weekly_board
@@ -1063,3 +1090,69 @@ def test_a_leaderboard_drops_entries_whose_item_expired(project: Any, client: An
     assert repo.top_players(client, "w1") == [("alice", 70)]
     until = repo._until_score(repo._index_score_1("w1"))
     assert client.zrange(until, 0, -1) == ["alice"]
+
+
+def test_a_near_read_reads_past_entries_whose_item_expired(project: Any, client: Any) -> None:
+    # GEOSEARCH COUNT limit returned the five nearest entries, all of expired drivers,
+    # and the read returned none of the three live ones farther out (review 12: R2).
+    repo = project("heartbeats")
+    now = datetime.now(UTC)
+    for n in range(5):
+        soon = now + timedelta(seconds=0.3)
+        repo.create_driver(client, repo.Driver(f"gone{n}", "b", (13.40 + n / 1000, 52.5), soon))
+    for n in range(3):
+        later = now + timedelta(hours=1)
+        repo.create_driver(client, repo.Driver(f"live{n}", "b", (13.45 + n / 1000, 52.5), later))
+    time.sleep(0.5)
+    near = repo.drivers_near(client, 13.4, 52.5)
+    assert [d.driver_id for d in near] == ["live0", "live1", "live2"]
+
+
+def test_equal_numbers_name_one_key(project: Any, client: Any) -> None:
+    # Keys were built from a number's text: 9.90 was not found as 9.9, a weight stored
+    # as 2 (an int, which a float field accepts) not as 2.0, and a voucher of 10.0 was
+    # accepted beside one of 10 (review 12: R3). The hash keeps the value as given.
+    repo = project("numbers")
+    errors = importlib.import_module("catalog.errors")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    repo.create_product(client, repo.Product("p1", Decimal("9.90"), 1.5, at))
+    repo.create_product(client, repo.Product("p2", Decimal("5"), 2, at))
+    assert [p.sku for p in repo.products_at_price(client, Decimal("9.9"))] == ["p1"]
+    assert [p.sku for p in repo.products_of_weight(client, 2.0)] == ["p2"]
+    assert [p.sku for p in repo.products_of_weight(client, -0.0 + 2)] == ["p2"]
+    stored = repo.fetch_product(client, "p1")
+    assert stored is not None and str(stored.price) == "9.90"
+    repo.create_voucher(client, repo.Voucher("v1", Decimal("10")))
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_voucher(client, repo.Voucher("v2", Decimal("10.0")))
+    with pytest.raises(errors.AlreadyExistsError):
+        repo.create_voucher(client, repo.Voucher("v3", Decimal("1E+1")))
+    found = repo.voucher_by_amount(client, Decimal("10.000"))
+    assert found is not None and found.code == "v1"
+    # Digits beyond the default context's 28 are kept apart, not rounded together.
+    long = Decimal("1." + "0" * 40 + "1")
+    repo.create_voucher(client, repo.Voucher("v4", long))
+    repo.create_voucher(client, repo.Voucher("v5", Decimal("1." + "0" * 40 + "2")))
+    assert repo._decimal_text(Decimal("-0.00")) == "0"
+
+
+def test_a_floor_on_an_int_counter_is_exact_beyond_double_precision(
+    project: Any, client: Any
+) -> None:
+    # The floor was checked with Lua numbers (doubles): past 2**53 a decrement below it
+    # was applied and one landing on it refused, on both increment paths; past 64 bits
+    # the scripts raised a ResponseError naming their hash (review 12: R4, R9).
+    inventory = project("ecommerce", "inventory")
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    big = 2**53 + 3
+    inventory.create_stock_level(client, inventory.StockLevel("s1", "sku1", "w1", big, big, at))
+    for incr in (inventory.incr_stock_level_on_hand, inventory.incr_stock_level_reserved):
+        assert incr(client, "s1", -1, minimum=big) is None
+        assert incr(client, "s1", -1, minimum=big - 1) == big - 1
+        assert incr(client, "s1", -(2**54), minimum=-(2**60)) == big - 1 - 2**54
+        assert incr(client, "s1", 2**54, minimum=big) is None
+        assert incr(client, "s1", 2**54, minimum=big - 1) == big - 1
+        with pytest.raises(OverflowError, match="64 bits"):
+            incr(client, "s1", 2**63 - 1)
+    stored = inventory.fetch_stock_level(client, "s1")
+    assert stored is not None and stored.on_hand == big - 1 and stored.reserved == big - 1

@@ -259,6 +259,7 @@ IMPORTS: dict[str, str | tuple[str, str]] = {
     "datetime": ("datetime", "datetime"),
     "timedelta": ("datetime", "timedelta"),
     "Decimal": ("decimal", "Decimal"),
+    "Context": ("decimal", "Context"),
     "Any": ("typing", "Any"),
     "TypeVar": ("typing", "TypeVar"),
     "Literal": ("typing", "Literal"),

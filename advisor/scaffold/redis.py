@@ -185,6 +185,11 @@ class RedisDesign:
             out.add("prune")
         if any(i.kind == "board" and i.entity.expiry for i in self.indexes):
             out.add("until")
+        for entity in self.spec.entities:
+            texts = [entity.key, *(f for i in self.indexes_of(entity) for f in i.fields)]
+            texts += [i.member for i in self.indexes_of(entity) if i.member is not None]
+            texts += [f for group in self.unique_of(entity) for f in group]
+            out.update(f"{f.type}_text" for f in texts if f.type in ("float", "decimal"))
         if self.spec.multi_record:
             out.add("save_together")
         if self.addable:
@@ -387,7 +392,9 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
             "With minimum= "
             "an increment that would take the value below it is refused (the function "
             "returns None), checked in the same script as the add, so concurrent decrements "
-            "never oversell. The script is sent once whatever retries the client has "
+            "never oversell (an int's floor is compared as exact text, since Lua's "
+            "numbers are doubles; a sum beyond 64 bits raises OverflowError and writes "
+            "nothing). The script is sent once whatever retries the client has "
             "(redis.Redis() retries 3 times by default): it runs in a pipeline that WATCHes "
             "the item, which redis-py never sends again, so a connection lost after it was "
             "sent raises redis.ConnectionError (it may or may not have run: read the item "
@@ -397,6 +404,18 @@ def design(spec: ComponentSpec, prefix: str) -> RedisDesign:
                 " A field an index is keyed by is changed by a read-modify-write under WATCH "
                 "instead, since its index entries move."
                 if "update" in kinds
+                else ""
+            )
+            + (
+                " HINCRBYFLOAT stores its result with 17 digits after the point and no "
+                "exponent, so a float counter loses values below 1e-17; keep such amounts "
+                "in a smaller unit, or as ints."
+                if any(
+                    f.type is FieldType.FLOAT
+                    for e in spec.entities
+                    for f in e.fields
+                    if f.ident in e.increments
+                )
                 else ""
             )
         )

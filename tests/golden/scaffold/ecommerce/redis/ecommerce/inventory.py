@@ -21,6 +21,7 @@ from ecommerce.redis_support import (
     _delete,
     _Entity,
     _fill,
+    _floor,
     _increment,
     _increment_indexed,
     _no_unique,
@@ -345,7 +346,7 @@ def incr_stock_level_on_hand(
         pipe.zincrby(_index_stock_level_1(item.sku), delta, item.stock_id)
         pipe.zincrby(_index_stock_level_2(item.warehouse_id), delta, item.stock_id)
 
-    change = ("on_hand", delta, minimum)
+    change = ("on_hand", delta, _floor(delta, minimum, real=False))
     # The fields its index entries are built from: only a change of one of them conflicts.
     built_from: list[str] = ["sku", "warehouse_id"]
     value = _increment_indexed(client, _ENTITIES[StockLevel], key, change, queue, built_from)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import redis
 from redis.client import Pipeline
-from redis.exceptions import NoScriptError, WatchError
+from redis.exceptions import NoScriptError, ResponseError, WatchError
 
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
@@ -44,14 +44,31 @@ _PRUNE = (
     "end "
     "return removed"
 )
+# Defines below(value, floor) for the increment scripts: whether a stored value is below
+# the lowest one the add may start from (the minimum less the delta), given as "int:<n>"
+# or "float:<x>". Ints are compared as exact decimal text: Lua's numbers are doubles, and
+# an int field holds 64 bits. A field not set yet counts as 0, as HINCRBY counts it.
+_BELOW = (
+    "local function below(value, floor) "
+    "  local kind, limit = string.match(floor, '^(%a+):(.*)$') "
+    "  value = value or '0' "
+    "  if kind == 'float' then return tonumber(value) < tonumber(limit) end "
+    "  local neg = string.sub(value, 1, 1) == '-' "
+    "  if neg ~= (string.sub(limit, 1, 1) == '-') then return neg end "
+    "  local v = (string.gsub(value, '^%-', '')) "
+    "  local l = (string.gsub(limit, '^%-', '')) "
+    "  if #v ~= #l then return (#v < #l) ~= neg end "
+    "  return v ~= l and ((v < l) ~= neg) "
+    "end "
+)
 # Adds ARGV[2] to field ARGV[1] of the hash KEYS[1] only if the hash exists (HINCRBY alone
-# would create a partial item) and, unless ARGV[4] is "", the sum is at least ARGV[4];
-# ARGV[3] is "float" for HINCRBYFLOAT. Returns nil if missing or refused.
-_INCREMENT = (
+# would create a partial item) and, unless ARGV[4] is "", the stored value is not below
+# the floor ARGV[4] (see _BELOW); ARGV[3] is "float" for HINCRBYFLOAT. Returns nil if
+# missing or refused.
+_INCREMENT = _BELOW + (
     "if redis.call('EXISTS', KEYS[1]) == 0 then return false end "
-    "if ARGV[4] ~= '' then "
-    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[1])) "
-    "  if value + tonumber(ARGV[2]) < tonumber(ARGV[4]) then return false end "
+    "if ARGV[4] ~= '' and below(redis.call('HGET', KEYS[1], ARGV[1]), ARGV[4]) then "
+    "  return false "
     "end "
     "if ARGV[3] == 'float' then "
     "  return redis.call('HINCRBYFLOAT', KEYS[1], ARGV[1], ARGV[2]) "
@@ -67,7 +84,7 @@ _INCREMENT = (
 # those fields changed since (nothing written), else the HINCRBY's reply. Concurrent
 # increments of the field itself, and changes of fields no index entry is built from,
 # never conflict.
-_INCREMENT_SCORED = (
+_INCREMENT_SCORED = _BELOW + (
     "if redis.call('EXISTS', KEYS[1]) == 0 then return false end "
     "local names = cjson.decode(ARGV[1]) "
     "local read = cjson.decode(ARGV[2]) "
@@ -77,9 +94,8 @@ _INCREMENT_SCORED = (
     "    if (current[k] or nil) ~= read[name] then return {'moved'} end "
     "  end "
     "end "
-    "if ARGV[5] ~= '' then "
-    "  local value = tonumber(redis.call('HGET', KEYS[1], ARGV[3])) "
-    "  if value + tonumber(ARGV[4]) < tonumber(ARGV[5]) then return false end "
+    "if ARGV[5] ~= '' and below(redis.call('HGET', KEYS[1], ARGV[3]), ARGV[5]) then "
+    "  return false "
     "end "
     "local reply = false "
     "for n, command in ipairs(cjson.decode(ARGV[6])) do "
@@ -350,7 +366,8 @@ def _once(client: redis.Redis, script: str, keys: list[str], args: list[Any]) ->
     lost connection, so a script whose reply was lost would run twice. redis-py never
     sends again what a pipeline WATCHing a key runs at once: here the script, so a lost
     connection raises redis.ConnectionError and the script may or may not have run. The
-    WATCH aborts nothing (no EXEC follows); the pipeline's reset sends UNWATCH.
+    WATCH aborts nothing (no EXEC follows); the pipeline's reset sends UNWATCH. An int
+    sum beyond 64 bits raises OverflowError (nothing written), as in the other stores.
     """
     sha = client.register_script(script).sha
     with client.pipeline() as pipe:
@@ -362,11 +379,26 @@ def _once(client: redis.Redis, script: str, keys: list[str], args: list[Any]) ->
                 # Not run: load it, then send it (once).
                 pipe.script_load(script)
                 return pipe.evalsha(sha, len(keys), *keys, *args)
+        except ResponseError as error:
+            # HINCRBY refuses a sum beyond 64 bits; nothing was written.
+            if "overflow" in str(error):
+                raise OverflowError(f"{keys[0]}: the sum would not fit in 64 bits") from error
+            raise
         except WatchError as error:
             raise redis.ConnectionError(
                 f"{keys[0]}: the connection was lost after the script was sent, so it may or"
                 " may not have run; read the item back before retrying"
             ) from error.__context__
+
+
+def _floor(delta: float, minimum: float | None, *, real: bool) -> str:
+    """The floor argument of the increment scripts (_BELOW): minimum less delta, or ""."""
+    if minimum is None:
+        return ""
+    if real:
+        return "float:" + repr(float(minimum) - float(delta))
+    # Python's ints are exact: the script compares this text with the stored one.
+    return "int:" + str(int(minimum) - int(delta))
 
 
 def _increment(
@@ -378,7 +410,7 @@ def _increment(
     and the add are one Lua script, so concurrent decrements never pass the floor.
     """
     kind = "float" if real else "int"
-    floor = "" if minimum is None else repr(minimum)
+    floor = _floor(delta, minimum, real=real)
     return _once(client, _INCREMENT, [key], [field, repr(delta), kind, floor])
 
 
@@ -386,7 +418,7 @@ def _increment_indexed(
     client: redis.Redis,
     entity: _Entity,
     key: str,
-    change: tuple[str, float, float | None],
+    change: tuple[str, float, str],
     queue: Callable[[Pipeline, Any], None],
     built_from: Sequence[str],
 ) -> Any:
@@ -394,15 +426,14 @@ def _increment_indexed(
 
     The index keys and members come from the item's fields ``built_from``, so the item is
     read first and the script runs the commands only if those fields still hold the
-    values read; it checks the minimum of ``change`` (field, delta, minimum) in the same
-    step. Concurrent increments of the field never conflict (each adds its delta on the
+    values read; it checks the floor of ``change`` (field, delta, floor: see _floor) in
+    the same step. Concurrent increments of the field never conflict (each adds its delta on the
     server), nor do changes of other fields; a change of one of ``built_from`` in
     between sends the commands again, built from the new values, after a jittered
     backoff, up to _TRIES times, then ConflictError. Returns HINCRBY's reply, or None if
     the item is missing or the minimum refused it.
     """
-    field, delta, minimum = change
-    floor = "" if minimum is None else repr(minimum)
+    field, delta, floor = change
     for attempt in range(_TRIES):
         raw = _text_hash(client.hgetall(key))
         if not raw:

@@ -19,6 +19,7 @@ from game_leaderboard.redis_support import (
     _create,
     _delete,
     _Entity,
+    _floor,
     _increment_indexed,
     _no_unique,
     _page,
@@ -282,7 +283,7 @@ def incr_score_score(
         pipe.hincrby(key, "score", delta)
         pipe.zincrby(_index_score_1(item.board_id), delta, item.player_id)
 
-    change = ("score", delta, minimum)
+    change = ("score", delta, _floor(delta, minimum, real=False))
     # The fields its index entries are built from: only a change of one of them conflicts.
     built_from: list[str] = ["board_id", "player_id"]
     value = _increment_indexed(client, _ENTITIES[Score], key, change, queue, built_from)
