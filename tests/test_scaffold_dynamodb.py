@@ -796,3 +796,90 @@ def test_an_increment_keeps_an_int_field_within_64_bits(tmp_path: Path, tables: 
         # A refused minimum still returns None, and no item is no item.
         assert repo.increment_member(table, "d", "score", 1, minimum=bottom + 5) is None
         assert repo.increment_member(table, "x", "score", 1) is None
+
+
+def test_a_unique_value_changed_meanwhile_is_read_again_not_called_taken(
+    tmp_path: Path, tables: Any
+) -> None:
+    # review 14: D1. Another writer changing the item first also moves its old guard, so
+    # the guard's Delete failed beside the item's Put: that was reported as a value taken.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        tables_of = tables(repo)
+        table, other = tables_of(), tables_of()
+        later = datetime.now(UTC) + timedelta(days=1)
+        repo.create_member(table, _member(repo, "a", "a@x", later))
+        raced: list[str] = []
+
+        def to_b(member: Any) -> Any:
+            if not raced:
+                raced.append("a")
+                repo.update_member(other, "a", lambda m: replace(m, email="a2@x"))
+            return replace(member, email="b@x")
+
+        moved = repo.update_member(table, "a", to_b)
+        assert moved is not None and moved.email == "b@x"
+        assert repo.member_by_email(table, "b@x") == moved
+        assert repo.member_by_email(table, "a2@x") is None
+        # Deleted meanwhile: there is nothing to update.
+        repo.create_member(table, _member(repo, "c", "c@x", later))
+
+        def delete_first(member: Any) -> Any:
+            repo.delete_member(other, "c")
+            return replace(member, email="d@x")
+
+        assert repo.update_member(table, "c", delete_first) is None
+        assert repo.member_by_email(table, "d@x") is None
+        # A bulk save racing another writer of the same item reads it again too.
+        repo.create_member(table, _member(repo, "e", "e@x", later))
+        events = table.meta.client.meta.events
+
+        def other_first(**_: Any) -> None:
+            if len(raced) == 1:
+                raced.append("e")
+                repo.update_member(other, "e", lambda m: replace(m, email="e2@x"))
+
+        events.register("before-call.dynamodb.TransactWriteItems", other_first)
+        try:
+            assert repo.save_many_member(table, [_member(repo, "e", "e3@x", later)]) == 1
+        finally:
+            events.unregister("before-call.dynamodb.TransactWriteItems", other_first)
+        assert raced == ["a", "e"]
+        assert repo.member_by_email(table, "e3@x") == repo.member(table, "e")
+        assert repo.member_by_email(table, "e2@x") is None
+
+
+UNIQUE_NAMED = """
+name: tags
+transactions: multi_record
+entities:
+  - {name: Unique, key: id, fields: {id: string, label: string, slug: string}}
+access_patterns:
+  - {name: get_unique, entity: Unique, kind: get, by: [id]}
+  - {name: by_slug, entity: Unique, kind: get, by: [slug], limit: 1}
+"""
+
+
+def test_an_entity_named_unique_is_not_taken_for_a_guard(tmp_path: Path, tables: Any) -> None:
+    # review 14: D11. Guards were stored with _type "Unique", and save_together took every
+    # Put of that type for a guard: a Unique item's lost race became AlreadyExistsError.
+    workload = parse_workload(UNIQUE_NAMED)
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        tables_of = tables(repo)
+        table, other = tables_of(), tables_of()
+        repo.create_unique(table, repo.Unique("u1", "Red", "red"))
+        old = repo.get_unique(table, "u1")
+        events = table.meta.client.meta.events
+        raced: list[bool] = []
+
+        def other_first(**_: Any) -> None:
+            if not raced:
+                raced.append(True)
+                repo.update_unique(other, "u1", lambda u: replace(u, label="Crimson"))
+
+        events.register("before-call.dynamodb.TransactWriteItems", other_first)
+        try:
+            with pytest.raises(errors(repo).ConflictError):
+                repo.save_together(table, updates=[(old, replace(old, label="Scarlet"))])
+        finally:
+            events.unregister("before-call.dynamodb.TransactWriteItems", other_first)
+        assert {i["_type"] for i in table.scan()["Items"]} == {"Unique", "#unique"}

@@ -28,6 +28,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -424,12 +426,15 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -664,8 +669,11 @@ def _save_together(
             )
         entity = _entity(entities, old)
         stored = _read_as(table, entity, old)
-        for action in _update_actions(table.name, stored, entity.item(new), entity):
-            if "Put" in action and action["Put"]["Item"].get("_type") == "Unique":
+        # After the item's Put, the Puts take unique values: a failed one is a value taken.
+        first, *moves = _update_actions(table.name, stored, entity.item(new), entity)
+        actions.append(first)
+        for action in moves:
+            if "Put" in action:
                 creating.add(len(actions))
             actions.append(action)
     for item, name, amount, minimum in increments:

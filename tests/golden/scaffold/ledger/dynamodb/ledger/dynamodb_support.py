@@ -27,6 +27,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -191,7 +193,7 @@ def _guard(key: str, owner: Mapping[str, Any], expires: datetime | None = None) 
     guard: dict[str, Any] = {
         "PK": key,
         "SK": key,
-        "_type": "Unique",
+        "_type": GUARD_TYPE,
         OWNER_PK: owner["PK"],
         OWNER_SK: owner["SK"],
     }
@@ -255,6 +257,17 @@ def _failed(error: Any) -> list[int]:
     """Positions of the transaction actions whose condition failed."""
     reasons = error.response.get("CancellationReasons", [])
     return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+
+
+def _taken(error: Any, actions: list[dict[str, Any]]) -> bool:
+    """Whether a write of an item (action 0) and its guard moves failed on a value held elsewhere.
+
+    Only a guard's Put whose condition failed while the item's own write passed says so.
+    If the item's write failed too, another writer changed or deleted the item since it
+    was read, which also moves or frees its old guards: that is a conflict, to read again.
+    """
+    failed = _failed(error)
+    return 0 not in failed and any("Put" in actions[n] for n in failed)
 
 
 # Why a transaction may be cancelled and succeed when sent again unchanged.
@@ -500,16 +513,19 @@ def _update(
                 _transact(table.meta.client, actions)
                 return new
             except table.meta.client.exceptions.TransactionCanceledException as error:
-                if any(n > 0 for n in _failed(error)):
+                if _taken(error, actions):
                     raise AlreadyExistsError(f"a unique value of {name} is taken") from error
             _backoff(attempt)
             continue
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -694,8 +710,11 @@ def _save_together(
             )
         entity = _entity(entities, old)
         stored = _read_as(table, entity, old)
-        for action in _update_actions(table.name, stored, entity.item(new), entity):
-            if "Put" in action and action["Put"]["Item"].get("_type") == "Unique":
+        # After the item's Put, the Puts take unique values: a failed one is a value taken.
+        first, *moves = _update_actions(table.name, stored, entity.item(new), entity)
+        actions.append(first)
+        for action in moves:
+            if "Put" in action:
                 creating.add(len(actions))
             actions.append(action)
     for item, name, amount, minimum in increments:

@@ -28,6 +28,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -359,12 +361,15 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
