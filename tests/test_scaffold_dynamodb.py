@@ -883,3 +883,41 @@ def test_an_entity_named_unique_is_not_taken_for_a_guard(tmp_path: Path, tables:
         finally:
             events.unregister("before-call.dynamodb.TransactWriteItems", other_first)
         assert {i["_type"] for i in table.scan()["Items"]} == {"Unique", "#unique"}
+
+
+TITLES = """
+name: titles
+entities:
+  - {name: Owner, key: owner_id, fields: {owner_id: string}}
+  - {name: Project, key: project_id, parent: Owner,
+     fields: {project_id: string, owner_id: string, title: string}}
+access_patterns:
+  - {name: projects_of_owner, entity: Project, kind: query, by: [owner_id], order_by: title,
+     limit: 3}
+"""
+
+
+def test_a_collection_ordered_by_a_string_comes_back_in_its_order(
+    tmp_path: Path, tables: Any
+) -> None:
+    # review 14: D2. The sort key was PROJECT#<title>#<id> with '#' escaped as '\#': the
+    # separator and the escape sorted "Roadmap" after "Roadmap 2025" and "C#" after "CD".
+    placed = {p.entity.name: p for p in _design(TITLES).entities}
+    assert placed["Project"].sk_order is not None
+    titles = ["Roadmap", "Roadmap 2025", "Roadmap!", "C", "C#", "CD", "a\\b", "a]", "", "#"]
+    titles += ["x\x00", "x\x01", "x", "x\x01y", "x#", "x##"]
+    with imported(parse_workload(TITLES), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        for n, title in enumerate(titles):
+            repo.create_project(table, repo.Project(f"p{n}", "u1", title))
+        assert [p.title for p in repo.projects_of_owner(table, "u1", limit=None)] == sorted(titles)
+        seen: list[str] = []
+        after = None
+        while True:
+            page = repo.projects_of_owner(table, "u1", after=after)
+            seen += [p.title for p in page]
+            if page.cursor is None:
+                break
+            after = page.cursor
+        assert seen == sorted(titles)
+        assert repo.fetch_project(table, "u1", "x\x01y", f"p{titles.index('x' + chr(1) + 'y')}")

@@ -756,6 +756,13 @@ def _decisions(
         "parent's children), and never when a strongly consistent get by its own key "
         "exists (that parent-key pattern then uses a GSI)."
     ]
+    out.append(
+        "Keys: an entity's prefix, '#', then its values (written <a>#<b> here). Inside a "
+        "value '#' is doubled, so no value reads as a prefix or a unique value's label; "
+        "the values of a composite key are joined by \\x01\\x01, below every character, so a "
+        'collection ordered by a string sorts as the strings do ("C" before "C D" and '
+        '"C#").'
+    )
     for placed in entities:
         entity = placed.entity
         sk = f"{entity.prefix}#" + "#".join(f"<{f.ident}>" for f in placed.sk_fields)
