@@ -921,3 +921,28 @@ def test_a_collection_ordered_by_a_string_comes_back_in_its_order(
             after = page.cursor
         assert seen == sorted(titles)
         assert repo.fetch_project(table, "u1", "x\x01y", f"p{titles.index('x' + chr(1) + 'y')}")
+
+
+def test_an_empty_string_in_an_index_sort_key_is_stored(tmp_path: Path, tables: Any) -> None:
+    # review 14: D5. A GSI sort key held the bare text of its order field, and DynamoDB
+    # refuses an empty string in any key: a title "" failed on create and update.
+    workload = parse_workload(
+        """
+name: tasks
+entities:
+  - {name: Task, key: task_id, fields: {task_id: string, team: string, title: string}}
+access_patterns:
+  - {name: tasks_of_team, entity: Task, kind: query, by: [team], order_by: title}
+"""
+    )
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        assert repo.ATTRIBUTE_DEFINITIONS[-1] == {"AttributeName": "GSI1SK", "AttributeType": "S"}
+        table = tables(repo)()
+        empty = repo.Task("t1", "a", "")
+        repo.create_task(table, empty)
+        repo.create_task(table, repo.Task("t2", "a", " "))
+        assert [t.title for t in repo.tasks_of_team(table, "a")] == ["", " "]
+        named = repo.update_task(table, "t2", lambda t: replace(t, title="x"))
+        assert named is not None
+        assert repo.update_task(table, "t2", lambda t: replace(t, title="")) is not None
+        assert [t.task_id for t in repo.tasks_of_team(table, "a")] == ["t1", "t2"]

@@ -110,7 +110,7 @@ def _item_session(item: Session) -> dict[str, Any]:
         "SK": "SESSION#" + _parts(item.session_id),
         "_type": "Session",
         "GSI1PK": "SESSION#" + _parts(item.user_id),
-        "GSI1SK": _text(item.last_seen_at),
+        "GSI1SK": "SESSION#" + _parts(item.last_seen_at),
         TTL_ATTRIBUTE: int(item.expires_at.timestamp()),
         "session_id": item.session_id,
         "user_id": item.user_id,
