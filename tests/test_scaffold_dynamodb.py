@@ -946,3 +946,33 @@ access_patterns:
         assert named is not None
         assert repo.update_task(table, "t2", lambda t: replace(t, title="")) is not None
         assert [t.task_id for t in repo.tasks_of_team(table, "a")] == ["t1", "t2"]
+
+
+def test_an_increment_adds_to_an_item_outside_its_sparse_index(tmp_path: Path, tables: Any) -> None:
+    # review 14: D4. The increment also added to the GSI sort key that holds the counter,
+    # which an item outside the sparse index (no assignee) lacks: ValidationException.
+    workload = parse_workload(
+        """
+name: sparse
+needs: [counters]
+entities:
+  - name: Task
+    key: task_id
+    fields: {task_id: string, title: string, assignee: string, points: int}
+    optional: [assignee]
+access_patterns:
+  - {name: get_task, entity: Task, kind: get, by: [task_id]}
+  - {name: tasks_of_assignee, entity: Task, kind: top, by: [assignee], order_by: points,
+     descending: true, limit: 10}
+"""
+    )
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        repo.create_task(table, repo.Task("t1", "docs", 1))
+        repo.create_task(table, repo.Task("t2", "review", 1, assignee="ann"))
+        assert repo.increment_task(table, "t1", "points", 5).points == 6
+        assert repo.increment_task(table, "t2", "points", 5).points == 6
+        assert [t.task_id for t in repo.tasks_of_assignee(table, "ann")] == ["t2"]
+        repo.update_task(table, "t1", lambda t: replace(t, assignee="ann"))
+        assert repo.increment_task(table, "t1", "points", 1).points == 7
+        assert [t.points for t in repo.tasks_of_assignee(table, "ann")] == [7, 6]

@@ -544,7 +544,7 @@ def _increment_update(
 ) -> dict[str, Any]:
     """UpdateItem parameters that add ``amount`` to ``field`` on the server.
 
-    ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
+    ``SET x = x + :d`` (and ``k = x + :d`` on each GSI sort key k that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
     The item must not hold the new version yet, so a resend of an applied update fails.
@@ -559,8 +559,9 @@ def _increment_update(
     values: dict[str, Any] = {":d": amount, ":ver": _version()}
     sets = ["#f = #f + :d", "#ver = :ver"]
     for n, attribute in enumerate(entity.counters[field]):
+        # From x, not from the sort key itself: an item outside a sparse index has none.
         names[f"#k{n}"] = attribute
-        sets.append(f"#k{n} = #k{n} + :d")
+        sets.append(f"#k{n} = #f + :d")
     condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"
