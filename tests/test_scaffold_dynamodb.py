@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -660,7 +661,7 @@ def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, tables: Any) -> None:
         final = session_touch(repo, table, datetime.now(UTC))
         (stored,) = table.scan()["Items"]
         # DynamoDB deletes by the TTL attribute: it moved with the field.
-        assert int(stored["_ttl"]) == int(final.expires_at.timestamp())
+        assert int(stored["_ttl"]) == math.ceil(final.expires_at.timestamp())
 
 
 def test_a_guard_expires_with_its_owner_after_an_update(tmp_path: Path, tables: Any) -> None:
@@ -976,3 +977,51 @@ access_patterns:
         repo.update_task(table, "t1", lambda t: replace(t, assignee="ann"))
         assert repo.increment_task(table, "t1", "points", 1).points == 7
         assert [t.points for t in repo.tasks_of_assignee(table, "ann")] == [7, 6]
+
+
+def test_an_item_lives_until_its_expiry_time(tmp_path: Path, tables: Any) -> None:
+    # review 14: D8. The TTL attribute held the expiry's epoch seconds rounded down, so an
+    # item expiring at S + 0.9 s was gone from S on, and a create could take its key.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        time.sleep(1.05 - time.time() % 1)  # a twentieth of a second into a second
+        whole = int(time.time())
+        expires = datetime.fromtimestamp(whole + 0.9, UTC)
+        member = _member(repo, "a", "a@x", expires)
+        repo.create_member(table, member)
+        assert repo.member(table, "a") == member
+        assert repo.member_by_email(table, "a@x") == member
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.create_member(table, _member(repo, "a", "b@x", expires + timedelta(days=1)))
+        assert {int(i["_ttl"]) for i in table.scan()["Items"]} == {whole + 1}
+
+
+WEEKLY = """
+name: weekly_board
+needs: [ttl, sorted_sets]
+entities:
+  - name: Score
+    key: entry_id
+    fields: {entry_id: string, board_id: string, player_id: string, points: int,
+             expires_at: datetime}
+access_patterns:
+  - {name: top_10, entity: Score, kind: top, by: [board_id], order_by: points, descending: true,
+     limit: 10}
+  - {name: player_rank, entity: Score, kind: query, by: [board_id, player_id], order_by: points,
+     descending: true, limit: 1}
+"""
+
+
+def test_a_rank_counts_no_expired_entry(tmp_path: Path, tables: Any) -> None:
+    # review 14: D6. The Select=COUNT Query of the entries ahead had no filter on the TTL,
+    # while every read skips an entry past it that DynamoDB has not deleted yet.
+    with imported(parse_workload(WEEKLY), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        now = datetime.now(UTC)
+        repo.create_score(table, repo.Score("e1", "w1", "old", 1000, now - timedelta(seconds=5)))
+        repo.create_score(table, repo.Score("e2", "w1", "alice", 50, now + timedelta(days=7)))
+        repo.create_score(table, repo.Score("e3", "w1", "bob", 70, now + timedelta(days=7)))
+        assert [s.player_id for s in repo.top_10(table, "w1")] == ["bob", "alice"]
+        assert repo.player_rank(table, "w1", "alice") == 1
+        assert repo.player_rank(table, "w1", "bob") == 0
+        assert repo.player_rank(table, "w1", "old") is None

@@ -586,6 +586,8 @@ def _project(slots: dict[int, Gsi], reads: list[DynamoRead]) -> tuple[Gsi, ...]:
         entity = read.pattern.entity
         if read.count_on is not None and read.pattern.order is not None:
             wanted[read.use.gsi.number].add(read.pattern.order.ident)
+            if entity.expiry is not None:
+                wanted[read.use.gsi.number].add("_ttl")  # the count skips expired entries
             continue
         attrs = {f.ident for f in entity.fields} | {"_type"}
         if entity.expiry is not None:
@@ -827,7 +829,8 @@ def _decisions(
         out.append("Reads are eventually consistent (half the read units of strong reads).")
     if spec.expiring:
         out.append(
-            "TTL: the _ttl attribute holds the expiry time in epoch seconds; DynamoDB "
+            "TTL: the _ttl attribute holds the expiry time in epoch seconds, rounded up "
+            "(an item lives until its time, and up to a second longer); DynamoDB "
             "deletes expired items within a few days, so reads also skip expired items."
         )
         for entity in spec.entities:

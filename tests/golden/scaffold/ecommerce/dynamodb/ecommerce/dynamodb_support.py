@@ -191,6 +191,16 @@ def _now() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
+def _epoch(moment: datetime) -> int:
+    """An expiry time as the TTL attribute holds it: epoch seconds, rounded up.
+
+    Rounded down, an item would count as expired up to a second before its time, and a
+    create could take its key while it still lives. Rounded up it lives until its time
+    and up to a second after, as ``_now()`` counts whole seconds too.
+    """
+    return math.ceil(moment.timestamp())
+
+
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)

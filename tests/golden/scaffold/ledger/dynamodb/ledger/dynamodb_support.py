@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import random
 import time
 import uuid
@@ -163,6 +164,16 @@ def _now() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
+def _epoch(moment: datetime) -> int:
+    """An expiry time as the TTL attribute holds it: epoch seconds, rounded up.
+
+    Rounded down, an item would count as expired up to a second before its time, and a
+    create could take its key while it still lives. Rounded up it lives until its time
+    and up to a second after, as ``_now()`` counts whole seconds too.
+    """
+    return math.ceil(moment.timestamp())
+
+
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
@@ -208,7 +219,7 @@ def _guard(key: str, owner: Mapping[str, Any], expires: datetime | None = None) 
         OWNER_SK: owner["SK"],
     }
     if expires is not None:
-        guard[TTL_ATTRIBUTE] = int(expires.timestamp())
+        guard[TTL_ATTRIBUTE] = _epoch(expires)
     return guard
 
 
