@@ -134,12 +134,12 @@ def _text(value: Any) -> str:
 
 
 def _parts(*values: Any) -> str:
-    """Values inside a key, written so that keys sort as the values do, the first one first.
+    r"""Values inside a key, written so that keys sort as the values do, the first one first.
 
     A '#' is doubled, so no value reads as the '#' after a key's prefix or label. The values
-    are joined by "\\x01\\x01", which sorts below every character, so "C" (then its key)
-    sorts before "C D" and "C#"; a "\\x00" or "\\x01" inside a value is written "\\x01\\x02"
-    or "\\x01\\x03" (above the join, in the same order).
+    are joined by "\x01\x01", which sorts below every character, so "C" (then its key)
+    sorts before "C D" and "C#"; a "\x00" or "\x01" inside a value is written "\x01\x02"
+    or "\x01\x03" (above the join, in the same order).
     """
     texts = (
         _text(v).replace("#", "##").replace("\x01", "\x01\x03").replace("\x00", "\x01\x02")
