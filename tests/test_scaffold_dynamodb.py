@@ -1046,3 +1046,21 @@ def test_a_delete_resent_after_a_lost_reply_carries_its_token(tmp_path: Path, ta
         repo.create_order(table, order)
         assert repo.delete_order(table, "o1") is True
         assert repo.delete_order(table, "o1") is False
+
+
+def test_a_number_dynamodb_cannot_hold_is_refused_by_the_model(tmp_path: Path) -> None:
+    # review 14: D12. A float or decimal field was checked to be finite only: 39 digits,
+    # 1E+130 or 1e300 passed the model and failed inside boto3 (decimal.Inexact, Overflow).
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        later = datetime.now(UTC) + timedelta(days=1)
+        for ratio in (1e300, 5e-324, -1e130):
+            with pytest.raises(ValueError, match="ratio"):
+                repo.Member("m", "m@x", 0, later, ratio=ratio)
+        for kept in (0.1, -1.5e125, 1e-129, 0.0, None):
+            assert repo.Member("m", "m@x", 0, later, ratio=kept).ratio == kept
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path / "ledger", "repository") as repo:
+        for balance in ("123456789012345678901234567890123456789", "1E+130", "1E-131"):
+            with pytest.raises(ValueError, match="balance"):
+                repo.Account("a", "o", "EUR", "asset", Decimal(balance), BASE)
+        digits = Decimal("12345678901234567890123456789012345678")
+        assert repo.Account("a", "o", "EUR", "asset", digits, BASE).balance == digits

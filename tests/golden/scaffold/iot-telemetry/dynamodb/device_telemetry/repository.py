@@ -19,6 +19,7 @@ from device_telemetry.dynamodb_support import (
     Page,
     _check_json,
     _check_limit,
+    _check_number,
     _create,
     _delete,
     _dynamo,
@@ -88,18 +89,21 @@ class Reading:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
-        other than JSON data.
+        Refused: naive datetimes, non-finite numbers (NaN, infinity) or numbers past DynamoDB's
+        digits or range, and lists and maps holding other than JSON data.
         """
         _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
         if not math.isfinite(self.temperature):
             raise ValueError("temperature must be a finite number")
+        _check_number(self.temperature, "temperature")
         if not math.isfinite(self.humidity):
             raise ValueError("humidity must be a finite number")
+        _check_number(self.humidity, "humidity")
         if not math.isfinite(self.battery):
             raise ValueError("battery must be a finite number")
+        _check_number(self.battery, "battery")
 
 
 Model = Device | Reading

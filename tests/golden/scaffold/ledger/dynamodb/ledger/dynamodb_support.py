@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 
 from ledger.errors import AlreadyExistsError, ConflictError
 
@@ -152,6 +152,25 @@ def _parts(*values: Any) -> str:
 def _number(value: float | int | Decimal) -> Decimal:
     """A number as the Decimal DynamoDB stores (floats through str, so 0.1 stays 0.1)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _check_number(value: float | Decimal, field: str) -> None:
+    """Raise ValueError unless DynamoDB holds ``value`` as it is.
+
+    DynamoDB keeps 38 significant digits (boto3's context refuses more, as inexact), and
+    magnitudes from 1e-130 to below 1e126.
+    """
+    number = _number(value)
+    try:
+        DYNAMODB_CONTEXT.create_decimal(number)
+        fits = not number or Decimal("1e-130") <= abs(number) < Decimal("1e126")
+    except DecimalException:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{field}: {value} is not a number DynamoDB keeps (38 significant digits, "
+            "magnitude 1e-130 to 1e126)"
+        )
 
 
 def _now() -> int:
