@@ -1064,3 +1064,68 @@ def test_a_number_dynamodb_cannot_hold_is_refused_by_the_model(tmp_path: Path) -
                 repo.Account("a", "o", "EUR", "asset", Decimal(balance), BASE)
         digits = Decimal("12345678901234567890123456789012345678")
         assert repo.Account("a", "o", "EUR", "asset", digits, BASE).balance == digits
+
+
+EXPIRING_CHILDREN = """
+name: tokens
+needs: [ttl]
+entities:
+  - {name: User, key: user_id, fields: {user_id: string}}
+  - {name: Token, key: token_id, parent: User,
+     fields: {token_id: string, user_id: string, expires_at: datetime}}
+access_patterns:
+  - {name: tokens_of_user, entity: Token, kind: query, by: [user_id], order_by: expires_at}
+"""
+
+
+def _readme(text: str) -> str:
+    workload = parse_workload(text)
+    return generate(workload, explicit(workload, Store.DYNAMODB)).files["README.md"]
+
+
+def test_children_unlinked_from_their_parent_are_warned(tmp_path: Path, tables: Any) -> None:
+    # review 14: D3 (documented, not fixed). Nothing checks a child's parent on create, and
+    # a parent's delete leaves its children: the README and a warning say so and what to do.
+    (warning,) = [w.text for w in _design(TITLES).warnings if "not linked" in w.text]
+    assert "create_project() does not check that the Owner (owner_id) exists" in warning
+    assert "delete_owner() deletes the Owner even while it has Project items" in warning
+    assert "Project is not linked to its Owner" in _readme(TITLES)
+    # The alternative the warning gives works: the parent as unchanged in save_together.
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        account = repo.Account("a1", "o", "EUR", "asset", Decimal(0), BASE)
+        repo.create_account(table, account)
+        entry = repo.Entry("e1", "a1", "t1", Decimal(5), "debit", BASE)
+        repo.delete_account(table, "a1")
+        with pytest.raises(errors(repo).ConflictError):
+            repo.save_together(table, creates=[entry], unchanged=[account])
+        assert repo.balance_check(table, "a1") == {}
+
+
+def test_a_key_field_update_cannot_change_is_warned() -> None:
+    # review 14: D7 (documented, not fixed). The README told to change a Token's expiry
+    # with update_token(), which refuses: the expiry orders the collection, so it is in
+    # the sort key. The README and a warning now say how to change such a field.
+    readme = _readme(EXPIRING_CHILDREN)
+    assert "change its expiry with `update_token()`" not in readme
+    assert "`update_token()` cannot change its expiry" in readme
+    warnings = [w.text for w in _design(EXPIRING_CHILDREN).warnings]
+    assert any(
+        w.startswith("update_token() cannot change user_id and expires_at") for w in warnings
+    )
+    assert not [w for w in _design(CHAT).warnings if "cannot change" in w.text]
+
+
+def test_pages_over_a_changing_number_are_warned() -> None:
+    # review 14: D10 (documented). A cursor is a position in the sort order: paging by a
+    # number that increments move repeats and skips items.
+    workload = example("ecommerce")
+    (design,) = [
+        d
+        for d in plan(workload, explicit(workload, Store.DYNAMODB)).designs
+        if any(r.pattern.name == "stock_for_sku" for r in d.reads)
+    ]
+    warned = {w.pattern: w.text for w in design.warnings if "returned twice" in w.text}
+    assert set(warned) == {"stock_for_sku", "low_stock_in_warehouse"}
+    assert "its pages follow on_hand, which increments change" in warned["stock_for_sku"]
+    assert any("returned twice or skipped" in line for line in design.decisions)
