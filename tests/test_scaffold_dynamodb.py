@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -660,7 +661,7 @@ def test_touch_sets_the_expiry_in_one_call(tmp_path: Path, tables: Any) -> None:
         final = session_touch(repo, table, datetime.now(UTC))
         (stored,) = table.scan()["Items"]
         # DynamoDB deletes by the TTL attribute: it moved with the field.
-        assert int(stored["_ttl"]) == int(final.expires_at.timestamp())
+        assert int(stored["_ttl"]) == math.ceil(final.expires_at.timestamp())
 
 
 def test_a_guard_expires_with_its_owner_after_an_update(tmp_path: Path, tables: Any) -> None:
@@ -796,3 +797,335 @@ def test_an_increment_keeps_an_int_field_within_64_bits(tmp_path: Path, tables: 
         # A refused minimum still returns None, and no item is no item.
         assert repo.increment_member(table, "d", "score", 1, minimum=bottom + 5) is None
         assert repo.increment_member(table, "x", "score", 1) is None
+
+
+def test_a_unique_value_changed_meanwhile_is_read_again_not_called_taken(
+    tmp_path: Path, tables: Any
+) -> None:
+    # review 14: D1. Another writer changing the item first also moves its old guard, so
+    # the guard's Delete failed beside the item's Put: that was reported as a value taken.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        tables_of = tables(repo)
+        table, other = tables_of(), tables_of()
+        later = datetime.now(UTC) + timedelta(days=1)
+        repo.create_member(table, _member(repo, "a", "a@x", later))
+        raced: list[str] = []
+
+        def to_b(member: Any) -> Any:
+            if not raced:
+                raced.append("a")
+                repo.update_member(other, "a", lambda m: replace(m, email="a2@x"))
+            return replace(member, email="b@x")
+
+        moved = repo.update_member(table, "a", to_b)
+        assert moved is not None and moved.email == "b@x"
+        assert repo.member_by_email(table, "b@x") == moved
+        assert repo.member_by_email(table, "a2@x") is None
+        # Deleted meanwhile: there is nothing to update.
+        repo.create_member(table, _member(repo, "c", "c@x", later))
+
+        def delete_first(member: Any) -> Any:
+            repo.delete_member(other, "c")
+            return replace(member, email="d@x")
+
+        assert repo.update_member(table, "c", delete_first) is None
+        assert repo.member_by_email(table, "d@x") is None
+        # A bulk save racing another writer of the same item reads it again too.
+        repo.create_member(table, _member(repo, "e", "e@x", later))
+        events = table.meta.client.meta.events
+
+        def other_first(**_: Any) -> None:
+            if len(raced) == 1:
+                raced.append("e")
+                repo.update_member(other, "e", lambda m: replace(m, email="e2@x"))
+
+        events.register("before-call.dynamodb.TransactWriteItems", other_first)
+        try:
+            assert repo.save_many_member(table, [_member(repo, "e", "e3@x", later)]) == 1
+        finally:
+            events.unregister("before-call.dynamodb.TransactWriteItems", other_first)
+        assert raced == ["a", "e"]
+        assert repo.member_by_email(table, "e3@x") == repo.member(table, "e")
+        assert repo.member_by_email(table, "e2@x") is None
+
+
+UNIQUE_NAMED = """
+name: tags
+transactions: multi_record
+entities:
+  - {name: Unique, key: id, fields: {id: string, label: string, slug: string}}
+access_patterns:
+  - {name: get_unique, entity: Unique, kind: get, by: [id]}
+  - {name: by_slug, entity: Unique, kind: get, by: [slug], limit: 1}
+"""
+
+
+def test_an_entity_named_unique_is_not_taken_for_a_guard(tmp_path: Path, tables: Any) -> None:
+    # review 14: D11. Guards were stored with _type "Unique", and save_together took every
+    # Put of that type for a guard: a Unique item's lost race became AlreadyExistsError.
+    workload = parse_workload(UNIQUE_NAMED)
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        tables_of = tables(repo)
+        table, other = tables_of(), tables_of()
+        repo.create_unique(table, repo.Unique("u1", "Red", "red"))
+        old = repo.get_unique(table, "u1")
+        events = table.meta.client.meta.events
+        raced: list[bool] = []
+
+        def other_first(**_: Any) -> None:
+            if not raced:
+                raced.append(True)
+                repo.update_unique(other, "u1", lambda u: replace(u, label="Crimson"))
+
+        events.register("before-call.dynamodb.TransactWriteItems", other_first)
+        try:
+            with pytest.raises(errors(repo).ConflictError):
+                repo.save_together(table, updates=[(old, replace(old, label="Scarlet"))])
+        finally:
+            events.unregister("before-call.dynamodb.TransactWriteItems", other_first)
+        assert {i["_type"] for i in table.scan()["Items"]} == {"Unique", "#unique"}
+
+
+TITLES = """
+name: titles
+entities:
+  - {name: Owner, key: owner_id, fields: {owner_id: string}}
+  - {name: Project, key: project_id, parent: Owner,
+     fields: {project_id: string, owner_id: string, title: string}}
+access_patterns:
+  - {name: projects_of_owner, entity: Project, kind: query, by: [owner_id], order_by: title,
+     limit: 3}
+"""
+
+
+def test_a_collection_ordered_by_a_string_comes_back_in_its_order(
+    tmp_path: Path, tables: Any
+) -> None:
+    # review 14: D2. The sort key was PROJECT#<title>#<id> with '#' escaped as '\#': the
+    # separator and the escape sorted "Roadmap" after "Roadmap 2025" and "C#" after "CD".
+    placed = {p.entity.name: p for p in _design(TITLES).entities}
+    assert placed["Project"].sk_order is not None
+    titles = ["Roadmap", "Roadmap 2025", "Roadmap!", "C", "C#", "CD", "a\\b", "a]", "", "#"]
+    titles += ["x\x00", "x\x01", "x", "x\x01y", "x#", "x##"]
+    with imported(parse_workload(TITLES), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        for n, title in enumerate(titles):
+            repo.create_project(table, repo.Project(f"p{n}", "u1", title))
+        assert [p.title for p in repo.projects_of_owner(table, "u1", limit=None)] == sorted(titles)
+        seen: list[str] = []
+        after = None
+        while True:
+            page = repo.projects_of_owner(table, "u1", after=after)
+            seen += [p.title for p in page]
+            if page.cursor is None:
+                break
+            after = page.cursor
+        assert seen == sorted(titles)
+        assert repo.fetch_project(table, "u1", "x\x01y", f"p{titles.index('x' + chr(1) + 'y')}")
+
+
+def test_an_empty_string_in_an_index_sort_key_is_stored(tmp_path: Path, tables: Any) -> None:
+    # review 14: D5. A GSI sort key held the bare text of its order field, and DynamoDB
+    # refuses an empty string in any key: a title "" failed on create and update.
+    workload = parse_workload(
+        """
+name: tasks
+entities:
+  - {name: Task, key: task_id, fields: {task_id: string, team: string, title: string}}
+access_patterns:
+  - {name: tasks_of_team, entity: Task, kind: query, by: [team], order_by: title}
+"""
+    )
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        assert repo.ATTRIBUTE_DEFINITIONS[-1] == {"AttributeName": "GSI1SK", "AttributeType": "S"}
+        table = tables(repo)()
+        empty = repo.Task("t1", "a", "")
+        repo.create_task(table, empty)
+        repo.create_task(table, repo.Task("t2", "a", " "))
+        assert [t.title for t in repo.tasks_of_team(table, "a")] == ["", " "]
+        named = repo.update_task(table, "t2", lambda t: replace(t, title="x"))
+        assert named is not None
+        assert repo.update_task(table, "t2", lambda t: replace(t, title="")) is not None
+        assert [t.task_id for t in repo.tasks_of_team(table, "a")] == ["t1", "t2"]
+
+
+def test_an_increment_adds_to_an_item_outside_its_sparse_index(tmp_path: Path, tables: Any) -> None:
+    # review 14: D4. The increment also added to the GSI sort key that holds the counter,
+    # which an item outside the sparse index (no assignee) lacks: ValidationException.
+    workload = parse_workload(
+        """
+name: sparse
+needs: [counters]
+entities:
+  - name: Task
+    key: task_id
+    fields: {task_id: string, title: string, assignee: string, points: int}
+    optional: [assignee]
+access_patterns:
+  - {name: get_task, entity: Task, kind: get, by: [task_id]}
+  - {name: tasks_of_assignee, entity: Task, kind: top, by: [assignee], order_by: points,
+     descending: true, limit: 10}
+"""
+    )
+    with imported(workload, Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        repo.create_task(table, repo.Task("t1", "docs", 1))
+        repo.create_task(table, repo.Task("t2", "review", 1, assignee="ann"))
+        assert repo.increment_task(table, "t1", "points", 5).points == 6
+        assert repo.increment_task(table, "t2", "points", 5).points == 6
+        assert [t.task_id for t in repo.tasks_of_assignee(table, "ann")] == ["t2"]
+        repo.update_task(table, "t1", lambda t: replace(t, assignee="ann"))
+        assert repo.increment_task(table, "t1", "points", 1).points == 7
+        assert [t.points for t in repo.tasks_of_assignee(table, "ann")] == [7, 6]
+
+
+def test_an_item_lives_until_its_expiry_time(tmp_path: Path, tables: Any) -> None:
+    # review 14: D8. The TTL attribute held the expiry's epoch seconds rounded down, so an
+    # item expiring at S + 0.9 s was gone from S on, and a create could take its key.
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        time.sleep(1.05 - time.time() % 1)  # a twentieth of a second into a second
+        whole = int(time.time())
+        expires = datetime.fromtimestamp(whole + 0.9, UTC)
+        member = _member(repo, "a", "a@x", expires)
+        repo.create_member(table, member)
+        assert repo.member(table, "a") == member
+        assert repo.member_by_email(table, "a@x") == member
+        with pytest.raises(errors(repo).AlreadyExistsError):
+            repo.create_member(table, _member(repo, "a", "b@x", expires + timedelta(days=1)))
+        assert {int(i["_ttl"]) for i in table.scan()["Items"]} == {whole + 1}
+
+
+WEEKLY = """
+name: weekly_board
+needs: [ttl, sorted_sets]
+entities:
+  - name: Score
+    key: entry_id
+    fields: {entry_id: string, board_id: string, player_id: string, points: int,
+             expires_at: datetime}
+access_patterns:
+  - {name: top_10, entity: Score, kind: top, by: [board_id], order_by: points, descending: true,
+     limit: 10}
+  - {name: player_rank, entity: Score, kind: query, by: [board_id, player_id], order_by: points,
+     descending: true, limit: 1}
+"""
+
+
+def test_a_rank_counts_no_expired_entry(tmp_path: Path, tables: Any) -> None:
+    # review 14: D6. The Select=COUNT Query of the entries ahead had no filter on the TTL,
+    # while every read skips an entry past it that DynamoDB has not deleted yet.
+    with imported(parse_workload(WEEKLY), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        now = datetime.now(UTC)
+        repo.create_score(table, repo.Score("e1", "w1", "old", 1000, now - timedelta(seconds=5)))
+        repo.create_score(table, repo.Score("e2", "w1", "alice", 50, now + timedelta(days=7)))
+        repo.create_score(table, repo.Score("e3", "w1", "bob", 70, now + timedelta(days=7)))
+        assert [s.player_id for s in repo.top_10(table, "w1")] == ["bob", "alice"]
+        assert repo.player_rank(table, "w1", "alice") == 1
+        assert repo.player_rank(table, "w1", "bob") == 0
+        assert repo.player_rank(table, "w1", "old") is None
+
+
+def test_a_delete_resent_after_a_lost_reply_carries_its_token(tmp_path: Path, tables: Any) -> None:
+    # review 14: D9. A DeleteItem has no idempotency token: resent by the SDK after its
+    # reply was lost, it found nothing and delete_*() reported False for the item it had
+    # deleted. A one-action transaction's resend carries the first one's token, which
+    # DynamoDB answers as the first; moto ignores the token, so this checks what is sent.
+    with imported(example("ecommerce"), Store.DYNAMODB, tmp_path, "order_processing") as repo:
+        table = tables(repo)()
+        order = repo.Order("o1", "c1", "new", Decimal(10), "EUR", BASE)
+        repo.create_order(table, order)
+        with _reply_lost(table, "TransactWriteItems") as sent:
+            repo.delete_order(table, "o1")
+        requests = [json.loads(body) for body in sent]
+        assert len(requests) == 2 and requests[0] == requests[1]
+        assert requests[0]["ClientRequestToken"]
+        assert [list(action) for action in requests[0]["TransactItems"]] == [["Delete"]]
+        assert repo.get_order(table, "o1") is None
+        repo.create_order(table, order)
+        assert repo.delete_order(table, "o1") is True
+        assert repo.delete_order(table, "o1") is False
+
+
+def test_a_number_dynamodb_cannot_hold_is_refused_by_the_model(tmp_path: Path) -> None:
+    # review 14: D12. A float or decimal field was checked to be finite only: 39 digits,
+    # 1E+130 or 1e300 passed the model and failed inside boto3 (decimal.Inexact, Overflow).
+    with imported(parse_workload(ACCTS), Store.DYNAMODB, tmp_path, "repository") as repo:
+        later = datetime.now(UTC) + timedelta(days=1)
+        for ratio in (1e300, 5e-324, -1e130):
+            with pytest.raises(ValueError, match="ratio"):
+                repo.Member("m", "m@x", 0, later, ratio=ratio)
+        for kept in (0.1, -1.5e125, 1e-129, 0.0, None):
+            assert repo.Member("m", "m@x", 0, later, ratio=kept).ratio == kept
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path / "ledger", "repository") as repo:
+        for balance in ("123456789012345678901234567890123456789", "1E+130", "1E-131"):
+            with pytest.raises(ValueError, match="balance"):
+                repo.Account("a", "o", "EUR", "asset", Decimal(balance), BASE)
+        digits = Decimal("12345678901234567890123456789012345678")
+        assert repo.Account("a", "o", "EUR", "asset", digits, BASE).balance == digits
+
+
+EXPIRING_CHILDREN = """
+name: tokens
+needs: [ttl]
+entities:
+  - {name: User, key: user_id, fields: {user_id: string}}
+  - {name: Token, key: token_id, parent: User,
+     fields: {token_id: string, user_id: string, expires_at: datetime}}
+access_patterns:
+  - {name: tokens_of_user, entity: Token, kind: query, by: [user_id], order_by: expires_at}
+"""
+
+
+def _readme(text: str) -> str:
+    workload = parse_workload(text)
+    return generate(workload, explicit(workload, Store.DYNAMODB)).files["README.md"]
+
+
+def test_children_unlinked_from_their_parent_are_warned(tmp_path: Path, tables: Any) -> None:
+    # review 14: D3 (documented, not fixed). Nothing checks a child's parent on create, and
+    # a parent's delete leaves its children: the README and a warning say so and what to do.
+    (warning,) = [w.text for w in _design(TITLES).warnings if "not linked" in w.text]
+    assert "create_project() does not check that the Owner (owner_id) exists" in warning
+    assert "delete_owner() deletes the Owner even while it has Project items" in warning
+    assert "Project is not linked to its Owner" in _readme(TITLES)
+    # The alternative the warning gives works: the parent as unchanged in save_together.
+    with imported(example("ledger"), Store.DYNAMODB, tmp_path, "repository") as repo:
+        table = tables(repo)()
+        account = repo.Account("a1", "o", "EUR", "asset", Decimal(0), BASE)
+        repo.create_account(table, account)
+        entry = repo.Entry("e1", "a1", "t1", Decimal(5), "debit", BASE)
+        repo.delete_account(table, "a1")
+        with pytest.raises(errors(repo).ConflictError):
+            repo.save_together(table, creates=[entry], unchanged=[account])
+        assert repo.balance_check(table, "a1") == {}
+
+
+def test_a_key_field_update_cannot_change_is_warned() -> None:
+    # review 14: D7 (documented, not fixed). The README told to change a Token's expiry
+    # with update_token(), which refuses: the expiry orders the collection, so it is in
+    # the sort key. The README and a warning now say how to change such a field.
+    readme = _readme(EXPIRING_CHILDREN)
+    assert "change its expiry with `update_token()`" not in readme
+    assert "`update_token()` cannot change its expiry" in readme
+    warnings = [w.text for w in _design(EXPIRING_CHILDREN).warnings]
+    assert any(
+        w.startswith("update_token() cannot change user_id and expires_at") for w in warnings
+    )
+    assert not [w for w in _design(CHAT).warnings if "cannot change" in w.text]
+
+
+def test_pages_over_a_changing_number_are_warned() -> None:
+    # review 14: D10 (documented). A cursor is a position in the sort order: paging by a
+    # number that increments move repeats and skips items.
+    workload = example("ecommerce")
+    (design,) = [
+        d
+        for d in plan(workload, explicit(workload, Store.DYNAMODB)).designs
+        if any(r.pattern.name == "stock_for_sku" for r in d.reads)
+    ]
+    warned = {w.pattern: w.text for w in design.warnings if "returned twice" in w.text}
+    assert set(warned) == {"stock_for_sku", "low_stock_in_warehouse"}
+    assert "its pages follow on_hand, which increments change" in warned["stock_for_sku"]
+    assert any("returned twice or skipped" in line for line in design.decisions)

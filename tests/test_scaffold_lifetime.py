@@ -238,7 +238,9 @@ def test_models_refuse_numbers_no_store_keeps(store: Store, tmp_path: Path) -> N
     # MongoDB's int64 stop at 64 bits: the models refuse these values, naming the field.
     workload = parse_workload(NUMBERS, "nums.yaml")
     with imported(workload, store, tmp_path, "repository") as repo:
-        item = repo.A("a1", 2**63 - 1, 1e300, Decimal("1.5"), -0.5)
+        # DynamoDB keeps magnitudes below 1e126 only (its models refuse more, review 14: D12).
+        big = 9e125 if store is Store.DYNAMODB else 1e300
+        item = repo.A("a1", 2**63 - 1, big, Decimal("1.5"), -0.5)
         assert replace(item, n=-(2**63), r=None).n == -(2**63)
         refused = [
             ("n", 2**63),

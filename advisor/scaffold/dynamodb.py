@@ -129,6 +129,17 @@ class DynamoEntity:
         return expiry.ident not in keys
 
     @property
+    def frozen(self) -> tuple[FieldSpec, ...]:
+        """Fields in the primary key besides the item's own key: update_*() keeps them.
+
+        A parent's key or an order field in PK or SK is part of the item's address, which
+        a Put cannot move; changing one takes a delete and a new create.
+        """
+        if self.entity.append_only:
+            return ()
+        return tuple(f for f in self.address if f != self.entity.key and f not in self.natural)
+
+    @property
     def pk_field(self) -> FieldSpec:
         """The field whose value (after the owner's prefix) is the partition key."""
         return self.address[0]
@@ -179,6 +190,10 @@ class DynamoDesign:
     def touches(self, entity: EntitySpec) -> bool:
         """Whether ``touch_`` is generated for ``entity`` (see DynamoEntity.touchable)."""
         return self.of(entity).touchable
+
+    def frozen(self, entity: EntitySpec) -> tuple[FieldSpec, ...]:
+        """The fields update_*() of ``entity`` cannot change (see DynamoEntity.frozen)."""
+        return self.of(entity).frozen
 
     @property
     def addable(self) -> dict[str, tuple[FieldSpec, ...]]:
@@ -269,6 +284,9 @@ def design(spec: ComponentSpec, table: str) -> DynamoDesign:
         for e in spec.entities
     )
     entities = tuple(_with_counters(spec, placed, names, notes) for placed in entities)
+    warnings += (
+        _unlinked(spec, entities) + _frozen(entities, spec) + _moving_pages(spec, reads, entities)
+    )
     warnings += ttl_warning(spec, "add one to fill the TTL attribute")
     warnings += unserved_needs_warning(spec)
     gsis = _project(slots, reads)
@@ -572,6 +590,83 @@ def _with_counters(
     return replace(placed, counters=counters, increment=function)
 
 
+def _unlinked(spec: ComponentSpec, entities: tuple[DynamoEntity, ...]) -> list[DesignWarning]:
+    """Children are not linked to their parent: say so, with what to do instead."""
+    out = []
+    for placed in entities:
+        entity = placed.entity
+        if entity.parent is None or entity.parent_ref is None:
+            continue
+        parent = spec.entity(entity.parent)
+        check = (
+            f"pass the {parent.name} in save_together(unchanged=...) with the create, a "
+            "ConditionCheck on its version, to make sure it exists"
+            if spec.multi_record
+            else f"read the {parent.name} first"
+        )
+        leaves = (
+            ""
+            if parent.append_only
+            else f", and {parent.delete}() deletes the {parent.name} even while it has "
+            f"{entity.name} items, which a new {parent.name} with the same key then takes "
+            f"for its own; delete or move its {entity.name} items first"
+        )
+        out.append(
+            warn(
+                spec,
+                None,
+                f"{entity.name} is not linked to its {parent.name}: {entity.create}() does "
+                f"not check that the {parent.name} ({entity.parent_ref.name}) exists "
+                f"(NotFoundError is never raised){leaves}; {check}",
+            )
+        )
+    return out
+
+
+def _frozen(entities: tuple[DynamoEntity, ...], spec: ComponentSpec) -> list[DesignWarning]:
+    """Fields in an item's primary key that its update cannot change: say so."""
+    out = []
+    for placed in entities:
+        if not placed.frozen:
+            continue
+        entity = placed.entity
+        names = " and ".join(f.name for f in placed.frozen)
+        out.append(
+            warn(
+                spec,
+                None,
+                f"{entity.update}() cannot change {names}: in {entity.name}'s primary key "
+                "(ValueError); to change one, delete the item and create it again (two "
+                "writes, not atomic), or keep the field out of the key by reading that "
+                "collection through a GSI",
+            )
+        )
+    return out
+
+
+def _moving_pages(
+    spec: ComponentSpec, reads: list[DynamoRead], entities: tuple[DynamoEntity, ...]
+) -> list[DesignWarning]:
+    """Paged reads ordered by a number that increments change: pages repeat and skip."""
+    counters = {p.entity.name: {f.ident for f, _ in p.counters} for p in entities}
+    out = []
+    for read in reads:
+        pattern, order = read.pattern, read.pattern.order
+        if not read.paged or order is None or order.ident not in counters[pattern.entity.name]:
+            continue
+        out.append(
+            warn(
+                spec,
+                pattern,
+                f"its pages follow {order.name}, which increments change: an item whose "
+                f"{order.name} moves past the cursor between two pages is returned twice "
+                "or not at all; read the whole range in one call (limit=None) when every "
+                "item must appear once, or page by a value that does not change",
+            )
+        )
+    return out
+
+
 def _project(slots: dict[int, Gsi], reads: list[DynamoRead]) -> tuple[Gsi, ...]:
     """Each GSI with the attributes its patterns read (INCLUDE), or KEYS_ONLY.
 
@@ -586,6 +681,8 @@ def _project(slots: dict[int, Gsi], reads: list[DynamoRead]) -> tuple[Gsi, ...]:
         entity = read.pattern.entity
         if read.count_on is not None and read.pattern.order is not None:
             wanted[read.use.gsi.number].add(read.pattern.order.ident)
+            if entity.expiry is not None:
+                wanted[read.use.gsi.number].add("_ttl")  # the count skips expired entries
             continue
         attrs = {f.ident for f in entity.fields} | {"_type"}
         if entity.expiry is not None:
@@ -756,6 +853,13 @@ def _decisions(
         "parent's children), and never when a strongly consistent get by its own key "
         "exists (that parent-key pattern then uses a GSI)."
     ]
+    out.append(
+        "Keys: an entity's prefix, '#', then its values (written <a>#<b> here). Inside a "
+        "value '#' is doubled, so no value reads as a prefix or a unique value's label; "
+        "the values of a composite key are joined by \\x01\\x01, below every character, so a "
+        'collection ordered by a string sorts as the strings do ("C" before "C D" and '
+        '"C#").'
+    )
     for placed in entities:
         entity = placed.entity
         sk = f"{entity.prefix}#" + "#".join(f"<{f.ident}>" for f in placed.sk_fields)
@@ -777,10 +881,16 @@ def _decisions(
         "Creates are conditional writes (attribute_not_exists(PK), or an expired TTL). "
         "Every write gives the item a new version token (_ver); update_*() reads strongly "
         "consistently and Puts on condition that _ver is still the one read, retrying "
-        "after a jittered exponential backoff. Bulk loads use batch_writer and overwrite "
+        "after a jittered exponential backoff. delete_*() reads the item strongly "
+        "consistently, then deletes it on that version in a one-action TransactWriteItems "
+        "(two write units): its ClientRequestToken makes DynamoDB answer the SDK's resend "
+        "after a lost reply as the first, so the delete still reports True. "
+        "Bulk loads use batch_writer and overwrite "
         "(entities with unique values excepted: see below); numbers are stored as "
         "Decimal. List reads return a Page: its cursor is the Query's LastEvaluatedKey, "
-        "serialised as an opaque token that the next call passes back."
+        "serialised as an opaque token that the next call passes back. The cursor is a "
+        "position in the sort order, so an item whose sort value changes between two "
+        "pages can be returned twice or skipped."
     )
     projected = [
         f"{g.name} projects "
@@ -820,7 +930,8 @@ def _decisions(
         out.append("Reads are eventually consistent (half the read units of strong reads).")
     if spec.expiring:
         out.append(
-            "TTL: the _ttl attribute holds the expiry time in epoch seconds; DynamoDB "
+            "TTL: the _ttl attribute holds the expiry time in epoch seconds, rounded up "
+            "(an item lives until its time, and up to a second longer); DynamoDB "
             "deletes expired items within a few days, so reads also skip expired items."
         )
         for entity in spec.entities:

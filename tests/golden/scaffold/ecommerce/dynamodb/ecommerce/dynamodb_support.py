@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 
 from ecommerce.errors import AlreadyExistsError, ConflictError
 
@@ -28,6 +28,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -133,13 +135,42 @@ def _text(value: Any) -> str:
 
 
 def _parts(*values: Any) -> str:
-    """Values inside a key, joined by '#' (escaped inside the values)."""
-    return "#".join(_text(v).replace("\\", "\\\\").replace("#", "\\#") for v in values)
+    r"""Values inside a key, written so that keys sort as the values do, the first one first.
+
+    A '#' is doubled, so no value reads as the '#' after a key's prefix or label. The values
+    are joined by "\x01\x01", which sorts below every character, so "C" (then its key)
+    sorts before "C D" and "C#"; a "\x00" or "\x01" inside a value is written "\x01\x02"
+    or "\x01\x03" (above the join, in the same order).
+    """
+    texts = (
+        _text(v).replace("#", "##").replace("\x01", "\x01\x03").replace("\x00", "\x01\x02")
+        for v in values
+    )
+    return "\x01\x01".join(texts)
 
 
 def _number(value: float | int | Decimal) -> Decimal:
     """A number as the Decimal DynamoDB stores (floats through str, so 0.1 stays 0.1)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _check_number(value: float | Decimal, field: str) -> None:
+    """Raise ValueError unless DynamoDB holds ``value`` as it is.
+
+    DynamoDB keeps 38 significant digits (boto3's context refuses more, as inexact), and
+    magnitudes from 1e-130 to below 1e126.
+    """
+    number = _number(value)
+    try:
+        DYNAMODB_CONTEXT.create_decimal(number)
+        fits = not number or Decimal("1e-130") <= abs(number) < Decimal("1e126")
+    except DecimalException:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{field}: {value} is not a number DynamoDB keeps (38 significant digits, "
+            "magnitude 1e-130 to 1e126)"
+        )
 
 
 def _dynamo(value: Any) -> Any:
@@ -177,6 +208,16 @@ def _now() -> int:
     alike, so no write takes as existing an item that reads call gone, or the reverse.
     """
     return int(datetime.now(UTC).timestamp())
+
+
+def _epoch(moment: datetime) -> int:
+    """An expiry time as the TTL attribute holds it: epoch seconds, rounded up.
+
+    Rounded down, an item would count as expired up to a second before its time, and a
+    create could take its key while it still lives. Rounded up it lives until its time
+    and up to a second after, as ``_now()`` counts whole seconds too.
+    """
+    return math.ceil(moment.timestamp())
 
 
 def _live(raw: Mapping[str, Any]) -> bool:
@@ -381,10 +422,29 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
-    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
-    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item; True if it existed (and had not expired).
+
+    A strongly consistent read, then one TransactWriteItems: the item's Delete is
+    conditional on the version read (read again if it changed).
+    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
+    SDK's resend of a request whose reply was lost as the first, where a resent
+    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
+    """
+    for attempt in range(retries):
+        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+        if raw is None:
+            return False
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
+        try:
+            _transact(table.meta.client, actions)
+            return _live(raw)
+        except table.meta.client.exceptions.TransactionCanceledException as error:
+            failed = _failed(error)
+            if not failed:
+                raise
+        _backoff(attempt)  # the item changed: read it again
+    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
 
 
 def _update(
@@ -424,12 +484,15 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -438,7 +501,7 @@ def _increment_update(
 ) -> dict[str, Any]:
     """UpdateItem parameters that add ``amount`` to ``field`` on the server.
 
-    ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
+    ``SET x = x + :d`` (and ``k = x + :d`` on each GSI sort key k that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
     The item must not hold the new version yet, so a resend of an applied update fails.
@@ -453,8 +516,9 @@ def _increment_update(
     values: dict[str, Any] = {":d": amount, ":ver": _version()}
     sets = ["#f = #f + :d", "#ver = :ver"]
     for n, attribute in enumerate(entity.counters[field]):
+        # From x, not from the sort key itself: an item outside a sparse index has none.
         names[f"#k{n}"] = attribute
-        sets.append(f"#k{n} = #k{n} + :d")
+        sets.append(f"#k{n} = #f + :d")
     condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"
@@ -664,8 +728,11 @@ def _save_together(
             )
         entity = _entity(entities, old)
         stored = _read_as(table, entity, old)
-        for action in _update_actions(table.name, stored, entity.item(new), entity):
-            if "Put" in action and action["Put"]["Item"].get("_type") == "Unique":
+        # After the item's Put, the Puts take unique values: a failed one is a value taken.
+        first, *moves = _update_actions(table.name, stored, entity.item(new), entity)
+        actions.append(first)
+        for action in moves:
+            if "Put" in action:
                 creating.add(len(actions))
             actions.append(action)
     for item, name, amount, minimum in increments:

@@ -17,6 +17,7 @@ from ecommerce.dynamodb_support import (
     VERSION,
     Page,
     _check_limit,
+    _check_number,
     _create,
     _delete,
     _ensure_table,
@@ -81,11 +82,16 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        DynamoDB's digits or range.
+        """
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
         if not self.total.is_finite():
             raise ValueError("total must be a finite number")
+        _check_number(self.total, "total")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +105,14 @@ class OrderLine:
     unit_price: Decimal
 
     def __post_init__(self) -> None:
-        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: non-finite numbers (NaN, infinity) or numbers past DynamoDB's digits or range
+        and ints beyond 64 bits.
+        """
         if not self.unit_price.is_finite():
             raise ValueError("unit_price must be a finite number")
+        _check_number(self.unit_price, "unit_price")
         if not -(2**63) <= self.quantity < 2**63:
             raise ValueError("quantity must fit in 64 bits (signed)")
 
@@ -118,11 +129,16 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        DynamoDB's digits or range.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        _check_number(self.amount, "amount")
 
 
 Model = Customer | Order | OrderLine | Payment
@@ -228,11 +244,11 @@ def _item_order(item: Order) -> dict[str, Any]:
         "SK": "ORDER#" + _parts(item.order_id),
         "_type": "Order",
         "GSI1PK": "ORDER#" + _parts(item.customer_id),
-        "GSI1SK": _text(item.placed_at),
+        "GSI1SK": "ORDER#" + _parts(item.placed_at),
         "GSI2PK": "ORDER#" + _parts(item.status),
-        "GSI2SK": _text(item.placed_at),
+        "GSI2SK": "ORDER#" + _parts(item.placed_at),
         "GSI3PK": "ORDER#" + _parts(item.currency),
-        "GSI3SK": _text(item.placed_at),
+        "GSI3SK": "ORDER#" + _parts(item.placed_at),
         "order_id": item.order_id,
         "customer_id": item.customer_id,
         "status": item.status,

@@ -19,6 +19,7 @@ from ecommerce.dynamodb_support import (
     Page,
     _check_json,
     _check_limit,
+    _check_number,
     _create,
     _delete,
     _dynamo,
@@ -105,8 +106,8 @@ class Product:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
-        other than JSON data.
+        Refused: naive datetimes, non-finite numbers (NaN, infinity) or numbers past DynamoDB's
+        digits or range, and lists and maps holding other than JSON data.
         """
         _check_json(self.attributes, "attributes")
         _check_json(self.images, "images")
@@ -114,8 +115,10 @@ class Product:
             raise ValueError("updated_at must be timezone-aware")
         if not self.price.is_finite():
             raise ValueError("price must be a finite number")
+        _check_number(self.price, "price")
         if not math.isfinite(self.rating):
             raise ValueError("rating must be a finite number")
+        _check_number(self.rating, "rating")
 
 
 @dataclass(frozen=True, slots=True)

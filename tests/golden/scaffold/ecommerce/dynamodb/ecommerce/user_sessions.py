@@ -23,6 +23,7 @@ from ecommerce.dynamodb_support import (
     _dynamo,
     _ensure_table,
     _Entity,
+    _epoch,
     _gsi,
     _live,
     _parts,
@@ -107,8 +108,8 @@ def _item_session(item: Session) -> dict[str, Any]:
         "SK": "SESSION#" + _parts(item.session_id),
         "_type": "Session",
         "GSI1PK": "SESSION#" + _parts(item.user_id),
-        "GSI1SK": _text(item.last_seen_at),
-        TTL_ATTRIBUTE: int(item.expires_at.timestamp()),
+        "GSI1SK": "SESSION#" + _parts(item.last_seen_at),
+        TTL_ATTRIBUTE: _epoch(item.expires_at),
         "session_id": item.session_id,
         "user_id": item.user_id,
         "cart_id": item.cart_id,
@@ -195,7 +196,7 @@ def touch_session(table: Any, session_id: str, expires_at: datetime) -> bool:
     if expires_at.utcoffset() is None:
         raise ValueError("expires_at must be timezone-aware")
     key = {"PK": "SESSION#" + _parts(session_id), "SK": "SESSION#" + _parts(session_id)}
-    return _touch(table, key, "expires_at", _text(expires_at), int(expires_at.timestamp()))
+    return _touch(table, key, "expires_at", _text(expires_at), _epoch(expires_at))
 
 
 def delete_session(table: Any, session_id: str) -> bool:

@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 from typing import Any, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 
 from device_telemetry.errors import AlreadyExistsError, ConflictError
 
@@ -28,6 +28,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -133,13 +135,42 @@ def _text(value: Any) -> str:
 
 
 def _parts(*values: Any) -> str:
-    """Values inside a key, joined by '#' (escaped inside the values)."""
-    return "#".join(_text(v).replace("\\", "\\\\").replace("#", "\\#") for v in values)
+    r"""Values inside a key, written so that keys sort as the values do, the first one first.
+
+    A '#' is doubled, so no value reads as the '#' after a key's prefix or label. The values
+    are joined by "\x01\x01", which sorts below every character, so "C" (then its key)
+    sorts before "C D" and "C#"; a "\x00" or "\x01" inside a value is written "\x01\x02"
+    or "\x01\x03" (above the join, in the same order).
+    """
+    texts = (
+        _text(v).replace("#", "##").replace("\x01", "\x01\x03").replace("\x00", "\x01\x02")
+        for v in values
+    )
+    return "\x01\x01".join(texts)
 
 
 def _number(value: float | int | Decimal) -> Decimal:
     """A number as the Decimal DynamoDB stores (floats through str, so 0.1 stays 0.1)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _check_number(value: float | Decimal, field: str) -> None:
+    """Raise ValueError unless DynamoDB holds ``value`` as it is.
+
+    DynamoDB keeps 38 significant digits (boto3's context refuses more, as inexact), and
+    magnitudes from 1e-130 to below 1e126.
+    """
+    number = _number(value)
+    try:
+        DYNAMODB_CONTEXT.create_decimal(number)
+        fits = not number or Decimal("1e-130") <= abs(number) < Decimal("1e126")
+    except DecimalException:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{field}: {value} is not a number DynamoDB keeps (38 significant digits, "
+            "magnitude 1e-130 to 1e126)"
+        )
 
 
 def _dynamo(value: Any) -> Any:
@@ -179,6 +210,16 @@ def _now() -> int:
     return int(datetime.now(UTC).timestamp())
 
 
+def _epoch(moment: datetime) -> int:
+    """An expiry time as the TTL attribute holds it: epoch seconds, rounded up.
+
+    Rounded down, an item would count as expired up to a second before its time, and a
+    create could take its key while it still lives. Rounded up it lives until its time
+    and up to a second after, as ``_now()`` counts whole seconds too.
+    """
+    return math.ceil(moment.timestamp())
+
+
 def _live(raw: Mapping[str, Any]) -> bool:
     """False for an item past its TTL that DynamoDB has not deleted yet (it can take days)."""
     expires = raw.get(TTL_ATTRIBUTE)
@@ -212,6 +253,56 @@ def _unchanged(raw: Mapping[str, Any]) -> dict[str, Any]:
 def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The primary key of a stored item."""
     return {"PK": raw["PK"], "SK": raw["SK"]}
+
+
+def _failed(error: Any) -> list[int]:
+    """Positions of the transaction actions whose condition failed."""
+    reasons = error.response.get("CancellationReasons", [])
+    return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+
+
+# Why a transaction may be cancelled and succeed when sent again unchanged.
+_TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def _landed(client: Any, actions: list[dict[str, Any]]) -> bool:
+    """Whether these actions are stored already: a resent request whose first reply was lost.
+
+    Every item a transaction writes gets a new version token, and a transaction is all
+    or nothing, so one written item holding its token proves the whole one committed.
+    """
+    for action in actions:
+        ((kind, body),) = action.items()
+        if kind == "Put" and VERSION in body["Item"]:
+            key, token = _key(body["Item"]), body["Item"][VERSION]
+        else:
+            continue
+        stored = client.get_item(TableName=body["TableName"], Key=key, ConsistentRead=True)
+        return bool(stored.get("Item", {}).get(VERSION) == token)
+    return False
+
+
+def _transact(client: Any, actions: list[dict[str, Any]], retries: int = 10) -> None:
+    """Send a TransactWriteItems, again after a backoff while only transient reasons cancel it.
+
+    Transient: another transaction on the same items, or throttling. A cancelled
+    transaction writes nothing, so sending it again is safe. Any other cancellation, a
+    failed condition above all, is raised for the caller to name, unless the actions
+    turn out to be stored already. The SDK resends a request whose reply was lost with
+    the same ClientRequestToken, which DynamoDB answers as the first (for 10 minutes).
+    """
+    for attempt in range(retries):
+        try:
+            client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
+            return
+        except client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            codes = {r.get("Code") for r in reasons} - {"None", None}
+            if "ConditionalCheckFailed" in codes and _landed(client, actions):
+                return
+            if not codes or not codes <= _TRANSIENT or attempt == retries - 1:
+                raise
+        _backoff(attempt)
 
 
 def _create_condition_ttl() -> dict[str, Any]:
@@ -316,10 +407,29 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
-    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
-    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item; True if it existed (and had not expired).
+
+    A strongly consistent read, then one TransactWriteItems: the item's Delete is
+    conditional on the version read (read again if it changed).
+    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
+    SDK's resend of a request whose reply was lost as the first, where a resent
+    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
+    """
+    for attempt in range(retries):
+        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+        if raw is None:
+            return False
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
+        try:
+            _transact(table.meta.client, actions)
+            return _live(raw)
+        except table.meta.client.exceptions.TransactionCanceledException as error:
+            failed = _failed(error)
+            if not failed:
+                raise
+        _backoff(attempt)  # the item changed: read it again
+    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
 
 
 def _update(
@@ -359,12 +469,15 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 

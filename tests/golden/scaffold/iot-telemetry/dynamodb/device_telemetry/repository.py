@@ -19,11 +19,13 @@ from device_telemetry.dynamodb_support import (
     Page,
     _check_json,
     _check_limit,
+    _check_number,
     _create,
     _delete,
     _dynamo,
     _ensure_table,
     _Entity,
+    _epoch,
     _gsi,
     _live,
     _number,
@@ -87,18 +89,21 @@ class Reading:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
-        other than JSON data.
+        Refused: naive datetimes, non-finite numbers (NaN, infinity) or numbers past DynamoDB's
+        digits or range, and lists and maps holding other than JSON data.
         """
         _check_json(self.metrics, "metrics")
         if self.timestamp.utcoffset() is None:
             raise ValueError("timestamp must be timezone-aware")
         if not math.isfinite(self.temperature):
             raise ValueError("temperature must be a finite number")
+        _check_number(self.temperature, "temperature")
         if not math.isfinite(self.humidity):
             raise ValueError("humidity must be a finite number")
+        _check_number(self.humidity, "humidity")
         if not math.isfinite(self.battery):
             raise ValueError("battery must be a finite number")
+        _check_number(self.battery, "battery")
 
 
 Model = Device | Reading
@@ -209,7 +214,7 @@ def _item_reading(item: Reading) -> dict[str, Any]:
         "PK": "DEVICE#" + _parts(item.device_id),
         "SK": "READING#" + _parts(item.timestamp, item.reading_id),
         "_type": "Reading",
-        TTL_ATTRIBUTE: int((item.timestamp + timedelta(days=90)).timestamp()),
+        TTL_ATTRIBUTE: _epoch(item.timestamp + timedelta(days=90)),
         "reading_id": item.reading_id,
         "device_id": item.device_id,
         "timestamp": _text(item.timestamp),

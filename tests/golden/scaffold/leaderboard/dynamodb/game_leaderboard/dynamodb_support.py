@@ -27,6 +27,8 @@ _T = TypeVar("_T")
 TTL_ATTRIBUTE = "_ttl"
 # A version token, new with every write; updates are conditional on the one they read.
 VERSION = "_ver"
+# A guard item's _type: '#' is in no entity's name, so no item is taken for a guard.
+GUARD_TYPE = "#unique"
 # A guard item's owner: the PK and SK of the item that holds the unique value.
 OWNER_PK = "_owner_pk"
 OWNER_SK = "_owner_sk"
@@ -132,8 +134,18 @@ def _text(value: Any) -> str:
 
 
 def _parts(*values: Any) -> str:
-    """Values inside a key, joined by '#' (escaped inside the values)."""
-    return "#".join(_text(v).replace("\\", "\\\\").replace("#", "\\#") for v in values)
+    r"""Values inside a key, written so that keys sort as the values do, the first one first.
+
+    A '#' is doubled, so no value reads as the '#' after a key's prefix or label. The values
+    are joined by "\x01\x01", which sorts below every character, so "C" (then its key)
+    sorts before "C D" and "C#"; a "\x00" or "\x01" inside a value is written "\x01\x02"
+    or "\x01\x03" (above the join, in the same order).
+    """
+    texts = (
+        _text(v).replace("#", "##").replace("\x01", "\x01\x03").replace("\x00", "\x01\x02")
+        for v in values
+    )
+    return "\x01\x01".join(texts)
 
 
 def _number(value: float | int | Decimal) -> Decimal:
@@ -343,10 +355,29 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
-    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
-    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
-    return raw is not None and _live(raw)
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item; True if it existed (and had not expired).
+
+    A strongly consistent read, then one TransactWriteItems: the item's Delete is
+    conditional on the version read (read again if it changed).
+    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
+    SDK's resend of a request whose reply was lost as the first, where a resent
+    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
+    """
+    for attempt in range(retries):
+        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
+        if raw is None:
+            return False
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
+        try:
+            _transact(table.meta.client, actions)
+            return _live(raw)
+        except table.meta.client.exceptions.TransactionCanceledException as error:
+            failed = _failed(error)
+            if not failed:
+                raise
+        _backoff(attempt)  # the item changed: read it again
+    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
 
 
 def _update(
@@ -386,12 +417,15 @@ def _update(
         if keys(new) != keys(old):
             raise ValueError("mutate must keep the item's primary key")
         new_raw = entity.item(new)
+        errors = table.meta.client.exceptions
         try:
             table.put_item(Item=new_raw, **_unchanged(raw))
             return new
-        except table.meta.client.exceptions.ConditionalCheckFailedException:
+        except errors.ConditionalCheckFailedException:
             sent = (new_raw[VERSION], new)
-            _backoff(attempt)
+        except errors.TransactionConflictException:
+            pass  # a transaction on the item was under way: nothing was written
+        _backoff(attempt)
     raise ConflictError(f"{name} kept changing; gave up after {retries} tries")
 
 
@@ -400,7 +434,7 @@ def _increment_update(
 ) -> dict[str, Any]:
     """UpdateItem parameters that add ``amount`` to ``field`` on the server.
 
-    ``SET x = x + :d`` (and the same on each GSI sort key that holds x), a new version,
+    ``SET x = x + :d`` (and ``k = x + :d`` on each GSI sort key k that holds x), a new version,
     on condition that the item exists (unexpired) and, with ``minimum``, that
     ``x >= minimum - amount``: the guard is checked and the sum made in one atomic step.
     The item must not hold the new version yet, so a resend of an applied update fails.
@@ -415,8 +449,9 @@ def _increment_update(
     values: dict[str, Any] = {":d": amount, ":ver": _version()}
     sets = ["#f = #f + :d", "#ver = :ver"]
     for n, attribute in enumerate(entity.counters[field]):
+        # From x, not from the sort key itself: an item outside a sparse index has none.
         names[f"#k{n}"] = attribute
-        sets.append(f"#k{n} = #k{n} + :d")
+        sets.append(f"#k{n} = #f + :d")
     condition = "attribute_exists(PK) AND (attribute_not_exists(#ver) OR #ver <> :ver)"
     if minimum is not None:
         condition += " AND #f >= :need"

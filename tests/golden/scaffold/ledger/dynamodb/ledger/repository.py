@@ -18,6 +18,7 @@ from ledger.dynamodb_support import (
     Page,
     _by_guard,
     _check_limit,
+    _check_number,
     _create,
     _delete,
     _ensure_table,
@@ -65,11 +66,16 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        DynamoDB's digits or range.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.balance.is_finite():
             raise ValueError("balance must be a finite number")
+        _check_number(self.balance, "balance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +105,16 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        DynamoDB's digits or range.
+        """
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        _check_number(self.amount, "amount")
 
 
 Model = Account | Transfer | Entry
