@@ -881,11 +881,7 @@ def _decisions(
         "Creates are conditional writes (attribute_not_exists(PK), or an expired TTL). "
         "Every write gives the item a new version token (_ver); update_*() reads strongly "
         "consistently and Puts on condition that _ver is still the one read, retrying "
-        "after a jittered exponential backoff. delete_*() reads the item strongly "
-        "consistently, then deletes it on that version in a one-action TransactWriteItems "
-        "(two write units): its ClientRequestToken makes DynamoDB answer the SDK's resend "
-        "after a lost reply as the first, so the delete still reports True. "
-        "Bulk loads use batch_writer and overwrite "
+        "after a jittered exponential backoff. Bulk loads use batch_writer and overwrite "
         "(entities with unique values excepted: see below); numbers are stored as "
         "Decimal. List reads return a Page: its cursor is the Query's LastEvaluatedKey, "
         "serialised as an opaque token that the next call passes back. The cursor is a "
@@ -928,6 +924,14 @@ def _decisions(
         )
     else:
         out.append("Reads are eventually consistent (half the read units of strong reads).")
+    out.append(
+        "Deletes: a delete_ function returns whether its DeleteItem removed a live item. "
+        "If the reply is lost and the SDK sends the request again, the resend finds the "
+        "item gone and the function returns False although the item was deleted by the "
+        "first send; read the item back when the answer matters. (A one-action "
+        "TransactWriteItems with a ClientRequestToken would answer the resend as the first, "
+        "for twice the write units and a read on every delete.)"
+    )
     if spec.expiring:
         out.append(
             "TTL: the _ttl attribute holds the expiry time in epoch seconds, rounded up "

@@ -422,29 +422,10 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
-    """Delete one item; True if it existed (and had not expired).
-
-    A strongly consistent read, then one TransactWriteItems: the item's Delete is
-    conditional on the version read (read again if it changed).
-    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
-    SDK's resend of a request whose reply was lost as the first, where a resent
-    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
-    """
-    for attempt in range(retries):
-        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
-        if raw is None:
-            return False
-        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
-        try:
-            _transact(table.meta.client, actions)
-            return _live(raw)
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            failed = _failed(error)
-            if not failed:
-                raise
-        _backoff(attempt)  # the item changed: read it again
-    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
+    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
+    return raw is not None and _live(raw)
 
 
 def _update(

@@ -255,56 +255,6 @@ def _key(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"PK": raw["PK"], "SK": raw["SK"]}
 
 
-def _failed(error: Any) -> list[int]:
-    """Positions of the transaction actions whose condition failed."""
-    reasons = error.response.get("CancellationReasons", [])
-    return [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
-
-
-# Why a transaction may be cancelled and succeed when sent again unchanged.
-_TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-
-
-def _landed(client: Any, actions: list[dict[str, Any]]) -> bool:
-    """Whether these actions are stored already: a resent request whose first reply was lost.
-
-    Every item a transaction writes gets a new version token, and a transaction is all
-    or nothing, so one written item holding its token proves the whole one committed.
-    """
-    for action in actions:
-        ((kind, body),) = action.items()
-        if kind == "Put" and VERSION in body["Item"]:
-            key, token = _key(body["Item"]), body["Item"][VERSION]
-        else:
-            continue
-        stored = client.get_item(TableName=body["TableName"], Key=key, ConsistentRead=True)
-        return bool(stored.get("Item", {}).get(VERSION) == token)
-    return False
-
-
-def _transact(client: Any, actions: list[dict[str, Any]], retries: int = 10) -> None:
-    """Send a TransactWriteItems, again after a backoff while only transient reasons cancel it.
-
-    Transient: another transaction on the same items, or throttling. A cancelled
-    transaction writes nothing, so sending it again is safe. Any other cancellation, a
-    failed condition above all, is raised for the caller to name, unless the actions
-    turn out to be stored already. The SDK resends a request whose reply was lost with
-    the same ClientRequestToken, which DynamoDB answers as the first (for 10 minutes).
-    """
-    for attempt in range(retries):
-        try:
-            client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
-            return
-        except client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            codes = {r.get("Code") for r in reasons} - {"None", None}
-            if "ConditionalCheckFailed" in codes and _landed(client, actions):
-                return
-            if not codes or not codes <= _TRANSIENT or attempt == retries - 1:
-                raise
-        _backoff(attempt)
-
-
 def _create_condition_ttl() -> dict[str, Any]:
     """The condition of a create: no item at the key, or only one past its TTL."""
     return {
@@ -407,29 +357,10 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
-    """Delete one item; True if it existed (and had not expired).
-
-    A strongly consistent read, then one TransactWriteItems: the item's Delete is
-    conditional on the version read (read again if it changed).
-    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
-    SDK's resend of a request whose reply was lost as the first, where a resent
-    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
-    """
-    for attempt in range(retries):
-        raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
-        if raw is None:
-            return False
-        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
-        try:
-            _transact(table.meta.client, actions)
-            return _live(raw)
-        except table.meta.client.exceptions.TransactionCanceledException as error:
-            failed = _failed(error)
-            if not failed:
-                raise
-        _backoff(attempt)  # the item changed: read it again
-    raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
+    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
+    return raw is not None and _live(raw)
 
 
 def _update(

@@ -457,24 +457,20 @@ def _create(table: Any, entity: _Entity, item: Any) -> None:
         raise AlreadyExistsError(f"{name} already exists") from error
 
 
-def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
-    """Delete one item and the guards it owns; True if it existed (and had not expired).
+def _delete_guarded(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 20) -> bool:
+    """Delete one item and the guards it owns in one transaction; True if it existed, live.
 
-    A strongly consistent read, then one TransactWriteItems: the item's Delete is
-    conditional on the version read (read again if it changed), each
+    The item's Delete is conditional on the version read (retried if it changed), each
     guard's on being this item's, so a failure frees all or nothing and another item's
-    value is never freed (a guard another item holds, its own expired, is left alone).
-    A transaction, not a DeleteItem, for its ClientRequestToken: DynamoDB answers the
-    SDK's resend of a request whose reply was lost as the first, where a resent
-    DeleteItem finds nothing and reports False for the item it deleted. Two write units.
+    value is never freed. A guard held by another item (its own expired) is left alone.
     """
     foreign: set[str] = set()
     for attempt in range(retries):
         raw = table.get_item(Key=dict(key), ConsistentRead=True).get("Item")
         if raw is None:
             return False
-        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
         guards = [g for g in entity.guards(raw) if g["PK"] not in foreign]
+        actions = [{"Delete": {"TableName": table.name, "Key": dict(key), **_unchanged(raw)}}]
         actions += _move_guards(table.name, raw, guards, [])  # release them all, in order
         try:
             _transact(table.meta.client, actions)
@@ -488,6 +484,14 @@ def _delete(table: Any, entity: _Entity, key: Mapping[str, Any], retries: int = 
         else:
             foreign |= {guards[n - 1]["PK"] for n in failed}
     raise ConflictError(f"{key['PK']} kept changing; gave up after {retries} tries")
+
+
+def _delete(table: Any, entity: _Entity, key: Mapping[str, Any]) -> bool:
+    """Delete one item and free the guards it owns; True if it existed (and had not expired)."""
+    if entity.guards is not _no_guards:
+        return _delete_guarded(table, entity, key)
+    raw = table.delete_item(Key=dict(key), ReturnValues="ALL_OLD").get("Attributes")
+    return raw is not None and _live(raw)
 
 
 def _by_guard(table: Any, entity: _Entity, guard_key: str) -> dict[str, Any] | None:
