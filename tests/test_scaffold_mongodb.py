@@ -734,3 +734,28 @@ def test_the_readme_says_what_bulk_saves_send_and_where_child_keys_are_unique(
             repo.create_note(db, repo.Note("n1", user, "b", 1, None))
         assert repo.save_many_note(db, [repo.Note("n1", "b", "moved?", 1, None)]) == 1
         assert repo.fetch_note(db, "a", "n1") == repo.Note("n1", "a", "b", 1, None)
+
+
+def test_save_together_refuses_an_update_that_changes_an_item_key(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # save_together wrote ``new`` into ``old``'s parent array as is: a line moved to order B
+    # stayed in order A, and a line renamed to a sibling's key gave A two lines with one
+    # key (review 13: M2). The swap refuses a key change, as update_*() does.
+    with project("ecommerce", tmp_path, mongo, "order_processing") as (repo, db):
+        for order_id in ("A", "B"):
+            repo.create_order(db, repo.Order(order_id, "c", "new", Decimal(10), "EUR", BASE))
+        one = repo.OrderLine("L1", "A", "x", 1, Decimal(5))
+        two = repo.OrderLine("L2", "A", "y", 1, Decimal(5))
+        repo.create_order_line(db, one)
+        repo.create_order_line(db, two)
+        for old, new in [(one, replace(one, order_id="B")), (two, replace(two, line_id="L1"))]:
+            with pytest.raises(ValueError, match="must keep the item's keys"):
+                repo._replace_order_line(db, old, new)
+        assert repo.lines_of_order(db, "A") == [one, two] and repo.lines_of_order(db, "B") == []
+        assert repo._replace_order_line(db, two, replace(two, quantity=2))
+        # An item in its own collection as well.
+        order = repo.fetch_order(db, "A")
+        assert order is not None
+        with pytest.raises(ValueError, match="must keep the item's key"):
+            repo._replace_order(db, order, replace(order, order_id="C"))

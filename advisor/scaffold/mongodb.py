@@ -282,7 +282,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
             "checked), an increment whose guard fails aborts, and an update applies only "
             "while the stored item is still the one it was computed from (checked, then "
             "written on its _v), so a concurrent change raises ConflictError instead of "
-            "being overwritten; items passed as unchanged are checked and their _v changed, "
+            "being overwritten, and must keep the item's key (an embedded item's parent "
+            "key too: it would land in the old parent's array), else ValueError; items "
+            "passed as unchanged are checked and their _v changed, "
             "which makes a concurrent writer conflict. Transactions need a replica set or "
             "a sharded cluster."
         )

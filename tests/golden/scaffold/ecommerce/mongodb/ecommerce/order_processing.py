@@ -325,8 +325,11 @@ def _replace_customer(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.customer_id != old.customer_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_customer(db, old.customer_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -463,8 +466,11 @@ def _replace_order(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.order_id != old.order_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_order(db, old.order_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -621,8 +627,11 @@ def _replace_order_line(
     """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``.
 
     ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
-    parent's version moves, so the stored values keep their exact form.
+    parent's version moves, so the stored values keep their exact form. ValueError if
+    ``new`` has another key or order_id: it would be written into ``old``'s array.
     """
+    if (new.order_id, new.line_id) != (old.order_id, old.line_id):
+        raise ValueError("an update must keep the item's keys")
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = None if new is old else _encode_order_line(new)
     return _replace_in_array(
@@ -761,8 +770,11 @@ def _replace_payment(
     """Write ``new`` over ``old`` only while the stored Payment still equals ``old``.
 
     ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
-    parent's version moves, so the stored values keep their exact form.
+    parent's version moves, so the stored values keep their exact form. ValueError if
+    ``new`` has another key or order_id: it would be written into ``old``'s array.
     """
+    if (new.order_id, new.payment_id) != (old.order_id, old.payment_id):
+        raise ValueError("an update must keep the item's keys")
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = None if new is old else _encode_payment(new)
     return _replace_in_array(

@@ -305,7 +305,8 @@ def _save_together(
     AlreadyExistsError (or NotFoundError for an embedded child whose parent document is
     missing; references between collections are not checked), and an update
     ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
+    value computed from an earlier read never overwrites a newer one, and ValueError
+    unless ``new`` keeps ``old``'s key (an embedded item its parent's too). Any error aborts
     the transaction and nothing is written. Each item in ``unchanged`` must still be
     stored as given (it is rewritten as is, which also locks it against concurrent
     writers until the commit), else ConflictError. Each increment ``(item, field,

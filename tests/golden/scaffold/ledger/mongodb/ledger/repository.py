@@ -287,8 +287,11 @@ def _replace_account(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.account_id != old.account_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_account(db, old.account_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -456,8 +459,11 @@ def _replace_transfer(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.transfer_id != old.transfer_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_transfer(db, old.transfer_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -551,8 +557,11 @@ def _replace_entry(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.entry_id != old.entry_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_entry(db, old.entry_id, session)
     if found is None or found[0] != _millis(old):
         return False
