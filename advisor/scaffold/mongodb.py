@@ -456,6 +456,11 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
         reason = ""
         if entity.append_only:
             reason = "it is append-only, and an embedded item would go with its parent's delete"
+        elif FieldType.DECIMAL in (entity.key.type, parent.key.type):
+            reason = (
+                "a decimal key (a Decimal128 in MongoDB, which Python cannot hash) would key "
+                "its array; in its own collection the key is the document's _id"
+            )
         elif parent.name in out:
             reason = f"its parent {parent.name} is embedded itself"
         elif entity.name in has_children:

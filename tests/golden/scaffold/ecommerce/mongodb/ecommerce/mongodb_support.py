@@ -83,6 +83,19 @@ def _decimal(value: Any) -> Decimal:
     return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
 
 
+def _fits_decimal128(value: Decimal) -> bool:
+    """Whether a finite Decimal is stored exactly in a Decimal128.
+
+    A Decimal128 holds 34 digits and exponents -6176 to 6111; for a Decimal beyond that
+    bson raises Inexact or Overflow inside the write, naming no field.
+    """
+    try:
+        Decimal128(value)
+    except ArithmeticError:
+        return False
+    return True
+
+
 def _point(value: Any) -> tuple[float, float]:
     """A GeoJSON point as (longitude, latitude)."""
     longitude, latitude = value["coordinates"]

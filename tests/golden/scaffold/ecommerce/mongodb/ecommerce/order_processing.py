@@ -29,6 +29,7 @@ from ecommerce.mongodb_support import (
     _check_limit,
     _decimal,
     _Entity,
+    _fits_decimal128,
     _keyset,
     _linearizable,
     _merge_into_arrays,
@@ -81,11 +82,17 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
         if not self.total.is_finite():
             raise ValueError("total must be a finite number")
+        if not _fits_decimal128(self.total):
+            raise ValueError("total must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +106,17 @@ class OrderLine:
     unit_price: Decimal
 
     def __post_init__(self) -> None:
-        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: non-finite numbers (NaN, infinity), decimals a Decimal128 cannot hold, and ints
+        beyond 64 bits.
+        """
         if not self.unit_price.is_finite():
             raise ValueError("unit_price must be a finite number")
+        if not _fits_decimal128(self.unit_price):
+            raise ValueError(
+                "unit_price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)"
+            )
         if not -(2**63) <= self.quantity < 2**63:
             raise ValueError("quantity must fit in 64 bits (signed)")
 
@@ -118,11 +133,17 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        if not _fits_decimal128(self.amount):
+            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 Model = Customer | Order | OrderLine | Payment

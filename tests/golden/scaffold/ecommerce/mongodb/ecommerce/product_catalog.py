@@ -30,6 +30,7 @@ from ecommerce.mongodb_support import (
     _check_json,
     _check_limit,
     _decimal,
+    _fits_decimal128,
     _keyset,
     _page,
     _update,
@@ -67,8 +68,8 @@ class Product:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
-        other than JSON data.
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), decimals a Decimal128
+        cannot hold, and lists and maps holding other than JSON data.
         """
         _check_json(self.attributes, "attributes")
         _check_json(self.images, "images")
@@ -78,6 +79,8 @@ class Product:
             raise ValueError("price must be a finite number")
         if not math.isfinite(self.rating):
             raise ValueError("rating must be a finite number")
+        if not _fits_decimal128(self.price):
+            raise ValueError("price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)

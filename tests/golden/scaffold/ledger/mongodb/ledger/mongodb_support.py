@@ -85,6 +85,19 @@ def _decimal(value: Any) -> Decimal:
     return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
 
 
+def _fits_decimal128(value: Decimal) -> bool:
+    """Whether a finite Decimal is stored exactly in a Decimal128.
+
+    A Decimal128 holds 34 digits and exponents -6176 to 6111; for a Decimal beyond that
+    bson raises Inexact or Overflow inside the write, naming no field.
+    """
+    try:
+        Decimal128(value)
+    except ArithmeticError:
+        return False
+    return True
+
+
 def _backoff(attempt: int) -> None:
     """Sleep before retry number ``attempt`` (0-based): random, up to an exponential cap."""
     time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))

@@ -30,6 +30,7 @@ from ledger.mongodb_support import (
     _check_limit,
     _decimal,
     _Entity,
+    _fits_decimal128,
     _keyset,
     _linearizable,
     _millis,
@@ -66,11 +67,17 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.balance.is_finite():
             raise ValueError("balance must be a finite number")
+        if not _fits_decimal128(self.balance):
+            raise ValueError("balance must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +107,17 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        if not _fits_decimal128(self.amount):
+            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 Model = Account | Transfer | Entry
