@@ -845,3 +845,29 @@ def test_a_model_refuses_a_decimal_that_a_decimal128_cannot_hold(
         repo.create_account(db, repo.Account("a", "o", "EUR", "k", most, now))
         stored = repo.fetch_account(db, "a")
         assert stored is not None and stored.balance == most
+
+
+def test_a_decimal_guard_is_worked_out_at_decimal128_precision(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The floor (minimum - amount) was worked out at Python's 28 digits while the field
+    # is a 34-digit Decimal128: with 18-decimal amounts a withdrawal of everything was
+    # refused, and one a little larger passed and left -1.2E-17 (review 13: M4).
+    sent: list[Any] = []
+    with project("ledger", tmp_path, mongo) as (repo, db):
+        collection_type = type(db["account"])
+        monkeypatch.setattr(
+            collection_type, "find_one_and_update", lambda self, q, u, **kw: sent.append(q)
+        )
+        cases = [
+            ("123456789012.123456789012345678", "-123456789012.123456789012345678", True),
+            ("123456789012.123456789012345600", "-123456789012.123456789012345612", False),
+        ]
+        for balance, amount, allowed in cases:
+            repo.increment_account(db, "a", "balance", Decimal(amount), minimum=Decimal(0))
+            floor = sent[-1]["balance"]["$gte"].to_decimal()
+            # The server compares exactly: the guard passes iff the result stays >= 0.
+            assert (Decimal(balance) >= floor) is allowed
+            assert floor == Decimal(amount).copy_negate()  # exact; unary minus rounds to 28
+        with pytest.raises(ValueError, match="does not fit in a Decimal128"):
+            repo.increment_account(db, "a", "balance", Decimal("1E-40"), minimum=Decimal(10**10))

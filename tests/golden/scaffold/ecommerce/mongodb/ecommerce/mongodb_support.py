@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, Inexact
 from typing import Any, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from bson.decimal128 import Decimal128
+from bson.decimal128 import Decimal128, create_decimal128_context
 from pymongo import ReadPreference, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -100,6 +100,22 @@ def _point(value: Any) -> tuple[float, float]:
     """A GeoJSON point as (longitude, latitude)."""
     longitude, latitude = value["coordinates"]
     return (float(longitude), float(latitude))
+
+
+def _decimal_floor(field: str, minimum: Any, amount: Any) -> Decimal128:
+    """The guard's floor ``minimum - amount`` of a decimal field, exact in Decimal128.
+
+    The server compares the field with the floor exactly and adds in Decimal128's 34
+    digits: a floor rounded to Python's default 28 digits refused an amount that leaves
+    exactly the minimum, or let through one that leaves less. ValueError when no
+    Decimal128 holds the floor exactly.
+    """
+    context = create_decimal128_context()
+    context.traps[Inexact] = True
+    try:
+        return Decimal128(context.subtract(Decimal(minimum), Decimal(amount)))
+    except Inexact:
+        raise ValueError(f"{field}: minimum - amount does not fit in a Decimal128") from None
 
 
 def _backoff(attempt: int) -> None:

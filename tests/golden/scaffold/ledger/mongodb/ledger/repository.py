@@ -29,6 +29,7 @@ from ledger.mongodb_support import (
     _bulk_upsert,
     _check_limit,
     _decimal,
+    _decimal_floor,
     _Entity,
     _fits_decimal128,
     _keyset,
@@ -355,7 +356,7 @@ def increment_account(
     no such item or the guard failed.
     """
     delta: Any = Decimal128(Decimal(amount))
-    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    floor: Any = None if minimum is None else _decimal_floor(field, minimum, amount)
     query: dict[str, Any] = {"_id": account_id}
     if floor is not None:
         query[field] = {"$gte": floor}
