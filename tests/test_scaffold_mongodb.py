@@ -871,3 +871,35 @@ def test_a_decimal_guard_is_worked_out_at_decimal128_precision(
             assert floor == Decimal(amount).copy_negate()  # exact; unary minus rounds to 28
         with pytest.raises(ValueError, match="does not fit in a Decimal128"):
             repo.increment_account(db, "a", "balance", Decimal("1E-40"), minimum=Decimal(10**10))
+
+
+def test_a_search_leaves_a_field_named_score_as_stored(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search projected {"score": {"$meta": "textScore"}}, and a server then returns the
+    # relevance in place of a stored field named score (review 13: M3): it projects nothing.
+    text = """
+name: posts
+needs: [full_text_search]
+entities:
+  - {name: Post, key: post_id, fields: {post_id: string, title: string, score: int}}
+access_patterns:
+  - {name: search_posts, entity: Post, kind: search, limit: 10}
+"""
+    with project(parse_workload(text, "posts.yaml"), tmp_path, mongo) as (repo, db):
+        repo.create_post(db, repo.Post("p1", "cake recipe", 42))
+        sent: list[Any] = []
+        collection_type = type(db["post"])
+        real_find = collection_type.find
+
+        def find(self: Any, query: Any = None, projection: Any = None, *a: Any, **k: Any) -> Any:
+            if query and "$text" in query:
+                sent.append((projection, a, k))
+                query = {key: value for key, value in query.items() if key != "$text"}
+            cursor = real_find(self, query, projection, *a, **k)
+            cursor.sort = lambda *args, **kwargs: cursor  # mongomock cannot sort on $meta
+            return cursor
+
+        monkeypatch.setattr(collection_type, "find", find)
+        assert repo.search_posts(db, "cake") == [repo.Post("p1", "cake recipe", 42)]
+        assert sent == [(None, (), {})]

@@ -460,8 +460,10 @@ def search_products(db: Database[Any], text: str, limit: int | None = 24) -> lis
     """
     _check_limit(limit)
     query: dict[str, Any] = {"$text": {"$search": text}}
-    cursor = _collection(db, PRODUCT_COLLECTION).find(query, {"score": {"$meta": "textScore"}})
-    cursor = cursor.sort([("score", {"$meta": "textScore"})])
+    # Best match first. The score is sorted on, not projected: a projected name would
+    # replace a stored field of that name in the results (MongoDB 4.4+ needs no projection).
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
+    cursor = cursor.sort([("text_score", {"$meta": "textScore"})])
     if limit is not None:
         cursor = cursor.limit(limit)
     return [_decode_product(doc) for doc in cursor]
