@@ -903,3 +903,39 @@ access_patterns:
         monkeypatch.setattr(collection_type, "find", find)
         assert repo.search_posts(db, "cake") == [repo.Post("p1", "cake recipe", 42)]
         assert sent == [(None, (), {})]
+
+
+def test_an_index_on_an_optional_field_leaves_out_the_items_that_lack_it(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # docs/workload-format.md promises it; the index was plain, so every user without a
+    # handle was indexed under null and user_by_handle(None) found one (review 13: M9).
+    text = """
+name: optuniq
+entities:
+  - name: User
+    key: uid
+    optional: [handle]
+    fields: {uid: string, handle: string, org: string, joined: datetime}
+access_patterns:
+  - {name: user_by_handle, entity: User, kind: get, by: [handle], limit: 1}
+  - {name: users_of_org, entity: User, kind: query, by: [org], order_by: joined}
+  - {name: users_of_org_by_handle, entity: User, kind: query, by: [org, handle]}
+"""
+    with project(parse_workload(text, "optuniq.yaml"), tmp_path, mongo) as (repo, db):
+        indexes = {
+            tuple(index.document["key"]): index.document.get("partialFilterExpression")
+            for index in repo.INDEXES["user"]
+        }
+        assert indexes[("handle",)] == {"handle": {"$exists": True}}
+        assert indexes[("org", "handle", "_id")] == {"handle": {"$exists": True}}
+        # The read by org alone keeps a plain index: a partial one cannot serve it.
+        assert indexes[("org", "joined", "_id")] is None
+        repo.create_user(db, repo.User("u1", "o", BASE))
+        repo.create_user(db, repo.User("u2", "o", BASE, handle="ann"))
+        assert repo.user_by_handle(db, None) is None
+        assert repo.users_of_org_by_handle(db, "o", None) == []
+        found = repo.user_by_handle(db, "ann")
+        assert found is not None and found.uid == "u2"
+        assert [u.uid for u in repo.users_of_org_by_handle(db, "o", "ann")] == ["u2"]
+        assert [u.uid for u in repo.users_of_org(db, "o")] == ["u1", "u2"]

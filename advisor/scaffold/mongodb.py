@@ -56,11 +56,19 @@ class MongoIndex:
     unique: bool = False
     # A TTL index's expireAfterSeconds: the entity's retention, 0 for an expiry field.
     expire_after: int = 0
+    # Its optional fields: a partial index ({field: {$exists: true}} for each) leaves out
+    # the documents that lack one, which a plain index would hold under null.
+    present: tuple[str, ...] = ()
 
     @property
     def special(self) -> bool:
-        """Text, 2dsphere, TTL and unique indexes are never folded into another index."""
-        return self.ttl or self.unique or any(d in ("text", "2dsphere") for _, d in self.keys)
+        """Text, 2dsphere, TTL, unique and partial indexes are never folded into another."""
+        return (
+            self.ttl
+            or self.unique
+            or bool(self.present)
+            or any(d in ("text", "2dsphere") for _, d in self.keys)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,7 +536,7 @@ def _serve(
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
-        index = MongoIndex((*equality, (geo.ident, "2dsphere")))
+        index = MongoIndex((*equality, (geo.ident, "2dsphere")), present=_optional(pattern))
         return MongoRead(pattern, How.GEO, _describe(index), index)
     if pattern.kind is PatternKind.SEARCH:
         # A status or a currency code holds a few values, not words: leave it out.
@@ -563,7 +571,7 @@ def _serve(
     if paged and not unique:
         # The keyset cursor sorts on (order field, _id): the index ends with _id too.
         keys.append(("_id", "-1" if pattern.descending and pattern.order else "1"))
-    index = MongoIndex(tuple(keys), unique=unique)
+    index = MongoIndex(tuple(keys), unique=unique, present=_optional(pattern))
     top = pattern.rank_of
     if top is not None and top.order is not None:
         # The count reads the top pattern's index: its equality fields, then the order.
@@ -581,23 +589,33 @@ def _serve(
     return MongoRead(pattern, How.INDEX, _describe(index), index, paged=paged and not unique)
 
 
+def _optional(pattern: PatternSpec) -> tuple[str, ...]:
+    """The optional equality fields of ``pattern``: its index leaves out items without them."""
+    return tuple(p.field.ident for p in pattern.by if p.field.optional)
+
+
 def _describe(index: MongoIndex) -> str:
-    kind = "unique index" if index.unique else "index"
-    return f"{kind} {{" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+    kind = "unique index" if index.unique else "partial index" if index.present else "index"
+    keys = "{" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+    if index.present:
+        keys += f" (of the items that have {' and '.join(index.present)})"
+    return f"{kind} {keys}"
 
 
 def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
     """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
-    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool, int], MongoIndex] = {}
+    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool, int, tuple[str, ...]], MongoIndex]
+    merged = {}
     text_keys: list[tuple[str, str]] = []
     for index in indexes:
         if any(d == "text" for _, d in index.keys):
             text_keys += [k for k in index.keys if k not in text_keys]
             continue
-        merged.setdefault((index.keys, index.ttl, index.unique, index.expire_after), index)
+        key = (index.keys, index.ttl, index.unique, index.expire_after, index.present)
+        merged.setdefault(key, index)
     if text_keys:
         # MongoDB allows one text index per collection: it covers every searched field.
-        merged[(tuple(text_keys), False, False, 0)] = MongoIndex(tuple(text_keys))
+        merged[(tuple(text_keys), False, False, 0, ())] = MongoIndex(tuple(text_keys))
     found = list(merged.values())
     return tuple(i for i in found if i.special or _covering(i, found) is i)
 
