@@ -939,3 +939,19 @@ access_patterns:
         assert found is not None and found.uid == "u2"
         assert [u.uid for u in repo.users_of_org_by_handle(db, "o", "ann")] == ["u2"]
         assert [u.uid for u in repo.users_of_org(db, "o")] == ["u1", "u2"]
+
+
+def test_a_rank_is_the_position_in_the_top_list_ties_included(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # player_rank() counted strictly higher scores only, while top_100() breaks ties on
+    # _id: two tied players both had rank 0, and top_100()[0] was one of them (review 13:
+    # M8). The rank now counts the entries top_100() lists before the player's best.
+    with project("leaderboard", tmp_path, mongo) as (repo, db):
+        board = [_score(repo, n, score=score) for n, score in enumerate([100, 100, 50, 100, 7])]
+        repo.save_many_score(db, board)
+        top = repo.top_100(db, "b1")
+        for entry in board:
+            rank = repo.player_rank(db, "b1", entry.player_id)
+            assert top[rank].player_id == entry.player_id
+        assert sorted(repo.player_rank(db, "b1", e.player_id) for e in board) == [0, 1, 2, 3, 4]
