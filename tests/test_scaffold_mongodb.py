@@ -955,3 +955,33 @@ def test_a_rank_is_the_position_in_the_top_list_ties_included(
             rank = repo.player_rank(db, "b1", entry.player_id)
             assert top[rank].player_id == entry.player_id
         assert sorted(repo.player_rank(db, "b1", e.player_id) for e in board) == [0, 1, 2, 3, 4]
+
+
+def test_a_retention_beyond_the_longest_ttl_gets_no_ttl_index_and_a_warning(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # expireAfterSeconds is at most 2147483647 (about 68 years): a longer retention made a
+    # TTL index the server refuses, so ensure_schema() failed (review 13: M6).
+    text = """
+name: archive
+needs: [ttl]
+entities:
+  - name: Record
+    key: record_id
+    retention: 25000d
+    fields: {record_id: string, stream: string, recorded_at: datetime}
+access_patterns:
+  - {name: records_of_stream, entity: Record, kind: query, by: [stream]}
+"""
+    workload = parse_workload(text, "archive.yaml")
+    result = generate(workload, explicit(workload, Store.MONGODB))
+    assert any("beyond the longest TTL MongoDB takes" in w.text for w in result.warnings)
+    assert "no TTL index removes its documents" in result.files["README.md"]
+    with project(workload, tmp_path, mongo) as (repo, db):
+        options = [dict(index.document) for index in repo.INDEXES["record"]]
+        assert options and not any("expireAfterSeconds" in o for o in options)
+        # Reads still leave out what has expired.
+        old = datetime.now(UTC) - timedelta(days=25001)
+        repo.create_record(db, repo.Record("r1", "s", old))
+        repo.create_record(db, repo.Record("r2", "s", datetime.now(UTC)))
+        assert [r.record_id for r in repo.records_of_stream(db, "s")] == ["r2"]

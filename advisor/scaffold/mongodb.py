@@ -34,6 +34,8 @@ from advisor.workload import (
     PatternKind,
 )
 
+# The longest TTL the server takes: a TTL index's expireAfterSeconds is a 32-bit int.
+MAX_EXPIRE_AFTER = 2**31 - 1
 BSON_TYPES: Mapping[FieldType, str] = {
     FieldType.STRING: '"string"',
     FieldType.INT: '["int", "long"]',
@@ -173,6 +175,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
             wanted[pattern.entity.name].append(read.index)
     for entity in spec.entities:
         if entity.expiry is not None and entity.name not in embedded:
+            if entity.retention > MAX_EXPIRE_AFTER:
+                warnings.append(_beyond_ttl(spec, entity))
+                continue
             wanted[entity.name].append(
                 MongoIndex(((entity.expiry.ident, "1"),), ttl=True, expire_after=entity.retention)
             )
@@ -314,6 +319,20 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _beyond_ttl(spec: ComponentSpec, entity: EntitySpec) -> DesignWarning:
+    """No TTL index for a retention the server refuses: the warning (the README lists it)."""
+    assert entity.expiry is not None
+    text = (
+        f"{entity.name}: its retention ({duration_text(entity.retention)}, "
+        f"{entity.retention} s) is beyond the longest TTL MongoDB takes (expireAfterSeconds "
+        f"at most {MAX_EXPIRE_AFTER} s, about 68 years), so no TTL index removes its "
+        "documents: reads and writes still treat the expired ones as gone, but they stay "
+        "stored until deleted, e.g. by a scheduled delete_many of those whose "
+        f"{entity.expiry.name} is older than the retention"
+    )
+    return warn(spec, None, text)
 
 
 def _bulk_note(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> str:
