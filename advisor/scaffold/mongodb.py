@@ -217,6 +217,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 f'collMod first, {{"collMod": "{entity.snake}", "index": {{"keyPattern": '
                 f'{{"{entity.expiry.ident}": 1}}, "expireAfterSeconds": <new>}}}}.'
             )
+    warnings += _outliving(spec, embedded)
     series = _series(spec, embedded)
     decisions += series
     if series:
@@ -319,6 +320,40 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _outliving(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[DesignWarning]:
+    """Children in their own collection under an expiring parent: they do not expire with it.
+
+    The TTL monitor removes the parent's document only, and nothing here ties a child's
+    lifetime to its parent's (that would take a copy of the parent's expiry in every
+    child, kept in step by every write of the parent): a warning, which the README lists
+    too, says so.
+    """
+    out = []
+    for entity in spec.entities:
+        if entity.parent is None or entity.parent_ref is None or entity.name in embedded:
+            continue
+        parent = spec.entity(entity.parent)
+        if parent.expiry is None or parent.name in embedded:
+            continue
+        reads = [p.func for p in spec.patterns_of(entity)]
+        served = f"{'(), '.join(reads)}() and " if reads else ""
+        text = (
+            f"{entity.name} is in its own collection and does not expire with its "
+            f"{parent.name}: once a {parent.name} has expired, {served}{entity.fetch}() "
+            f"still return{'' if reads else 's'} its {entity.name} items, {entity.create}() "
+            "still adds to it, "
+            f"and a new {parent.name} created with the same key finds the old items "
+            f"(references between collections are not checked). Delete a {parent.name}'s "
+            f"{entity.name} items when it expires (a scheduled delete_many of those whose "
+            f"{entity.parent_ref.name} names no live {parent.name}) and before creating "
+            f"one with a used key, give {entity.name} an expiry field of its own that is "
+            f"set and changed with its {parent.name}'s, or embed it (read only through "
+            f"its {parent.name}) so that it expires with it"
+        )
+        out.append(warn(spec, None, text))
+    return out
 
 
 def _beyond_ttl(spec: ComponentSpec, entity: EntitySpec) -> DesignWarning:
