@@ -528,6 +528,10 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
                 f"key '{key}' is not one of the entity's fields"
                 f"{_close(structurer, key, known, name)}",
             )
+        elif key is not None and isinstance(fields_, dict):
+            kind = fields_[key]
+            if isinstance(kind, str) and kind in UNKEYABLE:
+                structurer.report((*path, "key"), f"key '{key}' is {UNKEYABLE[kind]}")
     for i, entity in _items(component.get("entities")):
         _check_lifetime(entity, entities, component, (*base, "entities", i), structurer)
     entity_names = list(entities)
@@ -613,6 +617,15 @@ def _check_references(component: Mapping[str, Any], base: PathKey, structurer: S
 
 # Types whose values name a group: discrete, and equal only when they are the same value.
 GROUPABLE = frozenset({FieldType.STRING, FieldType.INT, FieldType.BOOL})
+# Field types that cannot identify items, and why: no store keeps a list, map or point
+# as a key (MongoDB refuses an array _id, DynamoDB keys are strings, numbers or bytes,
+# Redis keys are strings), and a bool tells two items apart at most.
+UNKEYABLE: Mapping[str, str] = {
+    FieldType.LIST: "a list: a key is a string, int, decimal, float or datetime field",
+    FieldType.MAP: "a map: a key is a string, int, decimal, float or datetime field",
+    FieldType.GEO: "a geo point: a key is a string, int, decimal, float or datetime field",
+    FieldType.BOOL: "a bool, which tells two items apart at most: key on a string or int field",
+}
 GROUPABLE_TYPES = frozenset(t.value for t in GROUPABLE)
 
 

@@ -734,3 +734,294 @@ def test_the_readme_says_what_bulk_saves_send_and_where_child_keys_are_unique(
             repo.create_note(db, repo.Note("n1", user, "b", 1, None))
         assert repo.save_many_note(db, [repo.Note("n1", "b", "moved?", 1, None)]) == 1
         assert repo.fetch_note(db, "a", "n1") == repo.Note("n1", "a", "b", 1, None)
+
+
+def test_save_together_refuses_an_update_that_changes_an_item_key(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # save_together wrote ``new`` into ``old``'s parent array as is: a line moved to order B
+    # stayed in order A, and a line renamed to a sibling's key gave A two lines with one
+    # key (review 13: M2). The swap refuses a key change, as update_*() does.
+    with project("ecommerce", tmp_path, mongo, "order_processing") as (repo, db):
+        for order_id in ("A", "B"):
+            repo.create_order(db, repo.Order(order_id, "c", "new", Decimal(10), "EUR", BASE))
+        one = repo.OrderLine("L1", "A", "x", 1, Decimal(5))
+        two = repo.OrderLine("L2", "A", "y", 1, Decimal(5))
+        repo.create_order_line(db, one)
+        repo.create_order_line(db, two)
+        for old, new in [(one, replace(one, order_id="B")), (two, replace(two, line_id="L1"))]:
+            with pytest.raises(ValueError, match="must keep the item's keys"):
+                repo._replace_order_line(db, old, new)
+        assert repo.lines_of_order(db, "A") == [one, two] and repo.lines_of_order(db, "B") == []
+        assert repo._replace_order_line(db, two, replace(two, quantity=2))
+        # An item in its own collection as well.
+        order = repo.fetch_order(db, "A")
+        assert order is not None
+        with pytest.raises(ValueError, match="must keep the item's key"):
+            repo._replace_order(db, order, replace(order, order_id="C"))
+
+
+DECIMAL_KEYS = """
+name: deckeys
+entities:
+  - {name: Price, key: value, fields: {value: decimal, label: string}}
+  - name: Tier
+    key: tier_id
+    parent: Price
+    fields: {tier_id: string, value: decimal, qty: int}
+access_patterns:
+  - {name: tiers_of_price, entity: Tier, kind: query, by: [value]}
+"""
+
+
+def test_a_decimal_key_is_stored_as_a_decimal128(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bson cannot encode a Decimal: every function that put a decimal key into a document
+    # or a filter failed with InvalidDocument (review 13: M5).
+    import bson
+    from bson.decimal128 import Decimal128
+
+    mock = mongo[1]
+    if mock:
+        # As the generated conftest does: mongomock keys its documents by a hash of _id.
+        monkeypatch.setattr(Decimal128, "__hash__", lambda self: hash(self.bid))
+    sent: list[Any] = []
+    real = bson.encode
+    workload = parse_workload(DECIMAL_KEYS, "deckeys.yaml")
+    with project(workload, tmp_path, mongo) as (repo, db):
+        collection_type = type(db["price"])
+        for name in ("find_one", "update_one", "delete_one", "insert_one"):
+            method = getattr(collection_type, name)
+
+            def encoded(self: Any, query: Any, *args: Any, _call: Any = method, **kw: Any) -> Any:
+                sent.append(real(query))  # what pymongo does with a filter or a document
+                return _call(self, query, *args, **kw)
+
+            monkeypatch.setattr(collection_type, name, encoded)
+        price = repo.Price(Decimal("9.99"), "a")
+        repo.create_price(db, price)
+        assert repo.fetch_price(db, Decimal("9.99")) == price
+        changed = repo.update_price(db, Decimal("9.99"), lambda p: replace(p, label="b"))
+        assert changed == repo.Price(Decimal("9.99"), "b")
+        assert repo.save_many_price(db, [repo.Price(Decimal("1.5"), "c")]) == 1
+        assert repo.fetch_price(db, Decimal("1.5")) == repo.Price(Decimal("1.5"), "c")
+        # A child of a decimal-keyed parent is kept in its own collection, found by it.
+        repo.create_tier(db, repo.Tier("t1", Decimal("9.99"), 3))
+        assert [t.tier_id for t in repo.tiers_of_price(db, Decimal("9.99"))] == ["t1"]
+        assert repo.delete_price(db, Decimal("9.99"))
+        assert repo.fetch_price(db, Decimal("9.99")) is None
+        assert sent
+        stored = db["price"].find_one({})
+        assert isinstance(stored["_id"], Decimal128)
+
+
+@pytest.mark.parametrize("kind", ["list", "map", "geo", "bool"])
+def test_a_key_no_store_can_keep_is_refused_by_validation(kind: str) -> None:
+    # A list, map or point key was accepted, and every store's generated tests failed on
+    # it (MongoDB refuses an array _id); a bool key tells two items apart (review 13: M5).
+    from advisor.errors import InputError
+
+    text = f"""
+name: keys
+entities:
+  - {{name: Thing, key: k, fields: {{k: {kind}, label: string}}}}
+"""
+    with pytest.raises(InputError, match=f"key 'k' is a {'geo point' if kind == 'geo' else kind}"):
+        parse_workload(text, "keys.yaml")
+
+
+def test_a_model_refuses_a_decimal_that_a_decimal128_cannot_hold(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # 35 digits or an exponent out of range failed inside bson at the write, with
+    # decimal.Inexact or Overflow naming no field (review 13: M7).
+    with project("ledger", tmp_path, mongo) as (repo, db):
+        now = datetime.now(UTC)
+        for value in ("0.12345678901234567890123456789012345", "1E+7000", "1E-7000"):
+            with pytest.raises(ValueError, match="balance must fit in a Decimal128"):
+                repo.Account("a", "o", "EUR", "k", Decimal(value), now)
+        most = Decimal("0.1234567890123456789012345678901234")  # 34 digits
+        repo.create_account(db, repo.Account("a", "o", "EUR", "k", most, now))
+        stored = repo.fetch_account(db, "a")
+        assert stored is not None and stored.balance == most
+
+
+def test_a_decimal_guard_is_worked_out_at_decimal128_precision(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The floor (minimum - amount) was worked out at Python's 28 digits while the field
+    # is a 34-digit Decimal128: with 18-decimal amounts a withdrawal of everything was
+    # refused, and one a little larger passed and left -1.2E-17 (review 13: M4).
+    sent: list[Any] = []
+    with project("ledger", tmp_path, mongo) as (repo, db):
+        collection_type = type(db["account"])
+        monkeypatch.setattr(
+            collection_type, "find_one_and_update", lambda self, q, u, **kw: sent.append(q)
+        )
+        cases = [
+            ("123456789012.123456789012345678", "-123456789012.123456789012345678", True),
+            ("123456789012.123456789012345600", "-123456789012.123456789012345612", False),
+        ]
+        for balance, amount, allowed in cases:
+            repo.increment_account(db, "a", "balance", Decimal(amount), minimum=Decimal(0))
+            floor = sent[-1]["balance"]["$gte"].to_decimal()
+            # The server compares exactly: the guard passes iff the result stays >= 0.
+            assert (Decimal(balance) >= floor) is allowed
+            assert floor == Decimal(amount).copy_negate()  # exact; unary minus rounds to 28
+        with pytest.raises(ValueError, match="does not fit in a Decimal128"):
+            repo.increment_account(db, "a", "balance", Decimal("1E-40"), minimum=Decimal(10**10))
+
+
+def test_a_search_leaves_a_field_named_score_as_stored(
+    tmp_path: Path, mongo: tuple[Any, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search projected {"score": {"$meta": "textScore"}}, and a server then returns the
+    # relevance in place of a stored field named score (review 13: M3): it projects nothing.
+    text = """
+name: posts
+needs: [full_text_search]
+entities:
+  - {name: Post, key: post_id, fields: {post_id: string, title: string, score: int}}
+access_patterns:
+  - {name: search_posts, entity: Post, kind: search, limit: 10}
+"""
+    with project(parse_workload(text, "posts.yaml"), tmp_path, mongo) as (repo, db):
+        repo.create_post(db, repo.Post("p1", "cake recipe", 42))
+        sent: list[Any] = []
+        collection_type = type(db["post"])
+        real_find = collection_type.find
+
+        def find(self: Any, query: Any = None, projection: Any = None, *a: Any, **k: Any) -> Any:
+            if query and "$text" in query:
+                sent.append((projection, a, k))
+                query = {key: value for key, value in query.items() if key != "$text"}
+            cursor = real_find(self, query, projection, *a, **k)
+            cursor.sort = lambda *args, **kwargs: cursor  # mongomock cannot sort on $meta
+            return cursor
+
+        monkeypatch.setattr(collection_type, "find", find)
+        assert repo.search_posts(db, "cake") == [repo.Post("p1", "cake recipe", 42)]
+        assert sent == [(None, (), {})]
+
+
+def test_an_index_on_an_optional_field_leaves_out_the_items_that_lack_it(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # docs/workload-format.md promises it; the index was plain, so every user without a
+    # handle was indexed under null and user_by_handle(None) found one (review 13: M9).
+    text = """
+name: optuniq
+entities:
+  - name: User
+    key: uid
+    optional: [handle]
+    fields: {uid: string, handle: string, org: string, joined: datetime}
+access_patterns:
+  - {name: user_by_handle, entity: User, kind: get, by: [handle], limit: 1}
+  - {name: users_of_org, entity: User, kind: query, by: [org], order_by: joined}
+  - {name: users_of_org_by_handle, entity: User, kind: query, by: [org, handle]}
+"""
+    with project(parse_workload(text, "optuniq.yaml"), tmp_path, mongo) as (repo, db):
+        indexes = {
+            tuple(index.document["key"]): index.document.get("partialFilterExpression")
+            for index in repo.INDEXES["user"]
+        }
+        assert indexes[("handle",)] == {"handle": {"$exists": True}}
+        assert indexes[("org", "handle", "_id")] == {"handle": {"$exists": True}}
+        # The read by org alone keeps a plain index: a partial one cannot serve it.
+        assert indexes[("org", "joined", "_id")] is None
+        repo.create_user(db, repo.User("u1", "o", BASE))
+        repo.create_user(db, repo.User("u2", "o", BASE, handle="ann"))
+        assert repo.user_by_handle(db, None) is None
+        assert repo.users_of_org_by_handle(db, "o", None) == []
+        found = repo.user_by_handle(db, "ann")
+        assert found is not None and found.uid == "u2"
+        assert [u.uid for u in repo.users_of_org_by_handle(db, "o", "ann")] == ["u2"]
+        assert [u.uid for u in repo.users_of_org(db, "o")] == ["u1", "u2"]
+
+
+def test_a_rank_is_the_position_in_the_top_list_ties_included(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # player_rank() counted strictly higher scores only, while top_100() breaks ties on
+    # _id: two tied players both had rank 0, and top_100()[0] was one of them (review 13:
+    # M8). The rank now counts the entries top_100() lists before the player's best.
+    with project("leaderboard", tmp_path, mongo) as (repo, db):
+        board = [_score(repo, n, score=score) for n, score in enumerate([100, 100, 50, 100, 7])]
+        repo.save_many_score(db, board)
+        top = repo.top_100(db, "b1")
+        for entry in board:
+            rank = repo.player_rank(db, "b1", entry.player_id)
+            assert top[rank].player_id == entry.player_id
+        assert sorted(repo.player_rank(db, "b1", e.player_id) for e in board) == [0, 1, 2, 3, 4]
+
+
+def test_a_retention_beyond_the_longest_ttl_gets_no_ttl_index_and_a_warning(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # expireAfterSeconds is at most 2147483647 (about 68 years): a longer retention made a
+    # TTL index the server refuses, so ensure_schema() failed (review 13: M6).
+    text = """
+name: archive
+needs: [ttl]
+entities:
+  - name: Record
+    key: record_id
+    retention: 25000d
+    fields: {record_id: string, stream: string, recorded_at: datetime}
+access_patterns:
+  - {name: records_of_stream, entity: Record, kind: query, by: [stream]}
+"""
+    workload = parse_workload(text, "archive.yaml")
+    result = generate(workload, explicit(workload, Store.MONGODB))
+    assert any("beyond the longest TTL MongoDB takes" in w.text for w in result.warnings)
+    assert "no TTL index removes its documents" in result.files["README.md"]
+    with project(workload, tmp_path, mongo) as (repo, db):
+        options = [dict(index.document) for index in repo.INDEXES["record"]]
+        assert options and not any("expireAfterSeconds" in o for o in options)
+        # Reads still leave out what has expired.
+        old = datetime.now(UTC) - timedelta(days=25001)
+        repo.create_record(db, repo.Record("r1", "s", old))
+        repo.create_record(db, repo.Record("r2", "s", datetime.now(UTC)))
+        assert [r.record_id for r in repo.records_of_stream(db, "s")] == ["r2"]
+
+
+def test_children_that_outlive_an_expired_parent_are_warned_of(
+    tmp_path: Path, mongo: tuple[Any, bool]
+) -> None:
+    # A Line in its own collection did not expire with its Cart: lines_of_cart() served an
+    # expired cart's lines, create_line() added to it, and a new cart with the same id
+    # started with them, with nothing said (review 13: M1). Tying the lines' lifetime to
+    # the cart's is a redesign; the README and a warning say what happens and what to do.
+    text = """
+name: carts
+needs: [ttl]
+entities:
+  - {name: Cart, key: cart_id, fields: {cart_id: string, owner: string, expires_at: datetime}}
+  - name: Line
+    key: line_id
+    parent: Cart
+    fields: {line_id: string, cart_id: string, sku: string}
+access_patterns:
+  - {name: lines_by_sku, entity: Line, kind: query, by: [sku]}
+  - {name: lines_of_cart, entity: Line, kind: query, by: [cart_id]}
+"""
+    workload = parse_workload(text, "carts.yaml")
+    result = generate(workload, explicit(workload, Store.MONGODB))
+    (warning,) = [w.text for w in result.warnings if "does not expire with its Cart" in w.text]
+    assert "lines_of_cart()" in warning and "create_line() still adds" in warning
+    assert "same key finds the old items" in warning
+    readme = result.files["README.md"].replace("\\", "")
+    assert "Line is in its own collection and does not expire with its Cart" in readme
+    with project(workload, tmp_path, mongo) as (repo, db):
+        # What the README says is what the code does.
+        now = datetime.now(UTC)
+        repo.create_cart(db, repo.Cart("c1", "alice", now - timedelta(seconds=1)))
+        repo.create_line(db, repo.Line("l1", "c1", "beer"))
+        assert repo.fetch_cart(db, "c1") is None
+        assert [line.line_id for line in repo.lines_of_cart(db, "c1")] == ["l1"]
+    # An embedded child expires with its parent: no such warning.
+    embedded = parse_workload(text.replace("  - {name: lines_by_sku", "  # "), "carts.yaml")
+    plain = generate(embedded, explicit(embedded, Store.MONGODB))
+    assert not any("does not expire with" in w.text for w in plain.warnings)

@@ -34,6 +34,8 @@ from advisor.workload import (
     PatternKind,
 )
 
+# The longest TTL the server takes: a TTL index's expireAfterSeconds is a 32-bit int.
+MAX_EXPIRE_AFTER = 2**31 - 1
 BSON_TYPES: Mapping[FieldType, str] = {
     FieldType.STRING: '"string"',
     FieldType.INT: '["int", "long"]',
@@ -56,11 +58,19 @@ class MongoIndex:
     unique: bool = False
     # A TTL index's expireAfterSeconds: the entity's retention, 0 for an expiry field.
     expire_after: int = 0
+    # Its optional fields: a partial index ({field: {$exists: true}} for each) leaves out
+    # the documents that lack one, which a plain index would hold under null.
+    present: tuple[str, ...] = ()
 
     @property
     def special(self) -> bool:
-        """Text, 2dsphere, TTL and unique indexes are never folded into another index."""
-        return self.ttl or self.unique or any(d in ("text", "2dsphere") for _, d in self.keys)
+        """Text, 2dsphere, TTL, unique and partial indexes are never folded into another."""
+        return (
+            self.ttl
+            or self.unique
+            or bool(self.present)
+            or any(d in ("text", "2dsphere") for _, d in self.keys)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +175,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
             wanted[pattern.entity.name].append(read.index)
     for entity in spec.entities:
         if entity.expiry is not None and entity.name not in embedded:
+            if entity.retention > MAX_EXPIRE_AFTER:
+                warnings.append(_beyond_ttl(spec, entity))
+                continue
             wanted[entity.name].append(
                 MongoIndex(((entity.expiry.ident, "1"),), ttl=True, expire_after=entity.retention)
             )
@@ -204,6 +217,7 @@ def design(spec: ComponentSpec) -> MongoDesign:
                 f'collMod first, {{"collMod": "{entity.snake}", "index": {{"keyPattern": '
                 f'{{"{entity.expiry.ident}": 1}}, "expireAfterSeconds": <new>}}}}.'
             )
+    warnings += _outliving(spec, embedded)
     series = _series(spec, embedded)
     decisions += series
     if series:
@@ -282,7 +296,9 @@ def design(spec: ComponentSpec) -> MongoDesign:
             "checked), an increment whose guard fails aborts, and an update applies only "
             "while the stored item is still the one it was computed from (checked, then "
             "written on its _v), so a concurrent change raises ConflictError instead of "
-            "being overwritten; items passed as unchanged are checked and their _v changed, "
+            "being overwritten, and must keep the item's key (an embedded item's parent "
+            "key too: it would land in the old parent's array), else ValueError; items "
+            "passed as unchanged are checked and their _v changed, "
             "which makes a concurrent writer conflict. Transactions need a replica set or "
             "a sharded cluster."
         )
@@ -304,6 +320,54 @@ def design(spec: ComponentSpec) -> MongoDesign:
         increments=increments,
         linearizable=spec.consistency == "strong",
     )
+
+
+def _outliving(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> list[DesignWarning]:
+    """Children in their own collection under an expiring parent: they do not expire with it.
+
+    The TTL monitor removes the parent's document only, and nothing here ties a child's
+    lifetime to its parent's (that would take a copy of the parent's expiry in every
+    child, kept in step by every write of the parent): a warning, which the README lists
+    too, says so.
+    """
+    out = []
+    for entity in spec.entities:
+        if entity.parent is None or entity.parent_ref is None or entity.name in embedded:
+            continue
+        parent = spec.entity(entity.parent)
+        if parent.expiry is None or parent.name in embedded:
+            continue
+        reads = [p.func for p in spec.patterns_of(entity)]
+        served = f"{'(), '.join(reads)}() and " if reads else ""
+        text = (
+            f"{entity.name} is in its own collection and does not expire with its "
+            f"{parent.name}: once a {parent.name} has expired, {served}{entity.fetch}() "
+            f"still return{'' if reads else 's'} its {entity.name} items, {entity.create}() "
+            "still adds to it, "
+            f"and a new {parent.name} created with the same key finds the old items "
+            f"(references between collections are not checked). Delete a {parent.name}'s "
+            f"{entity.name} items when it expires (a scheduled delete_many of those whose "
+            f"{entity.parent_ref.name} names no live {parent.name}) and before creating "
+            f"one with a used key, give {entity.name} an expiry field of its own that is "
+            f"set and changed with its {parent.name}'s, or embed it (read only through "
+            f"its {parent.name}) so that it expires with it"
+        )
+        out.append(warn(spec, None, text))
+    return out
+
+
+def _beyond_ttl(spec: ComponentSpec, entity: EntitySpec) -> DesignWarning:
+    """No TTL index for a retention the server refuses: the warning (the README lists it)."""
+    assert entity.expiry is not None
+    text = (
+        f"{entity.name}: its retention ({duration_text(entity.retention)}, "
+        f"{entity.retention} s) is beyond the longest TTL MongoDB takes (expireAfterSeconds "
+        f"at most {MAX_EXPIRE_AFTER} s, about 68 years), so no TTL index removes its "
+        "documents: reads and writes still treat the expired ones as gone, but they stay "
+        "stored until deleted, e.g. by a scheduled delete_many of those whose "
+        f"{entity.expiry.name} is older than the retention"
+    )
+    return warn(spec, None, text)
 
 
 def _bulk_note(spec: ComponentSpec, embedded: Mapping[str, Embedding]) -> str:
@@ -454,6 +518,11 @@ def _embeddings(spec: ComponentSpec, decisions: list[str]) -> dict[str, Embeddin
         reason = ""
         if entity.append_only:
             reason = "it is append-only, and an embedded item would go with its parent's delete"
+        elif FieldType.DECIMAL in (entity.key.type, parent.key.type):
+            reason = (
+                "a decimal key (a Decimal128 in MongoDB, which Python cannot hash) would key "
+                "its array; in its own collection the key is the document's _id"
+            )
         elif parent.name in out:
             reason = f"its parent {parent.name} is embedded itself"
         elif entity.name in has_children:
@@ -521,7 +590,7 @@ def _serve(
         if geo is None:
             warnings.append(no_geo(spec, pattern))
             return MongoRead(pattern, How.UNSUPPORTED, "not served (no geo field)")
-        index = MongoIndex((*equality, (geo.ident, "2dsphere")))
+        index = MongoIndex((*equality, (geo.ident, "2dsphere")), present=_optional(pattern))
         return MongoRead(pattern, How.GEO, _describe(index), index)
     if pattern.kind is PatternKind.SEARCH:
         # A status or a currency code holds a few values, not words: leave it out.
@@ -556,7 +625,7 @@ def _serve(
     if paged and not unique:
         # The keyset cursor sorts on (order field, _id): the index ends with _id too.
         keys.append(("_id", "-1" if pattern.descending and pattern.order else "1"))
-    index = MongoIndex(tuple(keys), unique=unique)
+    index = MongoIndex(tuple(keys), unique=unique, present=_optional(pattern))
     top = pattern.rank_of
     if top is not None and top.order is not None:
         # The count reads the top pattern's index: its equality fields, then the order.
@@ -574,23 +643,33 @@ def _serve(
     return MongoRead(pattern, How.INDEX, _describe(index), index, paged=paged and not unique)
 
 
+def _optional(pattern: PatternSpec) -> tuple[str, ...]:
+    """The optional equality fields of ``pattern``: its index leaves out items without them."""
+    return tuple(p.field.ident for p in pattern.by if p.field.optional)
+
+
 def _describe(index: MongoIndex) -> str:
-    kind = "unique index" if index.unique else "index"
-    return f"{kind} {{" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+    kind = "unique index" if index.unique else "partial index" if index.present else "index"
+    keys = "{" + ", ".join(f"{k}: {d}" for k, d in index.keys) + "}"
+    if index.present:
+        keys += f" (of the items that have {' and '.join(index.present)})"
+    return f"{kind} {keys}"
 
 
 def _fold(indexes: list[MongoIndex]) -> tuple[MongoIndex, ...]:
     """Merge duplicates and text indexes; drop an index that a longer one's prefix serves."""
-    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool, int], MongoIndex] = {}
+    merged: dict[tuple[tuple[tuple[str, str], ...], bool, bool, int, tuple[str, ...]], MongoIndex]
+    merged = {}
     text_keys: list[tuple[str, str]] = []
     for index in indexes:
         if any(d == "text" for _, d in index.keys):
             text_keys += [k for k in index.keys if k not in text_keys]
             continue
-        merged.setdefault((index.keys, index.ttl, index.unique, index.expire_after), index)
+        key = (index.keys, index.ttl, index.unique, index.expire_after, index.present)
+        merged.setdefault(key, index)
     if text_keys:
         # MongoDB allows one text index per collection: it covers every searched field.
-        merged[(tuple(text_keys), False, False, 0)] = MongoIndex(tuple(text_keys))
+        merged[(tuple(text_keys), False, False, 0, ())] = MongoIndex(tuple(text_keys))
     found = list(merged.values())
     return tuple(i for i in found if i.special or _covering(i, found) is i)
 

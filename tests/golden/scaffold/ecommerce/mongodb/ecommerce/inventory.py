@@ -295,8 +295,11 @@ def _replace_warehouse(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.warehouse_id != old.warehouse_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_warehouse(db, old.warehouse_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -434,8 +437,11 @@ def _replace_stock_level(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.stock_id != old.stock_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_stock_level(db, old.stock_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -599,8 +605,11 @@ def _replace_reservation(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.reservation_id != old.reservation_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_reservation(db, old.reservation_id, session)
     if found is None or found[0] != _millis(old):
         return False

@@ -28,7 +28,9 @@ from ecommerce.mongodb_support import (
     _bulk_upsert,
     _check_limit,
     _decimal,
+    _decimal_floor,
     _Entity,
+    _fits_decimal128,
     _keyset,
     _linearizable,
     _merge_into_arrays,
@@ -81,11 +83,17 @@ class Order:
     placed_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.placed_at.utcoffset() is None:
             raise ValueError("placed_at must be timezone-aware")
         if not self.total.is_finite():
             raise ValueError("total must be a finite number")
+        if not _fits_decimal128(self.total):
+            raise ValueError("total must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +107,17 @@ class OrderLine:
     unit_price: Decimal
 
     def __post_init__(self) -> None:
-        """Refuse non-finite numbers (NaN, infinity) and ints beyond 64 bits."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: non-finite numbers (NaN, infinity), decimals a Decimal128 cannot hold, and ints
+        beyond 64 bits.
+        """
         if not self.unit_price.is_finite():
             raise ValueError("unit_price must be a finite number")
+        if not _fits_decimal128(self.unit_price):
+            raise ValueError(
+                "unit_price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)"
+            )
         if not -(2**63) <= self.quantity < 2**63:
             raise ValueError("quantity must fit in 64 bits (signed)")
 
@@ -118,11 +134,17 @@ class Payment:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        if not _fits_decimal128(self.amount):
+            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 Model = Customer | Order | OrderLine | Payment
@@ -325,8 +347,11 @@ def _replace_customer(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.customer_id != old.customer_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_customer(db, old.customer_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -463,8 +488,11 @@ def _replace_order(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.order_id != old.order_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_order(db, old.order_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -515,7 +543,7 @@ def increment_order(
     no such item or the guard failed.
     """
     delta: Any = Decimal128(Decimal(amount))
-    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    floor: Any = None if minimum is None else _decimal_floor(field, minimum, amount)
     query: dict[str, Any] = {"_id": order_id}
     if floor is not None:
         query[field] = {"$gte": floor}
@@ -621,8 +649,11 @@ def _replace_order_line(
     """Write ``new`` over ``old`` only while the stored OrderLine still equals ``old``.
 
     ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
-    parent's version moves, so the stored values keep their exact form.
+    parent's version moves, so the stored values keep their exact form. ValueError if
+    ``new`` has another key or order_id: it would be written into ``old``'s array.
     """
+    if (new.order_id, new.line_id) != (old.order_id, old.line_id):
+        raise ValueError("an update must keep the item's keys")
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = None if new is old else _encode_order_line(new)
     return _replace_in_array(
@@ -761,8 +792,11 @@ def _replace_payment(
     """Write ``new`` over ``old`` only while the stored Payment still equals ``old``.
 
     ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
-    parent's version moves, so the stored values keep their exact form.
+    parent's version moves, so the stored values keep their exact form. ValueError if
+    ``new`` has another key or order_id: it would be written into ``old``'s array.
     """
+    if (new.order_id, new.payment_id) != (old.order_id, old.payment_id):
+        raise ValueError("an update must keep the item's keys")
     parents = _collection(db, ORDER_COLLECTION)
     new_doc = None if new is old else _encode_payment(new)
     return _replace_in_array(

@@ -30,6 +30,7 @@ from ecommerce.mongodb_support import (
     _check_json,
     _check_limit,
     _decimal,
+    _fits_decimal128,
     _keyset,
     _page,
     _update,
@@ -67,8 +68,8 @@ class Product:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity), and lists and maps holding
-        other than JSON data.
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), decimals a Decimal128
+        cannot hold, and lists and maps holding other than JSON data.
         """
         _check_json(self.attributes, "attributes")
         _check_json(self.images, "images")
@@ -78,6 +79,8 @@ class Product:
             raise ValueError("price must be a finite number")
         if not math.isfinite(self.rating):
             raise ValueError("rating must be a finite number")
+        if not _fits_decimal128(self.price):
+            raise ValueError("price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,8 +460,10 @@ def search_products(db: Database[Any], text: str, limit: int | None = 24) -> lis
     """
     _check_limit(limit)
     query: dict[str, Any] = {"$text": {"$search": text}}
-    cursor = _collection(db, PRODUCT_COLLECTION).find(query, {"score": {"$meta": "textScore"}})
-    cursor = cursor.sort([("score", {"$meta": "textScore"})])
+    # Best match first. The score is sorted on, not projected: a projected name would
+    # replace a stored field of that name in the results (MongoDB 4.4+ needs no projection).
+    cursor = _collection(db, PRODUCT_COLLECTION).find(query)
+    cursor = cursor.sort([("text_score", {"$meta": "textScore"})])
     if limit is not None:
         cursor = cursor.limit(limit)
     return [_decode_product(doc) for doc in cursor]

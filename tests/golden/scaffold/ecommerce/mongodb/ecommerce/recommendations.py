@@ -449,8 +449,11 @@ def _replace_purchase(
     """Write ``new`` over ``old`` only while the stored Purchase still equals ``old``.
 
     ``new is old`` (an item save_together keeps unchanged) writes nothing of it: only its
-    parent's version moves, so the stored values keep their exact form.
+    parent's version moves, so the stored values keep their exact form. ValueError if
+    ``new`` has another key or customer_id: it would be written into ``old``'s array.
     """
+    if (new.customer_id, new.purchase_id) != (old.customer_id, old.purchase_id):
+        raise ValueError("an update must keep the item's keys")
     parents = _collection(db, CUSTOMER_COLLECTION)
     new_doc = None if new is old else _encode_purchase(new)
     return _replace_in_array(

@@ -422,12 +422,16 @@ def player_rank(db: Database[Any], board_id: str, player_id: str) -> int | None:
     """
     query: dict[str, Any] = {"board_id": board_id, "player_id": player_id}
     cursor = _collection(db, SCORE_COLLECTION).find(query)
-    cursor = cursor.sort([("score", -1)])
+    cursor = cursor.sort([("score", -1), ("_id", -1)])
     doc = next(cursor.limit(1), None)
     if doc is None:
         return None
     best = _decode_score(doc).score
-    ahead = {"board_id": board_id, "score": {"$gt": best}}
+    # Entries ahead: a better score, or the same one and an _id that top_100() lists first.
+    ahead = {
+        "board_id": board_id,
+        "$or": [{"score": {"$gt": best}}, {"score": best, "_id": {"$gt": doc["_id"]}}],
+    }
     return _collection(db, SCORE_COLLECTION).count_documents(ahead)
 
 

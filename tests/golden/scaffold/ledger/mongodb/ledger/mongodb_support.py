@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, Inexact
 from typing import Any, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from bson.decimal128 import Decimal128
+from bson.decimal128 import Decimal128, create_decimal128_context
 from pymongo import ReadPreference, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
@@ -83,6 +83,35 @@ def _aware(value: Any) -> datetime:
 def _decimal(value: Any) -> Decimal:
     """A stored Decimal128 (or plain number) as a Decimal."""
     return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
+
+
+def _fits_decimal128(value: Decimal) -> bool:
+    """Whether a finite Decimal is stored exactly in a Decimal128.
+
+    A Decimal128 holds 34 digits and exponents -6176 to 6111; for a Decimal beyond that
+    bson raises Inexact or Overflow inside the write, naming no field.
+    """
+    try:
+        Decimal128(value)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def _decimal_floor(field: str, minimum: Any, amount: Any) -> Decimal128:
+    """The guard's floor ``minimum - amount`` of a decimal field, exact in Decimal128.
+
+    The server compares the field with the floor exactly and adds in Decimal128's 34
+    digits: a floor rounded to Python's default 28 digits refused an amount that leaves
+    exactly the minimum, or let through one that leaves less. ValueError when no
+    Decimal128 holds the floor exactly.
+    """
+    context = create_decimal128_context()
+    context.traps[Inexact] = True
+    try:
+        return Decimal128(context.subtract(Decimal(minimum), Decimal(amount)))
+    except Inexact:
+        raise ValueError(f"{field}: minimum - amount does not fit in a Decimal128") from None
 
 
 def _backoff(attempt: int) -> None:
@@ -305,7 +334,8 @@ def _save_together(
     AlreadyExistsError (or NotFoundError for an embedded child whose parent document is
     missing; references between collections are not checked), and an update
     ``(old, new)`` raises ConflictError unless the stored item still equals ``old``, so a
-    value computed from an earlier read never overwrites a newer one. Any error aborts
+    value computed from an earlier read never overwrites a newer one, and ValueError
+    unless ``new`` keeps ``old``'s key (an embedded item its parent's too). Any error aborts
     the transaction and nothing is written. Each item in ``unchanged`` must still be
     stored as given (it is rewritten as is, which also locks it against concurrent
     writers until the commit), else ConflictError. Each increment ``(item, field,

@@ -29,7 +29,9 @@ from ledger.mongodb_support import (
     _bulk_upsert,
     _check_limit,
     _decimal,
+    _decimal_floor,
     _Entity,
+    _fits_decimal128,
     _keyset,
     _linearizable,
     _millis,
@@ -66,11 +68,17 @@ class Account:
     created_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.created_at.utcoffset() is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.balance.is_finite():
             raise ValueError("balance must be a finite number")
+        if not _fits_decimal128(self.balance):
+            raise ValueError("balance must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +108,17 @@ class Entry:
     posted_at: datetime
 
     def __post_init__(self) -> None:
-        """Refuse naive datetimes and non-finite numbers (NaN, infinity)."""
+        """Refuse values that not every store keeps as they are (ValueError names the field).
+
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and decimals a Decimal128
+        cannot hold.
+        """
         if self.posted_at.utcoffset() is None:
             raise ValueError("posted_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        if not _fits_decimal128(self.amount):
+            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 Model = Account | Transfer | Entry
@@ -287,8 +301,11 @@ def _replace_account(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.account_id != old.account_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_account(db, old.account_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -339,7 +356,7 @@ def increment_account(
     no such item or the guard failed.
     """
     delta: Any = Decimal128(Decimal(amount))
-    floor: Any = None if minimum is None else Decimal128(Decimal(minimum) - Decimal(amount))
+    floor: Any = None if minimum is None else _decimal_floor(field, minimum, amount)
     query: dict[str, Any] = {"_id": account_id}
     if floor is not None:
         query[field] = {"$gte": floor}
@@ -456,8 +473,11 @@ def _replace_transfer(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.transfer_id != old.transfer_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_transfer(db, old.transfer_id, session)
     if found is None or found[0] != _millis(old):
         return False
@@ -551,8 +571,11 @@ def _replace_entry(
 
     ``new is old`` (an item save_together keeps unchanged) only changes the version, which
     locks the document until the commit; its values keep their exact stored form (a
-    Decimal equal to the stored one may differ from it in scale).
+    Decimal equal to the stored one may differ from it in scale). ValueError if ``new``
+    has another key.
     """
+    if new.entry_id != old.entry_id:
+        raise ValueError("an update must keep the item's key")
     found = _read_entry(db, old.entry_id, session)
     if found is None or found[0] != _millis(old):
         return False
