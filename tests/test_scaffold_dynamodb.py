@@ -1125,3 +1125,15 @@ def test_pages_over_a_changing_number_are_warned() -> None:
     assert set(warned) == {"stock_for_sku", "low_stock_in_warehouse"}
     assert "its pages follow on_hand, which increments change" in warned["stock_for_sku"]
     assert any("returned twice or skipped" in line for line in design.decisions)
+
+
+def test_an_update_with_no_tries_is_refused(tmp_path: Path, tables: Any) -> None:
+    # retries counts the tries: 0 tried nothing and reported a conflict it never met, as
+    # the Redis review found (review 12: R10, in every store).
+    with imported(example("ecommerce"), Store.DYNAMODB, tmp_path, "inventory") as repo:
+        table = tables(repo)()
+        repo.create_stock_level(table, repo.StockLevel("s1", "sku1", "w1", 10, 0, BASE))
+        with pytest.raises(ValueError, match="at least 1"):
+            repo.update_stock_level(table, "s1", lambda s: replace(s, on_hand=9), retries=0)
+        stored = repo.update_stock_level(table, "s1", lambda s: replace(s, on_hand=9), retries=1)
+        assert stored is not None and stored.on_hand == 9

@@ -1025,3 +1025,20 @@ access_patterns:
     embedded = parse_workload(text.replace("  - {name: lines_by_sku", "  # "), "carts.yaml")
     plain = generate(embedded, explicit(embedded, Store.MONGODB))
     assert not any("does not expire with" in w.text for w in plain.warnings)
+
+
+def test_an_update_with_no_tries_is_refused(tmp_path: Path, mongo: tuple[Any, bool]) -> None:
+    # retries counts the tries: 0 tried nothing and reported a conflict it never met, as
+    # the Redis review found (review 12: R10, in every store).
+    db, mock = mongo
+    with imported(example("leaderboard"), Store.MONGODB, tmp_path, "repository") as repo:
+        repo.ensure_schema(db, validators=not mock)
+        repo.create_player(db, repo.Player("p1", "Ann", "de"))
+
+        def rename(player: Any) -> Any:
+            return replace(player, display_name="Bo")
+
+        with pytest.raises(ValueError, match="at least 1"):
+            repo.update_player(db, "p1", rename, retries=0)
+        stored = repo.update_player(db, "p1", rename, retries=1)
+        assert stored is not None and stored.display_name == "Bo"

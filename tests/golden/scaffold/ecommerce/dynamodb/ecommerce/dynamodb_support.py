@@ -449,8 +449,11 @@ def _update(
     and the item is read again. Holding this call's version, it counts as applied; but if
     another writer changed the item in between, the version has moved on, and ``mutate``
     runs again on top of the change already stored, applying it twice. So ``mutate``
-    should set values, not add to them: use the increment function to add.
+    should set values, not add to them: use the increment function to add. ``retries``
+    counts the tries: at least 1, else ValueError.
     """
+    if retries < 1:
+        raise ValueError("retries counts the tries: it must be at least 1")
     # The version token and item of this call's last Put that seemed to fail.
     sent: tuple[str, _T] | None = None
     for attempt in range(retries):

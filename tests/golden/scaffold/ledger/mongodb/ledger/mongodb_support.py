@@ -268,7 +268,10 @@ def _update(
     the version is still the one read, so a change made since makes it miss, and the
     whole step runs again after a jittered backoff. ``keys`` must give the same value
     before and after ``mutate``. Returns the new item, or None if there is none.
+    ``retries`` counts the tries: at least 1, else ValueError.
     """
+    if retries < 1:
+        raise ValueError("retries counts the tries: it must be at least 1")
     for attempt in range(retries):
         found = read()
         if found is None:
