@@ -12,7 +12,9 @@ are quoted instead).
 import contextlib
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -763,6 +765,44 @@ def scaffold(
         typer.echo(f"wrote {len(project.files)} files to {visible(output)}")
 
 
+class _LateInterrupt:
+    """A Ctrl-C that landed where Python could not raise it, to be acted on once.
+
+    A signal that arrives while C code calls back into Python (pydantic-core building a
+    validator during a command's imports) cannot unwind that call: Python reports it as
+    "Exception ignored" with a traceback and goes on. The hook below records it and sends
+    it again from a thread, so that it is raised in the main thread's next line of
+    Python (inside the hook it would land in the hook); a run that ends first acts on it
+    at its end (:meth:`claim`). The lock lets only one of the two act.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = False
+
+    def hook(self, unraisable: "sys.UnraisableHookArgs") -> None:
+        """``sys.unraisablehook``: record a Ctrl-C and send it again; show anything else."""
+        if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            sys.__unraisablehook__(unraisable)
+            return
+        with self._lock:
+            self._pending = True
+        threading.Thread(target=self._send, daemon=True).start()
+
+    def _send(self) -> None:
+        if self.claim():
+            signal.raise_signal(signal.SIGINT)
+
+    def claim(self) -> bool:
+        """Whether a recorded Ctrl-C is still to act on; True once per Ctrl-C."""
+        with self._lock:
+            pending, self._pending = self._pending, False
+        return pending
+
+
+_late = _LateInterrupt()
+
+
 def main() -> None:
     """Entry point of the ``dbadvisor`` console script.
 
@@ -771,6 +811,7 @@ def main() -> None:
     exit code 130, never a traceback.
     """
     _state["interrupted"] = False
+    sys.unraisablehook = _late.hook
     try:
         # A run is short and allocates its objects in one burst (the commands' lazy
         # imports, the cached knowledge base), which at the default threshold of 700 set
@@ -787,6 +828,9 @@ def main() -> None:
         # typer turns Ctrl-C during parsing into a silent exit 130; say why.
         if done.code == ExitCode.INTERRUPTED and not _state["interrupted"]:
             _say_interrupted()
+        elif _late.claim():
+            _say_interrupted()
+            sys.exit(int(ExitCode.INTERRUPTED))
         raise
 
 

@@ -152,3 +152,32 @@ def test_a_real_sigint_any_time_after_start_up_began(delay: float) -> None:
     run = _run("after:typer", "validate", *[EXAMPLE] * 1000, delay=delay)
     assert run.returncode in (0, 130, -signal.SIGINT), run.stderr
     assert run.stderr == ("" if run.returncode == 0 else INTERRUPTED)
+
+
+class _RaisesInterruptWhenCollected:
+    """An object whose finaliser meets Ctrl-C: Python cannot raise it there."""
+
+    def __del__(self) -> None:
+        raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_python_could_not_raise_is_raised_again(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A SIGINT that lands while C code calls back into Python (pydantic-core building a
+    # validator in a command's imports) was printed as "Exception ignored ... Traceback"
+    # and the run went on; it is now sent again and ends the run as any Ctrl-C does.
+    import advisor.workload
+
+    load = advisor.workload.load_workload
+
+    def interrupted_inside(*args: Any, **kwargs: Any) -> Any:
+        _RaisesInterruptWhenCollected()
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(advisor.workload, "load_workload", interrupted_inside)
+    monkeypatch.setattr(sys, "argv", ["dbadvisor", "validate", EXAMPLE])
+    with pytest.raises(SystemExit) as done:
+        cli_module.main()
+    assert done.value.code == 130
+    assert capsys.readouterr().err == INTERRUPTED
