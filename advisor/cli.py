@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -785,11 +786,20 @@ class _LateInterrupt:
         if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
             sys.__unraisablehook__(unraisable)
             return
+        self._arm()
+
+    def _arm(self) -> None:
         with self._lock:
             self._pending = True
-        threading.Thread(target=self._send, daemon=True).start()
+        try:
+            threading.Thread(target=self._send, daemon=True).start()
+        except KeyboardInterrupt:
+            # Sent again so soon that it landed here, still inside the hook: once more.
+            self._arm()
 
     def _send(self) -> None:
+        # A moment's wait, so that the hook has returned when the signal arrives.
+        time.sleep(0.002)
         if self.claim():
             signal.raise_signal(signal.SIGINT)
 
