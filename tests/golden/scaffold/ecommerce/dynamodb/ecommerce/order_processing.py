@@ -84,7 +84,7 @@ class Order:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and numbers past
         DynamoDB's digits or range.
         """
         if self.placed_at.utcoffset() is None:
@@ -107,7 +107,7 @@ class OrderLine:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: non-finite numbers (NaN, infinity) or numbers past DynamoDB's digits or range
+        Refused: non-finite numbers (NaN, infinity), numbers past DynamoDB's digits or range,
         and ints beyond 64 bits.
         """
         if not self.unit_price.is_finite():
@@ -131,7 +131,7 @@ class Payment:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and numbers past
         DynamoDB's digits or range.
         """
         if self.created_at.utcoffset() is None:

@@ -106,7 +106,7 @@ class Product:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes, non-finite numbers (NaN, infinity) or numbers past DynamoDB's
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), numbers past DynamoDB's
         digits or range, and lists and maps holding other than JSON data.
         """
         _check_json(self.attributes, "attributes")

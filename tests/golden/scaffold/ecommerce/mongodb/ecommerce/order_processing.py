@@ -26,11 +26,11 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_decimal128,
     _check_limit,
     _decimal,
     _decimal_floor,
     _Entity,
-    _fits_decimal128,
     _keyset,
     _linearizable,
     _merge_into_arrays,
@@ -92,8 +92,7 @@ class Order:
             raise ValueError("placed_at must be timezone-aware")
         if not self.total.is_finite():
             raise ValueError("total must be a finite number")
-        if not _fits_decimal128(self.total):
-            raise ValueError("total must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
+        _check_decimal128(self.total, "total")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +113,7 @@ class OrderLine:
         """
         if not self.unit_price.is_finite():
             raise ValueError("unit_price must be a finite number")
-        if not _fits_decimal128(self.unit_price):
-            raise ValueError(
-                "unit_price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)"
-            )
+        _check_decimal128(self.unit_price, "unit_price")
         if not -(2**63) <= self.quantity < 2**63:
             raise ValueError("quantity must fit in 64 bits (signed)")
 
@@ -143,8 +139,7 @@ class Payment:
             raise ValueError("created_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
-        if not _fits_decimal128(self.amount):
-            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
+        _check_decimal128(self.amount, "amount")
 
 
 Model = Customer | Order | OrderLine | Payment

@@ -27,10 +27,10 @@ from ecommerce.mongodb_support import (
     Page,
     _aware,
     _bulk_upsert,
+    _check_decimal128,
     _check_json,
     _check_limit,
     _decimal,
-    _fits_decimal128,
     _keyset,
     _page,
     _update,
@@ -77,10 +77,9 @@ class Product:
             raise ValueError("updated_at must be timezone-aware")
         if not self.price.is_finite():
             raise ValueError("price must be a finite number")
+        _check_decimal128(self.price, "price")
         if not math.isfinite(self.rating):
             raise ValueError("rating must be a finite number")
-        if not _fits_decimal128(self.price):
-            raise ValueError("price must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
 
 
 @dataclass(frozen=True, slots=True)

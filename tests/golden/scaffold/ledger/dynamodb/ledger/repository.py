@@ -68,7 +68,7 @@ class Account:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and numbers past
         DynamoDB's digits or range.
         """
         if self.created_at.utcoffset() is None:
@@ -107,7 +107,7 @@ class Entry:
     def __post_init__(self) -> None:
         """Refuse values that not every store keeps as they are (ValueError names the field).
 
-        Refused: naive datetimes and non-finite numbers (NaN, infinity) or numbers past
+        Refused: naive datetimes, non-finite numbers (NaN, infinity), and numbers past
         DynamoDB's digits or range.
         """
         if self.posted_at.utcoffset() is None:

@@ -85,8 +85,8 @@ def _decimal(value: Any) -> Decimal:
     return value.to_decimal() if isinstance(value, Decimal128) else Decimal(str(value))
 
 
-def _fits_decimal128(value: Decimal) -> bool:
-    """Whether a finite Decimal is stored exactly in a Decimal128.
+def _check_decimal128(value: Decimal, field: str) -> None:
+    """Raise ValueError naming ``field`` unless a Decimal128 stores ``value`` exactly.
 
     A Decimal128 holds 34 digits and exponents -6176 to 6111; for a Decimal beyond that
     bson raises Inexact or Overflow inside the write, naming no field.
@@ -94,8 +94,9 @@ def _fits_decimal128(value: Decimal) -> bool:
     try:
         Decimal128(value)
     except ArithmeticError:
-        return False
-    return True
+        raise ValueError(
+            f"{field} must fit in a Decimal128 (34 digits, exponent -6176 to 6111)"
+        ) from None
 
 
 def _decimal_floor(field: str, minimum: Any, amount: Any) -> Decimal128:

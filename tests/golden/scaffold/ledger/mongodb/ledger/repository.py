@@ -27,11 +27,11 @@ from ledger.mongodb_support import (
     _already_exists,
     _aware,
     _bulk_upsert,
+    _check_decimal128,
     _check_limit,
     _decimal,
     _decimal_floor,
     _Entity,
-    _fits_decimal128,
     _keyset,
     _linearizable,
     _millis,
@@ -77,8 +77,7 @@ class Account:
             raise ValueError("created_at must be timezone-aware")
         if not self.balance.is_finite():
             raise ValueError("balance must be a finite number")
-        if not _fits_decimal128(self.balance):
-            raise ValueError("balance must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
+        _check_decimal128(self.balance, "balance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +116,7 @@ class Entry:
             raise ValueError("posted_at must be timezone-aware")
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
-        if not _fits_decimal128(self.amount):
-            raise ValueError("amount must fit in a Decimal128 (34 digits, exponent -6176 to 6111)")
+        _check_decimal128(self.amount, "amount")
 
 
 Model = Account | Transfer | Entry
