@@ -468,12 +468,12 @@ def _claimed_script_arg(
     sent = []
     for item, stored in todo:
         claims = entity.unique(item)
-        fields = dict(zip(stored[::2], stored[1::2], strict=True))
-        held = set(entity.unique(entity.decode(fields)) if stored else [])
+        old = entity.decode(dict(zip(stored[::2], stored[1::2], strict=True))) if stored else None
+        held = set(entity.unique(old) if old is not None else [])
         start = len(writes.command_stack)
-        if stored:
+        if old is not None:
             # Its unique-value keys are released by the script, and only if still held.
-            entity.unindex(writes, entity.decode(fields))
+            entity.unindex(writes, old)
         entity.write(writes, item)
         commands = [
             _words(command)
