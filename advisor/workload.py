@@ -620,10 +620,11 @@ GROUPABLE = frozenset({FieldType.STRING, FieldType.INT, FieldType.BOOL})
 # Field types that cannot identify items, and why: no store keeps a list, map or point
 # as a key (MongoDB refuses an array _id, DynamoDB keys are strings, numbers or bytes,
 # Redis keys are strings), and a bool tells two items apart at most.
+_KEY_TYPES = "a key is a string, int, decimal, float or datetime field"
 UNKEYABLE: Mapping[str, str] = {
-    FieldType.LIST: "a list: a key is a string, int, decimal, float or datetime field",
-    FieldType.MAP: "a map: a key is a string, int, decimal, float or datetime field",
-    FieldType.GEO: "a geo point: a key is a string, int, decimal, float or datetime field",
+    FieldType.LIST: f"a list: {_KEY_TYPES}",
+    FieldType.MAP: f"a map: {_KEY_TYPES}",
+    FieldType.GEO: f"a geo point: {_KEY_TYPES}",
     FieldType.BOOL: "a bool, which tells two items apart at most: key on a string or int field",
 }
 GROUPABLE_TYPES = frozenset(t.value for t in GROUPABLE)
